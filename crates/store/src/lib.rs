@@ -1,0 +1,18 @@
+//! Storage for grantledger: one diesel code path for PostgreSQL and SQLite.
+//!
+//! Rows are mapped to domain types on the way out; a row that does not make a
+//! valid domain value is reported as [`StoreError::Corrupt`], never trusted.
+//! Every state change goes through [`Database::write`], one transaction.
+
+pub mod connection;
+pub mod database;
+pub mod error;
+pub mod migrate;
+pub mod schema;
+pub mod sql_types;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
+pub use connection::{AnyConnection, BackendKind, Pool, PoolOptions, write_transaction};
+pub use database::Database;
+pub use error::StoreError;

@@ -1,0 +1,282 @@
+//! The diesel schema shared by both backends. Maintained by hand (diesel
+//! print-schema cannot produce one schema for two backends); every store test
+//! runs on both, which checks it against both migration sets.
+
+#![allow(missing_docs)]
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Uuid, Instant};
+
+    funds (id) {
+        id -> Uuid,
+        code -> Text,
+        name -> Text,
+        budget_pence -> BigInt,
+        status -> Text,
+        version -> BigInt,
+        created_at -> Instant,
+        updated_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::Uuid;
+
+    funders (fund_id, position) {
+        fund_id -> Uuid,
+        position -> Integer,
+        name -> Text,
+        org_id -> Nullable<Text>,
+        contribution_pence -> BigInt,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Uuid, Instant};
+
+    rounds (id) {
+        id -> Uuid,
+        fund_id -> Uuid,
+        number -> Integer,
+        name -> Text,
+        opens_at -> Instant,
+        closes_at -> Instant,
+        allocation_pence -> BigInt,
+        min_grant_pence -> BigInt,
+        max_grant_pence -> BigInt,
+        eligible_types -> Text,
+        max_annual_income_pence -> Nullable<BigInt>,
+        eligible_regions -> Text,
+        next_award_sequence -> Integer,
+        version -> BigInt,
+        created_at -> Instant,
+        updated_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Uuid, Instant};
+
+    grantees (id) {
+        id -> Uuid,
+        name -> Text,
+        org_id -> Nullable<Text>,
+        organisation_type -> Text,
+        region -> Text,
+        local_authority -> Text,
+        postcode -> Text,
+        annual_income_pence -> BigInt,
+        due_diligence -> Text,
+        due_diligence_by -> Nullable<Uuid>,
+        due_diligence_at -> Nullable<Instant>,
+        version -> BigInt,
+        created_at -> Instant,
+        updated_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Uuid, Instant};
+
+    users (id) {
+        id -> Uuid,
+        email -> Text,
+        password_hash -> Text,
+        role -> Text,
+        grantee_id -> Nullable<Uuid>,
+        disabled -> Bool,
+        version -> BigInt,
+        created_at -> Instant,
+        updated_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Uuid, Instant};
+
+    applications (id) {
+        id -> Uuid,
+        round_id -> Uuid,
+        grantee_id -> Uuid,
+        amount_requested_pence -> BigInt,
+        project_title -> Text,
+        summary -> Text,
+        status -> Text,
+        submitted_at -> Nullable<Instant>,
+        decided_at -> Nullable<Instant>,
+        decision_reason -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Instant,
+        updated_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Uuid, Instant};
+
+    assessments (id) {
+        id -> Uuid,
+        application_id -> Uuid,
+        assessor_id -> Uuid,
+        conflict_declared -> Bool,
+        declaration -> Nullable<Text>,
+        score -> Nullable<Integer>,
+        recommendation -> Nullable<Text>,
+        comment -> Text,
+        created_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Uuid, Instant};
+
+    awards (id) {
+        id -> Uuid,
+        reference -> Text,
+        fund_id -> Uuid,
+        round_id -> Uuid,
+        application_id -> Uuid,
+        grantee_id -> Uuid,
+        amount_pence -> BigInt,
+        paid_pence -> BigInt,
+        status -> Text,
+        return_due_on -> Nullable<Date>,
+        version -> BigInt,
+        created_at -> Instant,
+        updated_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Uuid, Instant};
+
+    payment_runs (id) {
+        id -> Uuid,
+        status -> Text,
+        total_pence -> BigInt,
+        disbursement_count -> Integer,
+        created_by -> Nullable<Uuid>,
+        created_at -> Instant,
+        confirmed_at -> Nullable<Instant>,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Uuid, Instant};
+
+    disbursements (id) {
+        id -> Uuid,
+        award_id -> Uuid,
+        amount_pence -> BigInt,
+        due_on -> Date,
+        status -> Text,
+        payment_run_id -> Nullable<Uuid>,
+        paid_at -> Nullable<Instant>,
+        note -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Instant,
+        updated_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Uuid, Instant};
+
+    ledger_accounts (key) {
+        key -> Text,
+        fund_id -> Uuid,
+        balance_pence -> BigInt,
+        created_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Uuid, Instant};
+
+    ledger_transfers (id) {
+        id -> Uuid,
+        fund_id -> Uuid,
+        debit_account -> Text,
+        credit_account -> Text,
+        amount_pence -> BigInt,
+        kind -> Text,
+        entity_type -> Text,
+        entity_id -> Uuid,
+        created_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Uuid, Instant};
+
+    audit_events (seq) {
+        seq -> BigInt,
+        id -> Uuid,
+        occurred_at -> Instant,
+        actor_id -> Nullable<Uuid>,
+        actor -> Text,
+        action -> Text,
+        entity_type -> Text,
+        entity_id -> Uuid,
+        fund_id -> Nullable<Uuid>,
+        before -> Nullable<Text>,
+        after -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Uuid, Instant};
+
+    idempotency_keys (caller_id, key) {
+        caller_id -> Uuid,
+        key -> Text,
+        method -> Text,
+        path -> Text,
+        fingerprint -> Text,
+        response_status -> Nullable<Integer>,
+        response_body -> Nullable<Text>,
+        response_location -> Nullable<Text>,
+        created_at -> Instant,
+        completed_at -> Nullable<Instant>,
+    }
+}
+
+diesel::joinable!(funders -> funds (fund_id));
+diesel::joinable!(rounds -> funds (fund_id));
+diesel::joinable!(applications -> rounds (round_id));
+diesel::joinable!(applications -> grantees (grantee_id));
+diesel::joinable!(awards -> rounds (round_id));
+diesel::joinable!(awards -> grantees (grantee_id));
+diesel::joinable!(disbursements -> awards (award_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    funds,
+    funders,
+    rounds,
+    grantees,
+    users,
+    applications,
+    assessments,
+    awards,
+    payment_runs,
+    disbursements,
+    ledger_accounts,
+    ledger_transfers,
+    audit_events,
+    idempotency_keys,
+);

@@ -1,0 +1,15 @@
+DROP TABLE idempotency_keys;
+DROP TABLE audit_events;
+DROP TABLE ledger_transfers;
+DROP TABLE ledger_accounts;
+DROP TABLE disbursements;
+DROP TABLE payment_runs;
+DROP TABLE awards;
+DROP TABLE assessments;
+DROP TABLE applications;
+DROP TABLE users;
+DROP TABLE grantees;
+DROP TABLE rounds;
+DROP TABLE funders;
+DROP TABLE funds;
+DROP FUNCTION grantledger_refuse_change();
