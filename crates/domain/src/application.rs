@@ -1,0 +1,164 @@
+//! Applications for a grant, from draft to decision.
+
+mod decision;
+mod status;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::grantee::Grantee;
+use crate::ids::{ApplicationId, GranteeId, RoundId};
+use crate::money::Money;
+use crate::round::{Ineligibility, Round};
+use crate::text::{self, TextError};
+use crate::transition::TransitionError;
+pub use decision::{Decision, DecisionError};
+pub use status::ApplicationStatus;
+
+/// An application by a grantee to a round.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Application {
+    /// Identity.
+    pub id: ApplicationId,
+    /// The round applied to.
+    pub round_id: RoundId,
+    /// The applicant.
+    pub grantee_id: GranteeId,
+    /// What the applicant asks for.
+    pub amount_requested: Money,
+    /// Short project title.
+    pub project_title: String,
+    /// What the project will do.
+    pub summary: String,
+    /// Where it is in the process.
+    pub status: ApplicationStatus,
+    /// When it was submitted.
+    pub submitted_at: Option<DateTime<Utc>>,
+}
+
+/// Why an application cannot be submitted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SubmitError {
+    /// Not a draft.
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    /// Outside the round's window.
+    #[error("the round is not open: it accepts applications from {opens_at} until {closes_at}")]
+    RoundNotOpen {
+        /// Opening instant.
+        opens_at: DateTime<Utc>,
+        /// Deadline.
+        closes_at: DateTime<Utc>,
+    },
+    /// Fails one or more eligibility rules.
+    #[error("the application is not eligible: {}", join(.0))]
+    Ineligible(Vec<Ineligibility>),
+    /// The round passed is not the one applied to.
+    #[error("the application belongs to a different round")]
+    WrongRound,
+    /// The grantee passed is not the applicant.
+    #[error("the application belongs to a different grantee")]
+    WrongGrantee,
+}
+
+fn join(reasons: &[Ineligibility]) -> String {
+    reasons
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl Application {
+    /// The longest project title.
+    pub const MAX_TITLE_CHARS: usize = 200;
+    /// The longest summary.
+    pub const MAX_SUMMARY_CHARS: usize = 10_000;
+
+    /// Starts a draft application.
+    ///
+    /// # Errors
+    /// [`TextError`] for an empty or over-long title or summary.
+    pub fn draft(
+        id: ApplicationId,
+        round_id: RoundId,
+        grantee_id: GranteeId,
+        amount_requested: Money,
+        project_title: &str,
+        summary: &str,
+    ) -> Result<Application, TextError> {
+        Ok(Application {
+            id,
+            round_id,
+            grantee_id,
+            amount_requested,
+            project_title: text::single_line(
+                "project title",
+                project_title,
+                Self::MAX_TITLE_CHARS,
+            )?,
+            summary: text::multi_line("summary", summary, Self::MAX_SUMMARY_CHARS)?,
+            status: ApplicationStatus::Draft,
+            submitted_at: None,
+        })
+    }
+
+    /// Submits a draft: only while the round is open and only if every
+    /// eligibility rule is met. Returns the submitted copy.
+    ///
+    /// # Errors
+    /// A [`SubmitError`]; ineligibility lists every reason at once.
+    pub fn submit(
+        &self,
+        round: &Round,
+        grantee: &Grantee,
+        now: DateTime<Utc>,
+    ) -> Result<Application, SubmitError> {
+        if round.id != self.round_id {
+            return Err(SubmitError::WrongRound);
+        }
+        if grantee.id != self.grantee_id {
+            return Err(SubmitError::WrongGrantee);
+        }
+        let status = self.status.submit()?;
+        if !round.window.is_open_at(now) {
+            return Err(SubmitError::RoundNotOpen {
+                opens_at: round.window.opens_at(),
+                closes_at: round.window.closes_at(),
+            });
+        }
+        round
+            .check_eligibility(grantee, self.amount_requested)
+            .map_err(SubmitError::Ineligible)?;
+        Ok(Application {
+            status,
+            submitted_at: Some(now),
+            ..self.clone()
+        })
+    }
+
+    /// Moves a submitted application into review.
+    ///
+    /// # Errors
+    /// [`TransitionError`] unless it is submitted.
+    pub fn start_review(&self) -> Result<Application, TransitionError> {
+        Ok(Application {
+            status: self.status.start_review()?,
+            ..self.clone()
+        })
+    }
+
+    /// Withdraws the application at the applicant's request.
+    ///
+    /// # Errors
+    /// [`TransitionError`] once decided or already withdrawn.
+    pub fn withdraw(&self) -> Result<Application, TransitionError> {
+        Ok(Application {
+            status: self.status.withdraw()?,
+            ..self.clone()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

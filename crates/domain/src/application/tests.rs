@@ -1,0 +1,204 @@
+use super::*;
+use crate::grantee::OrganisationType;
+use crate::testing::{at, grantee, m, round};
+
+fn draft(round: &Round, grantee: &Grantee, amount: &str) -> Application {
+    Application::draft(
+        ApplicationId::new(),
+        round.id,
+        grantee.id,
+        m(amount),
+        "Tuesday lunches",
+        "Hot lunch and a chat.",
+    )
+    .unwrap()
+}
+
+#[test]
+fn draft_validates_text() {
+    let (r, g) = (round(), grantee());
+    let a = Application::draft(
+        ApplicationId::new(),
+        r.id,
+        g.id,
+        m("1"),
+        "  Lunches ",
+        "Line one\nLine two",
+    )
+    .unwrap();
+    assert_eq!(
+        (a.project_title.as_str(), a.summary.as_str()),
+        ("Lunches", "Line one\nLine two")
+    );
+    assert_eq!(a.status, ApplicationStatus::Draft);
+    let err = Application::draft(ApplicationId::new(), r.id, g.id, m("1"), "", "x").unwrap_err();
+    assert_eq!(err.to_string(), "project title must not be empty");
+    assert!(
+        Application::draft(
+            ApplicationId::new(),
+            r.id,
+            g.id,
+            m("1"),
+            "t",
+            &"x".repeat(10_001)
+        )
+        .is_err()
+    );
+}
+
+#[test]
+fn submits_when_open_and_eligible() {
+    let (r, g) = (round(), grantee());
+    let a = draft(&r, &g, "1000").submit(&r, &g, at(10, 9)).unwrap();
+    assert_eq!(a.status, ApplicationStatus::Submitted);
+    assert_eq!(a.submitted_at, Some(at(10, 9)));
+    assert_eq!(
+        a.submit(&r, &g, at(10, 9)),
+        Err(SubmitError::Transition(TransitionError::new(
+            "application",
+            "submit",
+            "submitted"
+        )))
+    );
+}
+
+#[test]
+fn refuses_outside_the_window() {
+    let (r, g) = (round(), grantee());
+    let err = draft(&r, &g, "1000")
+        .submit(&r, &g, at(30, 12))
+        .unwrap_err();
+    assert_eq!(
+        err,
+        SubmitError::RoundNotOpen {
+            opens_at: at(1, 0),
+            closes_at: at(30, 12)
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "the round is not open: it accepts applications from 2019-06-01 00:00:00 UTC until 2019-06-30 12:00:00 UTC"
+    );
+}
+
+#[test]
+fn refuses_ineligible_with_every_reason() {
+    let r = round();
+    let g = Grantee {
+        organisation_type: OrganisationType::School,
+        annual_income: m("60000"),
+        ..grantee()
+    };
+    let err = draft(&r, &g, "5000").submit(&r, &g, at(10, 9)).unwrap_err();
+    let SubmitError::Ineligible(reasons) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(reasons.len(), 3);
+    assert!(
+        err.to_string()
+            .starts_with("the application is not eligible: the amount requested, 5000.00, is more")
+    );
+}
+
+#[test]
+fn refuses_mismatched_round_or_grantee() {
+    let (r, g) = (round(), grantee());
+    let a = draft(&r, &g, "1000");
+    assert_eq!(
+        a.submit(&round(), &g, at(10, 9)),
+        Err(SubmitError::WrongRound)
+    );
+    assert_eq!(
+        a.submit(&r, &grantee(), at(10, 9)),
+        Err(SubmitError::WrongGrantee)
+    );
+}
+
+#[test]
+fn decisions() {
+    let (r, g) = (round(), grantee());
+    let submitted = draft(&r, &g, "1000").submit(&r, &g, at(10, 9)).unwrap();
+    let reviewing = submitted.start_review().unwrap();
+
+    let (awarded, amount) = reviewing
+        .decide(&r, Decision::Award { amount: m("800") })
+        .unwrap();
+    assert_eq!(
+        (awarded.status, amount),
+        (ApplicationStatus::Awarded, Some(m("800")))
+    );
+    let (awarded, _) = submitted
+        .decide(&r, Decision::Award { amount: m("1000") })
+        .unwrap();
+    assert_eq!(awarded.status, ApplicationStatus::Awarded);
+
+    assert_eq!(
+        reviewing.decide(
+            &r,
+            Decision::Award {
+                amount: m("1000.01")
+            }
+        ),
+        Err(DecisionError::AmountAboveRequested {
+            amount: m("1000.01"),
+            requested: m("1000")
+        })
+    );
+    let err = reviewing
+        .decide(
+            &r,
+            Decision::Award {
+                amount: m("249.99"),
+            },
+        )
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the award of 249.99 is outside this round's grant range of 250.00 to 2500.00"
+    );
+
+    let (rejected, none) = reviewing
+        .decide(
+            &r,
+            Decision::Reject {
+                reason: "Outside our priorities".into(),
+            },
+        )
+        .unwrap();
+    assert_eq!((rejected.status, none), (ApplicationStatus::Rejected, None));
+    let err = reviewing
+        .decide(&r, Decision::Reject { reason: " ".into() })
+        .unwrap_err();
+    assert_eq!(err.to_string(), "rejection reason must not be empty");
+
+    assert!(matches!(
+        rejected.decide(&r, Decision::Award { amount: m("800") }),
+        Err(DecisionError::Transition(_))
+    ));
+    assert!(matches!(
+        draft(&r, &g, "1000").decide(&r, Decision::Reject { reason: "x".into() }),
+        Err(DecisionError::Transition(_))
+    ));
+    assert_eq!(
+        reviewing.decide(&round(), Decision::Award { amount: m("800") }),
+        Err(DecisionError::WrongRound)
+    );
+    assert_eq!(
+        reviewing.withdraw().unwrap().status,
+        ApplicationStatus::Withdrawn
+    );
+}
+
+#[test]
+fn decision_json_shape() {
+    let d: Decision = serde_json::from_str(r#"{"outcome":"award","amount":"800.00"}"#).unwrap();
+    assert_eq!(d, Decision::Award { amount: m("800") });
+    let d: Decision = serde_json::from_str(r#"{"outcome":"reject","reason":"no"}"#).unwrap();
+    assert_eq!(
+        d,
+        Decision::Reject {
+            reason: "no".into()
+        }
+    );
+    assert!(serde_json::from_str::<Decision>(r#"{"outcome":"award","amount":800}"#).is_err());
+}

@@ -1,0 +1,153 @@
+//! People who sign in, and what their role lets them be.
+
+use crate::ids::GranteeId;
+
+string_enum! {
+    /// What a user is to the fund. Authorization is decided from the role
+    /// (and, for grantees, the organisation they act for).
+    pub enum Role ("role") {
+        /// Sets up funds and rounds, registers grantees, decides and pays.
+        Admin = "admin", "Fund administrator";
+        /// Scores applications.
+        Assessor = "assessor", "Assessor";
+        /// Acts for one grantee organisation: applies, accepts, reports.
+        Grantee = "grantee", "Grantee";
+        /// Reads everything, writes nothing; reconciles and verifies.
+        Auditor = "auditor", "Auditor";
+    }
+}
+
+/// Why a user account cannot be made as asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UserError {
+    /// The email address is not of the form `name@domain`.
+    #[error("\"{0}\" is not an email address")]
+    InvalidEmail(String),
+    /// A grantee user must name the organisation it acts for.
+    #[error("a grantee user must be bound to a grantee organisation")]
+    GranteeRequired,
+    /// Only grantee users act for an organisation.
+    #[error("only grantee users can be bound to a grantee organisation")]
+    GranteeNotAllowed,
+    /// The password is too short or too long.
+    #[error("a password must be between {min} and {max} characters")]
+    PasswordLength {
+        /// Fewest characters.
+        min: usize,
+        /// Most characters.
+        max: usize,
+    },
+}
+
+/// An email address, trimmed and lower-cased so that one person has one
+/// account whatever case they type.
+///
+/// ```
+/// use grantledger_domain::user::Email;
+/// let email = Email::parse("  Admin@Example.ORG ").unwrap();
+/// assert_eq!(email.as_str(), "admin@example.org");
+/// assert!(Email::parse("not-an-address").is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(transparent)]
+pub struct Email(String);
+
+impl Email {
+    /// Parses and normalises an address. Deliberately simple: one `@`, a
+    /// non-empty local part, a domain with a dot, no spaces, at most 254
+    /// characters. Deliverability is not this type's concern.
+    pub fn parse(input: &str) -> Result<Email, UserError> {
+        let value = input.trim().to_lowercase();
+        let valid = value.len() <= 254
+            && !value.chars().any(|c| c.is_whitespace() || c.is_control())
+            && match value.split_once('@') {
+                Some((local, domain)) => {
+                    !local.is_empty()
+                        && !domain.contains('@')
+                        && domain.contains('.')
+                        && !domain.starts_with('.')
+                        && !domain.ends_with('.')
+                }
+                None => false,
+            };
+        if valid { Ok(Email(value)) } else { Err(UserError::InvalidEmail(input.to_owned())) }
+    }
+
+    /// The normalised address.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl core::fmt::Display for Email {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Fewest characters in a password.
+pub const PASSWORD_MIN_CHARS: usize = 12;
+/// Most characters in a password (bounds hashing work an attacker can cause).
+pub const PASSWORD_MAX_CHARS: usize = 1024;
+
+/// Checks a new password's length; strength beyond that is left to the
+/// organisation's policy and a password manager.
+pub fn check_password(password: &str) -> Result<(), UserError> {
+    let n = password.chars().count();
+    if (PASSWORD_MIN_CHARS..=PASSWORD_MAX_CHARS).contains(&n) {
+        Ok(())
+    } else {
+        Err(UserError::PasswordLength { min: PASSWORD_MIN_CHARS, max: PASSWORD_MAX_CHARS })
+    }
+}
+
+/// Checks that the role and the grantee binding agree: a grantee user acts
+/// for exactly one organisation, nobody else acts for one.
+pub fn check_binding(role: Role, grantee: Option<GranteeId>) -> Result<(), UserError> {
+    match (role, grantee) {
+        (Role::Grantee, None) => Err(UserError::GranteeRequired),
+        (Role::Grantee, Some(_)) => Ok(()),
+        (_, Some(_)) => Err(UserError::GranteeNotAllowed),
+        (_, None) => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_round_trip_through_their_wire_names() {
+        for role in Role::ALL {
+            assert_eq!(role.as_str().parse::<Role>(), Ok(role));
+        }
+        assert!("superuser".parse::<Role>().is_err());
+    }
+
+    #[test]
+    fn only_grantee_users_are_bound_to_an_organisation() {
+        let g = GranteeId::new();
+        assert_eq!(check_binding(Role::Grantee, Some(g)), Ok(()));
+        assert_eq!(check_binding(Role::Grantee, None), Err(UserError::GranteeRequired));
+        for role in [Role::Admin, Role::Assessor, Role::Auditor] {
+            assert_eq!(check_binding(role, None), Ok(()));
+            assert_eq!(check_binding(role, Some(g)), Err(UserError::GranteeNotAllowed));
+        }
+    }
+
+    #[test]
+    fn passwords_have_bounded_length() {
+        assert!(check_password("short").is_err());
+        assert!(check_password("correct horse battery").is_ok());
+        assert!(check_password(&"x".repeat(PASSWORD_MAX_CHARS + 1)).is_err());
+    }
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        assert!(Email::parse("a@b.co").is_ok());
+        for bad in ["", "a", "@b.co", "a@b", "a@@b.co", "a b@c.de", "a@.co", "a@co."] {
+            assert!(Email::parse(bad).is_err(), "{bad} should be rejected");
+        }
+    }
+}
