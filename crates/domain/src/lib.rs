@@ -119,6 +119,7 @@ pub mod payment_run;
 pub mod reference;
 pub mod round;
 pub mod transition;
+pub mod user;
 
 #[cfg(test)]
 mod testing;

@@ -1,6 +1,6 @@
 //! People who sign in, and what their role lets them be.
 
-use crate::ids::GranteeId;
+use crate::ids::{GranteeId, UserId};
 
 string_enum! {
     /// What a user is to the fund. Authorization is decided from the role
@@ -14,6 +14,44 @@ string_enum! {
         Grantee = "grantee", "Grantee";
         /// Reads everything, writes nothing; reconciles and verifies.
         Auditor = "auditor", "Auditor";
+    }
+}
+
+/// A person who can sign in. The password hash is not part of the domain
+/// value: it never leaves the store except to be verified.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct User {
+    /// The user's id.
+    pub id: UserId,
+    /// Their sign-in address.
+    pub email: Email,
+    /// What they may do.
+    pub role: Role,
+    /// For grantee users, the organisation they act for.
+    pub grantee_id: Option<GranteeId>,
+    /// A disabled user cannot sign in.
+    pub disabled: bool,
+}
+
+impl User {
+    /// A new, enabled user whose role and organisation agree.
+    ///
+    /// # Errors
+    /// [`UserError::GranteeRequired`] or [`UserError::GranteeNotAllowed`].
+    pub fn new(
+        id: UserId,
+        email: Email,
+        role: Role,
+        grantee_id: Option<GranteeId>,
+    ) -> Result<User, UserError> {
+        check_binding(role, grantee_id)?;
+        Ok(User {
+            id,
+            email,
+            role,
+            grantee_id,
+            disabled: false,
+        })
     }
 }
 
@@ -70,7 +108,11 @@ impl Email {
                 }
                 None => false,
             };
-        if valid { Ok(Email(value)) } else { Err(UserError::InvalidEmail(input.to_owned())) }
+        if valid {
+            Ok(Email(value))
+        } else {
+            Err(UserError::InvalidEmail(input.to_owned()))
+        }
     }
 
     /// The normalised address.
@@ -98,7 +140,10 @@ pub fn check_password(password: &str) -> Result<(), UserError> {
     if (PASSWORD_MIN_CHARS..=PASSWORD_MAX_CHARS).contains(&n) {
         Ok(())
     } else {
-        Err(UserError::PasswordLength { min: PASSWORD_MIN_CHARS, max: PASSWORD_MAX_CHARS })
+        Err(UserError::PasswordLength {
+            min: PASSWORD_MIN_CHARS,
+            max: PASSWORD_MAX_CHARS,
+        })
     }
 }
 
@@ -129,10 +174,16 @@ mod tests {
     fn only_grantee_users_are_bound_to_an_organisation() {
         let g = GranteeId::new();
         assert_eq!(check_binding(Role::Grantee, Some(g)), Ok(()));
-        assert_eq!(check_binding(Role::Grantee, None), Err(UserError::GranteeRequired));
+        assert_eq!(
+            check_binding(Role::Grantee, None),
+            Err(UserError::GranteeRequired)
+        );
         for role in [Role::Admin, Role::Assessor, Role::Auditor] {
             assert_eq!(check_binding(role, None), Ok(()));
-            assert_eq!(check_binding(role, Some(g)), Err(UserError::GranteeNotAllowed));
+            assert_eq!(
+                check_binding(role, Some(g)),
+                Err(UserError::GranteeNotAllowed)
+            );
         }
     }
 
@@ -146,7 +197,9 @@ mod tests {
     #[test]
     fn emails_are_normalised_and_checked() {
         assert!(Email::parse("a@b.co").is_ok());
-        for bad in ["", "a", "@b.co", "a@b", "a@@b.co", "a b@c.de", "a@.co", "a@co."] {
+        for bad in [
+            "", "a", "@b.co", "a@b", "a@@b.co", "a b@c.de", "a@.co", "a@co.",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad} should be rejected");
         }
     }

@@ -16,3 +16,12 @@ pub mod testing;
 pub use connection::{AnyConnection, BackendKind, Pool, PoolOptions, write_transaction};
 pub use database::Database;
 pub use error::StoreError;
+pub mod audit;
+pub mod common;
+pub mod funds;
+pub mod grantees;
+pub mod ledger;
+pub mod rounds;
+#[cfg(test)]
+mod tests;
+pub mod users;

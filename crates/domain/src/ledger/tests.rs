@@ -58,6 +58,18 @@ fn constructors_follow_the_table() {
             K::RoundAllocation,
         ),
         (
+            Transfer::allocation_adjusted(f, r, MoneyDelta::parse("1").unwrap()).unwrap(),
+            FundUnallocated(f),
+            RoundAvailable(r),
+            K::AllocationAdjusted,
+        ),
+        (
+            Transfer::allocation_adjusted(f, r, MoneyDelta::parse("-1").unwrap()).unwrap(),
+            RoundAvailable(r),
+            FundUnallocated(f),
+            K::AllocationAdjusted,
+        ),
+        (
             Transfer::award_committed(r, a, m("1")).unwrap(),
             RoundAvailable(r),
             AwardPayable(a),
@@ -121,7 +133,7 @@ fn constructors_follow_the_table() {
             matches!(
                 Transfer::from_parts(credit, debit, m("1"), kind),
                 Err(LedgerError::WrongAccounts { .. })
-            ) || kind == K::BudgetAdjusted
+            ) || matches!(kind, K::BudgetAdjusted | K::AllocationAdjusted)
         );
     }
     assert_eq!(

@@ -25,6 +25,9 @@ string_enum! {
         Recovery = "recovery", "Recovery";
         /// A change to a fund's budget after it was recorded.
         BudgetAdjusted = "budget_adjusted", "Budget adjusted";
+        /// A round's allocation changed after it was set: more taken from
+        /// the fund, or some handed back to it.
+        AllocationAdjusted = "allocation_adjusted", "Allocation adjusted";
     }
 }
 
@@ -139,6 +142,30 @@ impl Transfer {
         )
     }
 
+    /// A later change to a round's allocation: more from the fund's
+    /// unallocated money, or some returned to it.
+    ///
+    /// # Errors
+    /// [`LedgerError::ZeroAmount`] for no change.
+    pub fn allocation_adjusted(
+        fund: FundId,
+        round: RoundId,
+        delta: MoneyDelta,
+    ) -> Result<Transfer, LedgerError> {
+        let (debit, credit) = if delta.is_negative() {
+            (
+                Account::RoundAvailable(round),
+                Account::FundUnallocated(fund),
+            )
+        } else {
+            (
+                Account::FundUnallocated(fund),
+                Account::RoundAvailable(round),
+            )
+        };
+        Self::build(debit, credit, delta.abs(), TransferKind::AllocationAdjusted)
+    }
+
     /// round:available → award:payable.
     ///
     /// # Errors
@@ -234,6 +261,9 @@ impl Transfer {
             K::BudgetRecorded => matches!((debit, credit), (Funders, Fu(_))),
             K::BudgetAdjusted => matches!((debit, credit), (Funders, Fu(_)) | (Fu(_), Funders)),
             K::RoundAllocation => matches!((debit, credit), (Fu(_), Ro(_))),
+            K::AllocationAdjusted => {
+                matches!((debit, credit), (Fu(_), Ro(_)) | (Ro(_), Fu(_)))
+            }
             K::AwardCommitted | K::VariationUp => matches!((debit, credit), (Ro(_), Aw(_))),
             K::VariationDown | K::AwardReleased => matches!((debit, credit), (Aw(_), Ro(_))),
             K::DisbursementPaid => matches!((debit, credit), (Aw(_), Grantees)),

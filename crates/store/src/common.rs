@@ -1,0 +1,157 @@
+//! Shapes shared by the repositories: stored records with their version,
+//! pages of a list, and who is acting.
+
+use chrono::{DateTime, Utc};
+use grantledger_domain::Money;
+use grantledger_domain::ids::UserId;
+
+use crate::error::StoreError;
+use crate::sql_types::DbUuid;
+
+/// A domain value as stored, with the bookkeeping the API needs for
+/// optimistic concurrency (`version`, sent as the `ETag`) and display.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record<T> {
+    /// The value.
+    pub value: T,
+    /// Incremented by every update; `If-Match` compares against it.
+    pub version: i64,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The most items a list returns at once.
+pub const MAX_PAGE_SIZE: u32 = 500;
+/// Items a list returns when no limit is given.
+pub const DEFAULT_PAGE_SIZE: u32 = 50;
+
+/// Which slice of a list to return: keyset pagination on the id, which is a
+/// UUID v7 and so in creation order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    limit: u32,
+    after: Option<uuid::Uuid>,
+}
+
+impl PageRequest {
+    /// A page of up to `limit` items (clamped to 1..=[`MAX_PAGE_SIZE`]) after
+    /// the item with id `after`.
+    pub fn new(limit: Option<u32>, after: Option<uuid::Uuid>) -> PageRequest {
+        let limit = limit.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
+        PageRequest { limit, after }
+    }
+
+    /// The page size.
+    pub fn limit(&self) -> u32 {
+        self.limit
+    }
+
+    /// The cursor: the last id of the previous page.
+    pub fn after(&self) -> Option<uuid::Uuid> {
+        self.after
+    }
+
+    /// How many rows to fetch: one more than the page, to learn whether
+    /// another page follows without a count.
+    pub(crate) fn fetch(&self) -> i64 {
+        i64::from(self.limit) + 1
+    }
+
+    /// Cuts the over-fetched rows to a page and computes the next cursor.
+    pub(crate) fn finish<T>(&self, mut items: Vec<T>, id_of: impl Fn(&T) -> uuid::Uuid) -> Page<T> {
+        let limit = self.limit as usize;
+        let next = if items.len() > limit {
+            items.truncate(limit);
+            items.last().map(&id_of)
+        } else {
+            None
+        };
+        Page { items, next }
+    }
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        PageRequest::new(None, None)
+    }
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    /// The items, oldest first.
+    pub items: Vec<T>,
+    /// The cursor for the next page, if there is one.
+    pub next: Option<uuid::Uuid>,
+}
+
+/// Who is making a change, for the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// The signed-in user, or `None` for the system itself (CLI, demo set-up).
+    pub user_id: Option<UserId>,
+    /// A readable name for the audit trail: an email, or "cli".
+    pub label: String,
+}
+
+impl Actor {
+    /// A user acting through the API.
+    pub fn user(user_id: UserId, label: impl Into<String>) -> Actor {
+        Actor {
+            user_id: Some(user_id),
+            label: label.into(),
+        }
+    }
+
+    /// The system acting on an operator's command.
+    pub fn system(label: impl Into<String>) -> Actor {
+        Actor {
+            user_id: None,
+            label: label.into(),
+        }
+    }
+}
+
+/// Reads stored pence as money; a negative or oversized value means the row
+/// was not written by grantledger.
+pub(crate) fn money(what: &str, pence: i64) -> Result<Money, StoreError> {
+    Money::from_pence(pence).map_err(|e| StoreError::corrupt(what, e))
+}
+
+/// Parses a stored text column into its domain type.
+pub(crate) fn parse<T: std::str::FromStr>(what: &str, text: &str) -> Result<T, StoreError>
+where
+    T::Err: std::fmt::Display,
+{
+    text.parse::<T>().map_err(|e| StoreError::corrupt(what, e))
+}
+
+/// Converts a domain id to its stored form.
+pub(crate) fn db_id(id: impl Into<uuid::Uuid>) -> DbUuid {
+    DbUuid(id.into())
+}
+
+/// Stores a list of enum values as comma-separated wire names.
+pub(crate) fn join_names<T: std::fmt::Display>(values: &[T]) -> String {
+    values
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Reads back a list stored by [`join_names`].
+pub(crate) fn split_names<T: std::str::FromStr>(
+    what: &str,
+    text: &str,
+) -> Result<Vec<T>, StoreError>
+where
+    T::Err: std::fmt::Display,
+{
+    text.split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| parse(what, s))
+        .collect()
+}

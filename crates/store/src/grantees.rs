@@ -1,0 +1,254 @@
+//! Grantee organisations.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use grantledger_domain::grantee::{
+    DueDiligence, DueDiligenceStatus, Grantee, LocalAuthority, OrganisationName, OrganisationType,
+    Postcode, Region,
+};
+use grantledger_domain::ids::{GranteeId, UserId};
+use grantledger_domain::org_id::OrgId;
+
+use crate::audit::{self, NewEvent};
+use crate::common::{Actor, Page, PageRequest, Record, db_id, money, parse};
+use crate::connection::AnyConnection;
+use crate::error::StoreError;
+use crate::schema::grantees;
+use crate::sql_types::{DbTime, DbUuid};
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = grantees)]
+struct GranteeRow {
+    id: DbUuid,
+    name: String,
+    org_id: Option<String>,
+    organisation_type: String,
+    region: String,
+    local_authority: String,
+    postcode: String,
+    annual_income_pence: i64,
+    due_diligence: String,
+    due_diligence_by: Option<DbUuid>,
+    due_diligence_at: Option<DbTime>,
+    version: i64,
+    created_at: DbTime,
+    updated_at: DbTime,
+}
+
+fn to_record(row: GranteeRow) -> Result<Record<Grantee>, StoreError> {
+    let grantee = Grantee {
+        id: GranteeId::from_uuid(row.id.0),
+        name: parse::<OrganisationName>("grantee name", &row.name)?,
+        org_id: row
+            .org_id
+            .as_deref()
+            .map(|s| parse::<OrgId>("grantee org id", s))
+            .transpose()?,
+        organisation_type: parse::<OrganisationType>("organisation type", &row.organisation_type)?,
+        region: parse::<Region>("region", &row.region)?,
+        local_authority: parse::<LocalAuthority>("local authority", &row.local_authority)?,
+        postcode: parse::<Postcode>("postcode", &row.postcode)?,
+        annual_income: money("annual income", row.annual_income_pence)?,
+        due_diligence: DueDiligence {
+            status: parse::<DueDiligenceStatus>("due diligence status", &row.due_diligence)?,
+            decided_by: row.due_diligence_by.map(|u| UserId::from_uuid(u.0)),
+            decided_at: row.due_diligence_at.map(|t| t.0),
+        },
+    };
+    Ok(Record {
+        value: grantee,
+        version: row.version,
+        created_at: row.created_at.0,
+        updated_at: row.updated_at.0,
+    })
+}
+
+fn summary(grantee: &Grantee) -> serde_json::Value {
+    serde_json::to_value(grantee).unwrap_or(serde_json::Value::Null)
+}
+
+fn check_org_id_free(conn: &mut AnyConnection, grantee: &Grantee) -> Result<(), StoreError> {
+    if let Some(org_id) = &grantee.org_id {
+        let holder: Option<DbUuid> = grantees::table
+            .filter(grantees::org_id.eq(org_id.as_str()))
+            .select(grantees::id)
+            .first(conn)
+            .optional()?;
+        if holder.is_some_and(|h| h.0 != grantee.id.as_uuid()) {
+            return Err(StoreError::Conflict(format!(
+                "a grantee with org id {org_id} is already registered"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Every column a grantee's domain value sets; used by insert and update
+/// alike so the two cannot drift apart.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = grantees, treat_none_as_null = true)]
+struct GranteeFields<'a> {
+    name: &'a str,
+    org_id: Option<&'a str>,
+    organisation_type: &'a str,
+    region: &'a str,
+    local_authority: &'a str,
+    postcode: &'a str,
+    annual_income_pence: i64,
+    due_diligence: &'a str,
+    due_diligence_by: Option<DbUuid>,
+    due_diligence_at: Option<DbTime>,
+}
+
+impl<'a> GranteeFields<'a> {
+    fn of(g: &'a Grantee) -> Self {
+        GranteeFields {
+            name: g.name.as_str(),
+            org_id: g.org_id.as_ref().map(OrgId::as_str),
+            organisation_type: g.organisation_type.as_str(),
+            region: g.region.as_str(),
+            local_authority: g.local_authority.as_str(),
+            postcode: g.postcode.as_str(),
+            annual_income_pence: g.annual_income.pence(),
+            due_diligence: g.due_diligence.status.as_str(),
+            due_diligence_by: g.due_diligence.decided_by.map(db_id),
+            due_diligence_at: g.due_diligence.decided_at.map(DbTime::new),
+        }
+    }
+}
+
+/// Registers a grantee organisation.
+pub fn create(
+    conn: &mut AnyConnection,
+    grantee: &Grantee,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Record<Grantee>, StoreError> {
+    check_org_id_free(conn, grantee)?;
+    let at = DbTime::new(now);
+    diesel::insert_into(grantees::table)
+        .values((
+            grantees::id.eq(db_id(grantee.id)),
+            GranteeFields::of(grantee),
+            grantees::version.eq(1_i64),
+            grantees::created_at.eq(at),
+            grantees::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    audit::append(
+        conn,
+        NewEvent {
+            actor,
+            action: "grantee.created",
+            entity_type: "grantee",
+            entity_id: grantee.id.into(),
+            fund_id: None,
+            before: None,
+            after: Some(summary(grantee)),
+        },
+        now,
+    )?;
+    get(conn, grantee.id)
+}
+
+/// One grantee.
+pub fn get(conn: &mut AnyConnection, id: GranteeId) -> Result<Record<Grantee>, StoreError> {
+    let row: GranteeRow = grantees::table
+        .find(db_id(id))
+        .select(GranteeRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(StoreError::NotFound { entity: "grantee" })?;
+    to_record(row)
+}
+
+/// Filters for listing grantees.
+#[derive(Debug, Clone, Default)]
+pub struct GranteeFilter {
+    /// Only grantees in this region.
+    pub region: Option<Region>,
+    /// Only grantees of this type.
+    pub organisation_type: Option<OrganisationType>,
+    /// Only grantees whose due diligence is in this state.
+    pub due_diligence: Option<DueDiligenceStatus>,
+    /// Only this grantee (a grantee user sees its own organisation only).
+    pub only: Option<GranteeId>,
+}
+
+/// A page of grantees, oldest first.
+pub fn list(
+    conn: &mut AnyConnection,
+    filter: &GranteeFilter,
+    page: PageRequest,
+) -> Result<Page<Record<Grantee>>, StoreError> {
+    let mut query = grantees::table
+        .select(GranteeRow::as_select())
+        .order(grantees::id.asc())
+        .limit(page.fetch())
+        .into_boxed();
+    if let Some(region) = filter.region {
+        query = query.filter(grantees::region.eq(region.as_str()));
+    }
+    if let Some(kind) = filter.organisation_type {
+        query = query.filter(grantees::organisation_type.eq(kind.as_str()));
+    }
+    if let Some(dd) = filter.due_diligence {
+        query = query.filter(grantees::due_diligence.eq(dd.as_str()));
+    }
+    if let Some(only) = filter.only {
+        query = query.filter(grantees::id.eq(db_id(only)));
+    }
+    if let Some(after) = page.after() {
+        query = query.filter(grantees::id.gt(DbUuid(after)));
+    }
+    let rows: Vec<GranteeRow> = query.load(conn)?;
+    let records = rows
+        .into_iter()
+        .map(to_record)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(page.finish(records, |r| r.value.id.into()))
+}
+
+/// Saves a changed grantee over the version it was read at.
+pub fn save(
+    conn: &mut AnyConnection,
+    before: &Record<Grantee>,
+    after: &Grantee,
+    action: &str,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Record<Grantee>, StoreError> {
+    check_org_id_free(conn, after)?;
+    let id = before.value.id;
+    let changed = diesel::update(
+        grantees::table
+            .filter(grantees::id.eq(db_id(id)))
+            .filter(grantees::version.eq(before.version)),
+    )
+    .set((
+        GranteeFields::of(after),
+        grantees::version.eq(before.version + 1),
+        grantees::updated_at.eq(DbTime::new(now)),
+    ))
+    .execute(conn)?;
+    if changed == 0 {
+        return Err(StoreError::StaleVersion {
+            entity: "grantee",
+            expected: before.version,
+        });
+    }
+    audit::append(
+        conn,
+        NewEvent {
+            actor,
+            action,
+            entity_type: "grantee",
+            entity_id: id.into(),
+            fund_id: None,
+            before: Some(summary(&before.value)),
+            after: Some(summary(after)),
+        },
+        now,
+    )?;
+    get(conn, id)
+}

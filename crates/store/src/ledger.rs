@@ -1,0 +1,113 @@
+//! Posting transfers to the fund ledger.
+//!
+//! Internal account balances live in `ledger_accounts` and move by single
+//! conditional updates inside the caller's transaction: a debit succeeds only
+//! if the balance covers it. That is what keeps a round from being
+//! over-committed however many server processes award at once — the database
+//! serialises the updates to one row, and no process-local lock is involved.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use grantledger_domain::Money;
+use grantledger_domain::ids::{FundId, TransferId};
+use grantledger_domain::ledger::{Account, Transfer};
+
+use crate::common::{db_id, money};
+use crate::connection::AnyConnection;
+use crate::error::StoreError;
+use crate::schema::{ledger_accounts, ledger_transfers};
+use crate::sql_types::{DbTime, DbUuid};
+
+/// What caused a transfer: the record whose state change moved the money.
+#[derive(Debug, Clone, Copy)]
+pub struct Cause {
+    /// The kind of record, e.g. "round".
+    pub entity_type: &'static str,
+    /// Its id.
+    pub entity_id: uuid::Uuid,
+}
+
+/// Posts one transfer: moves the balances of its internal accounts and
+/// appends the transfer row. Must run inside a write transaction.
+///
+/// Fails with [`StoreError::Conflict`] when the debited internal account
+/// cannot cover the amount; nothing is changed then (the caller's transaction
+/// rolls back).
+pub fn post(
+    conn: &mut AnyConnection,
+    fund: FundId,
+    transfer: &Transfer,
+    cause: Cause,
+    at: DateTime<Utc>,
+) -> Result<TransferId, StoreError> {
+    let amount = transfer.amount().pence();
+    let debit = transfer.debit();
+    let credit = transfer.credit();
+    if !debit.is_external() {
+        let key = debit.key();
+        let moved = diesel::update(
+            ledger_accounts::table
+                .filter(ledger_accounts::key.eq(&key))
+                .filter(ledger_accounts::balance_pence.ge(amount)),
+        )
+        .set(ledger_accounts::balance_pence.eq(ledger_accounts::balance_pence - amount))
+        .execute(conn)?;
+        if moved == 0 {
+            return Err(insufficient(conn, &debit, transfer.amount()));
+        }
+    }
+    if !credit.is_external() {
+        let key = credit.key();
+        let moved = diesel::update(ledger_accounts::table.filter(ledger_accounts::key.eq(&key)))
+            .set(ledger_accounts::balance_pence.eq(ledger_accounts::balance_pence + amount))
+            .execute(conn)?;
+        if moved == 0 {
+            // The first credit opens the account. Accounts belong to one
+            // fund, round or award, whose creating transaction is the only
+            // one that can credit them first, so two openings cannot race.
+            diesel::insert_into(ledger_accounts::table)
+                .values((
+                    ledger_accounts::key.eq(&key),
+                    ledger_accounts::fund_id.eq(db_id(fund)),
+                    ledger_accounts::balance_pence.eq(amount),
+                    ledger_accounts::created_at.eq(DbTime::new(at)),
+                ))
+                .execute(conn)?;
+        }
+    }
+    let id = TransferId::new();
+    diesel::insert_into(ledger_transfers::table)
+        .values((
+            ledger_transfers::id.eq(db_id(id)),
+            ledger_transfers::fund_id.eq(db_id(fund)),
+            ledger_transfers::debit_account.eq(debit.key()),
+            ledger_transfers::credit_account.eq(credit.key()),
+            ledger_transfers::amount_pence.eq(amount),
+            ledger_transfers::kind.eq(transfer.kind().as_str()),
+            ledger_transfers::entity_type.eq(cause.entity_type),
+            ledger_transfers::entity_id.eq(DbUuid(cause.entity_id)),
+            ledger_transfers::created_at.eq(DbTime::new(at)),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+fn insufficient(conn: &mut AnyConnection, account: &Account, requested: Money) -> StoreError {
+    match balance(conn, account) {
+        Ok(balance) => StoreError::Conflict(format!(
+            "not enough money: {} holds {balance}, but {requested} is needed",
+            account.description()
+        )),
+        Err(error) => error,
+    }
+}
+
+/// The balance of an internal account (zero if it has never been credited).
+pub fn balance(conn: &mut AnyConnection, account: &Account) -> Result<Money, StoreError> {
+    let pence: Option<i64> = ledger_accounts::table
+        .filter(ledger_accounts::key.eq(account.key()))
+        .select(ledger_accounts::balance_pence)
+        .first(conn)
+        .optional()?;
+    money("ledger balance", pence.unwrap_or(0))
+}

@@ -1,0 +1,284 @@
+//! Grant rounds: their window, allocation, grant range and eligibility.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use grantledger_domain::fund::FundStatus;
+use grantledger_domain::ids::{FundId, RoundId};
+use grantledger_domain::ledger::Transfer;
+use grantledger_domain::round::{Eligibility, GrantRange, Round, RoundWindow};
+
+use crate::audit::{self, NewEvent};
+use crate::common::{Actor, Page, PageRequest, Record, db_id, join_names, money, split_names};
+use crate::connection::AnyConnection;
+use crate::error::StoreError;
+use crate::ledger::{self, Cause};
+use crate::schema::{funds, rounds};
+use crate::sql_types::{DbTime, DbUuid};
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = rounds)]
+struct RoundRow {
+    id: DbUuid,
+    fund_id: DbUuid,
+    number: i32,
+    name: String,
+    opens_at: DbTime,
+    closes_at: DbTime,
+    allocation_pence: i64,
+    min_grant_pence: i64,
+    max_grant_pence: i64,
+    eligible_types: String,
+    max_annual_income_pence: Option<i64>,
+    eligible_regions: String,
+    version: i64,
+    created_at: DbTime,
+    updated_at: DbTime,
+}
+
+fn to_record(row: RoundRow) -> Result<Record<Round>, StoreError> {
+    let corrupt = |e: grantledger_domain::round::RoundError| StoreError::corrupt("round", e);
+    let round = Round {
+        id: RoundId::from_uuid(row.id.0),
+        fund_id: FundId::from_uuid(row.fund_id.0),
+        number: u16::try_from(row.number).map_err(|e| StoreError::corrupt("round number", e))?,
+        name: row.name,
+        window: RoundWindow::new(row.opens_at.0, row.closes_at.0).map_err(corrupt)?,
+        allocation: money("round allocation", row.allocation_pence)?,
+        grant_range: GrantRange::new(
+            money("minimum grant", row.min_grant_pence)?,
+            money("maximum grant", row.max_grant_pence)?,
+        )
+        .map_err(corrupt)?,
+        eligibility: Eligibility {
+            organisation_types: split_names("eligible organisation type", &row.eligible_types)?,
+            max_annual_income: row
+                .max_annual_income_pence
+                .map(|p| money("maximum annual income", p))
+                .transpose()?,
+            regions: split_names("eligible region", &row.eligible_regions)?,
+        },
+    };
+    Ok(Record {
+        value: round,
+        version: row.version,
+        created_at: row.created_at.0,
+        updated_at: row.updated_at.0,
+    })
+}
+
+fn summary(round: &Round) -> serde_json::Value {
+    serde_json::to_value(round).unwrap_or(serde_json::Value::Null)
+}
+
+fn fund_status(conn: &mut AnyConnection, fund: FundId) -> Result<FundStatus, StoreError> {
+    let status: String = funds::table
+        .find(db_id(fund))
+        .select(funds::status)
+        .first(conn)
+        .optional()?
+        .ok_or(StoreError::NotFound { entity: "fund" })?;
+    crate::common::parse("fund status", &status)
+}
+
+/// The next free round number in a fund.
+pub fn next_number(conn: &mut AnyConnection, fund: FundId) -> Result<u16, StoreError> {
+    let max: Option<i32> = rounds::table
+        .filter(rounds::fund_id.eq(db_id(fund)))
+        .select(diesel::dsl::max(rounds::number))
+        .first(conn)?;
+    u16::try_from(max.unwrap_or(0) + 1)
+        .map_err(|_| StoreError::Conflict("a fund can have at most 65535 rounds".into()))
+}
+
+/// Records a new round and takes its allocation from the fund's unallocated
+/// money in the same transaction; fails with a conflict if the fund's budget
+/// cannot cover it or the fund is closed.
+pub fn create(
+    conn: &mut AnyConnection,
+    round: &Round,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Record<Round>, StoreError> {
+    if fund_status(conn, round.fund_id)? == FundStatus::Closed {
+        return Err(StoreError::Conflict(
+            "the fund is closed: no new rounds can be added".into(),
+        ));
+    }
+    let taken: i64 = rounds::table
+        .filter(rounds::fund_id.eq(db_id(round.fund_id)))
+        .filter(rounds::number.eq(i32::from(round.number)))
+        .count()
+        .get_result(conn)?;
+    if taken > 0 {
+        return Err(StoreError::Conflict(format!(
+            "the fund already has a round {}",
+            round.number
+        )));
+    }
+    let at = DbTime::new(now);
+    diesel::insert_into(rounds::table)
+        .values((
+            rounds::id.eq(db_id(round.id)),
+            rounds::fund_id.eq(db_id(round.fund_id)),
+            rounds::number.eq(i32::from(round.number)),
+            rounds::name.eq(&round.name),
+            rounds::opens_at.eq(DbTime::new(round.window.opens_at())),
+            rounds::closes_at.eq(DbTime::new(round.window.closes_at())),
+            rounds::allocation_pence.eq(round.allocation.pence()),
+            rounds::min_grant_pence.eq(round.grant_range.min().pence()),
+            rounds::max_grant_pence.eq(round.grant_range.max().pence()),
+            rounds::eligible_types.eq(join_names(&round.eligibility.organisation_types)),
+            rounds::max_annual_income_pence
+                .eq(round.eligibility.max_annual_income.map(|m| m.pence())),
+            rounds::eligible_regions.eq(join_names(&round.eligibility.regions)),
+            rounds::version.eq(1_i64),
+            rounds::created_at.eq(at),
+            rounds::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    let transfer = Transfer::round_allocation(round.fund_id, round.id, round.allocation)
+        .map_err(|e| StoreError::Conflict(e.to_string()))?;
+    ledger::post(
+        conn,
+        round.fund_id,
+        &transfer,
+        Cause {
+            entity_type: "round",
+            entity_id: round.id.into(),
+        },
+        now,
+    )?;
+    audit::append(
+        conn,
+        NewEvent {
+            actor,
+            action: "round.created",
+            entity_type: "round",
+            entity_id: round.id.into(),
+            fund_id: Some(round.fund_id),
+            before: None,
+            after: Some(summary(round)),
+        },
+        now,
+    )?;
+    get(conn, round.id)
+}
+
+/// One round.
+pub fn get(conn: &mut AnyConnection, id: RoundId) -> Result<Record<Round>, StoreError> {
+    let row: RoundRow = rounds::table
+        .find(db_id(id))
+        .select(RoundRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(StoreError::NotFound { entity: "round" })?;
+    to_record(row)
+}
+
+/// Filters for listing rounds.
+#[derive(Debug, Clone, Default)]
+pub struct RoundFilter {
+    /// Only rounds of this fund.
+    pub fund_id: Option<FundId>,
+    /// Only rounds open for applications at this instant.
+    pub open_at: Option<DateTime<Utc>>,
+}
+
+/// A page of rounds, oldest first.
+pub fn list(
+    conn: &mut AnyConnection,
+    filter: &RoundFilter,
+    page: PageRequest,
+) -> Result<Page<Record<Round>>, StoreError> {
+    let mut query = rounds::table
+        .select(RoundRow::as_select())
+        .order(rounds::id.asc())
+        .limit(page.fetch())
+        .into_boxed();
+    if let Some(fund) = filter.fund_id {
+        query = query.filter(rounds::fund_id.eq(db_id(fund)));
+    }
+    if let Some(at) = filter.open_at {
+        let at = DbTime::new(at);
+        query = query
+            .filter(rounds::opens_at.le(at))
+            .filter(rounds::closes_at.gt(at));
+    }
+    if let Some(after) = page.after() {
+        query = query.filter(rounds::id.gt(DbUuid(after)));
+    }
+    let rows: Vec<RoundRow> = query.load(conn)?;
+    let records = rows
+        .into_iter()
+        .map(to_record)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(page.finish(records, |r| r.value.id.into()))
+}
+
+/// Saves a changed round over the version it was read at. A changed
+/// allocation moves money between the fund and the round in the same
+/// transaction: raising it needs unallocated money in the fund, lowering it
+/// needs that much still available (uncommitted) in the round.
+pub fn save(
+    conn: &mut AnyConnection,
+    before: &Record<Round>,
+    after: &Round,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Record<Round>, StoreError> {
+    let id = before.value.id;
+    let changed = diesel::update(
+        rounds::table
+            .filter(rounds::id.eq(db_id(id)))
+            .filter(rounds::version.eq(before.version)),
+    )
+    .set((
+        rounds::name.eq(&after.name),
+        rounds::opens_at.eq(DbTime::new(after.window.opens_at())),
+        rounds::closes_at.eq(DbTime::new(after.window.closes_at())),
+        rounds::allocation_pence.eq(after.allocation.pence()),
+        rounds::min_grant_pence.eq(after.grant_range.min().pence()),
+        rounds::max_grant_pence.eq(after.grant_range.max().pence()),
+        rounds::eligible_types.eq(join_names(&after.eligibility.organisation_types)),
+        rounds::max_annual_income_pence.eq(after.eligibility.max_annual_income.map(|m| m.pence())),
+        rounds::eligible_regions.eq(join_names(&after.eligibility.regions)),
+        rounds::version.eq(before.version + 1),
+        rounds::updated_at.eq(DbTime::new(now)),
+    ))
+    .execute(conn)?;
+    if changed == 0 {
+        return Err(StoreError::StaleVersion {
+            entity: "round",
+            expected: before.version,
+        });
+    }
+    let delta = before.value.allocation.delta_to(after.allocation);
+    if !delta.is_zero() {
+        let transfer = Transfer::allocation_adjusted(after.fund_id, id, delta)
+            .map_err(|e| StoreError::Conflict(e.to_string()))?;
+        ledger::post(
+            conn,
+            after.fund_id,
+            &transfer,
+            Cause {
+                entity_type: "round",
+                entity_id: id.into(),
+            },
+            now,
+        )?;
+    }
+    audit::append(
+        conn,
+        NewEvent {
+            actor,
+            action: "round.updated",
+            entity_type: "round",
+            entity_id: id.into(),
+            fund_id: Some(after.fund_id),
+            before: Some(summary(&before.value)),
+            after: Some(summary(after)),
+        },
+        now,
+    )?;
+    get(conn, id)
+}

@@ -1,0 +1,531 @@
+//! Store tests: every body runs on SQLite and on PostgreSQL (see
+//! [`crate::backend_tests`]), which also checks the hand-written schema
+//! against both migration sets.
+
+use chrono::{Duration, TimeZone, Utc};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use grantledger_domain::Money;
+use grantledger_domain::fund::{Fund, FundName, FundStatus, Funder};
+use grantledger_domain::grantee::{
+    DueDiligence, DueDiligenceOutcome, Grantee, LocalAuthority, OrganisationName, OrganisationType,
+    Postcode, Region,
+};
+use grantledger_domain::ids::{FundId, GranteeId, RoundId, UserId};
+use grantledger_domain::ledger::Account;
+use grantledger_domain::org_id::OrgId;
+use grantledger_domain::reference::FundCode;
+use grantledger_domain::round::{Eligibility, GrantRange, Round, RoundWindow};
+use grantledger_domain::user::{Email, Role, User};
+
+use crate::common::{Actor, PageRequest};
+use crate::error::StoreError;
+use crate::testing::TestDb;
+use crate::{funds, grantees, ledger, rounds, schema, users};
+
+fn m(s: &str) -> Money {
+    Money::parse(s).unwrap()
+}
+
+fn actor() -> Actor {
+    Actor::system("test")
+}
+
+fn lcf(code: &str) -> Fund {
+    Fund::new(
+        FundId::new(),
+        FundCode::parse(code).unwrap(),
+        FundName::parse("Local Connections Fund").unwrap(),
+        None,
+        vec![
+            Funder {
+                name: OrganisationName::parse("DCMS").unwrap(),
+                org_id: None,
+                contribution: m("2000000.00"),
+            },
+            Funder {
+                name: OrganisationName::parse("The National Lottery Community Fund").unwrap(),
+                org_id: Some(OrgId::parse("GB-CHC-1036733").unwrap()),
+                contribution: m("2000000.00"),
+            },
+        ],
+    )
+    .unwrap()
+}
+
+fn round(fund: &Fund, number: u16, allocation: &str) -> Round {
+    let opens = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
+    Round::new(
+        RoundId::new(),
+        fund.id,
+        number,
+        format!("Round {number}"),
+        RoundWindow::new(opens, opens + Duration::days(42)).unwrap(),
+        m(allocation),
+        GrantRange::new(m("500.00"), m("2500.00")).unwrap(),
+        Eligibility {
+            organisation_types: vec![
+                OrganisationType::CommunityGroup,
+                OrganisationType::RegisteredCharity,
+            ],
+            max_annual_income: Some(m("50000.00")),
+            regions: vec![],
+        },
+    )
+    .unwrap()
+}
+
+fn grantee(org_id: Option<&str>) -> Grantee {
+    Grantee {
+        id: GranteeId::new(),
+        name: OrganisationName::parse("Friends of Moss Side Library").unwrap(),
+        org_id: org_id.map(|o| OrgId::parse(o).unwrap()),
+        organisation_type: OrganisationType::CommunityGroup,
+        region: Region::NorthWest,
+        local_authority: LocalAuthority::parse("Manchester").unwrap(),
+        postcode: Postcode::parse("m14 4pw").unwrap(),
+        annual_income: m("12000.00"),
+        due_diligence: DueDiligence::pending(),
+    }
+}
+
+fn count_audit(db: &TestDb) -> i64 {
+    db.db
+        .read(|c| {
+            schema::audit_events::table
+                .count()
+                .get_result::<i64>(c)
+                .map_err(StoreError::from)
+        })
+        .unwrap()
+}
+
+fn fund_round_trips_with_funders_and_ledger(db: &TestDb) {
+    let fund = lcf("LCF");
+    let stored = db
+        .db
+        .write(|c| funds::create(c, &fund, &actor(), Utc::now()))
+        .unwrap();
+    assert_eq!(stored.value, fund);
+    assert_eq!(stored.version, 1);
+    assert_eq!(db.db.read(|c| funds::get(c, fund.id)).unwrap().value, fund);
+    assert_eq!(
+        db.db.read(|c| funds::find(c, "lcf")).unwrap().value.id,
+        fund.id
+    );
+    assert_eq!(
+        db.db
+            .read(|c| funds::find(c, &fund.id.to_string()))
+            .unwrap()
+            .value
+            .id,
+        fund.id
+    );
+    let unallocated = db
+        .db
+        .read(|c| ledger::balance(c, &Account::FundUnallocated(fund.id)))
+        .unwrap();
+    assert_eq!(unallocated, m("4000000.00"));
+    assert_eq!(count_audit(db), 1);
+    let missing = db.db.read(|c| funds::find(c, "NOPE"));
+    assert!(matches!(
+        missing,
+        Err(StoreError::NotFound { entity: "fund" })
+    ));
+}
+
+fn duplicate_fund_code_is_a_conflict_and_writes_nothing(db: &TestDb) {
+    db.db
+        .write(|c| funds::create(c, &lcf("LCF"), &actor(), Utc::now()))
+        .unwrap();
+    let again = db
+        .db
+        .write(|c| funds::create(c, &lcf("LCF"), &actor(), Utc::now()));
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    assert_eq!(count_audit(db), 1);
+}
+
+fn lists_page_by_cursor_and_filter(db: &TestDb) {
+    let codes = ["AA", "BB", "CC", "DD", "EE"];
+    for code in codes {
+        db.db
+            .write(|c| funds::create(c, &lcf(code), &actor(), Utc::now()))
+            .unwrap();
+    }
+    let first = db
+        .db
+        .read(|c| funds::list(c, &Default::default(), PageRequest::new(Some(2), None)))
+        .unwrap();
+    assert_eq!(first.items.len(), 2);
+    let second = db
+        .db
+        .read(|c| {
+            funds::list(
+                c,
+                &Default::default(),
+                PageRequest::new(Some(2), first.next),
+            )
+        })
+        .unwrap();
+    let third = db
+        .db
+        .read(|c| {
+            funds::list(
+                c,
+                &Default::default(),
+                PageRequest::new(Some(2), second.next),
+            )
+        })
+        .unwrap();
+    assert_eq!(third.items.len(), 1);
+    assert_eq!(third.next, None);
+    let seen: Vec<String> = [first, second, third]
+        .iter()
+        .flat_map(|p| p.items.iter().map(|r| r.value.code.to_string()))
+        .collect();
+    assert_eq!(seen, codes);
+    let filter = funds::FundFilter {
+        status: Some(FundStatus::Open),
+    };
+    assert!(
+        db.db
+            .read(|c| funds::list(c, &filter, PageRequest::default()))
+            .unwrap()
+            .items
+            .is_empty()
+    );
+}
+
+fn stale_versions_are_refused(db: &TestDb) {
+    let fund = lcf("LCF");
+    let v1 = db
+        .db
+        .write(|c| funds::create(c, &fund, &actor(), Utc::now()))
+        .unwrap();
+    let opened = v1.value.open().unwrap();
+    let v2 = db
+        .db
+        .write(|c| funds::save(c, &v1, &opened, "fund.opened", &actor(), Utc::now()))
+        .unwrap();
+    assert_eq!(v2.version, 2);
+    assert_eq!(v2.value.status, FundStatus::Open);
+    let again = db
+        .db
+        .write(|c| funds::save(c, &v1, &opened, "fund.opened", &actor(), Utc::now()));
+    assert!(
+        matches!(again, Err(StoreError::StaleVersion { expected: 1, .. })),
+        "{again:?}"
+    );
+}
+
+fn rounds_take_their_allocation_from_the_fund(db: &TestDb) {
+    let fund = lcf("LCF");
+    db.db
+        .write(|c| funds::create(c, &fund, &actor(), Utc::now()))
+        .unwrap();
+    let r1 = round(&fund, 1, "2500000.00");
+    let stored = db
+        .db
+        .write(|c| rounds::create(c, &r1, &actor(), Utc::now()))
+        .unwrap();
+    assert_eq!(stored.value, r1);
+    let audit_before = count_audit(db);
+    // 1.5m is left; 1.5m + 0.01 must be refused with nothing written.
+    let too_big = round(&fund, 2, "1500000.01");
+    let refused = db
+        .db
+        .write(|c| rounds::create(c, &too_big, &actor(), Utc::now()));
+    match refused {
+        Err(StoreError::Conflict(msg)) => assert!(msg.contains("1500000.00"), "{msg}"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    assert!(matches!(
+        db.db.read(|c| rounds::get(c, too_big.id)),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert_eq!(count_audit(db), audit_before);
+    let r2 = round(&fund, 2, "1500000.00");
+    db.db
+        .write(|c| rounds::create(c, &r2, &actor(), Utc::now()))
+        .unwrap();
+    let left = db
+        .db
+        .read(|c| ledger::balance(c, &Account::FundUnallocated(fund.id)))
+        .unwrap();
+    assert_eq!(left, Money::ZERO);
+    assert_eq!(db.db.read(|c| rounds::next_number(c, fund.id)).unwrap(), 3);
+    // Budget cannot now drop below what the rounds hold.
+    let before = db.db.read(|c| funds::get(c, fund.id)).unwrap();
+    let mut smaller = before.value.clone();
+    smaller.funders.truncate(1);
+    smaller.budget = m("2000000.00");
+    let refused = db
+        .db
+        .write(|c| funds::save(c, &before, &smaller, "fund.updated", &actor(), Utc::now()));
+    assert!(
+        matches!(refused, Err(StoreError::Conflict(_))),
+        "{refused:?}"
+    );
+    assert_eq!(
+        db.db
+            .read(|c| funds::get(c, fund.id))
+            .unwrap()
+            .value
+            .funders
+            .len(),
+        2
+    );
+}
+
+fn round_allocation_changes_move_money_both_ways(db: &TestDb) {
+    let fund = lcf("LCF");
+    db.db
+        .write(|c| funds::create(c, &fund, &actor(), Utc::now()))
+        .unwrap();
+    let r1 = round(&fund, 1, "1000000.00");
+    let v1 = db
+        .db
+        .write(|c| rounds::create(c, &r1, &actor(), Utc::now()))
+        .unwrap();
+    let mut lower = v1.value.clone();
+    lower.allocation = m("400000.00");
+    let v2 = db
+        .db
+        .write(|c| rounds::save(c, &v1, &lower, &actor(), Utc::now()))
+        .unwrap();
+    assert_eq!(v2.value.allocation, m("400000.00"));
+    assert_eq!(
+        db.db
+            .read(|c| ledger::balance(c, &Account::RoundAvailable(r1.id)))
+            .unwrap(),
+        m("400000.00")
+    );
+    assert_eq!(
+        db.db
+            .read(|c| ledger::balance(c, &Account::FundUnallocated(fund.id)))
+            .unwrap(),
+        m("3600000.00")
+    );
+    let mut higher = v2.value.clone();
+    higher.allocation = m("4000000.01");
+    let refused = db
+        .db
+        .write(|c| rounds::save(c, &v2, &higher, &actor(), Utc::now()));
+    assert!(
+        matches!(refused, Err(StoreError::Conflict(_))),
+        "{refused:?}"
+    );
+    assert_eq!(db.db.read(|c| rounds::get(c, r1.id)).unwrap().version, 2);
+}
+
+fn grantees_round_trip_and_org_ids_are_unique(db: &TestDb) {
+    let g = grantee(Some("GB-CHC-1234567"));
+    let stored = db
+        .db
+        .write(|c| grantees::create(c, &g, &actor(), Utc::now()))
+        .unwrap();
+    assert_eq!(stored.value, g);
+    let twin = grantee(Some("GB-CHC-1234567"));
+    assert!(matches!(
+        db.db
+            .write(|c| grantees::create(c, &twin, &actor(), Utc::now())),
+        Err(StoreError::Conflict(_))
+    ));
+    let group = grantee(None);
+    db.db
+        .write(|c| grantees::create(c, &group, &actor(), Utc::now()))
+        .unwrap();
+    // Due diligence with who and when survives the round trip.
+    let at =
+        Utc.with_ymd_and_hms(2026, 2, 1, 10, 30, 15).unwrap() + Duration::microseconds(123_456);
+    let passed = g
+        .record_due_diligence(DueDiligenceOutcome::Passed, UserId::new(), at)
+        .unwrap();
+    let v2 = db
+        .db
+        .write(|c| {
+            grantees::save(
+                c,
+                &stored,
+                &passed,
+                "grantee.due_diligence",
+                &actor(),
+                Utc::now(),
+            )
+        })
+        .unwrap();
+    assert_eq!(v2.value, passed);
+    let filter = grantees::GranteeFilter {
+        region: Some(Region::NorthWest),
+        ..Default::default()
+    };
+    assert_eq!(
+        db.db
+            .read(|c| grantees::list(c, &filter, PageRequest::default()))
+            .unwrap()
+            .items
+            .len(),
+        2
+    );
+    let only = grantees::GranteeFilter {
+        only: Some(group.id),
+        ..Default::default()
+    };
+    let page = db
+        .db
+        .read(|c| grantees::list(c, &only, PageRequest::default()))
+        .unwrap();
+    assert_eq!(
+        page.items.iter().map(|r| r.value.id).collect::<Vec<_>>(),
+        vec![group.id]
+    );
+}
+
+fn users_round_trip_and_emails_are_unique(db: &TestDb) {
+    let g = grantee(None);
+    db.db
+        .write(|c| grantees::create(c, &g, &actor(), Utc::now()))
+        .unwrap();
+    let user = User::new(
+        UserId::new(),
+        Email::parse("Chair@Example.org").unwrap(),
+        Role::Grantee,
+        Some(g.id),
+    )
+    .unwrap();
+    db.db
+        .write(|c| users::create(c, &user, "$argon2id$hash", &actor(), Utc::now()))
+        .unwrap();
+    let (found, hash) = db
+        .db
+        .read(|c| users::find_for_login(c, &Email::parse("chair@example.org").unwrap()))
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.value, user);
+    assert_eq!(hash, "$argon2id$hash");
+    let twin = User::new(
+        UserId::new(),
+        Email::parse("chair@example.org").unwrap(),
+        Role::Admin,
+        None,
+    )
+    .unwrap();
+    assert!(matches!(
+        db.db
+            .write(|c| users::create(c, &twin, "x", &actor(), Utc::now())),
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(
+        db.db
+            .read(|c| users::find_for_login(c, &Email::parse("nobody@example.org").unwrap()))
+            .unwrap()
+            .is_none()
+    );
+}
+
+fn ledger_and_audit_rows_cannot_be_changed_or_removed(db: &TestDb) {
+    db.db
+        .write(|c| funds::create(c, &lcf("LCF"), &actor(), Utc::now()))
+        .unwrap();
+    for statement in [
+        "UPDATE ledger_transfers SET amount_pence = 1",
+        "DELETE FROM ledger_transfers",
+        "UPDATE audit_events SET actor = 'someone else'",
+        "DELETE FROM audit_events",
+    ] {
+        let result = db
+            .db
+            .read(|c| c.batch_execute(statement).map_err(StoreError::from));
+        let message = format!("{result:?}");
+        assert!(
+            result.is_err() && message.contains("append-only"),
+            "{statement}: {message}"
+        );
+    }
+}
+
+fn a_failed_write_leaves_nothing_behind(db: &TestDb) {
+    let fund = lcf("LCF");
+    let result: Result<(), StoreError> = db.db.write(|c| {
+        funds::create(c, &fund, &actor(), Utc::now())?;
+        Err(StoreError::Conflict("changed my mind".into()))
+    });
+    assert!(result.is_err());
+    assert!(matches!(
+        db.db.read(|c| funds::get(c, fund.id)),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert_eq!(count_audit(db), 0);
+    let transfers: i64 = db
+        .db
+        .read(|c| {
+            schema::ledger_transfers::table
+                .count()
+                .get_result(c)
+                .map_err(StoreError::from)
+        })
+        .unwrap();
+    assert_eq!(transfers, 0);
+}
+
+fn concurrent_allocations_never_exceed_the_budget(db: &TestDb) {
+    // A £1,000 fund; 24 writers each try to open a £100 round: exactly 10 fit.
+    let fund = Fund::new(
+        FundId::new(),
+        FundCode::parse("RACE").unwrap(),
+        FundName::parse("Race fund").unwrap(),
+        Some(m("1000.00")),
+        vec![],
+    )
+    .unwrap();
+    db.db
+        .write(|c| funds::create(c, &fund, &actor(), Utc::now()))
+        .unwrap();
+    let handles: Vec<_> = (1..=24u16)
+        .map(|n| {
+            let database = db.db.clone();
+            let fund = fund.clone();
+            std::thread::spawn(move || {
+                let opens = Utc::now();
+                let r = Round::new(
+                    RoundId::new(),
+                    fund.id,
+                    n,
+                    format!("Round {n}"),
+                    RoundWindow::new(opens, opens + Duration::days(1)).unwrap(),
+                    m("100.00"),
+                    GrantRange::new(m("10.00"), m("100.00")).unwrap(),
+                    Eligibility::default(),
+                )
+                .unwrap();
+                database.write(|c| rounds::create(c, &r, &actor(), Utc::now()))
+            })
+        })
+        .collect();
+    let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    let ok = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(ok, 10, "{results:?}");
+    for r in results.iter().filter(|r| r.is_err()) {
+        assert!(matches!(r, Err(StoreError::Conflict(_))), "{r:?}");
+    }
+    assert_eq!(
+        db.db
+            .read(|c| ledger::balance(c, &Account::FundUnallocated(fund.id)))
+            .unwrap(),
+        Money::ZERO
+    );
+}
+
+crate::backend_tests!(
+    fund_round_trips_with_funders_and_ledger,
+    duplicate_fund_code_is_a_conflict_and_writes_nothing,
+    lists_page_by_cursor_and_filter,
+    stale_versions_are_refused,
+    rounds_take_their_allocation_from_the_fund,
+    round_allocation_changes_move_money_both_ways,
+    grantees_round_trip_and_org_ids_are_unique,
+    users_round_trip_and_emails_are_unique,
+    ledger_and_audit_rows_cannot_be_changed_or_removed,
+    a_failed_write_leaves_nothing_behind,
+    concurrent_allocations_never_exceed_the_budget,
+);

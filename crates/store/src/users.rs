@@ -1,0 +1,212 @@
+//! People who sign in.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use grantledger_domain::ids::{GranteeId, UserId};
+use grantledger_domain::user::{Email, Role, User};
+
+use crate::audit::{self, NewEvent};
+use crate::common::{Actor, Page, PageRequest, Record, db_id, parse};
+use crate::connection::AnyConnection;
+use crate::error::StoreError;
+use crate::schema::users;
+use crate::sql_types::{DbTime, DbUuid};
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = users)]
+struct UserRow {
+    id: DbUuid,
+    email: String,
+    password_hash: String,
+    role: String,
+    grantee_id: Option<DbUuid>,
+    disabled: bool,
+    version: i64,
+    created_at: DbTime,
+    updated_at: DbTime,
+}
+
+fn to_record(row: UserRow) -> Result<(Record<User>, String), StoreError> {
+    let user = User {
+        id: UserId::from_uuid(row.id.0),
+        email: Email::parse(&row.email).map_err(|e| StoreError::corrupt("user email", e))?,
+        role: parse::<Role>("user role", &row.role)?,
+        grantee_id: row.grantee_id.map(|g| GranteeId::from_uuid(g.0)),
+        disabled: row.disabled,
+    };
+    let record = Record {
+        value: user,
+        version: row.version,
+        created_at: row.created_at.0,
+        updated_at: row.updated_at.0,
+    };
+    Ok((record, row.password_hash))
+}
+
+// Audit summaries of users never include the password hash.
+fn summary(user: &User) -> serde_json::Value {
+    serde_json::to_value(user).unwrap_or(serde_json::Value::Null)
+}
+
+/// Creates a user with an already-hashed password.
+pub fn create(
+    conn: &mut AnyConnection,
+    user: &User,
+    password_hash: &str,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Record<User>, StoreError> {
+    let taken: i64 = users::table
+        .filter(users::email.eq(user.email.as_str()))
+        .count()
+        .get_result(conn)?;
+    if taken > 0 {
+        return Err(StoreError::Conflict(format!(
+            "a user with email {} already exists",
+            user.email
+        )));
+    }
+    let at = DbTime::new(now);
+    diesel::insert_into(users::table)
+        .values((
+            users::id.eq(db_id(user.id)),
+            users::email.eq(user.email.as_str()),
+            users::password_hash.eq(password_hash),
+            users::role.eq(user.role.as_str()),
+            users::grantee_id.eq(user.grantee_id.map(db_id)),
+            users::disabled.eq(user.disabled),
+            users::version.eq(1_i64),
+            users::created_at.eq(at),
+            users::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    audit::append(
+        conn,
+        NewEvent {
+            actor,
+            action: "user.created",
+            entity_type: "user",
+            entity_id: user.id.into(),
+            fund_id: None,
+            before: None,
+            after: Some(summary(user)),
+        },
+        now,
+    )?;
+    get(conn, user.id)
+}
+
+/// One user.
+pub fn get(conn: &mut AnyConnection, id: UserId) -> Result<Record<User>, StoreError> {
+    let row: UserRow = users::table
+        .find(db_id(id))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(StoreError::NotFound { entity: "user" })?;
+    to_record(row).map(|(r, _)| r)
+}
+
+/// A user and their password hash, by email, for signing in.
+pub fn find_for_login(
+    conn: &mut AnyConnection,
+    email: &Email,
+) -> Result<Option<(Record<User>, String)>, StoreError> {
+    let row: Option<UserRow> = users::table
+        .filter(users::email.eq(email.as_str()))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?;
+    row.map(to_record).transpose()
+}
+
+/// Filters for listing users.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    /// Only users with this role.
+    pub role: Option<Role>,
+    /// Only users acting for this grantee.
+    pub grantee_id: Option<GranteeId>,
+}
+
+/// A page of users, oldest first.
+pub fn list(
+    conn: &mut AnyConnection,
+    filter: &UserFilter,
+    page: PageRequest,
+) -> Result<Page<Record<User>>, StoreError> {
+    let mut query = users::table
+        .select(UserRow::as_select())
+        .order(users::id.asc())
+        .limit(page.fetch())
+        .into_boxed();
+    if let Some(role) = filter.role {
+        query = query.filter(users::role.eq(role.as_str()));
+    }
+    if let Some(grantee) = filter.grantee_id {
+        query = query.filter(users::grantee_id.eq(db_id(grantee)));
+    }
+    if let Some(after) = page.after() {
+        query = query.filter(users::id.gt(DbUuid(after)));
+    }
+    let rows: Vec<UserRow> = query.load(conn)?;
+    let records = rows
+        .into_iter()
+        .map(|r| to_record(r).map(|(u, _)| u))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(page.finish(records, |r| r.value.id.into()))
+}
+
+/// Saves a changed user over the version it was read at; a new password
+/// hash replaces the old one when given.
+pub fn save(
+    conn: &mut AnyConnection,
+    before: &Record<User>,
+    after: &User,
+    new_password_hash: Option<&str>,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Record<User>, StoreError> {
+    let id = before.value.id;
+    let target = users::table
+        .filter(users::id.eq(db_id(id)))
+        .filter(users::version.eq(before.version));
+    let changed = diesel::update(target)
+        .set((
+            users::role.eq(after.role.as_str()),
+            users::grantee_id.eq(after.grantee_id.map(db_id)),
+            users::disabled.eq(after.disabled),
+            users::version.eq(before.version + 1),
+            users::updated_at.eq(DbTime::new(now)),
+        ))
+        .execute(conn)?;
+    if changed == 0 {
+        return Err(StoreError::StaleVersion {
+            entity: "user",
+            expected: before.version,
+        });
+    }
+    if let Some(hash) = new_password_hash {
+        diesel::update(users::table.filter(users::id.eq(db_id(id))))
+            .set(users::password_hash.eq(hash))
+            .execute(conn)?;
+    }
+    audit::append(
+        conn,
+        NewEvent {
+            actor,
+            action: if new_password_hash.is_some() {
+                "user.password_changed"
+            } else {
+                "user.updated"
+            },
+            entity_type: "user",
+            entity_id: id.into(),
+            fund_id: None,
+            before: Some(summary(&before.value)),
+            after: Some(summary(after)),
+        },
+        now,
+    )?;
+    get(conn, id)
+}
