@@ -114,6 +114,8 @@ pub mod grantee;
 pub mod ids;
 pub mod ledger;
 pub mod money;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod org_id;
 pub mod payment_run;
 pub mod reference;

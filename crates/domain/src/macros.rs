@@ -20,6 +20,7 @@ macro_rules! string_enum {
             Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash,
             serde::Serialize, serde::Deserialize,
         )]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         $vis enum $name {
             $(
                 $(#[$vmeta])*
@@ -82,6 +83,16 @@ macro_rules! id_type {
         )]
         #[serde(transparent)]
         pub struct $name(::uuid::Uuid);
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                $crate::openapi::uuid_schema()
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {}
 
         impl $name {
             /// A fresh, time-ordered (UUID v7) identifier.

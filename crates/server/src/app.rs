@@ -1,37 +1,115 @@
-//! The actix-web application: shared state and route table.
+//! The actix-web application: shared state, the route table, the OpenAPI
+//! document and the interactive docs.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use grantledger_store::Database;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{Info, OpenApi};
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::jwt::JwtKeys;
+use crate::auth::limiter::LoginLimiter;
 
 /// What every request handler can reach.
 #[derive(Debug, Clone)]
 pub struct AppState {
     /// The database.
     pub db: Database,
+    /// Sign-in attempt limits.
+    pub limiter: Arc<LoginLimiter>,
 }
 
-/// Registers every route on an actix service config.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(crate::health::healthz)
-        .service(crate::health::readyz);
+/// Everything a server needs to start.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Signing keys.
+    pub keys: JwtKeys,
+    /// HTTP worker threads; one per core when absent.
+    pub workers: Option<usize>,
+}
+
+fn describe(api: &mut OpenApi) {
+    let mut info = Info::new("grantledger", env!("CARGO_PKG_VERSION"));
+    info.description = Some(
+        "Grant fund management: funds, rounds, grantees, applications, awards and payments on an exact \
+         double-entry ledger. Money is a string with two decimal places (\"2500.00\"). Errors are \
+         application/problem+json (RFC 9457). Send `Authorization: Bearer <token>` from POST /v1/auth/token."
+            .to_owned(),
+    );
+    api.info = info;
+    let components = api.components.get_or_insert_with(Default::default);
+    components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+}
+
+/// The application with every route, and the OpenAPI document describing it.
+pub fn build(
+    state: web::Data<AppState>,
+    keys: web::Data<JwtKeys>,
+) -> App<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, mut api) = App::new()
+        .into_utoipa_app()
+        .app_data(state)
+        .app_data(keys)
+        .app_data(crate::extract::query_config())
+        .app_data(crate::extract::path_config())
+        .app_data(crate::extract::json_config())
+        .service(crate::health::healthz)
+        .service(crate::health::readyz)
+        .configure(crate::routes::configure)
+        .split_for_parts();
+    describe(&mut api);
+    app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
+        .service(web::redirect("/docs", "/docs/"))
+        .default_service(crate::extract::default_service())
+}
+
+/// The OpenAPI document, without starting a server (for tests and export).
+pub fn openapi() -> OpenApi {
+    let (_, mut api) = App::new().into_utoipa_app().configure(crate::routes::configure).split_for_parts();
+    describe(&mut api);
+    api
 }
 
 /// Runs the HTTP service until interrupted.
-pub async fn serve(db: Database, bind: SocketAddr, workers: Option<usize>) -> anyhow::Result<()> {
-    let state = web::Data::new(AppState { db });
-    let mut server =
-        HttpServer::new(move || App::new().app_data(state.clone()).configure(configure));
-    if let Some(workers) = workers {
+pub async fn serve(db: Database, bind: SocketAddr, config: ServerConfig) -> anyhow::Result<()> {
+    let limiter = Arc::new(LoginLimiter::default());
+    let state = web::Data::new(AppState { db, limiter: limiter.clone() });
+    let keys = web::Data::new(config.keys);
+    let metrics = crate::middleware::metrics()?;
+    let mut server = HttpServer::new(move || {
+        build(state.clone(), keys.clone())
+            .wrap(crate::middleware::problem_errors())
+            .wrap(crate::middleware::security_headers())
+            .wrap(metrics.clone())
+            .wrap(crate::middleware::request_context())
+    });
+    if let Some(workers) = config.workers {
         server = server.workers(workers);
     }
-    let server = server
-        .bind(bind)
-        .with_context(|| format!("binding {bind}"))?;
+    let server = server.bind(bind).with_context(|| format!("binding {bind}"))?;
     for addr in server.addrs() {
         tracing::info!(%addr, "grantledger is listening");
     }
+    // Forget old rate-limit keys now and then so memory stays bounded.
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            limiter.retain_recent();
+        }
+    });
     server.run().await.context("running the HTTP server")
 }

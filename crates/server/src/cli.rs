@@ -42,6 +42,36 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Load the demonstration data set (idempotent) and print the demo users.
+    Demo,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+/// `grantledger user …`.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user, e.g. the first administrator.
+    Create(UserCreateArgs),
+}
+
+/// Flags of `user create`.
+#[derive(Debug, clap::Args)]
+pub struct UserCreateArgs {
+    /// Sign-in email address.
+    #[arg(long)]
+    pub email: String,
+    /// Password (12 to 1024 characters). Prefer GRANTLEDGER_NEW_PASSWORD to
+    /// keep it out of shell history.
+    #[arg(long, env = "GRANTLEDGER_NEW_PASSWORD", hide_env_values = true)]
+    pub password: String,
+    /// Role: admin, assessor, grantee or auditor.
+    #[arg(long)]
+    pub role: grantledger_domain::user::Role,
+    /// For grantee users: the id of the grantee organisation.
+    #[arg(long)]
+    pub grantee: Option<uuid::Uuid>,
 }
 
 /// Flags of `serve`.
@@ -53,6 +83,13 @@ pub struct ServeArgs {
     /// Worker threads for HTTP (default: one per core).
     #[arg(long, env = "GRANTLEDGER_WORKERS")]
     pub workers: Option<usize>,
+    /// Load the demo data set and users first, and allow a random signing
+    /// secret. Never for real data.
+    #[arg(long)]
+    pub demo: bool,
+    /// Token signing settings.
+    #[command(flatten)]
+    pub auth: crate::config::AuthSettings,
 }
 
 impl Cli {
@@ -89,14 +126,55 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve(args) => {
+            let keys = crate::auth::jwt::JwtKeys::new(&args.auth.jwt_config(args.demo)?, args.demo)?;
             let db = cli.open_database()?;
+            if args.demo {
+                load_demo(&db)?;
+            }
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()
                 .context("starting the async runtime")?;
-            runtime.block_on(crate::app::serve(db, args.bind, args.workers))
+            let config = crate::app::ServerConfig { keys, workers: args.workers };
+            runtime.block_on(crate::app::serve(db, args.bind, config))
+        }
+        Command::Demo => {
+            let db = cli.open_database()?;
+            load_demo(&db)
+        }
+        Command::User(UserCommand::Create(args)) => {
+            let db = cli.open_database()?;
+            let actor = grantledger_store::common::Actor::system("cli");
+            let grantee = args.grantee.map(grantledger_domain::ids::GranteeId::from_uuid);
+            let record = crate::routes::users::create_user(&db, &args.email, &args.password, args.role, grantee, &actor)
+                .map_err(describe_api_error)?;
+            println!("{}", record.value.id);
+            eprintln!("created {} ({}) as {}", record.value.email, record.value.id, record.value.role);
+            Ok(())
         }
     }
+}
+
+fn describe_api_error(error: crate::error::ApiError) -> anyhow::Error {
+    let problem = error.problem();
+    let mut text = problem.detail.clone();
+    for field in problem.errors.iter().flatten() {
+        text.push_str(&format!("\n  {}: {}", field.field, field.message));
+    }
+    anyhow::anyhow!(text)
+}
+
+fn load_demo(db: &Database) -> anyhow::Result<()> {
+    let loaded = crate::demo::load(db).map_err(describe_api_error)?;
+    eprintln!(
+        "{} Demo users (password \"{}\"):",
+        if loaded { "Loaded the demo data set." } else { "The demo data set is already loaded." },
+        crate::demo::DEMO_PASSWORD
+    );
+    for (email, role) in crate::demo::DEMO_USERS {
+        eprintln!("  {:<9} {email}", role.as_str());
+    }
+    Ok(())
 }
 
 #[cfg(test)]

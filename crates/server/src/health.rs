@@ -6,6 +6,7 @@ use serde_json::json;
 use crate::app::AppState;
 
 /// Liveness: the process is up and answering.
+#[utoipa::path(tag = "operations", responses((status = 200, description = "The process is up")))]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))
@@ -13,6 +14,13 @@ pub async fn healthz() -> HttpResponse {
 
 /// Readiness: the database answers. A load balancer stops sending traffic
 /// while this fails.
+#[utoipa::path(
+    tag = "operations",
+    responses(
+        (status = 200, description = "The database answers"),
+        (status = 503, description = "The database does not answer"),
+    )
+)]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let db = state.db.clone();

@@ -176,46 +176,40 @@ pub fn build_pool(url: &str, options: &PoolOptions) -> Result<Pool, StoreError> 
 /// transaction which reads and then writes takes the write lock up front and
 /// waits for it (busy_timeout) instead of failing with "database is locked";
 /// an ordinary transaction on PostgreSQL. Nested calls become savepoints.
+/// Commits if `f` succeeds, rolls back if it fails.
 pub fn write_transaction<T, E, F>(conn: &mut AnyConnection, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut AnyConnection) -> Result<T, E>,
-    E: From<diesel::result::Error>,
+    E: From<StoreError>,
 {
+    type Manager = <AnyConnection as Connection>::TransactionManager;
+    let db = |e: diesel::result::Error| E::from(StoreError::from(e));
     let outermost_sqlite = match conn {
-        AnyConnection::Sqlite(c) => {
-            let depth = AnsiTransactionManager::transaction_manager_status_mut(c)
-                .transaction_depth()
-                .map_err(E::from)?;
-            if depth.is_none() {
-                AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
-                    .map_err(E::from)?;
-                true
-            } else {
-                false
-            }
-        }
+        AnyConnection::Sqlite(c) => AnsiTransactionManager::transaction_manager_status_mut(c)
+            .transaction_depth()
+            .map_err(db)?
+            .is_none(),
         AnyConnection::Postgresql(_) => false,
     };
-    if !outermost_sqlite {
-        return conn.transaction(f);
-    }
-    match f(conn) {
-        Ok(value) => {
-            match <AnyConnection as Connection>::TransactionManager::commit_transaction(conn) {
-                Ok(()) => Ok(value),
-                Err(commit_error) => {
-                    // A failed COMMIT can leave the transaction open; close it so
-                    // the pooled connection is usable again.
-                    let _ = <AnyConnection as Connection>::TransactionManager::rollback_transaction(
-                        conn,
-                    );
-                    Err(E::from(commit_error))
-                }
-            }
+    let began = match conn {
+        AnyConnection::Sqlite(c) if outermost_sqlite => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
         }
+        _ => Manager::begin_transaction(conn),
+    };
+    began.map_err(db)?;
+    match f(conn) {
+        Ok(value) => match Manager::commit_transaction(conn) {
+            Ok(()) => Ok(value),
+            Err(commit_error) => {
+                // A failed COMMIT can leave the transaction open; close it so
+                // the pooled connection is usable again.
+                let _ = Manager::rollback_transaction(conn);
+                Err(db(commit_error))
+            }
+        },
         Err(error) => {
-            <AnyConnection as Connection>::TransactionManager::rollback_transaction(conn)
-                .map_err(E::from)?;
+            Manager::rollback_transaction(conn).map_err(db)?;
             Err(error)
         }
     }

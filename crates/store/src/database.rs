@@ -64,7 +64,7 @@ impl Database {
     pub fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut AnyConnection) -> Result<T, E>,
-        E: From<StoreError> + From<diesel::result::Error>,
+        E: From<StoreError>,
     {
         let mut conn = self.pool.get().map_err(StoreError::from)?;
         write_transaction(&mut conn, f)

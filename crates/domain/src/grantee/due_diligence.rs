@@ -18,6 +18,7 @@ string_enum! {
 
 /// A due-diligence decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DueDiligenceOutcome {
     /// The checks passed.

@@ -1,0 +1,197 @@
+//! A demonstration data set drawn from the government's loneliness
+//! programme (annual report 2022, Open Government Licence v3.0): the £4m
+//! Local Connections Fund with its partner funder and two rounds, the £7m
+//! multi-funder Volunteering Futures Fund, grantees like those in the
+//! report's case studies, and one user for each role.
+//!
+//! Loading is idempotent: if the demo administrator exists, nothing is added.
+
+use chrono::{Duration, TimeZone, Utc};
+use grantledger_domain::Money;
+use grantledger_domain::fund::{Fund, FundName, Funder};
+use grantledger_domain::grantee::{
+    DueDiligence, DueDiligenceOutcome, Grantee, LocalAuthority, OrganisationName, OrganisationType, Postcode, Region,
+};
+use grantledger_domain::ids::{FundId, GranteeId, RoundId};
+use grantledger_domain::reference::FundCode;
+use grantledger_domain::round::{Eligibility, GrantRange, Round, RoundWindow};
+use grantledger_domain::user::{Email, Role};
+use grantledger_store::common::Actor;
+use grantledger_store::{Database, funds, grantees, rounds, users};
+
+use crate::error::ApiError;
+use crate::routes::users::create_user;
+
+/// The password every demo user has. Demo mode only.
+pub const DEMO_PASSWORD: &str = "demo-password-2026";
+
+/// The demo users: (email, role).
+pub const DEMO_USERS: [(&str, Role); 4] = [
+    ("admin@demo.grantledger.org", Role::Admin),
+    ("assessor@demo.grantledger.org", Role::Assessor),
+    ("auditor@demo.grantledger.org", Role::Auditor),
+    ("grantee@demo.grantledger.org", Role::Grantee),
+];
+
+fn m(pence: i64) -> Result<Money, ApiError> {
+    Money::from_pence(pence).map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+fn internal<E: std::fmt::Display>(e: E) -> ApiError {
+    ApiError::Internal(format!("demo data: {e}"))
+}
+
+fn funder(name: &str, pounds: i64) -> Result<Funder, ApiError> {
+    Ok(Funder { name: OrganisationName::parse(name).map_err(internal)?, org_id: None, contribution: m(pounds * 100)? })
+}
+
+struct DemoGrantee {
+    name: &'static str,
+    kind: OrganisationType,
+    region: Region,
+    local_authority: &'static str,
+    postcode: &'static str,
+    income_pounds: i64,
+}
+
+const GRANTEES: [DemoGrantee; 5] = [
+    DemoGrantee {
+        name: "Made by Mortals CIC",
+        kind: OrganisationType::Cic,
+        region: Region::NorthWest,
+        local_authority: "Tameside",
+        postcode: "OL6 7SF",
+        income_pounds: 48_000,
+    },
+    DemoGrantee {
+        name: "EPIC Dad",
+        kind: OrganisationType::CommunityGroup,
+        region: Region::EastOfEngland,
+        local_authority: "Bedford",
+        postcode: "MK40 1SJ",
+        income_pounds: 9_500,
+    },
+    DemoGrantee {
+        name: "Big Steps 4 Change",
+        kind: OrganisationType::CommunityGroup,
+        region: Region::SouthWest,
+        local_authority: "Plymouth",
+        postcode: "PL1 2AA",
+        income_pounds: 15_000,
+    },
+    DemoGrantee {
+        name: "Reading Friends Lambeth",
+        kind: OrganisationType::RegisteredCharity,
+        region: Region::London,
+        local_authority: "Lambeth",
+        postcode: "SE11 5QY",
+        income_pounds: 60_000,
+    },
+    DemoGrantee {
+        name: "Durham Online Chat Circle",
+        kind: OrganisationType::CommunityGroup,
+        region: Region::NorthEast,
+        local_authority: "County Durham",
+        postcode: "DH1 3HP",
+        income_pounds: 4_200,
+    },
+];
+
+/// Loads the demo data set unless it is already there. Returns whether it
+/// loaded anything.
+pub fn load(db: &Database) -> Result<bool, ApiError> {
+    let admin_email = Email::parse(DEMO_USERS[0].0).map_err(internal)?;
+    if db.read(|c| Ok::<_, ApiError>(users::find_for_login(c, &admin_email)?))?.is_some() {
+        return Ok(false);
+    }
+    let actor = Actor::system("demo");
+    let now = Utc::now();
+
+    let lcf = Fund::new(
+        FundId::new(),
+        FundCode::parse("LCF").map_err(internal)?,
+        FundName::parse("Local Connections Fund").map_err(internal)?,
+        None,
+        vec![funder("Department for Culture, Media and Sport", 2_000_000)?, funder("The National Lottery Community Fund", 2_000_000)?],
+    )
+    .map_err(internal)?
+    .open()
+    .map_err(internal)?;
+    let vff = Fund::new(
+        FundId::new(),
+        FundCode::parse("VFF").map_err(internal)?,
+        FundName::parse("Volunteering Futures Fund").map_err(internal)?,
+        None,
+        vec![
+            funder("Department for Culture, Media and Sport", 4_000_000)?,
+            funder("Arts Council England", 1_000_000)?,
+            funder("Pears Foundation", 1_000_000)?,
+            funder("NHS Charities Together", 1_000_000)?,
+        ],
+    )
+    .map_err(internal)?;
+
+    let round = |fund: &Fund, number: u16, opens: chrono::DateTime<Utc>, weeks: i64, pounds: i64| {
+        Round::new(
+            RoundId::new(),
+            fund.id,
+            number,
+            format!("Round {number}"),
+            RoundWindow::new(opens, opens + Duration::weeks(weeks)).map_err(internal)?,
+            m(pounds * 100)?,
+            GrantRange::new(m(50_000)?, m(250_000)?).map_err(internal)?,
+            Eligibility {
+                organisation_types: vec![
+                    OrganisationType::RegisteredCharity,
+                    OrganisationType::Cio,
+                    OrganisationType::Cic,
+                    OrganisationType::CommunityGroup,
+                    OrganisationType::FaithGroup,
+                ],
+                max_annual_income: Some(m(10_000_000)?),
+                regions: vec![],
+            },
+        )
+        .map_err(internal)
+    };
+    let round_1 = round(&lcf, 1, Utc.with_ymd_and_hms(2021, 1, 11, 9, 0, 0).single().ok_or_else(|| internal("date"))?, 6, 2_000_000)?;
+    // Round 2 is open now, so the demo can take applications.
+    let round_2 = round(&lcf, 2, now - Duration::weeks(2), 8, 2_000_000)?;
+
+    db.write(|c| {
+        for fund in [&lcf, &vff] {
+            funds::create(c, fund, &actor, now)?;
+        }
+        for r in [&round_1, &round_2] {
+            rounds::create(c, r, &actor, now)?;
+        }
+        Ok::<_, ApiError>(())
+    })?;
+
+    let admin = create_user(db, DEMO_USERS[0].0, DEMO_PASSWORD, Role::Admin, None, &actor)?;
+    let mut first_grantee: Option<GranteeId> = None;
+    for (i, g) in GRANTEES.iter().enumerate() {
+        let mut grantee = Grantee {
+            id: GranteeId::new(),
+            name: OrganisationName::parse(g.name).map_err(internal)?,
+            org_id: None,
+            organisation_type: g.kind,
+            region: g.region,
+            local_authority: LocalAuthority::parse(g.local_authority).map_err(internal)?,
+            postcode: Postcode::parse(g.postcode).map_err(internal)?,
+            annual_income: m(g.income_pounds * 100)?,
+            due_diligence: DueDiligence::pending(),
+        };
+        if i < 3 {
+            grantee = grantee.record_due_diligence(DueDiligenceOutcome::Passed, admin.value.id, now).map_err(internal)?;
+        }
+        db.write(|c| Ok::<_, ApiError>(grantees::create(c, &grantee, &actor, now)?))?;
+        first_grantee.get_or_insert(grantee.id);
+    }
+
+    for (email, role) in DEMO_USERS.into_iter().skip(1) {
+        let grantee = (role == Role::Grantee).then_some(first_grantee).flatten();
+        create_user(db, email, DEMO_PASSWORD, role, grantee, &actor)?;
+    }
+    Ok(true)
+}

@@ -1,0 +1,442 @@
+//! The one place where failures become HTTP responses.
+//!
+//! Every error a handler, extractor or middleware can return is an
+//! [`ApiError`], and every `ApiError` is rendered as an RFC 9457
+//! `application/problem+json` document, so clients parse one error shape
+//! whatever went wrong.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use grantledger_store::StoreError;
+use serde::Serialize;
+
+/// The media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// One invalid input value: where it is and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    /// Path to the value, such as `funders[0].contribution`, `body` for the
+    /// whole body, or `query` for the query string.
+    pub field: String,
+    /// What is wrong, in words a person can act on.
+    pub message: String,
+}
+
+impl FieldError {
+    /// A field error.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// An RFC 9457 problem document: the body of every error response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(example = json!({
+    "type": "/problems/validation",
+    "title": "Unprocessable Entity",
+    "status": 422,
+    "detail": "the request is invalid",
+    "errors": [{"field": "funders[0].contribution", "message": "invalid amount"}]
+}))]
+pub struct Problem {
+    /// A relative URI naming the kind of problem, such as `/problems/not-found`.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    /// The HTTP reason phrase for `status`.
+    pub title: String,
+    /// The HTTP status code, repeated for clients that lose it.
+    pub status: u16,
+    /// What went wrong with this request.
+    pub detail: String,
+    /// Invalid input values, for validation problems.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+}
+
+/// Everything that can go wrong while serving a request, by the HTTP status
+/// it answers with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the request cannot be parsed (malformed JSON, empty body).
+    #[error("{0}")]
+    BadRequest(String),
+    /// 401: no credentials, or credentials that do not verify.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// 403: authenticated, but the role does not allow this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// 404: no such record, or one the caller may not know exists.
+    #[error("{entity} not found")]
+    NotFound {
+        /// What was looked for, in users' words ("fund", "award").
+        entity: &'static str,
+    },
+    /// 409: the change conflicts with the current state.
+    #[error("{0}")]
+    Conflict(String),
+    /// 412: `If-Match` named a version that is no longer current.
+    #[error("{0}")]
+    PreconditionFailed(String),
+    /// 428: the request must carry `If-Match`.
+    #[error("this request must be conditional: send If-Match with the version you last read")]
+    PreconditionRequired,
+    /// 413: the body is larger than allowed.
+    #[error("the request body is larger than the limit of {limit} bytes")]
+    PayloadTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// 415: the body is not in a media type this endpoint reads.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// 422: the request parsed but its values are invalid.
+    #[error("{detail}")]
+    Unprocessable {
+        /// A summary.
+        detail: String,
+        /// Each invalid value.
+        errors: Vec<FieldError>,
+    },
+    /// 429: too many attempts; try again later.
+    #[error("too many requests; retry after {retry_after_secs} seconds")]
+    TooManyRequests {
+        /// Whole seconds until a retry can succeed (at least 1).
+        retry_after_secs: u64,
+    },
+    /// 503: a dependency (the database, the worker pool) cannot serve now.
+    #[error("{0}")]
+    Unavailable(String),
+    /// 500: a bug or a broken invariant. The text is logged, never sent.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// A 422 naming one invalid value.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        let error = FieldError::new(field, message);
+        ApiError::Unprocessable {
+            detail: format!("invalid {}: {}", error.field, error.message),
+            errors: vec![error],
+        }
+    }
+
+    /// A 404 for a kind of record.
+    #[must_use]
+    pub fn not_found(entity: &'static str) -> Self {
+        ApiError::NotFound { entity }
+    }
+
+    /// The `/problems/<slug>` part that names the kind of problem.
+    #[must_use]
+    pub fn slug(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest(_) => "bad-request",
+            ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::NotFound { .. } => "not-found",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::PreconditionFailed(_) => "precondition-failed",
+            ApiError::PreconditionRequired => "precondition-required",
+            ApiError::PayloadTooLarge { .. } => "payload-too-large",
+            ApiError::UnsupportedMediaType(_) => "unsupported-media-type",
+            ApiError::Unprocessable { .. } => "validation",
+            ApiError::TooManyRequests { .. } => "too-many-requests",
+            ApiError::Unavailable(_) => "unavailable",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    /// The problem document this error is rendered as.
+    #[must_use]
+    pub fn problem(&self) -> Problem {
+        let status = self.status_code();
+        let detail = match self {
+            // The detail of an internal error may name tables, queries or
+            // file paths; clients get a fixed sentence and the log gets the rest.
+            ApiError::Internal(_) => "an internal error occurred; it has been logged".to_owned(),
+            other => other.to_string(),
+        };
+        let errors = match self {
+            ApiError::Unprocessable { errors, .. } => Some(errors.clone()),
+            _ => None,
+        };
+        Problem {
+            problem_type: format!("/problems/{}", self.slug()),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail,
+            errors,
+        }
+    }
+}
+
+/// Renders a problem document with the right status and media type.
+#[must_use]
+pub fn problem_response(problem: &Problem) -> HttpResponse {
+    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    // Serialising a struct of strings cannot fail; the fallback only keeps
+    // this function total.
+    let body = serde_json::to_string(problem).unwrap_or_else(|_| {
+        format!(
+            r#"{{"type":"/problems/internal","title":"Internal Server Error","status":{}}}"#,
+            status.as_u16()
+        )
+    });
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)))
+        .body(body)
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(detail) = self {
+            tracing::error!(%detail, "internal error");
+        }
+        let mut response = problem_response(&self.problem());
+        let headers = response.headers_mut();
+        match self {
+            ApiError::Unauthorized(_) => {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            ApiError::TooManyRequests { retry_after_secs } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound { entity } => ApiError::NotFound { entity },
+            StoreError::Conflict(detail) => ApiError::Conflict(detail),
+            stale @ StoreError::StaleVersion { .. } => {
+                ApiError::PreconditionFailed(stale.to_string())
+            }
+            StoreError::Unavailable(detail) => {
+                // The pool's message can name hosts and users; keep it in the log.
+                tracing::warn!(%detail, "database unavailable");
+                ApiError::Unavailable(DB_UNAVAILABLE.to_owned())
+            }
+            StoreError::Corrupt(detail) => ApiError::Internal(format!("corrupt data: {detail}")),
+            StoreError::Migration(detail) => ApiError::Internal(format!("migration: {detail}")),
+            StoreError::Database(error) => from_diesel(error),
+        }
+    }
+}
+
+const DB_UNAVAILABLE: &str = "the database is unavailable; try again shortly";
+
+fn from_diesel(error: DieselError) -> ApiError {
+    match error {
+        DieselError::DatabaseError(kind, info) => match kind {
+            DatabaseErrorKind::UniqueViolation => {
+                ApiError::Conflict("a record with these values already exists".to_owned())
+            }
+            DatabaseErrorKind::ForeignKeyViolation | DatabaseErrorKind::RestrictViolation => {
+                ApiError::Conflict(
+                    "the change refers to, or is referred to by, another record".to_owned(),
+                )
+            }
+            DatabaseErrorKind::CheckViolation | DatabaseErrorKind::ExclusionViolation => {
+                ApiError::Conflict("the change breaks a rule on the stored records".to_owned())
+            }
+            DatabaseErrorKind::SerializationFailure => {
+                ApiError::Conflict("conflicting concurrent change; retry".to_owned())
+            }
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => {
+                tracing::warn!(message = info.message(), "database connection lost");
+                ApiError::Unavailable(DB_UNAVAILABLE.to_owned())
+            }
+            // SQLite reports a writer holding the lock as an unclassified
+            // error; it is load, not a bug, so the client should retry.
+            _ if is_sqlite_busy(info.message()) => {
+                tracing::warn!(message = info.message(), "database busy");
+                ApiError::Unavailable("the database is busy; try again shortly".to_owned())
+            }
+            _ => ApiError::Internal(format!(
+                "database error {kind:?}: {} ({})",
+                info.message(),
+                info.details().unwrap_or("no details")
+            )),
+        },
+        DieselError::NotFound => ApiError::NotFound { entity: "record" },
+        other => ApiError::Internal(format!("database error: {other}")),
+    }
+}
+
+fn is_sqlite_busy(message: &str) -> bool {
+    message.contains("database is locked") || message.contains("database table is locked")
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(_: actix_web::error::BlockingError) -> Self {
+        ApiError::Unavailable("server busy; try again shortly".to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::to_bytes;
+
+    async fn render(
+        error: ApiError,
+    ) -> (
+        StatusCode,
+        actix_web::http::header::HeaderMap,
+        serde_json::Value,
+    ) {
+        let response = error.error_response();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = to_bytes(response.into_body()).await.unwrap_or_default();
+        let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+        (status, headers, json)
+    }
+
+    #[actix_web::test]
+    async fn problem_documents_have_the_rfc_9457_shape() {
+        let (status, headers, body) = render(ApiError::not_found("fund")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(headers.get(header::CONTENT_TYPE).unwrap(), PROBLEM_JSON);
+        assert_eq!(
+            body,
+            serde_json::json!({
+                "type": "/problems/not-found",
+                "title": "Not Found",
+                "status": 404,
+                "detail": "fund not found"
+            })
+        );
+    }
+
+    #[actix_web::test]
+    async fn validation_problems_list_fields() {
+        let (status, _, body) = render(ApiError::invalid("amount", "must be positive")).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(body["type"], "/problems/validation");
+        assert_eq!(body["errors"][0]["field"], "amount");
+        assert_eq!(body["errors"][0]["message"], "must be positive");
+    }
+
+    #[actix_web::test]
+    async fn unauthorized_and_rate_limited_carry_their_headers() {
+        let (_, headers, _) = render(ApiError::Unauthorized("invalid token".into())).await;
+        assert_eq!(headers.get(header::WWW_AUTHENTICATE).unwrap(), "Bearer");
+        let (status, headers, body) = render(ApiError::TooManyRequests {
+            retry_after_secs: 7,
+        })
+        .await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(headers.get(header::RETRY_AFTER).unwrap(), "7");
+        assert_eq!(body["type"], "/problems/too-many-requests");
+    }
+
+    #[actix_web::test]
+    async fn internal_errors_do_not_leak_details() {
+        let (status, _, body) =
+            render(ApiError::Internal("SELECT * FROM secrets failed".into())).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        let detail = body["detail"].as_str().unwrap();
+        assert!(!detail.contains("secrets"), "{detail}");
+    }
+
+    #[derive(Debug)]
+    struct Info(&'static str);
+    impl diesel::result::DatabaseErrorInformation for Info {
+        fn message(&self) -> &str {
+            self.0
+        }
+        fn details(&self) -> Option<&str> {
+            None
+        }
+        fn hint(&self) -> Option<&str> {
+            None
+        }
+        fn table_name(&self) -> Option<&str> {
+            None
+        }
+        fn column_name(&self) -> Option<&str> {
+            None
+        }
+        fn constraint_name(&self) -> Option<&str> {
+            None
+        }
+        fn statement_position(&self) -> Option<i32> {
+            None
+        }
+    }
+
+    fn db(kind: DatabaseErrorKind, message: &'static str) -> StoreError {
+        StoreError::Database(DieselError::DatabaseError(kind, Box::new(Info(message))))
+    }
+
+    #[test]
+    fn store_errors_map_to_statuses() {
+        let cases = [
+            (StoreError::NotFound { entity: "award" }, 404),
+            (StoreError::Conflict("budget exceeded".into()), 409),
+            (
+                StoreError::StaleVersion {
+                    entity: "award",
+                    expected: 3,
+                },
+                412,
+            ),
+            (StoreError::Unavailable("pool timed out".into()), 503),
+            (StoreError::Corrupt("bad money".into()), 500),
+            (StoreError::Migration("nope".into()), 500),
+            (db(DatabaseErrorKind::UniqueViolation, "dup"), 409),
+            (db(DatabaseErrorKind::ForeignKeyViolation, "fk"), 409),
+            (db(DatabaseErrorKind::CheckViolation, "check"), 409),
+            (db(DatabaseErrorKind::SerializationFailure, "retry"), 409),
+            (db(DatabaseErrorKind::ClosedConnection, "gone"), 503),
+            (db(DatabaseErrorKind::UnableToSendCommand, "gone"), 503),
+            (db(DatabaseErrorKind::NotNullViolation, "null"), 500),
+            (db(DatabaseErrorKind::Unknown, "database is locked"), 503),
+            (StoreError::Database(DieselError::RollbackTransaction), 500),
+        ];
+        for (store, expected) in cases {
+            let text = store.to_string();
+            let api = ApiError::from(store);
+            assert_eq!(api.status_code().as_u16(), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn serialization_failures_ask_for_a_retry() {
+        let api = ApiError::from(db(DatabaseErrorKind::SerializationFailure, "x"));
+        assert!(api.to_string().contains("retry"));
+        let api = ApiError::from(StoreError::Unavailable("host=db.internal user=x".into()));
+        assert!(!api.problem().detail.contains("db.internal"));
+    }
+}

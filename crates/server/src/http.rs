@@ -1,0 +1,154 @@
+//! Small HTTP conventions shared by the route modules: running store work
+//! off the async workers, versions as ETags, pages, and collecting every
+//! invalid field of a request before answering 422.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+use grantledger_store::common::{Page, PageRequest, Record};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::{ApiError, FieldError};
+
+/// Runs blocking store work on actix's blocking pool.
+pub async fn blocking<T, F>(f: F) -> Result<T, ApiError>
+where
+    F: FnOnce() -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    web::block(f).await?
+}
+
+/// The strong ETag for a record version: `"3"`.
+pub fn etag(version: i64) -> String {
+    format!("\"{version}\"")
+}
+
+/// A response with the record's version as its `ETag`.
+pub fn with_etag<T: Serialize>(mut response: actix_web::HttpResponseBuilder, version: i64, body: &T) -> HttpResponse {
+    response.insert_header((header::ETAG, etag(version))).json(body)
+}
+
+/// 200 with the record's version as its `ETag`.
+pub fn ok_versioned<T: Serialize>(version: i64, body: &T) -> HttpResponse {
+    with_etag(HttpResponse::Ok(), version, body)
+}
+
+/// 201 with `Location` and `ETag`.
+pub fn created<T: Serialize>(location: String, version: i64, body: &T) -> HttpResponse {
+    let mut response = HttpResponse::Created();
+    if let Ok(value) = HeaderValue::from_str(&location) {
+        response.insert_header((header::LOCATION, value));
+    }
+    with_etag(response, version, body)
+}
+
+/// The version named by `If-Match` (`"3"` or `W/"3"`), required for updates
+/// so that two administrators editing at once cannot overwrite each other:
+/// 428 when missing, 412 when it names an older version.
+pub fn require_if_match(req: &HttpRequest) -> Result<IfMatch, ApiError> {
+    let value = req.headers().get(header::IF_MATCH).ok_or(ApiError::PreconditionRequired)?;
+    let text = value.to_str().map_err(|_| ApiError::BadRequest("If-Match is not valid text".into()))?.trim();
+    if text == "*" {
+        return Ok(IfMatch::Any);
+    }
+    let unquoted = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
+    unquoted
+        .parse::<i64>()
+        .map(IfMatch::Version)
+        .map_err(|_| ApiError::BadRequest(format!("If-Match must be an ETag from this API, such as \"3\"; got {text}")))
+}
+
+/// What `If-Match` asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IfMatch {
+    /// `*`: any current version.
+    Any,
+    /// This version exactly.
+    Version(i64),
+}
+
+impl IfMatch {
+    /// Fails with 412 unless `record` is at the version the caller read.
+    pub fn check<T>(self, record: &Record<T>, entity: &str) -> Result<(), ApiError> {
+        match self {
+            IfMatch::Version(v) if v != record.version => Err(ApiError::PreconditionFailed(format!(
+                "the {entity} has changed: you sent If-Match \"{v}\" but it is now at \"{}\"; reload it and try again",
+                record.version
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// `?limit=&after=` on every list.
+#[derive(Debug, Clone, Copy, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Most items to return (1–500, default 50).
+    pub limit: Option<u32>,
+    /// The `next` cursor from the previous page.
+    pub after: Option<uuid::Uuid>,
+}
+
+impl PageQuery {
+    /// As a store page request.
+    pub fn page(&self) -> PageRequest {
+        PageRequest::new(self.limit, self.after)
+    }
+}
+
+/// One page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListResponse<T> {
+    /// The items, oldest first.
+    pub items: Vec<T>,
+    /// Pass as `after` to get the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<uuid::Uuid>,
+}
+
+impl<T> ListResponse<T> {
+    /// Converts a store page into a response page.
+    pub fn from_page<R>(page: Page<R>, view: impl Fn(R) -> T) -> Self {
+        ListResponse { items: page.items.into_iter().map(view).collect(), next: page.next }
+    }
+}
+
+/// Collects field errors so that one 422 names every invalid field at once.
+#[derive(Debug, Default)]
+pub struct Fields {
+    errors: Vec<FieldError>,
+}
+
+impl Fields {
+    /// Keeps the value, or records why `field` is invalid.
+    pub fn take<T, E: std::fmt::Display>(&mut self, field: &str, result: Result<T, E>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.errors.push(FieldError::new(field, error.to_string()));
+                None
+            }
+        }
+    }
+
+    /// Records an invalid field directly.
+    pub fn reject(&mut self, field: &str, message: impl Into<String>) {
+        self.errors.push(FieldError::new(field, message.into()));
+    }
+
+    /// Whether every field so far was valid.
+    pub fn is_ok(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// The 422 naming every invalid field.
+    pub fn error(self) -> ApiError {
+        let detail = match self.errors.as_slice() {
+            [one] => format!("{} is invalid: {}", one.field, one.message),
+            many => format!("{} fields are invalid", many.len()),
+        };
+        ApiError::Unprocessable { detail, errors: self.errors }
+    }
+}

@@ -1,0 +1,72 @@
+//! `POST /v1/auth/token`: sign in with email and password, get a bearer token.
+
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use grantledger_domain::user::Email;
+use grantledger_store::users;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::app::AppState;
+use crate::auth::jwt::{IssuedToken, JwtKeys};
+use crate::auth::password::{dummy_verify, verify_password};
+use crate::error::{ApiError, Problem};
+use crate::extract::Json;
+use crate::http::blocking;
+
+/// Credentials.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    /// The account's email address.
+    pub email: String,
+    /// Its password.
+    pub password: String,
+}
+
+impl std::fmt::Debug for TokenRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenRequest").field("email", &self.email).finish_non_exhaustive()
+    }
+}
+
+/// Exchange an email and password for a bearer token. Attempts are rate
+/// limited per account and per client address; a wrong email and a wrong
+/// password get the same answer in the same time.
+#[utoipa::path(
+    tag = "auth",
+    request_body = TokenRequest,
+    responses(
+        (status = 200, description = "A bearer token", body = IssuedToken),
+        (status = 401, description = "Wrong email or password", body = Problem),
+        (status = 429, description = "Too many attempts", body = Problem),
+    )
+)]
+#[post("/auth/token")]
+pub async fn issue_token(
+    state: web::Data<AppState>,
+    keys: web::Data<JwtKeys>,
+    req: HttpRequest,
+    body: Json<TokenRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let TokenRequest { email, password } = body.into_inner();
+    let normalised = email.trim().to_lowercase();
+    state.limiter.check(&normalised, req.peer_addr().map(|a| a.ip()))?;
+    let rejected = || ApiError::Unauthorized("the email or password is wrong".into());
+    let user = blocking(move || {
+        let found = match Email::parse(&email) {
+            Ok(email) => state.db.read(|c| Ok::<_, ApiError>(users::find_for_login(c, &email)?))?,
+            Err(_) => None,
+        };
+        match found {
+            Some((user, hash)) if !user.value.disabled => Ok(verify_password(&hash, &password).then_some(user.value)),
+            _ => {
+                dummy_verify(&password);
+                Ok(None)
+            }
+        }
+    })
+    .await?
+    .ok_or_else(rejected)?;
+    let token = keys.issue(user.id, user.role, user.grantee_id)?;
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(token))
+}

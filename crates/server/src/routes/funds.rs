@@ -1,0 +1,329 @@
+//! `/v1/funds`: funds, their funders and budgets.
+
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use grantledger_domain::Money;
+use grantledger_domain::fund::{Fund, FundName, FundStatus, Funder};
+use grantledger_domain::grantee::OrganisationName;
+use grantledger_domain::ids::FundId;
+use grantledger_domain::ledger::Account;
+use grantledger_domain::org_id::OrgId;
+use grantledger_domain::reference::FundCode;
+use grantledger_store::common::Record;
+use grantledger_store::{funds, ledger};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::app::AppState;
+use crate::error::{ApiError, Problem};
+use crate::extract::Json;
+use crate::http::{Fields, ListResponse, PageQuery, blocking, created, ok_versioned, require_if_match};
+use crate::policy::{Authorized, can};
+
+/// A funder's part in a fund.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FunderBody {
+    /// The funding organisation's name.
+    pub name: String,
+    /// Its org-id.guide identifier, if registered.
+    pub org_id: Option<OrgId>,
+    /// What it contributes.
+    pub contribution: Money,
+}
+
+/// A fund as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FundView {
+    /// The fund's id.
+    pub id: FundId,
+    /// Short code used in award references and open-data ids.
+    pub code: FundCode,
+    /// The fund's name.
+    pub name: String,
+    /// The whole budget (the funders' total when funders are given).
+    pub budget: Money,
+    /// Who pays in, and how much.
+    pub funders: Vec<FunderBody>,
+    /// `draft`, `open` or `closed`.
+    pub status: FundStatus,
+    /// Budget not yet allocated to rounds.
+    pub unallocated: Money,
+    /// The version, also sent as the `ETag`.
+    pub version: i64,
+    /// When the fund was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl FundView {
+    fn new(record: Record<Fund>, unallocated: Money) -> FundView {
+        let fund = record.value;
+        FundView {
+            id: fund.id,
+            code: fund.code,
+            name: fund.name.to_string(),
+            budget: fund.budget,
+            funders: fund
+                .funders
+                .into_iter()
+                .map(|f| FunderBody { name: f.name.to_string(), org_id: f.org_id, contribution: f.contribution })
+                .collect(),
+            status: fund.status,
+            unallocated,
+            version: record.version,
+            created_at: record.created_at,
+            updated_at: record.updated_at,
+        }
+    }
+}
+
+/// A new fund.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewFundBody {
+    /// Short code: 2–10 capital letters and digits, starting with a letter.
+    pub code: FundCode,
+    /// The fund's name.
+    pub name: String,
+    /// The budget; required without funders, and must equal their total with them.
+    pub budget: Option<Money>,
+    /// The funders and their contributions.
+    #[serde(default)]
+    pub funders: Vec<FunderBody>,
+}
+
+/// Changes to a fund; absent fields stay as they are. `funders` replaces the list.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FundChangesBody {
+    /// A new name.
+    pub name: Option<String>,
+    /// A new budget (must equal the funders' total when there are funders).
+    pub budget: Option<Money>,
+    /// A new list of funders.
+    pub funders: Option<Vec<FunderBody>>,
+}
+
+/// Filters for the fund list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct FundQuery {
+    /// Only funds in this status.
+    pub status: Option<FundStatus>,
+    /// Most items to return (1–500, default 50).
+    pub limit: Option<u32>,
+    /// The `next` cursor from the previous page.
+    pub after: Option<uuid::Uuid>,
+}
+
+fn parse_funders(fields: &mut Fields, funders: Vec<FunderBody>) -> Vec<Funder> {
+    funders
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, f)| {
+            let name = fields.take(&format!("funders[{i}].name"), OrganisationName::parse(&f.name))?;
+            Some(Funder { name, org_id: f.org_id, contribution: f.contribution })
+        })
+        .collect()
+}
+
+fn fund_error(error: grantledger_domain::fund::FundError) -> ApiError {
+    use grantledger_domain::fund::FundError as E;
+    let field = match &error {
+        E::ZeroContribution { .. } | E::DuplicateFunder { .. } => "funders",
+        _ => "budget",
+    };
+    ApiError::invalid(field, error.to_string())
+}
+
+fn unallocated(conn: &mut grantledger_store::AnyConnection, id: FundId) -> Result<Money, ApiError> {
+    Ok(ledger::balance(conn, &Account::FundUnallocated(id))?)
+}
+
+fn load(state: &AppState, id: FundId) -> Result<FundView, ApiError> {
+    state.db.read(|c| {
+        let record = funds::get(c, id)?;
+        let left = unallocated(c, id)?;
+        Ok(FundView::new(record, left))
+    })
+}
+
+/// Set up a fund.
+#[utoipa::path(
+    tag = "funds",
+    request_body = NewFundBody,
+    responses(
+        (status = 201, description = "Created", body = FundView),
+        (status = 409, description = "The code is taken", body = Problem),
+        (status = 422, description = "Invalid", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/funds")]
+pub async fn create_fund(state: web::Data<AppState>, auth: Authorized<can::ManageFunds>, body: Json<NewFundBody>) -> Result<HttpResponse, ApiError> {
+    let principal = auth.principal;
+    let body = body.into_inner();
+    let mut fields = Fields::default();
+    let name = fields.take("name", FundName::parse(&body.name));
+    let funders = parse_funders(&mut fields, body.funders);
+    let Some(name) = name.filter(|_| fields.is_ok()) else { return Err(fields.error()) };
+    let fund = Fund::new(FundId::new(), body.code, name, body.budget, funders).map_err(fund_error)?;
+    let actor = principal.actor();
+    let view = blocking(move || {
+        state.db.write(|c| {
+            let record = funds::create(c, &fund, &actor, Utc::now())?;
+            let left = unallocated(c, fund.id)?;
+            Ok::<_, ApiError>(FundView::new(record, left))
+        })
+    })
+    .await?;
+    Ok(created(format!("/v1/funds/{}", view.id), view.version, &view))
+}
+
+/// List funds.
+#[utoipa::path(
+    tag = "funds",
+    params(FundQuery),
+    responses((status = 200, description = "A page of funds", body = ListResponse<FundView>)),
+    security(("bearer" = []))
+)]
+#[get("/funds")]
+pub async fn list_funds(
+    state: web::Data<AppState>,
+    _auth: Authorized<can::ReadFunds>,
+    query: web::Query<FundQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let page = PageQuery { limit: query.limit, after: query.after }.page();
+    let filter = funds::FundFilter { status: query.status };
+    let list = blocking(move || {
+        state.db.read(|c| {
+            let page = funds::list(c, &filter, page)?;
+            let mut items = Vec::with_capacity(page.items.len());
+            for record in page.items {
+                let left = unallocated(c, record.value.id)?;
+                items.push(FundView::new(record, left));
+            }
+            Ok::<_, ApiError>(ListResponse { items, next: page.next })
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+/// One fund.
+#[utoipa::path(
+    tag = "funds",
+    params(("id" = Uuid, Path, description = "The fund's id")),
+    responses((status = 200, description = "The fund", body = FundView), (status = 404, body = Problem)),
+    security(("bearer" = []))
+)]
+#[get("/funds/{id}")]
+pub async fn get_fund(state: web::Data<AppState>, _auth: Authorized<can::ReadFunds>, id: web::Path<uuid::Uuid>) -> Result<HttpResponse, ApiError> {
+    let id = FundId::from_uuid(id.into_inner());
+    let view = blocking(move || load(&state, id)).await?;
+    Ok(ok_versioned(view.version, &view))
+}
+
+/// Change a fund's name, budget or funders. Requires `If-Match`. A budget
+/// change is a ledger transfer; it cannot drop below what rounds hold.
+#[utoipa::path(
+    tag = "funds",
+    params(("id" = Uuid, Path, description = "The fund's id"), ("If-Match" = String, Header, description = "The ETag you read")),
+    request_body = FundChangesBody,
+    responses(
+        (status = 200, description = "The changed fund", body = FundView),
+        (status = 409, description = "The budget would not cover the rounds", body = Problem),
+        (status = 412, description = "Changed since you read it", body = Problem),
+        (status = 428, description = "If-Match missing", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/funds/{id}")]
+pub async fn update_fund(
+    state: web::Data<AppState>,
+    auth: Authorized<can::ManageFunds>,
+    req: HttpRequest,
+    id: web::Path<uuid::Uuid>,
+    body: Json<FundChangesBody>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = auth.principal;
+    let if_match = require_if_match(&req)?;
+    let id = FundId::from_uuid(id.into_inner());
+    let body = body.into_inner();
+    let mut fields = Fields::default();
+    let name = body.name.as_deref().map(|n| fields.take("name", FundName::parse(n)));
+    let new_funders = body.funders.map(|f| parse_funders(&mut fields, f));
+    if !fields.is_ok() {
+        return Err(fields.error());
+    }
+    let actor = principal.actor();
+    let view = blocking(move || {
+        state.db.write(|c| {
+            let before = funds::get(c, id)?;
+            if_match.check(&before, "fund")?;
+            let current = &before.value;
+            let funders = new_funders.unwrap_or_else(|| current.funders.clone());
+            // Without funders the budget stands on its own; with them it is their total.
+            let budget = body.budget.or(funders.is_empty().then_some(current.budget));
+            let name = name.flatten().unwrap_or_else(|| current.name.clone());
+            let mut after = Fund::new(id, current.code.clone(), name, budget, funders).map_err(fund_error)?;
+            after.status = current.status;
+            let record = funds::save(c, &before, &after, "fund.updated", &actor, Utc::now())?;
+            let left = unallocated(c, id)?;
+            Ok::<_, ApiError>(FundView::new(record, left))
+        })
+    })
+    .await?;
+    Ok(ok_versioned(view.version, &view))
+}
+
+async fn transition(
+    state: web::Data<AppState>,
+    auth: Authorized<can::ManageFunds>,
+    id: uuid::Uuid,
+    action: &'static str,
+    change: fn(&Fund) -> Result<Fund, grantledger_domain::TransitionError>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = auth.principal;
+    let id = FundId::from_uuid(id);
+    let actor = principal.actor();
+    let view = blocking(move || {
+        state.db.write(|c| {
+            let before = funds::get(c, id)?;
+            let after = change(&before.value).map_err(|e| ApiError::Conflict(e.to_string()))?;
+            let record = funds::save(c, &before, &after, action, &actor, Utc::now())?;
+            let left = unallocated(c, id)?;
+            Ok::<_, ApiError>(FundView::new(record, left))
+        })
+    })
+    .await?;
+    Ok(ok_versioned(view.version, &view))
+}
+
+/// Open a draft fund.
+#[utoipa::path(
+    tag = "funds",
+    params(("id" = Uuid, Path, description = "The fund's id")),
+    responses((status = 200, description = "The opened fund", body = FundView), (status = 409, description = "Not a draft", body = Problem)),
+    security(("bearer" = []))
+)]
+#[post("/funds/{id}/open")]
+pub async fn open_fund(state: web::Data<AppState>, auth: Authorized<can::ManageFunds>, id: web::Path<uuid::Uuid>) -> Result<HttpResponse, ApiError> {
+    transition(state, auth, id.into_inner(), "fund.opened", Fund::open).await
+}
+
+/// Close an open fund.
+#[utoipa::path(
+    tag = "funds",
+    params(("id" = Uuid, Path, description = "The fund's id")),
+    responses((status = 200, description = "The closed fund", body = FundView), (status = 409, description = "Not open", body = Problem)),
+    security(("bearer" = []))
+)]
+#[post("/funds/{id}/close")]
+pub async fn close_fund(state: web::Data<AppState>, auth: Authorized<can::ManageFunds>, id: web::Path<uuid::Uuid>) -> Result<HttpResponse, ApiError> {
+    transition(state, auth, id.into_inner(), "fund.closed", Fund::close).await
+}

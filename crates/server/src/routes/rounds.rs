@@ -1,0 +1,367 @@
+//! Grant rounds: `/v1/funds/{id}/rounds` and `/v1/rounds/{id}`.
+
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use grantledger_domain::Money;
+use grantledger_domain::grantee::{OrganisationType, Region};
+use grantledger_domain::ids::{FundId, RoundId};
+use grantledger_domain::ledger::Account;
+use grantledger_domain::round::{Eligibility, GrantRange, Round, RoundError, RoundWindow};
+use grantledger_store::common::Record;
+use grantledger_store::{funds, ledger, rounds};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::app::AppState;
+use crate::error::{ApiError, Problem};
+use crate::extract::Json;
+use crate::http::{Fields, ListResponse, PageQuery, blocking, created, ok_versioned, require_if_match};
+use crate::policy::{Authorized, can};
+
+/// Who may apply in a round. Empty lists mean "any".
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EligibilityBody {
+    /// Organisation types that may apply; empty for any.
+    #[serde(default)]
+    pub organisation_types: Vec<OrganisationType>,
+    /// The largest annual income an applicant may have.
+    pub max_annual_income: Option<Money>,
+    /// Regions applicants must be in; empty for any.
+    #[serde(default)]
+    pub regions: Vec<Region>,
+}
+
+impl From<EligibilityBody> for Eligibility {
+    fn from(b: EligibilityBody) -> Self {
+        Eligibility { organisation_types: b.organisation_types, max_annual_income: b.max_annual_income, regions: b.regions }
+    }
+}
+
+impl From<Eligibility> for EligibilityBody {
+    fn from(e: Eligibility) -> Self {
+        EligibilityBody { organisation_types: e.organisation_types, max_annual_income: e.max_annual_income, regions: e.regions }
+    }
+}
+
+/// Where a round stands at the moment of the request.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RoundPhase {
+    /// Not yet open for applications.
+    Upcoming,
+    /// Accepting applications.
+    Open,
+    /// Past its closing deadline.
+    Closed,
+}
+
+/// A round as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoundView {
+    /// The round's id.
+    pub id: RoundId,
+    /// The fund it belongs to.
+    pub fund_id: FundId,
+    /// Its number within the fund (1, 2, …), used in award references.
+    pub number: u16,
+    /// Its name.
+    pub name: String,
+    /// When applications open (RFC 3339, UTC).
+    pub opens_at: DateTime<Utc>,
+    /// The closing deadline (RFC 3339, UTC).
+    pub closes_at: DateTime<Utc>,
+    /// Where the round stands now.
+    pub phase: RoundPhase,
+    /// Money taken from the fund's budget for this round.
+    pub allocation: Money,
+    /// Allocation not yet committed to awards.
+    pub available: Money,
+    /// The smallest grant.
+    pub min_grant: Money,
+    /// The largest grant.
+    pub max_grant: Money,
+    /// Who may apply.
+    pub eligibility: EligibilityBody,
+    /// The version, also sent as the `ETag`.
+    pub version: i64,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl RoundView {
+    fn new(record: Record<Round>, available: Money, now: DateTime<Utc>) -> RoundView {
+        let r = record.value;
+        let phase = if r.window.is_open_at(now) {
+            RoundPhase::Open
+        } else if r.window.has_closed_at(now) {
+            RoundPhase::Closed
+        } else {
+            RoundPhase::Upcoming
+        };
+        RoundView {
+            id: r.id,
+            fund_id: r.fund_id,
+            number: r.number,
+            name: r.name,
+            opens_at: r.window.opens_at(),
+            closes_at: r.window.closes_at(),
+            phase,
+            allocation: r.allocation,
+            available,
+            min_grant: r.grant_range.min(),
+            max_grant: r.grant_range.max(),
+            eligibility: r.eligibility.into(),
+            version: record.version,
+            created_at: record.created_at,
+            updated_at: record.updated_at,
+        }
+    }
+}
+
+/// A new round.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRoundBody {
+    /// Its name, e.g. "Round 1".
+    pub name: String,
+    /// Its number in the fund; the next free number when absent.
+    pub number: Option<u16>,
+    /// When applications open.
+    pub opens_at: DateTime<Utc>,
+    /// The closing deadline.
+    pub closes_at: DateTime<Utc>,
+    /// Money to take from the fund's unallocated budget.
+    pub allocation: Money,
+    /// The smallest grant.
+    pub min_grant: Money,
+    /// The largest grant.
+    pub max_grant: Money,
+    /// Who may apply; anyone when absent.
+    #[serde(default)]
+    pub eligibility: EligibilityBody,
+}
+
+/// Changes to a round; absent fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoundChangesBody {
+    /// A new name.
+    pub name: Option<String>,
+    /// A new opening time.
+    pub opens_at: Option<DateTime<Utc>>,
+    /// A new closing deadline.
+    pub closes_at: Option<DateTime<Utc>>,
+    /// A new allocation: more is taken from the fund, less is returned to it.
+    pub allocation: Option<Money>,
+    /// A new smallest grant.
+    pub min_grant: Option<Money>,
+    /// A new largest grant.
+    pub max_grant: Option<Money>,
+    /// New eligibility rules (replace the old ones).
+    pub eligibility: Option<EligibilityBody>,
+}
+
+/// Filters for a fund's rounds.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RoundQuery {
+    /// Only rounds open for applications now.
+    pub open: Option<bool>,
+    /// Most items to return (1–500, default 50).
+    pub limit: Option<u32>,
+    /// The `next` cursor from the previous page.
+    pub after: Option<uuid::Uuid>,
+}
+
+fn round_error(error: RoundError) -> ApiError {
+    let field = match &error {
+        RoundError::WindowInverted { .. } => "closes_at",
+        RoundError::ZeroMinimumGrant | RoundError::MinimumAboveMaximum { .. } => "min_grant",
+        RoundError::MaximumAboveAllocation { .. } => "max_grant",
+        RoundError::ZeroAllocation => "allocation",
+        RoundError::NumberZero => "number",
+        RoundError::Name(_) => "name",
+    };
+    ApiError::invalid(field, error.to_string())
+}
+
+fn available(conn: &mut grantledger_store::AnyConnection, id: RoundId) -> Result<Money, ApiError> {
+    Ok(ledger::balance(conn, &Account::RoundAvailable(id))?)
+}
+
+/// Add a round to a fund, taking its allocation from the fund's budget.
+#[utoipa::path(
+    tag = "rounds",
+    params(("id" = Uuid, Path, description = "The fund's id")),
+    request_body = NewRoundBody,
+    responses(
+        (status = 201, description = "Created", body = RoundView),
+        (status = 404, description = "No such fund", body = Problem),
+        (status = 409, description = "The fund's budget cannot cover the allocation, or the number is taken", body = Problem),
+        (status = 422, description = "Invalid", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/funds/{id}/rounds")]
+pub async fn create_round(
+    state: web::Data<AppState>,
+    auth: Authorized<can::ManageFunds>,
+    id: web::Path<uuid::Uuid>,
+    body: Json<NewRoundBody>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = auth.principal;
+    let fund_id = FundId::from_uuid(id.into_inner());
+    let b = body.into_inner();
+    let mut fields = Fields::default();
+    let window = fields.take("closes_at", RoundWindow::new(b.opens_at, b.closes_at));
+    let range = fields.take("min_grant", GrantRange::new(b.min_grant, b.max_grant));
+    let (Some(window), Some(range)) = (window, range) else { return Err(fields.error()) };
+    let actor = principal.actor();
+    let view = blocking(move || {
+        state.db.write(|c| {
+            funds::get(c, fund_id)?;
+            let number = match b.number {
+                Some(n) => n,
+                None => rounds::next_number(c, fund_id)?,
+            };
+            let round = Round::new(RoundId::new(), fund_id, number, &b.name, window, b.allocation, range, b.eligibility.into())
+                .map_err(round_error)?;
+            let now = Utc::now();
+            let record = rounds::create(c, &round, &actor, now)?;
+            let left = available(c, round.id)?;
+            Ok::<_, ApiError>(RoundView::new(record, left, now))
+        })
+    })
+    .await?;
+    Ok(created(format!("/v1/rounds/{}", view.id), view.version, &view))
+}
+
+/// A fund's rounds.
+#[utoipa::path(
+    tag = "rounds",
+    params(("id" = Uuid, Path, description = "The fund's id"), RoundQuery),
+    responses((status = 200, description = "A page of rounds", body = ListResponse<RoundView>), (status = 404, body = Problem)),
+    security(("bearer" = []))
+)]
+#[get("/funds/{id}/rounds")]
+pub async fn list_rounds(
+    state: web::Data<AppState>,
+    _auth: Authorized<can::ReadFunds>,
+    id: web::Path<uuid::Uuid>,
+    query: web::Query<RoundQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let fund_id = FundId::from_uuid(id.into_inner());
+    let q = query.into_inner();
+    let page = PageQuery { limit: q.limit, after: q.after }.page();
+    let now = Utc::now();
+    let filter = rounds::RoundFilter { fund_id: Some(fund_id), open_at: q.open.filter(|o| *o).map(|_| now) };
+    let list = blocking(move || {
+        state.db.read(|c| {
+            funds::get(c, fund_id)?;
+            let page = rounds::list(c, &filter, page)?;
+            let mut items = Vec::with_capacity(page.items.len());
+            for record in page.items {
+                let left = available(c, record.value.id)?;
+                items.push(RoundView::new(record, left, now));
+            }
+            Ok::<_, ApiError>(ListResponse { items, next: page.next })
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+/// One round.
+#[utoipa::path(
+    tag = "rounds",
+    params(("id" = Uuid, Path, description = "The round's id")),
+    responses((status = 200, description = "The round", body = RoundView), (status = 404, body = Problem)),
+    security(("bearer" = []))
+)]
+#[get("/rounds/{id}")]
+pub async fn get_round(state: web::Data<AppState>, _auth: Authorized<can::ReadFunds>, id: web::Path<uuid::Uuid>) -> Result<HttpResponse, ApiError> {
+    let id = RoundId::from_uuid(id.into_inner());
+    let view = blocking(move || {
+        state.db.read(|c| {
+            let record = rounds::get(c, id)?;
+            let left = available(c, id)?;
+            Ok::<_, ApiError>(RoundView::new(record, left, Utc::now()))
+        })
+    })
+    .await?;
+    Ok(ok_versioned(view.version, &view))
+}
+
+/// Change a round. Requires `If-Match`. A changed allocation moves money
+/// between the fund and the round; it cannot drop below what is committed.
+#[utoipa::path(
+    tag = "rounds",
+    params(("id" = Uuid, Path, description = "The round's id"), ("If-Match" = String, Header, description = "The ETag you read")),
+    request_body = RoundChangesBody,
+    responses(
+        (status = 200, description = "The changed round", body = RoundView),
+        (status = 409, description = "The money is not there", body = Problem),
+        (status = 412, description = "Changed since you read it", body = Problem),
+        (status = 422, description = "Invalid", body = Problem),
+        (status = 428, description = "If-Match missing", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/rounds/{id}")]
+pub async fn update_round(
+    state: web::Data<AppState>,
+    auth: Authorized<can::ManageFunds>,
+    req: HttpRequest,
+    id: web::Path<uuid::Uuid>,
+    body: Json<RoundChangesBody>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = auth.principal;
+    let if_match = require_if_match(&req)?;
+    let id = RoundId::from_uuid(id.into_inner());
+    let b = body.into_inner();
+    let actor = principal.actor();
+    let view = blocking(move || {
+        state.db.write(|c| {
+            let before = rounds::get(c, id)?;
+            if_match.check(&before, "round")?;
+            let cur = &before.value;
+            let mut fields = Fields::default();
+            let window = fields.take(
+                "closes_at",
+                RoundWindow::new(
+                    b.opens_at.unwrap_or_else(|| cur.window.opens_at()),
+                    b.closes_at.unwrap_or_else(|| cur.window.closes_at()),
+                ),
+            );
+            let range = fields.take(
+                "min_grant",
+                GrantRange::new(
+                    b.min_grant.unwrap_or_else(|| cur.grant_range.min()),
+                    b.max_grant.unwrap_or_else(|| cur.grant_range.max()),
+                ),
+            );
+            let (Some(window), Some(range)) = (window, range) else { return Err(fields.error()) };
+            let after = Round::new(
+                id,
+                cur.fund_id,
+                cur.number,
+                b.name.as_deref().unwrap_or(&cur.name),
+                window,
+                b.allocation.unwrap_or(cur.allocation),
+                range,
+                b.eligibility.map_or_else(|| cur.eligibility.clone(), Into::into),
+            )
+            .map_err(round_error)?;
+            let now = Utc::now();
+            let record = rounds::save(c, &before, &after, &actor, now)?;
+            let left = available(c, id)?;
+            Ok::<_, ApiError>(RoundView::new(record, left, now))
+        })
+    })
+    .await?;
+    Ok(ok_versioned(view.version, &view))
+}
