@@ -43,7 +43,10 @@ fn describe(api: &mut OpenApi) {
     );
     api.info = info;
     let components = api.components.get_or_insert_with(Default::default);
-    components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+    );
 }
 
 /// The application with every route, and the OpenAPI document describing it.
@@ -78,15 +81,25 @@ pub fn build(
 
 /// The OpenAPI document, without starting a server (for tests and export).
 pub fn openapi() -> OpenApi {
-    let (_, mut api) = App::new().into_utoipa_app().configure(crate::routes::configure).split_for_parts();
+    let (_, mut api) = App::new()
+        .into_utoipa_app()
+        .configure(crate::routes::configure)
+        .split_for_parts();
     describe(&mut api);
     api
 }
 
-/// Runs the HTTP service until interrupted.
-pub async fn serve(db: Database, bind: SocketAddr, config: ServerConfig) -> anyhow::Result<()> {
+/// Builds the HTTP server on an already-bound listener (tests bind port 0).
+pub fn server(
+    db: Database,
+    listener: std::net::TcpListener,
+    config: ServerConfig,
+) -> anyhow::Result<actix_web::dev::Server> {
     let limiter = Arc::new(LoginLimiter::default());
-    let state = web::Data::new(AppState { db, limiter: limiter.clone() });
+    let state = web::Data::new(AppState {
+        db,
+        limiter: limiter.clone(),
+    });
     let keys = web::Data::new(config.keys);
     let metrics = crate::middleware::metrics()?;
     let mut server = HttpServer::new(move || {
@@ -99,17 +112,25 @@ pub async fn serve(db: Database, bind: SocketAddr, config: ServerConfig) -> anyh
     if let Some(workers) = config.workers {
         server = server.workers(workers);
     }
-    let server = server.bind(bind).with_context(|| format!("binding {bind}"))?;
+    let server = server.listen(listener).context("listening")?;
     for addr in server.addrs() {
         tracing::info!(%addr, "grantledger is listening");
     }
     // Forget old rate-limit keys now and then so memory stays bounded.
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(60));
         loop {
             tick.tick().await;
             limiter.retain_recent();
         }
     });
-    server.run().await.context("running the HTTP server")
+    Ok(server.run())
+}
+
+/// Runs the HTTP service until interrupted.
+pub async fn serve(db: Database, bind: SocketAddr, config: ServerConfig) -> anyhow::Result<()> {
+    let listener = std::net::TcpListener::bind(bind).with_context(|| format!("binding {bind}"))?;
+    server(db, listener, config)?
+        .await
+        .context("running the HTTP server")
 }

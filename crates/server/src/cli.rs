@@ -126,17 +126,17 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve(args) => {
-            let keys = crate::auth::jwt::JwtKeys::new(&args.auth.jwt_config(args.demo)?, args.demo)?;
+            let keys =
+                crate::auth::jwt::JwtKeys::new(&args.auth.jwt_config(args.demo)?, args.demo)?;
             let db = cli.open_database()?;
             if args.demo {
                 load_demo(&db)?;
             }
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-                .context("starting the async runtime")?;
-            let config = crate::app::ServerConfig { keys, workers: args.workers };
-            runtime.block_on(crate::app::serve(db, args.bind, config))
+            let config = crate::app::ServerConfig {
+                keys,
+                workers: args.workers,
+            };
+            actix_web::rt::System::new().block_on(crate::app::serve(db, args.bind, config))
         }
         Command::Demo => {
             let db = cli.open_database()?;
@@ -145,11 +145,23 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(UserCommand::Create(args)) => {
             let db = cli.open_database()?;
             let actor = grantledger_store::common::Actor::system("cli");
-            let grantee = args.grantee.map(grantledger_domain::ids::GranteeId::from_uuid);
-            let record = crate::routes::users::create_user(&db, &args.email, &args.password, args.role, grantee, &actor)
-                .map_err(describe_api_error)?;
+            let grantee = args
+                .grantee
+                .map(grantledger_domain::ids::GranteeId::from_uuid);
+            let record = crate::routes::users::create_user(
+                &db,
+                &args.email,
+                &args.password,
+                args.role,
+                grantee,
+                &actor,
+            )
+            .map_err(describe_api_error)?;
             println!("{}", record.value.id);
-            eprintln!("created {} ({}) as {}", record.value.email, record.value.id, record.value.role);
+            eprintln!(
+                "created {} ({}) as {}",
+                record.value.email, record.value.id, record.value.role
+            );
             Ok(())
         }
     }
@@ -168,7 +180,11 @@ fn load_demo(db: &Database) -> anyhow::Result<()> {
     let loaded = crate::demo::load(db).map_err(describe_api_error)?;
     eprintln!(
         "{} Demo users (password \"{}\"):",
-        if loaded { "Loaded the demo data set." } else { "The demo data set is already loaded." },
+        if loaded {
+            "Loaded the demo data set."
+        } else {
+            "The demo data set is already loaded."
+        },
         crate::demo::DEMO_PASSWORD
     );
     for (email, role) in crate::demo::DEMO_USERS {

@@ -10,7 +10,8 @@ use chrono::{Duration, TimeZone, Utc};
 use grantledger_domain::Money;
 use grantledger_domain::fund::{Fund, FundName, Funder};
 use grantledger_domain::grantee::{
-    DueDiligence, DueDiligenceOutcome, Grantee, LocalAuthority, OrganisationName, OrganisationType, Postcode, Region,
+    DueDiligence, DueDiligenceOutcome, Grantee, LocalAuthority, OrganisationName, OrganisationType,
+    Postcode, Region,
 };
 use grantledger_domain::ids::{FundId, GranteeId, RoundId};
 use grantledger_domain::reference::FundCode;
@@ -42,7 +43,11 @@ fn internal<E: std::fmt::Display>(e: E) -> ApiError {
 }
 
 fn funder(name: &str, pounds: i64) -> Result<Funder, ApiError> {
-    Ok(Funder { name: OrganisationName::parse(name).map_err(internal)?, org_id: None, contribution: m(pounds * 100)? })
+    Ok(Funder {
+        name: OrganisationName::parse(name).map_err(internal)?,
+        org_id: None,
+        contribution: m(pounds * 100)?,
+    })
 }
 
 struct DemoGrantee {
@@ -101,7 +106,10 @@ const GRANTEES: [DemoGrantee; 5] = [
 /// loaded anything.
 pub fn load(db: &Database) -> Result<bool, ApiError> {
     let admin_email = Email::parse(DEMO_USERS[0].0).map_err(internal)?;
-    if db.read(|c| Ok::<_, ApiError>(users::find_for_login(c, &admin_email)?))?.is_some() {
+    if db
+        .read(|c| Ok::<_, ApiError>(users::find_for_login(c, &admin_email)?))?
+        .is_some()
+    {
         return Ok(false);
     }
     let actor = Actor::system("demo");
@@ -112,7 +120,10 @@ pub fn load(db: &Database) -> Result<bool, ApiError> {
         FundCode::parse("LCF").map_err(internal)?,
         FundName::parse("Local Connections Fund").map_err(internal)?,
         None,
-        vec![funder("Department for Culture, Media and Sport", 2_000_000)?, funder("The National Lottery Community Fund", 2_000_000)?],
+        vec![
+            funder("Department for Culture, Media and Sport", 2_000_000)?,
+            funder("The National Lottery Community Fund", 2_000_000)?,
+        ],
     )
     .map_err(internal)?
     .open()
@@ -131,30 +142,39 @@ pub fn load(db: &Database) -> Result<bool, ApiError> {
     )
     .map_err(internal)?;
 
-    let round = |fund: &Fund, number: u16, opens: chrono::DateTime<Utc>, weeks: i64, pounds: i64| {
-        Round::new(
-            RoundId::new(),
-            fund.id,
-            number,
-            format!("Round {number}"),
-            RoundWindow::new(opens, opens + Duration::weeks(weeks)).map_err(internal)?,
-            m(pounds * 100)?,
-            GrantRange::new(m(50_000)?, m(250_000)?).map_err(internal)?,
-            Eligibility {
-                organisation_types: vec![
-                    OrganisationType::RegisteredCharity,
-                    OrganisationType::Cio,
-                    OrganisationType::Cic,
-                    OrganisationType::CommunityGroup,
-                    OrganisationType::FaithGroup,
-                ],
-                max_annual_income: Some(m(10_000_000)?),
-                regions: vec![],
-            },
-        )
-        .map_err(internal)
-    };
-    let round_1 = round(&lcf, 1, Utc.with_ymd_and_hms(2021, 1, 11, 9, 0, 0).single().ok_or_else(|| internal("date"))?, 6, 2_000_000)?;
+    let round =
+        |fund: &Fund, number: u16, opens: chrono::DateTime<Utc>, weeks: i64, pounds: i64| {
+            Round::new(
+                RoundId::new(),
+                fund.id,
+                number,
+                format!("Round {number}"),
+                RoundWindow::new(opens, opens + Duration::weeks(weeks)).map_err(internal)?,
+                m(pounds * 100)?,
+                GrantRange::new(m(50_000)?, m(250_000)?).map_err(internal)?,
+                Eligibility {
+                    organisation_types: vec![
+                        OrganisationType::RegisteredCharity,
+                        OrganisationType::Cio,
+                        OrganisationType::Cic,
+                        OrganisationType::CommunityGroup,
+                        OrganisationType::FaithGroup,
+                    ],
+                    max_annual_income: Some(m(10_000_000)?),
+                    regions: vec![],
+                },
+            )
+            .map_err(internal)
+        };
+    let round_1 = round(
+        &lcf,
+        1,
+        Utc.with_ymd_and_hms(2021, 1, 11, 9, 0, 0)
+            .single()
+            .ok_or_else(|| internal("date"))?,
+        6,
+        2_000_000,
+    )?;
     // Round 2 is open now, so the demo can take applications.
     let round_2 = round(&lcf, 2, now - Duration::weeks(2), 8, 2_000_000)?;
 
@@ -168,7 +188,14 @@ pub fn load(db: &Database) -> Result<bool, ApiError> {
         Ok::<_, ApiError>(())
     })?;
 
-    let admin = create_user(db, DEMO_USERS[0].0, DEMO_PASSWORD, Role::Admin, None, &actor)?;
+    let admin = create_user(
+        db,
+        DEMO_USERS[0].0,
+        DEMO_PASSWORD,
+        Role::Admin,
+        None,
+        &actor,
+    )?;
     let mut first_grantee: Option<GranteeId> = None;
     for (i, g) in GRANTEES.iter().enumerate() {
         let mut grantee = Grantee {
@@ -183,7 +210,9 @@ pub fn load(db: &Database) -> Result<bool, ApiError> {
             due_diligence: DueDiligence::pending(),
         };
         if i < 3 {
-            grantee = grantee.record_due_diligence(DueDiligenceOutcome::Passed, admin.value.id, now).map_err(internal)?;
+            grantee = grantee
+                .record_due_diligence(DueDiligenceOutcome::Passed, admin.value.id, now)
+                .map_err(internal)?;
         }
         db.write(|c| Ok::<_, ApiError>(grantees::create(c, &grantee, &actor, now)?))?;
         first_grantee.get_or_insert(grantee.id);

@@ -25,8 +25,14 @@ pub fn etag(version: i64) -> String {
 }
 
 /// A response with the record's version as its `ETag`.
-pub fn with_etag<T: Serialize>(mut response: actix_web::HttpResponseBuilder, version: i64, body: &T) -> HttpResponse {
-    response.insert_header((header::ETAG, etag(version))).json(body)
+pub fn with_etag<T: Serialize>(
+    mut response: actix_web::HttpResponseBuilder,
+    version: i64,
+    body: &T,
+) -> HttpResponse {
+    response
+        .insert_header((header::ETAG, etag(version)))
+        .json(body)
 }
 
 /// 200 with the record's version as its `ETag`.
@@ -47,16 +53,23 @@ pub fn created<T: Serialize>(location: String, version: i64, body: &T) -> HttpRe
 /// so that two administrators editing at once cannot overwrite each other:
 /// 428 when missing, 412 when it names an older version.
 pub fn require_if_match(req: &HttpRequest) -> Result<IfMatch, ApiError> {
-    let value = req.headers().get(header::IF_MATCH).ok_or(ApiError::PreconditionRequired)?;
-    let text = value.to_str().map_err(|_| ApiError::BadRequest("If-Match is not valid text".into()))?.trim();
+    let value = req
+        .headers()
+        .get(header::IF_MATCH)
+        .ok_or(ApiError::PreconditionRequired)?;
+    let text = value
+        .to_str()
+        .map_err(|_| ApiError::BadRequest("If-Match is not valid text".into()))?
+        .trim();
     if text == "*" {
         return Ok(IfMatch::Any);
     }
     let unquoted = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
-    unquoted
-        .parse::<i64>()
-        .map(IfMatch::Version)
-        .map_err(|_| ApiError::BadRequest(format!("If-Match must be an ETag from this API, such as \"3\"; got {text}")))
+    unquoted.parse::<i64>().map(IfMatch::Version).map_err(|_| {
+        ApiError::BadRequest(format!(
+            "If-Match must be an ETag from this API, such as \"3\"; got {text}"
+        ))
+    })
 }
 
 /// What `If-Match` asked for.
@@ -72,10 +85,12 @@ impl IfMatch {
     /// Fails with 412 unless `record` is at the version the caller read.
     pub fn check<T>(self, record: &Record<T>, entity: &str) -> Result<(), ApiError> {
         match self {
-            IfMatch::Version(v) if v != record.version => Err(ApiError::PreconditionFailed(format!(
-                "the {entity} has changed: you sent If-Match \"{v}\" but it is now at \"{}\"; reload it and try again",
-                record.version
-            ))),
+            IfMatch::Version(v) if v != record.version => {
+                Err(ApiError::PreconditionFailed(format!(
+                    "the {entity} has changed: you sent If-Match \"{v}\" but it is now at \"{}\"; reload it and try again",
+                    record.version
+                )))
+            }
             _ => Ok(()),
         }
     }
@@ -111,7 +126,10 @@ pub struct ListResponse<T> {
 impl<T> ListResponse<T> {
     /// Converts a store page into a response page.
     pub fn from_page<R>(page: Page<R>, view: impl Fn(R) -> T) -> Self {
-        ListResponse { items: page.items.into_iter().map(view).collect(), next: page.next }
+        ListResponse {
+            items: page.items.into_iter().map(view).collect(),
+            next: page.next,
+        }
     }
 }
 
@@ -123,7 +141,11 @@ pub struct Fields {
 
 impl Fields {
     /// Keeps the value, or records why `field` is invalid.
-    pub fn take<T, E: std::fmt::Display>(&mut self, field: &str, result: Result<T, E>) -> Option<T> {
+    pub fn take<T, E: std::fmt::Display>(
+        &mut self,
+        field: &str,
+        result: Result<T, E>,
+    ) -> Option<T> {
         match result {
             Ok(value) => Some(value),
             Err(error) => {
@@ -149,6 +171,9 @@ impl Fields {
             [one] => format!("{} is invalid: {}", one.field, one.message),
             many => format!("{} fields are invalid", many.len()),
         };
-        ApiError::Unprocessable { detail, errors: self.errors }
+        ApiError::Unprocessable {
+            detail,
+            errors: self.errors,
+        }
     }
 }

@@ -2,15 +2,15 @@
 //! command-line tool that runs it.
 
 pub mod app;
-pub mod cli;
-pub mod health;
-pub mod telemetry;
 pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod demo;
 pub mod error;
 pub mod extract;
-pub mod middleware;
-pub mod config;
+pub mod health;
 pub mod http;
+pub mod middleware;
 pub mod policy;
 pub mod routes;
-pub mod demo;
+pub mod telemetry;

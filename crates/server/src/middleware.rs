@@ -25,6 +25,8 @@
 //! `/metrics` (which the metrics middleware answers itself), gets a request
 //! id and a log line.
 
+use std::any::Any;
+use std::panic::AssertUnwindSafe;
 use std::time::Instant;
 
 use actix_web::body::{EitherBody, MessageBody};
@@ -32,13 +34,14 @@ use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::{Next, from_fn};
-use actix_web::{Error, HttpMessage};
+use actix_web::{Error, HttpMessage, HttpResponse, ResponseError};
 use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
 use anyhow::Context;
+use futures_util::FutureExt;
 use tracing::Instrument;
 use uuid::Uuid;
 
-use crate::error::{PROBLEM_JSON, Problem, problem_response};
+use crate::error::{ApiError, PROBLEM_JSON, Problem, problem_response};
 
 /// The header that carries a request's id in and out.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -95,9 +98,29 @@ async fn request_context_fn<B: MessageBody>(
     let span = tracing::info_span!("http_request", request_id = %request_id);
     let started = Instant::now();
 
-    let result = next.call(req).instrument(span.clone()).await;
+    // A panicking handler would otherwise drop the connection with no
+    // response and no log line carrying the request id. The unwound future
+    // is dropped whole; state shared across requests (pool, limiter, keys)
+    // is behind types that stay consistent or poison on unwind, so the
+    // worker can carry on serving.
+    let outcome = AssertUnwindSafe(next.call(req))
+        .catch_unwind()
+        .instrument(span.clone())
+        .await;
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     let _entered = span.enter();
+
+    let result = match outcome {
+        Ok(result) => result,
+        Err(panic) => {
+            let message = panic_message(panic.as_ref());
+            tracing::error!(method = %method, route = %path, panic = %message, "handler panicked");
+            // The request went into the service and cannot be had back (a
+            // cloned request breaks routing), so the answer is an error that
+            // actix renders: one that carries the id and headers itself.
+            return Err(HandlerPanicked { request_id }.into());
+        }
+    };
 
     match result {
         Ok(mut response) => {
@@ -109,9 +132,12 @@ async fn request_context_fn<B: MessageBody>(
                     .insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
             }
             if status.is_server_error() {
+                // ApiError logs its own detail when rendered; repeat only
+                // errors from elsewhere, which nothing else has logged.
                 let error = response
                     .response()
                     .error()
+                    .filter(|error| error.as_error::<ApiError>().is_none())
                     .map(ToString::to_string)
                     .unwrap_or_default();
                 tracing::error!(
@@ -137,6 +163,46 @@ async fn request_context_fn<B: MessageBody>(
             Err(error)
         }
     }
+}
+
+/// The answer to a request whose handler panicked.
+#[derive(Debug)]
+struct HandlerPanicked {
+    request_id: String,
+}
+
+impl std::fmt::Display for HandlerPanicked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the request handler panicked")
+    }
+}
+
+impl ResponseError for HandlerPanicked {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::INTERNAL_SERVER_ERROR
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        // Already logged with the panic message; render without logging again.
+        let mut response = problem_response(&generic_problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &Method::GET,
+        ));
+        let headers = response.headers_mut();
+        if let Ok(value) = HeaderValue::from_str(&self.request_id) {
+            headers.insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
+        }
+        apply_security_headers(headers, STRICT_CSP);
+        response
+    }
+}
+
+fn panic_message(panic: &(dyn Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|text| (*text).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "non-text panic payload".to_owned())
 }
 
 /// A client's request id, if it is short and made only of characters that
@@ -193,7 +259,11 @@ async fn security_headers_fn<B: MessageBody>(
         STRICT_CSP
     };
     let mut response = next.call(req).await?;
-    let headers = response.headers_mut();
+    apply_security_headers(response.headers_mut(), csp);
+    Ok(response)
+}
+
+fn apply_security_headers(headers: &mut HeaderMap, csp: &'static str) {
     let defaults = [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
@@ -210,7 +280,6 @@ async fn security_headers_fn<B: MessageBody>(
             headers.insert(name, HeaderValue::from_static(value));
         }
     }
-    Ok(response)
 }
 
 fn is_docs_path(path: &str) -> bool {
@@ -329,10 +398,9 @@ pub fn metrics() -> anyhow::Result<PrometheusMetrics> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::ApiError;
     use crate::extract;
     use actix_web::test as actix_test;
-    use actix_web::{App, HttpResponse, web};
+    use actix_web::{App, web};
     use std::io;
     use std::sync::{Arc, Mutex};
 
@@ -342,6 +410,10 @@ mod tests {
 
     async fn fails() -> Result<HttpResponse, ApiError> {
         Err(ApiError::Internal("the flux capacitor is unplugged".into()))
+    }
+
+    async fn panics() -> HttpResponse {
+        panic!("deliberate test panic")
     }
 
     async fn framed() -> HttpResponse {
@@ -359,6 +431,7 @@ mod tests {
                     .route("/docs/index.html", web::get().to(ok))
                     .route("/boom", web::get().to(fails))
                     .route("/framed", web::get().to(framed))
+                    .route("/panic", web::get().to(panics))
                     .service(web::resource("/only-get").route(web::get().to(ok)))
                     .default_service(extract::default_service())
                     .wrap(problem_errors())
@@ -521,6 +594,9 @@ mod tests {
             .with_ansi(false)
             .finish();
         let _guard = tracing::subscriber::set_default(subscriber);
+        // Other tests may have hit these callsites concurrently with the
+        // line above and cached "no subscriber is interested".
+        tracing::callsite::rebuild_interest_cache();
 
         let app = app!(metrics().unwrap());
         let req = actix_test::TestRequest::get()
@@ -535,7 +611,29 @@ mod tests {
         )
         .await;
 
+        let req = actix_test::TestRequest::get()
+            .uri("/panic")
+            .insert_header((REQUEST_ID_HEADER, "panicky-1"))
+            .to_request();
+        // The server renders a service error as its error_response.
+        let error = actix_test::try_call_service(&app, req).await.err().unwrap();
+        let response = error.error_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_owned()
+        };
+        assert_eq!(header(REQUEST_ID_HEADER), "panicky-1");
+        assert_eq!(header("content-type"), PROBLEM_JSON);
+        assert_eq!(header("x-frame-options"), "DENY");
+
         let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert!(logs.contains("deliberate test panic"), "{logs}");
         assert!(logs.contains("trace-me-1"), "{logs}");
         assert!(logs.contains("route=/funds/{id}"), "{logs}");
         assert!(logs.contains("status=200"), "{logs}");

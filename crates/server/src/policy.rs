@@ -76,7 +76,13 @@ pub mod can {
         )*};
     }
 
-    permissions!(ReadFunds, ManageFunds, ReadGrantees, ManageGrantees, ManageUsers);
+    permissions!(
+        ReadFunds,
+        ManageFunds,
+        ReadGrantees,
+        ManageGrantees,
+        ManageUsers
+    );
 }
 
 /// An authenticated caller whose role allows `P`. As a handler argument
@@ -98,7 +104,20 @@ impl<P: Permission> FromRequest for Authorized<P> {
             Ok(principal) => principal,
             Err(error) => return ready(Err(error)),
         };
-        ready(authorize(&principal, P::ACTION).map(|()| Authorized { principal, permission: PhantomData }))
+        ready(authorize(&principal, P::ACTION).map(|()| Authorized {
+            principal,
+            permission: PhantomData,
+        }))
+    }
+}
+
+impl Principal {
+    /// The caller as the audit trail records them.
+    pub fn actor(&self) -> grantledger_store::common::Actor {
+        grantledger_store::common::Actor::user(
+            self.user_id,
+            format!("{}:{}", self.role, self.user_id),
+        )
     }
 }
 
@@ -108,15 +127,12 @@ mod tests {
 
     #[test]
     fn auditors_never_write() {
-        for action in [Action::ManageFunds, Action::ManageGrantees, Action::ManageUsers] {
+        for action in [
+            Action::ManageFunds,
+            Action::ManageGrantees,
+            Action::ManageUsers,
+        ] {
             assert!(!action.allowed().contains(&Role::Auditor), "{action:?}");
         }
-    }
-}
-
-impl Principal {
-    /// The caller as the audit trail records them.
-    pub fn actor(&self) -> grantledger_store::common::Actor {
-        grantledger_store::common::Actor::user(self.user_id, format!("{}:{}", self.role, self.user_id))
     }
 }

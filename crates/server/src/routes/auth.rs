@@ -25,7 +25,9 @@ pub struct TokenRequest {
 
 impl std::fmt::Debug for TokenRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenRequest").field("email", &self.email).finish_non_exhaustive()
+        f.debug_struct("TokenRequest")
+            .field("email", &self.email)
+            .finish_non_exhaustive()
     }
 }
 
@@ -50,15 +52,21 @@ pub async fn issue_token(
 ) -> Result<HttpResponse, ApiError> {
     let TokenRequest { email, password } = body.into_inner();
     let normalised = email.trim().to_lowercase();
-    state.limiter.check(&normalised, req.peer_addr().map(|a| a.ip()))?;
+    state
+        .limiter
+        .check(&normalised, req.peer_addr().map(|a| a.ip()))?;
     let rejected = || ApiError::Unauthorized("the email or password is wrong".into());
     let user = blocking(move || {
         let found = match Email::parse(&email) {
-            Ok(email) => state.db.read(|c| Ok::<_, ApiError>(users::find_for_login(c, &email)?))?,
+            Ok(email) => state
+                .db
+                .read(|c| Ok::<_, ApiError>(users::find_for_login(c, &email)?))?,
             Err(_) => None,
         };
         match found {
-            Some((user, hash)) if !user.value.disabled => Ok(verify_password(&hash, &password).then_some(user.value)),
+            Some((user, hash)) if !user.value.disabled => {
+                Ok(verify_password(&hash, &password).then_some(user.value))
+            }
             _ => {
                 dummy_verify(&password);
                 Ok(None)
@@ -68,5 +76,7 @@ pub async fn issue_token(
     .await?
     .ok_or_else(rejected)?;
     let token = keys.issue(user.id, user.role, user.grantee_id)?;
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(token))
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(token))
 }

@@ -17,7 +17,9 @@ use utoipa::{IntoParams, ToSchema};
 use crate::app::AppState;
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
-use crate::http::{Fields, ListResponse, PageQuery, blocking, created, ok_versioned, require_if_match};
+use crate::http::{
+    Fields, ListResponse, PageQuery, blocking, created, ok_versioned, require_if_match,
+};
 use crate::policy::{Authorized, can};
 
 /// A funder's part in a fund.
@@ -68,7 +70,11 @@ impl FundView {
             funders: fund
                 .funders
                 .into_iter()
-                .map(|f| FunderBody { name: f.name.to_string(), org_id: f.org_id, contribution: f.contribution })
+                .map(|f| FunderBody {
+                    name: f.name.to_string(),
+                    org_id: f.org_id,
+                    contribution: f.contribution,
+                })
                 .collect(),
             status: fund.status,
             unallocated,
@@ -124,8 +130,15 @@ fn parse_funders(fields: &mut Fields, funders: Vec<FunderBody>) -> Vec<Funder> {
         .into_iter()
         .enumerate()
         .filter_map(|(i, f)| {
-            let name = fields.take(&format!("funders[{i}].name"), OrganisationName::parse(&f.name))?;
-            Some(Funder { name, org_id: f.org_id, contribution: f.contribution })
+            let name = fields.take(
+                &format!("funders[{i}].name"),
+                OrganisationName::parse(&f.name),
+            )?;
+            Some(Funder {
+                name,
+                org_id: f.org_id,
+                contribution: f.contribution,
+            })
         })
         .collect()
 }
@@ -163,14 +176,21 @@ fn load(state: &AppState, id: FundId) -> Result<FundView, ApiError> {
     security(("bearer" = []))
 )]
 #[post("/funds")]
-pub async fn create_fund(state: web::Data<AppState>, auth: Authorized<can::ManageFunds>, body: Json<NewFundBody>) -> Result<HttpResponse, ApiError> {
+pub async fn create_fund(
+    state: web::Data<AppState>,
+    auth: Authorized<can::ManageFunds>,
+    body: Json<NewFundBody>,
+) -> Result<HttpResponse, ApiError> {
     let principal = auth.principal;
     let body = body.into_inner();
     let mut fields = Fields::default();
     let name = fields.take("name", FundName::parse(&body.name));
     let funders = parse_funders(&mut fields, body.funders);
-    let Some(name) = name.filter(|_| fields.is_ok()) else { return Err(fields.error()) };
-    let fund = Fund::new(FundId::new(), body.code, name, body.budget, funders).map_err(fund_error)?;
+    let Some(name) = name.filter(|_| fields.is_ok()) else {
+        return Err(fields.error());
+    };
+    let fund =
+        Fund::new(FundId::new(), body.code, name, body.budget, funders).map_err(fund_error)?;
     let actor = principal.actor();
     let view = blocking(move || {
         state.db.write(|c| {
@@ -180,7 +200,11 @@ pub async fn create_fund(state: web::Data<AppState>, auth: Authorized<can::Manag
         })
     })
     .await?;
-    Ok(created(format!("/v1/funds/{}", view.id), view.version, &view))
+    Ok(created(
+        format!("/v1/funds/{}", view.id),
+        view.version,
+        &view,
+    ))
 }
 
 /// List funds.
@@ -197,8 +221,14 @@ pub async fn list_funds(
     query: web::Query<FundQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    let page = PageQuery { limit: query.limit, after: query.after }.page();
-    let filter = funds::FundFilter { status: query.status };
+    let page = PageQuery {
+        limit: query.limit,
+        after: query.after,
+    }
+    .page();
+    let filter = funds::FundFilter {
+        status: query.status,
+    };
     let list = blocking(move || {
         state.db.read(|c| {
             let page = funds::list(c, &filter, page)?;
@@ -207,7 +237,10 @@ pub async fn list_funds(
                 let left = unallocated(c, record.value.id)?;
                 items.push(FundView::new(record, left));
             }
-            Ok::<_, ApiError>(ListResponse { items, next: page.next })
+            Ok::<_, ApiError>(ListResponse {
+                items,
+                next: page.next,
+            })
         })
     })
     .await?;
@@ -222,7 +255,11 @@ pub async fn list_funds(
     security(("bearer" = []))
 )]
 #[get("/funds/{id}")]
-pub async fn get_fund(state: web::Data<AppState>, _auth: Authorized<can::ReadFunds>, id: web::Path<uuid::Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn get_fund(
+    state: web::Data<AppState>,
+    _auth: Authorized<can::ReadFunds>,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
     let id = FundId::from_uuid(id.into_inner());
     let view = blocking(move || load(&state, id)).await?;
     Ok(ok_versioned(view.version, &view))
@@ -255,7 +292,10 @@ pub async fn update_fund(
     let id = FundId::from_uuid(id.into_inner());
     let body = body.into_inner();
     let mut fields = Fields::default();
-    let name = body.name.as_deref().map(|n| fields.take("name", FundName::parse(n)));
+    let name = body
+        .name
+        .as_deref()
+        .map(|n| fields.take("name", FundName::parse(n)));
     let new_funders = body.funders.map(|f| parse_funders(&mut fields, f));
     if !fields.is_ok() {
         return Err(fields.error());
@@ -270,7 +310,8 @@ pub async fn update_fund(
             // Without funders the budget stands on its own; with them it is their total.
             let budget = body.budget.or(funders.is_empty().then_some(current.budget));
             let name = name.flatten().unwrap_or_else(|| current.name.clone());
-            let mut after = Fund::new(id, current.code.clone(), name, budget, funders).map_err(fund_error)?;
+            let mut after =
+                Fund::new(id, current.code.clone(), name, budget, funders).map_err(fund_error)?;
             after.status = current.status;
             let record = funds::save(c, &before, &after, "fund.updated", &actor, Utc::now())?;
             let left = unallocated(c, id)?;
@@ -312,7 +353,11 @@ async fn transition(
     security(("bearer" = []))
 )]
 #[post("/funds/{id}/open")]
-pub async fn open_fund(state: web::Data<AppState>, auth: Authorized<can::ManageFunds>, id: web::Path<uuid::Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn open_fund(
+    state: web::Data<AppState>,
+    auth: Authorized<can::ManageFunds>,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
     transition(state, auth, id.into_inner(), "fund.opened", Fund::open).await
 }
 
@@ -324,6 +369,10 @@ pub async fn open_fund(state: web::Data<AppState>, auth: Authorized<can::ManageF
     security(("bearer" = []))
 )]
 #[post("/funds/{id}/close")]
-pub async fn close_fund(state: web::Data<AppState>, auth: Authorized<can::ManageFunds>, id: web::Path<uuid::Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn close_fund(
+    state: web::Data<AppState>,
+    auth: Authorized<can::ManageFunds>,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
     transition(state, auth, id.into_inner(), "fund.closed", Fund::close).await
 }

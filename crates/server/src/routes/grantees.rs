@@ -4,8 +4,8 @@ use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use grantledger_domain::Money;
 use grantledger_domain::grantee::{
-    DueDiligence, DueDiligenceOutcome, DueDiligenceStatus, Grantee, LocalAuthority, OrganisationName,
-    OrganisationType, Postcode, Region,
+    DueDiligence, DueDiligenceOutcome, DueDiligenceStatus, Grantee, LocalAuthority,
+    OrganisationName, OrganisationType, Postcode, Region,
 };
 use grantledger_domain::ids::{GranteeId, UserId};
 use grantledger_domain::org_id::OrgId;
@@ -18,7 +18,9 @@ use crate::app::AppState;
 use crate::auth::principal::Principal;
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
-use crate::http::{Fields, ListResponse, PageQuery, blocking, created, ok_versioned, require_if_match};
+use crate::http::{
+    Fields, ListResponse, PageQuery, blocking, created, ok_versioned, require_if_match,
+};
 use crate::policy::{Authorized, can};
 
 /// Where a grantee's due diligence stands.
@@ -151,7 +153,11 @@ pub struct GranteeQuery {
 }
 
 /// Loads a grantee the caller may see; any other answers 404.
-fn visible(conn: &mut grantledger_store::AnyConnection, principal: &Principal, id: GranteeId) -> Result<Record<Grantee>, ApiError> {
+fn visible(
+    conn: &mut grantledger_store::AnyConnection,
+    principal: &Principal,
+    id: GranteeId,
+) -> Result<Record<Grantee>, ApiError> {
     if !principal.can_see_grantee(id) {
         return Err(ApiError::not_found("grantee"));
     }
@@ -170,14 +176,19 @@ fn visible(conn: &mut grantledger_store::AnyConnection, principal: &Principal, i
     security(("bearer" = []))
 )]
 #[post("/grantees")]
-pub async fn create_grantee(state: web::Data<AppState>, auth: Authorized<can::ManageGrantees>, body: Json<NewGranteeBody>) -> Result<HttpResponse, ApiError> {
+pub async fn create_grantee(
+    state: web::Data<AppState>,
+    auth: Authorized<can::ManageGrantees>,
+    body: Json<NewGranteeBody>,
+) -> Result<HttpResponse, ApiError> {
     let principal = auth.principal;
     let b = body.into_inner();
     let mut fields = Fields::default();
     let name = fields.take("name", OrganisationName::parse(&b.name));
     let local_authority = fields.take("local_authority", LocalAuthority::parse(&b.local_authority));
     let postcode = fields.take("postcode", Postcode::parse(&b.postcode));
-    let (Some(name), Some(local_authority), Some(postcode)) = (name, local_authority, postcode) else {
+    let (Some(name), Some(local_authority), Some(postcode)) = (name, local_authority, postcode)
+    else {
         return Err(fields.error());
     };
     let grantee = Grantee {
@@ -192,9 +203,18 @@ pub async fn create_grantee(state: web::Data<AppState>, auth: Authorized<can::Ma
         due_diligence: DueDiligence::pending(),
     };
     let actor = principal.actor();
-    let record = blocking(move || state.db.write(|c| Ok::<_, ApiError>(grantees::create(c, &grantee, &actor, Utc::now())?))).await?;
+    let record = blocking(move || {
+        state
+            .db
+            .write(|c| Ok::<_, ApiError>(grantees::create(c, &grantee, &actor, Utc::now())?))
+    })
+    .await?;
     let view = GranteeView::from(record);
-    Ok(created(format!("/v1/grantees/{}", view.id), view.version, &view))
+    Ok(created(
+        format!("/v1/grantees/{}", view.id),
+        view.version,
+        &view,
+    ))
 }
 
 /// List grantees. A grantee user sees only its own organisation.
@@ -212,16 +232,31 @@ pub async fn list_grantees(
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.principal;
     let q = query.into_inner();
-    let page = PageQuery { limit: q.limit, after: q.after }.page();
+    let page = PageQuery {
+        limit: q.limit,
+        after: q.after,
+    }
+    .page();
     let only = match principal.role {
-        grantledger_domain::user::Role::Grantee => {
-            Some(principal.grantee_id.ok_or_else(|| ApiError::Forbidden("no grantee organisation".into()))?)
-        }
+        grantledger_domain::user::Role::Grantee => Some(
+            principal
+                .grantee_id
+                .ok_or_else(|| ApiError::Forbidden("no grantee organisation".into()))?,
+        ),
         _ => None,
     };
-    let filter =
-        grantees::GranteeFilter { region: q.region, organisation_type: q.organisation_type, due_diligence: q.due_diligence, only };
-    let page = blocking(move || state.db.read(|c| Ok::<_, ApiError>(grantees::list(c, &filter, page)?))).await?;
+    let filter = grantees::GranteeFilter {
+        region: q.region,
+        organisation_type: q.organisation_type,
+        due_diligence: q.due_diligence,
+        only,
+    };
+    let page = blocking(move || {
+        state
+            .db
+            .read(|c| Ok::<_, ApiError>(grantees::list(c, &filter, page)?))
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, GranteeView::from)))
 }
 
@@ -233,7 +268,11 @@ pub async fn list_grantees(
     security(("bearer" = []))
 )]
 #[get("/grantees/{id}")]
-pub async fn get_grantee(state: web::Data<AppState>, auth: Authorized<can::ReadGrantees>, id: web::Path<uuid::Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn get_grantee(
+    state: web::Data<AppState>,
+    auth: Authorized<can::ReadGrantees>,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
     let principal = auth.principal;
     let id = GranteeId::from_uuid(id.into_inner());
     let record = blocking(move || state.db.read(|c| visible(c, &principal, id))).await?;
@@ -268,9 +307,18 @@ pub async fn update_grantee(
     let id = GranteeId::from_uuid(id.into_inner());
     let b = body.into_inner();
     let mut fields = Fields::default();
-    let name = b.name.as_deref().map(|v| fields.take("name", OrganisationName::parse(v)));
-    let local_authority = b.local_authority.as_deref().map(|v| fields.take("local_authority", LocalAuthority::parse(v)));
-    let postcode = b.postcode.as_deref().map(|v| fields.take("postcode", Postcode::parse(v)));
+    let name = b
+        .name
+        .as_deref()
+        .map(|v| fields.take("name", OrganisationName::parse(v)));
+    let local_authority = b
+        .local_authority
+        .as_deref()
+        .map(|v| fields.take("local_authority", LocalAuthority::parse(v)));
+    let postcode = b
+        .postcode
+        .as_deref()
+        .map(|v| fields.take("postcode", Postcode::parse(v)));
     if !fields.is_ok() {
         return Err(fields.error());
     }
@@ -290,7 +338,14 @@ pub async fn update_grantee(
                 annual_income: b.annual_income.unwrap_or(cur.annual_income),
                 ..cur
             };
-            Ok::<_, ApiError>(grantees::save(c, &before, &after, "grantee.updated", &actor, Utc::now())?)
+            Ok::<_, ApiError>(grantees::save(
+                c,
+                &before,
+                &after,
+                "grantee.updated",
+                &actor,
+                Utc::now(),
+            )?)
         })
     })
     .await?;
@@ -325,9 +380,18 @@ pub async fn record_due_diligence(
         state.db.write(|c| {
             let before = grantees::get(c, id)?;
             let now = Utc::now();
-            let after =
-                before.value.record_due_diligence(outcome, by, now).map_err(|e| ApiError::Conflict(e.to_string()))?;
-            Ok::<_, ApiError>(grantees::save(c, &before, &after, "grantee.due_diligence", &actor, now)?)
+            let after = before
+                .value
+                .record_due_diligence(outcome, by, now)
+                .map_err(|e| ApiError::Conflict(e.to_string()))?;
+            Ok::<_, ApiError>(grantees::save(
+                c,
+                &before,
+                &after,
+                "grantee.due_diligence",
+                &actor,
+                now,
+            )?)
         })
     })
     .await?;

@@ -15,7 +15,9 @@ use utoipa::{IntoParams, ToSchema};
 use crate::app::AppState;
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
-use crate::http::{Fields, ListResponse, PageQuery, blocking, created, ok_versioned, require_if_match};
+use crate::http::{
+    Fields, ListResponse, PageQuery, blocking, created, ok_versioned, require_if_match,
+};
 use crate::policy::{Authorized, can};
 
 /// Who may apply in a round. Empty lists mean "any".
@@ -34,13 +36,21 @@ pub struct EligibilityBody {
 
 impl From<EligibilityBody> for Eligibility {
     fn from(b: EligibilityBody) -> Self {
-        Eligibility { organisation_types: b.organisation_types, max_annual_income: b.max_annual_income, regions: b.regions }
+        Eligibility {
+            organisation_types: b.organisation_types,
+            max_annual_income: b.max_annual_income,
+            regions: b.regions,
+        }
     }
 }
 
 impl From<Eligibility> for EligibilityBody {
     fn from(e: Eligibility) -> Self {
-        EligibilityBody { organisation_types: e.organisation_types, max_annual_income: e.max_annual_income, regions: e.regions }
+        EligibilityBody {
+            organisation_types: e.organisation_types,
+            max_annual_income: e.max_annual_income,
+            regions: e.regions,
+        }
     }
 }
 
@@ -219,7 +229,9 @@ pub async fn create_round(
     let mut fields = Fields::default();
     let window = fields.take("closes_at", RoundWindow::new(b.opens_at, b.closes_at));
     let range = fields.take("min_grant", GrantRange::new(b.min_grant, b.max_grant));
-    let (Some(window), Some(range)) = (window, range) else { return Err(fields.error()) };
+    let (Some(window), Some(range)) = (window, range) else {
+        return Err(fields.error());
+    };
     let actor = principal.actor();
     let view = blocking(move || {
         state.db.write(|c| {
@@ -228,8 +240,17 @@ pub async fn create_round(
                 Some(n) => n,
                 None => rounds::next_number(c, fund_id)?,
             };
-            let round = Round::new(RoundId::new(), fund_id, number, &b.name, window, b.allocation, range, b.eligibility.into())
-                .map_err(round_error)?;
+            let round = Round::new(
+                RoundId::new(),
+                fund_id,
+                number,
+                &b.name,
+                window,
+                b.allocation,
+                range,
+                b.eligibility.into(),
+            )
+            .map_err(round_error)?;
             let now = Utc::now();
             let record = rounds::create(c, &round, &actor, now)?;
             let left = available(c, round.id)?;
@@ -237,7 +258,11 @@ pub async fn create_round(
         })
     })
     .await?;
-    Ok(created(format!("/v1/rounds/{}", view.id), view.version, &view))
+    Ok(created(
+        format!("/v1/rounds/{}", view.id),
+        view.version,
+        &view,
+    ))
 }
 
 /// A fund's rounds.
@@ -256,9 +281,16 @@ pub async fn list_rounds(
 ) -> Result<HttpResponse, ApiError> {
     let fund_id = FundId::from_uuid(id.into_inner());
     let q = query.into_inner();
-    let page = PageQuery { limit: q.limit, after: q.after }.page();
+    let page = PageQuery {
+        limit: q.limit,
+        after: q.after,
+    }
+    .page();
     let now = Utc::now();
-    let filter = rounds::RoundFilter { fund_id: Some(fund_id), open_at: q.open.filter(|o| *o).map(|_| now) };
+    let filter = rounds::RoundFilter {
+        fund_id: Some(fund_id),
+        open_at: q.open.filter(|o| *o).map(|_| now),
+    };
     let list = blocking(move || {
         state.db.read(|c| {
             funds::get(c, fund_id)?;
@@ -268,7 +300,10 @@ pub async fn list_rounds(
                 let left = available(c, record.value.id)?;
                 items.push(RoundView::new(record, left, now));
             }
-            Ok::<_, ApiError>(ListResponse { items, next: page.next })
+            Ok::<_, ApiError>(ListResponse {
+                items,
+                next: page.next,
+            })
         })
     })
     .await?;
@@ -283,7 +318,11 @@ pub async fn list_rounds(
     security(("bearer" = []))
 )]
 #[get("/rounds/{id}")]
-pub async fn get_round(state: web::Data<AppState>, _auth: Authorized<can::ReadFunds>, id: web::Path<uuid::Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn get_round(
+    state: web::Data<AppState>,
+    _auth: Authorized<can::ReadFunds>,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
     let id = RoundId::from_uuid(id.into_inner());
     let view = blocking(move || {
         state.db.read(|c| {
@@ -344,7 +383,9 @@ pub async fn update_round(
                     b.max_grant.unwrap_or_else(|| cur.grant_range.max()),
                 ),
             );
-            let (Some(window), Some(range)) = (window, range) else { return Err(fields.error()) };
+            let (Some(window), Some(range)) = (window, range) else {
+                return Err(fields.error());
+            };
             let after = Round::new(
                 id,
                 cur.fund_id,
@@ -353,7 +394,8 @@ pub async fn update_round(
                 window,
                 b.allocation.unwrap_or(cur.allocation),
                 range,
-                b.eligibility.map_or_else(|| cur.eligibility.clone(), Into::into),
+                b.eligibility
+                    .map_or_else(|| cur.eligibility.clone(), Into::into),
             )
             .map_err(round_error)?;
             let now = Utc::now();

@@ -14,7 +14,9 @@ use crate::auth::password::hash_password;
 use crate::auth::principal::Principal;
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
-use crate::http::{Fields, ListResponse, PageQuery, blocking, created, ok_versioned, require_if_match};
+use crate::http::{
+    Fields, ListResponse, PageQuery, blocking, created, ok_versioned, require_if_match,
+};
 use crate::policy::{Authorized, can};
 
 /// A user as the API shows it. Password hashes never leave the store.
@@ -70,7 +72,10 @@ pub struct NewUserBody {
 
 impl std::fmt::Debug for NewUserBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewUserBody").field("email", &self.email).field("role", &self.role).finish_non_exhaustive()
+        f.debug_struct("NewUserBody")
+            .field("email", &self.email)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
     }
 }
 
@@ -90,7 +95,10 @@ pub struct UserChangesBody {
 
 impl std::fmt::Debug for UserChangesBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UserChangesBody").field("role", &self.role).field("disabled", &self.disabled).finish_non_exhaustive()
+        f.debug_struct("UserChangesBody")
+            .field("role", &self.role)
+            .field("disabled", &self.disabled)
+            .finish_non_exhaustive()
     }
 }
 
@@ -123,12 +131,16 @@ pub fn create_user(
     let email = fields.take("email", Email::parse(email));
     fields.take("password", check_password(password));
     fields.take("grantee_id", check_binding(role, grantee_id));
-    let Some(email) = email.filter(|_| fields.is_ok()) else { return Err(fields.error()) };
-    let user = User::new(UserId::new(), email, role, grantee_id).map_err(|e| ApiError::invalid("grantee_id", e.to_string()))?;
+    let Some(email) = email.filter(|_| fields.is_ok()) else {
+        return Err(fields.error());
+    };
+    let user = User::new(UserId::new(), email, role, grantee_id)
+        .map_err(|e| ApiError::invalid("grantee_id", e.to_string()))?;
     let hash = hash_password(password)?;
     db.write(|c| {
         if let Some(g) = grantee_id {
-            grantees::get(c, g).map_err(|_| ApiError::invalid("grantee_id", format!("no grantee has id {g}")))?;
+            grantees::get(c, g)
+                .map_err(|_| ApiError::invalid("grantee_id", format!("no grantee has id {g}")))?;
         }
         Ok(users::create(c, &user, &hash, actor, Utc::now())?)
     })
@@ -146,13 +158,31 @@ pub fn create_user(
     security(("bearer" = []))
 )]
 #[post("/users")]
-pub async fn create(state: web::Data<AppState>, auth: Authorized<can::ManageUsers>, body: Json<NewUserBody>) -> Result<HttpResponse, ApiError> {
+pub async fn create(
+    state: web::Data<AppState>,
+    auth: Authorized<can::ManageUsers>,
+    body: Json<NewUserBody>,
+) -> Result<HttpResponse, ApiError> {
     let principal = auth.principal;
     let b = body.into_inner();
     let actor = principal.actor();
-    let record = blocking(move || create_user(&state.db, &b.email, &b.password, b.role, b.grantee_id, &actor)).await?;
+    let record = blocking(move || {
+        create_user(
+            &state.db,
+            &b.email,
+            &b.password,
+            b.role,
+            b.grantee_id,
+            &actor,
+        )
+    })
+    .await?;
     let view = UserView::from(record);
-    Ok(created(format!("/v1/users/{}", view.id), view.version, &view))
+    Ok(created(
+        format!("/v1/users/{}", view.id),
+        view.version,
+        &view,
+    ))
 }
 
 /// List users.
@@ -163,11 +193,27 @@ pub async fn create(state: web::Data<AppState>, auth: Authorized<can::ManageUser
     security(("bearer" = []))
 )]
 #[get("/users")]
-pub async fn list(state: web::Data<AppState>, _auth: Authorized<can::ManageUsers>, query: web::Query<UserQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    state: web::Data<AppState>,
+    _auth: Authorized<can::ManageUsers>,
+    query: web::Query<UserQuery>,
+) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
-    let page = PageQuery { limit: q.limit, after: q.after }.page();
-    let filter = users::UserFilter { role: q.role, grantee_id: q.grantee_id };
-    let page = blocking(move || state.db.read(|c| Ok::<_, ApiError>(users::list(c, &filter, page)?))).await?;
+    let page = PageQuery {
+        limit: q.limit,
+        after: q.after,
+    }
+    .page();
+    let filter = users::UserFilter {
+        role: q.role,
+        grantee_id: q.grantee_id,
+    };
+    let page = blocking(move || {
+        state
+            .db
+            .read(|c| Ok::<_, ApiError>(users::list(c, &filter, page)?))
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, UserView::from)))
 }
 
@@ -179,7 +225,11 @@ pub async fn list(state: web::Data<AppState>, _auth: Authorized<can::ManageUsers
     security(("bearer" = []))
 )]
 #[get("/users/{id}")]
-pub async fn get_one(state: web::Data<AppState>, _auth: Authorized<can::ManageUsers>, id: web::Path<uuid::Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn get_one(
+    state: web::Data<AppState>,
+    _auth: Authorized<can::ManageUsers>,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
     let id = UserId::from_uuid(id.into_inner());
     let record = blocking(move || state.db.read(|c| Ok::<_, ApiError>(users::get(c, id)?))).await?;
     let view = UserView::from(record);
@@ -212,8 +262,12 @@ pub async fn update(
     let if_match = require_if_match(&req)?;
     let id = UserId::from_uuid(id.into_inner());
     let b = body.into_inner();
-    if id == principal.user_id && (b.disabled == Some(true) || b.role.is_some_and(|r| r != Role::Admin)) {
-        return Err(ApiError::Conflict("you cannot disable yourself or give up your own admin role".into()));
+    if id == principal.user_id
+        && (b.disabled == Some(true) || b.role.is_some_and(|r| r != Role::Admin))
+    {
+        return Err(ApiError::Conflict(
+            "you cannot disable yourself or give up your own admin role".into(),
+        ));
     }
     let actor = principal.actor();
     let record = blocking(move || {
@@ -232,12 +286,27 @@ pub async fn update(
                 Role::Grantee => b.grantee_id.or(before.value.grantee_id),
                 _ => None,
             };
-            check_binding(role, grantee_id).map_err(|e| ApiError::invalid("grantee_id", e.to_string()))?;
+            check_binding(role, grantee_id)
+                .map_err(|e| ApiError::invalid("grantee_id", e.to_string()))?;
             if let Some(g) = grantee_id {
-                grantees::get(c, g).map_err(|_| ApiError::invalid("grantee_id", format!("no grantee has id {g}")))?;
+                grantees::get(c, g).map_err(|_| {
+                    ApiError::invalid("grantee_id", format!("no grantee has id {g}"))
+                })?;
             }
-            let after = User { role, grantee_id, disabled: b.disabled.unwrap_or(before.value.disabled), ..before.value.clone() };
-            Ok::<_, ApiError>(users::save(c, &before, &after, hash.as_deref(), &actor, Utc::now())?)
+            let after = User {
+                role,
+                grantee_id,
+                disabled: b.disabled.unwrap_or(before.value.disabled),
+                ..before.value.clone()
+            };
+            Ok::<_, ApiError>(users::save(
+                c,
+                &before,
+                &after,
+                hash.as_deref(),
+                &actor,
+                Utc::now(),
+            )?)
         })
     })
     .await?;
@@ -252,7 +321,10 @@ pub async fn update(
     security(("bearer" = []))
 )]
 #[get("/me")]
-pub async fn me(state: web::Data<AppState>, principal: Principal) -> Result<HttpResponse, ApiError> {
+pub async fn me(
+    state: web::Data<AppState>,
+    principal: Principal,
+) -> Result<HttpResponse, ApiError> {
     let id = principal.user_id;
     let record = blocking(move || state.db.read(|c| Ok::<_, ApiError>(users::get(c, id)?))).await?;
     let view = UserView::from(record);

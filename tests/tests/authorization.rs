@@ -1,0 +1,245 @@
+//! The authorization matrix: every route in the OpenAPI document, called by
+//! every role (and by nobody, and by a grantee of another organisation),
+//! answers as this table says. A route added without a row here fails.
+
+use grantledger_domain::ids::GranteeId;
+use grantledger_domain::user::Role;
+use grantledger_tests::{TestApp, api_tests, expect};
+use serde_json::{Value, json};
+
+/// The ids the routes' `{id}` stand for, and the callers.
+struct World {
+    fund: String,
+    round: String,
+    own_grantee: String,
+    other_grantee: String,
+    user: String,
+    tokens: Vec<(Role, String)>,
+}
+
+/// What a route's `{id}` names.
+#[derive(Clone, Copy, PartialEq)]
+enum Target {
+    None,
+    Fund,
+    Round,
+    /// A grantee organisation: a grantee user may reach only its own (404 otherwise).
+    Grantee,
+    User,
+}
+
+struct Rule {
+    /// Reachable without a token.
+    public: bool,
+    /// Roles that may call it.
+    allowed: &'static [Role],
+    target: Target,
+}
+
+const EVERYONE: &[Role] = &[Role::Admin, Role::Assessor, Role::Auditor, Role::Grantee];
+const ADMIN: &[Role] = &[Role::Admin];
+
+fn rule(method: &str, path: &str) -> Option<Rule> {
+    use Target as T;
+    let r = |allowed, target| {
+        Some(Rule {
+            public: false,
+            allowed,
+            target,
+        })
+    };
+    match (method, path) {
+        ("get", "/healthz") | ("get", "/readyz") | ("post", "/v1/auth/token") => Some(Rule {
+            public: true,
+            allowed: EVERYONE,
+            target: T::None,
+        }),
+        ("get", "/v1/me") => r(EVERYONE, T::None),
+        ("get", "/v1/users") | ("post", "/v1/users") => r(ADMIN, T::None),
+        ("get", "/v1/users/{id}") | ("patch", "/v1/users/{id}") => r(ADMIN, T::User),
+        ("get", "/v1/funds") => r(EVERYONE, T::None),
+        ("post", "/v1/funds") => r(ADMIN, T::None),
+        ("get", "/v1/funds/{id}") | ("get", "/v1/funds/{id}/rounds") => r(EVERYONE, T::Fund),
+        ("patch", "/v1/funds/{id}")
+        | ("post", "/v1/funds/{id}/open")
+        | ("post", "/v1/funds/{id}/close")
+        | ("post", "/v1/funds/{id}/rounds") => r(ADMIN, T::Fund),
+        ("get", "/v1/rounds/{id}") => r(EVERYONE, T::Round),
+        ("patch", "/v1/rounds/{id}") => r(ADMIN, T::Round),
+        ("get", "/v1/grantees") => r(EVERYONE, T::None),
+        ("post", "/v1/grantees") => r(ADMIN, T::None),
+        ("get", "/v1/grantees/{id}") => r(EVERYONE, T::Grantee),
+        ("patch", "/v1/grantees/{id}") | ("post", "/v1/grantees/{id}/due-diligence") => {
+            r(ADMIN, T::Grantee)
+        }
+        _ => None,
+    }
+}
+
+/// A valid body for the route, fresh each call so creates do not collide.
+fn body(method: &str, path: &str) -> Option<Value> {
+    let unique = uuid::Uuid::now_v7().simple().to_string();
+    let code = format!("F{}", &unique[unique.len() - 8..]).to_uppercase();
+    match (method, path) {
+        ("post", "/v1/auth/token") => {
+            Some(json!({"email": "nobody@example.org", "password": "wrong password"}))
+        }
+        ("post", "/v1/users") => Some(
+            json!({"email": format!("{unique}@example.org"), "password": "a long enough password", "role": "auditor"}),
+        ),
+        ("patch", "/v1/users/{id}") => Some(json!({"disabled": false})),
+        ("post", "/v1/funds") => {
+            Some(json!({"code": code, "name": "Matrix fund", "budget": "10.00"}))
+        }
+        ("patch", "/v1/funds/{id}")
+        | ("patch", "/v1/rounds/{id}")
+        | ("patch", "/v1/grantees/{id}") => Some(json!({"name": "Renamed"})),
+        ("post", "/v1/funds/{id}/rounds") => Some(json!({
+            "name": "Matrix round", "opens_at": "2026-01-01T00:00:00Z", "closes_at": "2099-01-01T00:00:00Z",
+            "allocation": "10.00", "min_grant": "1.00", "max_grant": "10.00"
+        })),
+        ("post", "/v1/grantees") => Some(json!({
+            "name": "Matrix group", "organisation_type": "community_group", "region": "london",
+            "local_authority": "Lambeth", "postcode": "SE11 5QY", "annual_income": "100.00"
+        })),
+        ("post", "/v1/grantees/{id}/due-diligence") => Some(json!({"outcome": "passed"})),
+        (m, _) if m == "post" || m == "patch" => Some(json!({})),
+        _ => None,
+    }
+}
+
+fn world(app: &TestApp) -> World {
+    let admin = app.user(Role::Admin, None);
+    let fund = expect(
+        app.post(
+            "/v1/funds",
+            Some(&admin),
+            &json!({"code": "MTX", "name": "Matrix", "budget": "1000000.00"}),
+        ),
+        201,
+    );
+    let fund = fund["id"].as_str().unwrap().to_owned();
+    let round = expect(
+        app.post(
+            &format!("/v1/funds/{fund}/rounds"),
+            Some(&admin),
+            &body("post", "/v1/funds/{id}/rounds").unwrap(),
+        ),
+        201,
+    );
+    let grantee = |name: &str| {
+        let mut b = body("post", "/v1/grantees").unwrap();
+        b["name"] = json!(name);
+        expect(app.post("/v1/grantees", Some(&admin), &b), 201)["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let own_grantee = grantee("Ours");
+    let other_grantee = grantee("Theirs");
+    let own_id: GranteeId = own_grantee.parse::<uuid::Uuid>().unwrap().into();
+    let user_body = body("post", "/v1/users").unwrap();
+    let user = expect(app.post("/v1/users", Some(&admin), &user_body), 201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let tokens = vec![
+        (Role::Admin, admin),
+        (Role::Assessor, app.user(Role::Assessor, None)),
+        (Role::Auditor, app.user(Role::Auditor, None)),
+        (Role::Grantee, app.user(Role::Grantee, Some(own_id))),
+    ];
+    World {
+        fund,
+        round: round["id"].as_str().unwrap().to_owned(),
+        own_grantee,
+        other_grantee,
+        user,
+        tokens,
+    }
+}
+
+fn call(app: &TestApp, method: &str, path: &str, template: &str, token: Option<&str>) -> u16 {
+    let body = body(method, template);
+    let mut builder = app
+        .client
+        .request(method.to_uppercase().parse().unwrap(), app.url(path))
+        .header("If-Match", "*");
+    if let Some(token) = token {
+        builder = builder.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        builder = builder.json(&body);
+    }
+    builder.send().unwrap().status().as_u16()
+}
+
+fn every_route_answers_every_role_as_the_policy_says(app: &TestApp) {
+    let world = world(app);
+    let doc = expect(app.get("/openapi.json", None), 200);
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(
+        paths.len() >= 15,
+        "the document lists too few paths: {}",
+        paths.len()
+    );
+    let mut checked = 0;
+    for (template, item) in paths {
+        for method in item.as_object().unwrap().keys() {
+            let rule = rule(method, template).unwrap_or_else(|| {
+                panic!(
+                    "{} {template} has no row in the authorization matrix",
+                    method.to_uppercase()
+                )
+            });
+            let with = |id: &str| template.replace("{id}", id);
+            let path = match rule.target {
+                Target::None => template.clone(),
+                Target::Fund => with(&world.fund),
+                Target::Round => with(&world.round),
+                Target::Grantee => with(&world.own_grantee),
+                Target::User => with(&world.user),
+            };
+            let anonymous = call(app, method, &path, template, None);
+            if rule.public {
+                assert!(
+                    anonymous < 500 && anonymous != 403,
+                    "{method} {path} anonymous: {anonymous}"
+                );
+            } else {
+                assert_eq!(anonymous, 401, "{method} {path} without a token");
+            }
+            for (role, token) in &world.tokens {
+                let status = call(app, method, &path, template, Some(token));
+                if rule.public {
+                    assert!(
+                        status < 500 && status != 403,
+                        "{method} {path} as {role}: {status}"
+                    );
+                } else if rule.allowed.contains(role) {
+                    assert!(
+                        status < 500 && ![401, 403, 404].contains(&status),
+                        "{method} {path} as {role}: got {status}, expected it to be allowed"
+                    );
+                } else {
+                    assert_eq!(status, 403, "{method} {path} as {role} should be forbidden");
+                }
+                if rule.target == Target::Grantee
+                    && *role == Role::Grantee
+                    && rule.allowed.contains(role)
+                {
+                    let theirs = with(&world.other_grantee);
+                    let status = call(app, method, &theirs, template, Some(token));
+                    assert_eq!(
+                        status, 404,
+                        "{method} {theirs}: another organisation's record must be hidden"
+                    );
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 4 * 20, "only {checked} checks ran");
+}
+
+api_tests!(every_route_answers_every_role_as_the_policy_says);
