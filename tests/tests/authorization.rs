@@ -14,6 +14,12 @@ struct World {
     own_grantee: String,
     other_grantee: String,
     user: String,
+    own_application: String,
+    other_application: String,
+    own_award: String,
+    other_award: String,
+    disbursement: String,
+    payment_run: String,
     tokens: Vec<(Role, String)>,
 }
 
@@ -26,6 +32,12 @@ enum Target {
     /// A grantee organisation: a grantee user may reach only its own (404 otherwise).
     Grantee,
     User,
+    /// An application, owned by a grantee organisation.
+    Application,
+    /// An award, owned by a grantee organisation.
+    Award,
+    Disbursement,
+    PaymentRun,
 }
 
 struct Rule {
@@ -38,6 +50,9 @@ struct Rule {
 
 const EVERYONE: &[Role] = &[Role::Admin, Role::Assessor, Role::Auditor, Role::Grantee];
 const ADMIN: &[Role] = &[Role::Admin];
+const APPLICANTS: &[Role] = &[Role::Admin, Role::Grantee];
+const ASSESSORS: &[Role] = &[Role::Admin, Role::Assessor];
+const PAYMENT_READERS: &[Role] = &[Role::Admin, Role::Auditor];
 
 fn rule(method: &str, path: &str) -> Option<Rule> {
     use Target as T;
@@ -72,12 +87,47 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("patch", "/v1/grantees/{id}") | ("post", "/v1/grantees/{id}/due-diligence") => {
             r(ADMIN, T::Grantee)
         }
+        ("get", "/v1/rounds/{id}/applications") => r(EVERYONE, T::Round),
+        ("post", "/v1/rounds/{id}/applications") => r(APPLICANTS, T::Round),
+        ("post", "/v1/rounds/{id}/decisions") => r(ADMIN, T::Round),
+        ("get", "/v1/applications/{id}") => r(EVERYONE, T::Application),
+        ("patch", "/v1/applications/{id}")
+        | ("post", "/v1/applications/{id}/submit")
+        | ("post", "/v1/applications/{id}/withdraw") => r(APPLICANTS, T::Application),
+        ("post", "/v1/applications/{id}/start-review")
+        | ("get", "/v1/applications/{id}/assessments")
+        | ("post", "/v1/applications/{id}/assessments") => r(ASSESSORS, T::Application),
+        ("post", "/v1/applications/{id}/decision") => r(ADMIN, T::Application),
+        ("get", "/v1/awards") => r(EVERYONE, T::None),
+        ("get", "/v1/awards/{id}")
+        | ("get", "/v1/awards/{id}/variations")
+        | ("get", "/v1/awards/{id}/disbursements") => r(EVERYONE, T::Award),
+        ("post", "/v1/awards/{id}/accept") | ("post", "/v1/awards/{id}/decline") => {
+            r(APPLICANTS, T::Award)
+        }
+        ("post", "/v1/awards/{id}/cancel")
+        | ("post", "/v1/awards/{id}/complete")
+        | ("post", "/v1/awards/{id}/variations")
+        | ("post", "/v1/awards/{id}/disbursements") => r(ADMIN, T::Award),
+        ("post", "/v1/disbursements/{id}/paid")
+        | ("post", "/v1/disbursements/{id}/failed")
+        | ("post", "/v1/disbursements/{id}/reverse") => r(ADMIN, T::Disbursement),
+        ("get", "/v1/payment-runs") => r(PAYMENT_READERS, T::None),
+        ("post", "/v1/payment-runs") => r(ADMIN, T::None),
+        ("get", "/v1/payment-runs/{id}") | ("get", "/v1/payment-runs/{id}/export") => {
+            r(PAYMENT_READERS, T::PaymentRun)
+        }
+        ("post", "/v1/payment-runs/{id}/confirm") | ("post", "/v1/payment-runs/{id}/cancel") => {
+            r(ADMIN, T::PaymentRun)
+        }
         _ => None,
     }
 }
 
 /// A valid body for the route, fresh each call so creates do not collide.
-fn body(method: &str, path: &str) -> Option<Value> {
+fn body(method: &str, path: &str, world: Option<&World>) -> Option<Value> {
+    let own = world.map(|w| w.own_grantee.clone()).unwrap_or_default();
+    let own_application = world.map(|w| w.own_application.clone()).unwrap_or_default();
     let unique = uuid::Uuid::now_v7().simple().to_string();
     let code = format!("F{}", &unique[unique.len() - 8..]).to_uppercase();
     match (method, path) {
@@ -103,6 +153,27 @@ fn body(method: &str, path: &str) -> Option<Value> {
             "local_authority": "Lambeth", "postcode": "SE11 5QY", "annual_income": "100.00"
         })),
         ("post", "/v1/grantees/{id}/due-diligence") => Some(json!({"outcome": "passed"})),
+        ("post", "/v1/rounds/{id}/applications") => Some(json!({
+            "amount_requested": "5.00", "project_title": "Matrix project", "summary": "Tea and talk", "grantee_id": own
+        })),
+        ("patch", "/v1/applications/{id}") => Some(json!({"project_title": "Renamed"})),
+        ("post", "/v1/applications/{id}/assessments") => {
+            Some(json!({"kind": "scored", "score": 5, "recommendation": "award"}))
+        }
+        ("post", "/v1/applications/{id}/decision") => {
+            Some(json!({"outcome": "reject", "reason": "matrix"}))
+        }
+        ("post", "/v1/rounds/{id}/decisions") => Some(json!({
+            "decisions": [{"application_id": own_application, "outcome": "reject", "reason": "matrix"}]
+        })),
+        ("post", "/v1/awards/{id}/cancel") => Some(json!({"reason": "matrix"})),
+        ("post", "/v1/awards/{id}/variations") => {
+            Some(json!({"amount": "4.00", "reason": "matrix"}))
+        }
+        ("post", "/v1/awards/{id}/disbursements") => {
+            Some(json!({"amount": "1.00", "due_on": "2026-01-01"}))
+        }
+        ("post", "/v1/payment-runs") => Some(json!({"due_by": "2099-01-01"})),
         (m, _) if m == "post" || m == "patch" => Some(json!({})),
         _ => None,
     }
@@ -123,12 +194,12 @@ fn world(app: &TestApp) -> World {
         app.post(
             &format!("/v1/funds/{fund}/rounds"),
             Some(&admin),
-            &body("post", "/v1/funds/{id}/rounds").unwrap(),
+            &body("post", "/v1/funds/{id}/rounds", None).unwrap(),
         ),
         201,
     );
     let grantee = |name: &str| {
-        let mut b = body("post", "/v1/grantees").unwrap();
+        let mut b = body("post", "/v1/grantees", None).unwrap();
         b["name"] = json!(name);
         expect(app.post("/v1/grantees", Some(&admin), &b), 201)["id"]
             .as_str()
@@ -138,11 +209,77 @@ fn world(app: &TestApp) -> World {
     let own_grantee = grantee("Ours");
     let other_grantee = grantee("Theirs");
     let own_id: GranteeId = own_grantee.parse::<uuid::Uuid>().unwrap().into();
-    let user_body = body("post", "/v1/users").unwrap();
+    let user_body = body("post", "/v1/users", None).unwrap();
     let user = expect(app.post("/v1/users", Some(&admin), &user_body), 201)["id"]
         .as_str()
         .unwrap()
         .to_owned();
+    // An accepted award for each organisation, a tranche, and a payment run.
+    let award_for = |grantee: &str| {
+        expect(
+            app.post(
+                &format!("/v1/grantees/{grantee}/due-diligence"),
+                Some(&admin),
+                &json!({"outcome": "passed"}),
+            ),
+            200,
+        );
+        let application = expect(
+            app.post(
+                &format!("/v1/rounds/{}/applications", round["id"].as_str().unwrap()),
+                Some(&admin),
+                &json!({"amount_requested": "5.00", "project_title": "P", "summary": "S", "grantee_id": grantee}),
+            ),
+            201,
+        )["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        expect(
+            app.post(
+                &format!("/v1/applications/{application}/submit"),
+                Some(&admin),
+                &json!({}),
+            ),
+            200,
+        );
+        let decided = expect(
+            app.post(
+                &format!("/v1/applications/{application}/decision"),
+                Some(&admin),
+                &json!({"outcome": "award", "amount": "3.00"}),
+            ),
+            201,
+        );
+        let award = decided["award"]["id"].as_str().unwrap().to_owned();
+        expect(
+            app.post(
+                &format!("/v1/awards/{award}/accept"),
+                Some(&admin),
+                &json!({}),
+            ),
+            200,
+        );
+        (application, award)
+    };
+    let (own_application, own_award) = award_for(&own_grantee);
+    let (other_application, other_award) = award_for(&other_grantee);
+    let tranche = expect(
+        app.post(
+            &format!("/v1/awards/{own_award}/disbursements"),
+            Some(&admin),
+            &json!({"amount": "1.00", "due_on": "2026-01-01"}),
+        ),
+        201,
+    );
+    let run = expect(
+        app.post(
+            "/v1/payment-runs",
+            Some(&admin),
+            &json!({"due_by": "2026-01-01"}),
+        ),
+        201,
+    );
     let tokens = vec![
         (Role::Admin, admin),
         (Role::Assessor, app.user(Role::Assessor, None)),
@@ -155,12 +292,25 @@ fn world(app: &TestApp) -> World {
         own_grantee,
         other_grantee,
         user,
+        own_application,
+        other_application,
+        own_award,
+        other_award,
+        disbursement: tranche["id"].as_str().unwrap().to_owned(),
+        payment_run: run["id"].as_str().unwrap().to_owned(),
         tokens,
     }
 }
 
-fn call(app: &TestApp, method: &str, path: &str, template: &str, token: Option<&str>) -> u16 {
-    let body = body(method, template);
+fn call(
+    app: &TestApp,
+    world: &World,
+    method: &str,
+    path: &str,
+    template: &str,
+    token: Option<&str>,
+) -> u16 {
+    let body = body(method, template, Some(world));
     let mut builder = app
         .client
         .request(method.to_uppercase().parse().unwrap(), app.url(path))
@@ -199,8 +349,12 @@ fn every_route_answers_every_role_as_the_policy_says(app: &TestApp) {
                 Target::Round => with(&world.round),
                 Target::Grantee => with(&world.own_grantee),
                 Target::User => with(&world.user),
+                Target::Application => with(&world.own_application),
+                Target::Award => with(&world.own_award),
+                Target::Disbursement => with(&world.disbursement),
+                Target::PaymentRun => with(&world.payment_run),
             };
-            let anonymous = call(app, method, &path, template, None);
+            let anonymous = call(app, &world, method, &path, template, None);
             if rule.public {
                 assert!(
                     anonymous < 500 && anonymous != 403,
@@ -210,7 +364,7 @@ fn every_route_answers_every_role_as_the_policy_says(app: &TestApp) {
                 assert_eq!(anonymous, 401, "{method} {path} without a token");
             }
             for (role, token) in &world.tokens {
-                let status = call(app, method, &path, template, Some(token));
+                let status = call(app, &world, method, &path, template, Some(token));
                 if rule.public {
                     assert!(
                         status < 500 && status != 403,
@@ -224,12 +378,17 @@ fn every_route_answers_every_role_as_the_policy_says(app: &TestApp) {
                 } else {
                     assert_eq!(status, 403, "{method} {path} as {role} should be forbidden");
                 }
-                if rule.target == Target::Grantee
-                    && *role == Role::Grantee
-                    && rule.allowed.contains(role)
+                let other = match rule.target {
+                    Target::Grantee => Some(&world.other_grantee),
+                    Target::Application => Some(&world.other_application),
+                    Target::Award => Some(&world.other_award),
+                    _ => None,
+                };
+                if let Some(other) =
+                    other.filter(|_| *role == Role::Grantee && rule.allowed.contains(role))
                 {
-                    let theirs = with(&world.other_grantee);
-                    let status = call(app, method, &theirs, template, Some(token));
+                    let theirs = with(other);
+                    let status = call(app, &world, method, &theirs, template, Some(token));
                     assert_eq!(
                         status, 404,
                         "{method} {theirs}: another organisation's record must be hidden"

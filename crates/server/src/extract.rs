@@ -18,6 +18,7 @@ use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 use serde_json::error::Category;
+use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
 
@@ -71,6 +72,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
         // non-JSON upload is refused without buffering it.
         let early = check_json_content_type(req).and_then(|()| check_content_length(req, limit));
         let mut payload = payload.take();
+        let req = req.clone();
         Box::pin(async move {
             early?;
             let body = read_body(&mut payload, limit).await?;
@@ -79,6 +81,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
                     "the request body is empty; send a JSON document".to_owned(),
                 ));
             }
+            // Idempotency keys compare requests by this digest of the exact bytes.
+            req.extensions_mut()
+                .insert(BodyDigest(Sha256::digest(&body).into()));
             from_json_slice(&body).map(Json)
         })
     }
@@ -122,6 +127,11 @@ fn check_content_length(req: &HttpRequest, limit: usize) -> Result<(), ApiError>
         _ => Ok(()),
     }
 }
+
+/// SHA-256 of the JSON body as received, left in the request's extensions
+/// by [`Json`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyDigest(pub [u8; 32]);
 
 /// Reads the whole payload, stopping as soon as it passes `limit`: a chunked
 /// body declares no length, so the early check alone cannot bound memory.

@@ -10,6 +10,7 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod http;
+pub mod idempotency;
 pub mod middleware;
 pub mod policy;
 pub mod routes;

@@ -26,6 +26,24 @@ pub enum Action {
     ManageGrantees,
     /// Read and manage user accounts.
     ManageUsers,
+    /// Start, edit, submit and withdraw applications (grantees: their own).
+    Apply,
+    /// Read applications (grantees: their own).
+    ReadApplications,
+    /// Move applications into review and record assessments.
+    Assess,
+    /// Award or reject applications.
+    Decide,
+    /// Read awards, their variations and tranches (grantees: their own).
+    ReadAwards,
+    /// Accept or decline an offer (grantees: their own).
+    RespondToAward,
+    /// Vary, cancel and complete awards; schedule tranches.
+    ManageAwards,
+    /// Mark tranches paid, failed or reversed; make and confirm payment runs.
+    ManagePayments,
+    /// Read payment runs and their bank files.
+    ReadPayments,
 }
 
 impl Action {
@@ -33,8 +51,19 @@ impl Action {
     pub fn allowed(self) -> &'static [Role] {
         use Role::{Admin, Assessor, Auditor, Grantee};
         match self {
-            Action::ReadFunds | Action::ReadGrantees => &[Admin, Assessor, Auditor, Grantee],
-            Action::ManageFunds | Action::ManageGrantees | Action::ManageUsers => &[Admin],
+            Action::ReadFunds
+            | Action::ReadGrantees
+            | Action::ReadApplications
+            | Action::ReadAwards => &[Admin, Assessor, Auditor, Grantee],
+            Action::ManageFunds
+            | Action::ManageGrantees
+            | Action::ManageUsers
+            | Action::Decide
+            | Action::ManageAwards
+            | Action::ManagePayments => &[Admin],
+            Action::Apply | Action::RespondToAward => &[Admin, Grantee],
+            Action::Assess => &[Admin, Assessor],
+            Action::ReadPayments => &[Admin, Auditor],
         }
     }
 
@@ -46,6 +75,15 @@ impl Action {
             Action::ReadGrantees => "read grantees",
             Action::ManageGrantees => "register or change grantees",
             Action::ManageUsers => "manage users",
+            Action::Apply => "make or change applications",
+            Action::ReadApplications => "read applications",
+            Action::Assess => "assess applications",
+            Action::Decide => "decide applications",
+            Action::ReadAwards => "read awards",
+            Action::RespondToAward => "accept or decline awards",
+            Action::ManageAwards => "vary, cancel or complete awards, or schedule payments",
+            Action::ManagePayments => "record payments",
+            Action::ReadPayments => "read payment runs",
         }
     }
 }
@@ -81,7 +119,16 @@ pub mod can {
         ManageFunds,
         ReadGrantees,
         ManageGrantees,
-        ManageUsers
+        ManageUsers,
+        Apply,
+        ReadApplications,
+        Assess,
+        Decide,
+        ReadAwards,
+        RespondToAward,
+        ManageAwards,
+        ManagePayments,
+        ReadPayments
     );
 }
 

@@ -16,10 +16,14 @@ pub mod testing;
 pub use connection::{AnyConnection, BackendKind, Pool, PoolOptions, write_transaction};
 pub use database::Database;
 pub use error::StoreError;
+pub mod applications;
 pub mod audit;
+pub mod awards;
 pub mod common;
+pub mod disbursements;
 pub mod funds;
 pub mod grantees;
+pub mod idempotency;
 pub mod ledger;
 pub mod rounds;
 #[cfg(test)]

@@ -152,6 +152,22 @@ diesel::table! {
         version -> BigInt,
         created_at -> Instant,
         updated_at -> Instant,
+        scheduled_pence -> BigInt,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Uuid, Instant};
+
+    award_variations (id) {
+        id -> Uuid,
+        award_id -> Uuid,
+        previous_amount_pence -> BigInt,
+        new_amount_pence -> BigInt,
+        reason -> Text,
+        created_by -> Nullable<Uuid>,
+        created_at -> Instant,
     }
 }
 
@@ -263,6 +279,7 @@ diesel::joinable!(applications -> grantees (grantee_id));
 diesel::joinable!(awards -> rounds (round_id));
 diesel::joinable!(awards -> grantees (grantee_id));
 diesel::joinable!(disbursements -> awards (award_id));
+diesel::joinable!(award_variations -> awards (award_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     funds,
@@ -273,6 +290,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     applications,
     assessments,
     awards,
+    award_variations,
     payment_runs,
     disbursements,
     ledger_accounts,

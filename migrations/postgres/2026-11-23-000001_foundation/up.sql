@@ -105,7 +105,8 @@ CREATE TABLE assessments (
     recommendation       text CHECK (recommendation IN ('award', 'reject')),
     comment              text NOT NULL DEFAULT '',
     created_at           timestamptz NOT NULL,
-    UNIQUE (application_id, assessor_id),
+    -- One scored assessment and one conflict declaration at most per assessor.
+    UNIQUE (application_id, assessor_id, conflict_declared),
     CHECK (conflict_declared = (score IS NULL))
 );
 

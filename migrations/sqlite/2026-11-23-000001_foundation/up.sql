@@ -105,7 +105,8 @@ CREATE TABLE assessments (
     recommendation       TEXT CHECK (recommendation IN ('award', 'reject')),
     comment              TEXT NOT NULL DEFAULT '',
     created_at           TEXT NOT NULL,
-    UNIQUE (application_id, assessor_id),
+    -- One scored assessment and one conflict declaration at most per assessor.
+    UNIQUE (application_id, assessor_id, conflict_declared),
     CHECK (conflict_declared = (score IS NULL))
 ) STRICT;
 

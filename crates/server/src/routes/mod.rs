@@ -1,8 +1,11 @@
 //! The `/v1` routes, registered with their OpenAPI descriptions.
 
+pub mod applications;
 pub mod auth;
+pub mod awards;
 pub mod funds;
 pub mod grantees;
+pub mod payments;
 pub mod rounds;
 pub mod users;
 
@@ -33,6 +36,36 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(grantees::list_grantees)
             .service(grantees::get_grantee)
             .service(grantees::update_grantee)
-            .service(grantees::record_due_diligence),
+            .service(grantees::record_due_diligence)
+            .service(applications::create_application)
+            .service(applications::list_applications)
+            .service(applications::get_one)
+            .service(applications::update)
+            .service(applications::submit)
+            .service(applications::withdraw)
+            .service(applications::start_review)
+            .service(applications::list_assessments)
+            .service(applications::assess)
+            .service(applications::decide_one)
+            .service(applications::bulk_decision)
+            .service(awards::list_awards)
+            .service(awards::get_one)
+            .service(awards::accept)
+            .service(awards::decline)
+            .service(awards::cancel)
+            .service(awards::complete)
+            .service(awards::list_variations)
+            .service(awards::vary)
+            .service(awards::list_disbursements)
+            .service(awards::schedule)
+            .service(payments::paid)
+            .service(payments::failed)
+            .service(payments::reverse)
+            .service(payments::create_run)
+            .service(payments::list_runs)
+            .service(payments::get_run)
+            .service(payments::export_run)
+            .service(payments::confirm_run)
+            .service(payments::cancel_run),
     );
 }

@@ -1,0 +1,385 @@
+//! Recording payments: tranches paid, failed or reversed, and payment runs
+//! that batch due tranches into a bank file and confirm them in one step.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use grantledger_domain::Money;
+use grantledger_domain::ids::{DisbursementId, PaymentRunId};
+use grantledger_domain::payment_run::{PaymentRun, PaymentRunStatus};
+use grantledger_store::common::Record;
+use grantledger_store::disbursements::{self, Outcome};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::app::AppState;
+use crate::error::{ApiError, Problem};
+use crate::extract::Json;
+use crate::http::{ListResponse, PageQuery, blocking, ok_versioned};
+use crate::idempotency::{self, Created, IdempotencyKey};
+use crate::policy::{Authorized, can};
+use crate::routes::awards::DisbursementView;
+
+/// An optional note on a payment outcome.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoteBody {
+    /// Why it failed, what the bank said, why money came back.
+    pub note: Option<String>,
+}
+
+async fn settle(
+    state: web::Data<AppState>,
+    auth: Authorized<can::ManagePayments>,
+    req: HttpRequest,
+    key: IdempotencyKey,
+    id: uuid::Uuid,
+    body: Option<Json<NoteBody>>,
+    outcome: Outcome,
+) -> Result<HttpResponse, ApiError> {
+    let principal = auth.principal;
+    let id = DisbursementId::from_uuid(id);
+    let note = body.and_then(|b| b.into_inner().note);
+    if note.as_ref().is_some_and(|n| n.chars().count() > 2_000) {
+        return Err(ApiError::invalid(
+            "note",
+            "a note has at most 2000 characters",
+        ));
+    }
+    let actor = principal.actor();
+    idempotency::write(&state, &req, &principal, key, StatusCode::OK, move |c| {
+        let record = disbursements::settle(c, id, outcome, note.as_deref(), &actor, Utc::now())?;
+        let view = DisbursementView::from(record);
+        Ok(Created {
+            location: None,
+            version: Some(view.version),
+            body: view,
+        })
+    })
+    .await
+}
+
+/// Record a tranche as paid: the award's payable money goes to the grantee.
+#[utoipa::path(
+    tag = "payments",
+    params(("id" = Uuid, Path, description = "The tranche's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    request_body(content = Option<NoteBody>, description = "An optional note"),
+    responses((status = 200, description = "Paid", body = DisbursementView), (status = 409, description = "Not scheduled, or the award is not accepted", body = Problem)),
+    security(("bearer" = []))
+)]
+#[post("/disbursements/{id}/paid")]
+pub async fn paid(
+    state: web::Data<AppState>,
+    auth: Authorized<can::ManagePayments>,
+    req: HttpRequest,
+    key: IdempotencyKey,
+    id: web::Path<uuid::Uuid>,
+    body: Option<Json<NoteBody>>,
+) -> Result<HttpResponse, ApiError> {
+    settle(state, auth, req, key, id.into_inner(), body, Outcome::Paid).await
+}
+
+/// Record a tranche as failed: it no longer counts against the award.
+#[utoipa::path(
+    tag = "payments",
+    params(("id" = Uuid, Path, description = "The tranche's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    request_body(content = Option<NoteBody>, description = "An optional note"),
+    responses((status = 200, description = "Failed", body = DisbursementView), (status = 409, description = "Not scheduled", body = Problem)),
+    security(("bearer" = []))
+)]
+#[post("/disbursements/{id}/failed")]
+pub async fn failed(
+    state: web::Data<AppState>,
+    auth: Authorized<can::ManagePayments>,
+    req: HttpRequest,
+    key: IdempotencyKey,
+    id: web::Path<uuid::Uuid>,
+    body: Option<Json<NoteBody>>,
+) -> Result<HttpResponse, ApiError> {
+    settle(
+        state,
+        auth,
+        req,
+        key,
+        id.into_inner(),
+        body,
+        Outcome::Failed,
+    )
+    .await
+}
+
+/// Reverse a paid tranche (money recovered): it returns to the round and the
+/// award shrinks by it.
+#[utoipa::path(
+    tag = "payments",
+    params(("id" = Uuid, Path, description = "The tranche's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    request_body(content = Option<NoteBody>, description = "An optional note"),
+    responses((status = 200, description = "Reversed", body = DisbursementView), (status = 409, description = "Not paid", body = Problem)),
+    security(("bearer" = []))
+)]
+#[post("/disbursements/{id}/reverse")]
+pub async fn reverse(
+    state: web::Data<AppState>,
+    auth: Authorized<can::ManagePayments>,
+    req: HttpRequest,
+    key: IdempotencyKey,
+    id: web::Path<uuid::Uuid>,
+    body: Option<Json<NoteBody>>,
+) -> Result<HttpResponse, ApiError> {
+    settle(
+        state,
+        auth,
+        req,
+        key,
+        id.into_inner(),
+        body,
+        Outcome::Reversed,
+    )
+    .await
+}
+
+/// A payment run as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaymentRunView {
+    /// Its id.
+    pub id: PaymentRunId,
+    /// `draft`, `confirmed` or `cancelled`.
+    pub status: PaymentRunStatus,
+    /// The sum of its tranches.
+    pub total: Money,
+    /// How many tranches.
+    pub count: u32,
+    /// The version, also sent as the `ETag`.
+    pub version: i64,
+    /// When it was assembled.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Record<PaymentRun>> for PaymentRunView {
+    fn from(r: Record<PaymentRun>) -> Self {
+        PaymentRunView {
+            id: r.value.id,
+            status: r.value.status,
+            total: r.value.total,
+            count: r.value.count,
+            version: r.version,
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// Which tranches a new run collects.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRunBody {
+    /// Every scheduled tranche due on or before this date, in no other run.
+    pub due_by: NaiveDate,
+}
+
+/// Assemble a payment run of the tranches now due.
+#[utoipa::path(
+    tag = "payments",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    request_body = NewRunBody,
+    responses((status = 201, description = "Assembled", body = PaymentRunView), (status = 409, description = "Nothing is due", body = Problem)),
+    security(("bearer" = []))
+)]
+#[post("/payment-runs")]
+pub async fn create_run(
+    state: web::Data<AppState>,
+    auth: Authorized<can::ManagePayments>,
+    req: HttpRequest,
+    key: IdempotencyKey,
+    body: Json<NewRunBody>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = auth.principal;
+    let due_by = body.into_inner().due_by;
+    let actor = principal.actor();
+    idempotency::write(
+        &state,
+        &req,
+        &principal,
+        key,
+        StatusCode::CREATED,
+        move |c| {
+            let record = disbursements::create_run(c, due_by, &actor, Utc::now())?;
+            let view = PaymentRunView::from(record);
+            Ok(Created {
+                location: Some(format!("/v1/payment-runs/{}", view.id)),
+                version: Some(view.version),
+                body: view,
+            })
+        },
+    )
+    .await
+}
+
+/// List payment runs.
+#[utoipa::path(
+    tag = "payments",
+    params(PageQuery),
+    responses((status = 200, description = "A page of payment runs", body = ListResponse<PaymentRunView>)),
+    security(("bearer" = []))
+)]
+#[get("/payment-runs")]
+pub async fn list_runs(
+    state: web::Data<AppState>,
+    _auth: Authorized<can::ReadPayments>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = query.into_inner().page();
+    let page = blocking(move || {
+        state
+            .db
+            .read(|c| Ok::<_, ApiError>(disbursements::list_runs(c, page)?))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, PaymentRunView::from)))
+}
+
+/// One payment run.
+#[utoipa::path(
+    tag = "payments",
+    params(("id" = Uuid, Path, description = "The run's id")),
+    responses((status = 200, description = "The run", body = PaymentRunView), (status = 404, body = Problem)),
+    security(("bearer" = []))
+)]
+#[get("/payment-runs/{id}")]
+pub async fn get_run(
+    state: web::Data<AppState>,
+    _auth: Authorized<can::ReadPayments>,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = PaymentRunId::from_uuid(id.into_inner());
+    let record = blocking(move || {
+        state
+            .db
+            .read(|c| Ok::<_, ApiError>(disbursements::get_run(c, id)?))
+    })
+    .await?;
+    let view = PaymentRunView::from(record);
+    Ok(ok_versioned(view.version, &view))
+}
+
+/// The run as a CSV file for the bank: one line per tranche, with the award
+/// reference as the payment reference.
+#[utoipa::path(
+    tag = "payments",
+    params(("id" = Uuid, Path, description = "The run's id")),
+    responses((status = 200, description = "CSV", content_type = "text/csv", body = String), (status = 404, body = Problem)),
+    security(("bearer" = []))
+)]
+#[get("/payment-runs/{id}/export")]
+pub async fn export_run(
+    state: web::Data<AppState>,
+    _auth: Authorized<can::ReadPayments>,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = PaymentRunId::from_uuid(id.into_inner());
+    let csv = blocking(move || {
+        let lines = state.db.read(|c| {
+            disbursements::get_run(c, id)?;
+            Ok::<_, ApiError>(disbursements::run_lines(c, id)?)
+        })?;
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        let internal = |e: csv::Error| ApiError::Internal(e.to_string());
+        writer
+            .write_record([
+                "disbursement_id",
+                "payment_reference",
+                "payee",
+                "payee_org_id",
+                "amount_gbp",
+                "due_on",
+            ])
+            .map_err(internal)?;
+        for line in lines {
+            writer
+                .write_record([
+                    line.disbursement_id.to_string(),
+                    line.award_reference,
+                    line.payee,
+                    line.payee_org_id.unwrap_or_default(),
+                    line.amount.to_string(),
+                    line.due_on.to_string(),
+                ])
+                .map_err(internal)?;
+        }
+        writer
+            .into_inner()
+            .map_err(|e| ApiError::Internal(e.to_string()))
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"payment-run-{id}.csv\""),
+        ))
+        .body(csv))
+}
+
+async fn run_change(
+    state: web::Data<AppState>,
+    auth: Authorized<can::ManagePayments>,
+    req: HttpRequest,
+    key: IdempotencyKey,
+    id: uuid::Uuid,
+    confirm: bool,
+) -> Result<HttpResponse, ApiError> {
+    let principal = auth.principal;
+    let id = PaymentRunId::from_uuid(id);
+    let actor = principal.actor();
+    idempotency::write(&state, &req, &principal, key, StatusCode::OK, move |c| {
+        let now = Utc::now();
+        let record = if confirm {
+            disbursements::confirm_run(c, id, &actor, now)?
+        } else {
+            disbursements::cancel_run(c, id, &actor, now)?
+        };
+        let view = PaymentRunView::from(record);
+        Ok(Created {
+            location: None,
+            version: Some(view.version),
+            body: view,
+        })
+    })
+    .await
+}
+
+/// Confirm the whole run as paid, in one step: every tranche in it is marked
+/// paid with its ledger transfer, or none is.
+#[utoipa::path(
+    tag = "payments",
+    params(("id" = Uuid, Path, description = "The run's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    responses((status = 200, description = "Confirmed", body = PaymentRunView), (status = 409, description = "Not a draft", body = Problem)),
+    security(("bearer" = []))
+)]
+#[post("/payment-runs/{id}/confirm")]
+pub async fn confirm_run(
+    state: web::Data<AppState>,
+    auth: Authorized<can::ManagePayments>,
+    req: HttpRequest,
+    key: IdempotencyKey,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    run_change(state, auth, req, key, id.into_inner(), true).await
+}
+
+/// Abandon a draft run: its tranches are free for another.
+#[utoipa::path(
+    tag = "payments",
+    params(("id" = Uuid, Path, description = "The run's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    responses((status = 200, description = "Cancelled", body = PaymentRunView), (status = 409, description = "Not a draft", body = Problem)),
+    security(("bearer" = []))
+)]
+#[post("/payment-runs/{id}/cancel")]
+pub async fn cancel_run(
+    state: web::Data<AppState>,
+    auth: Authorized<can::ManagePayments>,
+    req: HttpRequest,
+    key: IdempotencyKey,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    run_change(state, auth, req, key, id.into_inner(), false).await
+}

@@ -1,0 +1,339 @@
+//! Applications and their assessments.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use grantledger_domain::application::{Application, ApplicationStatus};
+use grantledger_domain::assessment::{Assessment, AssessmentOutcome, Recommendation, Score};
+use grantledger_domain::ids::{ApplicationId, AssessmentId, GranteeId, RoundId, UserId};
+
+use crate::audit::{self, NewEvent};
+use crate::common::{Actor, Page, PageRequest, Record, db_id, money, parse};
+use crate::connection::AnyConnection;
+use crate::error::StoreError;
+use crate::schema::{applications, assessments, rounds};
+use crate::sql_types::{DbTime, DbUuid};
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = applications)]
+struct ApplicationRow {
+    id: DbUuid,
+    round_id: DbUuid,
+    grantee_id: DbUuid,
+    amount_requested_pence: i64,
+    project_title: String,
+    summary: String,
+    status: String,
+    submitted_at: Option<DbTime>,
+    decided_at: Option<DbTime>,
+    decision_reason: Option<String>,
+    version: i64,
+    created_at: DbTime,
+    updated_at: DbTime,
+}
+
+/// An application with what was decided about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stored {
+    /// The application.
+    pub application: Application,
+    /// When it was awarded or rejected.
+    pub decided_at: Option<DateTime<Utc>>,
+    /// Why it was rejected.
+    pub decision_reason: Option<String>,
+}
+
+fn to_record(row: ApplicationRow) -> Result<Record<Stored>, StoreError> {
+    let application = Application {
+        id: ApplicationId::from_uuid(row.id.0),
+        round_id: RoundId::from_uuid(row.round_id.0),
+        grantee_id: GranteeId::from_uuid(row.grantee_id.0),
+        amount_requested: money("amount requested", row.amount_requested_pence)?,
+        project_title: row.project_title,
+        summary: row.summary,
+        status: parse::<ApplicationStatus>("application status", &row.status)?,
+        submitted_at: row.submitted_at.map(|t| t.0),
+    };
+    Ok(Record {
+        value: Stored {
+            application,
+            decided_at: row.decided_at.map(|t| t.0),
+            decision_reason: row.decision_reason,
+        },
+        version: row.version,
+        created_at: row.created_at.0,
+        updated_at: row.updated_at.0,
+    })
+}
+
+fn summary(a: &Application) -> serde_json::Value {
+    serde_json::to_value(a).unwrap_or(serde_json::Value::Null)
+}
+
+/// Records a draft application.
+pub fn create(
+    conn: &mut AnyConnection,
+    application: &Application,
+    fund_id: grantledger_domain::ids::FundId,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Record<Stored>, StoreError> {
+    let at = DbTime::new(now);
+    diesel::insert_into(applications::table)
+        .values((
+            applications::id.eq(db_id(application.id)),
+            applications::round_id.eq(db_id(application.round_id)),
+            applications::grantee_id.eq(db_id(application.grantee_id)),
+            applications::amount_requested_pence.eq(application.amount_requested.pence()),
+            applications::project_title.eq(&application.project_title),
+            applications::summary.eq(&application.summary),
+            applications::status.eq(application.status.as_str()),
+            applications::submitted_at.eq(application.submitted_at.map(DbTime::new)),
+            applications::version.eq(1_i64),
+            applications::created_at.eq(at),
+            applications::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    audit::append(
+        conn,
+        NewEvent {
+            actor,
+            action: "application.created",
+            entity_type: "application",
+            entity_id: application.id.into(),
+            fund_id: Some(fund_id),
+            before: None,
+            after: Some(summary(application)),
+        },
+        now,
+    )?;
+    get(conn, application.id)
+}
+
+/// One application.
+pub fn get(conn: &mut AnyConnection, id: ApplicationId) -> Result<Record<Stored>, StoreError> {
+    let row: ApplicationRow = applications::table
+        .find(db_id(id))
+        .select(ApplicationRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(StoreError::NotFound {
+            entity: "application",
+        })?;
+    to_record(row)
+}
+
+/// Filters for listing applications.
+#[derive(Debug, Clone, Default)]
+pub struct ApplicationFilter {
+    /// Only this round's.
+    pub round_id: Option<RoundId>,
+    /// Only this grantee's.
+    pub grantee_id: Option<GranteeId>,
+    /// Only in this status.
+    pub status: Option<ApplicationStatus>,
+}
+
+/// A page of applications, oldest first.
+pub fn list(
+    conn: &mut AnyConnection,
+    filter: &ApplicationFilter,
+    page: PageRequest,
+) -> Result<Page<Record<Stored>>, StoreError> {
+    let mut query = applications::table
+        .select(ApplicationRow::as_select())
+        .order(applications::id.asc())
+        .limit(page.fetch())
+        .into_boxed();
+    if let Some(round) = filter.round_id {
+        query = query.filter(applications::round_id.eq(db_id(round)));
+    }
+    if let Some(grantee) = filter.grantee_id {
+        query = query.filter(applications::grantee_id.eq(db_id(grantee)));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(applications::status.eq(status.as_str()));
+    }
+    if let Some(after) = page.after() {
+        query = query.filter(applications::id.gt(DbUuid(after)));
+    }
+    let rows: Vec<ApplicationRow> = query.load(conn)?;
+    let records = rows
+        .into_iter()
+        .map(to_record)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(page.finish(records, |r| r.value.application.id.into()))
+}
+
+/// The fund an application's round belongs to.
+pub fn fund_of_round(
+    conn: &mut AnyConnection,
+    round: RoundId,
+) -> Result<grantledger_domain::ids::FundId, StoreError> {
+    let fund: DbUuid = rounds::table
+        .find(db_id(round))
+        .select(rounds::fund_id)
+        .first(conn)
+        .optional()?
+        .ok_or(StoreError::NotFound { entity: "round" })?;
+    Ok(grantledger_domain::ids::FundId::from_uuid(fund.0))
+}
+
+/// Saves a changed application over the version it was read at; a second
+/// writer racing on the same version gets [`StoreError::StaleVersion`].
+pub fn save(
+    conn: &mut AnyConnection,
+    before: &Record<Stored>,
+    after: &Stored,
+    action: &str,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Record<Stored>, StoreError> {
+    let a = &after.application;
+    let changed = diesel::update(
+        applications::table
+            .filter(applications::id.eq(db_id(a.id)))
+            .filter(applications::version.eq(before.version)),
+    )
+    .set((
+        applications::amount_requested_pence.eq(a.amount_requested.pence()),
+        applications::project_title.eq(&a.project_title),
+        applications::summary.eq(&a.summary),
+        applications::status.eq(a.status.as_str()),
+        applications::submitted_at.eq(a.submitted_at.map(DbTime::new)),
+        applications::decided_at.eq(after.decided_at.map(DbTime::new)),
+        applications::decision_reason.eq(after.decision_reason.as_deref()),
+        applications::version.eq(before.version + 1),
+        applications::updated_at.eq(DbTime::new(now)),
+    ))
+    .execute(conn)?;
+    if changed == 0 {
+        return Err(StoreError::StaleVersion {
+            entity: "application",
+            expected: before.version,
+        });
+    }
+    let fund_id = fund_of_round(conn, a.round_id)?;
+    audit::append(
+        conn,
+        NewEvent {
+            actor,
+            action,
+            entity_type: "application",
+            entity_id: a.id.into(),
+            fund_id: Some(fund_id),
+            before: Some(summary(&before.value.application)),
+            after: Some(summary(a)),
+        },
+        now,
+    )?;
+    get(conn, a.id)
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = assessments)]
+struct AssessmentRow {
+    id: DbUuid,
+    application_id: DbUuid,
+    assessor_id: DbUuid,
+    conflict_declared: bool,
+    declaration: Option<String>,
+    score: Option<i32>,
+    recommendation: Option<String>,
+    comment: String,
+    created_at: DbTime,
+}
+
+fn to_assessment(row: AssessmentRow) -> Result<Assessment, StoreError> {
+    let outcome = if row.conflict_declared {
+        AssessmentOutcome::ConflictDeclared {
+            declaration: row.declaration.unwrap_or_default(),
+        }
+    } else {
+        let score = row
+            .score
+            .ok_or_else(|| StoreError::Corrupt("a scored assessment has no score".into()))?;
+        let score = u8::try_from(score).map_err(|e| StoreError::corrupt("score", e))?;
+        AssessmentOutcome::Scored {
+            score: Score::new(score).map_err(|e| StoreError::corrupt("score", e))?,
+            recommendation: parse::<Recommendation>(
+                "recommendation",
+                row.recommendation.as_deref().unwrap_or_default(),
+            )?,
+            comment: row.comment,
+        }
+    };
+    Ok(Assessment {
+        id: AssessmentId::from_uuid(row.id.0),
+        application_id: ApplicationId::from_uuid(row.application_id.0),
+        assessor_id: UserId::from_uuid(row.assessor_id.0),
+        outcome,
+        recorded_at: row.created_at.0,
+    })
+}
+
+/// Every assessment of an application, oldest first.
+pub fn assessments(
+    conn: &mut AnyConnection,
+    application: ApplicationId,
+) -> Result<Vec<Assessment>, StoreError> {
+    let rows: Vec<AssessmentRow> = assessments::table
+        .filter(assessments::application_id.eq(db_id(application)))
+        .select(AssessmentRow::as_select())
+        .order(assessments::id.asc())
+        .load(conn)?;
+    rows.into_iter().map(to_assessment).collect()
+}
+
+/// Records an assessment. One row per assessor and application: a second is
+/// a conflict (the database's unique key backs the domain rule).
+pub fn add_assessment(
+    conn: &mut AnyConnection,
+    assessment: &Assessment,
+    fund_id: grantledger_domain::ids::FundId,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let (conflict, declaration, score, recommendation, comment) = match &assessment.outcome {
+        AssessmentOutcome::ConflictDeclared { declaration } => {
+            (true, Some(declaration.as_str()), None, None, "")
+        }
+        AssessmentOutcome::Scored {
+            score,
+            recommendation,
+            comment,
+        } => (
+            false,
+            None,
+            Some(i32::from(score.value())),
+            Some(recommendation.as_str()),
+            comment.as_str(),
+        ),
+    };
+    diesel::insert_into(assessments::table)
+        .values((
+            assessments::id.eq(db_id(assessment.id)),
+            assessments::application_id.eq(db_id(assessment.application_id)),
+            assessments::assessor_id.eq(db_id(assessment.assessor_id)),
+            assessments::conflict_declared.eq(conflict),
+            assessments::declaration.eq(declaration),
+            assessments::score.eq(score),
+            assessments::recommendation.eq(recommendation),
+            assessments::comment.eq(comment),
+            assessments::created_at.eq(DbTime::new(now)),
+        ))
+        .execute(conn)?;
+    audit::append(
+        conn,
+        NewEvent {
+            actor,
+            action: "assessment.recorded",
+            entity_type: "application",
+            entity_id: assessment.application_id.into(),
+            fund_id: Some(fund_id),
+            before: None,
+            after: serde_json::to_value(assessment).ok(),
+        },
+        now,
+    )?;
+    Ok(())
+}

@@ -1,0 +1,380 @@
+//! Awards (the microgrants), their variations, and the money they commit.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use grantledger_domain::award::{Award, AwardStatus};
+use grantledger_domain::ids::{ApplicationId, AwardId, FundId, GranteeId, RoundId};
+use grantledger_domain::ledger::Transfer;
+use grantledger_domain::reference::AwardReference;
+use grantledger_domain::{Money, MoneyDelta};
+
+use crate::audit::{self, NewEvent};
+use crate::common::{Actor, Page, PageRequest, Record, db_id, money, parse};
+use crate::connection::AnyConnection;
+use crate::error::StoreError;
+use crate::ledger::{self, Cause};
+use crate::schema::{award_variations, awards, rounds};
+use crate::sql_types::{DbTime, DbUuid};
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = awards)]
+struct AwardRow {
+    id: DbUuid,
+    reference: String,
+    fund_id: DbUuid,
+    round_id: DbUuid,
+    application_id: DbUuid,
+    grantee_id: DbUuid,
+    amount_pence: i64,
+    paid_pence: i64,
+    scheduled_pence: i64,
+    status: String,
+    return_due_on: Option<NaiveDate>,
+    version: i64,
+    created_at: DbTime,
+    updated_at: DbTime,
+}
+
+/// An award with the bookkeeping kept beside it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stored {
+    /// The award.
+    pub award: Award,
+    /// Tranches scheduled or paid against it (failed and reversed excluded).
+    pub scheduled: Money,
+    /// When its evaluation return is due.
+    pub return_due_on: Option<NaiveDate>,
+}
+
+fn to_record(row: AwardRow) -> Result<Record<Stored>, StoreError> {
+    let award = Award {
+        id: AwardId::from_uuid(row.id.0),
+        reference: parse::<AwardReference>("award reference", &row.reference)?,
+        application_id: ApplicationId::from_uuid(row.application_id.0),
+        round_id: RoundId::from_uuid(row.round_id.0),
+        fund_id: FundId::from_uuid(row.fund_id.0),
+        grantee_id: GranteeId::from_uuid(row.grantee_id.0),
+        amount: money("award amount", row.amount_pence)?,
+        paid: money("award paid", row.paid_pence)?,
+        status: parse::<AwardStatus>("award status", &row.status)?,
+    };
+    Ok(Record {
+        value: Stored {
+            award,
+            scheduled: money("award scheduled", row.scheduled_pence)?,
+            return_due_on: row.return_due_on,
+        },
+        version: row.version,
+        created_at: row.created_at.0,
+        updated_at: row.updated_at.0,
+    })
+}
+
+fn summary(a: &Award) -> serde_json::Value {
+    serde_json::to_value(a).unwrap_or(serde_json::Value::Null)
+}
+
+fn conflict(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Conflict(e.to_string())
+}
+
+/// Takes the next award number in a round. The round row is updated in the
+/// caller's transaction, so numbers are unique and, for committed awards,
+/// gap-free except where a transaction rolled back.
+pub fn next_sequence(conn: &mut AnyConnection, round: RoundId) -> Result<u32, StoreError> {
+    let taken: i32 = diesel::update(rounds::table.find(db_id(round)))
+        .set(rounds::next_award_sequence.eq(rounds::next_award_sequence + 1))
+        .returning(rounds::next_award_sequence)
+        .get_result(conn)
+        .optional()?
+        .ok_or(StoreError::NotFound { entity: "round" })?;
+    u32::try_from(taken - 1).map_err(|e| StoreError::corrupt("award sequence", e))
+}
+
+/// Records a new award and commits its amount from the round: the ledger
+/// debit of the round's available money is conditional, so when the round
+/// cannot cover the award this fails with a conflict and the caller's
+/// transaction leaves nothing behind.
+pub fn create(
+    conn: &mut AnyConnection,
+    award: &Award,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Record<Stored>, StoreError> {
+    let transfer =
+        Transfer::award_committed(award.round_id, award.id, award.amount).map_err(conflict)?;
+    // Money first: a round that cannot pay fails before anything else is written.
+    ledger::post(
+        conn,
+        award.fund_id,
+        &transfer,
+        Cause {
+            entity_type: "award",
+            entity_id: award.id.into(),
+        },
+        now,
+    )?;
+    let at = DbTime::new(now);
+    diesel::insert_into(awards::table)
+        .values((
+            awards::id.eq(db_id(award.id)),
+            awards::reference.eq(award.reference.to_string()),
+            awards::fund_id.eq(db_id(award.fund_id)),
+            awards::round_id.eq(db_id(award.round_id)),
+            awards::application_id.eq(db_id(award.application_id)),
+            awards::grantee_id.eq(db_id(award.grantee_id)),
+            awards::amount_pence.eq(award.amount.pence()),
+            awards::paid_pence.eq(award.paid.pence()),
+            awards::scheduled_pence.eq(0_i64),
+            awards::status.eq(award.status.as_str()),
+            awards::version.eq(1_i64),
+            awards::created_at.eq(at),
+            awards::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    audit::append(
+        conn,
+        NewEvent {
+            actor,
+            action: "award.offered",
+            entity_type: "award",
+            entity_id: award.id.into(),
+            fund_id: Some(award.fund_id),
+            before: None,
+            after: Some(summary(award)),
+        },
+        now,
+    )?;
+    get(conn, award.id)
+}
+
+/// One award.
+pub fn get(conn: &mut AnyConnection, id: AwardId) -> Result<Record<Stored>, StoreError> {
+    let row: AwardRow = awards::table
+        .find(db_id(id))
+        .select(AwardRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(StoreError::NotFound { entity: "award" })?;
+    to_record(row)
+}
+
+/// The award made for an application, if any.
+pub fn for_application(
+    conn: &mut AnyConnection,
+    application: ApplicationId,
+) -> Result<Option<Record<Stored>>, StoreError> {
+    let row: Option<AwardRow> = awards::table
+        .filter(awards::application_id.eq(db_id(application)))
+        .select(AwardRow::as_select())
+        .first(conn)
+        .optional()?;
+    row.map(to_record).transpose()
+}
+
+/// Filters for listing awards.
+#[derive(Debug, Clone, Default)]
+pub struct AwardFilter {
+    /// Only this fund's.
+    pub fund_id: Option<FundId>,
+    /// Only this round's.
+    pub round_id: Option<RoundId>,
+    /// Only this grantee's.
+    pub grantee_id: Option<GranteeId>,
+    /// Only in this status.
+    pub status: Option<AwardStatus>,
+}
+
+/// A page of awards, oldest first.
+pub fn list(
+    conn: &mut AnyConnection,
+    filter: &AwardFilter,
+    page: PageRequest,
+) -> Result<Page<Record<Stored>>, StoreError> {
+    let mut query = awards::table
+        .select(AwardRow::as_select())
+        .order(awards::id.asc())
+        .limit(page.fetch())
+        .into_boxed();
+    if let Some(fund) = filter.fund_id {
+        query = query.filter(awards::fund_id.eq(db_id(fund)));
+    }
+    if let Some(round) = filter.round_id {
+        query = query.filter(awards::round_id.eq(db_id(round)));
+    }
+    if let Some(grantee) = filter.grantee_id {
+        query = query.filter(awards::grantee_id.eq(db_id(grantee)));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(awards::status.eq(status.as_str()));
+    }
+    if let Some(after) = page.after() {
+        query = query.filter(awards::id.gt(DbUuid(after)));
+    }
+    let rows: Vec<AwardRow> = query.load(conn)?;
+    let records = rows
+        .into_iter()
+        .map(to_record)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(page.finish(records, |r| r.value.award.id.into()))
+}
+
+/// Saves a changed award over the version it was read at, posts the
+/// transfer that goes with the change (if any) and appends the audit event.
+pub fn save(
+    conn: &mut AnyConnection,
+    before: &Record<Stored>,
+    after: &Stored,
+    transfer: Option<&Transfer>,
+    action: &str,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Record<Stored>, StoreError> {
+    let a = &after.award;
+    if let Some(transfer) = transfer {
+        ledger::post(
+            conn,
+            a.fund_id,
+            transfer,
+            Cause {
+                entity_type: "award",
+                entity_id: a.id.into(),
+            },
+            now,
+        )?;
+    }
+    let changed = diesel::update(
+        awards::table
+            .filter(awards::id.eq(db_id(a.id)))
+            .filter(awards::version.eq(before.version)),
+    )
+    .set((
+        awards::amount_pence.eq(a.amount.pence()),
+        awards::paid_pence.eq(a.paid.pence()),
+        awards::scheduled_pence.eq(after.scheduled.pence()),
+        awards::status.eq(a.status.as_str()),
+        awards::return_due_on.eq(after.return_due_on),
+        awards::version.eq(before.version + 1),
+        awards::updated_at.eq(DbTime::new(now)),
+    ))
+    .execute(conn)?;
+    if changed == 0 {
+        return Err(StoreError::StaleVersion {
+            entity: "award",
+            expected: before.version,
+        });
+    }
+    audit::append(
+        conn,
+        NewEvent {
+            actor,
+            action,
+            entity_type: "award",
+            entity_id: a.id.into(),
+            fund_id: Some(a.fund_id),
+            before: Some(summary(&before.value.award)),
+            after: Some(summary(a)),
+        },
+        now,
+    )?;
+    get(conn, a.id)
+}
+
+/// Applies a variation: the award's new amount, the ledger transfer for the
+/// difference (up needs round headroom; down returns money to the round),
+/// and a row in the variation history.
+pub fn vary(
+    conn: &mut AnyConnection,
+    before: &Record<Stored>,
+    varied: &Award,
+    delta: MoneyDelta,
+    reason: &str,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<(Record<Stored>, Variation), StoreError> {
+    if varied.amount < before.value.scheduled {
+        return Err(StoreError::Conflict(format!(
+            "the award cannot go below the {} already scheduled or paid; cancel or fail tranches first",
+            before.value.scheduled
+        )));
+    }
+    let transfer = Transfer::variation(varied.round_id, varied.id, delta).map_err(conflict)?;
+    let after = Stored {
+        award: varied.clone(),
+        ..before.value.clone()
+    };
+    let record = save(
+        conn,
+        before,
+        &after,
+        Some(&transfer),
+        "award.varied",
+        actor,
+        now,
+    )?;
+    let variation = Variation {
+        id: uuid::Uuid::now_v7(),
+        award_id: varied.id,
+        previous_amount: before.value.award.amount,
+        new_amount: varied.amount,
+        reason: reason.to_owned(),
+        created_at: DbTime::new(now).0,
+    };
+    diesel::insert_into(award_variations::table)
+        .values((
+            award_variations::id.eq(DbUuid(variation.id)),
+            award_variations::award_id.eq(db_id(varied.id)),
+            award_variations::previous_amount_pence.eq(variation.previous_amount.pence()),
+            award_variations::new_amount_pence.eq(variation.new_amount.pence()),
+            award_variations::reason.eq(reason),
+            award_variations::created_by.eq(actor.user_id.map(db_id)),
+            award_variations::created_at.eq(DbTime::new(now)),
+        ))
+        .execute(conn)?;
+    Ok((record, variation))
+}
+
+/// One change of an award's amount.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variation {
+    /// Its id.
+    pub id: uuid::Uuid,
+    /// The award varied.
+    pub award_id: AwardId,
+    /// The amount before.
+    pub previous_amount: Money,
+    /// The amount after.
+    pub new_amount: Money,
+    /// Why.
+    pub reason: String,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+/// An award's variations, oldest first.
+pub fn variations(conn: &mut AnyConnection, award: AwardId) -> Result<Vec<Variation>, StoreError> {
+    let rows: Vec<(DbUuid, DbUuid, i64, i64, String, DbTime)> = award_variations::table
+        .filter(award_variations::award_id.eq(db_id(award)))
+        .order(award_variations::id.asc())
+        .select((
+            award_variations::id,
+            award_variations::award_id,
+            award_variations::previous_amount_pence,
+            award_variations::new_amount_pence,
+            award_variations::reason,
+            award_variations::created_at,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, award_id, previous, new, reason, at)| {
+            Ok(Variation {
+                id: id.0,
+                award_id: AwardId::from_uuid(award_id.0),
+                previous_amount: money("previous amount", previous)?,
+                new_amount: money("new amount", new)?,
+                reason,
+                created_at: at.0,
+            })
+        })
+        .collect()
+}

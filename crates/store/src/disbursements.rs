@@ -1,0 +1,625 @@
+//! Payment tranches of awards, and payment runs that batch them.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use grantledger_domain::Money;
+use grantledger_domain::disbursement::{Disbursement, DisbursementStatus};
+use grantledger_domain::ids::{AwardId, DisbursementId, PaymentRunId};
+use grantledger_domain::ledger::Transfer;
+use grantledger_domain::payment_run::{PaymentRun, PaymentRunStatus};
+
+use crate::audit::{self, NewEvent};
+use crate::awards;
+use crate::common::{Actor, Page, PageRequest, Record, db_id, money, parse};
+use crate::connection::AnyConnection;
+use crate::error::StoreError;
+use crate::schema::{awards as awards_table, disbursements, grantees, payment_runs};
+use crate::sql_types::{DbTime, DbUuid};
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = disbursements)]
+struct DisbursementRow {
+    id: DbUuid,
+    award_id: DbUuid,
+    amount_pence: i64,
+    due_on: NaiveDate,
+    status: String,
+    payment_run_id: Option<DbUuid>,
+    paid_at: Option<DbTime>,
+    note: Option<String>,
+    version: i64,
+    created_at: DbTime,
+    updated_at: DbTime,
+}
+
+/// A tranche with when it was paid and any note (why it failed, why it was reversed).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stored {
+    /// The tranche.
+    pub disbursement: Disbursement,
+    /// When it was marked paid.
+    pub paid_at: Option<DateTime<Utc>>,
+    /// Why it failed or was reversed.
+    pub note: Option<String>,
+}
+
+fn to_record(row: DisbursementRow) -> Result<Record<Stored>, StoreError> {
+    let disbursement = Disbursement {
+        id: DisbursementId::from_uuid(row.id.0),
+        award_id: AwardId::from_uuid(row.award_id.0),
+        amount: money("disbursement amount", row.amount_pence)?,
+        due_on: row.due_on,
+        status: parse::<DisbursementStatus>("disbursement status", &row.status)?,
+        payment_run_id: row.payment_run_id.map(|r| PaymentRunId::from_uuid(r.0)),
+    };
+    Ok(Record {
+        value: Stored {
+            disbursement,
+            paid_at: row.paid_at.map(|t| t.0),
+            note: row.note,
+        },
+        version: row.version,
+        created_at: row.created_at.0,
+        updated_at: row.updated_at.0,
+    })
+}
+
+fn conflict(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Conflict(e.to_string())
+}
+
+/// Schedules a tranche the domain has checked. What is scheduled against the
+/// award moves by a conditional update (which also bumps the award's
+/// version), so two tranches scheduled at once can never exceed the award.
+pub fn schedule(
+    conn: &mut AnyConnection,
+    award: &awards::Stored,
+    d: &Disbursement,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Record<Stored>, StoreError> {
+    let amount = d.amount.pence();
+    let a = &award.award;
+    let reserved = diesel::update(
+        awards_table::table
+            .filter(awards_table::id.eq(db_id(a.id)))
+            .filter(awards_table::status.eq("accepted"))
+            .filter((awards_table::scheduled_pence + amount).le(awards_table::amount_pence)),
+    )
+    .set((
+        awards_table::scheduled_pence.eq(awards_table::scheduled_pence + amount),
+        awards_table::version.eq(awards_table::version + 1),
+    ))
+    .execute(conn)?;
+    if reserved == 0 {
+        return Err(StoreError::Conflict(format!(
+            "the award cannot take a tranche of {}: it is not accepted, or too little of it is left unscheduled",
+            d.amount
+        )));
+    }
+    let at = DbTime::new(now);
+    diesel::insert_into(disbursements::table)
+        .values((
+            disbursements::id.eq(db_id(d.id)),
+            disbursements::award_id.eq(db_id(d.award_id)),
+            disbursements::amount_pence.eq(amount),
+            disbursements::due_on.eq(d.due_on),
+            disbursements::status.eq(d.status.as_str()),
+            disbursements::version.eq(1_i64),
+            disbursements::created_at.eq(at),
+            disbursements::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    event(
+        conn,
+        actor,
+        "disbursement.scheduled",
+        a.fund_id,
+        d,
+        None,
+        now,
+    )?;
+    get(conn, d.id)
+}
+
+fn event(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    action: &str,
+    fund: grantledger_domain::ids::FundId,
+    after: &Disbursement,
+    before: Option<&Disbursement>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    audit::append(
+        conn,
+        NewEvent {
+            actor,
+            action,
+            entity_type: "disbursement",
+            entity_id: after.id.into(),
+            fund_id: Some(fund),
+            before: before.and_then(|b| serde_json::to_value(b).ok()),
+            after: serde_json::to_value(after).ok(),
+        },
+        now,
+    )?;
+    Ok(())
+}
+
+/// One tranche.
+pub fn get(conn: &mut AnyConnection, id: DisbursementId) -> Result<Record<Stored>, StoreError> {
+    let row: DisbursementRow = disbursements::table
+        .find(db_id(id))
+        .select(DisbursementRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(StoreError::NotFound {
+            entity: "disbursement",
+        })?;
+    to_record(row)
+}
+
+/// An award's tranches, oldest first.
+pub fn for_award(
+    conn: &mut AnyConnection,
+    award: AwardId,
+) -> Result<Vec<Record<Stored>>, StoreError> {
+    let rows: Vec<DisbursementRow> = disbursements::table
+        .filter(disbursements::award_id.eq(db_id(award)))
+        .order(disbursements::id.asc())
+        .select(DisbursementRow::as_select())
+        .load(conn)?;
+    rows.into_iter().map(to_record).collect()
+}
+
+fn write(
+    conn: &mut AnyConnection,
+    before: &Record<Stored>,
+    after: &Stored,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let d = &after.disbursement;
+    let changed = diesel::update(
+        disbursements::table
+            .filter(disbursements::id.eq(db_id(d.id)))
+            .filter(disbursements::version.eq(before.version)),
+    )
+    .set((
+        disbursements::status.eq(d.status.as_str()),
+        disbursements::payment_run_id.eq(d.payment_run_id.map(db_id)),
+        disbursements::paid_at.eq(after.paid_at.map(DbTime::new)),
+        disbursements::note.eq(after.note.as_deref()),
+        disbursements::version.eq(before.version + 1),
+        disbursements::updated_at.eq(DbTime::new(now)),
+    ))
+    .execute(conn)?;
+    if changed == 0 {
+        return Err(StoreError::StaleVersion {
+            entity: "disbursement",
+            expected: before.version,
+        });
+    }
+    Ok(())
+}
+
+/// What happened to a scheduled or paid tranche.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The bank paid it: the award's payable money goes to the grantee.
+    Paid,
+    /// The payment failed: the tranche no longer counts against the award.
+    Failed,
+    /// Money paid came back: it returns to the round, and the award shrinks by it.
+    Reversed,
+}
+
+/// Records what happened to a tranche: its state change, the award's paid and
+/// scheduled figures, the ledger transfer and the audit events, all in the
+/// caller's transaction.
+pub fn settle(
+    conn: &mut AnyConnection,
+    id: DisbursementId,
+    outcome: Outcome,
+    note: Option<&str>,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Record<Stored>, StoreError> {
+    let before = get(conn, id)?;
+    let d = &before.value.disbursement;
+    let award = awards::get(conn, d.award_id)?;
+    let a = &award.value.award;
+    let (changed, award_after, transfer, action) = match outcome {
+        Outcome::Paid => {
+            let changed = d.pay().map_err(conflict)?;
+            let paid = a.record_payment(d.amount).map_err(conflict)?;
+            let transfer = Transfer::disbursement_paid(a.id, d.amount).map_err(conflict)?;
+            (
+                changed,
+                awards::Stored {
+                    award: paid,
+                    ..award.value.clone()
+                },
+                Some(transfer),
+                "disbursement.paid",
+            )
+        }
+        Outcome::Failed => {
+            let changed = d.fail().map_err(conflict)?;
+            let scheduled = award
+                .value
+                .scheduled
+                .checked_sub(d.amount)
+                .map_err(conflict)?;
+            (
+                changed,
+                awards::Stored {
+                    scheduled,
+                    ..award.value.clone()
+                },
+                None,
+                "disbursement.failed",
+            )
+        }
+        Outcome::Reversed => {
+            let changed = d.reverse().map_err(conflict)?;
+            let recovered = a.record_recovery(d.amount).map_err(conflict)?;
+            let scheduled = award
+                .value
+                .scheduled
+                .checked_sub(d.amount)
+                .map_err(conflict)?;
+            let transfer = Transfer::recovery(a.round_id, d.amount).map_err(conflict)?;
+            (
+                changed,
+                awards::Stored {
+                    award: recovered,
+                    scheduled,
+                    ..award.value.clone()
+                },
+                Some(transfer),
+                "disbursement.reversed",
+            )
+        }
+    };
+    let after = Stored {
+        disbursement: changed,
+        paid_at: if outcome == Outcome::Paid {
+            Some(now)
+        } else {
+            before.value.paid_at
+        },
+        note: note
+            .map(str::to_owned)
+            .or_else(|| before.value.note.clone()),
+    };
+    write(conn, &before, &after, now)?;
+    awards::save(
+        conn,
+        &award,
+        &award_after,
+        transfer.as_ref(),
+        action,
+        actor,
+        now,
+    )?;
+    event(
+        conn,
+        actor,
+        action,
+        a.fund_id,
+        &after.disbursement,
+        Some(d),
+        now,
+    )?;
+    get(conn, id)
+}
+
+/// Fails every tranche of an award that is scheduled and not in a confirmed
+/// run: used when the award is cancelled, so nothing is paid after that.
+pub fn fail_unpaid(
+    conn: &mut AnyConnection,
+    award: AwardId,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Money, StoreError> {
+    let mut released = Money::ZERO;
+    for record in for_award(conn, award)? {
+        if record.value.disbursement.status == DisbursementStatus::Scheduled {
+            released = released
+                .checked_add(record.value.disbursement.amount)
+                .map_err(conflict)?;
+            settle(
+                conn,
+                record.value.disbursement.id,
+                Outcome::Failed,
+                Some("award cancelled"),
+                actor,
+                now,
+            )?;
+        }
+    }
+    Ok(released)
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = payment_runs)]
+struct RunRow {
+    id: DbUuid,
+    status: String,
+    total_pence: i64,
+    disbursement_count: i32,
+    created_by: Option<DbUuid>,
+    created_at: DbTime,
+    confirmed_at: Option<DbTime>,
+    version: i64,
+}
+
+fn to_run(row: RunRow) -> Result<Record<PaymentRun>, StoreError> {
+    let run = PaymentRun {
+        id: PaymentRunId::from_uuid(row.id.0),
+        created_at: row.created_at.0,
+        status: parse::<PaymentRunStatus>("payment run status", &row.status)?,
+        total: money("payment run total", row.total_pence)?,
+        count: u32::try_from(row.disbursement_count)
+            .map_err(|e| StoreError::corrupt("payment run count", e))?,
+    };
+    let _ = row.created_by;
+    Ok(Record {
+        value: run,
+        version: row.version,
+        created_at: row.created_at.0,
+        updated_at: row.confirmed_at.unwrap_or(row.created_at).0,
+    })
+}
+
+/// Assembles a payment run of every scheduled tranche due on or before
+/// `due_by` that is in no other run, for accepted awards. Fails with a
+/// conflict when there is nothing to pay, or when another run took some of
+/// the same tranches at the same moment.
+pub fn create_run(
+    conn: &mut AnyConnection,
+    due_by: NaiveDate,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Record<PaymentRun>, StoreError> {
+    let due: Vec<(DbUuid, i64)> = disbursements::table
+        .inner_join(awards_table::table)
+        .filter(disbursements::status.eq("scheduled"))
+        .filter(disbursements::payment_run_id.is_null())
+        .filter(disbursements::due_on.le(due_by))
+        .filter(awards_table::status.eq("accepted"))
+        .order(disbursements::id.asc())
+        .select((disbursements::id, disbursements::amount_pence))
+        .load(conn)?;
+    let amounts = due
+        .iter()
+        .map(|(_, p)| money("disbursement amount", *p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let run =
+        PaymentRun::draft(PaymentRunId::new(), DbTime::new(now).0, amounts).map_err(conflict)?;
+    let count = i32::try_from(run.count).map_err(conflict)?;
+    diesel::insert_into(payment_runs::table)
+        .values((
+            payment_runs::id.eq(db_id(run.id)),
+            payment_runs::status.eq(run.status.as_str()),
+            payment_runs::total_pence.eq(run.total.pence()),
+            payment_runs::disbursement_count.eq(count),
+            payment_runs::created_by.eq(actor.user_id.map(db_id)),
+            payment_runs::created_at.eq(DbTime::new(now)),
+            payment_runs::version.eq(1_i64),
+        ))
+        .execute(conn)?;
+    let ids: Vec<DbUuid> = due.iter().map(|(id, _)| *id).collect();
+    for chunk in ids.chunks(500) {
+        let taken = diesel::update(
+            disbursements::table
+                .filter(disbursements::id.eq_any(chunk))
+                .filter(disbursements::payment_run_id.is_null())
+                .filter(disbursements::status.eq("scheduled")),
+        )
+        .set((
+            disbursements::payment_run_id.eq(db_id(run.id)),
+            disbursements::version.eq(disbursements::version + 1),
+        ))
+        .execute(conn)?;
+        if taken != chunk.len() {
+            return Err(StoreError::Conflict(
+                "another payment run took some of these tranches; try again".into(),
+            ));
+        }
+    }
+    audit::append(
+        conn,
+        NewEvent {
+            actor,
+            action: "payment_run.created",
+            entity_type: "payment_run",
+            entity_id: run.id.into(),
+            fund_id: None,
+            before: None,
+            after: serde_json::to_value(&run).ok(),
+        },
+        now,
+    )?;
+    get_run(conn, run.id)
+}
+
+/// One payment run.
+pub fn get_run(
+    conn: &mut AnyConnection,
+    id: PaymentRunId,
+) -> Result<Record<PaymentRun>, StoreError> {
+    let row: RunRow = payment_runs::table
+        .find(db_id(id))
+        .select(RunRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(StoreError::NotFound {
+            entity: "payment run",
+        })?;
+    to_run(row)
+}
+
+/// A page of payment runs, oldest first.
+pub fn list_runs(
+    conn: &mut AnyConnection,
+    page: PageRequest,
+) -> Result<Page<Record<PaymentRun>>, StoreError> {
+    let mut query = payment_runs::table
+        .select(RunRow::as_select())
+        .order(payment_runs::id.asc())
+        .limit(page.fetch())
+        .into_boxed();
+    if let Some(after) = page.after() {
+        query = query.filter(payment_runs::id.gt(DbUuid(after)));
+    }
+    let rows: Vec<RunRow> = query.load(conn)?;
+    let records = rows
+        .into_iter()
+        .map(to_run)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(page.finish(records, |r| r.value.id.into()))
+}
+
+/// One line of a payment run, as the bank file needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunLine {
+    /// The tranche.
+    pub disbursement_id: DisbursementId,
+    /// The award's reference, used as the payment reference.
+    pub award_reference: String,
+    /// Who is paid.
+    pub payee: String,
+    /// The payee's org id, if registered.
+    pub payee_org_id: Option<String>,
+    /// How much.
+    pub amount: Money,
+    /// When it is due.
+    pub due_on: NaiveDate,
+}
+
+/// The lines of a run, in a stable order.
+pub fn run_lines(conn: &mut AnyConnection, run: PaymentRunId) -> Result<Vec<RunLine>, StoreError> {
+    let rows: Vec<(DbUuid, String, String, Option<String>, i64, NaiveDate)> = disbursements::table
+        .inner_join(awards_table::table.inner_join(grantees::table))
+        .filter(disbursements::payment_run_id.eq(db_id(run)))
+        .order(disbursements::id.asc())
+        .select((
+            disbursements::id,
+            awards_table::reference,
+            grantees::name,
+            grantees::org_id,
+            disbursements::amount_pence,
+            disbursements::due_on,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, reference, payee, org, pence, due_on)| {
+            Ok(RunLine {
+                disbursement_id: DisbursementId::from_uuid(id.0),
+                award_reference: reference,
+                payee,
+                payee_org_id: org,
+                amount: money("disbursement amount", pence)?,
+                due_on,
+            })
+        })
+        .collect()
+}
+
+// Only tranches still scheduled: one already marked paid or failed on its
+// own is settled and stays as it is.
+fn run_disbursements(
+    conn: &mut AnyConnection,
+    run: PaymentRunId,
+) -> Result<Vec<DisbursementId>, StoreError> {
+    let ids: Vec<DbUuid> = disbursements::table
+        .filter(disbursements::payment_run_id.eq(db_id(run)))
+        .filter(disbursements::status.eq("scheduled"))
+        .order(disbursements::id.asc())
+        .select(disbursements::id)
+        .load(conn)?;
+    Ok(ids
+        .into_iter()
+        .map(|i| DisbursementId::from_uuid(i.0))
+        .collect())
+}
+
+fn save_run(
+    conn: &mut AnyConnection,
+    before: &Record<PaymentRun>,
+    after: &PaymentRun,
+    action: &str,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let changed = diesel::update(
+        payment_runs::table
+            .filter(payment_runs::id.eq(db_id(after.id)))
+            .filter(payment_runs::version.eq(before.version)),
+    )
+    .set((
+        payment_runs::status.eq(after.status.as_str()),
+        payment_runs::confirmed_at
+            .eq((after.status == PaymentRunStatus::Confirmed).then_some(DbTime::new(now))),
+        payment_runs::version.eq(before.version + 1),
+    ))
+    .execute(conn)?;
+    if changed == 0 {
+        return Err(StoreError::StaleVersion {
+            entity: "payment run",
+            expected: before.version,
+        });
+    }
+    audit::append(
+        conn,
+        NewEvent {
+            actor,
+            action,
+            entity_type: "payment_run",
+            entity_id: after.id.into(),
+            fund_id: None,
+            before: serde_json::to_value(&before.value).ok(),
+            after: serde_json::to_value(after).ok(),
+        },
+        now,
+    )?;
+    Ok(())
+}
+
+/// Confirms a run as paid: every tranche in it is marked paid, with its
+/// ledger transfer, in the caller's one transaction.
+pub fn confirm_run(
+    conn: &mut AnyConnection,
+    id: PaymentRunId,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Record<PaymentRun>, StoreError> {
+    let before = get_run(conn, id)?;
+    let after = before.value.confirm().map_err(conflict)?;
+    save_run(conn, &before, &after, "payment_run.confirmed", actor, now)?;
+    for d in run_disbursements(conn, id)? {
+        settle(conn, d, Outcome::Paid, None, actor, now)?;
+    }
+    get_run(conn, id)
+}
+
+/// Abandons a draft run; its tranches become free for another run.
+pub fn cancel_run(
+    conn: &mut AnyConnection,
+    id: PaymentRunId,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Record<PaymentRun>, StoreError> {
+    let before = get_run(conn, id)?;
+    let after = before.value.cancel().map_err(conflict)?;
+    save_run(conn, &before, &after, "payment_run.cancelled", actor, now)?;
+    diesel::update(disbursements::table.filter(disbursements::payment_run_id.eq(db_id(id))))
+        .set((
+            disbursements::payment_run_id.eq(None::<DbUuid>),
+            disbursements::version.eq(disbursements::version + 1),
+        ))
+        .execute(conn)?;
+    get_run(conn, id)
+}
