@@ -1,0 +1,792 @@
+//! The grant-round workflow end to end over HTTP, on both backends: apply,
+//! assess, award, accept, vary, pay in tranches through a payment run, and
+//! recover; every forbidden move answers 409; retried POSTs apply once.
+
+use grantledger_domain::user::Role;
+use grantledger_tests::{TestApp, api_tests, expect};
+use reqwest::blocking::Response;
+use serde_json::{Value, json};
+
+struct Setup {
+    admin: String,
+    assessor: String,
+    grantee: String,
+    fund: String,
+    round: String,
+    grantee_id: String,
+}
+
+fn setup(app: &TestApp, allocation: &str) -> Setup {
+    let admin = app.user(Role::Admin, None);
+    let fund = expect(
+        app.post(
+            "/v1/funds",
+            Some(&admin),
+            &json!({"code": "LCF", "name": "Local Connections Fund", "budget": "4000000.00"}),
+        ),
+        201,
+    )["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let round = expect(
+        app.post(
+            &format!("/v1/funds/{fund}/rounds"),
+            Some(&admin),
+            &json!({
+                "name": "Round 2", "opens_at": "2026-01-01T00:00:00Z", "closes_at": "2099-01-01T00:00:00Z",
+                "allocation": allocation, "min_grant": "500.00", "max_grant": "2500.00",
+                "eligibility": {"organisation_types": ["community_group", "cic"], "max_annual_income": "50000.00", "regions": ["north_west"]}
+            }),
+        ),
+        201,
+    )["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let grantee_id = expect(
+        app.post(
+            "/v1/grantees",
+            Some(&admin),
+            &json!({"name": "Made by Mortals CIC", "organisation_type": "cic", "region": "north_west",
+                    "local_authority": "Tameside", "postcode": "OL6 7SF", "annual_income": "48000.00"}),
+        ),
+        201,
+    )["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let grantee = app.user(
+        Role::Grantee,
+        Some(grantee_id.parse::<uuid::Uuid>().unwrap().into()),
+    );
+    let assessor = app.user(Role::Assessor, None);
+    Setup {
+        admin,
+        assessor,
+        grantee,
+        fund,
+        round,
+        grantee_id,
+    }
+}
+
+fn apply(app: &TestApp, s: &Setup, amount: &str) -> String {
+    let draft = expect(
+        app.post(
+            &format!("/v1/rounds/{}/applications", s.round),
+            Some(&s.grantee),
+            &json!({"amount_requested": amount, "project_title": "Armchair Adventures", "summary": "An immersive podcast."}),
+        ),
+        201,
+    );
+    assert_eq!(draft["status"], "draft");
+    let id = draft["id"].as_str().unwrap().to_owned();
+    expect(
+        app.post(
+            &format!("/v1/applications/{id}/submit"),
+            Some(&s.grantee),
+            &json!({}),
+        ),
+        200,
+    );
+    id
+}
+
+fn available(app: &TestApp, s: &Setup) -> String {
+    expect(
+        app.get(&format!("/v1/rounds/{}", s.round), Some(&s.admin)),
+        200,
+    )["available"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn conflict(response: Response, needle: &str) {
+    let problem = expect(response, 409);
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(detail.contains(needle), "expected {needle:?} in {detail:?}");
+}
+
+fn a_microgrant_goes_from_application_to_payment(app: &TestApp) {
+    let s = setup(app, "10000.00");
+    let id = apply(app, &s, "2000.00");
+    conflict(
+        app.post(
+            &format!("/v1/applications/{id}/submit"),
+            Some(&s.grantee),
+            &json!({}),
+        ),
+        "cannot submit",
+    );
+
+    // Assessment: a declared conflict blocks that assessor's score.
+    expect(
+        app.post(
+            &format!("/v1/applications/{id}/start-review"),
+            Some(&s.assessor),
+            &json!({}),
+        ),
+        200,
+    );
+    let conflicted = app.user(Role::Assessor, None);
+    expect(
+        app.post(
+            &format!("/v1/applications/{id}/assessments"),
+            Some(&conflicted),
+            &json!({"kind": "conflict_declared", "declaration": "I chair its board"}),
+        ),
+        201,
+    );
+    conflict(
+        app.post(
+            &format!("/v1/applications/{id}/assessments"),
+            Some(&conflicted),
+            &json!({"kind": "scored", "score": 9, "recommendation": "award"}),
+        ),
+        "conflict",
+    );
+    expect(
+        app.post(
+            &format!("/v1/applications/{id}/assessments"),
+            Some(&s.assessor),
+            &json!({"kind": "scored", "score": 8, "recommendation": "award", "comment": "Strong"}),
+        ),
+        201,
+    );
+    let scored = expect(
+        app.get(
+            &format!("/v1/applications/{id}/assessments"),
+            Some(&s.admin),
+        ),
+        200,
+    );
+    assert_eq!(scored.as_array().unwrap().len(), 2);
+
+    // Award more than asked: refused. Then award, which commits the money.
+    let too_much = expect(
+        app.post(
+            &format!("/v1/applications/{id}/decision"),
+            Some(&s.admin),
+            &json!({"outcome": "award", "amount": "2000.01"}),
+        ),
+        422,
+    );
+    assert_eq!(too_much["errors"][0]["field"], "amount");
+    let decided = expect(
+        app.post(
+            &format!("/v1/applications/{id}/decision"),
+            Some(&s.admin),
+            &json!({"outcome": "award", "amount": "1800.00"}),
+        ),
+        201,
+    );
+    assert_eq!(decided["application"]["status"], "awarded");
+    let award = decided["award"].clone();
+    assert_eq!(award["status"], "offered");
+    assert_eq!(award["reference"], "LCF-R1-000001");
+    assert_eq!(available(app, &s), "8200.00");
+    conflict(
+        app.post(
+            &format!("/v1/applications/{id}/decision"),
+            Some(&s.admin),
+            &json!({"outcome": "reject", "reason": "x"}),
+        ),
+        "cannot reject",
+    );
+    let award_id = award["id"].as_str().unwrap().to_owned();
+    let a = |path: &str| format!("/v1/awards/{award_id}{path}");
+
+    // Paying before acceptance or due diligence is refused.
+    conflict(
+        app.post(
+            &a("/disbursements"),
+            Some(&s.admin),
+            &json!({"amount": "100.00", "due_on": "2026-02-01"}),
+        ),
+        "accepted",
+    );
+    expect(app.post(&a("/accept"), Some(&s.grantee), &json!({})), 200);
+    conflict(
+        app.post(&a("/accept"), Some(&s.grantee), &json!({})),
+        "cannot accept",
+    );
+    conflict(
+        app.post(&a("/decline"), Some(&s.grantee), &json!({})),
+        "cannot decline",
+    );
+    conflict(
+        app.post(
+            &a("/disbursements"),
+            Some(&s.admin),
+            &json!({"amount": "100.00", "due_on": "2026-02-01"}),
+        ),
+        "due diligence",
+    );
+    expect(
+        app.post(
+            &format!("/v1/grantees/{}/due-diligence", s.grantee_id),
+            Some(&s.admin),
+            &json!({"outcome": "passed"}),
+        ),
+        200,
+    );
+
+    // Variations: up needs headroom, down never below what is paid.
+    let up = expect(
+        app.post(
+            &a("/variations"),
+            Some(&s.admin),
+            &json!({"amount": "2000.00", "reason": "Extra sessions"}),
+        ),
+        201,
+    );
+    assert_eq!(up["award"]["amount"], "2000.00");
+    assert_eq!(available(app, &s), "8000.00");
+    conflict(
+        app.post(
+            &a("/variations"),
+            Some(&s.admin),
+            &json!({"amount": "10000.01", "reason": "Too big"}),
+        ),
+        "not enough money",
+    );
+
+    // Two tranches; the second cannot exceed what is left of the award.
+    let first = expect(
+        app.post(
+            &a("/disbursements"),
+            Some(&s.admin),
+            &json!({"amount": "1500.00", "due_on": "2026-02-01"}),
+        ),
+        201,
+    );
+    conflict(
+        app.post(
+            &a("/disbursements"),
+            Some(&s.admin),
+            &json!({"amount": "500.01", "due_on": "2026-03-01"}),
+        ),
+        "500.00",
+    );
+    let second = expect(
+        app.post(
+            &a("/disbursements"),
+            Some(&s.admin),
+            &json!({"amount": "500.00", "due_on": "2099-03-01"}),
+        ),
+        201,
+    );
+
+    // A payment run takes what is due, exports for the bank, and confirms in one step.
+    let run = expect(
+        app.post(
+            "/v1/payment-runs",
+            Some(&s.admin),
+            &json!({"due_by": "2026-12-31"}),
+        ),
+        201,
+    );
+    assert_eq!(run["count"], 1);
+    assert_eq!(run["total"], "1500.00");
+    let run_id = run["id"].as_str().unwrap();
+    let csv = app.get(&format!("/v1/payment-runs/{run_id}/export"), Some(&s.admin));
+    assert_eq!(csv.status().as_u16(), 200);
+    let csv = csv.text().unwrap();
+    assert!(
+        csv.starts_with("disbursement_id,payment_reference,payee,payee_org_id,amount_gbp,due_on"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("LCF-R1-000001,Made by Mortals CIC,,1500.00,2026-02-01"),
+        "{csv}"
+    );
+    conflict(
+        app.post(
+            "/v1/payment-runs",
+            Some(&s.admin),
+            &json!({"due_by": "2026-12-31"}),
+        ),
+        "at least one disbursement",
+    );
+    expect(
+        app.post(
+            &format!("/v1/payment-runs/{run_id}/confirm"),
+            Some(&s.admin),
+            &json!({}),
+        ),
+        200,
+    );
+    conflict(
+        app.post(
+            &format!("/v1/payment-runs/{run_id}/confirm"),
+            Some(&s.admin),
+            &json!({}),
+        ),
+        "cannot confirm",
+    );
+    let award = expect(app.get(&a(""), Some(&s.admin)), 200);
+    assert_eq!(award["paid"], "1500.00");
+    assert_eq!(award["outstanding"], "500.00");
+
+    // Cannot vary below what is paid; cannot complete before fully paid.
+    conflict(
+        app.post(
+            &a("/variations"),
+            Some(&s.admin),
+            &json!({"amount": "1499.99", "reason": "Cut"}),
+        ),
+        "paid",
+    );
+    conflict(
+        app.post(&a("/complete"), Some(&s.admin), &json!({})),
+        "paid",
+    );
+
+    // The second tranche is paid individually; a paid tranche cannot fail.
+    let second_id = second["id"].as_str().unwrap();
+    expect(
+        app.post(
+            &format!("/v1/disbursements/{second_id}/paid"),
+            Some(&s.admin),
+            &json!({"note": "BACS 1234"}),
+        ),
+        200,
+    );
+    conflict(
+        app.post(
+            &format!("/v1/disbursements/{second_id}/failed"),
+            Some(&s.admin),
+            &json!({}),
+        ),
+        "cannot fail",
+    );
+
+    // A recovery: the first tranche's money comes back to the round.
+    let first_id = first["id"].as_str().unwrap();
+    let reversed = expect(
+        app.post(
+            &format!("/v1/disbursements/{first_id}/reverse"),
+            Some(&s.admin),
+            &json!({"note": "Returned unspent"}),
+        ),
+        200,
+    );
+    assert_eq!(reversed["status"], "reversed");
+    conflict(
+        app.post(
+            &format!("/v1/disbursements/{first_id}/reverse"),
+            Some(&s.admin),
+            &json!({}),
+        ),
+        "cannot reverse",
+    );
+    let award = expect(app.get(&a(""), Some(&s.admin)), 200);
+    assert_eq!(
+        (award["amount"].as_str(), award["paid"].as_str()),
+        (Some("500.00"), Some("500.00"))
+    );
+    assert_eq!(available(app, &s), "9500.00");
+    let completed = expect(app.post(&a("/complete"), Some(&s.admin), &json!({})), 200);
+    assert_eq!(completed["status"], "completed");
+    conflict(
+        app.post(&a("/cancel"), Some(&s.admin), &json!({"reason": "late"})),
+        "cannot cancel",
+    );
+
+    let variations = expect(app.get(&a("/variations"), Some(&s.grantee)), 200);
+    assert_eq!(variations.as_array().unwrap().len(), 1);
+    let tranches = expect(app.get(&a("/disbursements"), Some(&s.grantee)), 200);
+    assert_eq!(tranches.as_array().unwrap().len(), 2);
+    let _ = s.fund;
+}
+
+fn rejections_withdrawals_declines_and_cancellations_release_nothing_or_everything(app: &TestApp) {
+    let s = setup(app, "5000.00");
+    // Ineligible: every failed rule is named at once.
+    let other = expect(
+        app.post("/v1/grantees", Some(&s.admin), &json!({"name": "Big Charity", "organisation_type": "registered_charity",
+            "region": "london", "local_authority": "Lambeth", "postcode": "SE11 5QY", "annual_income": "900000.00"})),
+        201,
+    )["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let draft = expect(
+        app.post(&format!("/v1/rounds/{}/applications", s.round), Some(&s.admin),
+            &json!({"amount_requested": "3000.00", "project_title": "Big", "summary": "Too big", "grantee_id": other})),
+        201,
+    );
+    let problem = expect(
+        app.post(
+            &format!("/v1/applications/{}/submit", draft["id"].as_str().unwrap()),
+            Some(&s.admin),
+            &json!({}),
+        ),
+        422,
+    );
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields.len(), 4, "{problem}");
+    for field in [
+        "amount_requested",
+        "organisation_type",
+        "annual_income",
+        "region",
+    ] {
+        assert!(fields.contains(&field), "{field} missing from {fields:?}");
+    }
+
+    let rejected = apply(app, &s, "1000.00");
+    expect(
+        app.post(
+            &format!("/v1/applications/{rejected}/decision"),
+            Some(&s.admin),
+            &json!({"outcome": "reject"}),
+        ),
+        422,
+    );
+    let r = expect(
+        app.post(
+            &format!("/v1/applications/{rejected}/decision"),
+            Some(&s.admin),
+            &json!({"outcome": "reject", "reason": "Outside priorities"}),
+        ),
+        201,
+    );
+    assert_eq!(r["application"]["decision_reason"], "Outside priorities");
+    assert!(r["award"].is_null());
+    conflict(
+        app.post(
+            &format!("/v1/applications/{rejected}/withdraw"),
+            Some(&s.grantee),
+            &json!({}),
+        ),
+        "cannot withdraw",
+    );
+
+    let withdrawn = apply(app, &s, "1000.00");
+    expect(
+        app.post(
+            &format!("/v1/applications/{withdrawn}/withdraw"),
+            Some(&s.grantee),
+            &json!({}),
+        ),
+        200,
+    );
+    conflict(
+        app.post(
+            &format!("/v1/applications/{withdrawn}/decision"),
+            Some(&s.admin),
+            &json!({"outcome": "award", "amount": "1000.00"}),
+        ),
+        "cannot award",
+    );
+    assert_eq!(available(app, &s), "5000.00");
+
+    let declined = apply(app, &s, "1000.00");
+    let award = expect(
+        app.post(
+            &format!("/v1/applications/{declined}/decision"),
+            Some(&s.admin),
+            &json!({"outcome": "award", "amount": "1000.00"}),
+        ),
+        201,
+    )["award"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(available(app, &s), "4000.00");
+    expect(
+        app.post(
+            &format!("/v1/awards/{award}/decline"),
+            Some(&s.grantee),
+            &json!({}),
+        ),
+        200,
+    );
+    assert_eq!(available(app, &s), "5000.00");
+
+    let cancelled = apply(app, &s, "2000.00");
+    let award = expect(
+        app.post(
+            &format!("/v1/applications/{cancelled}/decision"),
+            Some(&s.admin),
+            &json!({"outcome": "award", "amount": "2000.00"}),
+        ),
+        201,
+    )["award"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    expect(
+        app.post(
+            &format!("/v1/awards/{award}/accept"),
+            Some(&s.grantee),
+            &json!({}),
+        ),
+        200,
+    );
+    expect(
+        app.post(
+            &format!("/v1/grantees/{}/due-diligence", s.grantee_id),
+            Some(&s.admin),
+            &json!({"outcome": "passed"}),
+        ),
+        200,
+    );
+    let tranche = expect(
+        app.post(
+            &format!("/v1/awards/{award}/disbursements"),
+            Some(&s.admin),
+            &json!({"amount": "500.00", "due_on": "2026-01-10"}),
+        ),
+        201,
+    );
+    expect(
+        app.post(
+            &format!("/v1/disbursements/{}/paid", tranche["id"].as_str().unwrap()),
+            Some(&s.admin),
+            &json!({}),
+        ),
+        200,
+    );
+    let pending = expect(
+        app.post(
+            &format!("/v1/awards/{award}/disbursements"),
+            Some(&s.admin),
+            &json!({"amount": "700.00", "due_on": "2026-02-10"}),
+        ),
+        201,
+    );
+    let c = expect(
+        app.post(
+            &format!("/v1/awards/{award}/cancel"),
+            Some(&s.admin),
+            &json!({"reason": "Project stopped"}),
+        ),
+        200,
+    );
+    assert_eq!(c["status"], "cancelled");
+    // The unpaid 1,500.00 returns; the paid 500.00 stays spent; the pending tranche failed.
+    assert_eq!(available(app, &s), "4500.00");
+    let tranches = expect(
+        app.get(&format!("/v1/awards/{award}/disbursements"), Some(&s.admin)),
+        200,
+    );
+    let pending_now = tranches
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == pending["id"])
+        .unwrap()
+        .clone();
+    assert_eq!(pending_now["status"], "failed");
+    conflict(
+        app.post(
+            &format!("/v1/awards/{award}/accept"),
+            Some(&s.grantee),
+            &json!({}),
+        ),
+        "cannot accept",
+    );
+}
+
+fn bulk_decisions_report_each_item_and_stop_at_the_allocation(app: &TestApp) {
+    let s = setup(app, "2500.00");
+    let ids: Vec<String> = (0..4).map(|_| apply(app, &s, "1000.00")).collect();
+    let decisions: Vec<Value> = ids
+        .iter()
+        .map(|id| json!({"application_id": id, "outcome": "award", "amount": "1000.00"}))
+        .chain(std::iter::once(
+            json!({"application_id": uuid::Uuid::now_v7(), "outcome": "reject", "reason": "x"}),
+        ))
+        .collect();
+    let result = expect(
+        app.post(
+            &format!("/v1/rounds/{}/decisions", s.round),
+            Some(&s.admin),
+            &json!({"decisions": decisions}),
+        ),
+        200,
+    );
+    let statuses: Vec<u64> = result["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_u64().unwrap())
+        .collect();
+    assert_eq!(statuses, [201, 201, 409, 409, 404], "{result}");
+    assert_eq!(
+        (result["succeeded"].as_u64(), result["failed"].as_u64()),
+        (Some(2), Some(3))
+    );
+    assert_eq!(available(app, &s), "500.00");
+    let references: Vec<&str> = result["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["award"]["reference"].as_str())
+        .collect();
+    assert_eq!(references, ["LCF-R1-000001", "LCF-R1-000002"]);
+    // The failed ones are untouched and can still be decided.
+    let third = expect(
+        app.get(&format!("/v1/applications/{}", ids[2]), Some(&s.admin)),
+        200,
+    );
+    assert_eq!(third["status"], "submitted");
+}
+
+fn post_with_key(app: &TestApp, token: &str, path: &str, key: &str, body: &Value) -> Response {
+    app.client
+        .post(app.url(path))
+        .bearer_auth(token)
+        .header("Idempotency-Key", key)
+        .json(body)
+        .send()
+        .unwrap()
+}
+
+fn retried_posts_take_effect_once(app: &TestApp) {
+    let s = setup(app, "10000.00");
+    let id = apply(app, &s, "1000.00");
+    let path = format!("/v1/applications/{id}/decision");
+    let body = json!({"outcome": "award", "amount": "1000.00"});
+    let first = post_with_key(app, &s.admin, &path, "decide-1", &body);
+    assert!(first.headers().get("idempotent-replayed").is_none());
+    let first = expect(first, 201);
+    let again = post_with_key(app, &s.admin, &path, "decide-1", &body);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(expect(again, 201), first);
+    assert_eq!(available(app, &s), "9000.00");
+    let different = expect(
+        post_with_key(
+            app,
+            &s.admin,
+            &path,
+            "decide-1",
+            &json!({"outcome": "award", "amount": "999.00"}),
+        ),
+        422,
+    );
+    assert_eq!(different["errors"][0]["field"], "Idempotency-Key");
+
+    // Every money-moving POST, each sent twice with one key.
+    let award = first["award"]["id"].as_str().unwrap().to_owned();
+    expect(
+        app.post(
+            &format!("/v1/grantees/{}/due-diligence", s.grantee_id),
+            Some(&s.admin),
+            &json!({"outcome": "passed"}),
+        ),
+        200,
+    );
+    let steps: Vec<(String, &str, Value)> = vec![
+        (format!("/v1/awards/{award}/accept"), "accept-1", json!({})),
+        (
+            format!("/v1/awards/{award}/variations"),
+            "vary-1",
+            json!({"amount": "1200.00", "reason": "More"}),
+        ),
+        (
+            format!("/v1/awards/{award}/disbursements"),
+            "tranche-1",
+            json!({"amount": "400.00", "due_on": "2026-01-01"}),
+        ),
+        (
+            "/v1/payment-runs".to_owned(),
+            "run-1",
+            json!({"due_by": "2026-01-01"}),
+        ),
+    ];
+    let mut last = Value::Null;
+    for (path, key, body) in &steps {
+        let token = if path.ends_with("/accept") {
+            &s.grantee
+        } else {
+            &s.admin
+        };
+        let one = post_with_key(app, token, path, key, body);
+        let status = one.status().as_u16();
+        let one = expect(one, status);
+        assert!(status == 200 || status == 201, "{path}: {status} {one}");
+        let two = post_with_key(app, token, path, key, body);
+        assert_eq!(two.headers()["idempotent-replayed"], "true", "{path}");
+        assert_eq!(expect(two, status), one, "{path}");
+        last = one;
+    }
+    let run = last["id"].as_str().unwrap().to_owned();
+    for _ in 0..2 {
+        let confirm = post_with_key(
+            app,
+            &s.admin,
+            &format!("/v1/payment-runs/{run}/confirm"),
+            "confirm-1",
+            &json!({}),
+        );
+        expect(confirm, 200);
+    }
+    let a = expect(app.get(&format!("/v1/awards/{award}"), Some(&s.admin)), 200);
+    assert_eq!(
+        (
+            a["amount"].as_str(),
+            a["paid"].as_str(),
+            a["scheduled"].as_str()
+        ),
+        (Some("1200.00"), Some("400.00"), Some("400.00"))
+    );
+    assert_eq!(available(app, &s), "8800.00");
+    let variations = expect(
+        app.get(&format!("/v1/awards/{award}/variations"), Some(&s.admin)),
+        200,
+    );
+    assert_eq!(variations.as_array().unwrap().len(), 1);
+
+    // The same decision fired at once from many clients with one key applies once.
+    let id = apply(app, &s, "1000.00");
+    let path = format!("/v1/applications/{id}/decision");
+    let statuses: Vec<(u16, bool)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                scope.spawn(|| {
+                    let r = post_with_key(
+                        app,
+                        &s.admin,
+                        &path,
+                        "concurrent-1",
+                        &json!({"outcome": "award", "amount": "1000.00"}),
+                    );
+                    (
+                        r.status().as_u16(),
+                        r.headers().get("idempotent-replayed").is_some(),
+                    )
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let fresh = statuses
+        .iter()
+        .filter(|(status, replayed)| *status == 201 && !replayed)
+        .count();
+    assert_eq!(fresh, 1, "{statuses:?}");
+    assert!(
+        statuses
+            .iter()
+            .all(|(status, _)| *status == 201 || *status == 409),
+        "{statuses:?}"
+    );
+    assert_eq!(available(app, &s), "7800.00");
+}
+
+api_tests!(
+    a_microgrant_goes_from_application_to_payment,
+    rejections_withdrawals_declines_and_cancellations_release_nothing_or_everything,
+    bulk_decisions_report_each_item_and_stop_at_the_allocation,
+    retried_posts_take_effect_once,
+);
