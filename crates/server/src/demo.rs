@@ -18,9 +18,14 @@ use grantledger_domain::reference::FundCode;
 use grantledger_domain::round::{Eligibility, GrantRange, Round, RoundWindow};
 use grantledger_domain::user::{Email, Role};
 use grantledger_store::common::Actor;
-use grantledger_store::{Database, funds, grantees, rounds, users};
+use grantledger_domain::application::Application;
+use grantledger_domain::disbursement::Disbursement;
+use grantledger_domain::ids::{ApplicationId, DisbursementId};
+use grantledger_store::disbursements::Outcome as Outcome2;
+use grantledger_store::{Database, applications, awards, disbursements, funds, grantees, rounds, users};
 
 use crate::error::ApiError;
+use crate::routes::applications::{DecisionBody, Outcome, decide};
 use crate::routes::users::create_user;
 
 /// The password every demo user has. Demo mode only.
@@ -101,6 +106,50 @@ const GRANTEES: [DemoGrantee; 5] = [
         income_pounds: 4_200,
     },
 ];
+
+/// Round 1's microgrants: every grantee applied; the first four were
+/// awarded; those that passed due diligence accepted and were paid a first
+/// tranche; the fifth was turned down.
+fn microgrants(db: &Database, round: &Round, applicants: &[Grantee], actor: &Actor) -> Result<(), ApiError> {
+    let submitted_at = round.window.opens_at() + Duration::days(3);
+    db.write(|c| {
+        for (i, grantee) in applicants.iter().enumerate() {
+            let asked = m(200_000 + 10_000 * i64::try_from(i).unwrap_or(0))?;
+            let draft = Application::draft(
+                ApplicationId::new(),
+                round.id,
+                grantee.id,
+                asked,
+                &format!("{}: bringing people together", grantee.name),
+                "Weekly sessions where people meet, make things and talk, so that nobody has to feel alone.",
+            )
+            .map_err(internal)?;
+            let submitted = draft.submit(round, grantee, submitted_at).map_err(internal)?;
+            applications::create(c, &submitted, round.fund_id, actor, submitted_at)?;
+            let decision = if i < 4 {
+                DecisionBody { outcome: Outcome::Award, amount: Some(asked), reason: None }
+            } else {
+                DecisionBody { outcome: Outcome::Reject, amount: None, reason: Some("The round was oversubscribed".into()) }
+            };
+            let decided = decide(c, submitted.id, Some(round.id), &decision, actor)?;
+            let Some(award) = decided.award else { continue };
+            if !grantee.due_diligence.has_passed() {
+                continue;
+            }
+            let record = awards::get(c, award.id)?;
+            let accepted = record.value.award.accept().map_err(internal)?;
+            let after = awards::Stored { award: accepted, ..record.value.clone() };
+            let record = awards::save(c, &record, &after, None, "award.accepted", actor, Utc::now())?;
+            let half = m(asked.pence() / 2)?;
+            let due = round.window.closes_at().date_naive() + Duration::days(14);
+            let tranche = Disbursement::schedule(DisbursementId::new(), &record.value.award, half, due, Money::ZERO, grantee)
+                .map_err(internal)?;
+            disbursements::schedule(c, &record.value, &tranche, actor, Utc::now())?;
+            disbursements::settle(c, tranche.id, Outcome2::Paid, Some("demo BACS"), actor, Utc::now())?;
+        }
+        Ok(())
+    })
+}
 
 /// Loads the demo data set unless it is already there. Returns whether it
 /// loaded anything.
@@ -197,6 +246,7 @@ pub fn load(db: &Database) -> Result<bool, ApiError> {
         &actor,
     )?;
     let mut first_grantee: Option<GranteeId> = None;
+    let mut registered: Vec<Grantee> = Vec::new();
     for (i, g) in GRANTEES.iter().enumerate() {
         let mut grantee = Grantee {
             id: GranteeId::new(),
@@ -216,11 +266,13 @@ pub fn load(db: &Database) -> Result<bool, ApiError> {
         }
         db.write(|c| Ok::<_, ApiError>(grantees::create(c, &grantee, &actor, now)?))?;
         first_grantee.get_or_insert(grantee.id);
+        registered.push(grantee);
     }
 
     for (email, role) in DEMO_USERS.into_iter().skip(1) {
         let grantee = (role == Role::Grantee).then_some(first_grantee).flatten();
         create_user(db, email, DEMO_PASSWORD, role, grantee, &actor)?;
     }
+    microgrants(db, &round_1, &registered, &actor)?;
     Ok(true)
 }
