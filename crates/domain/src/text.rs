@@ -30,6 +30,18 @@ pub enum TextError {
     },
 }
 
+impl TextError {
+    /// The plain-English name of the text refused, e.g. "project title".
+    #[must_use]
+    pub fn field(&self) -> &'static str {
+        match self {
+            TextError::Empty { field }
+            | TextError::TooLong { field, .. }
+            | TextError::ControlCharacter { field } => field,
+        }
+    }
+}
+
 /// Trims `s` and checks it is 1..=`max` characters without control characters.
 ///
 /// # Errors

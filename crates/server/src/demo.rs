@@ -8,21 +8,23 @@
 
 use chrono::{Duration, TimeZone, Utc};
 use grantledger_domain::Money;
+use grantledger_domain::application::Application;
+use grantledger_domain::disbursement::Disbursement;
 use grantledger_domain::fund::{Fund, FundName, Funder};
 use grantledger_domain::grantee::{
     DueDiligence, DueDiligenceOutcome, Grantee, LocalAuthority, OrganisationName, OrganisationType,
     Postcode, Region,
 };
+use grantledger_domain::ids::{ApplicationId, DisbursementId};
 use grantledger_domain::ids::{FundId, GranteeId, RoundId};
 use grantledger_domain::reference::FundCode;
 use grantledger_domain::round::{Eligibility, GrantRange, Round, RoundWindow};
 use grantledger_domain::user::{Email, Role};
 use grantledger_store::common::Actor;
-use grantledger_domain::application::Application;
-use grantledger_domain::disbursement::Disbursement;
-use grantledger_domain::ids::{ApplicationId, DisbursementId};
 use grantledger_store::disbursements::Outcome as Outcome2;
-use grantledger_store::{Database, applications, awards, disbursements, funds, grantees, rounds, users};
+use grantledger_store::{
+    Database, applications, awards, disbursements, funds, grantees, rounds, users,
+};
 
 use crate::error::ApiError;
 use crate::routes::applications::{DecisionBody, Outcome, decide};
@@ -110,7 +112,12 @@ const GRANTEES: [DemoGrantee; 5] = [
 /// Round 1's microgrants: every grantee applied; the first four were
 /// awarded; those that passed due diligence accepted and were paid a first
 /// tranche; the fifth was turned down.
-fn microgrants(db: &Database, round: &Round, applicants: &[Grantee], actor: &Actor) -> Result<(), ApiError> {
+fn microgrants(
+    db: &Database,
+    round: &Round,
+    applicants: &[Grantee],
+    actor: &Actor,
+) -> Result<(), ApiError> {
     let submitted_at = round.window.opens_at() + Duration::days(3);
     db.write(|c| {
         for (i, grantee) in applicants.iter().enumerate() {

@@ -279,6 +279,16 @@ fn visible(
     Ok(record)
 }
 
+/// Names the JSON field of a refused title or summary.
+fn text_error(e: grantledger_domain::text::TextError) -> ApiError {
+    let field = if e.field() == "summary" {
+        "summary"
+    } else {
+        "project_title"
+    };
+    ApiError::invalid(field, e.to_string())
+}
+
 fn submit_error(e: SubmitError) -> ApiError {
     match e {
         SubmitError::Ineligible(reasons) => ApiError::Unprocessable {
@@ -422,16 +432,7 @@ pub async fn create_application(
         &b.project_title,
         &b.summary,
     )
-    .map_err(|e| {
-        ApiError::invalid(
-            if e.to_string().contains("summary") {
-                "summary"
-            } else {
-                "project_title"
-            },
-            e.to_string(),
-        )
-    })?;
+    .map_err(text_error)?;
     let actor = principal.actor();
     idempotency::write(
         &state,
@@ -562,16 +563,7 @@ pub async fn update(
                 b.project_title.as_deref().unwrap_or(&cur.project_title),
                 b.summary.as_deref().unwrap_or(&cur.summary),
             )
-            .map_err(|e| {
-                ApiError::invalid(
-                    if e.to_string().contains("summary") {
-                        "summary"
-                    } else {
-                        "project_title"
-                    },
-                    e.to_string(),
-                )
-            })?;
+            .map_err(text_error)?;
             let after = applications::Stored {
                 application: edited,
                 ..before.value.clone()
