@@ -17,6 +17,9 @@ pub use connection::{AnyConnection, BackendKind, Pool, PoolOptions, write_transa
 pub use database::Database;
 pub use error::StoreError;
 pub mod audit;
+#[cfg(test)]
+mod commitment_tests;
+pub mod commitments;
 pub mod common;
 pub mod funds;
 pub mod grantees;
