@@ -84,6 +84,62 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
+/// The largest text upload (an import file) accepted.
+pub const TEXT_UPLOAD_LIMIT: usize = 1024 * 1024;
+
+/// A text file sent as the raw request body, e.g. the pledge tracker.
+///
+/// Fails with 415 unless the body is declared `text/plain` or
+/// `text/tab-separated-values` (UTF-8 or no charset), and with 413 above
+/// [`TEXT_UPLOAD_LIMIT`]. The bytes are not checked further: the reader of
+/// the file says which line is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextUpload(pub Vec<u8>);
+
+impl FromRequest for TextUpload {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let early = check_text_content_type(req)
+            .and_then(|()| check_content_length(req, TEXT_UPLOAD_LIMIT));
+        let mut payload = payload.take();
+        Box::pin(async move {
+            early?;
+            let body = read_body(&mut payload, TEXT_UPLOAD_LIMIT).await?;
+            Ok(TextUpload(body.to_vec()))
+        })
+    }
+}
+
+fn check_text_content_type(req: &HttpRequest) -> Result<(), ApiError> {
+    let refuse = || {
+        ApiError::UnsupportedMediaType(
+            "send the file as the request body with Content-Type: text/plain or text/tab-separated-values"
+                .to_owned(),
+        )
+    };
+    let mime = req.mime_type().map_err(|_| refuse())?.ok_or_else(refuse)?;
+    let is_text = mime.type_() == mime::TEXT
+        && (mime.subtype() == mime::PLAIN || mime.subtype().as_str() == "tab-separated-values");
+    if !is_text {
+        return Err(refuse());
+    }
+    match mime.get_param(mime::CHARSET) {
+        Some(charset)
+            if !["utf-8", "utf8", "us-ascii"]
+                .iter()
+                .any(|c| charset.as_str().eq_ignore_ascii_case(c)) =>
+        {
+            Err(ApiError::UnsupportedMediaType(format!(
+                "the file must be UTF-8, not {}",
+                charset.as_str()
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn check_json_content_type(req: &HttpRequest) -> Result<(), ApiError> {
     let refuse = || {
         ApiError::UnsupportedMediaType(

@@ -26,6 +26,10 @@ pub enum Action {
     ManageGrantees,
     /// Read and manage user accounts.
     ManageUsers,
+    /// Read the strategy's commitments and the progress report: everyone signed in.
+    ReadCommitments,
+    /// Import the pledge tracker and set commitments' status.
+    ManageCommitments,
 }
 
 impl Action {
@@ -33,8 +37,13 @@ impl Action {
     pub fn allowed(self) -> &'static [Role] {
         use Role::{Admin, Assessor, Auditor, Grantee};
         match self {
-            Action::ReadFunds | Action::ReadGrantees => &[Admin, Assessor, Auditor, Grantee],
-            Action::ManageFunds | Action::ManageGrantees | Action::ManageUsers => &[Admin],
+            Action::ReadFunds | Action::ReadGrantees | Action::ReadCommitments => {
+                &[Admin, Assessor, Auditor, Grantee]
+            }
+            Action::ManageFunds
+            | Action::ManageGrantees
+            | Action::ManageUsers
+            | Action::ManageCommitments => &[Admin],
         }
     }
 
@@ -46,6 +55,8 @@ impl Action {
             Action::ReadGrantees => "read grantees",
             Action::ManageGrantees => "register or change grantees",
             Action::ManageUsers => "manage users",
+            Action::ReadCommitments => "read commitments",
+            Action::ManageCommitments => "import commitments or change their status",
         }
     }
 }
@@ -81,7 +92,9 @@ pub mod can {
         ManageFunds,
         ReadGrantees,
         ManageGrantees,
-        ManageUsers
+        ManageUsers,
+        ReadCommitments,
+        ManageCommitments
     );
 }
 
@@ -131,6 +144,7 @@ mod tests {
             Action::ManageFunds,
             Action::ManageGrantees,
             Action::ManageUsers,
+            Action::ManageCommitments,
         ] {
             assert!(!action.allowed().contains(&Role::Auditor), "{action:?}");
         }

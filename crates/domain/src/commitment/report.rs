@@ -20,7 +20,8 @@ pub struct PledgeLine {
     pub number: u32,
     /// Which row with this number it is (1 unless the number repeats).
     pub occurrence: u32,
-    /// `50`, or `50 (2)` for a repeated number's second row.
+    /// `12`; for a number the tracker repeats, with the occurrence: `50 (1)`,
+    /// `50 (2)`…
     pub label: String,
     /// The pledge text.
     pub text: String,
@@ -135,6 +136,11 @@ impl ProgressReport {
                     .push(c.status);
             }
         }
+        let repeated = |number: u32| {
+            sorted
+                .iter()
+                .any(|c| c.number == number && c.occurrence > 1)
+        };
         ProgressReport {
             as_of,
             total: sorted.len(),
@@ -154,7 +160,11 @@ impl ProgressReport {
                     id: c.id,
                     number: c.number,
                     occurrence: c.occurrence,
-                    label: c.label(),
+                    label: if repeated(c.number) {
+                        format!("{} ({})", c.number, c.occurrence)
+                    } else {
+                        c.label()
+                    },
                     text: c.text.clone(),
                     departments: c.departments.clone(),
                     progress: c.progress.clone(),

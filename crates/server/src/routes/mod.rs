@@ -1,6 +1,7 @@
 //! The `/v1` routes, registered with their OpenAPI descriptions.
 
 pub mod auth;
+pub mod commitments;
 pub mod funds;
 pub mod grantees;
 pub mod rounds;
@@ -33,6 +34,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(grantees::list_grantees)
             .service(grantees::get_grantee)
             .service(grantees::update_grantee)
-            .service(grantees::record_due_diligence),
+            .service(grantees::record_due_diligence)
+            .service(commitments::import_commitments)
+            .service(commitments::list_commitments)
+            // Before `/commitments/{id}`, which would otherwise take "report" for an id.
+            .service(commitments::commitments_report)
+            .service(commitments::get_commitment)
+            .service(commitments::set_commitment_status),
     );
 }
