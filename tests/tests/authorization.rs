@@ -14,6 +14,7 @@ struct World {
     own_grantee: String,
     other_grantee: String,
     user: String,
+    commitment: String,
     tokens: Vec<(Role, String)>,
 }
 
@@ -26,6 +27,7 @@ enum Target {
     /// A grantee organisation: a grantee user may reach only its own (404 otherwise).
     Grantee,
     User,
+    Commitment,
 }
 
 struct Rule {
@@ -72,6 +74,10 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("patch", "/v1/grantees/{id}") | ("post", "/v1/grantees/{id}/due-diligence") => {
             r(ADMIN, T::Grantee)
         }
+        ("get", "/v1/commitments") | ("get", "/v1/commitments/report") => r(EVERYONE, T::None),
+        ("post", "/v1/commitments/import") => r(ADMIN, T::None),
+        ("get", "/v1/commitments/{id}") => r(EVERYONE, T::Commitment),
+        ("post", "/v1/commitments/{id}/status") => r(ADMIN, T::Commitment),
         _ => None,
     }
 }
@@ -103,10 +109,24 @@ fn body(method: &str, path: &str) -> Option<Value> {
             "local_authority": "Lambeth", "postcode": "SE11 5QY", "annual_income": "100.00"
         })),
         ("post", "/v1/grantees/{id}/due-diligence") => Some(json!({"outcome": "passed"})),
+        ("post", "/v1/commitments/{id}/status") => {
+            Some(json!({"status": "completed", "note": "Matrix check"}))
+        }
         (m, _) if m == "post" || m == "patch" => Some(json!({})),
         _ => None,
     }
 }
+
+/// Routes whose body is a file rather than JSON: the media type and the file.
+fn raw_body(method: &str, path: &str) -> Option<(&'static str, &'static str)> {
+    match (method, path) {
+        ("post", "/v1/commitments/import") => Some(("text/plain", TRACKER)),
+        _ => None,
+    }
+}
+
+const TRACKER: &str =
+    "Pledge tracker\n\nPledge\tDept\tProgress\n1. Measure loneliness.\tDCMS\tIn progress\n";
 
 fn world(app: &TestApp) -> World {
     let admin = app.user(Role::Admin, None);
@@ -143,6 +163,17 @@ fn world(app: &TestApp) -> World {
         .as_str()
         .unwrap()
         .to_owned();
+    let imported = app.post_raw(
+        "/v1/commitments/import",
+        Some(&admin),
+        "text/plain",
+        TRACKER,
+    );
+    expect(imported, 200);
+    let commitment = expect(app.get("/v1/commitments", Some(&admin)), 200)["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let tokens = vec![
         (Role::Admin, admin),
         (Role::Assessor, app.user(Role::Assessor, None)),
@@ -155,6 +186,7 @@ fn world(app: &TestApp) -> World {
         own_grantee,
         other_grantee,
         user,
+        commitment,
         tokens,
     }
 }
@@ -168,7 +200,9 @@ fn call(app: &TestApp, method: &str, path: &str, template: &str, token: Option<&
     if let Some(token) = token {
         builder = builder.bearer_auth(token);
     }
-    if let Some(body) = body {
+    if let Some((content_type, file)) = raw_body(method, template) {
+        builder = builder.header("Content-Type", content_type).body(file);
+    } else if let Some(body) = body {
         builder = builder.json(&body);
     }
     builder.send().unwrap().status().as_u16()
@@ -199,6 +233,7 @@ fn every_route_answers_every_role_as_the_policy_says(app: &TestApp) {
                 Target::Round => with(&world.round),
                 Target::Grantee => with(&world.own_grantee),
                 Target::User => with(&world.user),
+                Target::Commitment => with(&world.commitment),
             };
             let anonymous = call(app, method, &path, template, None);
             if rule.public {

@@ -524,6 +524,39 @@ mod tests {
     }
 
     #[actix_web::test]
+    async fn text_uploads_check_type_charset_and_size() {
+        async fn upload(body: TextUpload) -> HttpResponse {
+            HttpResponse::Ok().body(body.0.len().to_string())
+        }
+        let app =
+            actix_test::init_service(App::new().route("/upload", web::post().to(upload))).await;
+        let send = |content_type: Option<&str>, body: Vec<u8>| {
+            let mut req = actix_test::TestRequest::post().uri("/upload");
+            if let Some(content_type) = content_type {
+                req = req.insert_header((header::CONTENT_TYPE, content_type.to_owned()));
+            }
+            req.set_payload(body).to_request()
+        };
+        for (content_type, status) in [
+            (Some("text/plain"), StatusCode::OK),
+            (Some("text/plain; charset=UTF-8"), StatusCode::OK),
+            (Some("text/tab-separated-values"), StatusCode::OK),
+            (
+                Some("text/plain; charset=latin1"),
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ),
+            (Some("application/json"), StatusCode::UNSUPPORTED_MEDIA_TYPE),
+            (None, StatusCode::UNSUPPORTED_MEDIA_TYPE),
+        ] {
+            let response = actix_test::call_service(&app, send(content_type, b"x".to_vec())).await;
+            assert_eq!(response.status(), status, "{content_type:?}");
+        }
+        let big = vec![b'x'; TEXT_UPLOAD_LIMIT + 1];
+        let response = actix_test::call_service(&app, send(Some("text/plain"), big)).await;
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    }
+
+    #[actix_web::test]
     async fn actix_json_config_errors_are_problems() {
         async fn plain(body: web::Json<serde_json::Value>) -> HttpResponse {
             HttpResponse::Ok().json(body.into_inner())
