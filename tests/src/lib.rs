@@ -140,6 +140,42 @@ impl TestApp {
             .unwrap()
     }
 
+    /// POSTs a raw body with the given media type (a file upload).
+    pub fn post_raw(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: impl Into<reqwest::blocking::Body>,
+    ) -> Response {
+        Self::with_token(self.client.post(self.url(path)), token)
+            .header("Content-Type", content_type)
+            .body(body)
+            .send()
+            .unwrap()
+    }
+
+    /// GETs with an `Accept` header; returns the status, content type and body text.
+    pub fn get_accepting(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        accept: &str,
+    ) -> (u16, String, String) {
+        let response = Self::with_token(self.client.get(self.url(path)), token)
+            .header("Accept", accept)
+            .send()
+            .unwrap();
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get("Content-Type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        (status, content_type, response.text().unwrap())
+    }
+
     pub fn patch(
         &self,
         path: &str,

@@ -20,6 +20,7 @@ struct World {
     other_award: String,
     disbursement: String,
     payment_run: String,
+    commitment: String,
     tokens: Vec<(Role, String)>,
 }
 
@@ -38,6 +39,7 @@ enum Target {
     Award,
     Disbursement,
     PaymentRun,
+    Commitment,
 }
 
 struct Rule {
@@ -120,6 +122,10 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("post", "/v1/payment-runs/{id}/confirm") | ("post", "/v1/payment-runs/{id}/cancel") => {
             r(ADMIN, T::PaymentRun)
         }
+        ("get", "/v1/commitments") | ("get", "/v1/commitments/report") => r(EVERYONE, T::None),
+        ("post", "/v1/commitments/import") => r(ADMIN, T::None),
+        ("get", "/v1/commitments/{id}") => r(EVERYONE, T::Commitment),
+        ("post", "/v1/commitments/{id}/status") => r(ADMIN, T::Commitment),
         _ => None,
     }
 }
@@ -174,10 +180,24 @@ fn body(method: &str, path: &str, world: Option<&World>) -> Option<Value> {
             Some(json!({"amount": "1.00", "due_on": "2026-01-01"}))
         }
         ("post", "/v1/payment-runs") => Some(json!({"due_by": "2099-01-01"})),
+        ("post", "/v1/commitments/{id}/status") => {
+            Some(json!({"status": "completed", "note": "Matrix check"}))
+        }
         (m, _) if m == "post" || m == "patch" => Some(json!({})),
         _ => None,
     }
 }
+
+/// Routes whose body is a file rather than JSON: the media type and the file.
+fn raw_body(method: &str, path: &str) -> Option<(&'static str, &'static str)> {
+    match (method, path) {
+        ("post", "/v1/commitments/import") => Some(("text/plain", TRACKER)),
+        _ => None,
+    }
+}
+
+const TRACKER: &str =
+    "Pledge tracker\n\nPledge\tDept\tProgress\n1. Measure loneliness.\tDCMS\tIn progress\n";
 
 fn world(app: &TestApp) -> World {
     let admin = app.user(Role::Admin, None);
@@ -280,6 +300,17 @@ fn world(app: &TestApp) -> World {
         ),
         201,
     );
+    let imported = app.post_raw(
+        "/v1/commitments/import",
+        Some(&admin),
+        "text/plain",
+        TRACKER,
+    );
+    expect(imported, 200);
+    let commitment = expect(app.get("/v1/commitments", Some(&admin)), 200)["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let tokens = vec![
         (Role::Admin, admin),
         (Role::Assessor, app.user(Role::Assessor, None)),
@@ -298,6 +329,7 @@ fn world(app: &TestApp) -> World {
         other_award,
         disbursement: tranche["id"].as_str().unwrap().to_owned(),
         payment_run: run["id"].as_str().unwrap().to_owned(),
+        commitment,
         tokens,
     }
 }
@@ -318,7 +350,9 @@ fn call(
     if let Some(token) = token {
         builder = builder.bearer_auth(token);
     }
-    if let Some(body) = body {
+    if let Some((content_type, file)) = raw_body(method, template) {
+        builder = builder.header("Content-Type", content_type).body(file);
+    } else if let Some(body) = body {
         builder = builder.json(&body);
     }
     builder.send().unwrap().status().as_u16()
@@ -353,6 +387,7 @@ fn every_route_answers_every_role_as_the_policy_says(app: &TestApp) {
                 Target::Award => with(&world.own_award),
                 Target::Disbursement => with(&world.disbursement),
                 Target::PaymentRun => with(&world.payment_run),
+                Target::Commitment => with(&world.commitment),
             };
             let anonymous = call(app, &world, method, &path, template, None);
             if rule.public {

@@ -108,6 +108,7 @@ pub mod text;
 pub mod application;
 pub mod assessment;
 pub mod award;
+pub mod commitment;
 pub mod disbursement;
 pub mod fund;
 pub mod grantee;

@@ -47,6 +47,49 @@ pub enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// The strategy's commitments: import the pledge tracker, report progress.
+    #[command(subcommand)]
+    Commitments(CommitmentsCommand),
+}
+
+/// `grantledger commitments …`.
+#[derive(Debug, Subcommand)]
+pub enum CommitmentsCommand {
+    /// Import the pledge tracker (tab-separated text). Importing the same
+    /// file again changes nothing; a changed progress becomes a history entry.
+    /// A file that does not read changes nothing and names each bad line.
+    Import(CommitmentsImportArgs),
+    /// Print the annual progress report to standard output.
+    Report(CommitmentsReportArgs),
+    /// List commitments, optionally by department and status.
+    List(CommitmentsListArgs),
+}
+
+/// Arguments of `commitments import`.
+#[derive(Debug, clap::Args)]
+pub struct CommitmentsImportArgs {
+    /// The tracker file, e.g. pledge-tracker-appendix-2.txt.
+    pub file: std::path::PathBuf,
+}
+
+/// Flags of `commitments report`.
+#[derive(Debug, clap::Args)]
+pub struct CommitmentsReportArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = crate::routes::commitments::ReportFormat::Markdown)]
+    pub format: crate::routes::commitments::ReportFormat,
+}
+
+/// Flags of `commitments list`.
+#[derive(Debug, clap::Args)]
+pub struct CommitmentsListArgs {
+    /// Only commitments naming this department (any case).
+    #[arg(long)]
+    pub department: Option<grantledger_domain::commitment::Department>,
+    /// Only commitments with this status (completed, in_progress, ongoing,
+    /// not_started, not_reported, other).
+    #[arg(long)]
+    pub status: Option<grantledger_domain::commitment::CommitmentStatus>,
 }
 
 /// `grantledger user …`.
@@ -162,6 +205,77 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 "created {} ({}) as {}",
                 record.value.email, record.value.id, record.value.role
             );
+            Ok(())
+        }
+        Command::Commitments(command) => run_commitments(&cli, command),
+    }
+}
+
+fn run_commitments(cli: &Cli, command: &CommitmentsCommand) -> anyhow::Result<()> {
+    use crate::routes::commitments as routes;
+    match command {
+        CommitmentsCommand::Import(args) => {
+            let bytes = std::fs::read(&args.file)
+                .with_context(|| format!("reading {}", args.file.display()))?;
+            let db = cli.open_database()?;
+            let actor = grantledger_store::common::Actor::system("cli");
+            let s = routes::import_tracker(&db, &bytes, &actor).map_err(|error| match error {
+                crate::error::ApiError::Unprocessable { errors, .. } => {
+                    let mut text = format!(
+                        "{} is not a pledge tracker that can be imported; nothing was changed:",
+                        args.file.display()
+                    );
+                    for e in errors {
+                        text.push_str(&format!("\n  {}: {}", e.field, e.message));
+                    }
+                    anyhow::anyhow!(text)
+                }
+                other => describe_api_error(other),
+            })?;
+            eprintln!(
+                "imported {}: {} rows; {} created, {} status changed, {} details changed, {} unchanged; {} held but not in the file",
+                args.file.display(),
+                s.rows,
+                s.created,
+                s.progress_changed,
+                s.details_changed,
+                s.unchanged,
+                s.not_in_file
+            );
+            Ok(())
+        }
+        CommitmentsCommand::Report(args) => {
+            let db = cli.open_database()?;
+            let report = routes::progress_report(&db).map_err(describe_api_error)?;
+            let text = routes::render_report(&report, args.format).map_err(describe_api_error)?;
+            print!("{text}");
+            if !text.ends_with('\n') {
+                println!();
+            }
+            Ok(())
+        }
+        CommitmentsCommand::List(args) => {
+            let db = cli.open_database()?;
+            let all = db
+                .read(grantledger_store::commitments::all)
+                .map_err(|e| describe_api_error(e.into()))?;
+            for c in all.iter().filter(|c| {
+                args.status.is_none_or(|s| c.status == s)
+                    && args
+                        .department
+                        .as_ref()
+                        .is_none_or(|d| c.departments.contains(d))
+            }) {
+                let departments: Vec<&str> = c.departments.iter().map(|d| d.code()).collect();
+                let text: String = c.text.chars().take(70).collect();
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    c.label(),
+                    c.status,
+                    departments.join(", "),
+                    text
+                );
+            }
             Ok(())
         }
     }

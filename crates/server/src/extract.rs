@@ -89,6 +89,62 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
+/// The largest text upload (an import file) accepted.
+pub const TEXT_UPLOAD_LIMIT: usize = 1024 * 1024;
+
+/// A text file sent as the raw request body, e.g. the pledge tracker.
+///
+/// Fails with 415 unless the body is declared `text/plain` or
+/// `text/tab-separated-values` (UTF-8 or no charset), and with 413 above
+/// [`TEXT_UPLOAD_LIMIT`]. The bytes are not checked further: the reader of
+/// the file says which line is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextUpload(pub Vec<u8>);
+
+impl FromRequest for TextUpload {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let early = check_text_content_type(req)
+            .and_then(|()| check_content_length(req, TEXT_UPLOAD_LIMIT));
+        let mut payload = payload.take();
+        Box::pin(async move {
+            early?;
+            let body = read_body(&mut payload, TEXT_UPLOAD_LIMIT).await?;
+            Ok(TextUpload(body.to_vec()))
+        })
+    }
+}
+
+fn check_text_content_type(req: &HttpRequest) -> Result<(), ApiError> {
+    let refuse = || {
+        ApiError::UnsupportedMediaType(
+            "send the file as the request body with Content-Type: text/plain or text/tab-separated-values"
+                .to_owned(),
+        )
+    };
+    let mime = req.mime_type().map_err(|_| refuse())?.ok_or_else(refuse)?;
+    let is_text = mime.type_() == mime::TEXT
+        && (mime.subtype() == mime::PLAIN || mime.subtype().as_str() == "tab-separated-values");
+    if !is_text {
+        return Err(refuse());
+    }
+    match mime.get_param(mime::CHARSET) {
+        Some(charset)
+            if !["utf-8", "utf8", "us-ascii"]
+                .iter()
+                .any(|c| charset.as_str().eq_ignore_ascii_case(c)) =>
+        {
+            Err(ApiError::UnsupportedMediaType(format!(
+                "the file must be UTF-8, not {}",
+                charset.as_str()
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn check_json_content_type(req: &HttpRequest) -> Result<(), ApiError> {
     let refuse = || {
         ApiError::UnsupportedMediaType(
@@ -475,6 +531,39 @@ mod tests {
         assert_eq!(status, StatusCode::NOT_FOUND);
         assert_eq!(content_type, "application/problem+json");
         assert_eq!(body["status"], 404);
+    }
+
+    #[actix_web::test]
+    async fn text_uploads_check_type_charset_and_size() {
+        async fn upload(body: TextUpload) -> HttpResponse {
+            HttpResponse::Ok().body(body.0.len().to_string())
+        }
+        let app =
+            actix_test::init_service(App::new().route("/upload", web::post().to(upload))).await;
+        let send = |content_type: Option<&str>, body: Vec<u8>| {
+            let mut req = actix_test::TestRequest::post().uri("/upload");
+            if let Some(content_type) = content_type {
+                req = req.insert_header((header::CONTENT_TYPE, content_type.to_owned()));
+            }
+            req.set_payload(body).to_request()
+        };
+        for (content_type, status) in [
+            (Some("text/plain"), StatusCode::OK),
+            (Some("text/plain; charset=UTF-8"), StatusCode::OK),
+            (Some("text/tab-separated-values"), StatusCode::OK),
+            (
+                Some("text/plain; charset=latin1"),
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ),
+            (Some("application/json"), StatusCode::UNSUPPORTED_MEDIA_TYPE),
+            (None, StatusCode::UNSUPPORTED_MEDIA_TYPE),
+        ] {
+            let response = actix_test::call_service(&app, send(content_type, b"x".to_vec())).await;
+            assert_eq!(response.status(), status, "{content_type:?}");
+        }
+        let big = vec![b'x'; TEXT_UPLOAD_LIMIT + 1];
+        let response = actix_test::call_service(&app, send(Some("text/plain"), big)).await;
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
     }
 
     #[actix_web::test]

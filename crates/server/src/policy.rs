@@ -44,6 +44,10 @@ pub enum Action {
     ManagePayments,
     /// Read payment runs and their bank files.
     ReadPayments,
+    /// Read the strategy's commitments and the progress report: everyone signed in.
+    ReadCommitments,
+    /// Import the pledge tracker and set commitments' status.
+    ManageCommitments,
 }
 
 impl Action {
@@ -54,13 +58,15 @@ impl Action {
             Action::ReadFunds
             | Action::ReadGrantees
             | Action::ReadApplications
-            | Action::ReadAwards => &[Admin, Assessor, Auditor, Grantee],
+            | Action::ReadAwards
+            | Action::ReadCommitments => &[Admin, Assessor, Auditor, Grantee],
             Action::ManageFunds
             | Action::ManageGrantees
             | Action::ManageUsers
             | Action::Decide
             | Action::ManageAwards
-            | Action::ManagePayments => &[Admin],
+            | Action::ManagePayments
+            | Action::ManageCommitments => &[Admin],
             Action::Apply | Action::RespondToAward => &[Admin, Grantee],
             Action::Assess => &[Admin, Assessor],
             Action::ReadPayments => &[Admin, Auditor],
@@ -84,6 +90,8 @@ impl Action {
             Action::ManageAwards => "vary, cancel or complete awards, or schedule payments",
             Action::ManagePayments => "record payments",
             Action::ReadPayments => "read payment runs",
+            Action::ReadCommitments => "read commitments",
+            Action::ManageCommitments => "import commitments or change their status",
         }
     }
 }
@@ -128,7 +136,9 @@ pub mod can {
         RespondToAward,
         ManageAwards,
         ManagePayments,
-        ReadPayments
+        ReadPayments,
+        ReadCommitments,
+        ManageCommitments
     );
 }
 
@@ -178,6 +188,7 @@ mod tests {
             Action::ManageFunds,
             Action::ManageGrantees,
             Action::ManageUsers,
+            Action::ManageCommitments,
         ] {
             assert!(!action.allowed().contains(&Role::Auditor), "{action:?}");
         }

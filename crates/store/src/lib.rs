@@ -19,6 +19,9 @@ pub use error::StoreError;
 pub mod applications;
 pub mod audit;
 pub mod awards;
+#[cfg(test)]
+mod commitment_tests;
+pub mod commitments;
 pub mod common;
 pub mod disbursements;
 pub mod funds;

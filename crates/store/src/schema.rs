@@ -272,6 +272,52 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Uuid, Instant};
+
+    commitments (id) {
+        id -> Uuid,
+        number -> Integer,
+        occurrence -> Integer,
+        pledge -> Text,
+        progress -> Text,
+        status -> Text,
+        source_line -> Integer,
+        version -> BigInt,
+        created_at -> Instant,
+        updated_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::Uuid;
+
+    commitment_departments (commitment_id, position) {
+        commitment_id -> Uuid,
+        position -> Integer,
+        department -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Uuid, Instant};
+
+    commitment_history (id) {
+        id -> Uuid,
+        commitment_id -> Uuid,
+        changed_at -> Instant,
+        actor_id -> Nullable<Uuid>,
+        actor -> Text,
+        source -> Text,
+        status -> Text,
+        progress -> Text,
+        note -> Text,
+    }
+}
+
 diesel::joinable!(funders -> funds (fund_id));
 diesel::joinable!(rounds -> funds (fund_id));
 diesel::joinable!(applications -> rounds (round_id));
@@ -280,6 +326,8 @@ diesel::joinable!(awards -> rounds (round_id));
 diesel::joinable!(awards -> grantees (grantee_id));
 diesel::joinable!(disbursements -> awards (award_id));
 diesel::joinable!(award_variations -> awards (award_id));
+diesel::joinable!(commitment_departments -> commitments (commitment_id));
+diesel::joinable!(commitment_history -> commitments (commitment_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     funds,
@@ -297,4 +345,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     ledger_transfers,
     audit_events,
     idempotency_keys,
+    commitments,
+    commitment_departments,
+    commitment_history,
 );

@@ -3,6 +3,7 @@
 pub mod applications;
 pub mod auth;
 pub mod awards;
+pub mod commitments;
 pub mod funds;
 pub mod grantees;
 pub mod payments;
@@ -66,6 +67,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(payments::get_run)
             .service(payments::export_run)
             .service(payments::confirm_run)
-            .service(payments::cancel_run),
+            .service(payments::cancel_run)
+            .service(commitments::import_commitments)
+            .service(commitments::list_commitments)
+            // Before `/commitments/{id}`, which would otherwise take "report" for an id.
+            .service(commitments::commitments_report)
+            .service(commitments::get_commitment)
+            .service(commitments::set_commitment_status),
     );
 }

@@ -1,0 +1,474 @@
+//! `/v1/commitments`: the strategy's pledges, imported from the pledge
+//! tracker, their status history, and the annual progress report.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use grantledger_domain::commitment::{
+    CSV_HEADER, ChangeSource, Commitment, CommitmentError, CommitmentStatus, Department,
+    ImportSummary, ProgressReport, StatusChange, TrackerErrors, parse_tracker,
+};
+use grantledger_domain::ids::{CommitmentId, UserId};
+use grantledger_store::Database;
+use grantledger_store::commitments::{self, CommitmentFilter};
+use grantledger_store::common::{Actor, Record};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::app::AppState;
+use crate::error::{ApiError, FieldError, Problem};
+use crate::extract::{Json, TextUpload};
+use crate::http::{Fields, ListResponse, PageQuery, blocking, ok_versioned};
+use crate::policy::{Authorized, can};
+
+/// A commitment as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommitmentView {
+    /// The commitment's id.
+    pub id: CommitmentId,
+    /// The pledge number in the tracker (numbers can repeat).
+    pub number: u32,
+    /// Which row with this number it is, from 1 in file order.
+    pub occurrence: u32,
+    /// `50`, or `50 (2)` for the second row numbered 50.
+    pub label: String,
+    /// The pledge text.
+    pub text: String,
+    /// The departments responsible, canonical codes.
+    pub departments: Vec<Department>,
+    /// The progress text as last imported (may be empty).
+    pub progress: String,
+    /// The normalised status.
+    pub status: CommitmentStatus,
+    /// The tracker line it was last imported from.
+    pub source_line: u32,
+    /// The version, also sent as the `ETag`.
+    pub version: i64,
+    /// When it was first imported.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Record<Commitment>> for CommitmentView {
+    fn from(record: Record<Commitment>) -> Self {
+        let c = record.value;
+        CommitmentView {
+            id: c.id,
+            label: c.label(),
+            number: c.number,
+            occurrence: c.occurrence,
+            text: c.text,
+            departments: c.departments,
+            progress: c.progress,
+            status: c.status,
+            source_line: c.source_line,
+            version: record.version,
+            created_at: record.created_at,
+            updated_at: record.updated_at,
+        }
+    }
+}
+
+/// One entry of a commitment's status history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatusChangeView {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The user who made it, for changes made through the API.
+    pub by: Option<UserId>,
+    /// Who, as the audit trail names them.
+    pub actor: String,
+    /// `import` or `manual`.
+    pub source: ChangeSource,
+    /// The status from then on.
+    pub status: CommitmentStatus,
+    /// The progress text at the time.
+    pub progress: String,
+    /// Why, or which import line it came from.
+    pub note: String,
+}
+
+impl From<StatusChange> for StatusChangeView {
+    fn from(c: StatusChange) -> Self {
+        StatusChangeView {
+            at: c.at,
+            by: c.by,
+            actor: c.actor,
+            source: c.source,
+            status: c.status,
+            progress: c.progress,
+            note: c.note,
+        }
+    }
+}
+
+/// A commitment with its status history, oldest entry first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommitmentDetailView {
+    /// The commitment.
+    #[serde(flatten)]
+    pub commitment: CommitmentView,
+    /// Its status history, oldest first.
+    pub history: Vec<StatusChangeView>,
+}
+
+/// A status decision.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusBody {
+    /// The new status.
+    pub status: CommitmentStatus,
+    /// Why (1–2000 characters).
+    pub note: String,
+}
+
+/// Filters for the commitment list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CommitmentQuery {
+    /// Only commitments naming this department (any case: `dfe` is `DfE`).
+    pub department: Option<String>,
+    /// Only commitments with this status.
+    pub status: Option<CommitmentStatus>,
+    /// Most items to return (1–500, default 50).
+    pub limit: Option<u32>,
+    /// The `next` cursor from the previous page.
+    pub after: Option<uuid::Uuid>,
+}
+
+/// The forms the progress report comes in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum ReportFormat {
+    /// A Markdown document (`text/markdown`).
+    Markdown,
+    /// One CSV table with a `section` column (`text/csv`).
+    Csv,
+    /// JSON (`application/json`).
+    Json,
+}
+
+impl ReportFormat {
+    /// The media type of the rendered report.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            ReportFormat::Markdown => "text/markdown; charset=utf-8",
+            ReportFormat::Csv => "text/csv; charset=utf-8",
+            ReportFormat::Json => "application/json",
+        }
+    }
+
+    /// The format an `Accept` header prefers: the supported type with the
+    /// highest `q` (the first on a tie); JSON when none is supported.
+    pub fn from_accept(accept: &str) -> ReportFormat {
+        let mut best: Option<(f32, ReportFormat)> = None;
+        for entry in accept.split(',') {
+            let mut parts = entry.split(';').map(str::trim);
+            let media = parts.next().unwrap_or_default().to_ascii_lowercase();
+            let q = parts
+                .filter_map(|p| p.strip_prefix("q="))
+                .find_map(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let format = match media.as_str() {
+                "text/markdown" | "text/x-markdown" => ReportFormat::Markdown,
+                "text/csv" => ReportFormat::Csv,
+                "application/json" | "application/*" | "*/*" => ReportFormat::Json,
+                _ => continue,
+            };
+            if q > 0.0 && best.is_none_or(|(b, _)| q > b) {
+                best = Some((q, format));
+            }
+        }
+        best.map_or(ReportFormat::Json, |(_, f)| f)
+    }
+}
+
+/// `?format=` for the report.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ReportQuery {
+    /// `markdown`, `csv` or `json`; without it, the `Accept` header decides
+    /// (`text/markdown`, `text/csv`), and JSON otherwise.
+    pub format: Option<ReportFormat>,
+}
+
+/// The 422 for a tracker file that does not read: one error per bad line,
+/// each named `line N`.
+pub fn tracker_error(errors: &TrackerErrors) -> ApiError {
+    let detail = match errors.0.as_slice() {
+        [one] => format!("the tracker file is invalid: {one}"),
+        [first, rest @ ..] => format!(
+            "the tracker file is invalid: {first} (and {} more)",
+            rest.len()
+        ),
+        [] => "the tracker file is invalid".to_owned(),
+    };
+    ApiError::Unprocessable {
+        detail,
+        errors: errors
+            .0
+            .iter()
+            .map(|e| FieldError::new(format!("line {}", e.line), e.message.clone()))
+            .collect(),
+    }
+}
+
+/// Reads a tracker file and imports it in one write transaction: all or
+/// nothing. Shared by `POST /v1/commitments/import` and `grantledger
+/// commitments import`.
+pub fn import_tracker(
+    db: &Database,
+    bytes: &[u8],
+    actor: &Actor,
+) -> Result<ImportSummary, ApiError> {
+    let rows = parse_tracker(bytes).map_err(|e| tracker_error(&e))?;
+    db.write(|c| Ok::<_, ApiError>(commitments::import(c, &rows, actor, Utc::now())?))
+}
+
+/// The progress report over every commitment held, as of now.
+pub fn progress_report(db: &Database) -> Result<ProgressReport, ApiError> {
+    let all = db.read(|c| Ok::<_, ApiError>(commitments::all(c)?))?;
+    Ok(ProgressReport::new(&all, Utc::now()))
+}
+
+/// Renders the report in a format.
+pub fn render_report(report: &ProgressReport, format: ReportFormat) -> Result<String, ApiError> {
+    match format {
+        ReportFormat::Markdown => Ok(report.to_markdown()),
+        ReportFormat::Json => serde_json::to_string_pretty(report)
+            .map_err(|e| ApiError::Internal(format!("report JSON: {e}"))),
+        ReportFormat::Csv => {
+            let internal =
+                |e: &dyn std::fmt::Display| ApiError::Internal(format!("report CSV: {e}"));
+            let mut writer = csv::Writer::from_writer(Vec::new());
+            writer.write_record(CSV_HEADER).map_err(|e| internal(&e))?;
+            for record in report.csv_records() {
+                writer.write_record(&record).map_err(|e| internal(&e))?;
+            }
+            let bytes = writer.into_inner().map_err(|e| internal(&e))?;
+            String::from_utf8(bytes).map_err(|e| internal(&e))
+        }
+    }
+}
+
+/// Import the pledge tracker.
+///
+/// Send the file itself as the body (`Content-Type: text/plain` or
+/// `text/tab-separated-values`, UTF-8, at most 1 MiB). Pledges are matched to
+/// those already held by number and occurrence, so importing the same file
+/// again changes nothing; a changed progress text becomes a status history
+/// entry. A file that does not read is refused whole (422 naming each bad
+/// line as `line N`) and nothing changes.
+#[utoipa::path(
+    tag = "commitments",
+    request_body(
+        description = "The tracker file: a preamble, the header `Pledge<TAB>Dept<TAB>Progress`, one pledge per line.",
+        content(("text/plain"), ("text/tab-separated-values"))
+    ),
+    responses(
+        (status = 200, description = "Imported; what changed", body = ImportSummary),
+        (status = 413, description = "Over 1 MiB", body = Problem),
+        (status = 415, description = "Not sent as text", body = Problem),
+        (status = 422, description = "The file does not read; `errors[].field` is `line N`", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/commitments/import")]
+pub async fn import_commitments(
+    state: web::Data<AppState>,
+    auth: Authorized<can::ManageCommitments>,
+    body: TextUpload,
+) -> Result<HttpResponse, ApiError> {
+    let actor = auth.principal.actor();
+    let summary = blocking(move || import_tracker(&state.db, &body.0, &actor)).await?;
+    Ok(HttpResponse::Ok().json(summary))
+}
+
+/// List commitments, in the order they were first imported.
+#[utoipa::path(
+    tag = "commitments",
+    params(CommitmentQuery),
+    responses(
+        (status = 200, description = "A page of commitments", body = ListResponse<CommitmentView>),
+        (status = 422, description = "A filter is invalid", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/commitments")]
+pub async fn list_commitments(
+    state: web::Data<AppState>,
+    _auth: Authorized<can::ReadCommitments>,
+    query: web::Query<CommitmentQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let mut fields = Fields::default();
+    let department = q
+        .department
+        .as_deref()
+        .and_then(|d| fields.take("department", Department::parse(d)));
+    if !fields.is_ok() {
+        return Err(fields.error());
+    }
+    let page = PageQuery {
+        limit: q.limit,
+        after: q.after,
+    }
+    .page();
+    let filter = CommitmentFilter {
+        department,
+        status: q.status,
+    };
+    let page = blocking(move || {
+        state
+            .db
+            .read(|c| Ok::<_, ApiError>(commitments::list(c, &filter, page)?))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, CommitmentView::from)))
+}
+
+/// The annual progress report: counts by status, by department and status,
+/// and the pledge-by-pledge table, as JSON, Markdown or CSV.
+#[utoipa::path(
+    tag = "commitments",
+    params(ReportQuery),
+    responses(
+        (status = 200, description = "The report", content(
+            (ProgressReport = "application/json"),
+            (String = "text/markdown"),
+            (String = "text/csv"),
+        )),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/commitments/report")]
+pub async fn commitments_report(
+    state: web::Data<AppState>,
+    _auth: Authorized<can::ReadCommitments>,
+    req: HttpRequest,
+    query: web::Query<ReportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let format = query.format.unwrap_or_else(|| {
+        req.headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .map_or(ReportFormat::Json, ReportFormat::from_accept)
+    });
+    let report = blocking(move || progress_report(&state.db)).await?;
+    let body = render_report(&report, format)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, format.content_type()))
+        .insert_header((header::VARY, "Accept"))
+        .body(body))
+}
+
+/// One commitment with its status history.
+#[utoipa::path(
+    tag = "commitments",
+    params(("id" = Uuid, Path, description = "The commitment's id")),
+    responses(
+        (status = 200, description = "The commitment", body = CommitmentDetailView),
+        (status = 404, body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/commitments/{id}")]
+pub async fn get_commitment(
+    state: web::Data<AppState>,
+    _auth: Authorized<can::ReadCommitments>,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = CommitmentId::from_uuid(id.into_inner());
+    let (record, history) = blocking(move || {
+        state.db.read(|c| {
+            let record = commitments::get(c, id)?;
+            let history = commitments::history(c, id)?;
+            Ok::<_, ApiError>((record, history))
+        })
+    })
+    .await?;
+    let view = CommitmentDetailView {
+        commitment: CommitmentView::from(record),
+        history: history.into_iter().map(StatusChangeView::from).collect(),
+    };
+    Ok(ok_versioned(view.commitment.version, &view))
+}
+
+/// Set a commitment's status by hand, with a note. The progress text stays
+/// as imported, so re-importing an unchanged tracker keeps this decision.
+#[utoipa::path(
+    tag = "commitments",
+    params(("id" = Uuid, Path, description = "The commitment's id")),
+    request_body = StatusBody,
+    responses(
+        (status = 200, description = "The commitment with its history", body = CommitmentDetailView),
+        (status = 404, body = Problem),
+        (status = 409, description = "It already has that status", body = Problem),
+        (status = 422, description = "Invalid", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/commitments/{id}/status")]
+pub async fn set_commitment_status(
+    state: web::Data<AppState>,
+    auth: Authorized<can::ManageCommitments>,
+    id: web::Path<uuid::Uuid>,
+    body: Json<StatusBody>,
+) -> Result<HttpResponse, ApiError> {
+    let id = CommitmentId::from_uuid(id.into_inner());
+    let b = body.into_inner();
+    let actor = auth.principal.actor();
+    let (record, history) = blocking(move || {
+        state.db.write(|c| {
+            let before = commitments::get(c, id)?;
+            let (after, note) =
+                before
+                    .value
+                    .set_status(b.status, &b.note)
+                    .map_err(|e| match e {
+                        CommitmentError::Unchanged(_) => ApiError::Conflict(e.to_string()),
+                        CommitmentError::Note(message) => ApiError::invalid("note", message),
+                    })?;
+            let record = commitments::set_status(c, &before, &after, &note, &actor, Utc::now())?;
+            let history = commitments::history(c, id)?;
+            Ok::<_, ApiError>((record, history))
+        })
+    })
+    .await?;
+    let view = CommitmentDetailView {
+        commitment: CommitmentView::from(record),
+        history: history.into_iter().map(StatusChangeView::from).collect(),
+    };
+    Ok(ok_versioned(view.commitment.version, &view))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ReportFormat;
+
+    #[test]
+    fn accept_headers_choose_the_report_format() {
+        assert_eq!(
+            ReportFormat::from_accept("text/markdown"),
+            ReportFormat::Markdown
+        );
+        assert_eq!(ReportFormat::from_accept("text/csv"), ReportFormat::Csv);
+        assert_eq!(ReportFormat::from_accept("*/*"), ReportFormat::Json);
+        assert_eq!(ReportFormat::from_accept("text/html"), ReportFormat::Json);
+        assert_eq!(
+            ReportFormat::from_accept("application/json;q=0.5, text/csv"),
+            ReportFormat::Csv
+        );
+        assert_eq!(
+            ReportFormat::from_accept("text/markdown, text/csv"),
+            ReportFormat::Markdown
+        );
+        assert_eq!(
+            ReportFormat::from_accept("text/csv;q=0"),
+            ReportFormat::Json
+        );
+    }
+}

@@ -1,0 +1,3 @@
+DROP TABLE commitment_history;
+DROP TABLE commitment_departments;
+DROP TABLE commitments;
