@@ -109,6 +109,7 @@ pub mod application;
 pub mod assessment;
 pub mod award;
 pub mod disbursement;
+pub mod evaluation;
 pub mod fund;
 pub mod grantee;
 pub mod ids;
