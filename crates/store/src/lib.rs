@@ -18,6 +18,7 @@ pub use database::Database;
 pub use error::StoreError;
 pub mod audit;
 pub mod common;
+pub mod evaluation;
 pub mod funds;
 pub mod grantees;
 pub mod ledger;
