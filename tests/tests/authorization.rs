@@ -2,7 +2,8 @@
 //! every role (and by nobody, and by a grantee of another organisation),
 //! answers as this table says. A route added without a row here fails.
 
-use grantledger_domain::ids::GranteeId;
+use grantledger_domain::award::AwardStatus;
+use grantledger_domain::ids::{AwardId, FundId, GranteeId, RoundId};
 use grantledger_domain::user::Role;
 use grantledger_tests::{TestApp, api_tests, expect};
 use serde_json::{Value, json};
@@ -13,6 +14,10 @@ struct World {
     round: String,
     own_grantee: String,
     other_grantee: String,
+    own_award: String,
+    other_award: String,
+    own_return: String,
+    other_return: String,
     user: String,
     tokens: Vec<(Role, String)>,
 }
@@ -25,6 +30,10 @@ enum Target {
     Round,
     /// A grantee organisation: a grantee user may reach only its own (404 otherwise).
     Grantee,
+    /// An accepted award: a grantee user may reach only its own organisation's.
+    Award,
+    /// An evaluation return: likewise.
+    Return,
     User,
 }
 
@@ -38,6 +47,8 @@ struct Rule {
 
 const EVERYONE: &[Role] = &[Role::Admin, Role::Assessor, Role::Auditor, Role::Grantee];
 const ADMIN: &[Role] = &[Role::Admin];
+const READ_RETURNS: &[Role] = &[Role::Admin, Role::Auditor, Role::Grantee];
+const OVERSIGHT: &[Role] = &[Role::Admin, Role::Auditor];
 
 fn rule(method: &str, path: &str) -> Option<Rule> {
     use Target as T;
@@ -72,6 +83,13 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("patch", "/v1/grantees/{id}") | ("post", "/v1/grantees/{id}/due-diligence") => {
             r(ADMIN, T::Grantee)
         }
+        ("post", "/v1/awards/{id}/evaluation-returns") => r(&[Role::Grantee], T::Award),
+        ("get", "/v1/awards/{id}/evaluation-returns") => r(READ_RETURNS, T::Award),
+        ("put", "/v1/awards/{id}/return-due-date") => r(ADMIN, T::Award),
+        ("get", "/v1/evaluation-returns/overdue") => r(OVERSIGHT, T::None),
+        ("get", "/v1/evaluation-returns/{id}") => r(READ_RETURNS, T::Return),
+        ("post", "/v1/evaluation-returns/{id}/review") => r(ADMIN, T::Return),
+        ("get", "/v1/funds/{id}/outcomes") => r(EVERYONE, T::Fund),
         _ => None,
     }
 }
@@ -103,7 +121,21 @@ fn body(method: &str, path: &str) -> Option<Value> {
             "local_authority": "Lambeth", "postcode": "SE11 5QY", "annual_income": "100.00"
         })),
         ("post", "/v1/grantees/{id}/due-diligence") => Some(json!({"outcome": "passed"})),
-        (m, _) if m == "post" || m == "patch" => Some(json!({})),
+        ("post", "/v1/awards/{id}/evaluation-returns") => Some(json!({
+            "period_start": "2026-04-01", "period_end": "2026-09-30",
+            "participants_reached": 12, "volunteers": 2, "sessions_delivered": 20,
+            "narrative": "Weekly lunches.",
+            "responses": [
+                {"stage": "baseline", "participant_code": "P-1", "direct": "often_always",
+                 "lack_companionship": "often", "left_out": "often", "isolated": "some_of_the_time"},
+                {"stage": "follow_up", "participant_code": "P-1", "direct": "occasionally"}
+            ]
+        })),
+        ("put", "/v1/awards/{id}/return-due-date") => Some(json!({"return_due_on": "2026-12-31"})),
+        ("post", "/v1/evaluation-returns/{id}/review") => {
+            Some(json!({"decision": "request_changes", "comment": "Please add follow-ups"}))
+        }
+        (m, _) if m == "post" || m == "patch" || m == "put" => Some(json!({})),
         _ => None,
     }
 }
@@ -143,17 +175,55 @@ fn world(app: &TestApp) -> World {
         .as_str()
         .unwrap()
         .to_owned();
+    let other_id: GranteeId = other_grantee.parse::<uuid::Uuid>().unwrap().into();
+    let round = round["id"].as_str().unwrap().to_owned();
+    // Fixture: accepted awards inserted directly (the award workflow is not
+    // part of this matrix), one per organisation, each with a return.
+    let fund_id: FundId = fund.parse::<uuid::Uuid>().unwrap().into();
+    let round_id: RoundId = round.parse::<uuid::Uuid>().unwrap().into();
+    let accepted = |grantee: GranteeId| -> AwardId {
+        app.db
+            .db
+            .write(|c| {
+                grantledger_store::evaluation::fixture::award(
+                    c,
+                    fund_id,
+                    round_id,
+                    grantee,
+                    AwardStatus::Accepted,
+                )
+            })
+            .unwrap()
+    };
+    let own_award = accepted(own_id).to_string();
+    let other_award = accepted(other_id).to_string();
+    let own_token = app.user(Role::Grantee, Some(own_id));
+    let other_token = app.user(Role::Grantee, Some(other_id));
+    let submit = |award: &str, token: &str| {
+        let path = format!("/v1/awards/{award}/evaluation-returns");
+        let body = body("post", "/v1/awards/{id}/evaluation-returns").unwrap();
+        expect(app.post(&path, Some(token), &body), 201)["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let own_return = submit(&own_award, &own_token);
+    let other_return = submit(&other_award, &other_token);
     let tokens = vec![
         (Role::Admin, admin),
         (Role::Assessor, app.user(Role::Assessor, None)),
         (Role::Auditor, app.user(Role::Auditor, None)),
-        (Role::Grantee, app.user(Role::Grantee, Some(own_id))),
+        (Role::Grantee, own_token),
     ];
     World {
         fund,
-        round: round["id"].as_str().unwrap().to_owned(),
+        round,
         own_grantee,
         other_grantee,
+        own_award,
+        other_award,
+        own_return,
+        other_return,
         user,
         tokens,
     }
@@ -198,6 +268,8 @@ fn every_route_answers_every_role_as_the_policy_says(app: &TestApp) {
                 Target::Fund => with(&world.fund),
                 Target::Round => with(&world.round),
                 Target::Grantee => with(&world.own_grantee),
+                Target::Award => with(&world.own_award),
+                Target::Return => with(&world.own_return),
                 Target::User => with(&world.user),
             };
             let anonymous = call(app, method, &path, template, None);
@@ -224,11 +296,16 @@ fn every_route_answers_every_role_as_the_policy_says(app: &TestApp) {
                 } else {
                     assert_eq!(status, 403, "{method} {path} as {role} should be forbidden");
                 }
-                if rule.target == Target::Grantee
-                    && *role == Role::Grantee
-                    && rule.allowed.contains(role)
+                let other = match rule.target {
+                    Target::Grantee => Some(&world.other_grantee),
+                    Target::Award => Some(&world.other_award),
+                    Target::Return => Some(&world.other_return),
+                    _ => None,
+                };
+                if let (Some(other), Role::Grantee, true) =
+                    (other, role, rule.allowed.contains(role))
                 {
-                    let theirs = with(&world.other_grantee);
+                    let theirs = with(other);
                     let status = call(app, method, &theirs, template, Some(token));
                     assert_eq!(
                         status, 404,

@@ -26,6 +26,19 @@ pub enum Action {
     ManageGrantees,
     /// Read and manage user accounts.
     ManageUsers,
+    /// Submit an evaluation return on an award: the award's grantee only.
+    SubmitEvaluationReturns,
+    /// Read evaluation returns (grantees: their own organisation's only).
+    ReadEvaluationReturns,
+    /// Accept a return or request changes.
+    ReviewEvaluationReturns,
+    /// Set the date an award's evaluation return is due.
+    SetReturnDueDates,
+    /// List overdue evaluation returns.
+    ReadOverdueReturns,
+    /// Read a fund's outcomes (exact figures for administrators and
+    /// auditors; the published form for everyone else).
+    ReadOutcomes,
 }
 
 impl Action {
@@ -34,7 +47,15 @@ impl Action {
         use Role::{Admin, Assessor, Auditor, Grantee};
         match self {
             Action::ReadFunds | Action::ReadGrantees => &[Admin, Assessor, Auditor, Grantee],
-            Action::ManageFunds | Action::ManageGrantees | Action::ManageUsers => &[Admin],
+            Action::ManageFunds
+            | Action::ManageGrantees
+            | Action::ManageUsers
+            | Action::ReviewEvaluationReturns
+            | Action::SetReturnDueDates => &[Admin],
+            Action::SubmitEvaluationReturns => &[Grantee],
+            Action::ReadEvaluationReturns => &[Admin, Auditor, Grantee],
+            Action::ReadOverdueReturns => &[Admin, Auditor],
+            Action::ReadOutcomes => &[Admin, Assessor, Auditor, Grantee],
         }
     }
 
@@ -46,6 +67,12 @@ impl Action {
             Action::ReadGrantees => "read grantees",
             Action::ManageGrantees => "register or change grantees",
             Action::ManageUsers => "manage users",
+            Action::SubmitEvaluationReturns => "submit evaluation returns",
+            Action::ReadEvaluationReturns => "read evaluation returns",
+            Action::ReviewEvaluationReturns => "review evaluation returns",
+            Action::SetReturnDueDates => "set return due dates",
+            Action::ReadOverdueReturns => "list overdue evaluation returns",
+            Action::ReadOutcomes => "read outcomes",
         }
     }
 }
@@ -81,7 +108,13 @@ pub mod can {
         ManageFunds,
         ReadGrantees,
         ManageGrantees,
-        ManageUsers
+        ManageUsers,
+        SubmitEvaluationReturns,
+        ReadEvaluationReturns,
+        ReviewEvaluationReturns,
+        SetReturnDueDates,
+        ReadOverdueReturns,
+        ReadOutcomes
     );
 }
 
@@ -131,6 +164,9 @@ mod tests {
             Action::ManageFunds,
             Action::ManageGrantees,
             Action::ManageUsers,
+            Action::SubmitEvaluationReturns,
+            Action::ReviewEvaluationReturns,
+            Action::SetReturnDueDates,
         ] {
             assert!(!action.allowed().contains(&Role::Auditor), "{action:?}");
         }

@@ -614,6 +614,34 @@ pub fn overdue(
     Ok(page.finish(items, |o| o.award.id.into()))
 }
 
+/// A round as outcome reports name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoundLabel {
+    /// The round.
+    pub id: RoundId,
+    /// Its number within the fund.
+    pub number: i32,
+    /// Its name.
+    pub name: String,
+}
+
+/// A fund's rounds in number order, for outcome reports.
+pub fn fund_rounds(conn: &mut AnyConnection, fund: FundId) -> Result<Vec<RoundLabel>, StoreError> {
+    let rows: Vec<(DbUuid, i32, String)> = rounds::table
+        .filter(rounds::fund_id.eq(db_id(fund)))
+        .order(rounds::number.asc())
+        .select((rounds::id, rounds::number, rounds::name))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, number, name)| RoundLabel {
+            id: RoundId::from_uuid(id.0),
+            number,
+            name,
+        })
+        .collect())
+}
+
 /// How many returns the outcome query reads at a time.
 const OUTCOME_BATCH: i64 = 500;
 
@@ -621,12 +649,7 @@ const OUTCOME_BATCH: i64 = 500;
 /// counts (submitted or accepted), reading returns in batches so memory does
 /// not grow with the fund. Every round of the fund is reported.
 pub fn outcomes(conn: &mut AnyConnection, fund: FundId) -> Result<OutcomeBuilder, StoreError> {
-    let round_ids: Vec<DbUuid> = rounds::table
-        .filter(rounds::fund_id.eq(db_id(fund)))
-        .order(rounds::number.asc())
-        .select(rounds::id)
-        .load(conn)?;
-    let mut builder = OutcomeBuilder::new(round_ids.into_iter().map(|r| RoundId::from_uuid(r.0)));
+    let mut builder = OutcomeBuilder::new(fund_rounds(conn, fund)?.into_iter().map(|r| r.id));
     let counted = [
         ReviewStatus::Submitted.as_str(),
         ReviewStatus::Accepted.as_str(),

@@ -1,6 +1,7 @@
 //! The `/v1` routes, registered with their OpenAPI descriptions.
 
 pub mod auth;
+pub mod evaluation;
 pub mod funds;
 pub mod grantees;
 pub mod rounds;
@@ -33,6 +34,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(grantees::list_grantees)
             .service(grantees::get_grantee)
             .service(grantees::update_grantee)
-            .service(grantees::record_due_diligence),
+            .service(grantees::record_due_diligence)
+            // `overdue` before `{id}`, which would otherwise claim it.
+            .service(evaluation::list_overdue)
+            .service(evaluation::submit_return)
+            .service(evaluation::list_award_returns)
+            .service(evaluation::set_return_due_date)
+            .service(evaluation::get_return)
+            .service(evaluation::review_return)
+            .service(evaluation::fund_outcomes),
     );
 }
