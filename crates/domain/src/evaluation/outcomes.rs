@@ -567,7 +567,7 @@ impl OutcomeBuilder {
         let mut add_group = |t: &Tally| -> [CellId; CELLS] { cells(t).map(|v| table.cell(v)) };
         let total = add_group(&self.total);
         let rounds: Vec<[CellId; CELLS]> = self.rounds.iter().map(|(_, t)| add_group(t)).collect();
-        let regions: Vec<[CellId; CELLS]> = self.regions.values().map(|t| add_group(t)).collect();
+        let regions: Vec<[CellId; CELLS]> = self.regions.values().map(&mut add_group).collect();
         let pick = |ids: &[CellId; CELLS], m: usize| ids.get(m).copied();
         for ids in std::iter::once(&total).chain(&rounds).chain(&regions) {
             for (parts, sum) in group_lines() {
