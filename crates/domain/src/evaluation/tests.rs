@@ -556,6 +556,9 @@ fn assert_protected(report: &OutcomeReport) {
                 .map(|g| rows(&g.figures))
                 .collect::<Vec<_>>(),
         ] {
+            if parts.is_empty() {
+                continue; // no regions: nothing to subtract
+            }
             let hidden = parts
                 .iter()
                 .filter(|p| p.get(name).unwrap().is_none())
