@@ -699,3 +699,13 @@ fn a_small_region_cannot_be_backed_out_of_the_total() {
     assert_eq!(p.total.respondents.baseline, Some(80));
     assert_protected(&p);
 }
+
+#[test]
+fn a_fund_without_returns_publishes_nothing_but_nulls() {
+    let b = OutcomeBuilder::new([RoundId::new(), RoundId::new()]);
+    let p = b.published();
+    assert!(p.by_region.is_empty());
+    assert_eq!(p.total.returns, None);
+    assert_eq!(p.total.ucla.change.mean, None);
+    assert_protected(&p);
+}
