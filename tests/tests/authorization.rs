@@ -13,11 +13,13 @@ struct World {
     round: String,
     own_grantee: String,
     other_grantee: String,
+    own_award: String,
+    other_award: String,
+    own_return: String,
+    other_return: String,
     user: String,
     own_application: String,
     other_application: String,
-    own_award: String,
-    other_award: String,
     disbursement: String,
     payment_run: String,
     commitment: String,
@@ -32,11 +34,13 @@ enum Target {
     Round,
     /// A grantee organisation: a grantee user may reach only its own (404 otherwise).
     Grantee,
+    /// An accepted award: a grantee user may reach only its own organisation's.
+    Award,
+    /// An evaluation return: likewise.
+    Return,
     User,
     /// An application, owned by a grantee organisation.
     Application,
-    /// An award, owned by a grantee organisation.
-    Award,
     Disbursement,
     PaymentRun,
     Commitment,
@@ -55,6 +59,8 @@ const ADMIN: &[Role] = &[Role::Admin];
 const APPLICANTS: &[Role] = &[Role::Admin, Role::Grantee];
 const ASSESSORS: &[Role] = &[Role::Admin, Role::Assessor];
 const PAYMENT_READERS: &[Role] = &[Role::Admin, Role::Auditor];
+const READ_RETURNS: &[Role] = &[Role::Admin, Role::Auditor, Role::Grantee];
+const OVERSIGHT: &[Role] = &[Role::Admin, Role::Auditor];
 
 fn rule(method: &str, path: &str) -> Option<Rule> {
     use Target as T;
@@ -126,6 +132,13 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("post", "/v1/commitments/import") => r(ADMIN, T::None),
         ("get", "/v1/commitments/{id}") => r(EVERYONE, T::Commitment),
         ("post", "/v1/commitments/{id}/status") => r(ADMIN, T::Commitment),
+        ("post", "/v1/awards/{id}/evaluation-returns") => r(&[Role::Grantee], T::Award),
+        ("get", "/v1/awards/{id}/evaluation-returns") => r(READ_RETURNS, T::Award),
+        ("put", "/v1/awards/{id}/return-due-date") => r(ADMIN, T::Award),
+        ("get", "/v1/evaluation-returns/overdue") => r(OVERSIGHT, T::None),
+        ("get", "/v1/evaluation-returns/{id}") => r(READ_RETURNS, T::Return),
+        ("post", "/v1/evaluation-returns/{id}/review") => r(ADMIN, T::Return),
+        ("get", "/v1/funds/{id}/outcomes") => r(EVERYONE, T::Fund),
         _ => None,
     }
 }
@@ -183,7 +196,21 @@ fn body(method: &str, path: &str, world: Option<&World>) -> Option<Value> {
         ("post", "/v1/commitments/{id}/status") => {
             Some(json!({"status": "completed", "note": "Matrix check"}))
         }
-        (m, _) if m == "post" || m == "patch" => Some(json!({})),
+        ("post", "/v1/awards/{id}/evaluation-returns") => Some(json!({
+            "period_start": "2026-04-01", "period_end": "2026-09-30",
+            "participants_reached": 12, "volunteers": 2, "sessions_delivered": 20,
+            "narrative": "Weekly lunches.",
+            "responses": [
+                {"stage": "baseline", "participant_code": "P-1", "direct": "often_always",
+                 "lack_companionship": "often", "left_out": "often", "isolated": "some_of_the_time"},
+                {"stage": "follow_up", "participant_code": "P-1", "direct": "occasionally"}
+            ]
+        })),
+        ("put", "/v1/awards/{id}/return-due-date") => Some(json!({"return_due_on": "2026-12-31"})),
+        ("post", "/v1/evaluation-returns/{id}/review") => {
+            Some(json!({"decision": "request_changes", "comment": "Please add follow-ups"}))
+        }
+        (m, _) if m == "post" || m == "patch" || m == "put" => Some(json!({})),
         _ => None,
     }
 }
@@ -311,22 +338,37 @@ fn world(app: &TestApp) -> World {
         .as_str()
         .unwrap()
         .to_owned();
+    let other_id: GranteeId = other_grantee.parse::<uuid::Uuid>().unwrap().into();
+    let own_token = app.user(Role::Grantee, Some(own_id));
+    let other_token = app.user(Role::Grantee, Some(other_id));
+    let submit = |award: &str, token: &str| {
+        let path = format!("/v1/awards/{award}/evaluation-returns");
+        let body = body("post", "/v1/awards/{id}/evaluation-returns", None).unwrap();
+        expect(app.post(&path, Some(token), &body), 201)["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let own_return = submit(&own_award, &own_token);
+    let other_return = submit(&other_award, &other_token);
     let tokens = vec![
         (Role::Admin, admin),
         (Role::Assessor, app.user(Role::Assessor, None)),
         (Role::Auditor, app.user(Role::Auditor, None)),
-        (Role::Grantee, app.user(Role::Grantee, Some(own_id))),
+        (Role::Grantee, own_token),
     ];
     World {
         fund,
         round: round["id"].as_str().unwrap().to_owned(),
         own_grantee,
         other_grantee,
+        own_award,
+        other_award,
+        own_return,
+        other_return,
         user,
         own_application,
         other_application,
-        own_award,
-        other_award,
         disbursement: tranche["id"].as_str().unwrap().to_owned(),
         payment_run: run["id"].as_str().unwrap().to_owned(),
         commitment,
@@ -382,9 +424,10 @@ fn every_route_answers_every_role_as_the_policy_says(app: &TestApp) {
                 Target::Fund => with(&world.fund),
                 Target::Round => with(&world.round),
                 Target::Grantee => with(&world.own_grantee),
+                Target::Award => with(&world.own_award),
+                Target::Return => with(&world.own_return),
                 Target::User => with(&world.user),
                 Target::Application => with(&world.own_application),
-                Target::Award => with(&world.own_award),
                 Target::Disbursement => with(&world.disbursement),
                 Target::PaymentRun => with(&world.payment_run),
                 Target::Commitment => with(&world.commitment),
@@ -417,6 +460,7 @@ fn every_route_answers_every_role_as_the_policy_says(app: &TestApp) {
                     Target::Grantee => Some(&world.other_grantee),
                     Target::Application => Some(&world.other_application),
                     Target::Award => Some(&world.other_award),
+                    Target::Return => Some(&world.other_return),
                     _ => None,
                 };
                 if let Some(other) =

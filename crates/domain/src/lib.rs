@@ -110,6 +110,7 @@ pub mod assessment;
 pub mod award;
 pub mod commitment;
 pub mod disbursement;
+pub mod evaluation;
 pub mod fund;
 pub mod grantee;
 pub mod ids;

@@ -48,6 +48,19 @@ pub enum Action {
     ReadCommitments,
     /// Import the pledge tracker and set commitments' status.
     ManageCommitments,
+    /// Submit an evaluation return on an award: the award's grantee only.
+    SubmitEvaluationReturns,
+    /// Read evaluation returns (grantees: their own organisation's only).
+    ReadEvaluationReturns,
+    /// Accept a return or request changes.
+    ReviewEvaluationReturns,
+    /// Set the date an award's evaluation return is due.
+    SetReturnDueDates,
+    /// List overdue evaluation returns.
+    ReadOverdueReturns,
+    /// Read a fund's outcomes (exact figures for administrators and
+    /// auditors; the published form for everyone else).
+    ReadOutcomes,
 }
 
 impl Action {
@@ -59,17 +72,22 @@ impl Action {
             | Action::ReadGrantees
             | Action::ReadApplications
             | Action::ReadAwards
-            | Action::ReadCommitments => &[Admin, Assessor, Auditor, Grantee],
+            | Action::ReadCommitments
+            | Action::ReadOutcomes => &[Admin, Assessor, Auditor, Grantee],
             Action::ManageFunds
             | Action::ManageGrantees
             | Action::ManageUsers
             | Action::Decide
             | Action::ManageAwards
             | Action::ManagePayments
-            | Action::ManageCommitments => &[Admin],
+            | Action::ManageCommitments
+            | Action::ReviewEvaluationReturns
+            | Action::SetReturnDueDates => &[Admin],
             Action::Apply | Action::RespondToAward => &[Admin, Grantee],
             Action::Assess => &[Admin, Assessor],
-            Action::ReadPayments => &[Admin, Auditor],
+            Action::ReadPayments | Action::ReadOverdueReturns => &[Admin, Auditor],
+            Action::SubmitEvaluationReturns => &[Grantee],
+            Action::ReadEvaluationReturns => &[Admin, Auditor, Grantee],
         }
     }
 
@@ -92,6 +110,12 @@ impl Action {
             Action::ReadPayments => "read payment runs",
             Action::ReadCommitments => "read commitments",
             Action::ManageCommitments => "import commitments or change their status",
+            Action::SubmitEvaluationReturns => "submit evaluation returns",
+            Action::ReadEvaluationReturns => "read evaluation returns",
+            Action::ReviewEvaluationReturns => "review evaluation returns",
+            Action::SetReturnDueDates => "set return due dates",
+            Action::ReadOverdueReturns => "list overdue evaluation returns",
+            Action::ReadOutcomes => "read outcomes",
         }
     }
 }
@@ -138,7 +162,13 @@ pub mod can {
         ManagePayments,
         ReadPayments,
         ReadCommitments,
-        ManageCommitments
+        ManageCommitments,
+        SubmitEvaluationReturns,
+        ReadEvaluationReturns,
+        ReviewEvaluationReturns,
+        SetReturnDueDates,
+        ReadOverdueReturns,
+        ReadOutcomes
     );
 }
 
@@ -189,6 +219,9 @@ mod tests {
             Action::ManageGrantees,
             Action::ManageUsers,
             Action::ManageCommitments,
+            Action::SubmitEvaluationReturns,
+            Action::ReviewEvaluationReturns,
+            Action::SetReturnDueDates,
         ] {
             assert!(!action.allowed().contains(&Role::Auditor), "{action:?}");
         }

@@ -24,6 +24,7 @@ mod commitment_tests;
 pub mod commitments;
 pub mod common;
 pub mod disbursements;
+pub mod evaluation;
 pub mod funds;
 pub mod grantees;
 pub mod idempotency;

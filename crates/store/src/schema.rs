@@ -318,6 +318,61 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Uuid, Instant};
+
+    evaluation_returns (id) {
+        id -> Uuid,
+        award_id -> Uuid,
+        fund_id -> Uuid,
+        round_id -> Uuid,
+        grantee_id -> Uuid,
+        status -> Text,
+        latest_version -> Integer,
+        version -> BigInt,
+        created_at -> Instant,
+        updated_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Uuid, Instant};
+
+    evaluation_return_versions (return_id, number) {
+        return_id -> Uuid,
+        number -> Integer,
+        period_start -> Date,
+        period_end -> Date,
+        participants_reached -> Integer,
+        volunteers -> Integer,
+        sessions_delivered -> Integer,
+        narrative -> Text,
+        case_study -> Nullable<Text>,
+        baseline_respondents -> Integer,
+        follow_up_respondents -> Integer,
+        responses -> Text,
+        submitted_by -> Nullable<Uuid>,
+        submitted_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Uuid, Instant};
+
+    evaluation_reviews (id) {
+        id -> Uuid,
+        return_id -> Uuid,
+        version_number -> Integer,
+        decision -> Text,
+        comment -> Nullable<Text>,
+        reviewed_by -> Nullable<Uuid>,
+        reviewed_at -> Instant,
+    }
+}
+
 diesel::joinable!(funders -> funds (fund_id));
 diesel::joinable!(rounds -> funds (fund_id));
 diesel::joinable!(applications -> rounds (round_id));
@@ -348,4 +403,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     commitments,
     commitment_departments,
     commitment_history,
+    evaluation_returns,
+    evaluation_return_versions,
+    evaluation_reviews,
 );

@@ -4,6 +4,7 @@ pub mod applications;
 pub mod auth;
 pub mod awards;
 pub mod commitments;
+pub mod evaluation;
 pub mod funds;
 pub mod grantees;
 pub mod payments;
@@ -73,6 +74,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
             // Before `/commitments/{id}`, which would otherwise take "report" for an id.
             .service(commitments::commitments_report)
             .service(commitments::get_commitment)
-            .service(commitments::set_commitment_status),
+            .service(commitments::set_commitment_status)
+            // `overdue` before `{id}`, which would otherwise claim it.
+            .service(evaluation::list_overdue)
+            .service(evaluation::submit_return)
+            .service(evaluation::list_award_returns)
+            .service(evaluation::set_return_due_date)
+            .service(evaluation::get_return)
+            .service(evaluation::review_return)
+            .service(evaluation::fund_outcomes),
     );
 }

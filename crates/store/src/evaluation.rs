@@ -1,0 +1,768 @@
+//! Evaluation returns: submissions as immutable versions, reviews, return
+//! due dates on awards, the overdue list, and the rows behind fund outcomes.
+//!
+//! Awards themselves belong to the award workflow; this module only reads
+//! what it needs of an award ([`award_context`]) and sets its return due date.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use grantledger_domain::award::AwardStatus;
+use grantledger_domain::evaluation::{
+    EvaluationReturn, OutcomeBuilder, ReturnContent, ReviewDecision, ReviewStatus, Stage,
+    SurveyResponse,
+};
+use grantledger_domain::grantee::Region;
+use grantledger_domain::ids::{AwardId, EvaluationReturnId, FundId, GranteeId, RoundId, UserId};
+
+use crate::audit::{self, NewEvent};
+use crate::common::{Actor, Page, PageRequest, Record, db_id, parse};
+use crate::connection::AnyConnection;
+use crate::error::StoreError;
+use crate::schema::{
+    awards, evaluation_return_versions as versions, evaluation_returns as returns,
+    evaluation_reviews as reviews, grantees, rounds,
+};
+use crate::sql_types::{DbTime, DbUuid};
+
+/// What evaluation needs to know about an award.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwardContext {
+    /// The award.
+    pub id: AwardId,
+    /// Its human reference.
+    pub reference: String,
+    /// Its fund.
+    pub fund_id: FundId,
+    /// Its round.
+    pub round_id: RoundId,
+    /// The grantee it was made to.
+    pub grantee_id: GranteeId,
+    /// Its lifecycle state.
+    pub status: AwardStatus,
+    /// When its evaluation return is due, if set.
+    pub return_due_on: Option<NaiveDate>,
+    /// The award row's version.
+    pub version: i64,
+}
+
+type AwardRow = (
+    DbUuid,
+    String,
+    DbUuid,
+    DbUuid,
+    DbUuid,
+    String,
+    Option<NaiveDate>,
+    i64,
+);
+
+/// Reads the parts of an award that evaluation needs.
+pub fn award_context(conn: &mut AnyConnection, id: AwardId) -> Result<AwardContext, StoreError> {
+    let row: AwardRow = awards::table
+        .find(db_id(id))
+        .select((
+            awards::id,
+            awards::reference,
+            awards::fund_id,
+            awards::round_id,
+            awards::grantee_id,
+            awards::status,
+            awards::return_due_on,
+            awards::version,
+        ))
+        .first(conn)
+        .optional()?
+        .ok_or(StoreError::NotFound { entity: "award" })?;
+    let (id, reference, fund_id, round_id, grantee_id, status, return_due_on, version) = row;
+    Ok(AwardContext {
+        id: AwardId::from_uuid(id.0),
+        reference,
+        fund_id: FundId::from_uuid(fund_id.0),
+        round_id: RoundId::from_uuid(round_id.0),
+        grantee_id: GranteeId::from_uuid(grantee_id.0),
+        status: parse::<AwardStatus>("award status", &status)?,
+        return_due_on,
+        version,
+    })
+}
+
+/// Sets (or clears) the date an award's evaluation return is due, over the
+/// award version the caller read.
+pub fn set_return_due_date(
+    conn: &mut AnyConnection,
+    award: &AwardContext,
+    due: Option<NaiveDate>,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<AwardContext, StoreError> {
+    let changed = diesel::update(
+        awards::table
+            .filter(awards::id.eq(db_id(award.id)))
+            .filter(awards::version.eq(award.version)),
+    )
+    .set((
+        awards::return_due_on.eq(due),
+        awards::version.eq(award.version + 1),
+        awards::updated_at.eq(DbTime::new(now)),
+    ))
+    .execute(conn)?;
+    if changed == 0 {
+        return Err(StoreError::StaleVersion {
+            entity: "award",
+            expected: award.version,
+        });
+    }
+    audit::append(
+        conn,
+        NewEvent {
+            actor,
+            action: "award.return_due_date_set",
+            entity_type: "award",
+            entity_id: award.id.into(),
+            fund_id: Some(award.fund_id),
+            before: Some(serde_json::json!({ "return_due_on": award.return_due_on })),
+            after: Some(serde_json::json!({ "return_due_on": due })),
+        },
+        now,
+    )?;
+    award_context(conn, award.id)
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = returns)]
+struct ReturnRow {
+    id: DbUuid,
+    award_id: DbUuid,
+    fund_id: DbUuid,
+    round_id: DbUuid,
+    grantee_id: DbUuid,
+    status: String,
+    latest_version: i32,
+    version: i64,
+    created_at: DbTime,
+    updated_at: DbTime,
+}
+
+fn to_record(row: ReturnRow) -> Result<Record<EvaluationReturn>, StoreError> {
+    Ok(Record {
+        value: EvaluationReturn {
+            id: EvaluationReturnId::from_uuid(row.id.0),
+            award_id: AwardId::from_uuid(row.award_id.0),
+            fund_id: FundId::from_uuid(row.fund_id.0),
+            round_id: RoundId::from_uuid(row.round_id.0),
+            grantee_id: GranteeId::from_uuid(row.grantee_id.0),
+            status: parse::<ReviewStatus>("evaluation return status", &row.status)?,
+            latest_version: u32::try_from(row.latest_version)
+                .map_err(|e| StoreError::corrupt("evaluation return version", e))?,
+        },
+        version: row.version,
+        created_at: row.created_at.0,
+        updated_at: row.updated_at.0,
+    })
+}
+
+/// One version of a return, as submitted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReturnVersion {
+    /// The return.
+    pub return_id: EvaluationReturnId,
+    /// 1, 2, …
+    pub number: u32,
+    /// What was submitted.
+    pub content: ReturnContent,
+    /// Who submitted it.
+    pub submitted_by: Option<UserId>,
+    /// When.
+    pub submitted_at: DateTime<Utc>,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = versions)]
+struct VersionRow {
+    return_id: DbUuid,
+    number: i32,
+    period_start: NaiveDate,
+    period_end: NaiveDate,
+    participants_reached: i32,
+    volunteers: i32,
+    sessions_delivered: i32,
+    narrative: String,
+    case_study: Option<String>,
+    responses: String,
+    submitted_by: Option<DbUuid>,
+    submitted_at: DbTime,
+}
+
+fn count(what: &str, n: i32) -> Result<u32, StoreError> {
+    u32::try_from(n).map_err(|e| StoreError::corrupt(what, e))
+}
+
+fn parse_responses(text: &str) -> Result<Vec<SurveyResponse>, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::corrupt("survey responses", e))
+}
+
+fn to_version(row: VersionRow) -> Result<ReturnVersion, StoreError> {
+    Ok(ReturnVersion {
+        return_id: EvaluationReturnId::from_uuid(row.return_id.0),
+        number: count("version number", row.number)?,
+        content: ReturnContent {
+            period_start: row.period_start,
+            period_end: row.period_end,
+            participants_reached: count("participants reached", row.participants_reached)?,
+            volunteers: count("volunteers", row.volunteers)?,
+            sessions_delivered: count("sessions delivered", row.sessions_delivered)?,
+            narrative: row.narrative,
+            case_study: row.case_study,
+            responses: parse_responses(&row.responses)?,
+        },
+        submitted_by: row.submitted_by.map(|u| UserId::from_uuid(u.0)),
+        submitted_at: row.submitted_at.0,
+    })
+}
+
+fn to_i32(what: &str, n: usize) -> Result<i32, StoreError> {
+    i32::try_from(n).map_err(|_| StoreError::Conflict(format!("{what} is too large")))
+}
+
+fn summary(r: &EvaluationReturn) -> serde_json::Value {
+    serde_json::to_value(r).unwrap_or(serde_json::Value::Null)
+}
+
+/// Submits a return on an award: the first version, or a new version of the
+/// award's return (refused once it is accepted). Versions are never changed.
+pub fn submit(
+    conn: &mut AnyConnection,
+    award: &AwardContext,
+    content: &ReturnContent,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<(Record<EvaluationReturn>, ReturnVersion), StoreError> {
+    let at = DbTime::new(now);
+    let existing = for_award(conn, award.id)?;
+    let (after, before) = match &existing {
+        None => {
+            let first = EvaluationReturn::first(
+                EvaluationReturnId::new(),
+                award.id,
+                award.status,
+                award.fund_id,
+                award.round_id,
+                award.grantee_id,
+            )
+            .map_err(|e| StoreError::Conflict(e.to_string()))?;
+            diesel::insert_into(returns::table)
+                .values((
+                    returns::id.eq(db_id(first.id)),
+                    returns::award_id.eq(db_id(first.award_id)),
+                    returns::fund_id.eq(db_id(first.fund_id)),
+                    returns::round_id.eq(db_id(first.round_id)),
+                    returns::grantee_id.eq(db_id(first.grantee_id)),
+                    returns::status.eq(first.status.as_str()),
+                    returns::latest_version.eq(1),
+                    returns::version.eq(1_i64),
+                    returns::created_at.eq(at),
+                    returns::updated_at.eq(at),
+                ))
+                .execute(conn)
+                .map_err(|e| match e {
+                    diesel::result::Error::DatabaseError(
+                        diesel::result::DatabaseErrorKind::UniqueViolation,
+                        _,
+                    ) => StoreError::Conflict(
+                        "another return on this award was submitted at the same time; try again"
+                            .into(),
+                    ),
+                    other => other.into(),
+                })?;
+            (first, None)
+        }
+        Some(before) => {
+            if !grantledger_domain::evaluation::award_takes_returns(award.status) {
+                return Err(StoreError::Conflict(format!(
+                    "cannot report on an award that is {}",
+                    award.status
+                )));
+            }
+            let next = before
+                .value
+                .resubmit()
+                .map_err(|e| StoreError::Conflict(e.to_string()))?;
+            update_header(conn, before, &next, now)?;
+            (next, Some(before))
+        }
+    };
+    let number = i32::try_from(after.latest_version)
+        .map_err(|_| StoreError::Conflict("too many versions".into()))?;
+    let responses = serde_json::to_string(&content.responses)
+        .map_err(|e| StoreError::Conflict(format!("responses cannot be stored: {e}")))?;
+    diesel::insert_into(versions::table)
+        .values((
+            versions::return_id.eq(db_id(after.id)),
+            versions::number.eq(number),
+            versions::period_start.eq(content.period_start),
+            versions::period_end.eq(content.period_end),
+            versions::participants_reached.eq(to_i32(
+                "participants reached",
+                content.participants_reached as usize,
+            )?),
+            versions::volunteers.eq(to_i32("volunteers", content.volunteers as usize)?),
+            versions::sessions_delivered.eq(to_i32(
+                "sessions delivered",
+                content.sessions_delivered as usize,
+            )?),
+            versions::narrative.eq(&content.narrative),
+            versions::case_study.eq(content.case_study.as_deref()),
+            versions::baseline_respondents
+                .eq(to_i32("respondents", content.respondents(Stage::Baseline))?),
+            versions::follow_up_respondents
+                .eq(to_i32("respondents", content.respondents(Stage::FollowUp))?),
+            versions::responses.eq(&responses),
+            versions::submitted_by.eq(actor.user_id.map(db_id)),
+            versions::submitted_at.eq(at),
+        ))
+        .execute(conn)?;
+    let mut after_summary = summary(&after);
+    if let Some(obj) = after_summary.as_object_mut() {
+        obj.insert("responses".into(), content.responses.len().into());
+        obj.insert(
+            "participants_reached".into(),
+            content.participants_reached.into(),
+        );
+    }
+    audit::append(
+        conn,
+        NewEvent {
+            actor,
+            action: "evaluation_return.submitted",
+            entity_type: "evaluation_return",
+            entity_id: after.id.into(),
+            fund_id: Some(after.fund_id),
+            before: before.map(|b| summary(&b.value)),
+            after: Some(after_summary),
+        },
+        now,
+    )?;
+    let record = get(conn, after.id)?;
+    let version = version(conn, after.id, after.latest_version)?;
+    Ok((record, version))
+}
+
+fn update_header(
+    conn: &mut AnyConnection,
+    before: &Record<EvaluationReturn>,
+    after: &EvaluationReturn,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let latest = i32::try_from(after.latest_version)
+        .map_err(|_| StoreError::Conflict("too many versions".into()))?;
+    let changed = diesel::update(
+        returns::table
+            .filter(returns::id.eq(db_id(after.id)))
+            .filter(returns::version.eq(before.version)),
+    )
+    .set((
+        returns::status.eq(after.status.as_str()),
+        returns::latest_version.eq(latest),
+        returns::version.eq(before.version + 1),
+        returns::updated_at.eq(DbTime::new(now)),
+    ))
+    .execute(conn)?;
+    if changed == 0 {
+        return Err(StoreError::StaleVersion {
+            entity: "evaluation return",
+            expected: before.version,
+        });
+    }
+    Ok(())
+}
+
+/// One return.
+pub fn get(
+    conn: &mut AnyConnection,
+    id: EvaluationReturnId,
+) -> Result<Record<EvaluationReturn>, StoreError> {
+    let row: ReturnRow = returns::table
+        .find(db_id(id))
+        .select(ReturnRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(StoreError::NotFound {
+            entity: "evaluation return",
+        })?;
+    to_record(row)
+}
+
+/// The return on an award, if one was submitted.
+pub fn for_award(
+    conn: &mut AnyConnection,
+    award: AwardId,
+) -> Result<Option<Record<EvaluationReturn>>, StoreError> {
+    returns::table
+        .filter(returns::award_id.eq(db_id(award)))
+        .select(ReturnRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(to_record)
+        .transpose()
+}
+
+/// One version of a return.
+pub fn version(
+    conn: &mut AnyConnection,
+    id: EvaluationReturnId,
+    number: u32,
+) -> Result<ReturnVersion, StoreError> {
+    let number = i32::try_from(number).map_err(|_| StoreError::NotFound {
+        entity: "evaluation return version",
+    })?;
+    let row: VersionRow = versions::table
+        .find((db_id(id), number))
+        .select(VersionRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(StoreError::NotFound {
+            entity: "evaluation return version",
+        })?;
+    to_version(row)
+}
+
+/// Every version of a return, oldest first.
+pub fn versions(
+    conn: &mut AnyConnection,
+    id: EvaluationReturnId,
+) -> Result<Vec<ReturnVersion>, StoreError> {
+    let rows: Vec<VersionRow> = versions::table
+        .filter(versions::return_id.eq(db_id(id)))
+        .order(versions::number.asc())
+        .select(VersionRow::as_select())
+        .load(conn)?;
+    rows.into_iter().map(to_version).collect()
+}
+
+/// An administrator's review of one version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Review {
+    /// The version reviewed.
+    pub version_number: u32,
+    /// Accept or request changes.
+    pub decision: ReviewDecision,
+    /// What the reviewer said.
+    pub comment: Option<String>,
+    /// Who reviewed.
+    pub reviewed_by: Option<UserId>,
+    /// When.
+    pub reviewed_at: DateTime<Utc>,
+}
+
+/// Every review of a return, oldest first.
+pub fn reviews(
+    conn: &mut AnyConnection,
+    id: EvaluationReturnId,
+) -> Result<Vec<Review>, StoreError> {
+    type Row = (i32, String, Option<String>, Option<DbUuid>, DbTime);
+    let rows: Vec<Row> = reviews::table
+        .filter(reviews::return_id.eq(db_id(id)))
+        .order((reviews::reviewed_at.asc(), reviews::id.asc()))
+        .select((
+            reviews::version_number,
+            reviews::decision,
+            reviews::comment,
+            reviews::reviewed_by,
+            reviews::reviewed_at,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(n, decision, comment, by, at)| {
+            Ok(Review {
+                version_number: count("reviewed version", n)?,
+                decision: parse::<ReviewDecision>("review decision", &decision)?,
+                comment,
+                reviewed_by: by.map(|u| UserId::from_uuid(u.0)),
+                reviewed_at: at.0,
+            })
+        })
+        .collect()
+}
+
+/// Records a review decision on the latest version of a return.
+pub fn review(
+    conn: &mut AnyConnection,
+    before: &Record<EvaluationReturn>,
+    decision: ReviewDecision,
+    comment: Option<&str>,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Record<EvaluationReturn>, StoreError> {
+    let after = before
+        .value
+        .review(decision)
+        .map_err(|e| StoreError::Conflict(e.to_string()))?;
+    update_header(conn, before, &after, now)?;
+    let number = i32::try_from(after.latest_version)
+        .map_err(|_| StoreError::Conflict("too many versions".into()))?;
+    diesel::insert_into(reviews::table)
+        .values((
+            reviews::id.eq(DbUuid(uuid::Uuid::now_v7())),
+            reviews::return_id.eq(db_id(after.id)),
+            reviews::version_number.eq(number),
+            reviews::decision.eq(decision.as_str()),
+            reviews::comment.eq(comment),
+            reviews::reviewed_by.eq(actor.user_id.map(db_id)),
+            reviews::reviewed_at.eq(DbTime::new(now)),
+        ))
+        .execute(conn)?;
+    let mut after_summary = summary(&after);
+    if let Some(obj) = after_summary.as_object_mut() {
+        obj.insert("decision".into(), decision.as_str().into());
+        obj.insert("comment".into(), comment.into());
+    }
+    audit::append(
+        conn,
+        NewEvent {
+            actor,
+            action: match decision {
+                ReviewDecision::Accept => "evaluation_return.accepted",
+                ReviewDecision::RequestChanges => "evaluation_return.changes_requested",
+            },
+            entity_type: "evaluation_return",
+            entity_id: after.id.into(),
+            fund_id: Some(after.fund_id),
+            before: Some(summary(&before.value)),
+            after: Some(after_summary),
+        },
+        now,
+    )?;
+    get(conn, after.id)
+}
+
+/// An award whose evaluation return is overdue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverdueReturn {
+    /// The award.
+    pub award: AwardContext,
+    /// Its return's state: `None` when nothing was submitted, or
+    /// `changes_requested` when the grantee owes a new version.
+    pub return_status: Option<ReviewStatus>,
+}
+
+/// Accepted or completed awards whose return was due before `today` and has
+/// not been submitted (no return, or changes requested and not resubmitted),
+/// by award id.
+pub fn overdue(
+    conn: &mut AnyConnection,
+    today: NaiveDate,
+    fund: Option<FundId>,
+    page: PageRequest,
+) -> Result<Page<OverdueReturn>, StoreError> {
+    let mut query = awards::table
+        .left_join(returns::table.on(returns::award_id.eq(awards::id)))
+        .filter(awards::status.eq_any([
+            AwardStatus::Accepted.as_str(),
+            AwardStatus::Completed.as_str(),
+        ]))
+        .filter(awards::return_due_on.lt(today))
+        .filter(
+            returns::id
+                .is_null()
+                .or(returns::status.eq(ReviewStatus::ChangesRequested.as_str())),
+        )
+        .select((
+            (
+                awards::id,
+                awards::reference,
+                awards::fund_id,
+                awards::round_id,
+                awards::grantee_id,
+                awards::status,
+                awards::return_due_on,
+                awards::version,
+            ),
+            returns::status.nullable(),
+        ))
+        .order(awards::id.asc())
+        .limit(page.fetch())
+        .into_boxed();
+    if let Some(fund) = fund {
+        query = query.filter(awards::fund_id.eq(db_id(fund)));
+    }
+    if let Some(after) = page.after() {
+        query = query.filter(awards::id.gt(DbUuid(after)));
+    }
+    let rows: Vec<(AwardRow, Option<String>)> = query.load(conn)?;
+    let items = rows
+        .into_iter()
+        .map(|(award, status)| {
+            let (id, reference, fund_id, round_id, grantee_id, award_status, due, version) = award;
+            Ok(OverdueReturn {
+                award: AwardContext {
+                    id: AwardId::from_uuid(id.0),
+                    reference,
+                    fund_id: FundId::from_uuid(fund_id.0),
+                    round_id: RoundId::from_uuid(round_id.0),
+                    grantee_id: GranteeId::from_uuid(grantee_id.0),
+                    status: parse::<AwardStatus>("award status", &award_status)?,
+                    return_due_on: due,
+                    version,
+                },
+                return_status: status
+                    .as_deref()
+                    .map(|s| parse::<ReviewStatus>("evaluation return status", s))
+                    .transpose()?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(page.finish(items, |o| o.award.id.into()))
+}
+
+/// A round as outcome reports name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoundLabel {
+    /// The round.
+    pub id: RoundId,
+    /// Its number within the fund.
+    pub number: i32,
+    /// Its name.
+    pub name: String,
+}
+
+/// A fund's rounds in number order, for outcome reports.
+pub fn fund_rounds(conn: &mut AnyConnection, fund: FundId) -> Result<Vec<RoundLabel>, StoreError> {
+    let rows: Vec<(DbUuid, i32, String)> = rounds::table
+        .filter(rounds::fund_id.eq(db_id(fund)))
+        .order(rounds::number.asc())
+        .select((rounds::id, rounds::number, rounds::name))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, number, name)| RoundLabel {
+            id: RoundId::from_uuid(id.0),
+            number,
+            name,
+        })
+        .collect())
+}
+
+/// How many returns the outcome query reads at a time.
+const OUTCOME_BATCH: i64 = 500;
+
+/// Tallies a fund's outcomes from the latest version of every return that
+/// counts (submitted or accepted), reading returns in batches so memory does
+/// not grow with the fund. Every round of the fund is reported.
+pub fn outcomes(conn: &mut AnyConnection, fund: FundId) -> Result<OutcomeBuilder, StoreError> {
+    let mut builder = OutcomeBuilder::new(fund_rounds(conn, fund)?.into_iter().map(|r| r.id));
+    let counted = [
+        ReviewStatus::Submitted.as_str(),
+        ReviewStatus::Accepted.as_str(),
+    ];
+    let mut after: Option<DbUuid> = None;
+    loop {
+        let mut query = returns::table
+            .inner_join(
+                versions::table.on(versions::return_id
+                    .eq(returns::id)
+                    .and(versions::number.eq(returns::latest_version))),
+            )
+            .inner_join(grantees::table.on(grantees::id.eq(returns::grantee_id)))
+            .filter(returns::fund_id.eq(db_id(fund)))
+            .filter(returns::status.eq_any(counted))
+            .select((
+                returns::id,
+                returns::round_id,
+                grantees::region,
+                versions::participants_reached,
+                versions::responses,
+            ))
+            .order(returns::id.asc())
+            .limit(OUTCOME_BATCH)
+            .into_boxed();
+        if let Some(last) = after {
+            query = query.filter(returns::id.gt(last));
+        }
+        let rows: Vec<(DbUuid, DbUuid, String, i32, String)> = query.load(conn)?;
+        let full = rows.len() as i64 == OUTCOME_BATCH;
+        for (id, round, region, participants, responses) in rows {
+            let region = parse::<Region>("region", &region)?;
+            let responses = parse_responses(&responses)?;
+            builder.add(
+                RoundId::from_uuid(round.0),
+                region,
+                count("participants reached", participants)?,
+                &responses,
+            );
+            after = Some(id);
+        }
+        if !full {
+            break;
+        }
+    }
+    Ok(builder)
+}
+
+/// Test fixtures. **Fixture only**: awards are made by the award workflow;
+/// these insert an application and an award row directly so that evaluation
+/// can be tested on its own.
+#[cfg(any(test, feature = "testing"))]
+pub mod fixture {
+    use super::*;
+    use crate::schema::{applications, funds};
+
+    /// Inserts an awarded application and an award in `status` for
+    /// `grantee` from `round` (of `fund`), worth £1,000.00.
+    pub fn award(
+        conn: &mut AnyConnection,
+        fund: FundId,
+        round: RoundId,
+        grantee: GranteeId,
+        status: AwardStatus,
+    ) -> Result<AwardId, StoreError> {
+        let now = DbTime::now();
+        let application = uuid::Uuid::now_v7();
+        diesel::insert_into(applications::table)
+            .values((
+                applications::id.eq(DbUuid(application)),
+                applications::round_id.eq(db_id(round)),
+                applications::grantee_id.eq(db_id(grantee)),
+                applications::amount_requested_pence.eq(100_000_i64),
+                applications::project_title.eq("Fixture project"),
+                applications::summary.eq("Inserted by a test fixture."),
+                applications::status.eq("awarded"),
+                applications::version.eq(1_i64),
+                applications::created_at.eq(now),
+                applications::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        let code: String = funds::table
+            .find(db_id(fund))
+            .select(funds::code)
+            .first(conn)?;
+        let number: i32 = rounds::table
+            .find(db_id(round))
+            .select(rounds::number)
+            .first(conn)?;
+        let existing: i64 = awards::table
+            .filter(awards::round_id.eq(db_id(round)))
+            .count()
+            .get_result(conn)?;
+        let id = AwardId::new();
+        diesel::insert_into(awards::table)
+            .values((
+                awards::id.eq(db_id(id)),
+                awards::reference.eq(format!("{code}-R{number}-{:06}", existing + 1)),
+                awards::fund_id.eq(db_id(fund)),
+                awards::round_id.eq(db_id(round)),
+                awards::application_id.eq(DbUuid(application)),
+                awards::grantee_id.eq(db_id(grantee)),
+                awards::amount_pence.eq(100_000_i64),
+                awards::paid_pence.eq(0_i64),
+                awards::status.eq(status.as_str()),
+                awards::version.eq(1_i64),
+                awards::created_at.eq(now),
+                awards::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        Ok(id)
+    }
+}
+
+#[cfg(test)]
+mod tests;
