@@ -25,6 +25,7 @@ pub mod funds;
 pub mod grantees;
 pub mod idempotency;
 pub mod ledger;
+pub mod reconciliation;
 pub mod rounds;
 #[cfg(test)]
 mod tests;

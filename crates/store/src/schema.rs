@@ -272,6 +272,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::Instant;
+
+    audit_chain (position) {
+        position -> BigInt,
+        seq -> BigInt,
+        prev_hash -> Text,
+        hash -> Text,
+        sealed_at -> Instant,
+    }
+}
+
 diesel::joinable!(funders -> funds (fund_id));
 diesel::joinable!(rounds -> funds (fund_id));
 diesel::joinable!(applications -> rounds (round_id));
@@ -280,6 +293,7 @@ diesel::joinable!(awards -> rounds (round_id));
 diesel::joinable!(awards -> grantees (grantee_id));
 diesel::joinable!(disbursements -> awards (award_id));
 diesel::joinable!(award_variations -> awards (award_id));
+diesel::joinable!(audit_chain -> audit_events (seq));
 
 diesel::allow_tables_to_appear_in_same_query!(
     funds,
@@ -296,5 +310,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     ledger_accounts,
     ledger_transfers,
     audit_events,
+    audit_chain,
     idempotency_keys,
 );
