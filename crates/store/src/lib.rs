@@ -18,6 +18,8 @@ pub use database::Database;
 pub use error::StoreError;
 pub mod applications;
 pub mod audit;
+#[cfg(test)]
+mod audit_tests;
 pub mod awards;
 pub mod common;
 pub mod disbursements;
