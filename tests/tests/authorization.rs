@@ -53,6 +53,7 @@ const ADMIN: &[Role] = &[Role::Admin];
 const APPLICANTS: &[Role] = &[Role::Admin, Role::Grantee];
 const ASSESSORS: &[Role] = &[Role::Admin, Role::Assessor];
 const PAYMENT_READERS: &[Role] = &[Role::Admin, Role::Auditor];
+const AUDITORS: &[Role] = &[Role::Admin, Role::Auditor];
 
 fn rule(method: &str, path: &str) -> Option<Rule> {
     use Target as T;
@@ -120,6 +121,8 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("post", "/v1/payment-runs/{id}/confirm") | ("post", "/v1/payment-runs/{id}/cancel") => {
             r(ADMIN, T::PaymentRun)
         }
+        ("get", "/v1/funds/{id}/reconciliation") => r(AUDITORS, T::Fund),
+        ("get", "/v1/audit-events") | ("get", "/v1/audit-events/verify") => r(AUDITORS, T::None),
         _ => None,
     }
 }

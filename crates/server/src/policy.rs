@@ -44,6 +44,8 @@ pub enum Action {
     ManagePayments,
     /// Read payment runs and their bank files.
     ReadPayments,
+    /// Reconcile funds, read the audit trail and verify its hash chain.
+    Audit,
 }
 
 impl Action {
@@ -63,7 +65,7 @@ impl Action {
             | Action::ManagePayments => &[Admin],
             Action::Apply | Action::RespondToAward => &[Admin, Grantee],
             Action::Assess => &[Admin, Assessor],
-            Action::ReadPayments => &[Admin, Auditor],
+            Action::ReadPayments | Action::Audit => &[Admin, Auditor],
         }
     }
 
@@ -84,6 +86,7 @@ impl Action {
             Action::ManageAwards => "vary, cancel or complete awards, or schedule payments",
             Action::ManagePayments => "record payments",
             Action::ReadPayments => "read payment runs",
+            Action::Audit => "reconcile funds or read the audit trail",
         }
     }
 }
@@ -128,7 +131,8 @@ pub mod can {
         RespondToAward,
         ManageAwards,
         ManagePayments,
-        ReadPayments
+        ReadPayments,
+        Audit
     );
 }
 
@@ -173,11 +177,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn only_admins_and_auditors_audit() {
+        assert_eq!(Action::Audit.allowed(), &[Role::Admin, Role::Auditor]);
+    }
+
+    #[test]
     fn auditors_never_write() {
         for action in [
             Action::ManageFunds,
             Action::ManageGrantees,
             Action::ManageUsers,
+            Action::Apply,
+            Action::Assess,
+            Action::Decide,
+            Action::RespondToAward,
+            Action::ManageAwards,
+            Action::ManagePayments,
         ] {
             assert!(!action.allowed().contains(&Role::Auditor), "{action:?}");
         }

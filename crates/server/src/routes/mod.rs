@@ -1,6 +1,7 @@
 //! The `/v1` routes, registered with their OpenAPI descriptions.
 
 pub mod applications;
+pub mod audit;
 pub mod auth;
 pub mod awards;
 pub mod funds;
@@ -66,6 +67,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(payments::get_run)
             .service(payments::export_run)
             .service(payments::confirm_run)
-            .service(payments::cancel_run),
+            .service(payments::cancel_run)
+            .service(audit::reconcile)
+            .service(audit::list_events)
+            .service(audit::verify),
     );
 }
