@@ -85,22 +85,22 @@ fn seed(db: &Database, awards: i64) -> Result<FundId> {
         SELECT app_id, round_id, grantee_id, amount, 'Project', 'Summary', 'awarded', now(), now(), now(), now() FROM seed;
         INSERT INTO awards (id, reference, fund_id, round_id, application_id, grantee_id, amount_pence, paid_pence,
                             scheduled_pence, status, created_at, updated_at)
-        SELECT award_id, 'BEN-R' || round_no || '-' || lpad(n::text, 7, '0'), '{f}', round_id, app_id, grantee_id,
+        SELECT award_id, 'BEN-R' || round_no || '-' || lpad(n::text, 7, '0'), '{f}'::uuid, round_id, app_id, grantee_id,
                amount, CASE WHEN path = 1 THEN amount ELSE 0 END, CASE WHEN path = 1 THEN amount ELSE 0 END,
                CASE WHEN path = 0 THEN 'declined' ELSE 'accepted' END, now(), now() FROM seed;
         INSERT INTO disbursements (id, award_id, amount_pence, due_on, status, paid_at, created_at, updated_at)
         SELECT gen_random_uuid(), award_id, amount, DATE '2026-03-01', 'paid', now(), now(), now() FROM seed WHERE path = 1;
         INSERT INTO ledger_transfers (id, fund_id, debit_account, credit_account, amount_pence, kind, entity_type, entity_id, created_at)
-        SELECT gen_random_uuid(), '{f}', 'round:' || round_id || ':available', 'award:' || award_id || ':payable',
+        SELECT gen_random_uuid(), '{f}'::uuid, 'round:' || round_id || ':available', 'award:' || award_id || ':payable',
                amount, 'award_committed', 'award', award_id, now() FROM seed
         UNION ALL
-        SELECT gen_random_uuid(), '{f}', 'award:' || award_id || ':payable', 'round:' || round_id || ':available',
+        SELECT gen_random_uuid(), '{f}'::uuid, 'award:' || award_id || ':payable', 'round:' || round_id || ':available',
                amount, 'award_released', 'award', award_id, now() FROM seed WHERE path = 0
         UNION ALL
-        SELECT gen_random_uuid(), '{f}', 'award:' || award_id || ':payable', 'grantees',
+        SELECT gen_random_uuid(), '{f}'::uuid, 'award:' || award_id || ':payable', 'grantees',
                amount, 'disbursement_paid', 'award', award_id, now() FROM seed WHERE path = 1;
         INSERT INTO ledger_accounts (key, fund_id, balance_pence, created_at)
-        SELECT 'award:' || award_id || ':payable', '{f}', CASE WHEN path IN (0, 1) THEN 0 ELSE amount END, now() FROM seed;
+        SELECT 'award:' || award_id || ':payable', '{f}'::uuid, CASE WHEN path IN (0, 1) THEN 0 ELSE amount END, now() FROM seed;
         UPDATE ledger_accounts SET balance_pence = balance_pence - c.committed
         FROM (SELECT round_id, SUM(CASE WHEN path = 0 THEN 0 ELSE amount END) AS committed FROM seed GROUP BY round_id) c
         WHERE ledger_accounts.key = 'round:' || c.round_id || ':available';
@@ -110,7 +110,10 @@ fn seed(db: &Database, awards: i64) -> Result<FundId> {
         nregions = regions.len(),
         regions = regions.join(", "),
     );
-    db.read(|c| c.batch_execute(&sql).map_err(grantledger_store::StoreError::from))?;
+    db.read(|c| {
+        c.batch_execute(&sql)
+            .map_err(grantledger_store::StoreError::from)
+    })?;
     Ok(f)
 }
 
