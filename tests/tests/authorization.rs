@@ -61,6 +61,7 @@ const ASSESSORS: &[Role] = &[Role::Admin, Role::Assessor];
 const PAYMENT_READERS: &[Role] = &[Role::Admin, Role::Auditor];
 const READ_RETURNS: &[Role] = &[Role::Admin, Role::Auditor, Role::Grantee];
 const OVERSIGHT: &[Role] = &[Role::Admin, Role::Auditor];
+const AUDITORS: &[Role] = &[Role::Admin, Role::Auditor];
 
 fn rule(method: &str, path: &str) -> Option<Rule> {
     use Target as T;
@@ -139,6 +140,8 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("get", "/v1/evaluation-returns/{id}") => r(READ_RETURNS, T::Return),
         ("post", "/v1/evaluation-returns/{id}/review") => r(ADMIN, T::Return),
         ("get", "/v1/funds/{id}/outcomes") => r(EVERYONE, T::Fund),
+        ("get", "/v1/funds/{id}/reconciliation") => r(AUDITORS, T::Fund),
+        ("get", "/v1/audit-events") | ("get", "/v1/audit-events/verify") => r(AUDITORS, T::None),
         _ => None,
     }
 }

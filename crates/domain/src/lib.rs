@@ -107,6 +107,7 @@ pub mod text;
 
 pub mod application;
 pub mod assessment;
+pub mod audit;
 pub mod award;
 pub mod commitment;
 pub mod disbursement;
@@ -120,6 +121,7 @@ pub mod money;
 mod openapi;
 pub mod org_id;
 pub mod payment_run;
+pub mod reconciliation;
 pub mod reference;
 pub mod round;
 pub mod transition;

@@ -96,6 +96,7 @@ pub fn server(
     config: ServerConfig,
 ) -> anyhow::Result<actix_web::dev::Server> {
     let limiter = Arc::new(LoginLimiter::default());
+    let sealer_db = db.clone();
     let state = web::Data::new(AppState {
         db,
         limiter: limiter.clone(),
@@ -124,8 +125,33 @@ pub fn server(
             limiter.retain_recent();
         }
     });
+    // Seal new audit events into the hash chain about once a second, off the
+    // request path: writers only append events, so they never wait on the chain.
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(SEAL_INTERVAL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let db = sealer_db.clone();
+            let sealed = web::block(move || {
+                grantledger_store::audit::seal_pending(
+                    &db,
+                    Some(grantledger_store::audit::SEAL_LOOKBACK),
+                )
+            })
+            .await;
+            match sealed {
+                Ok(Ok(_)) => {}
+                Ok(Err(error)) => tracing::warn!(%error, "sealing audit events failed; will retry"),
+                Err(error) => tracing::warn!(%error, "the audit sealer could not run; will retry"),
+            }
+        }
+    });
     Ok(server.run())
 }
+
+/// How often the server seals new audit events into the hash chain.
+pub const SEAL_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Runs the HTTP service until interrupted.
 pub async fn serve(db: Database, bind: SocketAddr, config: ServerConfig) -> anyhow::Result<()> {

@@ -50,6 +50,12 @@ pub enum Command {
     /// The strategy's commitments: import the pledge tracker, report progress.
     #[command(subcommand)]
     Commitments(CommitmentsCommand),
+    /// Reconcile a fund to the penny and print the report; exits non-zero
+    /// when any check fails.
+    Reconcile(ReconcileArgs),
+    /// Verify or export the audit trail's hash chain.
+    #[command(subcommand)]
+    Audit(AuditCommand),
 }
 
 /// `grantledger commitments …`.
@@ -90,6 +96,57 @@ pub struct CommitmentsListArgs {
     /// not_started, not_reported, other).
     #[arg(long)]
     pub status: Option<grantledger_domain::commitment::CommitmentStatus>,
+}
+
+/// Flags of `reconcile`.
+#[derive(Debug, clap::Args)]
+pub struct ReconcileArgs {
+    /// The fund: its id or its code (e.g. LCF).
+    #[arg(long)]
+    pub fund: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Json)]
+    pub format: OutputFormat,
+    /// Reconcile as of this instant (RFC 3339) instead of now.
+    #[arg(long)]
+    pub as_of: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A report format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// JSON.
+    Json,
+    /// CSV with a header row.
+    Csv,
+}
+
+/// `grantledger audit …`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Seal pending events and verify the hash chain in the database, or
+    /// verify an exported file offline with --file. Exits non-zero naming
+    /// the first bad sequence number.
+    Verify(AuditVerifyArgs),
+    /// Seal pending events and write the whole chain, with every event and
+    /// its canonical encoding, to a self-contained JSON-lines file.
+    Export(AuditExportArgs),
+}
+
+/// Flags of `audit verify`.
+#[derive(Debug, clap::Args)]
+pub struct AuditVerifyArgs {
+    /// Verify this export file instead of the database (no database needed).
+    #[arg(long)]
+    pub file: Option<std::path::PathBuf>,
+}
+
+/// Flags of `audit export`.
+#[derive(Debug, clap::Args)]
+pub struct AuditExportArgs {
+    /// Where to write the export.
+    #[arg(long)]
+    pub output: std::path::PathBuf,
 }
 
 /// `grantledger user …`.
@@ -207,6 +264,23 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Reconcile(args) => {
+            let db = cli.open_database()?;
+            reconcile(&db, args, &mut std::io::stdout().lock())
+        }
+        Command::Audit(AuditCommand::Verify(args)) => match &args.file {
+            Some(file) => verify_file(file),
+            None => {
+                let db = cli.open_database()?;
+                let report =
+                    grantledger_store::audit::verify(&db).context("verifying the audit chain")?;
+                report_verification(&report)
+            }
+        },
+        Command::Audit(AuditCommand::Export(args)) => {
+            let db = cli.open_database()?;
+            export_audit(&db, &args.output)
+        }
         Command::Commitments(command) => run_commitments(&cli, command),
     }
 }
@@ -279,6 +353,139 @@ fn run_commitments(cli: &Cli, command: &CommitmentsCommand) -> anyhow::Result<()
             Ok(())
         }
     }
+}
+
+/// Runs `reconcile`, writing the report to `out`; an error names the
+/// failed checks.
+pub fn reconcile(
+    db: &Database,
+    args: &ReconcileArgs,
+    out: &mut impl std::io::Write,
+) -> anyhow::Result<()> {
+    let report = db
+        .read(|c| {
+            let fund = grantledger_store::funds::find(c, &args.fund)?;
+            grantledger_store::reconciliation::reconcile_fund(c, fund.value.id, args.as_of)
+        })
+        .with_context(|| format!("reconciling fund {}", args.fund))?;
+    match args.format {
+        OutputFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, &report)?;
+            writeln!(out)?;
+        }
+        OutputFormat::Csv => out.write_all(&crate::routes::audit::reconciliation_csv(&report)?)?,
+    }
+    out.flush()?;
+    if report.passed {
+        eprintln!(
+            "{} reconciles: {} checks passed",
+            report.fund_code,
+            report.checks.len()
+        );
+        Ok(())
+    } else {
+        let failed: Vec<String> = report
+            .failures()
+            .map(|c| {
+                format!(
+                    "{} [{}]: expected {}, actual {}, difference {}",
+                    c.check, c.scope, c.expected, c.actual, c.difference
+                )
+            })
+            .collect();
+        anyhow::bail!(
+            "{} does not reconcile: {} of {} checks failed:\n  {}",
+            report.fund_code,
+            failed.len(),
+            report.checks.len(),
+            failed.join("\n  ")
+        )
+    }
+}
+
+fn report_verification(report: &grantledger_domain::audit::Verification) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(report)?);
+    match &report.first_fault {
+        None => {
+            if let Some(head) = &report.head {
+                eprintln!(
+                    "audit chain verified: {} links; head position {} (event {}) hash {}",
+                    report.links, head.position, head.seq, head.hash
+                );
+            } else {
+                eprintln!("audit chain verified: it is empty");
+            }
+            Ok(())
+        }
+        Some(fault) => anyhow::bail!(
+            "audit chain broken at position {}, event sequence {} ({}): {}",
+            fault.position,
+            fault.seq,
+            fault.kind,
+            fault.detail
+        ),
+    }
+}
+
+/// `audit verify --file`: checks an export without a database.
+pub fn verify_file(file: &std::path::Path) -> anyhow::Result<()> {
+    use std::io::BufRead;
+    let reader = std::io::BufReader::new(
+        std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?,
+    );
+    let mut read_error = None;
+    let lines = reader.lines().map_while(|line| match line {
+        Ok(line) => Some(line),
+        Err(error) => {
+            read_error = Some(error);
+            None
+        }
+    });
+    let report = grantledger_domain::audit::verify_export(lines)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    if let Some(error) = read_error {
+        return Err(error).with_context(|| format!("reading {}", file.display()));
+    }
+    report_verification(&report)
+}
+
+/// `audit export`: seals, then writes the chain to `output`.
+pub fn export_audit(db: &Database, output: &std::path::Path) -> anyhow::Result<()> {
+    use grantledger_domain::audit::{ExportHeader, ExportLine};
+    use std::io::Write;
+    grantledger_store::audit::seal_pending(db, None).context("sealing pending events")?;
+    let file =
+        std::fs::File::create(output).with_context(|| format!("creating {}", output.display()))?;
+    let mut out = std::io::BufWriter::new(file);
+    let header = ExportHeader::new(
+        grantledger_store::audit::contiguous_seq(db),
+        chrono::Utc::now(),
+    );
+    serde_json::to_writer(&mut out, &header)?;
+    writeln!(out)?;
+    let mut count = 0_u64;
+    let mut io_error = None;
+    grantledger_store::audit::for_each_link(db, |link, event| {
+        let written = serde_json::to_writer(&mut out, &ExportLine::new(link, event))
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(out));
+        match written {
+            Ok(()) => {
+                count += 1;
+                Ok(true)
+            }
+            Err(error) => {
+                io_error = Some(error);
+                Ok(false)
+            }
+        }
+    })?;
+    if let Some(error) = io_error {
+        return Err(error).with_context(|| format!("writing {}", output.display()));
+    }
+    out.flush()?;
+    eprintln!("exported {count} audit chain links to {}", output.display());
+    Ok(())
 }
 
 fn describe_api_error(error: crate::error::ApiError) -> anyhow::Error {

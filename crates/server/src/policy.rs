@@ -61,6 +61,8 @@ pub enum Action {
     /// Read a fund's outcomes (exact figures for administrators and
     /// auditors; the published form for everyone else).
     ReadOutcomes,
+    /// Reconcile funds, read the audit trail and verify its hash chain.
+    Audit,
 }
 
 impl Action {
@@ -85,7 +87,7 @@ impl Action {
             | Action::SetReturnDueDates => &[Admin],
             Action::Apply | Action::RespondToAward => &[Admin, Grantee],
             Action::Assess => &[Admin, Assessor],
-            Action::ReadPayments | Action::ReadOverdueReturns => &[Admin, Auditor],
+            Action::ReadPayments | Action::ReadOverdueReturns | Action::Audit => &[Admin, Auditor],
             Action::SubmitEvaluationReturns => &[Grantee],
             Action::ReadEvaluationReturns => &[Admin, Auditor, Grantee],
         }
@@ -116,6 +118,7 @@ impl Action {
             Action::SetReturnDueDates => "set return due dates",
             Action::ReadOverdueReturns => "list overdue evaluation returns",
             Action::ReadOutcomes => "read outcomes",
+            Action::Audit => "reconcile funds or read the audit trail",
         }
     }
 }
@@ -168,7 +171,8 @@ pub mod can {
         ReviewEvaluationReturns,
         SetReturnDueDates,
         ReadOverdueReturns,
-        ReadOutcomes
+        ReadOutcomes,
+        Audit
     );
 }
 
@@ -213,6 +217,11 @@ mod tests {
     use super::*;
 
     #[test]
+    fn only_admins_and_auditors_audit() {
+        assert_eq!(Action::Audit.allowed(), &[Role::Admin, Role::Auditor]);
+    }
+
+    #[test]
     fn auditors_never_write() {
         for action in [
             Action::ManageFunds,
@@ -222,6 +231,12 @@ mod tests {
             Action::SubmitEvaluationReturns,
             Action::ReviewEvaluationReturns,
             Action::SetReturnDueDates,
+            Action::Apply,
+            Action::Assess,
+            Action::Decide,
+            Action::RespondToAward,
+            Action::ManageAwards,
+            Action::ManagePayments,
         ] {
             assert!(!action.allowed().contains(&Role::Auditor), "{action:?}");
         }

@@ -1,15 +1,20 @@
-//! Appending to the audit trail. Every state change appends one event in the
-//! same transaction as the change itself.
+//! The audit trail. Every state change appends one event in the same
+//! transaction as the change itself; a sealer later appends each event to
+//! the hash chain (`audit_chain`), and verification recomputes it. The
+//! encoding and chaining rules are in [`grantledger_domain::audit`].
 
 use chrono::{DateTime, Utc};
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
+use grantledger_domain::audit::{self as chain, AuditEvent, ChainLink, Verification, Verifier};
 use grantledger_domain::ids::{AuditEventId, FundId};
 use serde_json::Value;
 
 use crate::common::{Actor, db_id};
-use crate::connection::AnyConnection;
+use crate::connection::{AnyConnection, BackendKind};
+use crate::database::Database;
 use crate::error::StoreError;
-use crate::schema::audit_events;
+use crate::schema::{audit_chain, audit_events};
 use crate::sql_types::{DbTime, DbUuid};
 
 /// One event to append.
@@ -53,4 +58,308 @@ pub fn append(
         ))
         .execute(conn)?;
     Ok(id)
+}
+
+// ---------------------------------------------------------------------------
+// Reading the trail, and the hash chain.
+// ---------------------------------------------------------------------------
+
+/// An arbitrary constant naming grantledger's sealer lock on PostgreSQL.
+const SEAL_LOCK: i64 = 0x6772_616e_7473_6561;
+
+/// How many events one sealing transaction takes at most.
+const SEAL_BATCH: i64 = 2_000;
+
+/// How far below the highest sealed sequence number the background sealer
+/// looks for events that committed late. Sealing on demand (before verify
+/// and export) looks at every event.
+pub const SEAL_LOOKBACK: i64 = 100_000;
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = audit_events)]
+struct EventRow {
+    seq: i64,
+    id: DbUuid,
+    occurred_at: DbTime,
+    actor_id: Option<DbUuid>,
+    actor: String,
+    action: String,
+    entity_type: String,
+    entity_id: DbUuid,
+    fund_id: Option<DbUuid>,
+    before: Option<String>,
+    after: Option<String>,
+}
+
+impl From<EventRow> for AuditEvent {
+    fn from(r: EventRow) -> Self {
+        AuditEvent {
+            seq: r.seq,
+            id: r.id.0,
+            occurred_at: r.occurred_at.0,
+            actor_id: r.actor_id.map(|u| u.0),
+            actor: r.actor,
+            action: r.action,
+            entity_type: r.entity_type,
+            entity_id: r.entity_id.0,
+            fund_id: r.fund_id.map(|u| u.0),
+            before: r.before,
+            after: r.after,
+        }
+    }
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = audit_chain)]
+struct LinkRow {
+    position: i64,
+    seq: i64,
+    prev_hash: String,
+    hash: String,
+    sealed_at: DbTime,
+}
+
+impl From<LinkRow> for ChainLink {
+    fn from(r: LinkRow) -> Self {
+        ChainLink {
+            position: r.position,
+            seq: r.seq,
+            prev_hash: r.prev_hash,
+            hash: r.hash,
+            sealed_at: r.sealed_at.0,
+        }
+    }
+}
+
+fn last_link(conn: &mut AnyConnection) -> Result<Option<ChainLink>, StoreError> {
+    let row: Option<LinkRow> = audit_chain::table
+        .order(audit_chain::position.desc())
+        .select(LinkRow::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(row.map(ChainLink::from))
+}
+
+/// Seals one batch of unsealed events into the chain, in sequence order.
+/// Must run inside a write transaction; concurrent sealers (other threads or
+/// processes) take turns on a transaction-scoped advisory lock on
+/// PostgreSQL and on the write lock on SQLite, so each reads the chain's end
+/// after the previous one committed. Ordinary writes never wait for it.
+///
+/// With `lookback`, only events numbered above (highest sealed − lookback)
+/// are considered, which keeps the background sealer's query small.
+/// Returns how many events were sealed.
+pub fn seal_batch(
+    conn: &mut AnyConnection,
+    lookback: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    if let AnyConnection::Postgresql(c) = conn {
+        c.batch_execute(&format!("SELECT pg_advisory_xact_lock({SEAL_LOCK})"))?;
+    }
+    let mut previous = last_link(conn)?;
+    let mut query = audit_events::table
+        .left_join(audit_chain::table)
+        .filter(audit_chain::position.nullable().is_null())
+        .order(audit_events::seq.asc())
+        .limit(SEAL_BATCH)
+        .select(EventRow::as_select())
+        .into_boxed();
+    if let Some(lookback) = lookback {
+        let highest: Option<i64> = audit_chain::table
+            .select(diesel::dsl::max(audit_chain::seq))
+            .first(conn)?;
+        query = query.filter(audit_events::seq.gt(highest.unwrap_or(0).saturating_sub(lookback)));
+    }
+    let pending: Vec<EventRow> = query.load(conn)?;
+    let sealed_at = DbTime::new(now);
+    let count = pending.len();
+    for row in pending {
+        let event = AuditEvent::from(row);
+        let link = chain::seal(previous.as_ref(), &event, sealed_at.0);
+        diesel::insert_into(audit_chain::table)
+            .values((
+                audit_chain::position.eq(link.position),
+                audit_chain::seq.eq(link.seq),
+                audit_chain::prev_hash.eq(&link.prev_hash),
+                audit_chain::hash.eq(&link.hash),
+                audit_chain::sealed_at.eq(sealed_at),
+            ))
+            .execute(conn)?;
+        previous = Some(link);
+    }
+    Ok(count)
+}
+
+/// Seals every pending event, a batch per transaction; `lookback` as for
+/// [`seal_batch`]. Returns how many were sealed.
+pub fn seal_pending(db: &Database, lookback: Option<i64>) -> Result<usize, StoreError> {
+    let mut total = 0;
+    loop {
+        let sealed = db.write(|c| seal_batch(c, lookback, Utc::now()))?;
+        total += sealed;
+        if sealed < SEAL_BATCH as usize {
+            return Ok(total);
+        }
+    }
+}
+
+/// Links from `after_position` on, each with the event it seals (`None`
+/// if the event row is gone), in chain order.
+pub fn chain_page(
+    conn: &mut AnyConnection,
+    after_position: i64,
+    limit: i64,
+) -> Result<Vec<(ChainLink, Option<AuditEvent>)>, StoreError> {
+    let rows: Vec<(LinkRow, Option<EventRow>)> = audit_chain::table
+        .left_join(audit_events::table)
+        .filter(audit_chain::position.gt(after_position))
+        .order(audit_chain::position.asc())
+        .limit(limit)
+        .select((LinkRow::as_select(), Option::<EventRow>::as_select()))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(l, e)| (ChainLink::from(l), e.map(AuditEvent::from)))
+        .collect())
+}
+
+/// Calls `f` for every link in chain order, a page at a time, so the whole
+/// chain is never in memory. Stops early when `f` returns `false`.
+pub fn for_each_link(
+    db: &Database,
+    mut f: impl FnMut(ChainLink, Option<AuditEvent>) -> Result<bool, StoreError>,
+) -> Result<(), StoreError> {
+    let mut after = 0;
+    loop {
+        let page = db.read(|c| chain_page(c, after, 5_000))?;
+        let Some((last, _)) = page.last() else {
+            return Ok(());
+        };
+        after = last.position;
+        for (link, event) in page {
+            if !f(link, event)? {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Whether sequence numbers on this backend are gap-free and sealed in
+/// order (SQLite), which lets verification treat any gap as a deletion.
+pub fn contiguous_seq(db: &Database) -> bool {
+    db.backend() == BackendKind::Sqlite
+}
+
+/// Seals what is pending, then recomputes the whole chain from the events
+/// as stored now, and names the first bad position and sequence number.
+/// Also reports an event left outside the chain.
+pub fn verify(db: &Database) -> Result<Verification, StoreError> {
+    seal_pending(db, None)?;
+    let mut verifier = Verifier::new(contiguous_seq(db));
+    for_each_link(db, |link, event| {
+        verifier.check(&link, event.as_ref());
+        Ok(!verifier.failed())
+    })?;
+    if !verifier.failed() {
+        let unsealed: Option<i64> = db.read(|c| {
+            audit_events::table
+                .left_join(audit_chain::table)
+                .filter(audit_chain::position.nullable().is_null())
+                .select(audit_events::seq)
+                .order(audit_events::seq.asc())
+                .first(c)
+                .optional()
+                .map_err(StoreError::from)
+        })?;
+        if let Some(seq) = unsealed {
+            verifier.unsealed(seq);
+        }
+    }
+    Ok(verifier.finish())
+}
+
+/// Filters for listing audit events; all optional and combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    /// Only events about this kind of record.
+    pub entity_type: Option<String>,
+    /// Only events about this record.
+    pub entity_id: Option<uuid::Uuid>,
+    /// Only events of this fund.
+    pub fund_id: Option<uuid::Uuid>,
+    /// Only this action, e.g. `award.offered`.
+    pub action: Option<String>,
+    /// Only events by this user.
+    pub actor_id: Option<uuid::Uuid>,
+    /// Only events at or after this instant.
+    pub since: Option<DateTime<Utc>>,
+    /// Only events before this instant.
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// An event with its chain link, if sealed yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// The event.
+    pub event: AuditEvent,
+    /// Its link.
+    pub link: Option<ChainLink>,
+}
+
+/// A page of events in sequence order, after sequence number `after`;
+/// `next` is the cursor for the following page.
+pub fn list(
+    conn: &mut AnyConnection,
+    filter: &EventFilter,
+    limit: u32,
+    after: Option<i64>,
+) -> Result<(Vec<Listed>, Option<i64>), StoreError> {
+    let limit = limit.clamp(1, crate::common::MAX_PAGE_SIZE);
+    let mut query = audit_events::table
+        .left_join(audit_chain::table)
+        .order(audit_events::seq.asc())
+        .limit(i64::from(limit) + 1)
+        .select((EventRow::as_select(), Option::<LinkRow>::as_select()))
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(audit_events::seq.gt(after));
+    }
+    if let Some(t) = &filter.entity_type {
+        query = query.filter(audit_events::entity_type.eq(t.clone()));
+    }
+    if let Some(id) = filter.entity_id {
+        query = query.filter(audit_events::entity_id.eq(DbUuid(id)));
+    }
+    if let Some(id) = filter.fund_id {
+        query = query.filter(audit_events::fund_id.eq(DbUuid(id)));
+    }
+    if let Some(a) = &filter.action {
+        query = query.filter(audit_events::action.eq(a.clone()));
+    }
+    if let Some(id) = filter.actor_id {
+        query = query.filter(audit_events::actor_id.eq(DbUuid(id)));
+    }
+    if let Some(t) = filter.since {
+        query = query.filter(audit_events::occurred_at.ge(DbTime::new(t)));
+    }
+    if let Some(t) = filter.until {
+        query = query.filter(audit_events::occurred_at.lt(DbTime::new(t)));
+    }
+    let mut rows: Vec<(EventRow, Option<LinkRow>)> = query.load(conn)?;
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let items: Vec<Listed> = rows
+        .into_iter()
+        .map(|(e, l)| Listed {
+            event: AuditEvent::from(e),
+            link: l.map(ChainLink::from),
+        })
+        .collect();
+    let next = if more {
+        items.last().map(|l| l.event.seq)
+    } else {
+        None
+    };
+    Ok((items, next))
 }

@@ -18,6 +18,8 @@ pub use database::Database;
 pub use error::StoreError;
 pub mod applications;
 pub mod audit;
+#[cfg(test)]
+mod audit_tests;
 pub mod awards;
 #[cfg(test)]
 mod commitment_tests;
@@ -29,6 +31,7 @@ pub mod funds;
 pub mod grantees;
 pub mod idempotency;
 pub mod ledger;
+pub mod reconciliation;
 pub mod rounds;
 #[cfg(test)]
 mod tests;

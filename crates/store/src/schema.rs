@@ -373,6 +373,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::Instant;
+
+    audit_chain (position) {
+        position -> BigInt,
+        seq -> BigInt,
+        prev_hash -> Text,
+        hash -> Text,
+        sealed_at -> Instant,
+    }
+}
+
 diesel::joinable!(funders -> funds (fund_id));
 diesel::joinable!(rounds -> funds (fund_id));
 diesel::joinable!(applications -> rounds (round_id));
@@ -383,6 +396,7 @@ diesel::joinable!(disbursements -> awards (award_id));
 diesel::joinable!(award_variations -> awards (award_id));
 diesel::joinable!(commitment_departments -> commitments (commitment_id));
 diesel::joinable!(commitment_history -> commitments (commitment_id));
+diesel::joinable!(audit_chain -> audit_events (seq));
 
 diesel::allow_tables_to_appear_in_same_query!(
     funds,
@@ -406,4 +420,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     evaluation_returns,
     evaluation_return_versions,
     evaluation_reviews,
+    audit_chain,
 );

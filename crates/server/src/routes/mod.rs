@@ -1,6 +1,7 @@
 //! The `/v1` routes, registered with their OpenAPI descriptions.
 
 pub mod applications;
+pub mod audit;
 pub mod auth;
 pub mod awards;
 pub mod commitments;
@@ -82,6 +83,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(evaluation::set_return_due_date)
             .service(evaluation::get_return)
             .service(evaluation::review_return)
-            .service(evaluation::fund_outcomes),
+            .service(evaluation::fund_outcomes)
+            .service(audit::reconcile)
+            .service(audit::list_events)
+            .service(audit::verify),
     );
 }

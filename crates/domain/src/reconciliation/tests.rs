@@ -1,0 +1,131 @@
+use super::*;
+
+fn figures() -> Figures {
+    let (fund, round) = (FundId::new(), RoundId::new());
+    let unallocated = Account::FundUnallocated(fund).key();
+    let available = Account::RoundAvailable(round).key();
+    let group = |kind: &str, debit: &str, credit: &str, amount: i64| TransferGroup {
+        kind: kind.into(),
+        debit: debit.into(),
+        credit: credit.into(),
+        count: 1,
+        amount,
+    };
+    // Budget 1000, round 600, award 100 committed, 40 paid, 10 recovered
+    // (award now 90, paid 30), another award 50 cancelled unpaid.
+    Figures {
+        fund_id: fund,
+        fund_code: "LCF".into(),
+        fund_name: "Local Connections Fund".into(),
+        as_of: None,
+        budget: 100_000,
+        rounds: vec![RoundFigures {
+            id: round,
+            number: 1,
+            name: "Round 1".into(),
+            allocation: 60_000,
+            awards: 2,
+            committed: 9_000,
+            paid: 3_000,
+            paid_disbursements: 3_000,
+        }],
+        transfers: vec![
+            group("budget_recorded", "funders", &unallocated, 100_000),
+            group("round_allocation", &unallocated, &available, 60_000),
+            group("award_committed", &available, AWARD_ACCOUNTS, 15_000),
+            group("award_released", AWARD_ACCOUNTS, &available, 5_000),
+            group("disbursement_paid", AWARD_ACCOUNTS, "grantees", 4_000),
+            group("recovery", "grantees", &available, 1_000),
+        ],
+        stored: Some(StoredBalances {
+            accounts: vec![(unallocated, 40_000), (available, 51_000)],
+        }),
+        award_accounts: AwardAccounts {
+            accounts: 2,
+            expected: 6_000,
+            ledger: 6_000,
+            stored: Some(6_000),
+            mismatched: 0,
+            examples: vec![],
+        },
+        by_region: vec![],
+        by_grantee: vec![],
+    }
+}
+
+fn failed(r: &Reconciliation) -> Vec<(String, String)> {
+    r.failures()
+        .map(|c| (c.check.clone(), c.scope.clone()))
+        .collect()
+}
+
+#[test]
+fn consistent_figures_pass() {
+    let r = reconcile(figures());
+    assert!(r.passed, "{:#?}", failed(&r));
+    assert_eq!(r.outstanding.to_string(), "60.00");
+    assert_eq!(r.by_round[0].available.to_string(), "510.00");
+    assert!(r.checks.len() >= 12);
+}
+
+#[test]
+fn an_award_amount_changed_in_the_table_is_caught() {
+    let mut f = figures();
+    f.rounds[0].committed += 100;
+    let r = reconcile(f);
+    let failed = failed(&r);
+    assert!(
+        failed.contains(&("round_committed".into(), "round 1".into())),
+        "{failed:?}"
+    );
+    assert!(failed.contains(&("round_allocation".into(), "round 1".into())));
+}
+
+#[test]
+fn a_forged_transfer_is_caught() {
+    let mut f = figures();
+    f.transfers.push(TransferGroup {
+        kind: "disbursement_paid".into(),
+        debit: Account::RoundAvailable(f.rounds[0].id).key(),
+        credit: "grantees".into(),
+        count: 1,
+        amount: 500,
+    });
+    let r = reconcile(f);
+    let failed = failed(&r);
+    assert!(
+        failed.contains(&("transfer_kinds".into(), "fund".into())),
+        "{failed:?}"
+    );
+    assert!(
+        failed.iter().any(|(c, _)| c == "stored_balance"),
+        "{failed:?}"
+    );
+}
+
+#[test]
+fn a_changed_stored_balance_is_caught() {
+    let mut f = figures();
+    if let Some(s) = f.stored.as_mut() {
+        s.accounts[1].1 += 1;
+    }
+    let r = reconcile(f);
+    let failed = failed(&r);
+    assert!(failed.iter().any(|(c, _)| c == "stored_balance"));
+    assert!(failed.iter().any(|(c, _)| c == "zero_sum"));
+}
+
+#[test]
+fn csv_rows_have_the_header_width() {
+    let r = reconcile(figures());
+    let rows: Vec<_> = r.csv_rows().collect();
+    assert_eq!(rows.len(), r.checks.len() + r.by_round.len());
+    assert_eq!(rows[0][0], "check");
+}
+
+#[test]
+fn pence_show_sign_and_two_decimals() {
+    assert_eq!(Pence(-1250).to_string(), "-12.50");
+    assert_eq!(Pence(5).to_string(), "0.05");
+    assert_eq!(Pence(0).to_string(), "0.00");
+}

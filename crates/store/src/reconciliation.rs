@@ -1,0 +1,752 @@
+//! Gathering a fund's figures for reconciliation: a handful of aggregate
+//! queries (GROUP BY in the database, never a loop over awards), whose
+//! results [`grantledger_domain::reconciliation::reconcile`] turns into
+//! checks.
+//!
+//! Two things need SQL that differs between the backends — turning a UUID
+//! into the text of an account key, and reading a field of a JSON summary —
+//! so these queries are written as text with [`Dialect`] filling in those
+//! fragments. Every value put into the text is a typed UUID or instant
+//! formatted here, never caller-supplied text.
+//!
+//! **As of an instant.** The domain tables hold only the current state, so a
+//! reconciliation as of a past instant takes its domain figures from the
+//! audit trail: each fund, round, award and disbursement's latest
+//! after-summary at or before the instant (the trail is append-only and
+//! hash-chained). Ledger figures come from the transfers created at or
+//! before it; stored account balances are current only and are not
+//! compared. See docs/AUDIT.md.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use diesel::QueryableByName;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable, Text};
+use grantledger_domain::Money;
+use grantledger_domain::award::AwardStatus;
+use grantledger_domain::ids::{FundId, GranteeId, RoundId};
+use grantledger_domain::reconciliation::{
+    AWARD_ACCOUNTS, AccountMismatch, AwardAccounts, Figures, Pence, Reconciliation, RoundFigures,
+    StoredBalances, Totals, TransferGroup, reconcile,
+};
+
+use crate::common::db_id;
+use crate::connection::AnyConnection;
+use crate::error::StoreError;
+use crate::funds;
+use crate::schema::{audit_events, ledger_accounts, rounds};
+use crate::sql_types::{DbTime, DbUuid, Uuid as SqlUuid};
+
+/// The backend-specific fragments of the reconciliation queries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dialect {
+    Postgres,
+    Sqlite,
+}
+
+impl Dialect {
+    fn of(conn: &AnyConnection) -> Dialect {
+        match conn {
+            AnyConnection::Postgresql(_) => Dialect::Postgres,
+            AnyConnection::Sqlite(_) => Dialect::Sqlite,
+        }
+    }
+
+    fn uuid(self, id: uuid::Uuid) -> String {
+        match self {
+            Dialect::Postgres => format!("'{}'::uuid", id.hyphenated()),
+            Dialect::Sqlite => format!("X'{}'", id.simple()),
+        }
+    }
+
+    fn time(self, at: DateTime<Utc>) -> String {
+        let text = DbTime::new(at).0.format("%Y-%m-%dT%H:%M:%S%.6fZ");
+        match self {
+            Dialect::Postgres => format!("'{text}'::timestamptz"),
+            Dialect::Sqlite => format!("'{text}'"),
+        }
+    }
+
+    /// The lower-case hyphenated text of a UUID column.
+    fn uuid_text(self, column: &str) -> String {
+        match self {
+            Dialect::Postgres => format!("{column}::text"),
+            Dialect::Sqlite => format!(
+                "lower(substr(hex({column}),1,8)||'-'||substr(hex({column}),9,4)||'-'||substr(hex({column}),13,4)||'-'||substr(hex({column}),17,4)||'-'||substr(hex({column}),21))"
+            ),
+        }
+    }
+
+    /// A UUID column from hyphenated text.
+    fn text_uuid(self, text: &str) -> String {
+        match self {
+            Dialect::Postgres => format!("({text})::uuid"),
+            Dialect::Sqlite => format!("unhex(replace({text},'-',''))"),
+        }
+    }
+
+    /// A top-level string field of a JSON text column.
+    fn json(self, column: &str, field: &str) -> String {
+        match self {
+            Dialect::Postgres => format!("({column}::jsonb ->> '{field}')"),
+            Dialect::Sqlite => format!("json_extract({column}, '$.{field}')"),
+        }
+    }
+
+    /// Pence from a money string with two decimals ("2500.00").
+    fn pence(self, text: &str) -> String {
+        format!("CAST(REPLACE({text}, '.', '') AS BIGINT)")
+    }
+}
+
+fn load<T>(conn: &mut AnyConnection, sql: &str) -> Result<Vec<T>, StoreError>
+where
+    T: QueryableByName<diesel::pg::Pg> + QueryableByName<diesel::sqlite::Sqlite> + 'static,
+{
+    let rows = match conn {
+        AnyConnection::Postgresql(c) => diesel::sql_query(sql).load(c)?,
+        AnyConnection::Sqlite(c) => diesel::sql_query(sql).load(c)?,
+    };
+    Ok(rows)
+}
+
+/// The modulus of the balance fingerprints: the Mersenne prime 2^31 − 1, so
+/// that a product of two residues fits in 62 bits and a sum of billions of
+/// them in 64.
+const FINGERPRINT_PRIME: i64 = 2_147_483_647;
+
+/// Builds the query text for one fund at one instant.
+struct Queries {
+    d: Dialect,
+    fund: String,
+    as_of: Option<DateTime<Utc>>,
+    /// A fresh random seed for the fingerprint hash, so nobody can prepare
+    /// balances whose fingerprints collide.
+    salt: i64,
+}
+
+impl Queries {
+    fn live(&self) -> String {
+        let live: Vec<String> = AwardStatus::ALL
+            .iter()
+            .filter(|s| s.is_live())
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        format!("status IN ({})", live.join(", "))
+    }
+
+    fn committed(&self) -> String {
+        format!("CASE WHEN {} THEN amount ELSE paid END", self.live())
+    }
+
+    fn transfers_filter(&self) -> String {
+        match self.as_of {
+            Some(t) => format!(
+                "fund_id = {} AND created_at <= {}",
+                self.fund,
+                self.d.time(t)
+            ),
+            None => format!("fund_id = {}", self.fund),
+        }
+    }
+
+    /// The latest after-summary of each `entity_type` record of the fund at
+    /// or before the instant: columns `entity_id` and `j` (the JSON text).
+    fn latest(&self, entity_type: &str, t: DateTime<Utc>) -> String {
+        format!(
+            "SELECT entity_id, j FROM (SELECT e.entity_id, e.after AS j, \
+             ROW_NUMBER() OVER (PARTITION BY e.entity_id ORDER BY e.seq DESC) AS rn \
+             FROM audit_events e WHERE e.fund_id = {} AND e.entity_type = '{entity_type}' \
+             AND e.occurred_at <= {}) ev WHERE rn = 1 AND j IS NOT NULL",
+            self.fund,
+            self.d.time(t)
+        )
+    }
+
+    /// CTE `a`: the fund's awards (id, round_id, grantee_id, amount, paid, status).
+    fn awards(&self) -> String {
+        match self.as_of {
+            None => format!(
+                "a AS (SELECT id, round_id, grantee_id, amount_pence AS amount, paid_pence AS paid, status \
+                 FROM awards WHERE fund_id = {})",
+                self.fund
+            ),
+            Some(t) => {
+                let d = self.d;
+                format!(
+                    "a AS (SELECT entity_id AS id, {} AS round_id, {} AS grantee_id, {} AS amount, {} AS paid, {} AS status FROM ({}) x)",
+                    d.text_uuid(&d.json("j", "round_id")),
+                    d.text_uuid(&d.json("j", "grantee_id")),
+                    d.pence(&d.json("j", "amount")),
+                    d.pence(&d.json("j", "paid")),
+                    d.json("j", "status"),
+                    self.latest("award", t)
+                )
+            }
+        }
+    }
+
+    /// CTE `d`: paid disbursements (award_id, amount).
+    fn paid_disbursements(&self) -> String {
+        match self.as_of {
+            None => "d AS (SELECT award_id, amount_pence AS amount FROM disbursements WHERE status = 'paid')".to_owned(),
+            Some(t) => {
+                let d = self.d;
+                format!(
+                    "d AS (SELECT {} AS award_id, {} AS amount FROM ({}) x WHERE {} = 'paid')",
+                    d.text_uuid(&d.json("j", "award_id")),
+                    d.pence(&d.json("j", "amount")),
+                    self.latest("disbursement", t),
+                    d.json("j", "status"),
+                )
+            }
+        }
+    }
+
+    /// Awards, committed and paid by round and grantee, with the grantee's
+    /// name and region: one pass over the awards gives the totals by round,
+    /// region and grantee.
+    fn totals(&self) -> String {
+        format!(
+            "WITH {}, t AS (SELECT round_id, grantee_id, COUNT(*) AS n, SUM({}) AS c, SUM(paid) AS p \
+             FROM a GROUP BY round_id, grantee_id) \
+             SELECT t.round_id AS round_id, t.grantee_id AS grantee_id, g.name AS name, g.region AS region, \
+             t.n AS awards, CAST(COALESCE(t.c, 0) AS BIGINT) AS committed, CAST(COALESCE(t.p, 0) AS BIGINT) AS paid \
+             FROM t LEFT JOIN grantees g ON g.id = t.grantee_id",
+            self.awards(),
+            self.committed()
+        )
+    }
+
+    fn paid_by_round(&self) -> String {
+        format!(
+            "WITH {}, {} SELECT a.round_id AS round_id, CAST(COALESCE(SUM(d.amount), 0) AS BIGINT) AS amount \
+             FROM d JOIN a ON a.id = d.award_id GROUP BY a.round_id",
+            self.awards(),
+            self.paid_disbursements()
+        )
+    }
+
+    fn transfer_groups(&self) -> String {
+        let pool =
+            |c: &str| format!("CASE WHEN {c} LIKE 'award:%' THEN '{AWARD_ACCOUNTS}' ELSE {c} END");
+        format!(
+            "SELECT kind, {} AS debit, {} AS credit, COUNT(*) AS n, CAST(SUM(amount_pence) AS BIGINT) AS amount \
+             FROM ledger_transfers WHERE {} GROUP BY 1, 2, 3",
+            pool("debit_account"),
+            pool("credit_account"),
+            self.transfers_filter()
+        )
+    }
+
+    /// CTE `k`: every award account with its expected (e), transfer (t)
+    /// and stored (s) balance.
+    fn award_accounts_cte(&self) -> String {
+        let stored = match self.as_of {
+            None => format!(
+                " UNION ALL SELECT key, 0, 0, balance_pence FROM ledger_accounts WHERE fund_id = {} AND key LIKE 'award:%'",
+                self.fund
+            ),
+            Some(_) => String::new(),
+        };
+        let filter = self.transfers_filter();
+        format!(
+            "WITH {}, k AS (SELECT key, SUM(e) AS e, SUM(t) AS t, SUM(s) AS s FROM (\
+             SELECT 'award:' || {} || ':payable' AS key, CASE WHEN {} THEN amount - paid ELSE 0 END AS e, 0 AS t, 0 AS s FROM a \
+             UNION ALL SELECT credit_account, 0, amount_pence, 0 FROM ledger_transfers WHERE {filter} AND credit_account LIKE 'award:%' \
+             UNION ALL SELECT debit_account, 0, -amount_pence, 0 FROM ledger_transfers WHERE {filter} AND debit_account LIKE 'award:%'\
+             {stored}) u GROUP BY key)",
+            self.awards(),
+            self.d.uuid_text("a.id"),
+            self.live()
+        )
+    }
+
+    fn mismatch(&self) -> &'static str {
+        match self.as_of {
+            None => "(e <> t OR t <> s)",
+            Some(_) => "(e <> t)",
+        }
+    }
+
+    fn award_accounts(&self) -> String {
+        format!(
+            "{} SELECT COUNT(*) AS accounts, CAST(COALESCE(SUM(e), 0) AS BIGINT) AS expected, \
+             CAST(COALESCE(SUM(t), 0) AS BIGINT) AS ledger, CAST(COALESCE(SUM(s), 0) AS BIGINT) AS stored, \
+             CAST(COALESCE(SUM(CASE WHEN {} THEN 1 ELSE 0 END), 0) AS BIGINT) AS mismatched FROM k",
+            self.award_accounts_cte(),
+            self.mismatch()
+        )
+    }
+
+    /// `(balance × H(key)) mod p`, with `H` PostgreSQL's seeded 64-bit text
+    /// hash: summed over accounts it fingerprints a whole set of balances.
+    fn fingerprint(&self, key: &str, balance: &str) -> String {
+        let (p, salt) = (FINGERPRINT_PRIME, self.salt);
+        format!(
+            "(((({balance}) % {p} + {p}) % {p}) * ((hashtextextended({key}, {salt}) % {p} + {p}) % {p})) % {p}"
+        )
+    }
+
+    /// PostgreSQL: the award accounts' sums and salted fingerprints from the
+    /// awards, the transfers and the account rows, in one pass over each
+    /// and without grouping by account.
+    fn award_fingerprints(&self) -> String {
+        let p = FINGERPRINT_PRIME;
+        let filter = self.transfers_filter();
+        let stored = match self.as_of {
+            None => format!(
+                "SELECT SUM(balance_pence) AS s, SUM({}) AS f FROM ledger_accounts WHERE fund_id = {} AND key LIKE 'award:%'",
+                self.fingerprint("key", "balance_pence"),
+                self.fund
+            ),
+            Some(_) => "SELECT 0 AS s, 0 AS f".to_owned(),
+        };
+        format!(
+            "WITH {}, \
+             ea AS (SELECT COUNT(*) AS n, SUM(e) AS e, SUM({}) AS f FROM \
+                (SELECT 'award:' || {} || ':payable' AS k, CASE WHEN {} THEN amount - paid ELSE 0 END AS e FROM a) x), \
+             ta AS (SELECT SUM(CASE WHEN credit_account LIKE 'award:%' THEN amount_pence ELSE 0 END) \
+                - SUM(CASE WHEN debit_account LIKE 'award:%' THEN amount_pence ELSE 0 END) AS t, \
+                SUM(CASE WHEN credit_account LIKE 'award:%' THEN {} ELSE 0 END) \
+                + SUM(CASE WHEN debit_account LIKE 'award:%' THEN {} ELSE 0 END) AS f \
+                FROM ledger_transfers WHERE {filter}), \
+             sa AS ({stored}) \
+             SELECT CAST(ea.n AS BIGINT) AS accounts, CAST(COALESCE(ea.e, 0) AS BIGINT) AS expected, \
+             CAST(COALESCE(ta.t, 0) AS BIGINT) AS ledger, CAST(COALESCE(sa.s, 0) AS BIGINT) AS stored, \
+             CAST(COALESCE(ea.f, 0) % {p} AS BIGINT) AS fe, CAST(COALESCE(ta.f, 0) % {p} AS BIGINT) AS ft, \
+             CAST(COALESCE(sa.f, 0) % {p} AS BIGINT) AS fs FROM ea, ta, sa",
+            self.awards(),
+            self.fingerprint("k", "e"),
+            self.d.uuid_text("id"),
+            self.live(),
+            self.fingerprint("credit_account", "amount_pence"),
+            self.fingerprint("debit_account", "-amount_pence"),
+        )
+    }
+
+    fn award_mismatches(&self) -> String {
+        format!(
+            "{} SELECT key, CAST(e AS BIGINT) AS e, CAST(t AS BIGINT) AS t, CAST(s AS BIGINT) AS s FROM k WHERE {} ORDER BY key LIMIT 20",
+            self.award_accounts_cte(),
+            self.mismatch()
+        )
+    }
+}
+
+#[derive(QueryableByName)]
+struct TotalsRow {
+    #[diesel(sql_type = SqlUuid)]
+    round_id: DbUuid,
+    #[diesel(sql_type = SqlUuid)]
+    grantee_id: DbUuid,
+    #[diesel(sql_type = Nullable<Text>)]
+    name: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    region: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    awards: i64,
+    #[diesel(sql_type = BigInt)]
+    committed: i64,
+    #[diesel(sql_type = BigInt)]
+    paid: i64,
+}
+
+/// Sums of awards, committed and paid.
+#[derive(Debug, Clone, Copy, Default)]
+struct Sums {
+    awards: i64,
+    committed: i64,
+    paid: i64,
+}
+
+impl Sums {
+    fn add(&mut self, row: &TotalsRow) {
+        self.awards = self.awards.saturating_add(row.awards);
+        self.committed = self.committed.saturating_add(row.committed);
+        self.paid = self.paid.saturating_add(row.paid);
+    }
+}
+
+#[derive(QueryableByName)]
+struct RoundPaid {
+    #[diesel(sql_type = SqlUuid)]
+    round_id: DbUuid,
+    #[diesel(sql_type = BigInt)]
+    amount: i64,
+}
+
+#[derive(QueryableByName)]
+struct GroupRow {
+    #[diesel(sql_type = Text)]
+    kind: String,
+    #[diesel(sql_type = Text)]
+    debit: String,
+    #[diesel(sql_type = Text)]
+    credit: String,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+    #[diesel(sql_type = BigInt)]
+    amount: i64,
+}
+
+#[derive(QueryableByName)]
+struct AccountsRow {
+    #[diesel(sql_type = BigInt)]
+    accounts: i64,
+    #[diesel(sql_type = BigInt)]
+    expected: i64,
+    #[diesel(sql_type = BigInt)]
+    ledger: i64,
+    #[diesel(sql_type = BigInt)]
+    stored: i64,
+    #[diesel(sql_type = BigInt)]
+    mismatched: i64,
+}
+
+#[derive(QueryableByName)]
+struct FingerprintRow {
+    #[diesel(sql_type = BigInt)]
+    accounts: i64,
+    #[diesel(sql_type = BigInt)]
+    expected: i64,
+    #[diesel(sql_type = BigInt)]
+    ledger: i64,
+    #[diesel(sql_type = BigInt)]
+    stored: i64,
+    #[diesel(sql_type = BigInt)]
+    fe: i64,
+    #[diesel(sql_type = BigInt)]
+    ft: i64,
+    #[diesel(sql_type = BigInt)]
+    fs: i64,
+}
+
+#[derive(QueryableByName)]
+struct MismatchRow {
+    #[diesel(sql_type = Text)]
+    key: String,
+    #[diesel(sql_type = BigInt)]
+    e: i64,
+    #[diesel(sql_type = BigInt)]
+    t: i64,
+    #[diesel(sql_type = BigInt)]
+    s: i64,
+}
+
+fn totals(name: String, sums: Sums) -> Totals {
+    Totals {
+        name,
+        grantee_id: None,
+        region: None,
+        awards: sums.awards,
+        committed: Pence(sums.committed),
+        paid: Pence(sums.paid),
+        outstanding: Pence(sums.committed.saturating_sub(sums.paid)),
+    }
+}
+
+fn json_money(value: &serde_json::Value, field: &str, what: &str) -> Result<i64, StoreError> {
+    let text = value
+        .get(field)
+        .and_then(serde_json::Value::as_str)
+        .ok_or_else(|| StoreError::corrupt(what, format!("no {field} in the audit summary")))?;
+    Ok(Money::parse(text)
+        .map_err(|e| StoreError::corrupt(what, e))?
+        .pence())
+}
+
+/// The latest after-summary of each record of a kind in the fund at or
+/// before `t`, parsed.
+fn summaries_as_of(
+    conn: &mut AnyConnection,
+    fund: FundId,
+    entity_type: &str,
+    t: DateTime<Utc>,
+) -> Result<Vec<(uuid::Uuid, serde_json::Value)>, StoreError> {
+    let rows: Vec<(i64, DbUuid, Option<String>)> = audit_events::table
+        .filter(audit_events::fund_id.eq(db_id(fund)))
+        .filter(audit_events::entity_type.eq(entity_type))
+        .filter(audit_events::occurred_at.le(DbTime::new(t)))
+        .order(audit_events::seq.asc())
+        .select((
+            audit_events::seq,
+            audit_events::entity_id,
+            audit_events::after,
+        ))
+        .load(conn)?;
+    let mut latest: Vec<(uuid::Uuid, serde_json::Value)> = Vec::new();
+    for (_, id, after) in rows {
+        let Some(text) = after else { continue };
+        let value: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| StoreError::corrupt("audit summary", e))?;
+        match latest.iter_mut().find(|(k, _)| *k == id.0) {
+            Some(slot) => slot.1 = value,
+            None => latest.push((id.0, value)),
+        }
+    }
+    Ok(latest)
+}
+
+struct RoundBase {
+    id: RoundId,
+    number: i64,
+    name: String,
+    allocation: i64,
+}
+
+fn rounds_now(conn: &mut AnyConnection, fund: FundId) -> Result<Vec<RoundBase>, StoreError> {
+    let rows: Vec<(DbUuid, i32, String, i64)> = rounds::table
+        .filter(rounds::fund_id.eq(db_id(fund)))
+        .order(rounds::number.asc())
+        .select((
+            rounds::id,
+            rounds::number,
+            rounds::name,
+            rounds::allocation_pence,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, number, name, allocation)| RoundBase {
+            id: RoundId::from_uuid(id.0),
+            number: i64::from(number),
+            name,
+            allocation,
+        })
+        .collect())
+}
+
+fn rounds_as_of(
+    conn: &mut AnyConnection,
+    fund: FundId,
+    t: DateTime<Utc>,
+) -> Result<Vec<RoundBase>, StoreError> {
+    let mut out = Vec::new();
+    for (id, j) in summaries_as_of(conn, fund, "round", t)? {
+        out.push(RoundBase {
+            id: RoundId::from_uuid(id),
+            number: j
+                .get("number")
+                .and_then(serde_json::Value::as_i64)
+                .unwrap_or(0),
+            name: j
+                .get("name")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            allocation: json_money(&j, "allocation", "round summary")?,
+        });
+    }
+    out.sort_by_key(|r| r.number);
+    Ok(out)
+}
+
+/// Gathers a fund's figures now (`as_of` = `None`) or as of an instant.
+pub fn figures(
+    conn: &mut AnyConnection,
+    fund: FundId,
+    as_of: Option<DateTime<Utc>>,
+) -> Result<Figures, StoreError> {
+    let record = funds::get(conn, fund)?;
+    let d = Dialect::of(conn);
+    let salt_bytes = uuid::Uuid::now_v7().into_bytes();
+    let mut salt = [0_u8; 8];
+    salt.copy_from_slice(salt_bytes.get(8..16).unwrap_or(&[0; 8]));
+    let q = Queries {
+        d,
+        fund: d.uuid(fund.into()),
+        as_of,
+        salt: i64::from_le_bytes(salt),
+    };
+    let (budget, bases) = match as_of {
+        None => (record.value.budget.pence(), rounds_now(conn, fund)?),
+        Some(t) => {
+            let summaries = summaries_as_of(conn, fund, "fund", t)?;
+            let (_, j) = summaries.last().ok_or(StoreError::NotFound {
+                entity: "fund at that instant",
+            })?;
+            (
+                json_money(j, "budget", "fund summary")?,
+                rounds_as_of(conn, fund, t)?,
+            )
+        }
+    };
+    let rows: Vec<TotalsRow> = load(conn, &q.totals())?;
+    let mut by_round_sums: BTreeMap<uuid::Uuid, Sums> = BTreeMap::new();
+    let mut by_region_sums: BTreeMap<String, Sums> = BTreeMap::new();
+    let mut by_grantee_sums: BTreeMap<uuid::Uuid, (Option<String>, Option<String>, Sums)> =
+        BTreeMap::new();
+    for row in &rows {
+        by_round_sums.entry(row.round_id.0).or_default().add(row);
+        let region = row.region.clone().unwrap_or_else(|| "(unknown)".to_owned());
+        by_region_sums.entry(region).or_default().add(row);
+        by_grantee_sums
+            .entry(row.grantee_id.0)
+            .or_insert_with(|| (row.name.clone(), row.region.clone(), Sums::default()))
+            .2
+            .add(row);
+    }
+    drop(rows);
+    let aggregates: Vec<(uuid::Uuid, Sums)> = by_round_sums.into_iter().collect();
+    let paid: Vec<RoundPaid> = load(conn, &q.paid_by_round())?;
+    let mut rounds: Vec<RoundFigures> = bases
+        .into_iter()
+        .map(|b| {
+            let agg = aggregates
+                .iter()
+                .find(|(id, _)| *id == b.id.as_uuid())
+                .map(|(_, s)| s);
+            RoundFigures {
+                id: b.id,
+                number: b.number,
+                name: b.name,
+                allocation: b.allocation,
+                awards: agg.map_or(0, |a| a.awards),
+                committed: agg.map_or(0, |a| a.committed),
+                paid: agg.map_or(0, |a| a.paid),
+                paid_disbursements: paid
+                    .iter()
+                    .find(|p| p.round_id.0 == b.id.as_uuid())
+                    .map_or(0, |p| p.amount),
+            }
+        })
+        .collect();
+    // Awards (or payments) naming a round the fund does not have.
+    for (id, a) in &aggregates {
+        if !rounds.iter().any(|r| r.id.as_uuid() == *id) {
+            rounds.push(RoundFigures {
+                id: RoundId::from_uuid(*id),
+                number: 0,
+                name: "(unknown round)".to_owned(),
+                allocation: 0,
+                awards: a.awards,
+                committed: a.committed,
+                paid: a.paid,
+                paid_disbursements: paid
+                    .iter()
+                    .find(|p| p.round_id.0 == *id)
+                    .map_or(0, |p| p.amount),
+            });
+        }
+    }
+    let transfers: Vec<TransferGroup> = load::<GroupRow>(conn, &q.transfer_groups())?
+        .into_iter()
+        .map(|g| TransferGroup {
+            kind: g.kind,
+            debit: g.debit,
+            credit: g.credit,
+            count: g.n,
+            amount: g.amount,
+        })
+        .collect();
+    let stored = match as_of {
+        Some(_) => None,
+        None => {
+            let accounts: Vec<(String, i64)> = ledger_accounts::table
+                .filter(ledger_accounts::fund_id.eq(db_id(fund)))
+                .filter(ledger_accounts::key.not_like("award:%"))
+                .order(ledger_accounts::key.asc())
+                .select((ledger_accounts::key, ledger_accounts::balance_pence))
+                .load(conn)?;
+            Some(StoredBalances { accounts })
+        }
+    };
+    // On PostgreSQL, fingerprints first: when the awards, the transfers and
+    // the account rows give the same salted fingerprint, every award account
+    // agrees (but for a chance of about 1 in 2^31 per reconciliation), and
+    // the costlier account-by-account comparison is skipped.
+    let agreed = match d {
+        Dialect::Postgres => load::<FingerprintRow>(conn, &q.award_fingerprints())?
+            .into_iter()
+            .next()
+            .filter(|f| f.fe == f.ft && (as_of.is_some() || f.ft == f.fs)),
+        Dialect::Sqlite => None,
+    };
+    let accounts: Vec<AccountsRow> = match agreed {
+        Some(f) => vec![AccountsRow {
+            accounts: f.accounts,
+            expected: f.expected,
+            ledger: f.ledger,
+            stored: f.stored,
+            mismatched: 0,
+        }],
+        None => load(conn, &q.award_accounts())?,
+    };
+    let mut award_accounts = accounts
+        .into_iter()
+        .next()
+        .map(|a| AwardAccounts {
+            accounts: a.accounts,
+            expected: a.expected,
+            ledger: a.ledger,
+            stored: as_of.is_none().then_some(a.stored),
+            mismatched: a.mismatched,
+            examples: Vec::new(),
+        })
+        .unwrap_or_default();
+    if award_accounts.mismatched > 0 {
+        award_accounts.examples = load::<MismatchRow>(conn, &q.award_mismatches())?
+            .into_iter()
+            .map(|m| AccountMismatch {
+                account: m.key,
+                expected: Pence(m.e),
+                ledger: Pence(m.t),
+                stored: as_of.is_none().then_some(Pence(m.s)),
+            })
+            .collect();
+    }
+    let by_region = by_region_sums
+        .into_iter()
+        .map(|(region, sums)| totals(region, sums))
+        .collect();
+    let mut by_grantee: Vec<Totals> = by_grantee_sums
+        .into_iter()
+        .map(|(id, (name, region, sums))| Totals {
+            grantee_id: Some(GranteeId::from_uuid(id)),
+            region,
+            ..totals(name.unwrap_or_else(|| "(unknown grantee)".to_owned()), sums)
+        })
+        .collect();
+    by_grantee.sort_by(|a, b| (&a.name, a.grantee_id).cmp(&(&b.name, b.grantee_id)));
+    Ok(Figures {
+        fund_id: fund,
+        fund_code: record.value.code.to_string(),
+        fund_name: record.value.name.to_string(),
+        as_of,
+        budget,
+        rounds,
+        transfers,
+        stored,
+        award_accounts,
+        by_region,
+        by_grantee,
+    })
+}
+
+/// Reconciles a fund now or as of an instant. Reads run in one transaction
+/// so every figure comes from the same snapshot on PostgreSQL.
+pub fn reconcile_fund(
+    conn: &mut AnyConnection,
+    fund: FundId,
+    as_of: Option<DateTime<Utc>>,
+) -> Result<Reconciliation, StoreError> {
+    let figures = match conn {
+        AnyConnection::Postgresql(_) => {
+            use diesel::connection::SimpleConnection;
+            conn.transaction(|c| {
+                // One snapshot for every figure. The aggregates group up to a
+                // row per award; give them room to hash in memory rather
+                // than spill to disk (this transaction only).
+                c.batch_execute(
+                    "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; \
+                     SET LOCAL work_mem = '256MB'",
+                )?;
+                figures(c, fund, as_of)
+            })?
+        }
+        AnyConnection::Sqlite(_) => conn.transaction(|c| figures(c, fund, as_of))?,
+    };
+    Ok(reconcile(figures))
+}
