@@ -382,7 +382,50 @@ fn wrong_passwords_and_unknown_emails_get_the_same_answer_and_are_limited(app: &
     assert!(limited.headers().get("retry-after").is_some());
 }
 
+fn creating_a_fund_or_round_twice_with_one_key_makes_one(app: &TestApp) {
+    let admin = app.user(Role::Admin, None);
+    let send = |path: &str, body: &Value| {
+        app.client
+            .post(app.url(path))
+            .bearer_auth(&admin)
+            .header("Idempotency-Key", "fund-once")
+            .json(body)
+            .send()
+            .unwrap()
+    };
+    let body = json!({"code": "ONCE", "name": "Once", "budget": "1000.00"});
+    let first = expect(send("/v1/funds", &body), 201);
+    let again = send("/v1/funds", &body);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(expect(again, 201), first);
+    let funds = expect(app.get("/v1/funds", Some(&admin)), 200);
+    assert_eq!(funds["items"].as_array().unwrap().len(), 1);
+    let path = format!("/v1/funds/{}/rounds", first["id"].as_str().unwrap());
+    let round = json!({"name": "R", "opens_at": "2026-01-01T00:00:00Z", "closes_at": "2099-01-01T00:00:00Z",
+        "allocation": "600.00", "min_grant": "1.00", "max_grant": "10.00"});
+    let send_round = || {
+        app.client
+            .post(app.url(&path))
+            .bearer_auth(&admin)
+            .header("Idempotency-Key", "round-once")
+            .json(&round)
+            .send()
+            .unwrap()
+    };
+    expect(send_round(), 201);
+    expect(send_round(), 201);
+    let fund = expect(
+        app.get(
+            &format!("/v1/funds/{}", first["id"].as_str().unwrap()),
+            Some(&admin),
+        ),
+        200,
+    );
+    assert_eq!(fund["unallocated"], "400.00");
+}
+
 api_tests!(
+    creating_a_fund_or_round_twice_with_one_key_makes_one,
     a_fund_is_set_up_with_funders_and_rounds_take_its_budget,
     updates_need_the_current_version,
     the_budget_cannot_drop_below_what_rounds_hold,

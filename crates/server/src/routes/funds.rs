@@ -1,5 +1,6 @@
 //! `/v1/funds`: funds, their funders and budgets.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use grantledger_domain::Money;
@@ -17,9 +18,8 @@ use utoipa::{IntoParams, ToSchema};
 use crate::app::AppState;
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
-use crate::http::{
-    Fields, ListResponse, PageQuery, blocking, created, ok_versioned, require_if_match,
-};
+use crate::http::{Fields, ListResponse, PageQuery, blocking, ok_versioned, require_if_match};
+use crate::idempotency::{self, Created, IdempotencyKey};
 use crate::policy::{Authorized, can};
 
 /// A funder's part in a fund.
@@ -167,6 +167,7 @@ fn load(state: &AppState, id: FundId) -> Result<FundView, ApiError> {
 /// Set up a fund.
 #[utoipa::path(
     tag = "funds",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
     request_body = NewFundBody,
     responses(
         (status = 201, description = "Created", body = FundView),
@@ -179,6 +180,8 @@ fn load(state: &AppState, id: FundId) -> Result<FundView, ApiError> {
 pub async fn create_fund(
     state: web::Data<AppState>,
     auth: Authorized<can::ManageFunds>,
+    req: HttpRequest,
+    key: IdempotencyKey,
     body: Json<NewFundBody>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.principal;
@@ -192,19 +195,24 @@ pub async fn create_fund(
     let fund =
         Fund::new(FundId::new(), body.code, name, body.budget, funders).map_err(fund_error)?;
     let actor = principal.actor();
-    let view = blocking(move || {
-        state.db.write(|c| {
+    idempotency::write(
+        &state,
+        &req,
+        &principal,
+        key,
+        StatusCode::CREATED,
+        move |c| {
             let record = funds::create(c, &fund, &actor, Utc::now())?;
             let left = unallocated(c, fund.id)?;
-            Ok::<_, ApiError>(FundView::new(record, left))
-        })
-    })
-    .await?;
-    Ok(created(
-        format!("/v1/funds/{}", view.id),
-        view.version,
-        &view,
-    ))
+            let view = FundView::new(record, left);
+            Ok(Created {
+                location: Some(format!("/v1/funds/{}", view.id)),
+                version: Some(view.version),
+                body: view,
+            })
+        },
+    )
+    .await
 }
 
 /// List funds.

@@ -1,5 +1,6 @@
 //! Grant rounds: `/v1/funds/{id}/rounds` and `/v1/rounds/{id}`.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use grantledger_domain::Money;
@@ -15,9 +16,8 @@ use utoipa::{IntoParams, ToSchema};
 use crate::app::AppState;
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
-use crate::http::{
-    Fields, ListResponse, PageQuery, blocking, created, ok_versioned, require_if_match,
-};
+use crate::http::{Fields, ListResponse, PageQuery, blocking, ok_versioned, require_if_match};
+use crate::idempotency::{self, Created, IdempotencyKey};
 use crate::policy::{Authorized, can};
 
 /// Who may apply in a round. Empty lists mean "any".
@@ -206,7 +206,7 @@ fn available(conn: &mut grantledger_store::AnyConnection, id: RoundId) -> Result
 /// Add a round to a fund, taking its allocation from the fund's budget.
 #[utoipa::path(
     tag = "rounds",
-    params(("id" = Uuid, Path, description = "The fund's id")),
+    params(("id" = Uuid, Path, description = "The fund's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
     request_body = NewRoundBody,
     responses(
         (status = 201, description = "Created", body = RoundView),
@@ -220,6 +220,8 @@ fn available(conn: &mut grantledger_store::AnyConnection, id: RoundId) -> Result
 pub async fn create_round(
     state: web::Data<AppState>,
     auth: Authorized<can::ManageFunds>,
+    req: HttpRequest,
+    key: IdempotencyKey,
     id: web::Path<uuid::Uuid>,
     body: Json<NewRoundBody>,
 ) -> Result<HttpResponse, ApiError> {
@@ -233,8 +235,13 @@ pub async fn create_round(
         return Err(fields.error());
     };
     let actor = principal.actor();
-    let view = blocking(move || {
-        state.db.write(|c| {
+    idempotency::write(
+        &state,
+        &req,
+        &principal,
+        key,
+        StatusCode::CREATED,
+        move |c| {
             funds::get(c, fund_id)?;
             let number = match b.number {
                 Some(n) => n,
@@ -254,15 +261,15 @@ pub async fn create_round(
             let now = Utc::now();
             let record = rounds::create(c, &round, &actor, now)?;
             let left = available(c, round.id)?;
-            Ok::<_, ApiError>(RoundView::new(record, left, now))
-        })
-    })
-    .await?;
-    Ok(created(
-        format!("/v1/rounds/{}", view.id),
-        view.version,
-        &view,
-    ))
+            let view = RoundView::new(record, left, now);
+            Ok(Created {
+                location: Some(format!("/v1/rounds/{}", view.id)),
+                version: Some(view.version),
+                body: view,
+            })
+        },
+    )
+    .await
 }
 
 /// A fund's rounds.
