@@ -117,6 +117,7 @@ pub mod ledger;
 pub mod money;
 #[cfg(feature = "openapi")]
 mod openapi;
+pub mod opendata;
 pub mod org_id;
 pub mod payment_run;
 pub mod reference;
