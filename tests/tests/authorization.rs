@@ -126,6 +126,7 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("post", "/v1/commitments/import") => r(ADMIN, T::None),
         ("get", "/v1/commitments/{id}") => r(EVERYONE, T::Commitment),
         ("post", "/v1/commitments/{id}/status") => r(ADMIN, T::Commitment),
+        ("get", "/v1/exports/360giving") => r(PAYMENT_READERS, T::None),
         _ => None,
     }
 }

@@ -50,6 +50,30 @@ pub enum Command {
     /// The strategy's commitments: import the pledge tracker, report progress.
     #[command(subcommand)]
     Commitments(CommitmentsCommand),
+    /// Export open data to standard output.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+/// `grantledger export …`.
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Awards as 360Giving grants: a JSON package or CSV with the official
+    /// column titles. Identifiers use GRANTLEDGER_360G_PREFIX (default
+    /// `grantledger`). Streamed: memory does not grow with the number of grants.
+    #[command(name = "360giving")]
+    ThreeSixtyGiving(ExportArgs),
+}
+
+/// Flags of `export 360giving`.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// Only this fund's awards: its id or its code (e.g. LCF). All funds when absent.
+    #[arg(long)]
+    pub fund: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum)]
+    pub format: crate::opendata::ExportFormat,
 }
 
 /// `grantledger commitments …`.
@@ -208,7 +232,56 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Commitments(command) => run_commitments(&cli, command),
+        Command::Export(ExportCommand::ThreeSixtyGiving(args)) => run_export(&cli, args),
     }
+}
+
+/// A progress bar on standard error, only when it is a terminal.
+fn progress_bar(total: u64, what: &str) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{msg} [{bar:40}] {pos}/{len} ({per_sec}, {eta} left)",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(what.to_owned());
+    Some(bar)
+}
+
+fn run_export(cli: &Cli, args: &ExportArgs) -> anyhow::Result<()> {
+    use crate::opendata;
+    let publisher = opendata::publisher_from_env().map_err(describe_api_error)?;
+    let db = cli.open_database()?;
+    let fund = args
+        .fund
+        .as_deref()
+        .map(|f| opendata::find_fund(&db, f))
+        .transpose()
+        .map_err(describe_api_error)?;
+    let bar = match progress_bar(0, "exporting") {
+        Some(bar) => {
+            bar.set_length(opendata::count(&db, fund).map_err(describe_api_error)?);
+            Some(bar)
+        }
+        None => None,
+    };
+    let stdout = std::io::stdout().lock();
+    let out = std::io::BufWriter::with_capacity(64 * 1024, stdout);
+    let written = opendata::export(&db, fund, args.format, &publisher, out, |n| {
+        if let Some(bar) = &bar {
+            bar.inc(n);
+        }
+    })
+    .map_err(describe_api_error)?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    eprintln!("exported {written} grants");
+    Ok(())
 }
 
 fn run_commitments(cli: &Cli, command: &CommitmentsCommand) -> anyhow::Result<()> {

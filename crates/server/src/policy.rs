@@ -48,6 +48,10 @@ pub enum Action {
     ReadCommitments,
     /// Import the pledge tracker and set commitments' status.
     ManageCommitments,
+    /// Export awards as 360Giving open data (every fund's grantees and amounts).
+    ExportOpenData,
+    /// Import grantees and award decisions from CSV files.
+    ImportData,
 }
 
 impl Action {
@@ -66,10 +70,11 @@ impl Action {
             | Action::Decide
             | Action::ManageAwards
             | Action::ManagePayments
-            | Action::ManageCommitments => &[Admin],
+            | Action::ManageCommitments
+            | Action::ImportData => &[Admin],
             Action::Apply | Action::RespondToAward => &[Admin, Grantee],
             Action::Assess => &[Admin, Assessor],
-            Action::ReadPayments => &[Admin, Auditor],
+            Action::ReadPayments | Action::ExportOpenData => &[Admin, Auditor],
         }
     }
 
@@ -92,6 +97,8 @@ impl Action {
             Action::ReadPayments => "read payment runs",
             Action::ReadCommitments => "read commitments",
             Action::ManageCommitments => "import commitments or change their status",
+            Action::ExportOpenData => "export open data",
+            Action::ImportData => "import grantees or award decisions",
         }
     }
 }
@@ -138,7 +145,9 @@ pub mod can {
         ManagePayments,
         ReadPayments,
         ReadCommitments,
-        ManageCommitments
+        ManageCommitments,
+        ExportOpenData,
+        ImportData
     );
 }
 

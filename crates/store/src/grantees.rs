@@ -18,7 +18,7 @@ use crate::sql_types::{DbTime, DbUuid};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = grantees)]
-struct GranteeRow {
+pub(crate) struct GranteeRow {
     id: DbUuid,
     name: String,
     org_id: Option<String>,
@@ -35,7 +35,7 @@ struct GranteeRow {
     updated_at: DbTime,
 }
 
-fn to_record(row: GranteeRow) -> Result<Record<Grantee>, StoreError> {
+pub(crate) fn to_record(row: GranteeRow) -> Result<Record<Grantee>, StoreError> {
     let grantee = Grantee {
         id: GranteeId::from_uuid(row.id.0),
         name: parse::<OrganisationName>("grantee name", &row.name)?,

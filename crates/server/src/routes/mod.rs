@@ -4,6 +4,7 @@ pub mod applications;
 pub mod auth;
 pub mod awards;
 pub mod commitments;
+pub mod exports;
 pub mod funds;
 pub mod grantees;
 pub mod payments;
@@ -73,6 +74,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             // Before `/commitments/{id}`, which would otherwise take "report" for an id.
             .service(commitments::commitments_report)
             .service(commitments::get_commitment)
-            .service(commitments::set_commitment_status),
+            .service(commitments::set_commitment_status)
+            .service(exports::export_360giving),
     );
 }
