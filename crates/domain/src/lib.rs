@@ -113,6 +113,7 @@ pub mod disbursement;
 pub mod fund;
 pub mod grantee;
 pub mod ids;
+pub mod import;
 pub mod ledger;
 pub mod money;
 #[cfg(feature = "openapi")]
