@@ -127,6 +127,8 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("get", "/v1/commitments/{id}") => r(EVERYONE, T::Commitment),
         ("post", "/v1/commitments/{id}/status") => r(ADMIN, T::Commitment),
         ("get", "/v1/exports/360giving") => r(PAYMENT_READERS, T::None),
+        ("post", "/v1/imports/grantees") => r(ADMIN, T::None),
+        ("post", "/v1/rounds/{id}/imports/awards") => r(ADMIN, T::Round),
         _ => None,
     }
 }
@@ -193,9 +195,14 @@ fn body(method: &str, path: &str, world: Option<&World>) -> Option<Value> {
 fn raw_body(method: &str, path: &str) -> Option<(&'static str, &'static str)> {
     match (method, path) {
         ("post", "/v1/commitments/import") => Some(("text/plain", TRACKER)),
+        ("post", "/v1/imports/grantees") => Some(("text/csv", GRANTEES_CSV)),
+        // An empty file: refused 422 for the allowed, 403 for the rest.
+        ("post", "/v1/rounds/{id}/imports/awards") => Some(("text/csv", "application_id,amount\n")),
         _ => None,
     }
 }
+
+const GRANTEES_CSV: &str = "name,organisation_type,region,local_authority,postcode,annual_income\nMatrix import group,community_group,london,Lambeth,SE11 5QY,100.00\n";
 
 const TRACKER: &str =
     "Pledge tracker\n\nPledge\tDept\tProgress\n1. Measure loneliness.\tDCMS\tIn progress\n";

@@ -252,3 +252,29 @@ pub fn save(
     )?;
     get(conn, id)
 }
+
+/// The grantee an import row stands for: the one with its org id, or else
+/// one with the same name (any case) and postcode.
+pub fn find_same(
+    conn: &mut AnyConnection,
+    grantee: &Grantee,
+) -> Result<Option<Record<Grantee>>, StoreError> {
+    let rows: Vec<GranteeRow> = match &grantee.org_id {
+        Some(org_id) => grantees::table
+            .filter(grantees::org_id.eq(org_id.as_str()))
+            .select(GranteeRow::as_select())
+            .load(conn)?,
+        None => grantees::table
+            .filter(grantees::postcode.eq(grantee.postcode.as_str()))
+            .select(GranteeRow::as_select())
+            .load(conn)?,
+    };
+    let wanted = grantee.name.as_str().to_lowercase();
+    for row in rows {
+        let record = to_record(row)?;
+        if grantee.org_id.is_some() || record.value.name.as_str().to_lowercase() == wanted {
+            return Ok(Some(record));
+        }
+    }
+    Ok(None)
+}

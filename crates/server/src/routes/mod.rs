@@ -7,6 +7,7 @@ pub mod commitments;
 pub mod exports;
 pub mod funds;
 pub mod grantees;
+pub mod imports;
 pub mod payments;
 pub mod rounds;
 pub mod users;
@@ -75,6 +76,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(commitments::commitments_report)
             .service(commitments::get_commitment)
             .service(commitments::set_commitment_status)
-            .service(exports::export_360giving),
+            .service(exports::export_360giving)
+            .service(imports::import_grantees_route)
+            .service(imports::import_awards_route),
     );
 }
