@@ -7,6 +7,7 @@
 # Usage: scripts/bench-export.sh [N] [json|csv]     (default 100000 json)
 # Env:   BENCH_PG  admin URL without database (default postgres://postgres@127.0.0.1:5432)
 #        BENCH_DB  database to (re)create      (default grantledger_bench_export)
+#        BENCH_NO_BUILD=1  use the release binary already built
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,7 +19,7 @@ URL="${PG}/${DB}"
 GRANTEES=10000
 PER_ROUND=500000   # award references have six digits of sequence per round
 
-cargo build --release -p grantledger-server --quiet
+[ -n "${BENCH_NO_BUILD:-}" ] || cargo build --release -p grantledger-server --quiet
 BIN=target/release/grantledger
 
 psql "${PG}/postgres" -qc "DROP DATABASE IF EXISTS ${DB}" -c "CREATE DATABASE ${DB}"
