@@ -142,6 +142,9 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("get", "/v1/funds/{id}/outcomes") => r(EVERYONE, T::Fund),
         ("get", "/v1/funds/{id}/reconciliation") => r(AUDITORS, T::Fund),
         ("get", "/v1/audit-events") | ("get", "/v1/audit-events/verify") => r(AUDITORS, T::None),
+        ("get", "/v1/exports/360giving") => r(PAYMENT_READERS, T::None),
+        ("post", "/v1/imports/grantees") => r(ADMIN, T::None),
+        ("post", "/v1/rounds/{id}/imports/awards") => r(ADMIN, T::Round),
         _ => None,
     }
 }
@@ -222,9 +225,14 @@ fn body(method: &str, path: &str, world: Option<&World>) -> Option<Value> {
 fn raw_body(method: &str, path: &str) -> Option<(&'static str, &'static str)> {
     match (method, path) {
         ("post", "/v1/commitments/import") => Some(("text/plain", TRACKER)),
+        ("post", "/v1/imports/grantees") => Some(("text/csv", GRANTEES_CSV)),
+        // An empty file: refused 422 for the allowed, 403 for the rest.
+        ("post", "/v1/rounds/{id}/imports/awards") => Some(("text/csv", "application_id,amount\n")),
         _ => None,
     }
 }
+
+const GRANTEES_CSV: &str = "name,organisation_type,region,local_authority,postcode,annual_income\nMatrix import group,community_group,london,Lambeth,SE11 5QY,100.00\n";
 
 const TRACKER: &str =
     "Pledge tracker\n\nPledge\tDept\tProgress\n1. Measure loneliness.\tDCMS\tIn progress\n";

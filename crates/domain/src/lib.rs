@@ -115,10 +115,12 @@ pub mod evaluation;
 pub mod fund;
 pub mod grantee;
 pub mod ids;
+pub mod import;
 pub mod ledger;
 pub mod money;
 #[cfg(feature = "openapi")]
 mod openapi;
+pub mod opendata;
 pub mod org_id;
 pub mod payment_run;
 pub mod reconciliation;

@@ -56,6 +56,60 @@ pub enum Command {
     /// Verify or export the audit trail's hash chain.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Export open data to standard output.
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// Import CSV files: grantees, or award decisions for a round. All or
+    /// nothing; every bad line is listed and nothing changes.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+/// `grantledger import …`.
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Grantee organisations (see docs/IMPORT.md for the columns).
+    Grantees(ImportFileArgs),
+    /// Award decisions for a round: `application_id,amount` per row.
+    Awards(ImportAwardsArgs),
+}
+
+/// Arguments of `import grantees`.
+#[derive(Debug, clap::Args)]
+pub struct ImportFileArgs {
+    /// The CSV file (UTF-8).
+    pub file: std::path::PathBuf,
+}
+
+/// Arguments of `import awards`.
+#[derive(Debug, clap::Args)]
+pub struct ImportAwardsArgs {
+    /// The round's id.
+    #[arg(long)]
+    pub round: uuid::Uuid,
+    /// The CSV file (UTF-8).
+    pub file: std::path::PathBuf,
+}
+
+/// `grantledger export …`.
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Awards as 360Giving grants: a JSON package or CSV with the official
+    /// column titles. Identifiers use GRANTLEDGER_360G_PREFIX (default
+    /// `grantledger`). Streamed: memory does not grow with the number of grants.
+    #[command(name = "360giving")]
+    ThreeSixtyGiving(ExportArgs),
+}
+
+/// Flags of `export 360giving`.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// Only this fund's awards: its id or its code (e.g. LCF). All funds when absent.
+    #[arg(long)]
+    pub fund: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum)]
+    pub format: crate::opendata::ExportFormat,
 }
 
 /// `grantledger commitments …`.
@@ -282,7 +336,111 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             export_audit(&db, &args.output)
         }
         Command::Commitments(command) => run_commitments(&cli, command),
+        Command::Export(ExportCommand::ThreeSixtyGiving(args)) => run_export(&cli, args),
+        Command::Import(command) => run_import(&cli, command),
     }
+}
+
+/// A progress bar on standard error, only when it is a terminal.
+fn progress_bar(total: u64, what: &str) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{msg} [{bar:40}] {pos}/{len} ({per_sec}, {eta} left)",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(what.to_owned());
+    Some(bar)
+}
+
+fn run_import(cli: &Cli, command: &ImportCommand) -> anyhow::Result<()> {
+    use crate::routes::imports;
+    let file = match command {
+        ImportCommand::Grantees(a) => &a.file,
+        ImportCommand::Awards(a) => &a.file,
+    };
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let db = cli.open_database()?;
+    let actor = grantledger_store::common::Actor::system("cli");
+    // Counting lines is cheap and sizes the bar; rows are fewer by the header.
+    let lines = bytes.iter().filter(|b| **b == b'\n').count() as u64;
+    let bar = progress_bar(lines.saturating_sub(1), "importing");
+    let tick = |n: u64| {
+        if let Some(bar) = &bar {
+            bar.inc(n);
+        }
+    };
+    let result = match command {
+        ImportCommand::Grantees(_) => imports::import_grantees(&db, &bytes, &actor, tick),
+        ImportCommand::Awards(a) => imports::import_awards(
+            &db,
+            grantledger_domain::ids::RoundId::from_uuid(a.round),
+            &bytes,
+            &actor,
+            tick,
+        ),
+    };
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let s = result.map_err(|error| match error {
+        crate::error::ApiError::Unprocessable { errors, .. } => {
+            let mut text = format!(
+                "{} cannot be imported; nothing was changed:",
+                file.display()
+            );
+            for e in errors {
+                text.push_str(&format!("\n  {}: {}", e.field, e.message));
+            }
+            anyhow::anyhow!(text)
+        }
+        other => describe_api_error(other),
+    })?;
+    eprintln!(
+        "imported {}: {} rows; {} created, {} updated, {} unchanged",
+        file.display(),
+        s.rows,
+        s.created,
+        s.updated,
+        s.unchanged
+    );
+    Ok(())
+}
+
+fn run_export(cli: &Cli, args: &ExportArgs) -> anyhow::Result<()> {
+    use crate::opendata;
+    let publisher = opendata::publisher_from_env().map_err(describe_api_error)?;
+    let db = cli.open_database()?;
+    let fund = args
+        .fund
+        .as_deref()
+        .map(|f| opendata::find_fund(&db, f))
+        .transpose()
+        .map_err(describe_api_error)?;
+    let bar = match progress_bar(0, "exporting") {
+        Some(bar) => {
+            bar.set_length(opendata::count(&db, fund).map_err(describe_api_error)?);
+            Some(bar)
+        }
+        None => None,
+    };
+    let stdout = std::io::stdout().lock();
+    let out = std::io::BufWriter::with_capacity(64 * 1024, stdout);
+    let written = opendata::export(&db, fund, args.format, &publisher, out, |n| {
+        if let Some(bar) = &bar {
+            bar.inc(n);
+        }
+    })
+    .map_err(describe_api_error)?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    eprintln!("exported {written} grants");
+    Ok(())
 }
 
 fn run_commitments(cli: &Cli, command: &CommitmentsCommand) -> anyhow::Result<()> {

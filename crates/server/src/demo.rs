@@ -50,9 +50,17 @@ fn internal<E: std::fmt::Display>(e: E) -> ApiError {
 }
 
 fn funder(name: &str, pounds: i64) -> Result<Funder, ApiError> {
+    // The partner funder is a registered charity, so open data names it by
+    // its register number; the department has none and gets a 360G id.
+    let org_id = match name {
+        "The National Lottery Community Fund" => {
+            Some(grantledger_domain::org_id::OrgId::parse("GB-CHC-1036733").map_err(internal)?)
+        }
+        _ => None,
+    };
     Ok(Funder {
         name: OrganisationName::parse(name).map_err(internal)?,
-        org_id: None,
+        org_id,
         contribution: m(pounds * 100)?,
     })
 }

@@ -117,6 +117,60 @@ impl FromRequest for TextUpload {
     }
 }
 
+/// The largest CSV import accepted.
+pub const CSV_UPLOAD_LIMIT: usize = 4 * 1024 * 1024;
+
+/// A CSV file sent as the raw request body (an import).
+///
+/// Fails with 415 unless the body is declared `text/csv` (or `text/plain`),
+/// UTF-8 or no charset, and with 413 above [`CSV_UPLOAD_LIMIT`]. The reader
+/// of the file checks the bytes and names the bad lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsvUpload(pub Vec<u8>);
+
+impl FromRequest for CsvUpload {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let early =
+            check_csv_content_type(req).and_then(|()| check_content_length(req, CSV_UPLOAD_LIMIT));
+        let mut payload = payload.take();
+        Box::pin(async move {
+            early?;
+            let body = read_body(&mut payload, CSV_UPLOAD_LIMIT).await?;
+            Ok(CsvUpload(body.to_vec()))
+        })
+    }
+}
+
+fn check_csv_content_type(req: &HttpRequest) -> Result<(), ApiError> {
+    let refuse = || {
+        ApiError::UnsupportedMediaType(
+            "send the CSV file as the request body with Content-Type: text/csv".to_owned(),
+        )
+    };
+    let mime = req.mime_type().map_err(|_| refuse())?.ok_or_else(refuse)?;
+    let is_csv = mime.type_() == mime::TEXT
+        && (mime.subtype() == mime::CSV || mime.subtype() == mime::PLAIN);
+    if !is_csv {
+        return Err(refuse());
+    }
+    match mime.get_param(mime::CHARSET) {
+        Some(charset)
+            if !["utf-8", "utf8", "us-ascii"]
+                .iter()
+                .any(|c| charset.as_str().eq_ignore_ascii_case(c)) =>
+        {
+            Err(ApiError::UnsupportedMediaType(format!(
+                "the file must be UTF-8, not {}",
+                charset.as_str()
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn check_text_content_type(req: &HttpRequest) -> Result<(), ApiError> {
     let refuse = || {
         ApiError::UnsupportedMediaType(

@@ -12,6 +12,7 @@ pub mod health;
 pub mod http;
 pub mod idempotency;
 pub mod middleware;
+pub mod opendata;
 pub mod policy;
 pub mod routes;
 pub mod telemetry;

@@ -63,6 +63,10 @@ pub enum Action {
     ReadOutcomes,
     /// Reconcile funds, read the audit trail and verify its hash chain.
     Audit,
+    /// Export awards as 360Giving open data (every fund's grantees and amounts).
+    ExportOpenData,
+    /// Import grantees and award decisions from CSV files.
+    ImportData,
 }
 
 impl Action {
@@ -84,10 +88,14 @@ impl Action {
             | Action::ManagePayments
             | Action::ManageCommitments
             | Action::ReviewEvaluationReturns
-            | Action::SetReturnDueDates => &[Admin],
+            | Action::SetReturnDueDates
+            | Action::ImportData => &[Admin],
             Action::Apply | Action::RespondToAward => &[Admin, Grantee],
             Action::Assess => &[Admin, Assessor],
-            Action::ReadPayments | Action::ReadOverdueReturns | Action::Audit => &[Admin, Auditor],
+            Action::ReadPayments
+            | Action::ReadOverdueReturns
+            | Action::Audit
+            | Action::ExportOpenData => &[Admin, Auditor],
             Action::SubmitEvaluationReturns => &[Grantee],
             Action::ReadEvaluationReturns => &[Admin, Auditor, Grantee],
         }
@@ -119,6 +127,8 @@ impl Action {
             Action::ReadOverdueReturns => "list overdue evaluation returns",
             Action::ReadOutcomes => "read outcomes",
             Action::Audit => "reconcile funds or read the audit trail",
+            Action::ExportOpenData => "export open data",
+            Action::ImportData => "import grantees or award decisions",
         }
     }
 }
@@ -172,7 +182,9 @@ pub mod can {
         SetReturnDueDates,
         ReadOverdueReturns,
         ReadOutcomes,
-        Audit
+        Audit,
+        ExportOpenData,
+        ImportData
     );
 }
 

@@ -378,3 +378,100 @@ pub fn variations(conn: &mut AnyConnection, award: AwardId) -> Result<Vec<Variat
         })
         .collect()
 }
+
+/// One award as the open-data export needs it: with its application's text,
+/// its grantee and its round.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportRow {
+    /// The award, with when it was made (`created_at`) and last changed.
+    pub award: Record<Stored>,
+    /// The application's project title.
+    pub title: String,
+    /// The application's summary.
+    pub summary: String,
+    /// What the application asked for.
+    pub amount_requested: Money,
+    /// The recipient.
+    pub grantee: grantledger_domain::grantee::Grantee,
+    /// The round's number.
+    pub round_number: u16,
+    /// The round's name.
+    pub round_name: String,
+}
+
+/// The next `limit` awards (of one fund, or all) whose status may be
+/// published, after the award `after`, in id order: keyset pagination, so
+/// each batch costs the same however far into the export it is and memory
+/// holds one batch at a time.
+pub fn export_batch(
+    conn: &mut AnyConnection,
+    fund: Option<FundId>,
+    statuses: &[AwardStatus],
+    after: Option<AwardId>,
+    limit: u32,
+) -> Result<Vec<ExportRow>, StoreError> {
+    use crate::grantees::{GranteeRow, to_record as grantee_record};
+    use crate::schema::{applications, grantees};
+    let statuses: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
+    let mut query = awards::table
+        .inner_join(applications::table.on(applications::id.eq(awards::application_id)))
+        .inner_join(grantees::table.on(grantees::id.eq(awards::grantee_id)))
+        .inner_join(rounds::table.on(rounds::id.eq(awards::round_id)))
+        .filter(awards::status.eq_any(statuses))
+        .select((
+            AwardRow::as_select(),
+            (
+                applications::project_title,
+                applications::summary,
+                applications::amount_requested_pence,
+            ),
+            GranteeRow::as_select(),
+            (rounds::number, rounds::name),
+        ))
+        .order(awards::id.asc())
+        .limit(i64::from(limit))
+        .into_boxed();
+    if let Some(fund) = fund {
+        query = query.filter(awards::fund_id.eq(db_id(fund)));
+    }
+    if let Some(after) = after {
+        query = query.filter(awards::id.gt(db_id(after)));
+    }
+    type Joined = (AwardRow, (String, String, i64), GranteeRow, (i32, String));
+    let rows: Vec<Joined> = query.load(conn)?;
+    rows.into_iter()
+        .map(
+            |(award, (title, summary, requested), grantee, (number, round_name))| {
+                Ok(ExportRow {
+                    award: to_record(award)?,
+                    title,
+                    summary,
+                    amount_requested: money("amount requested", requested)?,
+                    grantee: grantee_record(grantee)?.value,
+                    round_number: u16::try_from(number)
+                        .map_err(|e| StoreError::corrupt("round number", e))?,
+                    round_name,
+                })
+            },
+        )
+        .collect()
+}
+
+/// How many awards (of one fund, or all) have a status that may be
+/// published: the length of an export, for a progress bar.
+pub fn export_count(
+    conn: &mut AnyConnection,
+    fund: Option<FundId>,
+    statuses: &[AwardStatus],
+) -> Result<u64, StoreError> {
+    let statuses: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
+    let mut query = awards::table
+        .filter(awards::status.eq_any(statuses))
+        .count()
+        .into_boxed();
+    if let Some(fund) = fund {
+        query = query.filter(awards::fund_id.eq(db_id(fund)));
+    }
+    let n: i64 = query.get_result(conn)?;
+    u64::try_from(n).map_err(|e| StoreError::corrupt("award count", e))
+}

@@ -18,7 +18,7 @@ use crate::sql_types::{DbTime, DbUuid};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = grantees)]
-struct GranteeRow {
+pub(crate) struct GranteeRow {
     id: DbUuid,
     name: String,
     org_id: Option<String>,
@@ -35,7 +35,7 @@ struct GranteeRow {
     updated_at: DbTime,
 }
 
-fn to_record(row: GranteeRow) -> Result<Record<Grantee>, StoreError> {
+pub(crate) fn to_record(row: GranteeRow) -> Result<Record<Grantee>, StoreError> {
     let grantee = Grantee {
         id: GranteeId::from_uuid(row.id.0),
         name: parse::<OrganisationName>("grantee name", &row.name)?,
@@ -251,4 +251,30 @@ pub fn save(
         now,
     )?;
     get(conn, id)
+}
+
+/// The grantee an import row stands for: the one with its org id, or else
+/// one with the same name (any case) and postcode.
+pub fn find_same(
+    conn: &mut AnyConnection,
+    grantee: &Grantee,
+) -> Result<Option<Record<Grantee>>, StoreError> {
+    let rows: Vec<GranteeRow> = match &grantee.org_id {
+        Some(org_id) => grantees::table
+            .filter(grantees::org_id.eq(org_id.as_str()))
+            .select(GranteeRow::as_select())
+            .load(conn)?,
+        None => grantees::table
+            .filter(grantees::postcode.eq(grantee.postcode.as_str()))
+            .select(GranteeRow::as_select())
+            .load(conn)?,
+    };
+    let wanted = grantee.name.as_str().to_lowercase();
+    for row in rows {
+        let record = to_record(row)?;
+        if grantee.org_id.is_some() || record.value.name.as_str().to_lowercase() == wanted {
+            return Ok(Some(record));
+        }
+    }
+    Ok(None)
 }

@@ -6,8 +6,10 @@ pub mod auth;
 pub mod awards;
 pub mod commitments;
 pub mod evaluation;
+pub mod exports;
 pub mod funds;
 pub mod grantees;
+pub mod imports;
 pub mod payments;
 pub mod rounds;
 pub mod users;
@@ -86,6 +88,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(evaluation::fund_outcomes)
             .service(audit::reconcile)
             .service(audit::list_events)
-            .service(audit::verify),
+            .service(audit::verify)
+            .service(exports::export_360giving)
+            .service(imports::import_grantees_route)
+            .service(imports::import_awards_route),
     );
 }

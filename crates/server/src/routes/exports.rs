@@ -1,0 +1,85 @@
+//! `/v1/exports/360giving`: awards as 360Giving open data, streamed.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, web};
+use futures_util::stream;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::app::AppState;
+use crate::error::{ApiError, Problem};
+use crate::http::blocking;
+use crate::opendata::{self, ChannelWriter, ExportFormat};
+use crate::policy::{Authorized, can};
+
+/// `?fund_id=&format=`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// Only this fund's awards: its id or its code (`LCF`). All funds when absent.
+    pub fund_id: Option<String>,
+    /// `json` (a 360Giving package, the default) or `csv` (the official grants-sheet columns).
+    pub format: Option<ExportFormat>,
+}
+
+/// Export awards as 360Giving open data.
+///
+/// Offered, accepted and completed awards are published at their amount; a
+/// cancelled award at what was paid before it was cancelled (not at all if
+/// nothing was); declined offers never. The body is streamed as it is read
+/// from the database, in award order, so any size of fund exports in
+/// constant memory. See docs/OPENDATA.md for the field mapping.
+#[utoipa::path(
+    tag = "open data",
+    params(ExportQuery),
+    responses(
+        (status = 200, description = "A 360Giving JSON package `{\"grants\": [...]}`, or CSV with the official column titles",
+            content(("application/json"), ("text/csv"))),
+        (status = 404, description = "No such fund", body = Problem),
+        (status = 422, description = "A bad query parameter", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/exports/360giving")]
+pub async fn export_360giving(
+    state: web::Data<AppState>,
+    _auth: Authorized<can::ExportOpenData>,
+    query: web::Query<ExportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let format = q.format.unwrap_or_default();
+    let publisher = opendata::publisher_from_env()?;
+    let db = state.db.clone();
+    // Resolve the fund before the body starts, so a bad one is a proper 404.
+    let fund = match q.fund_id {
+        Some(f) => {
+            let db = db.clone();
+            Some(blocking(move || opendata::find_fund(&db, &f)).await?)
+        }
+        None => None,
+    };
+    let (tx, rx) = tokio::sync::mpsc::channel(8);
+    actix_web::rt::task::spawn_blocking(move || {
+        let mut writer = ChannelWriter::new(tx);
+        let result = opendata::export(&db, fund, format, &publisher, &mut writer, |_| {});
+        if let Err(error) = result {
+            tracing::warn!(%error, "360Giving export stopped");
+            writer.fail(&error);
+        }
+    });
+    let body = stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
+    let name = match fund {
+        Some(f) => format!("360giving-{f}.{}", format.extension()),
+        None => format!("360giving.{}", format.extension()),
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(format.content_type())
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .streaming(body))
+}

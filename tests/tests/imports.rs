@@ -1,0 +1,292 @@
+//! Bulk CSV imports over HTTP on both backends: grantees and award
+//! decisions import all or nothing, report every bad line by number, and
+//! change nothing when run twice.
+
+use grantledger_domain::user::Role;
+use grantledger_store::awards::{self, AwardFilter};
+use grantledger_store::common::PageRequest;
+use grantledger_store::grantees::{self, GranteeFilter};
+use grantledger_tests::{TestApp, api_tests, expect};
+use serde_json::{Value, json};
+
+const HEADER: &str =
+    "name,org_id,organisation_type,region,local_authority,postcode,annual_income\n";
+
+fn counts(app: &TestApp) -> (usize, usize) {
+    app.db
+        .db
+        .read(|c| {
+            let g = grantees::list(
+                c,
+                &GranteeFilter::default(),
+                PageRequest::new(Some(500), None),
+            )?;
+            let a = awards::list(
+                c,
+                &AwardFilter::default(),
+                PageRequest::new(Some(500), None),
+            )?;
+            Ok::<_, grantledger_store::StoreError>((g.items.len(), a.items.len()))
+        })
+        .unwrap()
+}
+
+fn import(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    file: impl Into<Vec<u8>>,
+) -> reqwest::blocking::Response {
+    app.post_raw(path, Some(token), "text/csv", file.into())
+}
+
+fn lines(problem: &Value) -> Vec<(String, String)> {
+    problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["field"].as_str().unwrap().to_owned(),
+                e["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn grantee_imports_are_all_or_nothing_and_idempotent(app: &TestApp) {
+    let admin = app.user(Role::Admin, None);
+    let file = format!(
+        "{HEADER}Reading Friends Lambeth,GB-CHC-1234567,registered_charity,london,Lambeth,SE11 5QY,60000.00\n\
+         Made by Mortals CIC,GB-COH-09876543,cic,north_west,Tameside,OL6 7SF,48000\n\
+         \"EPIC Dad, Bedford\",,community_group,east_of_england,Bedford,mk40 1sj,9500\n"
+    );
+    let before = counts(app);
+    let summary = expect(
+        import(app, &admin, "/v1/imports/grantees", file.clone()),
+        200,
+    );
+    assert_eq!(
+        summary,
+        json!({"rows": 3, "created": 3, "updated": 0, "unchanged": 0})
+    );
+    assert_eq!(counts(app).0, before.0 + 3);
+    // Twice: nothing changes.
+    let again = expect(
+        import(app, &admin, "/v1/imports/grantees", file.clone()),
+        200,
+    );
+    assert_eq!(
+        again,
+        json!({"rows": 3, "created": 0, "updated": 0, "unchanged": 3})
+    );
+    // A changed income updates the same organisation (matched by name and postcode).
+    let changed = file.replace("9500", "9900");
+    let updated = expect(import(app, &admin, "/v1/imports/grantees", changed), 200);
+    assert_eq!(
+        updated,
+        json!({"rows": 3, "created": 0, "updated": 1, "unchanged": 2})
+    );
+    assert_eq!(counts(app).0, before.0 + 3);
+
+    // Malformed files: refused whole, every bad line named, nothing changed.
+    let held = counts(app);
+    let bad = format!(
+        "{HEADER}New Group A,,community_group,london,Lambeth,SE11 5QY,100\n\
+         New Group B,,charity,london,Lambeth,SE11 5QY,100\n\
+         New Group C,,cic,london,Lambeth,SE11 5QY,1,000.00\n\
+         New Group D,,cic,london,Lambeth,SE11 5QY,12.345\n\
+         new group a,,community_group,london,Lambeth,se11 5qy,100\n\
+         New Group E,GB-CHC-12,cic,atlantis,Lambeth,XX,100\n"
+    );
+    let problem = expect(import(app, &admin, "/v1/imports/grantees", bad), 422);
+    let found = lines(&problem);
+    let at: Vec<&str> = found.iter().map(|(f, _)| f.as_str()).collect();
+    assert_eq!(
+        at,
+        [
+            "line 3", "line 4", "line 5", "line 6", "line 7", "line 7", "line 7"
+        ],
+        "{found:?}"
+    );
+    assert!(found[0].1.starts_with("organisation_type: "), "{found:?}");
+    assert!(found[1].1.contains("fields"), "{found:?}");
+    assert_eq!(found[2].1, "annual_income: more than 2 decimal places");
+    assert_eq!(found[3].1, "the same organisation as line 2");
+    assert_eq!(counts(app), held);
+
+    let problem = expect(
+        import(
+            app,
+            &admin,
+            "/v1/imports/grantees",
+            "name,postcode\nA,SE11 5QY\n",
+        ),
+        422,
+    );
+    assert!(lines(&problem).iter().all(|(f, _)| f == "line 1"));
+    assert!(
+        lines(&problem)
+            .iter()
+            .any(|(_, m)| m == "missing column \"region\"")
+    );
+    let mut latin1 = HEADER.as_bytes().to_vec();
+    latin1.extend_from_slice(b"Caf\xe9 Club,,community_group,london,Lambeth,SE11 5QY,1\n");
+    let problem = expect(import(app, &admin, "/v1/imports/grantees", latin1), 422);
+    assert_eq!(lines(&problem)[0].0, "line 2");
+    // A row that clashes with a held organisation's org id under another name
+    // is an update, not a duplicate: the register number is the identity.
+    assert_eq!(counts(app), held);
+
+    // Media type, size, role.
+    let wrong = app.post_raw(
+        "/v1/imports/grantees",
+        Some(&admin),
+        "application/json",
+        "{}",
+    );
+    expect(wrong, 415);
+    // Over the limit: 413 as soon as the length is seen (the server may close
+    // the connection while the client is still sending, which is also a refusal).
+    let huge = vec![b'a'; 5 * 1024 * 1024];
+    let sent = app
+        .client
+        .post(app.url("/v1/imports/grantees"))
+        .bearer_auth(&admin)
+        .header("Content-Type", "text/csv")
+        .body(huge)
+        .send();
+    match sent {
+        Ok(response) => assert_eq!(response.status().as_u16(), 413),
+        Err(error) => assert!(error.is_request() || error.is_body(), "{error}"),
+    }
+    let auditor = app.user(Role::Auditor, None);
+    expect(import(app, &auditor, "/v1/imports/grantees", file), 403);
+    assert_eq!(counts(app), held);
+}
+
+fn award_imports_never_over_commit_and_are_idempotent(app: &TestApp) {
+    let admin = app.user(Role::Admin, None);
+    let fund = expect(
+        app.post(
+            "/v1/funds",
+            Some(&admin),
+            &json!({"code": "LCF", "name": "Local Connections Fund", "budget": "10000.00"}),
+        ),
+        201,
+    )["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let round = expect(
+        app.post(
+            &format!("/v1/funds/{fund}/rounds"),
+            Some(&admin),
+            &json!({"name": "Round 1", "opens_at": "2026-01-01T00:00:00Z", "closes_at": "2099-01-01T00:00:00Z",
+                    "allocation": "5000.00", "min_grant": "100.00", "max_grant": "2500.00"}),
+        ),
+        201,
+    )["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    expect(
+        import(
+            app,
+            &admin,
+            "/v1/imports/grantees",
+            format!("{HEADER}Group,,community_group,london,Lambeth,SE11 5QY,100\n"),
+        ),
+        200,
+    );
+    let grantee = expect(app.get("/v1/grantees", Some(&admin)), 200)["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let applications: Vec<String> = (0..3)
+        .map(|i| {
+            let id = expect(
+                app.post(
+                    &format!("/v1/rounds/{round}/applications"),
+                    Some(&admin),
+                    &json!({"amount_requested": "2500.00", "project_title": format!("P{i}"), "summary": "S", "grantee_id": grantee}),
+                ),
+                201,
+            )["id"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            expect(
+                app.post(&format!("/v1/applications/{id}/submit"), Some(&admin), &json!({})),
+                200,
+            );
+            id
+        })
+        .collect();
+    let path = format!("/v1/rounds/{round}/imports/awards");
+
+    // Three awards of 2000 would take 6000 of a 5000 round: the third line
+    // is refused and the first two are not kept either.
+    let over = format!(
+        "application_id,amount\n{},2000\n{},2000.00\n{},2000\n",
+        applications[0], applications[1], applications[2]
+    );
+    let problem = expect(import(app, &admin, &path, over), 422);
+    let found = lines(&problem);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "line 4");
+    assert_eq!(counts(app).1, 0);
+
+    // Bad values, an unknown application, a duplicate: every line named.
+    let bad = format!(
+        "application_id,amount\n{},abc\nnot-an-id,100\n{},100\n{},2000\n{},2000\n",
+        applications[0],
+        uuid::Uuid::now_v7(),
+        applications[1],
+        applications[1]
+    );
+    let found = lines(&expect(import(app, &admin, &path, bad), 422));
+    let at: Vec<&str> = found.iter().map(|(f, _)| f.as_str()).collect();
+    assert_eq!(at, ["line 2", "line 3", "line 6"], "{found:?}");
+    assert_eq!(counts(app).1, 0);
+    let unknown = format!("application_id,amount\n{},100\n", uuid::Uuid::now_v7());
+    let found = lines(&expect(import(app, &admin, &path, unknown), 422));
+    assert!(found[0].1.contains("no application"), "{found:?}");
+
+    // A good file awards; the same file again is unchanged; a different
+    // amount for an awarded application is refused.
+    let good = format!(
+        "application_id,amount\n{},2000\n{},2500\n",
+        applications[0], applications[1]
+    );
+    let summary = expect(import(app, &admin, &path, good.clone()), 200);
+    assert_eq!(
+        summary,
+        json!({"rows": 2, "created": 2, "updated": 0, "unchanged": 0})
+    );
+    assert_eq!(counts(app).1, 2);
+    let again = expect(import(app, &admin, &path, good), 200);
+    assert_eq!(
+        again,
+        json!({"rows": 2, "created": 0, "updated": 0, "unchanged": 2})
+    );
+    let changed = format!("application_id,amount\n{},1500\n", applications[0]);
+    let found = lines(&expect(import(app, &admin, &path, changed), 422));
+    assert!(found[0].1.contains("already awarded 2000.00"), "{found:?}");
+    assert_eq!(counts(app).1, 2);
+
+    expect(
+        import(
+            app,
+            &admin,
+            &format!("/v1/rounds/{}/imports/awards", uuid::Uuid::now_v7()),
+            "application_id,amount\n",
+        ),
+        404,
+    );
+}
+
+api_tests!(
+    grantee_imports_are_all_or_nothing_and_idempotent,
+    award_imports_never_over_commit_and_are_idempotent
+);

@@ -1,0 +1,546 @@
+//! The 360Giving export over HTTP and through the export function, on both
+//! backends: a realistic fund built through the workflow validates against
+//! the official package and grant schemas (1.4.3, draft 2020-12, resolved
+//! locally), the CSV header is the official column list, and a 1,700-award
+//! fund (the size of the Local Connections Fund) validates too.
+
+use chrono::{Duration, Utc};
+use grantledger_domain::application::Application;
+use grantledger_domain::fund::{Fund, FundName, Funder};
+use grantledger_domain::grantee::*;
+use grantledger_domain::ids::*;
+use grantledger_domain::money::Money;
+use grantledger_domain::org_id::OrgId;
+use grantledger_domain::reference::FundCode;
+use grantledger_domain::round::{Eligibility, GrantRange, Round, RoundWindow};
+use grantledger_domain::user::Role;
+use grantledger_server::opendata::{self, ExportFormat};
+use grantledger_server::routes::applications::{DecisionBody, Outcome, decide};
+use grantledger_store::common::Actor;
+use grantledger_store::{applications, funds, grantees, rounds};
+use grantledger_tests::{TestApp, api_tests, expect};
+use serde_json::{Value, json};
+
+const PACKAGE_SCHEMA: &str = include_str!("../../schemas/360giving/360-giving-package-schema.json");
+const GRANT_SCHEMA: &str = include_str!("../../schemas/360giving/360-giving-schema.json");
+const COLUMNS: &str = include_str!("../../schemas/360giving/grants-sheet-columns.txt");
+
+/// Validates a package against the package schema, whose `grants.items`
+/// names the grant schema by its 1.4.2 URL; the local 1.4.3 grant schema is
+/// registered under both URLs, so nothing is fetched. Formats (date-time,
+/// uri) are asserted, which the schema's date `oneOf`s rely on.
+fn schema_errors(package: &Value) -> Vec<String> {
+    let grant: Value = serde_json::from_str(GRANT_SCHEMA).unwrap();
+    let package_schema: Value = serde_json::from_str(PACKAGE_SCHEMA).unwrap();
+    assert_eq!(
+        package_schema["$schema"],
+        "http://json-schema.org/draft/2020-12/schema"
+    );
+    let registry = jsonschema::Registry::new()
+        .add(
+            "https://raw.githubusercontent.com/ThreeSixtyGiving/standard/1.4.2/schema/360-giving-schema.json",
+            &grant,
+        )
+        .unwrap()
+        .add(
+            "https://raw.githubusercontent.com/ThreeSixtyGiving/standard/1.4.3/schema/360-giving-schema.json",
+            &grant,
+        )
+        .unwrap()
+        .prepare()
+        .unwrap();
+    let validator = jsonschema::options()
+        .with_registry(&registry)
+        .should_validate_formats(true)
+        .build(&package_schema)
+        .unwrap();
+    let grant_validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&grant)
+        .unwrap();
+    let mut errors: Vec<String> = validator
+        .iter_errors(package)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    for (i, g) in package["grants"].as_array().unwrap().iter().enumerate() {
+        errors.extend(
+            grant_validator
+                .iter_errors(g)
+                .map(|e| format!("grant {i}: {e} at {}", e.instance_path())),
+        );
+    }
+    errors
+}
+
+#[test]
+fn the_validator_catches_a_bad_grant() {
+    let bad = json!({"grants": [{"id": "x", "title": "t", "description": "d", "currency": "GBP",
+        "amountAwarded": "10.00", "awardDate": "2021-13-01", "recipientOrganization": [], "fundingOrganization": [{"id": "a", "name": "b"}]}]});
+    let errors = schema_errors(&bad);
+    assert!(errors.len() >= 3, "{errors:?}");
+    let good = json!({"grants": [{"id": "x", "title": "t", "description": "d", "currency": "GBP",
+        "amountAwarded": 10.00, "awardDate": "2021-12-01", "recipientOrganization": [{"id": "r", "name": "R"}],
+        "fundingOrganization": [{"id": "a", "name": "b"}], "dateModified": "2021-12-01T10:00:00Z"}]});
+    assert_eq!(schema_errors(&good), Vec::<String>::new());
+}
+
+fn id(v: &Value) -> String {
+    v["id"].as_str().unwrap().to_owned()
+}
+
+/// A fund run through the workflow over HTTP: two funders (one without an
+/// org id), four grantees (charity, CIC, community group without org id,
+/// Scottish charity), awards accepted and part or fully paid, one declined
+/// and one cancelled before any payment (neither published).
+fn realistic_fund(app: &TestApp, admin: &str) -> String {
+    let fund = id(&expect(
+        app.post(
+            "/v1/funds",
+            Some(admin),
+            &json!({"code": "VFF", "name": "Volunteering Futures Fund", "funders": [
+                {"name": "Department for Culture, Media and Sport", "contribution": "60000.00"},
+                {"name": "Pears Foundation", "org_id": "GB-CHC-1009195", "contribution": "40000.00"}
+            ]}),
+        ),
+        201,
+    ));
+    let round = id(&expect(
+        app.post(
+            &format!("/v1/funds/{fund}/rounds"),
+            Some(admin),
+            &json!({"name": "Round 1", "opens_at": "2026-01-01T00:00:00Z", "closes_at": "2099-01-01T00:00:00Z",
+                    "allocation": "50000.00", "min_grant": "100.00", "max_grant": "10000.00"}),
+        ),
+        201,
+    ));
+    let grantee =
+        |name: &str, org_id: Option<&str>, kind: &str, region: &str, la: &str, pc: &str| {
+            let mut body = json!({"name": name, "organisation_type": kind, "region": region,
+            "local_authority": la, "postcode": pc, "annual_income": "20000.00"});
+            if let Some(o) = org_id {
+                body["org_id"] = json!(o);
+            }
+            let g = id(&expect(app.post("/v1/grantees", Some(admin), &body), 201));
+            expect(
+                app.post(
+                    &format!("/v1/grantees/{g}/due-diligence"),
+                    Some(admin),
+                    &json!({"outcome": "passed"}),
+                ),
+                200,
+            );
+            g
+        };
+    let charity = grantee(
+        "Reading Friends Lambeth",
+        Some("GB-CHC-1234567"),
+        "registered_charity",
+        "london",
+        "Lambeth",
+        "SE11 5QY",
+    );
+    let cic = grantee(
+        "Made by Mortals CIC",
+        Some("GB-COH-09876543"),
+        "cic",
+        "north_west",
+        "Tameside",
+        "OL6 7SF",
+    );
+    let group = grantee(
+        "EPIC Dad",
+        None,
+        "community_group",
+        "east_of_england",
+        "Bedford",
+        "MK40 1SJ",
+    );
+    let scottish = grantee(
+        "Glasgow Tea Dance",
+        Some("GB-SC-SC012345"),
+        "registered_charity",
+        "scotland",
+        "Glasgow City",
+        "G1 1XQ",
+    );
+    let award = |grantee: &str, asked: &str, amount: &str, title: &str| {
+        let application = id(&expect(
+            app.post(
+                &format!("/v1/rounds/{round}/applications"),
+                Some(admin),
+                &json!({"amount_requested": asked, "project_title": title,
+                        "summary": "Weekly sessions, \"tea\", talk; and a newsletter.\nSecond line.", "grantee_id": grantee}),
+            ),
+            201,
+        ));
+        expect(
+            app.post(
+                &format!("/v1/applications/{application}/submit"),
+                Some(admin),
+                &json!({}),
+            ),
+            200,
+        );
+        let decided = expect(
+            app.post(
+                &format!("/v1/applications/{application}/decision"),
+                Some(admin),
+                &json!({"outcome": "award", "amount": amount}),
+            ),
+            201,
+        );
+        decided["award"]["id"].as_str().unwrap().to_owned()
+    };
+    let pay = |award: &str, amount: &str| {
+        let tranche = id(&expect(
+            app.post(
+                &format!("/v1/awards/{award}/disbursements"),
+                Some(admin),
+                &json!({"amount": amount, "due_on": "2026-02-01"}),
+            ),
+            201,
+        ));
+        expect(
+            app.post(
+                &format!("/v1/disbursements/{tranche}/paid"),
+                Some(admin),
+                &json!({}),
+            ),
+            200,
+        );
+    };
+    let accept = |award: &str| {
+        expect(
+            app.post(
+                &format!("/v1/awards/{award}/accept"),
+                Some(admin),
+                &json!({}),
+            ),
+            200,
+        );
+    };
+    let a1 = award(&charity, "2500.00", "2500.00", "Reading together");
+    accept(&a1);
+    pay(&a1, "1000.00");
+    let a2 = award(&cic, "3000.00", "2750.50", "Armchair Adventures");
+    accept(&a2);
+    pay(&a2, "2750.50");
+    expect(
+        app.post(
+            &format!("/v1/awards/{a2}/complete"),
+            Some(admin),
+            &json!({}),
+        ),
+        200,
+    );
+    let _offered = award(&group, "800.00", "800.00", "Dads' walks");
+    let _accepted = {
+        let a = award(&scottish, "1200.00", "1000.00", "Tea dances");
+        accept(&a);
+        a
+    };
+    let declined = award(&group, "500.00", "500.00", "Declined project");
+    expect(
+        app.post(
+            &format!("/v1/awards/{declined}/decline"),
+            Some(admin),
+            &json!({}),
+        ),
+        200,
+    );
+    let cancelled = award(&charity, "400.00", "400.00", "Cancelled project");
+    expect(
+        app.post(
+            &format!("/v1/awards/{cancelled}/cancel"),
+            Some(admin),
+            &json!({"reason": "project did not go ahead"}),
+        ),
+        200,
+    );
+    fund
+}
+
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.as_bytes());
+    reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+fn a_realistic_fund_exports_valid_360giving(app: &TestApp) {
+    let admin = app.user(Role::Admin, None);
+    let fund = realistic_fund(app, &admin);
+
+    let (status, content_type, body) = app.get_accepting(
+        &format!("/v1/exports/360giving?fund_id={fund}&format=json"),
+        Some(&admin),
+        "*/*",
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(content_type, "application/json");
+    // Exact decimal text, as a JSON number.
+    assert!(body.contains("\"amountAwarded\":2750.50"), "{body}");
+    assert!(body.contains("\"amountDisbursed\":1000.00"), "{body}");
+    let package: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(schema_errors(&package), Vec::<String>::new());
+    let grants = package["grants"].as_array().unwrap();
+    assert_eq!(
+        grants.len(),
+        4,
+        "declined and unpaid cancelled awards are not published"
+    );
+    let by_title = |t: &str| grants.iter().find(|g| g["title"] == t).unwrap().clone();
+
+    let reading = by_title("Reading together");
+    assert!(
+        reading["id"]
+            .as_str()
+            .unwrap()
+            .starts_with("360G-grantledger-VFF-R1-")
+    );
+    assert_eq!(reading["currency"], "GBP");
+    assert_eq!(reading["recipientOrganization"][0]["id"], "GB-CHC-1234567");
+    assert_eq!(
+        reading["recipientOrganization"][0]["charityNumber"],
+        "1234567"
+    );
+    assert_eq!(
+        reading["recipientOrganization"][0]["postalCode"],
+        "SE11 5QY"
+    );
+    assert_eq!(
+        reading["fundingOrganization"],
+        json!([
+            {"id": "360G-grantledger-funder-department-for-culture-media-and-sport", "name": "Department for Culture, Media and Sport"},
+            {"id": "GB-CHC-1009195", "name": "Pears Foundation"}
+        ])
+    );
+    assert_eq!(
+        reading["grantProgramme"],
+        json!([{"code": "VFF-R1", "title": "Volunteering Futures Fund: Round 1"}])
+    );
+    assert_eq!(reading["beneficiaryLocation"][0]["geoCode"], "TLI");
+    assert_eq!(reading["beneficiaryLocation"][0]["countryCode"], "GB");
+    assert_eq!(reading["beneficiaryLocation"][1]["name"], "Lambeth");
+    assert_eq!(reading["amountAppliedFor"], json!(2500.0));
+    assert_eq!(
+        reading["awardDate"].as_str().unwrap(),
+        Utc::now().date_naive().to_string()
+    );
+
+    let mortals = by_title("Armchair Adventures");
+    assert_eq!(
+        mortals["recipientOrganization"][0]["companyNumber"],
+        "09876543"
+    );
+    assert_eq!(mortals["amountDisbursed"], json!(2750.5));
+    let dads = by_title("Dads' walks");
+    let recipient = dads["recipientOrganization"][0]["id"].as_str().unwrap();
+    assert!(recipient.starts_with("360G-grantledger-"), "{recipient}");
+    assert!(
+        dads["recipientOrganization"][0]
+            .get("charityNumber")
+            .is_none()
+    );
+    assert_eq!(dads["amountDisbursed"], json!(0.0));
+    let tea = by_title("Tea dances");
+    assert_eq!(tea["recipientOrganization"][0]["charityNumber"], "SC012345");
+    assert_eq!(tea["beneficiaryLocation"][0]["geoCode"], "TLM");
+
+    // CSV: the official header, one row per grant, same identifiers.
+    let (status, content_type, text) = app.get_accepting(
+        "/v1/exports/360giving?fund_id=vff&format=csv",
+        Some(&admin),
+        "*/*",
+    );
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(content_type, "text/csv; charset=utf-8");
+    let rows = csv_rows(&text);
+    let official: Vec<String> = COLUMNS.lines().map(str::to_owned).collect();
+    assert_eq!(rows[0], official);
+    assert_eq!(rows.len(), 5);
+    let mut csv_ids: Vec<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
+    let mut json_ids: Vec<&str> = grants.iter().map(|g| g["id"].as_str().unwrap()).collect();
+    csv_ids.sort_unstable();
+    json_ids.sort_unstable();
+    assert_eq!(csv_ids, json_ids);
+    let col = |name: &str| official.iter().position(|c| c == name).unwrap();
+    let reading_row = rows
+        .iter()
+        .find(|r| r[col("Title")] == "Reading together")
+        .unwrap();
+    assert_eq!(reading_row[col("Amount Awarded")], "2500.00");
+    assert_eq!(reading_row[col("Amount Disbursed")], "1000.00");
+    assert_eq!(reading_row[col("Recipient Org:Charity Number")], "1234567");
+    assert_eq!(
+        reading_row[col("Beneficiary Location:Geographic Code")],
+        "TLI"
+    );
+    assert_eq!(
+        reading_row[col("Funding Org:Identifier")],
+        "360G-grantledger-funder-department-for-culture-media-and-sport; GB-CHC-1009195"
+    );
+    assert!(reading_row[col("Description")].contains("\"tea\""));
+
+    // Every fund when none is named; auditors may export; others may not.
+    let auditor = app.user(Role::Auditor, None);
+    let all = expect(app.get("/v1/exports/360giving", Some(&auditor)), 200);
+    assert_eq!(all["grants"].as_array().unwrap().len(), 4);
+    let assessor = app.user(Role::Assessor, None);
+    expect(app.get("/v1/exports/360giving", Some(&assessor)), 403);
+    expect(app.get("/v1/exports/360giving", None), 401);
+    expect(
+        app.get("/v1/exports/360giving?fund_id=NOPE", Some(&admin)),
+        404,
+    );
+    expect(
+        app.get("/v1/exports/360giving?format=xml", Some(&admin)),
+        422,
+    );
+    expect(
+        app.get("/v1/exports/360giving?fundid=VFF", Some(&admin)),
+        422,
+    );
+}
+
+/// 1,700 awards made through the store in one transaction (as the Local
+/// Connections Fund made almost 1,700 microgrants), then exported through
+/// the same function the CLI uses and over HTTP (many streamed chunks).
+fn a_1700_award_fund_validates(app: &TestApp) {
+    let db = &app.db.db;
+    let actor = Actor::system("test");
+    let now = Utc::now();
+    let m = |s: &str| Money::parse(s).unwrap();
+    let fund = Fund::new(
+        FundId::new(),
+        FundCode::parse("LCF").unwrap(),
+        FundName::parse("Local Connections Fund").unwrap(),
+        None,
+        vec![
+            Funder {
+                name: OrganisationName::parse("DCMS").unwrap(),
+                org_id: None,
+                contribution: m("2000000"),
+            },
+            Funder {
+                name: OrganisationName::parse("The National Lottery Community Fund").unwrap(),
+                org_id: Some(OrgId::parse("GB-CHC-1036733").unwrap()),
+                contribution: m("2000000"),
+            },
+        ],
+    )
+    .unwrap()
+    .open()
+    .unwrap();
+    let round = Round::new(
+        RoundId::new(),
+        fund.id,
+        1,
+        "Round 1",
+        RoundWindow::new(now - Duration::days(30), now + Duration::days(30)).unwrap(),
+        m("4000000"),
+        GrantRange::new(m("250"), m("2500")).unwrap(),
+        Eligibility::default(),
+    )
+    .unwrap();
+    let regions = Region::ALL;
+    let grantees: Vec<Grantee> = (0..100)
+        .map(|i| Grantee {
+            id: GranteeId::new(),
+            name: OrganisationName::parse(&format!("Community group {i}")).unwrap(),
+            org_id: (i % 3 == 0)
+                .then(|| OrgId::parse(&format!("GB-CHC-{:07}", 1_000_000 + i)).unwrap()),
+            organisation_type: OrganisationType::CommunityGroup,
+            region: regions[i % regions.len()],
+            local_authority: LocalAuthority::parse("Leeds").unwrap(),
+            postcode: Postcode::parse("LS1 4DY").unwrap(),
+            annual_income: m("5000"),
+            due_diligence: DueDiligence::pending(),
+        })
+        .collect();
+    db.write(|c| {
+        funds::create(c, &fund, &actor, now)?;
+        rounds::create(c, &round, &actor, now)?;
+        for g in &grantees {
+            grantees::create(c, g, &actor, now)?;
+        }
+        for i in 0..1_700_usize {
+            let grantee = &grantees[i % grantees.len()];
+            let asked = Money::from_pence(25_000 + (i as i64 * 137) % 225_000).unwrap();
+            let application = Application::draft(
+                ApplicationId::new(),
+                round.id,
+                grantee.id,
+                asked,
+                &format!("Microgrant {i}"),
+                "Bringing people together.",
+            )
+            .unwrap()
+            .submit(&round, grantee, now)
+            .unwrap();
+            applications::create(c, &application, fund.id, &actor, now)?;
+            decide(
+                c,
+                application.id,
+                Some(round.id),
+                &DecisionBody {
+                    outcome: Outcome::Award,
+                    amount: Some(asked),
+                    reason: None,
+                },
+                &actor,
+            )?;
+        }
+        Ok::<_, grantledger_server::error::ApiError>(())
+    })
+    .unwrap();
+
+    let publisher = opendata::publisher_from_env().unwrap();
+    let mut out = Vec::new();
+    let mut seen = 0;
+    let written = opendata::export(
+        db,
+        Some(fund.id),
+        ExportFormat::Json,
+        &publisher,
+        &mut out,
+        |n| seen += n,
+    )
+    .unwrap();
+    assert_eq!((written, seen), (1_700, 1_700));
+    let package: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(schema_errors(&package), Vec::<String>::new());
+    let ids: std::collections::BTreeSet<&str> = package["grants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 1_700);
+    assert!(ids.contains("360G-grantledger-LCF-R1-001700"));
+
+    // Over HTTP the same bytes arrive, streamed in chunks.
+    let admin = app.user(Role::Admin, None);
+    let (status, _, body) = app.get_accepting(
+        "/v1/exports/360giving?fund_id=LCF",
+        Some(&admin),
+        "application/json",
+    );
+    assert_eq!(status, 200);
+    assert_eq!(body.as_bytes(), out.as_slice());
+    let (status, _, csv_text) = app.get_accepting(
+        "/v1/exports/360giving?fund_id=LCF&format=csv",
+        Some(&admin),
+        "text/csv",
+    );
+    assert_eq!(status, 200);
+    assert_eq!(csv_rows(&csv_text).len(), 1_701);
+}
+
+api_tests!(
+    a_realistic_fund_exports_valid_360giving,
+    a_1700_award_fund_validates
+);
