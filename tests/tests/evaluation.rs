@@ -537,7 +537,31 @@ fn outcomes_are_exact_for_staff_and_protected_when_published(app: &TestApp) {
     expect(app.get(&format!("{url}?format=xml"), Some(&s.admin)), 422);
 }
 
+fn a_retried_submission_adds_one_version(app: &TestApp) {
+    let s = setup(app);
+    let (grantee_id, token) = grantee(app, &s, "london");
+    let award = award(app, &s, &grantee_id, AwardStatus::Accepted);
+    let path = format!("/v1/awards/{award}/evaluation-returns");
+    let body = return_body(12, paired(3));
+    let send = || {
+        app.client
+            .post(app.url(&path))
+            .bearer_auth(&token)
+            .header("Idempotency-Key", "return-once")
+            .json(&body)
+            .send()
+            .unwrap()
+    };
+    let first = expect(send(), 201);
+    let again = send();
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(expect(again, 201), first);
+    let versions = expect(app.get(&path, Some(&token)), 200);
+    assert_eq!(versions["items"].as_array().unwrap().len(), 1, "{versions}");
+}
+
 api_tests!(
+    a_retried_submission_adds_one_version,
     grantees_submit_versions_and_administrators_review,
     due_dates_and_overdue_returns,
     outcomes_are_exact_for_staff_and_protected_when_published,

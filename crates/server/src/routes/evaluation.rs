@@ -2,7 +2,7 @@
 //! loneliness measures; administrators review them and set due dates; fund
 //! outcomes are reported exactly or with disclosure control.
 
-use actix_web::http::header;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use grantledger_domain::award::AwardStatus;
@@ -23,7 +23,8 @@ use crate::app::AppState;
 use crate::auth::principal::Principal;
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
-use crate::http::{Fields, ListResponse, blocking, created, ok_versioned};
+use crate::http::{Fields, ListResponse, blocking, ok_versioned};
+use crate::idempotency::{self, Created, IdempotencyKey};
 use crate::policy::{Authorized, can};
 
 /// One anonymous survey response as sent. Coded answers are checked one by
@@ -274,7 +275,7 @@ fn visible_return(
 /// (every version is kept). Refused once the return is accepted.
 #[utoipa::path(
     tag = "evaluation",
-    params(("id" = Uuid, Path, description = "The award's id")),
+    params(("id" = Uuid, Path, description = "The award's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
     request_body = ReturnBody,
     responses(
         (status = 201, description = "Submitted; `Location` names the return", body = ReturnView),
@@ -288,6 +289,8 @@ fn visible_return(
 pub async fn submit_return(
     state: web::Data<AppState>,
     auth: Authorized<can::SubmitEvaluationReturns>,
+    req: HttpRequest,
+    key: IdempotencyKey,
     id: web::Path<uuid::Uuid>,
     body: Json<ReturnBody>,
 ) -> Result<HttpResponse, ApiError> {
@@ -304,19 +307,27 @@ pub async fn submit_return(
         }
     };
     let actor = principal.actor();
-    let view = blocking(move || {
-        state.db.write(|c| {
-            let award = visible_award(c, &principal, id)?;
+    let caller = principal.clone();
+    // A resubmission is a new version, so a retried POST would add a second
+    // one: the key makes the retry return the first answer instead.
+    idempotency::write(
+        &state,
+        &req,
+        &principal,
+        key,
+        StatusCode::CREATED,
+        move |c| {
+            let award = visible_award(c, &caller, id)?;
             let (record, _) = evaluation::submit(c, &award, &content, &actor, Utc::now())?;
-            return_view(c, record)
-        })
-    })
-    .await?;
-    Ok(created(
-        format!("/v1/evaluation-returns/{}", view.id),
-        view.version,
-        &view,
-    ))
+            let view = return_view(c, record)?;
+            Ok(Created {
+                location: Some(format!("/v1/evaluation-returns/{}", view.id)),
+                version: Some(view.version),
+                body: view,
+            })
+        },
+    )
+    .await
 }
 
 /// Every version of the return on an award, oldest first (empty before the
