@@ -215,6 +215,20 @@ impl<P: Permission> FromRequest for Authorized<P> {
 }
 
 impl Principal {
+    /// Fails with 404 naming `entity` unless the caller may see records of
+    /// `grantee`: another organisation's record must look like no record.
+    pub fn require_visible(
+        &self,
+        grantee: grantledger_domain::ids::GranteeId,
+        entity: &'static str,
+    ) -> Result<(), ApiError> {
+        if self.can_see_grantee(grantee) {
+            Ok(())
+        } else {
+            Err(ApiError::not_found(entity))
+        }
+    }
+
     /// The caller as the audit trail records them.
     pub fn actor(&self) -> grantledger_store::common::Actor {
         grantledger_store::common::Actor::user(

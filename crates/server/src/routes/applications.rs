@@ -273,9 +273,7 @@ fn visible(
     id: ApplicationId,
 ) -> Result<Record<applications::Stored>, ApiError> {
     let record = applications::get(conn, id)?;
-    if !principal.can_see_grantee(record.value.application.grantee_id) {
-        return Err(ApiError::not_found("application"));
-    }
+    principal.require_visible(record.value.application.grantee_id, "application")?;
     Ok(record)
 }
 

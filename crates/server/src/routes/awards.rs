@@ -214,9 +214,7 @@ pub fn visible(
     id: AwardId,
 ) -> Result<Record<awards::Stored>, ApiError> {
     let record = awards::get(conn, id)?;
-    if !principal.can_see_grantee(record.value.award.grantee_id) {
-        return Err(ApiError::not_found("award"));
-    }
+    principal.require_visible(record.value.award.grantee_id, "award")?;
     Ok(record)
 }
 

@@ -251,9 +251,7 @@ fn visible_award(
     id: AwardId,
 ) -> Result<AwardContext, ApiError> {
     let award = evaluation::award_context(conn, id)?;
-    if !principal.can_see_grantee(award.grantee_id) {
-        return Err(ApiError::not_found("award"));
-    }
+    principal.require_visible(award.grantee_id, "award")?;
     Ok(award)
 }
 
@@ -264,9 +262,7 @@ fn visible_return(
     id: EvaluationReturnId,
 ) -> Result<Record<EvaluationReturn>, ApiError> {
     let record = evaluation::get(conn, id)?;
-    if !principal.can_see_grantee(record.value.grantee_id) {
-        return Err(ApiError::not_found("evaluation return"));
-    }
+    principal.require_visible(record.value.grantee_id, "evaluation return")?;
     Ok(record)
 }
 

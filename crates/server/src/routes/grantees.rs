@@ -158,9 +158,7 @@ fn visible(
     principal: &Principal,
     id: GranteeId,
 ) -> Result<Record<Grantee>, ApiError> {
-    if !principal.can_see_grantee(id) {
-        return Err(ApiError::not_found("grantee"));
-    }
+    principal.require_visible(id, "grantee")?;
     Ok(grantees::get(conn, id)?)
 }
 
