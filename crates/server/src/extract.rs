@@ -2,7 +2,8 @@
 //!
 //! actix-web's own extractors answer bad input with `text/plain` bodies and,
 //! in places, statuses that do not say what went wrong. Handlers take
-//! [`Json`] from here instead of `web::Json`, and the app registers
+//! [`Json`] and [`Query`] from here instead of `web::Json` and `web::Query`
+//! (which cannot say which parameter was wrong), and the app registers
 //! [`query_config`], [`path_config`], [`json_config`] and
 //! [`default_service`] so the remaining built-in extractors and unknown
 //! routes answer in the same shape.
@@ -361,6 +362,51 @@ pub fn query_config() -> web::QueryConfig {
     })
 }
 
+/// A query string deserialised into `T`. A value of the wrong shape is a
+/// 422 whose `field` names the parameter (`limit`, `status`), which
+/// `web::Query` cannot tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Query<T>(pub T);
+
+impl<T> Query<T> {
+    /// The parameters.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> Deref for Query<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest for Query<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        std::future::ready(from_query_str(req.query_string()).map(Query))
+    }
+}
+
+/// Parses a URL query string into `T`, naming the offending parameter in
+/// the error.
+pub fn from_query_str<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let pairs = form_urlencoded::parse(query.as_bytes());
+    serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(pairs)).map_err(|error| {
+        let path = error.path().to_string();
+        let message = error.into_inner().to_string();
+        let field = match field_path(&path, &message).as_str() {
+            "body" => "query".to_owned(),
+            named => named.to_owned(),
+        };
+        ApiError::invalid(field, message)
+    })
+}
+
 /// Settings for `web::Path`: a path segment that does not parse (a malformed
 /// id) names no resource, so it is a 404 rather than a validation error.
 pub fn path_config() -> web::PathConfig {
@@ -386,6 +432,39 @@ mod tests {
     use actix_web::http::StatusCode;
     use actix_web::test as actix_test;
     use serde::Deserialize;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Listing {
+        limit: Option<u32>,
+        status: Option<String>,
+    }
+
+    fn query_field(query: &str) -> (String, String) {
+        match from_query_str::<Listing>(query) {
+            Err(ApiError::Unprocessable { errors, .. }) => {
+                let first = errors.first().unwrap();
+                (first.field.clone(), first.message.clone())
+            }
+            other => panic!("{query}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn query_errors_name_the_parameter() {
+        assert_eq!(
+            from_query_str::<Listing>("limit=5&status=open%20now").unwrap(),
+            Listing {
+                limit: Some(5),
+                status: Some("open now".into())
+            }
+        );
+        assert_eq!(query_field("limit=-1").0, "limit");
+        assert_eq!(query_field("status=a&limit=4294967296").0, "limit");
+        let (field, message) = query_field("colour=red");
+        assert_eq!(field, "colour", "{message}");
+        assert!(message.contains("unknown field"), "{message}");
+    }
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]

@@ -467,7 +467,7 @@ pub async fn list_applications(
     state: web::Data<AppState>,
     auth: Authorized<can::ReadApplications>,
     id: web::Path<uuid::Uuid>,
-    query: web::Query<ApplicationQuery>,
+    query: crate::extract::Query<ApplicationQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.principal;
     let round_id = RoundId::from_uuid(id.into_inner());

@@ -81,7 +81,7 @@ pub async fn reconcile(
     _auth: Authorized<can::Audit>,
     req: HttpRequest,
     id: web::Path<uuid::Uuid>,
-    query: web::Query<ReconciliationQuery>,
+    query: crate::extract::Query<ReconciliationQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let fund = FundId::from_uuid(id.into_inner());
     let query = query.into_inner();
@@ -226,7 +226,7 @@ pub struct EventList {
 pub async fn list_events(
     state: web::Data<AppState>,
     _auth: Authorized<can::Audit>,
-    query: web::Query<EventQuery>,
+    query: crate::extract::Query<EventQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let filter = audit::EventFilter {

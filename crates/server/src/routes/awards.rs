@@ -233,7 +233,7 @@ fn award_error(e: AwardError) -> ApiError {
 pub async fn list_awards(
     state: web::Data<AppState>,
     auth: Authorized<can::ReadAwards>,
-    query: web::Query<AwardQuery>,
+    query: crate::extract::Query<AwardQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.principal;
     let q = query.into_inner();

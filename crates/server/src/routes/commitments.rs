@@ -301,7 +301,7 @@ pub async fn import_commitments(
 pub async fn list_commitments(
     state: web::Data<AppState>,
     _auth: Authorized<can::ReadCommitments>,
-    query: web::Query<CommitmentQuery>,
+    query: crate::extract::Query<CommitmentQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let mut fields = Fields::default();
@@ -349,7 +349,7 @@ pub async fn commitments_report(
     state: web::Data<AppState>,
     _auth: Authorized<can::ReadCommitments>,
     req: HttpRequest,
-    query: web::Query<ReportQuery>,
+    query: crate::extract::Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let format = query.format.unwrap_or_else(|| {
         req.headers()

@@ -599,7 +599,7 @@ pub struct OverdueView {
 pub async fn list_overdue(
     state: web::Data<AppState>,
     _auth: Authorized<can::ReadOverdueReturns>,
-    query: web::Query<OverdueQuery>,
+    query: crate::extract::Query<OverdueQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let page = PageRequest::new(q.limit, q.after);
@@ -769,7 +769,7 @@ pub async fn fund_outcomes(
     auth: Authorized<can::ReadOutcomes>,
     req: HttpRequest,
     id: web::Path<uuid::Uuid>,
-    query: web::Query<OutcomeQuery>,
+    query: crate::extract::Query<OutcomeQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.principal;
     let q = query.into_inner();

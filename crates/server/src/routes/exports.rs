@@ -45,7 +45,7 @@ pub struct ExportQuery {
 pub async fn export_360giving(
     state: web::Data<AppState>,
     _auth: Authorized<can::ExportOpenData>,
-    query: web::Query<ExportQuery>,
+    query: crate::extract::Query<ExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let format = q.format.unwrap_or_default();

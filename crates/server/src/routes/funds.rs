@@ -226,7 +226,7 @@ pub async fn create_fund(
 pub async fn list_funds(
     state: web::Data<AppState>,
     _auth: Authorized<can::ReadFunds>,
-    query: web::Query<FundQuery>,
+    query: crate::extract::Query<FundQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let page = PageQuery {

@@ -226,7 +226,7 @@ pub async fn create_grantee(
 pub async fn list_grantees(
     state: web::Data<AppState>,
     auth: Authorized<can::ReadGrantees>,
-    query: web::Query<GranteeQuery>,
+    query: crate::extract::Query<GranteeQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.principal;
     let q = query.into_inner();

@@ -225,7 +225,7 @@ pub async fn create_run(
 pub async fn list_runs(
     state: web::Data<AppState>,
     _auth: Authorized<can::ReadPayments>,
-    query: web::Query<PageQuery>,
+    query: crate::extract::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = query.into_inner().page();
     let page = blocking(move || {

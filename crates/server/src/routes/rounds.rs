@@ -284,7 +284,7 @@ pub async fn list_rounds(
     state: web::Data<AppState>,
     _auth: Authorized<can::ReadFunds>,
     id: web::Path<uuid::Uuid>,
-    query: web::Query<RoundQuery>,
+    query: crate::extract::Query<RoundQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let fund_id = FundId::from_uuid(id.into_inner());
     let q = query.into_inner();

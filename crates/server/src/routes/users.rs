@@ -196,7 +196,7 @@ pub async fn create(
 pub async fn list(
     state: web::Data<AppState>,
     _auth: Authorized<can::ManageUsers>,
-    query: web::Query<UserQuery>,
+    query: crate::extract::Query<UserQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let page = PageQuery {
