@@ -100,7 +100,10 @@ fn start(url: &str, port: u16) -> Server {
         .env("DATABASE_URL", url)
         .env("GRANTLEDGER_JWT_SECRET", SECRET)
         .env("GRANTLEDGER_DB_POOL_SIZE", "8")
-        .env("RUST_LOG", "error")
+        .env(
+            "RUST_LOG",
+            std::env::var("FAULTS_SERVER_LOG").unwrap_or_else(|_| "error".to_owned()),
+        )
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
@@ -816,9 +819,9 @@ fn age_unfinished_claims(db: &TestDb) -> usize {
         .unwrap()
 }
 
-const LANES: usize = 12;
+const LANES: usize = 16;
 const GRANTEES: usize = 4;
-const KILLS: usize = 4;
+const KILLS: usize = 8;
 
 fn kill_under_load(db: TestDb) {
     let started = Instant::now();
@@ -1271,38 +1274,60 @@ fn outage(db: TestDb) {
 
     // (a) PostgreSQL goes away: refused connections, existing ones cut.
     proxy.down();
-    let ready = call(&client, "GET", &format!("{base}/readyz"), None, None, None);
+    // Sent at once: each waits at most the pool's connection timeout.
+    let (ready, health, read, write, signin, audit) = std::thread::scope(|scope| {
+        let get = |url: String, token: Option<&'static str>| {
+            let client = &client;
+            scope.spawn(move || call(client, "GET", &url, token, None, None))
+        };
+        let ready = get(format!("{base}/readyz"), None);
+        let health = get(format!("{base}/healthz"), None);
+        let token_ref = &token;
+        let read = scope.spawn(|| call(&client, "GET", &fund, Some(token_ref), None, None));
+        let audit = scope.spawn(|| {
+            call(
+                &client,
+                "GET",
+                &format!("{base}/v1/audit-events"),
+                Some(token_ref),
+                None,
+                None,
+            )
+        });
+        let write = scope.spawn(|| {
+            call(
+                &client,
+                "POST",
+                &decide(1),
+                Some(token_ref),
+                Some("k1"),
+                Some(&award),
+            )
+        });
+        let signin = scope.spawn(|| {
+            call(
+                &client,
+                "POST",
+                &format!("{base}/v1/auth/token"),
+                None,
+                None,
+                Some(&json!({"email": prepared.admin_email, "password": PASSWORD})),
+            )
+        });
+        (
+            ready.join().unwrap(),
+            health.join().unwrap(),
+            read.join().unwrap(),
+            write.join().unwrap(),
+            signin.join().unwrap(),
+            audit.join().unwrap(),
+        )
+    });
     assert_eq!(ready.status, 503, "readyz while down: {ready:?}");
-    let health = call(&client, "GET", &format!("{base}/healthz"), None, None, None);
     assert_eq!(health.status, 200, "healthz while down: {health:?}");
-    let read = call(&client, "GET", &fund, Some(&token), None, None);
     assert_unavailable(&read, "a read while down", &pg_hostport);
-    let write = call(
-        &client,
-        "POST",
-        &decide(1),
-        Some(&token),
-        Some("k1"),
-        Some(&award),
-    );
     assert_unavailable(&write, "a decision while down", &pg_hostport);
-    let signin = call(
-        &client,
-        "POST",
-        &format!("{base}/v1/auth/token"),
-        None,
-        None,
-        Some(&json!({"email": prepared.admin_email, "password": PASSWORD})),
-    );
     assert_unavailable(&signin, "a sign-in while down", &pg_hostport);
-    let audit = call(
-        &client,
-        "GET",
-        &format!("{base}/v1/audit-events"),
-        Some(&token),
-        None,
-        None,
-    );
     assert_unavailable(&audit, "the audit trail while down", &pg_hostport);
     seen.extend([
         ready.status,
