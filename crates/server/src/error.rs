@@ -289,6 +289,12 @@ fn from_diesel(error: DieselError) -> ApiError {
             )),
         },
         DieselError::NotFound => ApiError::NotFound { entity: "record" },
+        // A transaction whose COMMIT or ROLLBACK failed: the connection was
+        // lost mid-transaction. The pool discards it; a retry gets another.
+        DieselError::BrokenTransactionManager => {
+            tracing::warn!("database connection lost inside a transaction");
+            ApiError::Unavailable(DB_UNAVAILABLE.to_owned())
+        }
         other => ApiError::Internal(format!("database error: {other}")),
     }
 }
@@ -424,6 +430,10 @@ mod tests {
             (db(DatabaseErrorKind::NotNullViolation, "null"), 500),
             (db(DatabaseErrorKind::Unknown, "database is locked"), 503),
             (StoreError::Database(DieselError::RollbackTransaction), 500),
+            (
+                StoreError::Database(DieselError::BrokenTransactionManager),
+                503,
+            ),
         ];
         for (store, expected) in cases {
             let text = store.to_string();

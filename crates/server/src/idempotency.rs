@@ -182,9 +182,25 @@ where
             Ok(done) => Ok(Ok(done)),
             Err(error) => {
                 // Nothing was applied: free the key so a retry runs afresh.
-                let _ = state
-                    .db
-                    .write::<_, StoreError, _>(|c| idempotency::release(c, caller, &key));
+                // (Should the COMMIT have gone through after all, the key is
+                // completed and `release` leaves it alone.) When the failure
+                // was a lost connection, other pooled connections may have
+                // been lost with it (a restarted or failed-over database), so
+                // try again on another before leaving the claim to go stale.
+                for attempt in 1..=3 {
+                    match state
+                        .db
+                        .write::<_, StoreError, _>(|c| idempotency::release(c, caller, &key))
+                    {
+                        Ok(()) => break,
+                        Err(release) => tracing::warn!(
+                            %release,
+                            attempt,
+                            "could not free an Idempotency-Key after a failed request; \
+                             retries with it get 409 until the claim is stale"
+                        ),
+                    }
+                }
                 Err(error)
             }
         }

@@ -209,7 +209,12 @@ where
             }
         },
         Err(error) => {
-            Manager::rollback_transaction(conn).map_err(db)?;
+            // If the rollback fails as well, the connection is lost (a
+            // terminated backend, a restarted server): the database rolls
+            // the transaction back itself, the pool discards the connection
+            // (`has_broken`), and the caller needs the first error, which
+            // says what happened — not "the transaction manager is broken".
+            let _ = Manager::rollback_transaction(conn);
             Err(error)
         }
     }

@@ -529,3 +529,34 @@ crate::backend_tests!(
     a_failed_write_leaves_nothing_behind,
     concurrent_allocations_never_exceed_the_budget,
 );
+
+/// A backend terminated in the middle of a write transaction (an
+/// administrator, a failover, a restart): the caller gets the connection
+/// loss itself — which the server answers with 503 — rather than the failed
+/// rollback's "broken transaction manager", and the pool's next connection
+/// works.
+#[test]
+fn a_backend_lost_mid_transaction_reports_the_loss_and_the_pool_recovers() {
+    let Some(db) = TestDb::postgres() else {
+        return;
+    };
+    let lost = db.db.write(|c| {
+        c.batch_execute("SELECT pg_terminate_backend(pg_backend_pid())")?;
+        Ok::<_, StoreError>(())
+    });
+    assert!(
+        matches!(
+            lost,
+            Err(StoreError::Database(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::ClosedConnection,
+                _
+            )))
+        ),
+        "{lost:?}"
+    );
+    for _ in 0..10 {
+        db.db
+            .write(|c| c.batch_execute("SELECT 1").map_err(StoreError::from))
+            .unwrap();
+    }
+}
