@@ -1339,11 +1339,16 @@ fn outage(db: TestDb) {
 
     // Back on the same port: the same process recovers by itself.
     proxy.up();
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let back = Instant::now();
+    let deadline = back + Duration::from_secs(30);
     loop {
         let ready = call(&client, "GET", &format!("{base}/readyz"), None, None, None);
         seen.push(ready.status);
         if ready.status == 200 {
+            eprintln!(
+                "faults[outage]: ready again {:?} after PostgreSQL",
+                back.elapsed()
+            );
             break;
         }
         assert_eq!(ready.status, 503, "{ready:?}");
