@@ -123,6 +123,21 @@ impl Api {
         }
     }
 
+    /// Waits until `/readyz` answers 200, for at most `limit`.
+    pub async fn wait_ready(&self, limit: Duration) -> anyhow::Result<()> {
+        let deadline = Instant::now() + limit;
+        loop {
+            let answer = self.send(Method::GET, "/readyz", None, None, None).await;
+            if answer.outcome.is_success() {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                bail!("{} was not ready within {limit:?}", self.base);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Signs in and returns the bearer token.
     pub async fn login(&self, email: &str, password: &str) -> anyhow::Result<String> {
         let body = serde_json::json!({"email": email, "password": password});

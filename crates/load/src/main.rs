@@ -126,6 +126,9 @@ struct RunArgs {
     /// from when each read was due).
     #[arg(long, default_value_t = 2048)]
     read_max_in_flight: usize,
+    /// First wait this long for the server's /readyz.
+    #[arg(long, default_value_t = 60)]
+    wait_seconds: u64,
     /// Each request gives up after this many seconds (counted as no answer).
     #[arg(long, default_value_t = 30)]
     timeout_seconds: u64,
@@ -223,6 +226,8 @@ fn note(text: &str) {
 
 async fn scenarios_in_turn(args: &RunArgs) -> anyhow::Result<RunReport> {
     let api = Api::new(&args.base, Duration::from_secs(args.timeout_seconds))?;
+    api.wait_ready(Duration::from_secs(args.wait_seconds))
+        .await?;
     let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let (surge_count, measure_surge) = match args.scenario {
         Scenario::All | Scenario::Surge => (args.surge_count, true),
