@@ -12,7 +12,8 @@
 //!
 //! - `surge`: a closing-deadline surge, N applicants at once each starting a
 //!   draft and submitting it, until 20,000 are submitted or 60 s pass;
-//! - `decisions`: award decisions on the submitted applications, N at once;
+//! - `decisions`: award decisions on the submitted applications, N at once,
+//!   one per request, then those left in bulk (`POST /v1/rounds/{id}/decisions`);
 //! - `reads`: mixed reads at a constant arrival rate (open loop), latency
 //!   counted from when each read was due.
 //!
@@ -116,6 +117,16 @@ struct RunArgs {
     /// Decisions: no new decision starts after this many seconds.
     #[arg(long, default_value_t = 30)]
     decision_seconds: u64,
+    /// Bulk decisions: applications per request (0 skips the phase).
+    /// They decide applications left undecided by the single decisions.
+    #[arg(long, default_value_t = 100)]
+    bulk_batch: usize,
+    /// Bulk decisions: requests at once.
+    #[arg(long, default_value_t = 4)]
+    bulk_concurrency: usize,
+    /// Bulk decisions: no new batch starts after this many seconds.
+    #[arg(long, default_value_t = 15)]
+    bulk_seconds: u64,
     /// Reads: arrivals a second.
     #[arg(long, default_value_t = 1000.0)]
     read_rate: f64,
@@ -294,7 +305,7 @@ async fn scenarios_in_turn(args: &RunArgs) -> anyhow::Result<RunReport> {
         args.decision_concurrency,
         args.decision_seconds
     ));
-    let (decisions, awards) = scenarios::decisions(
+    let (decisions, mut awards) = scenarios::decisions(
         &api,
         &world,
         to_decide,
@@ -303,7 +314,31 @@ async fn scenarios_in_turn(args: &RunArgs) -> anyhow::Result<RunReport> {
     )
     .await?;
     if measure_decisions {
+        // The next phase takes the applications this one did not reach.
+        let left = submitted
+            .get(usize::try_from(decisions.attempted).unwrap_or(usize::MAX)..)
+            .unwrap_or_default();
         reports.push(decisions);
+        if args.bulk_batch > 0 && !left.is_empty() {
+            note(&format!(
+                "bulk decisions: {} applications in batches of {}, {} at once, at most {} s",
+                left.len(),
+                args.bulk_batch,
+                args.bulk_concurrency,
+                args.bulk_seconds
+            ));
+            let (bulk, mut more) = scenarios::bulk_decisions(
+                &api,
+                &world,
+                left,
+                args.bulk_batch,
+                args.bulk_concurrency,
+                Duration::from_secs(args.bulk_seconds),
+            )
+            .await?;
+            reports.push(bulk);
+            awards.append(&mut more);
+        }
     }
     if args.scenario == Scenario::Decisions {
         return Ok(finish(args, started_at, reports));

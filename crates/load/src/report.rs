@@ -263,7 +263,28 @@ pub fn compare(pgbench_tps: Option<f64>, pgbench_setup: &str, runs: &[RunReport]
             scenario(r, "decisions").map_or_else(dash, |s| format!("{:.2}", s.per_second / tps))
         });
     }
-    row("decisions verdict", "", &|r| {
+    row("award decisions per second in bulk", "", &|r| {
+        scenario(r, "bulk_decisions").map_or_else(dash, |s| {
+            let per_request = s
+                .requests
+                .get("bulk_decision")
+                .map_or(0, |b| s.attempted / b.requests.max(1));
+            format!(
+                "{:.0} ({} in {:.1} s, {per_request} a request, {} at once)",
+                s.per_second,
+                s.completed,
+                s.elapsed_s,
+                s.concurrency.unwrap_or_default()
+            )
+        })
+    });
+    if let Some(tps) = pgbench_tps.filter(|t| *t > 0.0) {
+        row("bulk decisions/s ÷ pgbench TPS", "", &|r| {
+            scenario(r, "bulk_decisions")
+                .map_or_else(dash, |s| format!("{:.2}", s.per_second / tps))
+        });
+    }
+    row("decisions verdict (one per request)", "", &|r| {
         scenario(r, "decisions").map_or_else(dash, |s| decisions_verdict(&s, pgbench_tps).text())
     });
     row("reads: offered / achieved per second", "1,000", &|r| {

@@ -266,6 +266,103 @@ pub async fn decisions(
     Ok((report, awards))
 }
 
+/// Award decisions in bulk, as a panel decides a round: batches of `batch`
+/// applications per `POST /v1/rounds/{id}/decisions` (one transaction per
+/// batch), `concurrency` batches at once, until every application is
+/// decided or `limit` has passed. Counts decisions, not requests.
+pub async fn bulk_decisions(
+    api: &Api,
+    world: &World,
+    applications: &[Submitted],
+    batch: usize,
+    concurrency: usize,
+    limit: Duration,
+) -> anyhow::Result<(ScenarioReport, Vec<String>)> {
+    const KINDS: [&str; 1] = ["bulk_decision"];
+    let batches: Arc<Vec<Vec<String>>> = Arc::new(
+        applications
+            .chunks(batch.clamp(1, 1_000))
+            .map(|c| c.iter().map(|a| a.id.clone()).collect())
+            .collect(),
+    );
+    let next = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let deadline = started + limit;
+    let admin = Arc::new(world.admin.clone());
+    let path = Arc::new(format!("/v1/rounds/{}/decisions", world.round));
+    let mut workers = JoinSet::new();
+    for _ in 0..concurrency.max(1) {
+        let (api, next, batches, admin, path) = (
+            api.clone(),
+            next.clone(),
+            batches.clone(),
+            admin.clone(),
+            path.clone(),
+        );
+        let mut mine = recorders(&KINDS)?;
+        workers.spawn(async move {
+            let mut awards = Vec::new();
+            let mut attempted = 0u64;
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(ids) = usize::try_from(i).ok().and_then(|i| batches.get(i)) else {
+                    break;
+                };
+                if Instant::now() >= deadline {
+                    break;
+                }
+                attempted += ids.len() as u64;
+                let body = json!({
+                    "decisions": ids
+                        .iter()
+                        .map(|id| json!({"application_id": id, "outcome": "award", "amount": GRANT}))
+                        .collect::<Vec<_>>(),
+                });
+                let key = uuid::Uuid::now_v7().to_string();
+                let answer = api
+                    .send(
+                        reqwest::Method::POST,
+                        &path,
+                        Some(&admin),
+                        Some(&body),
+                        Some(&key),
+                    )
+                    .await;
+                record(&mut mine, "bulk_decision", &answer);
+                let results = answer
+                    .body
+                    .as_ref()
+                    .and_then(|b| b.get("results"))
+                    .and_then(serde_json::Value::as_array);
+                for result in results.into_iter().flatten() {
+                    if let Some(award) = result.pointer("/award/id").and_then(|v| v.as_str()) {
+                        awards.push(award.to_owned());
+                    }
+                }
+            }
+            (mine, awards, attempted)
+        });
+    }
+    let mut total = recorders(&KINDS)?;
+    let mut awards = Vec::new();
+    let mut attempted = 0;
+    while let Some(done) = workers.join_next().await {
+        let (mine, mut theirs, tried) = done?;
+        merge_into(&mut total, &mine);
+        awards.append(&mut theirs);
+        attempted += tried;
+    }
+    let mut report = ScenarioReport::new(
+        "bulk_decisions",
+        started,
+        awards.len() as u64,
+        attempted,
+        &total,
+    );
+    report.concurrency = Some(concurrency);
+    Ok((report, awards))
+}
+
 /// A well-mixed index for request `i` (SplitMix64), so reads spread over
 /// the records without a random number generator.
 fn mix(i: u64) -> u64 {
