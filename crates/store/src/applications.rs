@@ -189,7 +189,8 @@ pub fn save(
     now: DateTime<Utc>,
 ) -> Result<Record<Stored>, StoreError> {
     let a = &after.application;
-    let changed = diesel::update(
+    // RETURNING gives the row as stored without reading it back.
+    let changed: Option<ApplicationRow> = diesel::update(
         applications::table
             .filter(applications::id.eq(db_id(a.id)))
             .filter(applications::version.eq(before.version)),
@@ -205,13 +206,29 @@ pub fn save(
         applications::version.eq(before.version + 1),
         applications::updated_at.eq(DbTime::new(now)),
     ))
-    .execute(conn)?;
-    if changed == 0 {
+    .returning((
+        applications::id,
+        applications::round_id,
+        applications::grantee_id,
+        applications::amount_requested_pence,
+        applications::project_title,
+        applications::summary,
+        applications::status,
+        applications::submitted_at,
+        applications::decided_at,
+        applications::decision_reason,
+        applications::version,
+        applications::created_at,
+        applications::updated_at,
+    ))
+    .get_result(conn)
+    .optional()?;
+    let Some(row) = changed else {
         return Err(StoreError::StaleVersion {
             entity: "application",
             expected: before.version,
         });
-    }
+    };
     let fund_id = fund_of_round(conn, a.round_id)?;
     audit::append(
         conn,
@@ -226,7 +243,7 @@ pub fn save(
         },
         now,
     )?;
-    get(conn, a.id)
+    to_record(row)
 }
 
 #[derive(Queryable, Selectable)]

@@ -115,7 +115,9 @@ pub fn create(
         now,
     )?;
     let at = DbTime::new(now);
-    diesel::insert_into(awards::table)
+    // RETURNING gives the row as stored, saving a read-back while the
+    // round's rows are locked.
+    let row: AwardRow = diesel::insert_into(awards::table)
         .values((
             awards::id.eq(db_id(award.id)),
             awards::reference.eq(award.reference.to_string()),
@@ -131,7 +133,23 @@ pub fn create(
             awards::created_at.eq(at),
             awards::updated_at.eq(at),
         ))
-        .execute(conn)?;
+        .returning((
+            awards::id,
+            awards::reference,
+            awards::fund_id,
+            awards::round_id,
+            awards::application_id,
+            awards::grantee_id,
+            awards::amount_pence,
+            awards::paid_pence,
+            awards::scheduled_pence,
+            awards::status,
+            awards::return_due_on,
+            awards::version,
+            awards::created_at,
+            awards::updated_at,
+        ))
+        .get_result(conn)?;
     audit::append(
         conn,
         NewEvent {
@@ -145,7 +163,7 @@ pub fn create(
         },
         now,
     )?;
-    get(conn, award.id)
+    to_record(row)
 }
 
 /// One award.

@@ -352,6 +352,21 @@ pub fn decide(
         .decide(&round, decision)
         .map_err(decision_error)?;
     let now = Utc::now();
+    let after = applications::Stored {
+        application: decided.clone(),
+        decided_at: Some(now),
+        decision_reason: body.reason.clone(),
+    };
+    let action = if amount.is_some() {
+        "application.awarded"
+    } else {
+        "application.rejected"
+    };
+    // The application first, the award last: the award takes the round's
+    // number and debits its money, two rows every decision in the round
+    // waits for until this transaction commits, so as little as possible
+    // should happen after them.
+    let record = applications::save(conn, &before, &after, action, actor, now)?;
     let award = match amount {
         Some(amount) => {
             let fund = funds::get(conn, round.fund_id)?.value;
@@ -363,17 +378,6 @@ pub fn decide(
         }
         None => None,
     };
-    let after = applications::Stored {
-        application: decided,
-        decided_at: Some(now),
-        decision_reason: body.reason.clone(),
-    };
-    let action = if award.is_some() {
-        "application.awarded"
-    } else {
-        "application.rejected"
-    };
-    let record = applications::save(conn, &before, &after, action, actor, now)?;
     Ok(DecisionView {
         application: record.into(),
         award: award.map(AwardView::from),

@@ -1,0 +1,376 @@
+//! `grantledger-load`: drives a running grantledger server over HTTP with
+//! real workflows and reports throughput and latency percentiles.
+//!
+//! ```text
+//! grantledger-load run --base http://127.0.0.1:8080 --email … --password … --json out.json
+//! grantledger-load compare --pgbench-tps 900 pg.json sqlite.json
+//! ```
+//!
+//! `run` sets itself up through the public API as an administrator (a fund,
+//! a round open until tomorrow, grantee organisations with a user each),
+//! then runs the scenarios in turn, each bounded in time:
+//!
+//! - `surge`: a closing-deadline surge, N applicants at once each starting a
+//!   draft and submitting it, until 20,000 are submitted or 60 s pass;
+//! - `decisions`: award decisions on the submitted applications, N at once,
+//!   one per request, then those left in bulk (`POST /v1/rounds/{id}/decisions`);
+//! - `reads`: mixed reads at a constant arrival rate (open loop), latency
+//!   counted from when each read was due.
+//!
+//! It exits 2 when any request got a 5xx or no answer, after reporting.
+
+mod api;
+mod report;
+mod scenarios;
+mod schedule;
+mod setup;
+mod stats;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::api::Api;
+use crate::report::RunReport;
+use crate::scenarios::{ScenarioReport, Submitted};
+
+/// Load generator for grantledger.
+#[derive(Debug, Parser)]
+#[command(name = "grantledger-load", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Set up through the API and run the scenarios against a running server.
+    Run(Box<RunArgs>),
+    /// Print a markdown table of runs (from `run --json`) against the targets.
+    Compare(CompareArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Scenario {
+    /// Surge, then decisions, then reads.
+    All,
+    /// The closing-deadline surge of submissions.
+    Surge,
+    /// Award decisions (after submitting applications to decide, unmeasured).
+    Decisions,
+    /// Mixed reads (after making applications and awards to read, unmeasured).
+    Reads,
+}
+
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// The server.
+    #[arg(
+        long,
+        env = "GRANTLEDGER_LOAD_BASE",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    base: String,
+    /// An administrator's email (default: the demo administrator).
+    #[arg(
+        long,
+        env = "GRANTLEDGER_LOAD_EMAIL",
+        default_value = "admin@demo.grantledger.org"
+    )]
+    email: String,
+    /// Their password.
+    #[arg(
+        long,
+        env = "GRANTLEDGER_LOAD_PASSWORD",
+        default_value = "demo-password-2026",
+        hide_env_values = true
+    )]
+    password: String,
+    /// What to run.
+    #[arg(long, value_enum, default_value_t = Scenario::All)]
+    scenario: Scenario,
+    /// A name for this run in reports, e.g. the backend.
+    #[arg(long, default_value = "server")]
+    label: String,
+    /// Surge: applications to submit.
+    #[arg(long, default_value_t = 20_000)]
+    surge_count: u64,
+    /// Surge: no new application starts after this many seconds.
+    #[arg(long, default_value_t = 60)]
+    surge_seconds: u64,
+    /// Surge: applicants at once.
+    #[arg(long, default_value_t = 64)]
+    surge_concurrency: usize,
+    /// Grantee organisations, each with a user, sharing the surge (at most
+    /// 25: the server allows 30 sign-ins a minute from one address).
+    #[arg(long, default_value_t = 16)]
+    grantee_users: usize,
+    /// Decisions: most applications to decide (default: every one submitted).
+    #[arg(long)]
+    decisions: Option<u64>,
+    /// Decisions: at once.
+    #[arg(long, default_value_t = 16)]
+    decision_concurrency: usize,
+    /// Decisions: no new decision starts after this many seconds.
+    #[arg(long, default_value_t = 30)]
+    decision_seconds: u64,
+    /// Bulk decisions: applications per request (0 skips the phase).
+    /// They decide applications left undecided by the single decisions.
+    #[arg(long, default_value_t = 100)]
+    bulk_batch: usize,
+    /// Bulk decisions: requests at once.
+    #[arg(long, default_value_t = 4)]
+    bulk_concurrency: usize,
+    /// Bulk decisions: no new batch starts after this many seconds.
+    #[arg(long, default_value_t = 15)]
+    bulk_seconds: u64,
+    /// Reads: arrivals a second.
+    #[arg(long, default_value_t = 1000.0)]
+    read_rate: f64,
+    /// Reads: for this many seconds.
+    #[arg(long, default_value_t = 30)]
+    read_seconds: u64,
+    /// Reads: most in flight at once (a safety valve; latency still counts
+    /// from when each read was due).
+    #[arg(long, default_value_t = 2048)]
+    read_max_in_flight: usize,
+    /// First wait this long for the server's /readyz.
+    #[arg(long, default_value_t = 60)]
+    wait_seconds: u64,
+    /// Each request gives up after this many seconds (counted as no answer).
+    #[arg(long, default_value_t = 30)]
+    timeout_seconds: u64,
+    /// The whole run stops after this many seconds, finished or not.
+    #[arg(long, default_value_t = 900)]
+    max_seconds: u64,
+    /// Threads for the client (the server needs the other cores).
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    /// Also write the report as JSON to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+struct CompareArgs {
+    /// pgbench's TPS on the same machine and PostgreSQL, for the ratio.
+    #[arg(long)]
+    pgbench_tps: Option<f64>,
+    /// How pgbench ran, for the table.
+    #[arg(long, default_value = "")]
+    pgbench_setup: String,
+    /// Reports written by `run --json`, one column each.
+    #[arg(required = true)]
+    reports: Vec<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => run(&args),
+        Command::Compare(args) => compare(&args).map(|()| ExitCode::SUCCESS),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("grantledger-load: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn compare(args: &CompareArgs) -> anyhow::Result<()> {
+    let runs = args
+        .reports
+        .iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            serde_json::from_str::<RunReport>(&text)
+                .with_context(|| format!("{} is not a grantledger-load report", path.display()))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    print!(
+        "{}",
+        report::compare(args.pgbench_tps, &args.pgbench_setup, &runs)
+    );
+    Ok(())
+}
+
+fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
+    if args.grantee_users == 0 || args.grantee_users > setup::MAX_GRANTEE_USERS {
+        anyhow::bail!(
+            "--grantee-users must be 1 to {} (sign-ins are rate limited)",
+            setup::MAX_GRANTEE_USERS
+        );
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(args.threads.max(1))
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let limit = Duration::from_secs(args.max_seconds);
+    let report = runtime.block_on(async {
+        tokio::time::timeout(limit, scenarios_in_turn(args))
+            .await
+            .with_context(|| format!("the run did not finish within {limit:?}"))?
+    })?;
+    print!("{}", report::table(&report));
+    if let Some(path) = &args.json {
+        let text = serde_json::to_string_pretty(&report)?;
+        std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+    }
+    let failures = report.failures();
+    if failures > 0 {
+        eprintln!("grantledger-load: {failures} requests got a 5xx or no answer");
+        return Ok(ExitCode::from(2));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn note(text: &str) {
+    eprintln!("grantledger-load: {text}");
+}
+
+async fn scenarios_in_turn(args: &RunArgs) -> anyhow::Result<RunReport> {
+    let api = Api::new(&args.base, Duration::from_secs(args.timeout_seconds))?;
+    api.wait_ready(Duration::from_secs(args.wait_seconds))
+        .await?;
+    let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let (surge_count, measure_surge) = match args.scenario {
+        Scenario::All | Scenario::Surge => (args.surge_count, true),
+        Scenario::Decisions => (args.decisions.unwrap_or(5_000), false),
+        Scenario::Reads => (1_000, false),
+    };
+    note(&format!(
+        "setting up on {}: a fund, a round for {surge_count} awards, {} grantee users",
+        args.base, args.grantee_users
+    ));
+    let world = setup::prepare(
+        &api,
+        &args.email,
+        &args.password,
+        surge_count,
+        args.grantee_users,
+    )
+    .await?;
+    let mut reports: Vec<ScenarioReport> = Vec::new();
+
+    note(&format!(
+        "{}: {surge_count} applications, {} at once, at most {} s",
+        if measure_surge { "surge" } else { "preparing" },
+        args.surge_concurrency,
+        args.surge_seconds
+    ));
+    let (surge, submitted) = scenarios::surge(
+        &api,
+        &world,
+        surge_count,
+        args.surge_concurrency,
+        Duration::from_secs(if measure_surge {
+            args.surge_seconds
+        } else {
+            args.max_seconds
+        }),
+    )
+    .await?;
+    if measure_surge {
+        reports.push(surge);
+    }
+    if args.scenario == Scenario::Surge {
+        return Ok(finish(args, started_at, reports));
+    }
+
+    let (to_decide, measure_decisions): (&[Submitted], bool) = match args.scenario {
+        Scenario::Reads => (submitted.get(..300).unwrap_or(&submitted), false),
+        _ => {
+            let n = args
+                .decisions
+                .and_then(|n| usize::try_from(n).ok())
+                .unwrap_or(submitted.len());
+            (submitted.get(..n).unwrap_or(&submitted), true)
+        }
+    };
+    note(&format!(
+        "{}: {} award decisions, {} at once, at most {} s",
+        if measure_decisions {
+            "decisions"
+        } else {
+            "preparing"
+        },
+        to_decide.len(),
+        args.decision_concurrency,
+        args.decision_seconds
+    ));
+    let (decisions, mut awards) = scenarios::decisions(
+        &api,
+        &world,
+        to_decide,
+        args.decision_concurrency,
+        Duration::from_secs(args.decision_seconds),
+    )
+    .await?;
+    if measure_decisions {
+        // The next phase takes the applications this one did not reach.
+        let left = submitted
+            .get(usize::try_from(decisions.attempted).unwrap_or(usize::MAX)..)
+            .unwrap_or_default();
+        reports.push(decisions);
+        if args.bulk_batch > 0 && !left.is_empty() {
+            note(&format!(
+                "bulk decisions: {} applications in batches of {}, {} at once, at most {} s",
+                left.len(),
+                args.bulk_batch,
+                args.bulk_concurrency,
+                args.bulk_seconds
+            ));
+            let (bulk, mut more) = scenarios::bulk_decisions(
+                &api,
+                &world,
+                left,
+                args.bulk_batch,
+                args.bulk_concurrency,
+                Duration::from_secs(args.bulk_seconds),
+            )
+            .await?;
+            reports.push(bulk);
+            awards.append(&mut more);
+        }
+    }
+    if args.scenario == Scenario::Decisions {
+        return Ok(finish(args, started_at, reports));
+    }
+
+    note(&format!(
+        "reads: {:.0} a second for {} s over {} applications and {} awards",
+        args.read_rate,
+        args.read_seconds,
+        submitted.len(),
+        awards.len()
+    ));
+    let reads = scenarios::reads(
+        &api,
+        &world,
+        &submitted,
+        &awards,
+        args.read_rate,
+        Duration::from_secs(args.read_seconds),
+        args.read_max_in_flight,
+    )
+    .await?;
+    reports.push(reads);
+    Ok(finish(args, started_at, reports))
+}
+
+fn finish(args: &RunArgs, started_at: String, scenarios: Vec<ScenarioReport>) -> RunReport {
+    RunReport {
+        label: args.label.clone(),
+        base: args.base.clone(),
+        started_at,
+        grantee_users: args.grantee_users,
+        scenarios,
+    }
+}
