@@ -159,6 +159,9 @@ struct CompareArgs {
     /// pgbench's TPS on the same machine and PostgreSQL, for the ratio.
     #[arg(long)]
     pgbench_tps: Option<f64>,
+    /// pgbench's TPS at scale 1 (one hot row), for a second ratio.
+    #[arg(long)]
+    pgbench_hot_row_tps: Option<f64>,
     /// How pgbench ran, for the table.
     #[arg(long, default_value = "")]
     pgbench_setup: String,
@@ -195,7 +198,12 @@ fn compare(args: &CompareArgs) -> anyhow::Result<()> {
         .collect::<anyhow::Result<Vec<_>>>()?;
     print!(
         "{}",
-        report::compare(args.pgbench_tps, &args.pgbench_setup, &runs)
+        report::compare(
+            args.pgbench_tps,
+            args.pgbench_hot_row_tps,
+            &args.pgbench_setup,
+            &runs,
+        )
     );
     Ok(())
 }
