@@ -20,7 +20,6 @@ macro_rules! string_enum {
             Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash,
             serde::Serialize, serde::Deserialize,
         )]
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         $vis enum $name {
             $(
                 $(#[$vmeta])*
@@ -55,6 +54,23 @@ macro_rules! string_enum {
                 f.write_str(self.as_str())
             }
         }
+
+        // Written out rather than derived: utoipa's derive does not see the
+        // `serde(rename)` a macro passes in, and documented the Rust variant
+        // names ("Offered") instead of the wire strings ("offered"). Found by
+        // schemathesis' response_schema_conformance check.
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some([$($text),+]))
+                    .into()
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {}
 
         impl ::core::str::FromStr for $name {
             type Err = $crate::ParseEnumError;

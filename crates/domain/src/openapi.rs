@@ -80,3 +80,28 @@ string_schema!(
 );
 string_schema!(Postcode, None, "M14 4PW", "A UK postcode.");
 string_schema!(Email, None, "admin@example.org", "An email address.");
+
+#[cfg(test)]
+mod tests {
+    use utoipa::PartialSchema;
+
+    use crate::award::AwardStatus;
+    use crate::commitment::CommitmentStatus;
+
+    /// Regression: the documented values are the wire strings, which the
+    /// derive used to get wrong ("Offered" for "offered").
+    #[test]
+    fn string_enums_document_their_wire_strings() {
+        let schema = serde_json::to_value(AwardStatus::schema()).unwrap_or_default();
+        let values: Vec<&str> = AwardStatus::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(schema["enum"], serde_json::json!(values));
+        assert_eq!(schema["enum"][0], "offered");
+        let schema = serde_json::to_value(CommitmentStatus::schema()).unwrap_or_default();
+        assert!(
+            schema["enum"]
+                .as_array()
+                .is_some_and(|v| v.contains(&serde_json::json!("in_progress"))),
+            "{schema}"
+        );
+    }
+}

@@ -276,6 +276,12 @@ fn from_diesel(error: DieselError) -> ApiError {
                 tracing::warn!(message = info.message(), "database connection lost");
                 ApiError::Unavailable(DB_UNAVAILABLE.to_owned())
             }
+            // PostgreSQL refuses text holding NUL (U+0000), which JSON and
+            // percent-encoded query strings can carry; that is the client's
+            // input, not a fault here. Found by tests/tests/hostile.rs.
+            _ if is_nul_in_text(info.message()) => ApiError::BadRequest(
+                "text values must not contain the NUL character (\\u0000)".to_owned(),
+            ),
             // SQLite reports a writer holding the lock as an unclassified
             // error; it is load, not a bug, so the client should retry.
             _ if is_sqlite_busy(info.message()) => {
@@ -297,6 +303,10 @@ fn from_diesel(error: DieselError) -> ApiError {
         }
         other => ApiError::Internal(format!("database error: {other}")),
     }
+}
+
+fn is_nul_in_text(message: &str) -> bool {
+    message.contains("invalid byte sequence for encoding") && message.contains("0x00")
 }
 
 fn is_sqlite_busy(message: &str) -> bool {
@@ -429,6 +439,13 @@ mod tests {
             (db(DatabaseErrorKind::UnableToSendCommand, "gone"), 503),
             (db(DatabaseErrorKind::NotNullViolation, "null"), 500),
             (db(DatabaseErrorKind::Unknown, "database is locked"), 503),
+            (
+                db(
+                    DatabaseErrorKind::Unknown,
+                    "invalid byte sequence for encoding \"UTF8\": 0x00",
+                ),
+                400,
+            ),
             (StoreError::Database(DieselError::RollbackTransaction), 500),
             (
                 StoreError::Database(DieselError::BrokenTransactionManager),

@@ -178,7 +178,9 @@ pub fn parse_departments(cell: &str) -> Result<Vec<Department>, DepartmentError>
     }
     let mut departments: Vec<Department> = Vec::new();
     for part in whole.split([',', '/', ';', '&']) {
-        for name in split_on_and(part) {
+        // Trimmed first: a part's own leading space must not make a name that
+        // starts with the word "and" split where the same name alone would not.
+        for name in split_on_and(part.trim()) {
             if name.trim().is_empty() {
                 continue;
             }

@@ -25,6 +25,9 @@ pub struct ReconciliationQuery {
     /// Reconcile as of this instant (RFC 3339) instead of now. See docs/AUDIT.md for what the past figures rest on.
     pub as_of: Option<DateTime<Utc>>,
     /// `json` (default) or `csv`; `Accept: text/csv` also selects CSV.
+    // Inline: a query parameter's type is not collected as a component,
+    // so a `$ref` to it would dangle (found by tests/tests/hostile.rs).
+    #[param(inline)]
     pub format: Option<ReportFormat>,
 }
 

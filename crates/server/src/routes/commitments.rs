@@ -192,6 +192,9 @@ impl ReportFormat {
 pub struct ReportQuery {
     /// `markdown`, `csv` or `json`; without it, the `Accept` header decides
     /// (`text/markdown`, `text/csv`), and JSON otherwise.
+    // Inline: a query parameter's type is not collected as a component,
+    // so a `$ref` to it would dangle (found by tests/tests/hostile.rs).
+    #[param(inline)]
     pub format: Option<ReportFormat>,
 }
 

@@ -649,6 +649,9 @@ pub struct OutcomeQuery {
     /// may only get) the published form.
     pub published: Option<bool>,
     /// `json` (default) or `csv`; `Accept: text/csv` also selects CSV.
+    // Inline: a query parameter's type is not collected as a component,
+    // so a `$ref` to it would dangle (found by tests/tests/hostile.rs).
+    #[param(inline)]
     pub format: Option<OutcomeFormat>,
 }
 

@@ -20,6 +20,9 @@ pub struct ExportQuery {
     /// Only this fund's awards: its id or its code (`LCF`). All funds when absent.
     pub fund_id: Option<String>,
     /// `json` (a 360Giving package, the default) or `csv` (the official grants-sheet columns).
+    // Inline: a query parameter's type is not collected as a component,
+    // so a `$ref` to it would dangle (found by tests/tests/hostile.rs).
+    #[param(inline)]
     pub format: Option<ExportFormat>,
 }
 
