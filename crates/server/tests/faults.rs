@@ -32,7 +32,6 @@
 use std::collections::{HashMap, HashSet};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -61,85 +60,13 @@ use grantledger_store::testing::TestDb;
 use grantledger_store::{StoreError, applications, funds, grantees, rounds};
 use serde_json::{Value, json};
 
-const SECRET: &str = "faults-secret-faults-secret-faults-secret";
-const PASSWORD: &str = "faults password faults";
+mod common;
+use common::{PASSWORD, free_port, login};
 
-// ---------------------------------------------------------------------------
-// Server processes
-
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Starts `grantledger serve` on `port` and waits until `/readyz` answers 200.
-fn start(url: &str, port: u16) -> Server {
-    let child = Command::new(env!("CARGO_BIN_EXE_grantledger"))
-        .args([
-            "serve",
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-            "--workers",
-            "4",
-        ])
-        .env("DATABASE_URL", url)
-        .env("GRANTLEDGER_JWT_SECRET", SECRET)
-        .env("GRANTLEDGER_DB_POOL_SIZE", "8")
-        .env(
-            "RUST_LOG",
-            std::env::var("FAULTS_SERVER_LOG").unwrap_or_else(|_| "error".to_owned()),
-        )
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::blocking::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !client
-        .get(format!("{base}/readyz"))
-        .send()
-        .is_ok_and(|r| r.status().is_success())
-    {
-        assert!(
-            Instant::now() < deadline,
-            "server on {base} did not become ready"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Server { child, base }
-}
-
-fn login(base: &str, email: &str) -> String {
-    let client = reqwest::blocking::Client::new();
-    let response = client
-        .post(format!("{base}/v1/auth/token"))
-        .json(&json!({"email": email, "password": PASSWORD}))
-        .send()
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 200, "login of {email}");
-    response.json::<Value>().unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+/// Starts a server whose log level is `FAULTS_SERVER_LOG` (default: errors only).
+fn start(url: &str, port: u16) -> common::Server {
+    let log = std::env::var("FAULTS_SERVER_LOG").unwrap_or_else(|_| "error".to_owned());
+    common::start(url, port, &log)
 }
 
 fn m(s: &str) -> Money {

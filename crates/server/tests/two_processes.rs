@@ -11,8 +11,7 @@
     clippy::indexing_slicing
 )]
 
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{Duration as Days, Utc};
 use diesel::prelude::*;
@@ -32,59 +31,14 @@ use grantledger_store::testing::TestDb;
 use grantledger_store::{StoreError, applications, funds, grantees, ledger, rounds, schema};
 use serde_json::json;
 
-const SECRET: &str = "two-processes-secret-two-processes-secret";
-const PASSWORD: &str = "two processes password";
+mod common;
+use common::{PASSWORD, free_port, login};
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn start(url: &str) -> (Server, String) {
-    let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_grantledger"))
-        .args([
-            "serve",
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-            "--workers",
-            "4",
-        ])
-        .env("DATABASE_URL", url)
-        .env("GRANTLEDGER_JWT_SECRET", SECRET)
-        .env("GRANTLEDGER_DB_POOL_SIZE", "8")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::blocking::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !client
-        .get(format!("{base}/readyz"))
-        .send()
-        .is_ok_and(|r| r.status().is_success())
-    {
-        assert!(
-            Instant::now() < deadline,
-            "server on {base} did not become ready"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    (Server(child), base)
+/// Starts a server on a free port; returns it and its base URL.
+fn start(url: &str) -> (common::Server, String) {
+    let server = common::start(url, free_port(), "warn");
+    let base = server.base.clone();
+    (server, base)
 }
 
 fn m(s: &str) -> Money {
@@ -170,16 +124,7 @@ fn race(db: TestDb) {
         .timeout(Duration::from_secs(120))
         .build()
         .unwrap();
-    let token = client
-        .post(format!("{base_a}/v1/auth/token"))
-        .json(&json!({"email": "race@example.org", "password": PASSWORD}))
-        .send()
-        .unwrap()
-        .json::<serde_json::Value>()
-        .unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = login(&base_a, "race@example.org");
 
     let statuses: Vec<u16> = std::thread::scope(|scope| {
         let chunks: Vec<Vec<(usize, ApplicationId)>> = applications

@@ -1,0 +1,90 @@
+//! Real `grantledger serve` processes for the process-level tests
+//! (`two_processes.rs`, `faults.rs`): started on a database URL, waited for
+//! until ready, killed when dropped.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+/// The signing secret every test server shares, so a token from one
+/// process is good at the other.
+pub const SECRET: &str = "process-tests-secret-process-tests-secret";
+/// The password the tests give their users.
+pub const PASSWORD: &str = "process tests password";
+
+/// A running server process; killed (SIGKILL) and reaped when dropped.
+pub struct Server {
+    pub child: Child,
+    pub base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A loopback port free at the time of asking.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts `grantledger serve` on `port` (4 workers, a pool of 8) with
+/// `RUST_LOG=log`, and waits until `/readyz` answers 200.
+pub fn start(url: &str, port: u16, log: &str) -> Server {
+    let child = Command::new(env!("CARGO_BIN_EXE_grantledger"))
+        .args([
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--workers",
+            "4",
+        ])
+        .env("DATABASE_URL", url)
+        .env("GRANTLEDGER_JWT_SECRET", SECRET)
+        .env("GRANTLEDGER_DB_POOL_SIZE", "8")
+        .env("RUST_LOG", log)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !client
+        .get(format!("{base}/readyz"))
+        .send()
+        .is_ok_and(|r| r.status().is_success())
+    {
+        assert!(
+            Instant::now() < deadline,
+            "server on {base} did not become ready"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Server { child, base }
+}
+
+/// Signs `email` in with [`PASSWORD`]; panics unless it succeeds.
+pub fn login(base: &str, email: &str) -> String {
+    let response = reqwest::blocking::Client::new()
+        .post(format!("{base}/v1/auth/token"))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200, "login of {email}");
+    response.json::<Value>().unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
