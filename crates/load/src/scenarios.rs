@@ -112,6 +112,34 @@ fn merge_into(
     }
 }
 
+/// What a closed-loop worker hands back: its latencies, what it made (a
+/// submitted application, an award), and how many it attempted.
+type WorkerResult<T> = (BTreeMap<&'static str, Recorder>, Vec<T>, u64);
+
+/// Waits for every worker of a closed-loop scenario and reports it: their
+/// latencies merged, what they made (its count is the scenario's completed
+/// count) and how many they attempted.
+async fn finish<T: Send + 'static>(
+    name: &'static str,
+    kinds: &[&'static str],
+    started: Instant,
+    concurrency: usize,
+    mut workers: JoinSet<WorkerResult<T>>,
+) -> anyhow::Result<(ScenarioReport, Vec<T>)> {
+    let mut total = recorders(kinds)?;
+    let mut made = Vec::new();
+    let mut attempted = 0;
+    while let Some(done) = workers.join_next().await {
+        let (mine, mut theirs, tried) = done?;
+        merge_into(&mut total, &mine);
+        made.append(&mut theirs);
+        attempted += tried;
+    }
+    let mut report = ScenarioReport::new(name, started, made.len() as u64, attempted, &total);
+    report.concurrency = Some(concurrency);
+    Ok((report, made))
+}
+
 /// The closing-deadline surge: `concurrency` applicants at once, each
 /// starting a draft and submitting it, until `count` are submitted or
 /// `limit` has passed (no new application starts after that).
@@ -183,19 +211,7 @@ pub async fn surge(
             (mine, submitted, attempted)
         });
     }
-    let mut total = recorders(&KINDS)?;
-    let mut submitted = Vec::new();
-    let mut attempted = 0;
-    while let Some(done) = workers.join_next().await {
-        let (mine, mut theirs, tried) = done?;
-        merge_into(&mut total, &mine);
-        submitted.append(&mut theirs);
-        attempted += tried;
-    }
-    let mut report =
-        ScenarioReport::new("surge", started, submitted.len() as u64, attempted, &total);
-    report.concurrency = Some(concurrency);
-    Ok((report, submitted))
+    finish("surge", &KINDS, started, concurrency, workers).await
 }
 
 /// Award decisions on submitted applications, `concurrency` at once, each
@@ -251,19 +267,7 @@ pub async fn decisions(
             (mine, awards, attempted)
         });
     }
-    let mut total = recorders(&KINDS)?;
-    let mut awards = Vec::new();
-    let mut attempted = 0;
-    while let Some(done) = workers.join_next().await {
-        let (mine, mut theirs, tried) = done?;
-        merge_into(&mut total, &mine);
-        awards.append(&mut theirs);
-        attempted += tried;
-    }
-    let mut report =
-        ScenarioReport::new("decisions", started, awards.len() as u64, attempted, &total);
-    report.concurrency = Some(concurrency);
-    Ok((report, awards))
+    finish("decisions", &KINDS, started, concurrency, workers).await
 }
 
 /// Award decisions in bulk, as a panel decides a round: batches of `batch`
@@ -343,24 +347,7 @@ pub async fn bulk_decisions(
             (mine, awards, attempted)
         });
     }
-    let mut total = recorders(&KINDS)?;
-    let mut awards = Vec::new();
-    let mut attempted = 0;
-    while let Some(done) = workers.join_next().await {
-        let (mine, mut theirs, tried) = done?;
-        merge_into(&mut total, &mine);
-        awards.append(&mut theirs);
-        attempted += tried;
-    }
-    let mut report = ScenarioReport::new(
-        "bulk_decisions",
-        started,
-        awards.len() as u64,
-        attempted,
-        &total,
-    );
-    report.concurrency = Some(concurrency);
-    Ok((report, awards))
+    finish("bulk_decisions", &KINDS, started, concurrency, workers).await
 }
 
 /// A well-mixed index for request `i` (SplitMix64), so reads spread over
