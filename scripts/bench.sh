@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The DESIGN §10 service benchmarks, in one run on one machine:
+# The docs/DESIGN.md §10 service benchmarks, in one run on one machine:
 #   1. pgbench (TPC-B-like, the default script) on the PostgreSQL server,
 #   2. grantledger serve on a fresh PostgreSQL database, driven by
 #      grantledger-load (surge, award decisions, mixed reads),

@@ -2,7 +2,7 @@
 //! the figures the ledger gives, check by check, to the penny.
 //!
 //! The store gathers [`Figures`] with a handful of aggregate queries; this
-//! module turns them into a [`Reconciliation`]: every check of DESIGN §4
+//! module turns them into a [`Reconciliation`]: every check of docs/DESIGN.md §4
 //! with its expected figure, the actual figure, the difference and whether
 //! it passes, plus totals by round, region and grantee. Expected figures
 //! come from the domain (fund budget, round allocations, awards,
