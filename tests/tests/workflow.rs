@@ -248,7 +248,8 @@ fn a_microgrant_goes_from_application_to_payment(app: &TestApp) {
         app.post(
             &a("/variations"),
             Some(&s.admin),
-            &json!({"amount": "10000.01", "reason": "Too big"}),
+            &json!({"amount": "10000.01", "reason": "Too big",
+                    "range_override": {"reason": "Beyond the range, and beyond the round"}}),
         ),
         "not enough money",
     );

@@ -210,6 +210,21 @@ impl Assessment {
         })
     }
 
+    /// The assessments of an application (`all`) that `viewer` may read. An
+    /// assessor who has declared a conflict of interest on it sees only
+    /// their own: never the other assessors' scores and comments, which
+    /// could be passed on to the applicant they are connected with.
+    #[must_use]
+    pub fn visible_to(all: &[Assessment], viewer: UserId) -> Vec<&Assessment> {
+        let conflicted = all.iter().any(|a| {
+            a.assessor_id == viewer
+                && matches!(a.outcome, AssessmentOutcome::ConflictDeclared { .. })
+        });
+        all.iter()
+            .filter(|a| !conflicted || a.assessor_id == viewer)
+            .collect()
+    }
+
     /// Whether this is a score that should count: scored, by an assessor
     /// who has not declared a conflict on the same application in `all`.
     #[must_use]
@@ -404,6 +419,42 @@ mod tests {
             err.unwrap_err().to_string(),
             "conflict of interest declaration must not be empty"
         );
+    }
+
+    #[test]
+    fn a_conflicted_assessor_sees_only_their_own_assessments() {
+        let app = application(ApplicationStatus::UnderReview);
+        let (scorer, conflicted) = (UserId::new(), UserId::new());
+        let score = Assessment::record(AssessmentId::new(), &app, scorer, scored(8), at(1, 0), &[])
+            .unwrap();
+        let early = Assessment::record(
+            AssessmentId::new(),
+            &app,
+            conflicted,
+            scored(9),
+            at(2, 0),
+            std::slice::from_ref(&score),
+        )
+        .unwrap();
+        let before = [score.clone(), early.clone()];
+        assert_eq!(Assessment::visible_to(&before, conflicted).len(), 2);
+        let declared = Assessment::record(
+            AssessmentId::new(),
+            &app,
+            conflicted,
+            AssessmentOutcome::ConflictDeclared {
+                declaration: "I chair its board".into(),
+            },
+            at(3, 0),
+            &before,
+        )
+        .unwrap();
+        let all = [score.clone(), early.clone(), declared.clone()];
+        assert_eq!(
+            Assessment::visible_to(&all, conflicted),
+            [&early, &declared]
+        );
+        assert_eq!(Assessment::visible_to(&all, scorer).len(), 3);
     }
 
     #[test]

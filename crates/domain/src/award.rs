@@ -3,6 +3,7 @@
 mod status;
 mod variation;
 
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::application::Application;
@@ -10,9 +11,10 @@ use crate::ids::{ApplicationId, AwardId, FundId, GranteeId, RoundId};
 use crate::money::{Money, MoneyError};
 use crate::reference::AwardReference;
 use crate::round::Round;
+use crate::text::{self, TextError};
 use crate::transition::TransitionError;
 pub use status::AwardStatus;
-pub use variation::VariationError;
+pub use variation::{RangeOverride, VariationError};
 
 /// Why an award-level action is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -47,6 +49,83 @@ pub enum AwardError {
     /// A zero payment or recovery.
     #[error("the amount must be more than 0.00")]
     ZeroAmount,
+}
+
+/// Why an award is cancelled: required, at most
+/// [`CancellationReason::MAX_CHARS`] characters, kept on the award, in its
+/// `award.cancelled` audit event and in the notes of the tranches it fails.
+///
+/// ```
+/// use grantledger_domain::award::CancellationReason;
+/// let reason = CancellationReason::parse("  Group has wound up ")?;
+/// assert_eq!(reason.as_str(), "Group has wound up");
+/// assert_eq!(reason.tranche_note(), "award cancelled: Group has wound up");
+/// assert!(CancellationReason::parse(" ").is_err());
+/// # Ok::<(), grantledger_domain::text::TextError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CancellationReason(String);
+
+impl CancellationReason {
+    /// The longest reason.
+    pub const MAX_CHARS: usize = 2_000;
+
+    /// Parses a reason (trimmed; line breaks allowed).
+    ///
+    /// # Errors
+    /// A [`TextError`] naming `reason` when empty, too long or holding
+    /// control characters.
+    pub fn parse(s: &str) -> Result<CancellationReason, TextError> {
+        text::multi_line("reason", s, Self::MAX_CHARS).map(CancellationReason)
+    }
+
+    /// The reason's text.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The note on a scheduled tranche that the cancellation fails.
+    #[must_use]
+    pub fn tranche_note(&self) -> String {
+        format!("award cancelled: {}", self.0)
+    }
+}
+
+/// An evaluation return due before the award was made: open data would
+/// publish a grant whose planned end comes before its start.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the return cannot be due on {due}, before the award was made on {awarded_on}")]
+pub struct ReturnDueBeforeAward {
+    /// The due date asked for.
+    pub due: NaiveDate,
+    /// The day (UTC) the award was made.
+    pub awarded_on: NaiveDate,
+}
+
+/// Checks an evaluation return due date against when the award was made:
+/// on that day or later.
+///
+/// ```
+/// use chrono::{NaiveDate, TimeZone, Utc};
+/// use grantledger_domain::award::return_due_on;
+/// let awarded = Utc.with_ymd_and_hms(2026, 11, 30, 23, 30, 0).unwrap();
+/// let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+/// assert_eq!(return_due_on(awarded, day(30)), Ok(day(30)));
+/// assert!(return_due_on(awarded, day(29)).is_err());
+/// ```
+///
+/// # Errors
+/// [`ReturnDueBeforeAward`] when `due` is before the award's day.
+pub fn return_due_on(
+    awarded_at: DateTime<Utc>,
+    due: NaiveDate,
+) -> Result<NaiveDate, ReturnDueBeforeAward> {
+    let awarded_on = awarded_at.date_naive();
+    if due < awarded_on {
+        return Err(ReturnDueBeforeAward { due, awarded_on });
+    }
+    Ok(due)
 }
 
 /// A microgrant awarded to a grantee from a round.
@@ -96,11 +175,15 @@ impl Award {
         }
     }
 
-    /// What is still to pay (`amount − paid`).
+    /// What is still to pay: [`Award::committed`] − paid, so `amount − paid`
+    /// while live and nothing once declined or cancelled (the unpaid money
+    /// went back to the round) — the figure reconciliation uses.
     #[must_use]
     pub fn outstanding(&self) -> Money {
-        // paid <= amount is kept by every method; ZERO is only a guard.
-        self.amount.checked_sub(self.paid).unwrap_or(Money::ZERO)
+        // paid <= committed is kept by every method; ZERO is only a guard.
+        self.committed()
+            .checked_sub(self.paid)
+            .unwrap_or(Money::ZERO)
     }
 
     /// The money this award holds against its round: the whole amount while

@@ -142,6 +142,28 @@ impl Award {
     }
 }
 
+/// Why a tranche cannot be marked paid as asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettleError {
+    /// Not allowed from the tranche's status.
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    /// Paying on its own a tranche that a draft payment run will pay.
+    #[error(
+        "the tranche is in draft payment run {run}, whose bank file lists it: it is paid when that run is confirmed; to pay it another way, cancel the run first"
+    )]
+    InDraftRun {
+        /// The run carrying it.
+        run: PaymentRunId,
+    },
+    /// Paying through a run a tranche that run does not carry.
+    #[error("the tranche is not in payment run {run}")]
+    NotInRun {
+        /// The run being confirmed.
+        run: PaymentRunId,
+    },
+}
+
 /// One payment tranche.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Disbursement {
@@ -183,24 +205,50 @@ impl Disbursement {
         })
     }
 
-    /// Marks it paid.
+    /// Marks it paid on its own, outside any payment run. A tranche waiting
+    /// in a draft run is paid only by confirming that run: the run's bank
+    /// file still lists it, so paying it here too would pay it twice.
     ///
     /// # Errors
-    /// [`TransitionError`] unless scheduled.
-    pub fn pay(&self) -> Result<Disbursement, TransitionError> {
+    /// [`SettleError::InDraftRun`] while in a run; [`SettleError::Transition`]
+    /// unless scheduled.
+    pub fn pay(&self) -> Result<Disbursement, SettleError> {
+        let status = self.status.pay()?;
+        if let Some(run) = self.payment_run_id {
+            return Err(SettleError::InDraftRun { run });
+        }
         Ok(Disbursement {
-            status: self.status.pay()?,
+            status,
             ..self.clone()
         })
     }
 
-    /// Marks it failed.
+    /// Marks it paid by confirming the payment run `run` that carries it.
+    ///
+    /// # Errors
+    /// [`SettleError::NotInRun`] unless it is in `run`;
+    /// [`SettleError::Transition`] unless scheduled.
+    pub fn pay_in_run(&self, run: PaymentRunId) -> Result<Disbursement, SettleError> {
+        let status = self.status.pay()?;
+        if self.payment_run_id != Some(run) {
+            return Err(SettleError::NotInRun { run });
+        }
+        Ok(Disbursement {
+            status,
+            ..self.clone()
+        })
+    }
+
+    /// Marks it failed. A failed tranche leaves any draft run that carried
+    /// it (the caller takes it out of the run's total), so the run never
+    /// pays it.
     ///
     /// # Errors
     /// [`TransitionError`] unless scheduled.
     pub fn fail(&self) -> Result<Disbursement, TransitionError> {
         Ok(Disbursement {
             status: self.status.fail()?,
+            payment_run_id: None,
             ..self.clone()
         })
     }
@@ -353,5 +401,25 @@ mod tests {
             failed.pay().unwrap_err().to_string(),
             "cannot pay a disbursement that is failed"
         );
+    }
+
+    #[test]
+    fn a_tranche_in_a_run_is_paid_only_by_that_run() {
+        let (a, g) = setup(AwardStatus::Accepted);
+        let due = NaiveDate::from_ymd_opt(2019, 9, 1).unwrap();
+        let (run, other) = (PaymentRunId::new(), PaymentRunId::new());
+        let d = Disbursement {
+            payment_run_id: Some(run),
+            ..Disbursement::schedule(DisbursementId::new(), &a, m("600"), due, Money::ZERO, &g)
+                .unwrap()
+        };
+        assert_eq!(d.pay(), Err(SettleError::InDraftRun { run }));
+        assert_eq!(
+            d.pay_in_run(other),
+            Err(SettleError::NotInRun { run: other })
+        );
+        assert_eq!(d.pay_in_run(run).unwrap().status, Paid);
+        let failed = d.fail().unwrap();
+        assert_eq!((failed.status, failed.payment_run_id), (Failed, None));
     }
 }

@@ -36,6 +36,7 @@
 //!     ],
 //!     stored: None,
 //!     award_accounts: AwardAccounts { accounts: 1, expected: 150_000, ledger: 150_000, stored: None, mismatched: 0, examples: vec![] },
+//!     payment_runs: Some(PaymentRunFigures { runs: 1, recorded: 100_000, paid: 100_000, mismatched: 0 }),
 //!     by_region: vec![], by_grantee: vec![],
 //! };
 //! let report = reconcile(figures);
@@ -163,6 +164,21 @@ pub struct AccountMismatch {
     pub stored: Option<Pence>,
 }
 
+/// The confirmed payment runs that carried any of the fund's tranches,
+/// each set against the tranches actually paid through it (gathered now
+/// only: runs keep their current state, not their history).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PaymentRunFigures {
+    /// How many confirmed runs.
+    pub runs: i64,
+    /// Σ their recorded totals, in pence.
+    pub recorded: i64,
+    /// Σ the tranches paid through them (reversed later or not), in pence.
+    pub paid: i64,
+    /// Runs whose recorded total or count differs from what they paid.
+    pub mismatched: i64,
+}
+
 /// Awards, committed and paid money for one region or grantee.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -206,6 +222,8 @@ pub struct Figures {
     pub stored: Option<StoredBalances>,
     /// Award accounts, compared one by one.
     pub award_accounts: AwardAccounts,
+    /// Confirmed payment runs against what they paid (now only).
+    pub payment_runs: Option<PaymentRunFigures>,
     /// Totals by region.
     pub by_region: Vec<Totals>,
     /// Totals by grantee.
@@ -649,6 +667,23 @@ pub fn reconcile(f: Figures) -> Reconciliation {
         0,
         misfits,
     );
+    if let Some(runs) = &f.payment_runs {
+        c.money(
+            "payment_runs",
+            "fund",
+            "Σ totals of the confirmed payment runs that carried the fund's tranches = Σ tranches paid through them",
+            i128::from(runs.recorded),
+            i128::from(runs.paid),
+        );
+        c.add(
+            "payment_runs_mismatched",
+            "fund",
+            "confirmed payment runs whose total or count differs from the tranches paid through them",
+            Unit::Count,
+            0,
+            i128::from(runs.mismatched),
+        );
+    }
 
     let pence = |v: i128| Pence(i64::try_from(v).unwrap_or(i64::MAX));
     let by_round = f

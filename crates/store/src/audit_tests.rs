@@ -179,7 +179,16 @@ fn award_one(
                 .award
                 .vary(amount.checked_add(m(10_000)).unwrap(), "more sessions")
                 .unwrap();
-            awards::vary(c, &record, &varied, delta, "more sessions", &actor(), now)?;
+            awards::vary(
+                c,
+                &record,
+                &varied,
+                delta,
+                "more sessions",
+                None,
+                &actor(),
+                now,
+            )?;
         }
         4 => {
             let paid = pay(c, award.id, 30_000)?;

@@ -33,6 +33,7 @@ struct AwardRow {
     version: i64,
     created_at: DbTime,
     updated_at: DbTime,
+    cancellation_reason: Option<String>,
 }
 
 /// An award with the bookkeeping kept beside it.
@@ -44,6 +45,8 @@ pub struct Stored {
     pub scheduled: Money,
     /// When its evaluation return is due.
     pub return_due_on: Option<NaiveDate>,
+    /// Why it was cancelled, once it is.
+    pub cancellation_reason: Option<String>,
 }
 
 fn to_record(row: AwardRow) -> Result<Record<Stored>, StoreError> {
@@ -63,6 +66,7 @@ fn to_record(row: AwardRow) -> Result<Record<Stored>, StoreError> {
             award,
             scheduled: money("award scheduled", row.scheduled_pence)?,
             return_due_on: row.return_due_on,
+            cancellation_reason: row.cancellation_reason,
         },
         version: row.version,
         created_at: row.created_at.0,
@@ -72,6 +76,19 @@ fn to_record(row: AwardRow) -> Result<Record<Stored>, StoreError> {
 
 fn summary(a: &Award) -> serde_json::Value {
     serde_json::to_value(a).unwrap_or(serde_json::Value::Null)
+}
+
+// The award's summary, with the cancellation reason once there is one, so
+// the award.cancelled event (and the audit export) says why.
+fn stored_summary(s: &Stored) -> serde_json::Value {
+    let mut value = summary(&s.award);
+    if let (Some(reason), serde_json::Value::Object(map)) = (&s.cancellation_reason, &mut value) {
+        map.insert(
+            "cancellation_reason".to_owned(),
+            serde_json::Value::String(reason.clone()),
+        );
+    }
+    value
 }
 
 fn conflict(e: impl std::fmt::Display) -> StoreError {
@@ -148,6 +165,7 @@ pub fn create(
             awards::version,
             awards::created_at,
             awards::updated_at,
+            awards::cancellation_reason,
         ))
         .get_result(conn)?;
     audit::append(
@@ -272,6 +290,7 @@ pub fn save(
         awards::scheduled_pence.eq(after.scheduled.pence()),
         awards::status.eq(a.status.as_str()),
         awards::return_due_on.eq(after.return_due_on),
+        awards::cancellation_reason.eq(after.cancellation_reason.as_deref()),
         awards::version.eq(before.version + 1),
         awards::updated_at.eq(DbTime::new(now)),
     ))
@@ -290,8 +309,8 @@ pub fn save(
             entity_type: "award",
             entity_id: a.id.into(),
             fund_id: Some(a.fund_id),
-            before: Some(summary(&before.value.award)),
-            after: Some(summary(a)),
+            before: Some(stored_summary(&before.value)),
+            after: Some(stored_summary(after)),
         },
         now,
     )?;
@@ -300,13 +319,20 @@ pub fn save(
 
 /// Applies a variation: the award's new amount, the ledger transfer for the
 /// difference (up needs round headroom; down returns money to the round),
-/// and a row in the variation history.
+/// and a row in the variation history. A variation outside the round's
+/// grant range carries the administrator's override reason, kept on the row
+/// and in its own `award.varied_outside_range` audit event.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one variation: the award before and after, the change, its reasons, who and when"
+)]
 pub fn vary(
     conn: &mut AnyConnection,
     before: &Record<Stored>,
     varied: &Award,
     delta: MoneyDelta,
     reason: &str,
+    range_override: Option<&str>,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<(Record<Stored>, Variation), StoreError> {
@@ -336,6 +362,7 @@ pub fn vary(
         previous_amount: before.value.award.amount,
         new_amount: varied.amount,
         reason: reason.to_owned(),
+        range_override_reason: range_override.map(str::to_owned),
         created_at: DbTime::new(now).0,
     };
     diesel::insert_into(award_variations::table)
@@ -347,8 +374,28 @@ pub fn vary(
             award_variations::reason.eq(reason),
             award_variations::created_by.eq(actor.user_id.map(db_id)),
             award_variations::created_at.eq(DbTime::new(now)),
+            award_variations::range_override_reason.eq(range_override),
         ))
         .execute(conn)?;
+    if let Some(why) = range_override {
+        audit::append(
+            conn,
+            NewEvent {
+                actor,
+                action: "award.varied_outside_range",
+                entity_type: "award",
+                entity_id: varied.id.into(),
+                fund_id: Some(varied.fund_id),
+                before: Some(serde_json::json!({ "amount": before.value.award.amount })),
+                after: Some(serde_json::json!({
+                    "amount": varied.amount,
+                    "variation_id": variation.id,
+                    "range_override_reason": why,
+                })),
+            },
+            now,
+        )?;
+    }
     Ok((record, variation))
 }
 
@@ -365,13 +412,16 @@ pub struct Variation {
     pub new_amount: Money,
     /// Why.
     pub reason: String,
+    /// Why it goes outside the round's grant range, when it does.
+    pub range_override_reason: Option<String>,
     /// When.
     pub created_at: DateTime<Utc>,
 }
 
 /// An award's variations, oldest first.
 pub fn variations(conn: &mut AnyConnection, award: AwardId) -> Result<Vec<Variation>, StoreError> {
-    let rows: Vec<(DbUuid, DbUuid, i64, i64, String, DbTime)> = award_variations::table
+    type Row = (DbUuid, DbUuid, i64, i64, String, DbTime, Option<String>);
+    let rows: Vec<Row> = award_variations::table
         .filter(award_variations::award_id.eq(db_id(award)))
         .order(award_variations::id.asc())
         .select((
@@ -381,19 +431,23 @@ pub fn variations(conn: &mut AnyConnection, award: AwardId) -> Result<Vec<Variat
             award_variations::new_amount_pence,
             award_variations::reason,
             award_variations::created_at,
+            award_variations::range_override_reason,
         ))
         .load(conn)?;
     rows.into_iter()
-        .map(|(id, award_id, previous, new, reason, at)| {
-            Ok(Variation {
-                id: id.0,
-                award_id: AwardId::from_uuid(award_id.0),
-                previous_amount: money("previous amount", previous)?,
-                new_amount: money("new amount", new)?,
-                reason,
-                created_at: at.0,
-            })
-        })
+        .map(
+            |(id, award_id, previous, new, reason, at, range_override_reason)| {
+                Ok(Variation {
+                    id: id.0,
+                    award_id: AwardId::from_uuid(award_id.0),
+                    previous_amount: money("previous amount", previous)?,
+                    new_amount: money("new amount", new)?,
+                    reason,
+                    range_override_reason,
+                    created_at: at.0,
+                })
+            },
+        )
         .collect()
 }
 

@@ -217,10 +217,26 @@ pub enum Outcome {
 /// Records what happened to a tranche: its state change, the award's paid and
 /// scheduled figures, the ledger transfer and the audit events, all in the
 /// caller's transaction.
+///
+/// A tranche waiting in a draft payment run is paid only by confirming the
+/// run; failing it takes it out of the run, whose total and count follow.
 pub fn settle(
     conn: &mut AnyConnection,
     id: DisbursementId,
     outcome: Outcome,
+    note: Option<&str>,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Record<Stored>, StoreError> {
+    apply(conn, id, outcome, None, note, actor, now)
+}
+
+// `run` is the payment run being confirmed, when it is the one paying.
+fn apply(
+    conn: &mut AnyConnection,
+    id: DisbursementId,
+    outcome: Outcome,
+    run: Option<PaymentRunId>,
     note: Option<&str>,
     actor: &Actor,
     now: DateTime<Utc>,
@@ -231,7 +247,11 @@ pub fn settle(
     let a = &award.value.award;
     let (changed, award_after, transfer, action) = match outcome {
         Outcome::Paid => {
-            let changed = d.pay().map_err(conflict)?;
+            let changed = match run {
+                Some(run) => d.pay_in_run(run),
+                None => d.pay(),
+            }
+            .map_err(conflict)?;
             let paid = a.record_payment(d.amount).map_err(conflict)?;
             let transfer = Transfer::disbursement_paid(a.id, d.amount).map_err(conflict)?;
             (
@@ -246,6 +266,11 @@ pub fn settle(
         }
         Outcome::Failed => {
             let changed = d.fail().map_err(conflict)?;
+            // The run's row first, as confirming does, so the two queue on
+            // it rather than deadlock on the tranche.
+            if let Some(run) = d.payment_run_id {
+                leave_run(conn, run, d.amount, actor, now)?;
+            }
             let scheduled = award
                 .value
                 .scheduled
@@ -315,11 +340,13 @@ pub fn settle(
     get(conn, id)
 }
 
-/// Fails every tranche of an award that is scheduled and not in a confirmed
-/// run: used when the award is cancelled, so nothing is paid after that.
+/// Fails every tranche of an award that is still scheduled (taking it out
+/// of any draft run), with `note`: used when the award is cancelled, so
+/// nothing is paid after that.
 pub fn fail_unpaid(
     conn: &mut AnyConnection,
     award: AwardId,
+    note: &str,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<Money, StoreError> {
@@ -333,7 +360,7 @@ pub fn fail_unpaid(
                 conn,
                 record.value.disbursement.id,
                 Outcome::Failed,
-                Some("award cancelled"),
+                Some(note),
                 actor,
                 now,
             )?;
@@ -499,11 +526,14 @@ pub struct RunLine {
     pub due_on: NaiveDate,
 }
 
-/// The lines of a run, in a stable order.
-pub fn run_lines(conn: &mut AnyConnection, run: PaymentRunId) -> Result<Vec<RunLine>, StoreError> {
+/// The lines of a run that it pays (or, confirmed, paid), in a stable
+/// order: see [`PaymentRunStatus::lists`].
+pub fn run_lines(conn: &mut AnyConnection, run: &PaymentRun) -> Result<Vec<RunLine>, StoreError> {
+    let listed: Vec<&str> = run.status.lists().iter().map(|s| s.as_str()).collect();
     let rows: Vec<(DbUuid, String, String, Option<String>, i64, NaiveDate)> = disbursements::table
         .inner_join(awards_table::table.inner_join(grantees::table))
-        .filter(disbursements::payment_run_id.eq(db_id(run)))
+        .filter(disbursements::payment_run_id.eq(db_id(run.id)))
+        .filter(disbursements::status.eq_any(listed))
         .order(disbursements::id.asc())
         .select((
             disbursements::id,
@@ -528,22 +558,26 @@ pub fn run_lines(conn: &mut AnyConnection, run: PaymentRunId) -> Result<Vec<RunL
         .collect()
 }
 
-// Only tranches still scheduled: one already marked paid or failed on its
-// own is settled and stays as it is.
+// Only tranches still scheduled: one settled some other way (before runs
+// kept their tranches to themselves) stays as it is.
 fn run_disbursements(
     conn: &mut AnyConnection,
     run: PaymentRunId,
-) -> Result<Vec<DisbursementId>, StoreError> {
-    let ids: Vec<DbUuid> = disbursements::table
+) -> Result<Vec<(DisbursementId, Money)>, StoreError> {
+    let rows: Vec<(DbUuid, i64)> = disbursements::table
         .filter(disbursements::payment_run_id.eq(db_id(run)))
-        .filter(disbursements::status.eq("scheduled"))
+        .filter(disbursements::status.eq(DisbursementStatus::Scheduled.as_str()))
         .order(disbursements::id.asc())
-        .select(disbursements::id)
+        .select((disbursements::id, disbursements::amount_pence))
         .load(conn)?;
-    Ok(ids
-        .into_iter()
-        .map(|i| DisbursementId::from_uuid(i.0))
-        .collect())
+    rows.into_iter()
+        .map(|(id, pence)| {
+            Ok((
+                DisbursementId::from_uuid(id.0),
+                money("disbursement amount", pence)?,
+            ))
+        })
+        .collect()
 }
 
 fn save_run(
@@ -561,6 +595,8 @@ fn save_run(
     )
     .set((
         payment_runs::status.eq(after.status.as_str()),
+        payment_runs::total_pence.eq(after.total.pence()),
+        payment_runs::disbursement_count.eq(i32::try_from(after.count).map_err(conflict)?),
         payment_runs::confirmed_at
             .eq((after.status == PaymentRunStatus::Confirmed).then_some(DbTime::new(now))),
         payment_runs::version.eq(before.version + 1),
@@ -588,8 +624,24 @@ fn save_run(
     Ok(())
 }
 
-/// Confirms a run as paid: every tranche in it is marked paid, with its
-/// ledger transfer, in the caller's one transaction.
+// A tranche failed (or its award was cancelled) while in a draft run: the
+// run's total and count drop by it, so its bank file and confirmation
+// never pay it.
+fn leave_run(
+    conn: &mut AnyConnection,
+    run: PaymentRunId,
+    amount: Money,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let before = get_run(conn, run)?;
+    let after = before.value.without(amount).map_err(conflict)?;
+    save_run(conn, &before, &after, "payment_run.changed", actor, now)
+}
+
+/// Confirms a run as paid: every tranche still in it is marked paid, with
+/// its ledger transfer, in the caller's one transaction. The run records as
+/// its total and count exactly the tranches it paid.
 pub fn confirm_run(
     conn: &mut AnyConnection,
     id: PaymentRunId,
@@ -597,10 +649,16 @@ pub fn confirm_run(
     now: DateTime<Utc>,
 ) -> Result<Record<PaymentRun>, StoreError> {
     let before = get_run(conn, id)?;
-    let after = before.value.confirm().map_err(conflict)?;
+    let due = run_disbursements(conn, id)?;
+    let after = before
+        .value
+        .confirm(due.iter().map(|(_, amount)| *amount))
+        .map_err(conflict)?;
+    // The version check on the run row stops a tranche leaving the run
+    // between the read above and this write.
     save_run(conn, &before, &after, "payment_run.confirmed", actor, now)?;
-    for d in run_disbursements(conn, id)? {
-        settle(conn, d, Outcome::Paid, None, actor, now)?;
+    for (d, _) in due {
+        apply(conn, d, Outcome::Paid, Some(id), None, actor, now)?;
     }
     get_run(conn, id)
 }

@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
+use grantledger_domain::Money;
 use grantledger_domain::award::AwardStatus;
 use grantledger_domain::evaluation::{
     EvaluationReturn, OutcomeBuilder, ReturnContent, ReviewDecision, ReviewStatus, Stage,
@@ -43,6 +44,10 @@ pub struct AwardContext {
     pub return_due_on: Option<NaiveDate>,
     /// The award row's version.
     pub version: i64,
+    /// Paid on it so far (net of recoveries).
+    pub paid: Money,
+    /// When it was made.
+    pub awarded_at: DateTime<Utc>,
 }
 
 type AwardRow = (
@@ -54,6 +59,8 @@ type AwardRow = (
     String,
     Option<NaiveDate>,
     i64,
+    i64,
+    DbTime,
 );
 
 /// Reads the parts of an award that evaluation needs.
@@ -69,11 +76,24 @@ pub fn award_context(conn: &mut AnyConnection, id: AwardId) -> Result<AwardConte
             awards::status,
             awards::return_due_on,
             awards::version,
+            awards::paid_pence,
+            awards::created_at,
         ))
         .first(conn)
         .optional()?
         .ok_or(StoreError::NotFound { entity: "award" })?;
-    let (id, reference, fund_id, round_id, grantee_id, status, return_due_on, version) = row;
+    let (
+        id,
+        reference,
+        fund_id,
+        round_id,
+        grantee_id,
+        status,
+        return_due_on,
+        version,
+        paid,
+        awarded_at,
+    ) = row;
     Ok(AwardContext {
         id: AwardId::from_uuid(id.0),
         reference,
@@ -83,6 +103,8 @@ pub fn award_context(conn: &mut AnyConnection, id: AwardId) -> Result<AwardConte
         status: parse::<AwardStatus>("award status", &status)?,
         return_due_on,
         version,
+        paid: crate::common::money("award paid", paid)?,
+        awarded_at: awarded_at.0,
     })
 }
 
@@ -245,6 +267,7 @@ pub fn submit(
                 EvaluationReturnId::new(),
                 award.id,
                 award.status,
+                award.paid,
                 award.fund_id,
                 award.round_id,
                 award.grantee_id,
@@ -277,7 +300,7 @@ pub fn submit(
             (first, None)
         }
         Some(before) => {
-            if !grantledger_domain::evaluation::award_takes_returns(award.status) {
+            if !grantledger_domain::evaluation::award_takes_returns(award.status, award.paid) {
                 return Err(StoreError::Conflict(format!(
                     "cannot report on an award that is {}",
                     award.status
@@ -576,6 +599,8 @@ pub fn overdue(
                 awards::status,
                 awards::return_due_on,
                 awards::version,
+                awards::paid_pence,
+                awards::created_at,
             ),
             returns::status.nullable(),
         ))
@@ -592,7 +617,18 @@ pub fn overdue(
     let items = rows
         .into_iter()
         .map(|(award, status)| {
-            let (id, reference, fund_id, round_id, grantee_id, award_status, due, version) = award;
+            let (
+                id,
+                reference,
+                fund_id,
+                round_id,
+                grantee_id,
+                award_status,
+                due,
+                version,
+                paid,
+                awarded_at,
+            ) = award;
             Ok(OverdueReturn {
                 award: AwardContext {
                     id: AwardId::from_uuid(id.0),
@@ -603,6 +639,8 @@ pub fn overdue(
                     status: parse::<AwardStatus>("award status", &award_status)?,
                     return_due_on: due,
                     version,
+                    paid: crate::common::money("award paid", paid)?,
+                    awarded_at: awarded_at.0,
                 },
                 return_status: status
                     .as_deref()
@@ -716,6 +754,9 @@ pub mod fixture {
         status: AwardStatus,
     ) -> Result<AwardId, StoreError> {
         let now = DbTime::now();
+        // Made on 1 January 2025, so tests may set return due dates in the
+        // past (a due date cannot come before the award).
+        let made = DbTime::new(DateTime::from_timestamp(1_735_722_000, 0).unwrap_or_default());
         let application = uuid::Uuid::now_v7();
         diesel::insert_into(applications::table)
             .values((
@@ -756,7 +797,7 @@ pub mod fixture {
                 awards::paid_pence.eq(0_i64),
                 awards::status.eq(status.as_str()),
                 awards::version.eq(1_i64),
-                awards::created_at.eq(now),
+                awards::created_at.eq(made),
                 awards::updated_at.eq(now),
             ))
             .execute(conn)?;

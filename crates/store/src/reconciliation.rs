@@ -26,9 +26,10 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 use grantledger_domain::Money;
 use grantledger_domain::award::AwardStatus;
 use grantledger_domain::ids::{FundId, GranteeId, RoundId};
+use grantledger_domain::payment_run::PaymentRunStatus;
 use grantledger_domain::reconciliation::{
-    AWARD_ACCOUNTS, AccountMismatch, AwardAccounts, Figures, Pence, Reconciliation, RoundFigures,
-    StoredBalances, Totals, TransferGroup, reconcile,
+    AWARD_ACCOUNTS, AccountMismatch, AwardAccounts, Figures, PaymentRunFigures, Pence,
+    Reconciliation, RoundFigures, StoredBalances, Totals, TransferGroup, reconcile,
 };
 
 use crate::common::db_id;
@@ -228,6 +229,24 @@ impl Queries {
         )
     }
 
+    /// The confirmed payment runs that carried any of the fund's tranches,
+    /// each against the tranches paid through it. Starts from the runs (few)
+    /// and reaches tranches by the `payment_run_id` index.
+    fn payment_runs(&self) -> String {
+        let confirmed = PaymentRunStatus::Confirmed;
+        let paid: Vec<String> = confirmed
+            .lists()
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        format!(
+            "WITH r AS (SELECT pr.id, pr.total_pence, pr.disbursement_count FROM payment_runs pr              WHERE pr.status = '{}' AND EXISTS (SELECT 1 FROM disbursements x JOIN awards a ON a.id = x.award_id              WHERE x.payment_run_id = pr.id AND a.fund_id = {})),              p AS (SELECT x.payment_run_id AS id, SUM(x.amount_pence) AS paid, COUNT(*) AS n FROM disbursements x              JOIN r ON r.id = x.payment_run_id WHERE x.status IN ({}) GROUP BY x.payment_run_id)              SELECT CAST(COUNT(*) AS BIGINT) AS runs, CAST(COALESCE(SUM(r.total_pence), 0) AS BIGINT) AS recorded,              CAST(COALESCE(SUM(p.paid), 0) AS BIGINT) AS paid,              CAST(COALESCE(SUM(CASE WHEN r.total_pence = COALESCE(p.paid, 0) AND r.disbursement_count = COALESCE(p.n, 0)              THEN 0 ELSE 1 END), 0) AS BIGINT) AS mismatched              FROM r LEFT JOIN p ON p.id = r.id",
+            confirmed.as_str(),
+            self.fund,
+            paid.join(", ")
+        )
+    }
+
     fn transfer_groups(&self) -> String {
         let pool =
             |c: &str| format!("CASE WHEN {c} LIKE 'award:%' THEN '{AWARD_ACCOUNTS}' ELSE {c} END");
@@ -367,6 +386,18 @@ impl Sums {
         self.committed = self.committed.saturating_add(row.committed);
         self.paid = self.paid.saturating_add(row.paid);
     }
+}
+
+#[derive(QueryableByName)]
+struct RunsRow {
+    #[diesel(sql_type = BigInt)]
+    runs: i64,
+    #[diesel(sql_type = BigInt)]
+    recorded: i64,
+    #[diesel(sql_type = BigInt)]
+    paid: i64,
+    #[diesel(sql_type = BigInt)]
+    mismatched: i64,
 }
 
 #[derive(QueryableByName)]
@@ -697,6 +728,19 @@ pub fn figures(
             })
             .collect();
     }
+    // Runs hold their current state only, so they are checked now only.
+    let payment_runs = match as_of {
+        Some(_) => None,
+        None => load::<RunsRow>(conn, &q.payment_runs())?
+            .into_iter()
+            .next()
+            .map(|r| PaymentRunFigures {
+                runs: r.runs,
+                recorded: r.recorded,
+                paid: r.paid,
+                mismatched: r.mismatched,
+            }),
+    };
     let by_region = by_region_sums
         .into_iter()
         .map(|(region, sums)| totals(region, sums))
@@ -720,6 +764,7 @@ pub fn figures(
         transfers,
         stored,
         award_accounts,
+        payment_runs,
         by_region,
         by_grantee,
     })

@@ -153,6 +153,7 @@ diesel::table! {
         created_at -> Instant,
         updated_at -> Instant,
         scheduled_pence -> BigInt,
+        cancellation_reason -> Nullable<Text>,
     }
 }
 
@@ -168,6 +169,7 @@ diesel::table! {
         reason -> Text,
         created_by -> Nullable<Uuid>,
         created_at -> Instant,
+        range_override_reason -> Nullable<Text>,
     }
 }
 

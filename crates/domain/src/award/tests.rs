@@ -71,6 +71,12 @@ fn decline_and_cancel_release_the_unpaid_amount() {
         (cancelled.status, released, cancelled.committed()),
         (AwardStatus::Cancelled, m("750"), m("250"))
     );
+    // Nothing is owed on a cancelled award: the unpaid part went back.
+    assert_eq!(
+        (part_paid.outstanding(), cancelled.outstanding()),
+        (m("750"), Money::ZERO)
+    );
+    assert_eq!(declined.outstanding(), Money::ZERO);
     assert_eq!(
         cancelled.cancel().unwrap_err().to_string(),
         "cannot cancel an award that is cancelled"
@@ -156,4 +162,61 @@ fn recovery_shrinks_the_award() {
         })
     );
     assert_eq!(a.record_recovery(Money::ZERO), Err(AwardError::ZeroAmount));
+}
+
+#[test]
+fn returns_are_taken_on_live_awards_and_on_cancelled_ones_that_paid() {
+    use crate::evaluation::award_takes_returns;
+    let taken: Vec<_> = AwardStatus::ALL
+        .into_iter()
+        .filter(|s| award_takes_returns(*s, Money::ZERO))
+        .collect();
+    assert_eq!(taken, [AwardStatus::Accepted, AwardStatus::Completed]);
+    assert!(award_takes_returns(AwardStatus::Cancelled, m("0.01")));
+    assert!(!award_takes_returns(AwardStatus::Declined, m("0.01")));
+}
+
+#[test]
+fn a_return_is_due_on_or_after_the_award_day() {
+    use chrono::{NaiveDate, TimeZone, Utc};
+    let made = Utc.with_ymd_and_hms(2026, 3, 2, 0, 30, 0).unwrap();
+    let day = |d| NaiveDate::from_ymd_opt(2026, 3, d).unwrap();
+    assert_eq!(return_due_on(made, day(2)), Ok(day(2)));
+    assert_eq!(
+        return_due_on(made, day(1)).unwrap_err().to_string(),
+        "the return cannot be due on 2026-03-01, before the award was made on 2026-03-02"
+    );
+}
+
+#[test]
+fn a_variation_stays_in_the_round_range_unless_overridden() {
+    use crate::round::GrantRange;
+    let range = GrantRange::new(m("300"), m("2500")).unwrap();
+    let a = offered("1000").accept().unwrap();
+    assert!(a.vary_in_range(range, m("2500"), "More", None).is_ok());
+    let err = a.vary_in_range(range, m("3000"), "More", None).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the new amount 3000.00 is outside this round's grant range of 300.00 to 2500.00; an administrator may go outside it only with a range_override giving the reason"
+    );
+    assert!(matches!(
+        a.vary_in_range(range, m("299.99"), "Less", None),
+        Err(VariationError::OutsideRange { .. })
+    ));
+    let why = RangeOverride::parse(" Match funding from the council ").unwrap();
+    assert_eq!(why.reason(), "Match funding from the council");
+    let (varied, _) = a
+        .vary_in_range(range, m("3000"), "More", Some(&why))
+        .unwrap();
+    assert_eq!(varied.amount, m("3000"));
+    assert!(matches!(
+        a.vary_in_range(range, m("2000"), "More", Some(&why)),
+        Err(VariationError::OverrideNotNeeded { .. })
+    ));
+    assert!(RangeOverride::parse("  ").is_err());
+    // The award's own rules still come first.
+    assert!(matches!(
+        a.vary_in_range(range, Money::ZERO, "None", Some(&why)),
+        Err(VariationError::Zero)
+    ));
 }

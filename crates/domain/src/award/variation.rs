@@ -1,5 +1,6 @@
 use super::Award;
 use crate::money::{Money, MoneyDelta};
+use crate::round::GrantRange;
 use crate::text::{self, TextError};
 use crate::transition::TransitionError;
 
@@ -29,6 +30,54 @@ pub enum VariationError {
     /// No reason given, or an unusable one.
     #[error("variation {0}")]
     Reason(TextError),
+    /// Outside the round's grant range, with no override.
+    #[error(
+        "the new amount {new_amount} is outside this round's grant range of {min} to {max}; an administrator may go outside it only with a range_override giving the reason"
+    )]
+    OutsideRange {
+        /// Amount asked for.
+        new_amount: Money,
+        /// The round's smallest grant.
+        min: Money,
+        /// The round's largest grant.
+        max: Money,
+    },
+    /// An override sent for an amount inside the range.
+    #[error(
+        "the new amount {new_amount} is within this round's grant range of {min} to {max}; leave out range_override"
+    )]
+    OverrideNotNeeded {
+        /// Amount asked for.
+        new_amount: Money,
+        /// The round's smallest grant.
+        min: Money,
+        /// The round's largest grant.
+        max: Money,
+    },
+}
+
+/// An administrator's explicit, reasoned decision to vary an award outside
+/// its round's grant range: kept with the variation and audited.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RangeOverride(String);
+
+impl RangeOverride {
+    /// The longest reason.
+    pub const MAX_REASON_CHARS: usize = 2_000;
+
+    /// Parses the override's reason (required, trimmed).
+    ///
+    /// # Errors
+    /// A [`TextError`] when empty, too long or holding control characters.
+    pub fn parse(reason: &str) -> Result<RangeOverride, TextError> {
+        text::multi_line("range override reason", reason, Self::MAX_REASON_CHARS).map(RangeOverride)
+    }
+
+    /// The reason.
+    #[must_use]
+    pub fn reason(&self) -> &str {
+        &self.0
+    }
 }
 
 impl Award {
@@ -89,5 +138,37 @@ impl Award {
             },
             self.amount.delta_to(new_amount),
         ))
+    }
+
+    /// [`Award::vary`] within the round's grant range `range`: a new amount
+    /// outside it needs an administrator's [`RangeOverride`], and an
+    /// override is refused when the amount is inside it, so one is never
+    /// recorded for nothing.
+    ///
+    /// # Errors
+    /// As [`Award::vary`]; [`VariationError::OutsideRange`];
+    /// [`VariationError::OverrideNotNeeded`].
+    pub fn vary_in_range(
+        &self,
+        range: GrantRange,
+        new_amount: Money,
+        reason: &str,
+        range_override: Option<&RangeOverride>,
+    ) -> Result<(Award, MoneyDelta), VariationError> {
+        let varied = self.vary(new_amount, reason)?;
+        let (min, max) = (range.min(), range.max());
+        match (range.contains(new_amount), range_override) {
+            (true, None) | (false, Some(_)) => Ok(varied),
+            (false, None) => Err(VariationError::OutsideRange {
+                new_amount,
+                min,
+                max,
+            }),
+            (true, Some(_)) => Err(VariationError::OverrideNotNeeded {
+                new_amount,
+                min,
+                max,
+            }),
+        }
     }
 }

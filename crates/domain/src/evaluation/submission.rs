@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::measures::{DirectAnswer, ParticipantCode, Stage, SurveyResponse, UclaAnswer};
 use crate::award::AwardStatus;
 use crate::ids::{AwardId, EvaluationReturnId, FundId, GranteeId, RoundId};
+use crate::money::Money;
 use crate::text;
 use crate::transition::TransitionError;
 
@@ -393,27 +394,34 @@ pub struct EvaluationReturn {
     pub latest_version: u32,
 }
 
-/// Whether a grantee may report on an award in this state: only once it is
-/// accepted (and still after it is completed).
+/// Whether a grantee may report on an award in this state, having been
+/// paid `paid` on it: once it is accepted (and still after it is
+/// completed), and on a cancelled award that had payments, so the grantee
+/// can say how the money it did receive was spent.
 #[must_use]
-pub const fn award_takes_returns(status: AwardStatus) -> bool {
-    matches!(status, AwardStatus::Accepted | AwardStatus::Completed)
+pub const fn award_takes_returns(status: AwardStatus, paid: Money) -> bool {
+    match status {
+        AwardStatus::Accepted | AwardStatus::Completed => true,
+        AwardStatus::Cancelled => !paid.is_zero(),
+        AwardStatus::Offered | AwardStatus::Declined => false,
+    }
 }
 
 impl EvaluationReturn {
-    /// The first submission on an award.
+    /// The first submission on an award that has been paid `award_paid`.
     ///
     /// # Errors
-    /// [`TransitionError`] unless the award is accepted or completed.
+    /// [`TransitionError`] unless [`award_takes_returns`].
     pub fn first(
         id: EvaluationReturnId,
         award: AwardId,
         award_status: AwardStatus,
+        award_paid: Money,
         fund_id: FundId,
         round_id: RoundId,
         grantee_id: GranteeId,
     ) -> Result<EvaluationReturn, TransitionError> {
-        if !award_takes_returns(award_status) {
+        if !award_takes_returns(award_status, award_paid) {
             return Err(TransitionError::new(
                 "award",
                 "report on",
@@ -437,9 +445,10 @@ impl EvaluationReturn {
     /// use grantledger_domain::award::AwardStatus;
     /// use grantledger_domain::evaluation::{EvaluationReturn, ReviewDecision, ReviewStatus};
     /// use grantledger_domain::ids::*;
+    /// use grantledger_domain::Money;
     ///
     /// let r = EvaluationReturn::first(EvaluationReturnId::new(), AwardId::new(), AwardStatus::Accepted,
-    ///     FundId::new(), RoundId::new(), GranteeId::new())?;
+    ///     Money::ZERO, FundId::new(), RoundId::new(), GranteeId::new())?;
     /// let r = r.review(ReviewDecision::RequestChanges)?.resubmit()?;
     /// assert_eq!((r.status, r.latest_version), (ReviewStatus::Submitted, 2));
     /// assert!(r.review(ReviewDecision::Accept)?.resubmit().is_err());

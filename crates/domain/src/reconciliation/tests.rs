@@ -48,9 +48,39 @@ fn figures() -> Figures {
             mismatched: 0,
             examples: vec![],
         },
+        payment_runs: Some(PaymentRunFigures {
+            runs: 1,
+            recorded: 4_000,
+            paid: 4_000,
+            mismatched: 0,
+        }),
         by_region: vec![],
         by_grantee: vec![],
     }
+}
+
+#[test]
+fn a_confirmed_run_that_did_not_pay_its_total_is_caught() {
+    let mut f = figures();
+    f.payment_runs = Some(PaymentRunFigures {
+        runs: 1,
+        recorded: 4_500,
+        paid: 4_000,
+        mismatched: 1,
+    });
+    let r = reconcile(f);
+    assert_eq!(
+        failed(&r),
+        [
+            ("payment_runs".to_owned(), "fund".to_owned()),
+            ("payment_runs_mismatched".to_owned(), "fund".to_owned())
+        ]
+    );
+    let mut f = figures();
+    f.payment_runs = None;
+    let r = reconcile(f);
+    assert!(r.passed);
+    assert!(!r.checks.iter().any(|c| c.check.starts_with("payment_runs")));
 }
 
 fn failed(r: &Reconciliation) -> Vec<(String, String)> {

@@ -706,7 +706,8 @@ pub async fn start_review(
     .await
 }
 
-/// An application's assessments.
+/// An application's assessments. An assessor who has declared a conflict
+/// of interest on it sees only their own.
 #[utoipa::path(
     tag = "applications",
     params(("id" = Uuid, Path, description = "The application's id")),
@@ -716,9 +717,10 @@ pub async fn start_review(
 #[get("/applications/{id}/assessments")]
 pub async fn list_assessments(
     state: web::Data<AppState>,
-    _auth: Authorized<can::Assess>,
+    auth: Authorized<can::Assess>,
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, ApiError> {
+    let viewer = auth.principal.user_id;
     let id = ApplicationId::from_uuid(id.into_inner());
     let all = blocking(move || {
         state.db.read(|c| {
@@ -727,7 +729,10 @@ pub async fn list_assessments(
         })
     })
     .await?;
-    let views: Vec<AssessmentView> = all.iter().map(|a| assessment_view(a, &all)).collect();
+    let views: Vec<AssessmentView> = Assessment::visible_to(&all, viewer)
+        .into_iter()
+        .map(|a| assessment_view(a, &all))
+        .collect();
     Ok(HttpResponse::Ok().json(views))
 }
 

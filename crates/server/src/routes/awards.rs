@@ -3,7 +3,10 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
-use grantledger_domain::award::{AwardError, AwardStatus, VariationError};
+use grantledger_domain::Money;
+use grantledger_domain::award::{
+    AwardError, AwardStatus, CancellationReason, RangeOverride, VariationError,
+};
 use grantledger_domain::disbursement::{Disbursement, DisbursementError, DisbursementStatus};
 use grantledger_domain::ids::{
     ApplicationId, AwardId, DisbursementId, FundId, GranteeId, PaymentRunId, RoundId,
@@ -11,9 +14,8 @@ use grantledger_domain::ids::{
 use grantledger_domain::ledger::Transfer;
 use grantledger_domain::reference::AwardReference;
 use grantledger_domain::user::Role;
-use grantledger_domain::{Money, text};
 use grantledger_store::common::{Actor, Record};
-use grantledger_store::{AnyConnection, awards, disbursements, grantees};
+use grantledger_store::{AnyConnection, awards, disbursements, grantees, rounds};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -46,12 +48,15 @@ pub struct AwardView {
     pub paid: Money,
     /// Scheduled or paid in tranches.
     pub scheduled: Money,
-    /// Still to pay.
+    /// Still to pay: nothing once declined or cancelled, as in reconciliation.
     pub outstanding: Money,
     /// `offered`, `accepted`, `completed`, `declined` or `cancelled`.
     pub status: AwardStatus,
     /// When the evaluation return is due.
     pub return_due_on: Option<NaiveDate>,
+    /// Why it was cancelled (cancelled awards only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cancellation_reason: Option<String>,
     /// The version, also sent as the `ETag`.
     pub version: i64,
     /// When it was offered.
@@ -76,6 +81,7 @@ impl From<Record<awards::Stored>> for AwardView {
             outstanding: a.outstanding(),
             status: a.status,
             return_due_on: r.value.return_due_on,
+            cancellation_reason: r.value.cancellation_reason.clone(),
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -115,9 +121,22 @@ pub struct ReasonBody {
 #[serde(deny_unknown_fields)]
 pub struct VariationBody {
     /// The new amount: more needs headroom in the round; less can never go
-    /// below what is already paid (or scheduled).
+    /// below what is already paid (or scheduled); outside the round's grant
+    /// range only with `range_override`.
     pub amount: Money,
     /// Why.
+    pub reason: String,
+    /// An administrator's explicit decision to go outside the round's grant
+    /// range, with its reason (audited). Refused when the amount is within
+    /// the range.
+    pub range_override: Option<RangeOverrideBody>,
+}
+
+/// Why a variation goes outside the round's grant range.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RangeOverrideBody {
+    /// The reason, kept with the variation and in the audit trail.
     pub reason: String,
 }
 
@@ -132,6 +151,9 @@ pub struct VariationView {
     pub new_amount: Money,
     /// Why.
     pub reason: String,
+    /// Why it goes outside the round's grant range (only when it does).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub range_override_reason: Option<String>,
     /// When.
     pub created_at: DateTime<Utc>,
 }
@@ -143,6 +165,7 @@ impl From<awards::Variation> for VariationView {
             previous_amount: v.previous_amount,
             new_amount: v.new_amount,
             reason: v.reason,
+            range_override_reason: v.range_override_reason,
             created_at: v.created_at,
         }
     }
@@ -395,8 +418,10 @@ pub async fn decline(
     .await
 }
 
-/// Cancel an award: tranches not yet paid fail, and the unpaid amount
-/// returns to the round.
+/// Cancel an award, with a reason: tranches not yet paid fail (leaving any
+/// draft payment run), and the unpaid amount returns to the round. The
+/// reason is kept on the award, in its `award.cancelled` audit event and in
+/// each failed tranche's note.
 #[utoipa::path(
     tag = "awards",
     params(("id" = Uuid, Path, description = "The award's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
@@ -413,7 +438,7 @@ pub async fn cancel(
     id: web::Path<uuid::Uuid>,
     body: Json<ReasonBody>,
 ) -> Result<HttpResponse, ApiError> {
-    text::multi_line("reason", &body.reason, 2_000)
+    let reason = CancellationReason::parse(&body.reason)
         .map_err(|e| ApiError::invalid("reason", e.to_string()))?;
     let principal = auth.principal;
     let id = AwardId::from_uuid(id.into_inner());
@@ -429,13 +454,14 @@ pub async fn cancel(
             .map_err(|e| ApiError::Conflict(e.to_string()))?;
         let now = Utc::now();
         // Unpaid tranches fail first, so what is left to release is exact.
-        disbursements::fail_unpaid(c, id, &actor, now)?;
+        disbursements::fail_unpaid(c, id, &reason.tranche_note(), &actor, now)?;
         let before = awards::get(c, id)?;
         let a = &before.value.award;
         let (cancelled, released) = a.cancel().map_err(award_error)?;
         let transfer = Transfer::award_released(a.round_id, a.id, released).ok();
         let after = awards::Stored {
             award: cancelled,
+            cancellation_reason: Some(reason.as_str().to_owned()),
             ..before.value.clone()
         };
         let record = awards::save(
@@ -523,7 +549,10 @@ pub async fn list_variations(
 }
 
 /// Change an award's amount, with a reason. Up needs headroom in the round
-/// (409 otherwise); down can never go below what is paid or scheduled.
+/// (409 otherwise); down can never go below what is paid or scheduled. An
+/// amount outside the round's grant range is a 422 naming the range, unless
+/// the body carries a `range_override` with the administrator's reason,
+/// which is kept on the variation and audited (`award.varied_outside_range`).
 #[utoipa::path(
     tag = "awards",
     params(("id" = Uuid, Path, description = "The award's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
@@ -531,7 +560,7 @@ pub async fn list_variations(
     responses(
         (status = 201, description = "Varied", body = VariedView),
         (status = 409, description = "Not enough in the round, below what is paid, or the award cannot be varied", body = Problem),
-        (status = 422, description = "Invalid", body = Problem),
+        (status = 422, description = "Invalid, or outside the round's grant range without a range_override", body = Problem),
     ),
     security(("bearer" = []))
 )]
@@ -547,6 +576,12 @@ pub async fn vary(
     let principal = auth.principal;
     let id = AwardId::from_uuid(id.into_inner());
     let b = body.into_inner();
+    let range_override = b
+        .range_override
+        .as_ref()
+        .map(|o| RangeOverride::parse(&o.reason))
+        .transpose()
+        .map_err(|e| ApiError::invalid("range_override.reason", e.to_string()))?;
     let actor = principal.actor();
     idempotency::write(
         &state,
@@ -556,20 +591,35 @@ pub async fn vary(
         StatusCode::CREATED,
         move |c| {
             let before = awards::get(c, id)?;
-            let (varied, delta) =
-                before
-                    .value
-                    .award
-                    .vary(b.amount, &b.reason)
-                    .map_err(|e| match e {
-                        VariationError::Reason(_) => ApiError::invalid("reason", e.to_string()),
-                        VariationError::Zero | VariationError::Unchanged { .. } => {
-                            ApiError::invalid("amount", e.to_string())
-                        }
-                        _ => ApiError::Conflict(e.to_string()),
-                    })?;
-            let (record, variation) =
-                awards::vary(c, &before, &varied, delta, &b.reason, &actor, Utc::now())?;
+            let range = rounds::get(c, before.value.award.round_id)?
+                .value
+                .grant_range;
+            let (varied, delta) = before
+                .value
+                .award
+                .vary_in_range(range, b.amount, &b.reason, range_override.as_ref())
+                .map_err(|e| match e {
+                    VariationError::Reason(_) => ApiError::invalid("reason", e.to_string()),
+                    VariationError::Zero
+                    | VariationError::Unchanged { .. }
+                    | VariationError::OutsideRange { .. } => {
+                        ApiError::invalid("amount", e.to_string())
+                    }
+                    VariationError::OverrideNotNeeded { .. } => {
+                        ApiError::invalid("range_override", e.to_string())
+                    }
+                    _ => ApiError::Conflict(e.to_string()),
+                })?;
+            let (record, variation) = awards::vary(
+                c,
+                &before,
+                &varied,
+                delta,
+                &b.reason,
+                range_override.as_ref().map(RangeOverride::reason),
+                &actor,
+                Utc::now(),
+            )?;
             Ok(Created {
                 location: Some(format!("/v1/awards/{id}/variations")),
                 version: Some(record.version),

@@ -492,8 +492,9 @@ impl From<AwardContext> for DueDateView {
     }
 }
 
-/// Set (or clear) the date an award's evaluation return is due. `If-Match`
-/// with the award's version is honoured when sent.
+/// Set (or clear) the date an award's evaluation return is due: on or after
+/// the day the award was made (422 otherwise). `If-Match` with the award's
+/// version is honoured when sent.
 #[utoipa::path(
     tag = "evaluation",
     params(
@@ -505,6 +506,7 @@ impl From<AwardContext> for DueDateView {
         (status = 200, description = "Set", body = DueDateView),
         (status = 404, description = "No such award", body = Problem),
         (status = 412, description = "The award changed since you read it", body = Problem),
+        (status = 422, description = "A date before the award was made", body = Problem),
     ),
     security(("bearer" = []))
 )]
@@ -527,6 +529,10 @@ pub async fn set_return_due_date(
     let award = blocking(move || {
         state.db.write(|c| {
             let before = evaluation::award_context(c, id)?;
+            if let Some(due) = due {
+                grantledger_domain::award::return_due_on(before.awarded_at, due)
+                    .map_err(|e| ApiError::invalid("return_due_on", e.to_string()))?;
+            }
             if let Some(crate::http::IfMatch::Version(v)) = if_match {
                 if v != before.version {
                     return Err(ApiError::PreconditionFailed(format!(

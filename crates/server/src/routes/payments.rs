@@ -60,11 +60,12 @@ async fn settle(
 }
 
 /// Record a tranche as paid: the award's payable money goes to the grantee.
+/// A tranche in a draft payment run is paid only by confirming the run.
 #[utoipa::path(
     tag = "payments",
     params(("id" = Uuid, Path, description = "The tranche's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
     request_body(content = Option<NoteBody>, description = "An optional note"),
-    responses((status = 200, description = "Paid", body = DisbursementView), (status = 409, description = "Not scheduled, or the award is not accepted", body = Problem)),
+    responses((status = 200, description = "Paid", body = DisbursementView), (status = 409, description = "Not scheduled, in a draft payment run (it is paid by confirming the run), or the award is not accepted", body = Problem)),
     security(("bearer" = []))
 )]
 #[post("/disbursements/{id}/paid")]
@@ -79,7 +80,8 @@ pub async fn paid(
     settle(state, auth, req, key, id.into_inner(), body, Outcome::Paid).await
 }
 
-/// Record a tranche as failed: it no longer counts against the award.
+/// Record a tranche as failed: it no longer counts against the award, and
+/// leaves any draft payment run that carried it (the run's total drops).
 #[utoipa::path(
     tag = "payments",
     params(("id" = Uuid, Path, description = "The tranche's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
@@ -261,8 +263,10 @@ pub async fn get_run(
     Ok(ok_versioned(view.version, &view))
 }
 
-/// The run as a CSV file for the bank: one line per tranche, with the award
-/// reference as the payment reference.
+/// The run as a CSV file for the bank: one line per tranche it will pay (a
+/// draft) or paid (confirmed), with the award reference as the payment
+/// reference. A tranche that failed or whose award was cancelled has left
+/// the run and is not listed.
 #[utoipa::path(
     tag = "payments",
     params(("id" = Uuid, Path, description = "The run's id")),
@@ -278,8 +282,8 @@ pub async fn export_run(
     let id = PaymentRunId::from_uuid(id.into_inner());
     let csv = blocking(move || {
         let lines = state.db.read(|c| {
-            disbursements::get_run(c, id)?;
-            Ok::<_, ApiError>(disbursements::run_lines(c, id)?)
+            let run = disbursements::get_run(c, id)?;
+            Ok::<_, ApiError>(disbursements::run_lines(c, &run.value)?)
         })?;
         let mut writer = csv::Writer::from_writer(Vec::new());
         let internal = |e: csv::Error| ApiError::Internal(e.to_string());
@@ -348,11 +352,13 @@ async fn run_change(
 }
 
 /// Confirm the whole run as paid, in one step: every tranche in it is marked
-/// paid with its ledger transfer, or none is.
+/// paid with its ledger transfer, or none is. The answer's total and count
+/// are exactly what was recorded as paid; a run with nothing left in it is
+/// refused (409): cancel it.
 #[utoipa::path(
     tag = "payments",
     params(("id" = Uuid, Path, description = "The run's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
-    responses((status = 200, description = "Confirmed", body = PaymentRunView), (status = 409, description = "Not a draft", body = Problem)),
+    responses((status = 200, description = "Confirmed", body = PaymentRunView), (status = 409, description = "Not a draft, or nothing left in it to pay", body = Problem)),
     security(("bearer" = []))
 )]
 #[post("/payment-runs/{id}/confirm")]

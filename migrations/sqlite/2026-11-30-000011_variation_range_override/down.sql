@@ -1,0 +1,1 @@
+ALTER TABLE award_variations DROP COLUMN range_override_reason;

@@ -1,0 +1,799 @@
+//! Money safety over HTTP on both backends.
+//!
+//! Payment runs pay exactly what they list: a tranche in a
+//! draft run changes only through the run — cancelling its award or failing
+//! it takes it out of the run (the run's total, count and bank file follow),
+//! and paying it directly is refused, so the bank is never asked to pay it
+//! twice. Confirming reports what it recorded, and reconciliation checks
+//! every confirmed run's total against the tranches paid through it.
+
+use diesel::connection::SimpleConnection;
+use grantledger_domain::user::Role;
+use grantledger_tests::{TestApp, api_tests, expect};
+use reqwest::blocking::Response;
+use serde_json::{Value, json};
+
+struct World {
+    admin: String,
+    fund: String,
+    round: String,
+    grantee: String,
+}
+
+fn world(app: &TestApp) -> World {
+    let admin = app.user(Role::Admin, None);
+    let fund = expect(
+        app.post(
+            "/v1/funds",
+            Some(&admin),
+            &json!({"code": "LCF", "name": "Local Connections Fund", "budget": "100000.00"}),
+        ),
+        201,
+    )["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let round = expect(
+        app.post(
+            &format!("/v1/funds/{fund}/rounds"),
+            Some(&admin),
+            &json!({
+                "name": "Round 1", "opens_at": "2026-01-01T00:00:00Z", "closes_at": "2099-01-01T00:00:00Z",
+                "allocation": "50000.00", "min_grant": "300.00", "max_grant": "2500.00",
+                "eligibility": {"organisation_types": ["community_group"], "max_annual_income": "50000.00", "regions": ["north_west"]}
+            }),
+        ),
+        201,
+    )["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let grantee_id = expect(
+        app.post(
+            "/v1/grantees",
+            Some(&admin),
+            &json!({"name": "Halifax Knit and Natter", "organisation_type": "community_group", "region": "north_west",
+                    "local_authority": "Calderdale", "postcode": "HX1 1AA", "annual_income": "12000.00"}),
+        ),
+        201,
+    )["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    expect(
+        app.post(
+            &format!("/v1/grantees/{grantee_id}/due-diligence"),
+            Some(&admin),
+            &json!({"outcome": "passed"}),
+        ),
+        200,
+    );
+    let grantee = app.user(
+        Role::Grantee,
+        Some(grantee_id.parse::<uuid::Uuid>().unwrap().into()),
+    );
+    World {
+        admin,
+        fund,
+        round,
+        grantee,
+    }
+}
+
+/// An accepted award of `amount`, returning its id.
+fn accepted_award(app: &TestApp, w: &World, amount: &str) -> String {
+    let application = expect(
+        app.post(
+            &format!("/v1/rounds/{}/applications", w.round),
+            Some(&w.grantee),
+            &json!({"amount_requested": amount, "project_title": "Knit and natter", "summary": "Weekly sessions."}),
+        ),
+        201,
+    )["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    expect(
+        app.post(
+            &format!("/v1/applications/{application}/submit"),
+            Some(&w.grantee),
+            &json!({}),
+        ),
+        200,
+    );
+    let award = expect(
+        app.post(
+            &format!("/v1/applications/{application}/decision"),
+            Some(&w.admin),
+            &json!({"outcome": "award", "amount": amount}),
+        ),
+        201,
+    )["award"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    expect(
+        app.post(
+            &format!("/v1/awards/{award}/accept"),
+            Some(&w.grantee),
+            &json!({}),
+        ),
+        200,
+    );
+    award
+}
+
+fn tranche(app: &TestApp, w: &World, award: &str, amount: &str) -> String {
+    expect(
+        app.post(
+            &format!("/v1/awards/{award}/disbursements"),
+            Some(&w.admin),
+            &json!({"amount": amount, "due_on": "2026-02-01"}),
+        ),
+        201,
+    )["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn new_run(app: &TestApp, w: &World) -> Value {
+    expect(
+        app.post(
+            "/v1/payment-runs",
+            Some(&w.admin),
+            &json!({"due_by": "2026-12-31"}),
+        ),
+        201,
+    )
+}
+
+fn run(app: &TestApp, w: &World, id: &str) -> (String, u64) {
+    let run = expect(
+        app.get(&format!("/v1/payment-runs/{id}"), Some(&w.admin)),
+        200,
+    );
+    (
+        run["total"].as_str().unwrap().to_owned(),
+        run["count"].as_u64().unwrap(),
+    )
+}
+
+/// The bank file's lines after the header, as (disbursement id, amount).
+fn bank_file(app: &TestApp, w: &World, id: &str) -> Vec<(String, String)> {
+    let response = app.get(&format!("/v1/payment-runs/{id}/export"), Some(&w.admin));
+    assert_eq!(response.status().as_u16(), 200);
+    let text = response.text().unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[0].to_owned(), r[4].to_owned())
+        })
+        .collect()
+}
+
+fn get(app: &TestApp, w: &World, path: &str) -> Value {
+    expect(app.get(path, Some(&w.admin)), 200)
+}
+
+fn tranche_of(app: &TestApp, w: &World, award: &str, id: &str) -> Value {
+    get(app, w, &format!("/v1/awards/{award}/disbursements"))
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == id)
+        .unwrap()
+        .clone()
+}
+
+fn conflict(response: Response, needle: &str) {
+    let problem = expect(response, 409);
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(detail.contains(needle), "expected {needle:?} in {detail:?}");
+}
+
+/// The reconciliation passes, and its payment-run check is there and passes.
+fn reconciles(app: &TestApp, w: &World) -> Value {
+    let report = get(app, w, &format!("/v1/funds/{}/reconciliation", w.fund));
+    let runs: Vec<&Value> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["check"] == "payment_runs" || c["check"] == "payment_runs_mismatched")
+        .collect();
+    assert_eq!(runs.len(), 2, "{report:#}");
+    assert_eq!(report["passed"], true, "{report:#}");
+    report
+}
+
+fn cancelling_an_award_takes_its_tranche_out_of_a_draft_run(app: &TestApp) {
+    let w = world(app);
+    let cancelled = accepted_award(app, &w, "500.00");
+    let kept = accepted_award(app, &w, "300.00");
+    let doomed = tranche(app, &w, &cancelled, "500.00");
+    let paid = tranche(app, &w, &kept, "300.00");
+    let created = new_run(app, &w);
+    assert_eq!(
+        (created["total"].as_str(), created["count"].as_u64()),
+        (Some("800.00"), Some(2))
+    );
+    let id = created["id"].as_str().unwrap().to_owned();
+
+    expect(
+        app.post(
+            &format!("/v1/awards/{cancelled}/cancel"),
+            Some(&w.admin),
+            &json!({"reason": "fraud suspected"}),
+        ),
+        200,
+    );
+    let failed = tranche_of(app, &w, &cancelled, &doomed);
+    assert_eq!(failed["status"], "failed");
+    assert_eq!(failed["payment_run_id"], Value::Null, "{failed}");
+    assert_eq!(run(app, &w, &id), ("300.00".to_owned(), 1));
+    assert_eq!(
+        bank_file(app, &w, &id),
+        [(paid.clone(), "300.00".to_owned())]
+    );
+
+    let confirmed = expect(
+        app.post(
+            &format!("/v1/payment-runs/{id}/confirm"),
+            Some(&w.admin),
+            &json!({}),
+        ),
+        200,
+    );
+    assert_eq!(confirmed["status"], "confirmed");
+    assert_eq!(
+        (confirmed["total"].as_str(), confirmed["count"].as_u64()),
+        (Some("300.00"), Some(1))
+    );
+    assert_eq!(
+        get(app, &w, &format!("/v1/awards/{kept}"))["paid"],
+        "300.00"
+    );
+    assert_eq!(
+        get(app, &w, &format!("/v1/awards/{cancelled}"))["paid"],
+        "0.00"
+    );
+    assert_eq!(bank_file(app, &w, &id), [(paid, "300.00".to_owned())]);
+    let report = reconciles(app, &w);
+    assert_eq!(report["paid"], "300.00");
+}
+
+fn a_run_emptied_by_a_cancellation_cannot_be_confirmed(app: &TestApp) {
+    let w = world(app);
+    let award = accepted_award(app, &w, "500.00");
+    tranche(app, &w, &award, "500.00");
+    let id = new_run(app, &w)["id"].as_str().unwrap().to_owned();
+    expect(
+        app.post(
+            &format!("/v1/awards/{award}/cancel"),
+            Some(&w.admin),
+            &json!({"reason": "fraud suspected"}),
+        ),
+        200,
+    );
+    assert_eq!(run(app, &w, &id), ("0.00".to_owned(), 0));
+    assert!(bank_file(app, &w, &id).is_empty());
+    conflict(
+        app.post(
+            &format!("/v1/payment-runs/{id}/confirm"),
+            Some(&w.admin),
+            &json!({}),
+        ),
+        "nothing left to pay",
+    );
+    assert_eq!(
+        get(app, &w, &format!("/v1/payment-runs/{id}"))["status"],
+        "draft"
+    );
+    expect(
+        app.post(
+            &format!("/v1/payment-runs/{id}/cancel"),
+            Some(&w.admin),
+            &json!({}),
+        ),
+        200,
+    );
+    reconciles(app, &w);
+}
+
+fn a_tranche_in_a_draft_run_cannot_be_paid_directly(app: &TestApp) {
+    let w = world(app);
+    let award = accepted_award(app, &w, "500.00");
+    let d = tranche(app, &w, &award, "500.00");
+    let id = new_run(app, &w)["id"].as_str().unwrap().to_owned();
+    conflict(
+        app.post(
+            &format!("/v1/disbursements/{d}/paid"),
+            Some(&w.admin),
+            &json!({"note": "paid by cheque"}),
+        ),
+        &format!("payment run {id}"),
+    );
+    assert_eq!(get(app, &w, &format!("/v1/awards/{award}"))["paid"], "0.00");
+    assert_eq!(tranche_of(app, &w, &award, &d)["status"], "scheduled");
+    assert_eq!(bank_file(app, &w, &id), [(d.clone(), "500.00".to_owned())]);
+
+    let confirmed = expect(
+        app.post(
+            &format!("/v1/payment-runs/{id}/confirm"),
+            Some(&w.admin),
+            &json!({}),
+        ),
+        200,
+    );
+    assert_eq!(
+        (confirmed["total"].as_str(), confirmed["count"].as_u64()),
+        (Some("500.00"), Some(1))
+    );
+    assert_eq!(
+        get(app, &w, &format!("/v1/awards/{award}"))["paid"],
+        "500.00"
+    );
+    let report = reconciles(app, &w);
+    assert_eq!(report["paid"], "500.00");
+
+    // Once the run is cancelled the tranche is free, and may be paid on its own.
+    let other = tranche(app, &w, &accepted_award(app, &w, "400.00"), "400.00");
+    let second = new_run(app, &w)["id"].as_str().unwrap().to_owned();
+    expect(
+        app.post(
+            &format!("/v1/payment-runs/{second}/cancel"),
+            Some(&w.admin),
+            &json!({}),
+        ),
+        200,
+    );
+    expect(
+        app.post(
+            &format!("/v1/disbursements/{other}/paid"),
+            Some(&w.admin),
+            &json!({}),
+        ),
+        200,
+    );
+    reconciles(app, &w);
+}
+
+fn a_failed_tranche_leaves_its_draft_run(app: &TestApp) {
+    let w = world(app);
+    let award = accepted_award(app, &w, "800.00");
+    let bounced = tranche(app, &w, &award, "500.00");
+    let kept = tranche(app, &w, &award, "300.00");
+    let created = new_run(app, &w);
+    assert_eq!(
+        (created["total"].as_str(), created["count"].as_u64()),
+        (Some("800.00"), Some(2))
+    );
+    let id = created["id"].as_str().unwrap().to_owned();
+
+    let failed = expect(
+        app.post(
+            &format!("/v1/disbursements/{bounced}/failed"),
+            Some(&w.admin),
+            &json!({"note": "account closed"}),
+        ),
+        200,
+    );
+    assert_eq!(failed["status"], "failed");
+    assert_eq!(failed["payment_run_id"], Value::Null);
+    assert_eq!(run(app, &w, &id), ("300.00".to_owned(), 1));
+    assert_eq!(
+        bank_file(app, &w, &id),
+        [(kept.clone(), "300.00".to_owned())]
+    );
+
+    let confirmed = expect(
+        app.post(
+            &format!("/v1/payment-runs/{id}/confirm"),
+            Some(&w.admin),
+            &json!({}),
+        ),
+        200,
+    );
+    assert_eq!(
+        (confirmed["total"].as_str(), confirmed["count"].as_u64()),
+        (Some("300.00"), Some(1))
+    );
+    let a = get(app, &w, &format!("/v1/awards/{award}"));
+    assert_eq!(
+        (a["paid"].as_str(), a["scheduled"].as_str()),
+        (Some("300.00"), Some("300.00"))
+    );
+    reconciles(app, &w);
+}
+
+fn reconciliation_finds_a_confirmed_run_whose_total_is_not_what_it_paid(app: &TestApp) {
+    let w = world(app);
+    let award = accepted_award(app, &w, "500.00");
+    tranche(app, &w, &award, "500.00");
+    let id = new_run(app, &w)["id"].as_str().unwrap().to_owned();
+    expect(
+        app.post(
+            &format!("/v1/payment-runs/{id}/confirm"),
+            Some(&w.admin),
+            &json!({}),
+        ),
+        200,
+    );
+    reconciles(app, &w);
+    // What the run said before this fix: a total the bank was sent, but
+    // nothing recorded as paid behind it.
+    app.db
+        .db
+        .read(|c| {
+            c.batch_execute("UPDATE payment_runs SET total_pence = total_pence + 50000")
+                .map_err(grantledger_store::StoreError::from)
+        })
+        .unwrap();
+    let report = get(app, &w, &format!("/v1/funds/{}/reconciliation", w.fund));
+    assert_eq!(report["passed"], false);
+    let failed: Vec<&str> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["pass"] == false)
+        .map(|c| c["check"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        failed,
+        ["payment_runs", "payment_runs_mismatched"],
+        "{report:#}"
+    );
+    let check = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "payment_runs")
+        .unwrap();
+    assert_eq!(
+        (check["expected"].as_str(), check["actual"].as_str()),
+        (Some("1000.00"), Some("500.00"))
+    );
+}
+
+fn a_cancelled_award_keeps_its_reason_and_owes_nothing(app: &TestApp) {
+    let w = world(app);
+    let award = accepted_award(app, &w, "1000.00");
+    let paid = tranche(app, &w, &award, "400.00");
+    expect(
+        app.post(
+            &format!("/v1/disbursements/{paid}/paid"),
+            Some(&w.admin),
+            &json!({}),
+        ),
+        200,
+    );
+    let unpaid = tranche(app, &w, &award, "300.00");
+    let problem = expect(
+        app.post(
+            &format!("/v1/awards/{award}/cancel"),
+            Some(&w.admin),
+            &json!({"reason": "  "}),
+        ),
+        422,
+    );
+    assert_eq!(problem["errors"][0]["field"], "reason", "{problem}");
+
+    let reason = "Group has wound up; trustees resigned";
+    let cancelled = expect(
+        app.post(
+            &format!("/v1/awards/{award}/cancel"),
+            Some(&w.admin),
+            &json!({"reason": reason}),
+        ),
+        200,
+    );
+    let shown = get(app, &w, &format!("/v1/awards/{award}"));
+    for view in [&cancelled, &shown] {
+        assert_eq!(view["status"], "cancelled");
+        assert_eq!(view["cancellation_reason"], reason, "{view}");
+        assert_eq!(
+            (view["paid"].as_str(), view["outstanding"].as_str()),
+            (Some("400.00"), Some("0.00")),
+            "{view}"
+        );
+    }
+    let own = expect(
+        app.get(&format!("/v1/awards/{award}"), Some(&w.grantee)),
+        200,
+    );
+    assert_eq!(own["cancellation_reason"], reason);
+    assert_eq!(
+        tranche_of(app, &w, &award, &unpaid)["note"],
+        format!("award cancelled: {reason}")
+    );
+
+    let events = get(
+        app,
+        &w,
+        &format!("/v1/audit-events?entity_type=award&entity_id={award}&action=award.cancelled"),
+    );
+    assert_eq!(
+        events["items"][0]["after"]["cancellation_reason"], reason,
+        "{events:#}"
+    );
+    let dir = std::env::temp_dir().join(format!("gl-cancel-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("chain.jsonl");
+    grantledger_server::cli::export_audit(&app.db.db, &file).unwrap();
+    let exported = std::fs::read_to_string(&file).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        exported.contains(reason),
+        "the reason is not in the audit export"
+    );
+
+    // The award view agrees with reconciliation: nothing outstanding.
+    let report = reconciles(app, &w);
+    assert_eq!(
+        (report["paid"].as_str(), report["outstanding"].as_str()),
+        (Some("400.00"), Some("0.00"))
+    );
+    let listed = get(
+        app,
+        &w,
+        &format!("/v1/awards?status=cancelled&fund_id={}", w.fund),
+    );
+    assert_eq!(listed["items"][0]["outstanding"], "0.00");
+}
+
+fn report(reached: u32) -> Value {
+    json!({
+        "period_start": "2026-04-01", "period_end": "2026-09-30",
+        "participants_reached": reached, "volunteers": 2, "sessions_delivered": 6,
+        "narrative": "Six sessions ran before the group wound up.", "responses": []
+    })
+}
+
+fn a_part_paid_cancelled_award_can_report_how_its_money_was_spent(app: &TestApp) {
+    let w = world(app);
+    let part_paid = accepted_award(app, &w, "1000.00");
+    let d = tranche(app, &w, &part_paid, "400.00");
+    expect(
+        app.post(
+            &format!("/v1/disbursements/{d}/paid"),
+            Some(&w.admin),
+            &json!({}),
+        ),
+        200,
+    );
+    let unpaid = accepted_award(app, &w, "600.00");
+    for award in [&part_paid, &unpaid] {
+        expect(
+            app.post(
+                &format!("/v1/awards/{award}/cancel"),
+                Some(&w.admin),
+                &json!({"reason": "Group has wound up"}),
+            ),
+            200,
+        );
+    }
+    let submitted = expect(
+        app.post(
+            &format!("/v1/awards/{part_paid}/evaluation-returns"),
+            Some(&w.grantee),
+            &report(12),
+        ),
+        201,
+    );
+    assert_eq!(submitted["status"], "submitted", "{submitted}");
+    // A resubmission works too, once changes are asked for.
+    let id = submitted["id"].as_str().unwrap();
+    expect(
+        app.post(
+            &format!("/v1/evaluation-returns/{id}/review"),
+            Some(&w.admin),
+            &json!({"decision": "request_changes", "comment": "Add the spend"}),
+        ),
+        200,
+    );
+    expect(
+        app.post(
+            &format!("/v1/awards/{part_paid}/evaluation-returns"),
+            Some(&w.grantee),
+            &report(12),
+        ),
+        201,
+    );
+    // Nothing was paid on the other: there is nothing to report on.
+    conflict(
+        app.post(
+            &format!("/v1/awards/{unpaid}/evaluation-returns"),
+            Some(&w.grantee),
+            &report(12),
+        ),
+        "cancelled",
+    );
+}
+
+fn a_return_cannot_be_due_before_the_award_was_made(app: &TestApp) {
+    let w = world(app);
+    let award = accepted_award(app, &w, "500.00");
+    let made = get(app, &w, &format!("/v1/awards/{award}"))["created_at"]
+        .as_str()
+        .unwrap()
+        .parse::<chrono::DateTime<chrono::Utc>>()
+        .unwrap()
+        .date_naive();
+    let day_before = made.pred_opt().unwrap();
+    let path = format!("/v1/awards/{award}/return-due-date");
+    let refused = expect(
+        app.request(
+            "PUT",
+            &path,
+            Some(&w.admin),
+            Some(&json!({"return_due_on": day_before.to_string()})),
+        ),
+        422,
+    );
+    assert_eq!(refused["errors"][0]["field"], "return_due_on", "{refused}");
+    let message = refused["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains(&made.to_string()), "{message}");
+    assert_eq!(
+        get(app, &w, &format!("/v1/awards/{award}"))["return_due_on"],
+        Value::Null
+    );
+    for ok in [made, made.checked_add_days(chrono::Days::new(365)).unwrap()] {
+        let set = expect(
+            app.request(
+                "PUT",
+                &path,
+                Some(&w.admin),
+                Some(&json!({"return_due_on": ok.to_string()})),
+            ),
+            200,
+        );
+        assert_eq!(set["return_due_on"], ok.to_string());
+    }
+}
+
+/// A list's items, whether it comes as a bare array or in `{"items"}`.
+fn items(list: &Value) -> Vec<Value> {
+    list.get("items")
+        .unwrap_or(list)
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn a_conflicted_assessor_cannot_read_the_other_assessments(app: &TestApp) {
+    let w = world(app);
+    let application = expect(
+        app.post(
+            &format!("/v1/rounds/{}/applications", w.round),
+            Some(&w.grantee),
+            &json!({"amount_requested": "900.00", "project_title": "Knit and natter", "summary": "Weekly sessions."}),
+        ),
+        201,
+    )["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    expect(
+        app.post(
+            &format!("/v1/applications/{application}/submit"),
+            Some(&w.grantee),
+            &json!({}),
+        ),
+        200,
+    );
+    let path = format!("/v1/applications/{application}/assessments");
+    let (scorer, conflicted) = (
+        app.user(Role::Assessor, None),
+        app.user(Role::Assessor, None),
+    );
+    expect(
+        app.post(&path, Some(&scorer), &json!({"kind": "scored", "score": 8, "recommendation": "award", "comment": "Strong local support"})),
+        201,
+    );
+    expect(
+        app.post(
+            &path,
+            Some(&conflicted),
+            &json!({"kind": "conflict_declared", "declaration": "I chair its board"}),
+        ),
+        201,
+    );
+    let seen = items(&expect(app.get(&path, Some(&conflicted)), 200));
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(seen[0]["kind"], "conflict_declared");
+    assert!(!format!("{seen:?}").contains("Strong local support"));
+    assert_eq!(items(&expect(app.get(&path, Some(&scorer)), 200)).len(), 2);
+    assert_eq!(items(&expect(app.get(&path, Some(&w.admin)), 200)).len(), 2);
+}
+
+fn a_variation_outside_the_grant_range_needs_an_audited_override(app: &TestApp) {
+    let w = world(app);
+    let award = accepted_award(app, &w, "2000.00");
+    let path = format!("/v1/awards/{award}/variations");
+    for amount in ["3000.00", "299.99"] {
+        let refused = expect(
+            app.post(
+                &path,
+                Some(&w.admin),
+                &json!({"amount": amount, "reason": "More sessions"}),
+            ),
+            422,
+        );
+        assert_eq!(refused["errors"][0]["field"], "amount", "{refused}");
+        let message = refused["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains("300.00 to 2500.00"), "{message}");
+    }
+    assert_eq!(
+        get(app, &w, &format!("/v1/awards/{award}"))["amount"],
+        "2000.00"
+    );
+    let not_needed = expect(
+        app.post(
+            &path,
+            Some(&w.admin),
+            &json!({"amount": "2500.00", "reason": "More",
+            "range_override": {"reason": "Council match funding"}}),
+        ),
+        422,
+    );
+    assert_eq!(
+        not_needed["errors"][0]["field"], "range_override",
+        "{not_needed}"
+    );
+    let unreasoned = expect(
+        app.post(
+            &path,
+            Some(&w.admin),
+            &json!({"amount": "3000.00", "reason": "More",
+            "range_override": {"reason": " "}}),
+        ),
+        422,
+    );
+    assert_eq!(
+        unreasoned["errors"][0]["field"], "range_override.reason",
+        "{unreasoned}"
+    );
+
+    let why = "Council match funding agreed at panel";
+    let varied = expect(
+        app.post(
+            &path,
+            Some(&w.admin),
+            &json!({"amount": "3000.00", "reason": "Extra venue",
+            "range_override": {"reason": why}}),
+        ),
+        201,
+    );
+    assert_eq!(varied["award"]["amount"], "3000.00");
+    assert_eq!(varied["variation"]["range_override_reason"], why);
+    let history = items(&get(app, &w, &path));
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0]["range_override_reason"], why);
+    let events = get(
+        app,
+        &w,
+        &format!(
+            "/v1/audit-events?entity_type=award&entity_id={award}&action=award.varied_outside_range"
+        ),
+    );
+    let event = &events["items"][0];
+    assert_eq!(event["after"]["range_override_reason"], why, "{events:#}");
+    assert_eq!(event["after"]["amount"], "3000.00");
+    assert_eq!(event["before"]["amount"], "2000.00");
+    reconciles(app, &w);
+}
+
+api_tests!(
+    a_variation_outside_the_grant_range_needs_an_audited_override,
+    a_conflicted_assessor_cannot_read_the_other_assessments,
+    a_cancelled_award_keeps_its_reason_and_owes_nothing,
+    a_part_paid_cancelled_award_can_report_how_its_money_was_spent,
+    a_return_cannot_be_due_before_the_award_was_made,
+    cancelling_an_award_takes_its_tranche_out_of_a_draft_run,
+    a_run_emptied_by_a_cancellation_cannot_be_confirmed,
+    a_tranche_in_a_draft_run_cannot_be_paid_directly,
+    a_failed_tranche_leaves_its_draft_run,
+    reconciliation_finds_a_confirmed_run_whose_total_is_not_what_it_paid,
+);
