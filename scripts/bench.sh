@@ -138,7 +138,8 @@ for backend in $BACKENDS; do
     DATABASE_URL="$URL" GRANTLEDGER_NEW_PASSWORD="$ADMIN_PASSWORD" RUST_LOG=warn \
         "$SERVER_BIN" user create --email "$ADMIN_EMAIL" --role admin >/dev/null
     PORT=$(free_port)
-    DATABASE_URL="$URL" GRANTLEDGER_JWT_SECRET="$SECRET" \
+    # The load generator is one client address opening many connections.
+    DATABASE_URL="$URL" GRANTLEDGER_JWT_SECRET="$SECRET" GRANTLEDGER_MAX_CONNECTIONS_PER_CLIENT=0 \
         "$SERVER_BIN" serve --bind "127.0.0.1:${PORT}" >"$OUT/server-${backend}.log" 2>&1 &
     SERVER_PID=$!
     echo "grantledger on ${backend}: serving on 127.0.0.1:${PORT} (pid ${SERVER_PID}); load ..." >&2

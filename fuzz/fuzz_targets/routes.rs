@@ -67,6 +67,7 @@ fn fixture() -> Fixture {
     let state = web::Data::new(AppState {
         db: db.db.clone(),
         limiter: std::sync::Arc::new(LoginLimiter::default()),
+        hashing: std::sync::Arc::new(grantledger_server::auth::password::HashingPool::default()),
     });
     let call: Call = system.block_on(async {
         let service = test::init_service(

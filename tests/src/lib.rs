@@ -64,6 +64,7 @@ impl TestApp {
                 let config = ServerConfig {
                     keys,
                     workers: Some(2),
+                    operations: Default::default(),
                 };
                 let server = grantledger_server::app::server(database, listener, config).unwrap();
                 tx.send(server.handle()).unwrap();

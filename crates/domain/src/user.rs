@@ -34,6 +34,25 @@ pub struct User {
 }
 
 impl User {
+    /// Whether a credential issued for `role` and `grantee` still speaks
+    /// for this user: they are enabled and still have that role and
+    /// organisation. A token outlives changes to its user, so it is
+    /// checked against the user on every request.
+    ///
+    /// ```
+    /// use grantledger_domain::ids::UserId;
+    /// use grantledger_domain::user::{Email, Role, User};
+    /// let mut user = User::new(UserId::new(), Email::parse("a@example.org").unwrap(), Role::Admin, None).unwrap();
+    /// assert!(user.still_holds(Role::Admin, None));
+    /// assert!(!user.still_holds(Role::Auditor, None));
+    /// user.disabled = true;
+    /// assert!(!user.still_holds(Role::Admin, None));
+    /// ```
+    #[must_use]
+    pub fn still_holds(&self, role: Role, grantee: Option<GranteeId>) -> bool {
+        !self.disabled && self.role == role && self.grantee_id == grantee
+    }
+
     /// A new, enabled user whose role and organisation agree.
     ///
     /// # Errors
@@ -72,6 +91,12 @@ pub enum UserError {
     PasswordLength {
         /// Fewest characters.
         min: usize,
+        /// Most characters.
+        max: usize,
+    },
+    /// A password given at sign-in is longer than any password can be.
+    #[error("a password has at most {max} characters")]
+    PasswordTooLong {
         /// Most characters.
         max: usize,
     },
@@ -144,6 +169,29 @@ pub fn check_password(password: &str) -> Result<(), UserError> {
             min: PASSWORD_MIN_CHARS,
             max: PASSWORD_MAX_CHARS,
         })
+    }
+}
+
+/// Checks a password typed at sign-in. One longer than any password can be
+/// is refused before it is hashed: hashing work grows with its length, and
+/// no account could match it. Shorter ones are not refused, so that a
+/// password set before the minimum was raised still signs in.
+///
+/// ```
+/// use grantledger_domain::user::{PASSWORD_MAX_CHARS, check_sign_in_password};
+/// assert!(check_sign_in_password("short").is_ok());
+/// assert!(check_sign_in_password(&"x".repeat(PASSWORD_MAX_CHARS + 1)).is_err());
+/// ```
+pub fn check_sign_in_password(password: &str) -> Result<(), UserError> {
+    // Bytes first: a megabyte-long string is refused without counting it.
+    let too_long = password.len() > PASSWORD_MAX_CHARS.saturating_mul(4)
+        || password.chars().count() > PASSWORD_MAX_CHARS;
+    if too_long {
+        Err(UserError::PasswordTooLong {
+            max: PASSWORD_MAX_CHARS,
+        })
+    } else {
+        Ok(())
     }
 }
 

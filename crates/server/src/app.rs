@@ -1,12 +1,13 @@
 //! The actix-web application: shared state, the route table, the OpenAPI
 //! document and the interactive docs.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use grantledger_store::Database;
+use secrecy::SecretString;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{Info, OpenApi};
 use utoipa_actix_web::AppExt;
@@ -14,6 +15,8 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::jwt::JwtKeys;
 use crate::auth::limiter::LoginLimiter;
+use crate::auth::password::HashingPool;
+use crate::limits::{ClientLimits, ConnectionCounts, InFlight, LimitsState};
 
 /// What every request handler can reach.
 #[derive(Debug, Clone)]
@@ -22,15 +25,50 @@ pub struct AppState {
     pub db: Database,
     /// Sign-in attempt limits.
     pub limiter: Arc<LoginLimiter>,
+    /// The threads that hash and verify passwords for requests.
+    pub hashing: Arc<HashingPool>,
 }
 
 /// Everything a server needs to start.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct ServerConfig {
     /// Signing keys.
     pub keys: JwtKeys,
     /// HTTP worker threads; one per core when absent.
     pub workers: Option<usize>,
+    /// Per-client limits, who may read `/metrics`, and shutdown.
+    pub operations: Operations,
+}
+
+/// How a server protects itself and stops.
+#[derive(Debug)]
+pub struct Operations {
+    /// Connections per client address and the body-read deadline.
+    pub limits: ClientLimits,
+    /// A listener of its own for `/metrics` (nothing else is served there).
+    pub metrics_listener: Option<std::net::TcpListener>,
+    /// A bearer token that opens `/metrics` on the main address too.
+    pub metrics_token: Option<SecretString>,
+    /// How long a shutdown waits for requests in flight.
+    pub shutdown_grace: Duration,
+    /// The requests running now (shared with whoever reports on shutdown).
+    pub in_flight: InFlight,
+}
+
+/// The default grace period for requests in flight at shutdown.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+impl Default for Operations {
+    /// Default limits; `/metrics` served nowhere; 30 s of grace.
+    fn default() -> Self {
+        Operations {
+            limits: ClientLimits::default(),
+            metrics_listener: None,
+            metrics_token: None,
+            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+            in_flight: InFlight::default(),
+        }
+    }
 }
 
 fn describe(api: &mut OpenApi) {
@@ -77,6 +115,7 @@ pub fn build(
     app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
         .service(web::redirect("/docs", "/docs/"))
         .default_service(crate::extract::default_service())
+        .wrap(crate::auth::principal::current_user())
 }
 
 /// The OpenAPI document, without starting a server (for tests and export).
@@ -100,22 +139,52 @@ pub fn server(
     let state = web::Data::new(AppState {
         db,
         limiter: limiter.clone(),
+        hashing: Arc::new(HashingPool::default()),
     });
     let keys = web::Data::new(config.keys);
     let metrics = crate::middleware::metrics()?;
+    let operations = config.operations;
+    let metrics_addr = match &operations.metrics_listener {
+        Some(listener) => Some(listener.local_addr().context("the metrics listener")?),
+        None => None,
+    };
+    let gate = web::Data::new(crate::middleware::MetricsGate {
+        listener: metrics_addr,
+        token: operations.metrics_token,
+    });
+    let limits = web::Data::new(LimitsState {
+        limits: operations.limits,
+        in_flight: operations.in_flight,
+    });
+    let counts = ConnectionCounts::default();
     let mut server = HttpServer::new(move || {
         build(state.clone(), keys.clone())
+            .app_data(gate.clone())
+            .app_data(limits.clone())
             .wrap(crate::middleware::problem_errors())
             .wrap(crate::middleware::security_headers())
+            .wrap(crate::limits::client_limits())
             .wrap(metrics.clone())
+            .wrap(crate::middleware::metrics_gate())
             .wrap(crate::middleware::request_context())
-    });
+    })
+    .on_connect(move |connection, data| crate::limits::on_connect(&counts, connection, data))
+    // Signals are handled by `serve`, which logs what the shutdown does.
+    .disable_signals()
+    .shutdown_timeout(operations.shutdown_grace.as_secs());
     if let Some(workers) = config.workers {
         server = server.workers(workers);
     }
-    let server = server.listen(listener).context("listening")?;
+    let mut server = server.listen(listener).context("listening")?;
+    if let Some(listener) = operations.metrics_listener {
+        server = server.listen(listener).context("listening for /metrics")?;
+    }
     for addr in server.addrs() {
-        tracing::info!(%addr, "grantledger is listening");
+        if Some(addr) == metrics_addr {
+            tracing::info!(%addr, "metrics are served at /metrics on this address");
+        } else {
+            tracing::info!(%addr, "grantledger is listening");
+        }
     }
     // Forget old rate-limit keys now and then so memory stays bounded.
     actix_web::rt::spawn(async move {
@@ -153,10 +222,80 @@ pub fn server(
 /// How often the server seals new audit events into the hash chain.
 pub const SEAL_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// Runs the HTTP service until interrupted.
-pub async fn serve(db: Database, bind: SocketAddr, config: ServerConfig) -> anyhow::Result<()> {
-    let listener = std::net::TcpListener::bind(bind).with_context(|| format!("binding {bind}"))?;
-    server(db, listener, config)?
-        .await
-        .context("running the HTTP server")
+/// Runs the HTTP service on a bound listener until SIGTERM or SIGINT (or
+/// Ctrl-C), then shuts down gracefully: it stops accepting connections,
+/// lets requests in flight finish for up to the grace period, logs each
+/// request it had to drop, and logs a last `stopped` line.
+pub async fn serve(
+    db: Database,
+    listener: std::net::TcpListener,
+    config: ServerConfig,
+) -> anyhow::Result<()> {
+    let grace = config.operations.shutdown_grace;
+    let in_flight = config.operations.in_flight.clone();
+    let server = server(db, listener, config)?;
+    let handle = server.handle();
+    let watcher = in_flight.clone();
+    let reported = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reporter = reported.clone();
+    actix_web::rt::spawn(async move {
+        let signal = shutdown_signal().await;
+        tracing::info!(
+            signal,
+            in_flight = watcher.snapshot().len(),
+            grace_secs = grace.as_secs(),
+            "shutting down: no new connections; waiting for requests in flight"
+        );
+        // actix drops what is left when the grace period ends (checking
+        // once a second); name those requests as the period ends.
+        let stopping = handle.stop(true);
+        if actix_web::rt::time::timeout(grace, stopping).await.is_err() {
+            log_dropped(&watcher.snapshot());
+            reporter.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    let result = server.await.context("running the HTTP server");
+    if !reported.load(std::sync::atomic::Ordering::SeqCst) {
+        log_dropped(&in_flight.snapshot());
+    }
+    tracing::info!("stopped");
+    result
+}
+
+fn log_dropped(requests: &[crate::limits::RunningRequest]) {
+    for dropped in requests {
+        tracing::warn!(
+            method = %dropped.method,
+            path = %dropped.path,
+            request_id = %dropped.request_id,
+            running_secs = %format!("{:.3}", dropped.started.elapsed().as_secs_f64()),
+            "request dropped: still running when the shutdown grace period ended"
+        );
+    }
+}
+
+/// Waits for SIGTERM or SIGINT (Ctrl-C elsewhere); returns its name.
+async fn shutdown_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            (Ok(mut term), Ok(mut int)) => tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = int.recv() => "SIGINT",
+            },
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+                "SIGINT"
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
+    }
 }

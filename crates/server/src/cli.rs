@@ -244,12 +244,26 @@ pub struct ServeArgs {
     /// Token signing settings.
     #[command(flatten)]
     pub auth: crate::config::AuthSettings,
+    /// Per-client limits, /metrics access and shutdown.
+    #[command(flatten)]
+    pub operations: crate::config::ServeSettings,
 }
 
 impl Cli {
+    /// The database for a command that runs and exits: connections are
+    /// opened only when asked for, so none is still being opened in the
+    /// background when the process ends (that crashed the process in
+    /// OpenSSL's exit handler on PostgreSQL with TLS).
     fn open_database(&self) -> anyhow::Result<Database> {
+        self.open_database_with(0)
+    }
+
+    /// The database for the long-running service, which keeps `min_idle`
+    /// connections ready.
+    fn open_database_with(&self, min_idle: u32) -> anyhow::Result<Database> {
         let options = PoolOptions {
             max_size: self.pool_size,
+            min_idle,
             ..PoolOptions::default()
         };
         Database::open(&self.database_url, &options)
@@ -282,15 +296,21 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => {
             let keys =
                 crate::auth::jwt::JwtKeys::new(&args.auth.jwt_config(args.demo)?, args.demo)?;
-            let db = cli.open_database()?;
+            // Bind first: a port that is taken should fail the start before
+            // anything is written to the database.
+            let listener = std::net::TcpListener::bind(args.bind)
+                .with_context(|| format!("binding {}", args.bind))?;
+            let operations = args.operations.operations()?;
+            let db = cli.open_database_with(PoolOptions::default().min_idle)?;
             if args.demo {
                 load_demo(&db)?;
             }
             let config = crate::app::ServerConfig {
                 keys,
                 workers: args.workers,
+                operations,
             };
-            actix_web::rt::System::new().block_on(crate::app::serve(db, args.bind, config))
+            actix_web::rt::System::new().block_on(crate::app::serve(db, listener, config))
         }
         Command::Demo => {
             let db = cli.open_database()?;
@@ -656,6 +676,13 @@ fn describe_api_error(error: crate::error::ApiError) -> anyhow::Error {
 }
 
 fn load_demo(db: &Database) -> anyhow::Result<()> {
+    if !crate::demo::holds_only_demo_data(db).map_err(describe_api_error)? {
+        anyhow::bail!(
+            "refusing to load the demo data: this database holds data other than the demo's, and \
+             the demo users have a published password. Point DATABASE_URL at a new file (e.g. \
+             DATABASE_URL=demo.sqlite3) for a demonstration"
+        );
+    }
     let loaded = crate::demo::load(db).map_err(describe_api_error)?;
     eprintln!(
         "{} Demo users (password \"{}\"):",

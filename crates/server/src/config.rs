@@ -58,10 +58,24 @@ pub struct AuthSettings {
     pub jwt_ttl_seconds: u64,
 }
 
+/// The longest token lifetime allowed: a working day. A bearer token
+/// cannot be taken back once handed out except by changing its user, so a
+/// lifetime of years is a standing credential.
+pub const MAX_TOKEN_TTL_SECS: u64 = 12 * 3600;
+/// The shortest token lifetime allowed: shorter ones expire in transit.
+pub const MIN_TOKEN_TTL_SECS: u64 = 60;
+
 impl AuthSettings {
     /// The signing configuration. In demo mode a missing secret is replaced
     /// by a random one (tokens then last until the process stops).
     pub fn jwt_config(&self, demo: bool) -> anyhow::Result<JwtConfig> {
+        if !(MIN_TOKEN_TTL_SECS..=MAX_TOKEN_TTL_SECS).contains(&self.jwt_ttl_seconds) {
+            bail!(
+                "GRANTLEDGER_JWT_TTL_SECONDS is {}: a token lifetime must be from {MIN_TOKEN_TTL_SECS} \
+                 to {MAX_TOKEN_TTL_SECS} seconds (12 hours)",
+                self.jwt_ttl_seconds
+            );
+        }
         let secret = match (&self.jwt_secret, demo) {
             (Some(secret), _) => secret.clone(),
             (None, true) => {
@@ -90,6 +104,86 @@ impl AuthSettings {
             issuer: self.jwt_issuer.clone(),
             audience: self.jwt_audience.clone(),
             ttl: Duration::from_secs(self.jwt_ttl_seconds),
+        })
+    }
+}
+
+/// How the service guards itself and stops: per-client limits, access to
+/// `/metrics`, and the shutdown grace period.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeSettings {
+    /// Serve `/metrics` on this address, and only there (e.g.
+    /// 127.0.0.1:9090, reachable by the monitoring system alone).
+    #[arg(long = "metrics-bind", env = "GRANTLEDGER_METRICS_BIND")]
+    pub metrics_bind: Option<std::net::SocketAddr>,
+    /// A bearer token (at least 32 characters) that opens `/metrics` on
+    /// the main address. Without it or --metrics-bind, `/metrics` is not
+    /// served.
+    #[arg(
+        long = "metrics-token",
+        env = "GRANTLEDGER_METRICS_TOKEN",
+        hide_env_values = true
+    )]
+    pub metrics_token: Option<String>,
+    /// Seconds a shutdown (SIGTERM, SIGINT) waits for requests in flight
+    /// before dropping them.
+    #[arg(
+        long = "shutdown-grace-seconds",
+        env = "GRANTLEDGER_SHUTDOWN_GRACE_SECONDS",
+        default_value_t = 30
+    )]
+    pub shutdown_grace_seconds: u64,
+    /// Most connections one client address may hold open; 0 for no limit
+    /// (behind a proxy, where every client shares its address).
+    #[arg(
+        long = "max-connections-per-client",
+        env = "GRANTLEDGER_MAX_CONNECTIONS_PER_CLIENT",
+        default_value_t = crate::limits::DEFAULT_CONNECTIONS_PER_CLIENT
+    )]
+    pub max_connections_per_client: usize,
+    /// Seconds a request body may take to arrive in full.
+    #[arg(
+        long = "body-timeout-seconds",
+        env = "GRANTLEDGER_BODY_TIMEOUT_SECONDS",
+        default_value_t = 30
+    )]
+    pub body_timeout_seconds: u64,
+}
+
+/// Fewest characters in a metrics token.
+pub const MIN_METRICS_TOKEN_CHARS: usize = 32;
+
+impl ServeSettings {
+    /// The server's operations settings; binds the metrics listener, so
+    /// call it before doing anything slow.
+    pub fn operations(&self) -> anyhow::Result<crate::app::Operations> {
+        if self.body_timeout_seconds == 0 {
+            bail!("GRANTLEDGER_BODY_TIMEOUT_SECONDS must be at least 1");
+        }
+        let metrics_token = match &self.metrics_token {
+            Some(token) if token.chars().count() < MIN_METRICS_TOKEN_CHARS => bail!(
+                "GRANTLEDGER_METRICS_TOKEN must be at least {MIN_METRICS_TOKEN_CHARS} characters \
+                 (e.g. `openssl rand -hex 32`)"
+            ),
+            Some(token) => Some(SecretString::from(token.clone())),
+            None => None,
+        };
+        let metrics_listener = match self.metrics_bind {
+            Some(addr) => Some(
+                std::net::TcpListener::bind(addr)
+                    .with_context(|| format!("binding {addr} for /metrics"))?,
+            ),
+            None => None,
+        };
+        Ok(crate::app::Operations {
+            limits: crate::limits::ClientLimits {
+                connections_per_client: self.max_connections_per_client,
+                body_timeout: Duration::from_secs(self.body_timeout_seconds),
+            },
+            metrics_listener,
+            metrics_token,
+            shutdown_grace: Duration::from_secs(self.shutdown_grace_seconds),
+            in_flight: crate::limits::InFlight::default(),
         })
     }
 }

@@ -166,6 +166,31 @@ fn microgrants(
     })
 }
 
+/// The audit trail's name for the demo loader.
+const DEMO_ACTOR: &str = "demo";
+
+/// Whether the database holds nothing but demo data: every change in its
+/// audit trail was made by the demo loader or by a demo user. An empty
+/// database qualifies; one where anybody else has changed anything (a real
+/// administrator, the CLI, an import) does not, and the demo's users with
+/// their published password must never be added to it.
+pub fn holds_only_demo_data(db: &Database) -> Result<bool, ApiError> {
+    db.read(|c| {
+        let (systems, user_ids) = grantledger_store::audit::actors(c)?;
+        if systems.iter().any(|label| label != DEMO_ACTOR) {
+            return Ok(false);
+        }
+        let mut demo_ids = Vec::new();
+        for (email, _) in DEMO_USERS {
+            let email = Email::parse(email).map_err(internal)?;
+            if let Some((user, _)) = users::find_for_login(c, &email)? {
+                demo_ids.push(user.value.id.as_uuid());
+            }
+        }
+        Ok(user_ids.iter().all(|id| demo_ids.contains(id)))
+    })
+}
+
 /// Loads the demo data set unless it is already there. Returns whether it
 /// loaded anything.
 pub fn load(db: &Database) -> Result<bool, ApiError> {
@@ -176,7 +201,7 @@ pub fn load(db: &Database) -> Result<bool, ApiError> {
     {
         return Ok(false);
     }
-    let actor = Actor::system("demo");
+    let actor = Actor::system(DEMO_ACTOR);
     let now = Utc::now();
 
     let lcf = Fund::new(

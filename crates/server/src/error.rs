@@ -113,6 +113,15 @@ pub enum ApiError {
     /// 503: a dependency (the database, the worker pool) cannot serve now.
     #[error("{0}")]
     Unavailable(String),
+    /// 503 with `Retry-After`: a bounded resource (password hashing, the
+    /// client's connection allowance) is full; try again shortly.
+    #[error("{detail}")]
+    Busy {
+        /// What is busy, for the client.
+        detail: String,
+        /// Whole seconds to wait before retrying (at least 1).
+        retry_after_secs: u64,
+    },
     /// 500: a bug or a broken invariant. The text is logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -149,7 +158,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => "unsupported-media-type",
             ApiError::Unprocessable { .. } => "validation",
             ApiError::TooManyRequests { .. } => "too-many-requests",
-            ApiError::Unavailable(_) => "unavailable",
+            ApiError::Unavailable(_) | ApiError::Busy { .. } => "unavailable",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -209,7 +218,7 @@ impl ResponseError for ApiError {
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -224,7 +233,10 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
-            ApiError::TooManyRequests { retry_after_secs } => {
+            ApiError::TooManyRequests { retry_after_secs }
+            | ApiError::Busy {
+                retry_after_secs, ..
+            } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
             }
             _ => {}

@@ -107,7 +107,8 @@ async fn request_context_fn<B: MessageBody>(
         .catch_unwind()
         .instrument(span.clone())
         .await;
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    // Three decimals (microseconds): a raw f64 prints as 0.36954099999999995.
+    let latency_ms = format!("{:.3}", started.elapsed().as_secs_f64() * 1000.0);
     let _entered = span.enter();
 
     let result = match outcome {
@@ -125,6 +126,7 @@ async fn request_context_fn<B: MessageBody>(
     match result {
         Ok(mut response) => {
             let route = response.request().match_pattern().unwrap_or(path);
+            let user_id = signed_in_user(response.request());
             let status = response.status();
             if let Ok(value) = HeaderValue::from_str(&request_id) {
                 response
@@ -141,13 +143,15 @@ async fn request_context_fn<B: MessageBody>(
                     .map(ToString::to_string)
                     .unwrap_or_default();
                 tracing::error!(
-                    method = %method, route = %route, status = status.as_u16(), latency_ms,
-                    client_ip = %client_ip, error = %error, "request failed"
+                    method = %method, route = %route, status = status.as_u16(),
+                    latency_ms = %latency_ms, client_ip = %client_ip, user_id = %user_id,
+                    error = %error, "request failed"
                 );
             } else {
                 tracing::info!(
-                    method = %method, route = %route, status = status.as_u16(), latency_ms,
-                    client_ip = %client_ip, "request"
+                    method = %method, route = %route, status = status.as_u16(),
+                    latency_ms = %latency_ms, client_ip = %client_ip, user_id = %user_id,
+                    "request"
                 );
             }
             Ok(response)
@@ -157,12 +161,21 @@ async fn request_context_fn<B: MessageBody>(
             // already responses); actix renders it after we return.
             let status = error.as_response_error().status_code();
             tracing::error!(
-                method = %method, route = %path, status = status.as_u16(), latency_ms,
-                client_ip = %client_ip, error = %error, "request failed in middleware"
+                method = %method, route = %path, status = status.as_u16(),
+                latency_ms = %latency_ms, client_ip = %client_ip, error = %error,
+                "request failed in middleware"
             );
             Err(error)
         }
     }
+}
+
+/// The user a request was authenticated as, for its log line; `-` when
+/// it carried no valid token.
+fn signed_in_user(req: &actix_web::HttpRequest) -> String {
+    req.extensions()
+        .get::<crate::auth::principal::Principal>()
+        .map_or_else(|| "-".to_owned(), |p| p.user_id.to_string())
 }
 
 /// The answer to a request whose handler panicked.
@@ -376,6 +389,97 @@ fn generic_problem(status: StatusCode, method: &Method) -> Problem {
         detail,
         errors: None,
     }
+}
+
+/// Who may read `/metrics`: it shows how the service is used (how many
+/// payment runs were confirmed, for one), so it is not public. It is
+/// served on its own listener when one is configured, and on the main
+/// address only with its bearer token; with neither, nowhere.
+#[derive(Clone, Default)]
+pub struct MetricsGate {
+    /// The local address of the listener kept for `/metrics`.
+    pub listener: Option<std::net::SocketAddr>,
+    /// The bearer token that opens `/metrics` on any address.
+    pub token: Option<secrecy::SecretString>,
+}
+
+impl std::fmt::Debug for MetricsGate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsGate")
+            .field("listener", &self.listener)
+            .field("token", &self.token.as_ref().map(|_| "***"))
+            .finish()
+    }
+}
+
+impl MetricsGate {
+    /// Whether a request reaching `local` with `authorization` may read
+    /// `/metrics`.
+    fn opens(&self, local: std::net::SocketAddr, authorization: Option<&HeaderValue>) -> bool {
+        use secrecy::ExposeSecret;
+        use sha2::Digest;
+        if self.listener == Some(local) {
+            return true;
+        }
+        let (Some(token), Some(given)) = (&self.token, authorization) else {
+            return false;
+        };
+        let Some(given) = given
+            .to_str()
+            .ok()
+            .and_then(|v| v.trim().strip_prefix("Bearer "))
+        else {
+            return false;
+        };
+        // Comparing digests keeps the time taken independent of where the
+        // strings first differ.
+        sha2::Sha256::digest(given.trim().as_bytes())
+            == sha2::Sha256::digest(token.expose_secret().as_bytes())
+    }
+}
+
+/// Enforces [`MetricsGate`] (from app data): `/metrics` answers 404 unless
+/// the gate opens, and the metrics listener answers nothing but `/metrics`.
+/// Wrap it outside the metrics middleware, which answers `/metrics` itself.
+pub fn metrics_gate<S, B>() -> impl Transform<
+    S,
+    ServiceRequest,
+    Response = ServiceResponse<impl MessageBody>,
+    Error = Error,
+    InitError = (),
+>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: MessageBody + 'static,
+{
+    from_fn(metrics_gate_fn::<B>)
+}
+
+async fn metrics_gate_fn<B: MessageBody>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, Error> {
+    let gate = req
+        .app_data::<actix_web::web::Data<MetricsGate>>()
+        .map(|gate| gate.get_ref().clone())
+        .unwrap_or_default();
+    let local = req.app_config().local_addr();
+    let is_metrics = req.path() == "/metrics";
+    let on_metrics_listener = gate.listener == Some(local);
+    let allowed = if is_metrics {
+        gate.opens(local, req.headers().get(header::AUTHORIZATION))
+    } else {
+        !on_metrics_listener
+    };
+    if allowed {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body);
+    }
+    let mut response = ApiError::not_found("resource").error_response();
+    apply_security_headers(response.headers_mut(), STRICT_CSP);
+    Ok(req.into_response(response).map_into_right_body())
 }
 
 /// Prometheus metrics, served at `/metrics`: request counts and latency

@@ -1,6 +1,8 @@
 //! Logging set-up. Logs go to standard error so that commands which write
 //! data to standard output (exports, reports) stay clean.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 /// How log lines are written.
@@ -14,10 +16,13 @@ pub enum LogFormat {
 }
 
 /// Installs the global subscriber; `RUST_LOG` overrides the default level.
+/// Colour only when standard error is a terminal: escape codes in a file or
+/// a log collector are noise that breaks searching.
 pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     // A second init (tests start many servers in one process) is harmless.
     let _ = match format {

@@ -36,6 +36,27 @@ pub struct NewEvent<'a> {
     pub after: Option<Value>,
 }
 
+/// Who has changed anything: the labels of system actors (CLI, demo
+/// loader) and the ids of users that appear in the audit trail, each once.
+/// Every change appends an event, so this says whose data the database
+/// holds.
+pub fn actors(conn: &mut AnyConnection) -> Result<(Vec<String>, Vec<uuid::Uuid>), StoreError> {
+    let systems: Vec<String> = audit_events::table
+        .filter(audit_events::actor_id.is_null())
+        .select(audit_events::actor)
+        .distinct()
+        .load(conn)?;
+    let users: Vec<Option<DbUuid>> = audit_events::table
+        .filter(audit_events::actor_id.is_not_null())
+        .select(audit_events::actor_id)
+        .distinct()
+        .load(conn)?;
+    Ok((
+        systems,
+        users.into_iter().flatten().map(|id| id.0).collect(),
+    ))
+}
+
 /// Appends an event; must run inside the transaction making the change.
 pub fn append(
     conn: &mut AnyConnection,

@@ -139,6 +139,11 @@ pub struct PoolOptions {
     /// How long a caller waits for a free connection before the store reports
     /// itself unavailable.
     pub connection_timeout: Duration,
+    /// Idle connections the pool keeps open, opening more in the background
+    /// as they are used. A short-lived command wants none: a connection
+    /// still being opened on the pool's thread when the process exits races
+    /// the TLS library's clean-up and can crash the process.
+    pub min_idle: u32,
 }
 
 impl Default for PoolOptions {
@@ -146,6 +151,7 @@ impl Default for PoolOptions {
         PoolOptions {
             max_size: 16,
             connection_timeout: Duration::from_secs(5),
+            min_idle: 2,
         }
     }
 }
@@ -161,7 +167,7 @@ pub fn build_pool(url: &str, options: &PoolOptions) -> Result<Pool, StoreError> 
     }
     let builder = r2d2::Pool::builder()
         .max_size(options.max_size)
-        .min_idle(Some(options.max_size.min(2)))
+        .min_idle(Some(options.max_size.min(options.min_idle)))
         .connection_timeout(options.connection_timeout)
         // Failures reach callers as StoreError::Unavailable; r2d2's own
         // logger would repeat each one for every connection it retries.

@@ -23,6 +23,35 @@ pub const SECRET_ENV: &str = "GRANTLEDGER_JWT_SECRET";
 /// output (32 bytes) can be brute-forced offline from any one token.
 pub const MIN_SECRET_BYTES: usize = 32;
 
+/// Least estimated entropy in a signing secret outside demo mode. The
+/// estimate is the secret's length times the Shannon entropy of its
+/// characters: 32 random bytes in hex score 256 and `openssl rand -base64
+/// 32` about 240, while 32 `a`s score 0 and a short phrase repeated scores
+/// little. It cannot see every pattern; it refuses the obvious ones.
+pub const MIN_SECRET_ENTROPY_BITS: f64 = 100.0;
+
+/// The estimated entropy of a secret, in bits: its length times the
+/// Shannon entropy of its byte distribution.
+#[must_use]
+pub fn estimated_entropy_bits(secret: &[u8]) -> f64 {
+    let mut counts = [0u32; 256];
+    for byte in secret {
+        if let Some(count) = counts.get_mut(usize::from(*byte)) {
+            *count += 1;
+        }
+    }
+    let len = f64::from(u32::try_from(secret.len()).unwrap_or(u32::MAX));
+    let per_byte: f64 = counts
+        .iter()
+        .filter(|count| **count > 0)
+        .map(|count| {
+            let p = f64::from(*count) / len;
+            -p * p.log2()
+        })
+        .sum();
+    per_byte * len
+}
+
 /// Allowed clock difference between this server and whoever checks `exp`,
 /// `nbf` and `iat`, in seconds.
 pub const LEEWAY_SECS: u64 = 5;
@@ -45,7 +74,7 @@ pub struct JwtConfig {
 }
 
 /// Why a [`JwtConfig`] cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum JwtConfigError {
     /// A secret is too short to resist guessing.
     #[error(
@@ -57,6 +86,19 @@ pub enum JwtConfigError {
         key_id: String,
         /// Its length in bytes.
         len: usize,
+    },
+    /// A secret is long enough but made of too few different characters
+    /// (e.g. 32 `a`s) to be hard to guess.
+    #[error(
+        "the JWT secret for key id \"{key_id}\" is too predictable (estimated {bits:.0} bits of \
+         entropy, at least {MIN_SECRET_ENTROPY_BITS} needed): use a random secret, e.g. \
+         `openssl rand -hex 32`"
+    )]
+    SecretTooPredictable {
+        /// Which key.
+        key_id: String,
+        /// Its estimated entropy, in bits.
+        bits: f64,
     },
     /// A key id is empty, so tokens could not say which key signed them.
     #[error("JWT key ids must not be empty")]
@@ -153,6 +195,13 @@ impl JwtKeys {
                 return Err(JwtConfigError::SecretTooShort {
                     key_id: kid.clone(),
                     len: bytes.len(),
+                });
+            }
+            let bits = estimated_entropy_bits(bytes);
+            if bits < MIN_SECRET_ENTROPY_BITS && !demo {
+                return Err(JwtConfigError::SecretTooPredictable {
+                    key_id: kid.clone(),
+                    bits,
                 });
             }
             decoding.push((kid.clone(), DecodingKey::from_secret(bytes)));

@@ -1,12 +1,16 @@
 //! Who is making a request, as proven by their bearer token.
 
-use actix_web::dev::Payload;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::middleware::{Next, from_fn};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::future::{Ready, ready};
 use grantledger_domain::ids::{GranteeId, UserId};
 use grantledger_domain::user::Role;
+use grantledger_store::{StoreError, users};
 
+use crate::app::AppState;
 use crate::auth::jwt::JwtKeys;
 use crate::error::ApiError;
 
@@ -61,8 +65,119 @@ impl FromRequest for Principal {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        ready(authenticate(req))
+        ready(current(req))
     }
+}
+
+/// What [`current_user`] found about a request's token when it does not
+/// speak for its user any more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TokenRefused {
+    /// The user is disabled, gone, or has another role or organisation.
+    Stale,
+    /// The user could not be looked up.
+    Unavailable,
+}
+
+/// The caller, as [`current_user`] checked them against the database.
+fn current(req: &HttpRequest) -> Result<Principal, ApiError> {
+    if let Some(principal) = req.extensions().get::<Principal>() {
+        return Ok(principal.clone());
+    }
+    match req.extensions().get::<TokenRefused>() {
+        Some(TokenRefused::Stale) => return Err(stale()),
+        Some(TokenRefused::Unavailable) => {
+            return Err(ApiError::Unavailable(
+                "the database is unavailable; try again shortly".into(),
+            ));
+        }
+        None => {}
+    }
+    let principal = authenticate(req)?;
+    // A token that verifies but was never checked against its user: the
+    // middleware is missing, which would let stale tokens act.
+    if req.app_data::<web::Data<AppState>>().is_some() {
+        return Err(ApiError::Internal(
+            "the current_user middleware is not installed".into(),
+        ));
+    }
+    Ok(principal)
+}
+
+fn stale() -> ApiError {
+    ApiError::Unauthorized(
+        "this token no longer matches your account (disabled, or its role or organisation \
+         changed); sign in again"
+            .into(),
+    )
+}
+
+/// Checks a bearer token against its user on every request: the user must
+/// exist, be enabled and still have the role and organisation the token
+/// names. One lookup by primary key. Tokens therefore stop working the
+/// moment their user is disabled or changed, not when they expire.
+///
+/// A request whose token passes carries its [`Principal`] in its
+/// extensions (the extractor and the access log read it there); one whose
+/// token fails is refused by the extractor, so routes that need no token
+/// are unaffected. Invalid tokens are left for the extractor to report.
+pub fn current_user<S, B>() -> impl Transform<
+    S,
+    ServiceRequest,
+    Response = ServiceResponse<impl MessageBody>,
+    Error = actix_web::Error,
+    InitError = (),
+>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    B: MessageBody + 'static,
+{
+    from_fn(current_user_fn::<B>)
+}
+
+async fn current_user_fn<B: MessageBody>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<B>, actix_web::Error> {
+    let verified = match (
+        req.app_data::<web::Data<JwtKeys>>(),
+        bearer_token(req.request()),
+    ) {
+        (Some(keys), Some(token)) => keys.verify(token).ok(),
+        _ => None,
+    };
+    if let (Some(principal), Some(state)) = (verified, req.app_data::<web::Data<AppState>>()) {
+        let db = state.db.clone();
+        let id = principal.user_id;
+        let found = web::block(move || db.read(|c| users::get(c, id))).await;
+        let outcome = match found {
+            Ok(Ok(record)) => {
+                if record
+                    .value
+                    .still_holds(principal.role, principal.grantee_id)
+                {
+                    Ok(principal)
+                } else {
+                    Err(TokenRefused::Stale)
+                }
+            }
+            Ok(Err(StoreError::NotFound { .. })) => Err(TokenRefused::Stale),
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "could not check a token against its user");
+                Err(TokenRefused::Unavailable)
+            }
+            Err(_) => Err(TokenRefused::Unavailable),
+        };
+        match outcome {
+            Ok(principal) => {
+                req.extensions_mut().insert(principal);
+            }
+            Err(refused) => {
+                req.extensions_mut().insert(refused);
+            }
+        }
+    }
+    next.call(req).await
 }
 
 fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {

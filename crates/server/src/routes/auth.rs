@@ -1,7 +1,7 @@
 //! `POST /v1/auth/token`: sign in with email and password, get a bearer token.
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use grantledger_domain::user::Email;
+use grantledger_domain::user::{Email, check_sign_in_password};
 use grantledger_store::users;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -32,15 +32,20 @@ impl std::fmt::Debug for TokenRequest {
 }
 
 /// Exchange an email and password for a bearer token. Attempts are rate
-/// limited per account and per client address; a wrong email and a wrong
-/// password get the same answer in the same time.
+/// limited per client address, and wrong passwords back off per account
+/// and address; a wrong email and a wrong password get the same answer in
+/// the same time. Passwords are checked by a few threads of their own:
+/// when they are all busy and their queue is full the answer is 503 with
+/// `Retry-After`.
 #[utoipa::path(
     tag = "auth",
     request_body = TokenRequest,
     responses(
         (status = 200, description = "A bearer token", body = IssuedToken),
         (status = 401, description = "Wrong email or password", body = Problem),
+        (status = 422, description = "The password is longer than any password can be", body = Problem),
         (status = 429, description = "Too many attempts", body = Problem),
+        (status = 503, description = "Too many sign-ins at once; retry after the time given", body = Problem),
     )
 )]
 #[post("/auth/token")]
@@ -51,30 +56,39 @@ pub async fn issue_token(
     body: Json<TokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let TokenRequest { email, password } = body.into_inner();
+    check_sign_in_password(&password).map_err(|e| ApiError::invalid("password", e.to_string()))?;
     let normalised = email.trim().to_lowercase();
-    state
-        .limiter
-        .check(&normalised, req.peer_addr().map(|a| a.ip()))?;
-    let rejected = || ApiError::Unauthorized("the email or password is wrong".into());
-    let user = blocking(move || {
-        let found = match Email::parse(&email) {
+    let ip = req.peer_addr().map(|a| a.ip());
+    state.limiter.check(&normalised, ip)?;
+    let found = {
+        let state = state.clone();
+        blocking(move || match Email::parse(&email) {
             Ok(email) => state
                 .db
-                .read(|c| Ok::<_, ApiError>(users::find_for_login(c, &email)?))?,
-            Err(_) => None,
-        };
-        match found {
+                .read(|c| Ok::<_, ApiError>(users::find_for_login(c, &email)?)),
+            Err(_) => Ok(None),
+        })
+        .await?
+    };
+    let user = state
+        .hashing
+        .run(move || match found {
             Some((user, hash)) if !user.value.disabled => {
-                Ok(verify_password(&hash, &password).then_some(user.value))
+                verify_password(&hash, &password).then_some(user.value)
             }
             _ => {
                 dummy_verify(&password);
-                Ok(None)
+                None
             }
-        }
-    })
-    .await?
-    .ok_or_else(rejected)?;
+        })
+        .await?;
+    let Some(user) = user else {
+        state.limiter.failed(&normalised, ip);
+        return Err(ApiError::Unauthorized(
+            "the email or password is wrong".into(),
+        ));
+    };
+    state.limiter.succeeded(&normalised, ip);
     let token = keys.issue(user.id, user.role, user.grantee_id)?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
