@@ -97,7 +97,8 @@ pub struct AwardQuery {
     /// Only in this status.
     pub status: Option<AwardStatus>,
     /// Most items to return (1–500, default 50).
-    pub limit: Option<u32>,
+    #[param(inline)]
+    pub limit: Option<crate::http::PageLimit>,
     /// The `next` cursor from the previous page.
     pub after: Option<uuid::Uuid>,
 }
@@ -497,7 +498,7 @@ pub async fn complete(
 #[utoipa::path(
     tag = "awards",
     params(("id" = Uuid, Path, description = "The award's id")),
-    responses((status = 200, description = "Its variations, oldest first", body = Vec<VariationView>), (status = 404, body = Problem)),
+    responses((status = 200, description = "Its variations, oldest first", body = ListResponse<VariationView>), (status = 404, body = Problem)),
     security(("bearer" = []))
 )]
 #[get("/awards/{id}/variations")]
@@ -515,11 +516,13 @@ pub async fn list_variations(
         })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(
-        list.into_iter()
+    Ok(HttpResponse::Ok().json(ListResponse {
+        items: list
+            .into_iter()
             .map(VariationView::from)
             .collect::<Vec<_>>(),
-    ))
+        next: None,
+    }))
 }
 
 /// Change an award's amount, with a reason. Up needs headroom in the round
@@ -587,7 +590,7 @@ pub async fn vary(
 #[utoipa::path(
     tag = "payments",
     params(("id" = Uuid, Path, description = "The award's id")),
-    responses((status = 200, description = "Its tranches, oldest first", body = Vec<DisbursementView>), (status = 404, body = Problem)),
+    responses((status = 200, description = "Its tranches, oldest first", body = ListResponse<DisbursementView>), (status = 404, body = Problem)),
     security(("bearer" = []))
 )]
 #[get("/awards/{id}/disbursements")]
@@ -605,11 +608,13 @@ pub async fn list_disbursements(
         })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(
-        list.into_iter()
+    Ok(HttpResponse::Ok().json(ListResponse {
+        items: list
+            .into_iter()
             .map(DisbursementView::from)
             .collect::<Vec<_>>(),
-    ))
+        next: None,
+    }))
 }
 
 /// Schedule a payment tranche: only for an accepted award whose grantee has
