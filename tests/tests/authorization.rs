@@ -106,7 +106,8 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("post", "/v1/applications/{id}/start-review")
         | ("get", "/v1/applications/{id}/assessments")
         | ("post", "/v1/applications/{id}/assessments") => r(ASSESSORS, T::Application),
-        ("post", "/v1/applications/{id}/decision") => r(ADMIN, T::Application),
+        ("post", "/v1/applications/{id}/decision")
+        | ("post", "/v1/applications/{id}/deadline-extension") => r(ADMIN, T::Application),
         ("get", "/v1/awards") => r(EVERYONE, T::None),
         ("get", "/v1/awards/{id}")
         | ("get", "/v1/awards/{id}/variations")
@@ -187,6 +188,9 @@ fn body(method: &str, path: &str, world: Option<&World>) -> Option<Value> {
         }
         ("post", "/v1/applications/{id}/decision") => {
             Some(json!({"outcome": "reject", "reason": "matrix"}))
+        }
+        ("post", "/v1/applications/{id}/deadline-extension") => {
+            Some(json!({"until": "2099-06-30T12:00:00Z", "reason": "matrix"}))
         }
         ("post", "/v1/rounds/{id}/decisions") => Some(json!({
             "decisions": [{"application_id": own_application, "outcome": "reject", "reason": "matrix"}]

@@ -162,7 +162,7 @@ fn a_microgrant_goes_from_application_to_payment(app: &TestApp) {
         ),
         200,
     );
-    assert_eq!(scored.as_array().unwrap().len(), 2);
+    assert_eq!(scored["items"].as_array().unwrap().len(), 2);
 
     // Award more than asked: refused. Then award, which commits the money.
     let too_much = expect(

@@ -34,6 +34,40 @@ pub struct Application {
     pub status: ApplicationStatus,
     /// When it was submitted.
     pub submitted_at: Option<DateTime<Utc>>,
+    /// A later deadline an administrator gave this application alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline_extension: Option<DeadlineExtension>,
+}
+
+/// A later deadline for one application, given by an administrator with a
+/// reason, instead of reopening the round for everyone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadlineExtension {
+    /// The application may be submitted until this instant (exclusive).
+    pub until: DateTime<Utc>,
+    /// Why it was given.
+    pub reason: String,
+}
+
+/// Why a deadline extension cannot be given.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExtensionError {
+    /// Only a draft waits on a deadline.
+    #[error("only a draft can be given a later deadline; this application is {}", .0.label().to_lowercase())]
+    NotDraft(ApplicationStatus),
+    /// The new deadline would not be later than the round's, or is past.
+    #[error(
+        "the new deadline must be after the round's deadline ({closes_at}) and after now; got {until}"
+    )]
+    NotLater {
+        /// The deadline given.
+        until: DateTime<Utc>,
+        /// The round's deadline.
+        closes_at: DateTime<Utc>,
+    },
+    /// No reason, or an unusable one.
+    #[error(transparent)]
+    Reason(#[from] TextError),
 }
 
 /// Why an application cannot be submitted.
@@ -42,7 +76,7 @@ pub enum SubmitError {
     /// Not a draft.
     #[error(transparent)]
     Transition(#[from] TransitionError),
-    /// Outside the round's window.
+    /// Outside the round's window (and any extension of it).
     #[error("the round is not open: it accepts applications from {opens_at} until {closes_at}")]
     RoundNotOpen {
         /// Opening instant.
@@ -100,7 +134,52 @@ impl Application {
             summary: text::multi_line("summary", summary, Self::MAX_SUMMARY_CHARS)?,
             status: ApplicationStatus::Draft,
             submitted_at: None,
+            deadline_extension: None,
         })
+    }
+
+    /// The longest reason for a deadline extension.
+    pub const MAX_EXTENSION_REASON_CHARS: usize = 500;
+
+    /// Gives this draft alone a later deadline than its round's, so a late
+    /// applicant can submit without the round reopening for everyone.
+    /// Giving another replaces it.
+    ///
+    /// # Errors
+    /// An [`ExtensionError`]: not a draft, a deadline not later than the
+    /// round's or already past, or an empty reason.
+    pub fn extend_deadline(
+        &self,
+        round: &Round,
+        until: DateTime<Utc>,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Application, ExtensionError> {
+        if self.status != ApplicationStatus::Draft {
+            return Err(ExtensionError::NotDraft(self.status));
+        }
+        if until <= round.window.closes_at() || until <= now {
+            return Err(ExtensionError::NotLater {
+                until,
+                closes_at: round.window.closes_at(),
+            });
+        }
+        let reason = text::single_line("reason", reason, Self::MAX_EXTENSION_REASON_CHARS)?;
+        Ok(Application {
+            deadline_extension: Some(DeadlineExtension { until, reason }),
+            ..self.clone()
+        })
+    }
+
+    /// Whether it may be submitted at `now`: while its round is open, or
+    /// after the round opened and before its own extended deadline.
+    #[must_use]
+    pub fn can_submit_at(&self, round: &Round, now: DateTime<Utc>) -> bool {
+        round.window.is_open_at(now)
+            || self
+                .deadline_extension
+                .as_ref()
+                .is_some_and(|e| round.window.opens_at() <= now && now < e.until)
     }
 
     /// Submits a draft: only while the round is open and only if every
@@ -121,10 +200,13 @@ impl Application {
             return Err(SubmitError::WrongGrantee);
         }
         let status = self.status.submit()?;
-        if !round.window.is_open_at(now) {
+        if !self.can_submit_at(round, now) {
             return Err(SubmitError::RoundNotOpen {
                 opens_at: round.window.opens_at(),
-                closes_at: round.window.closes_at(),
+                closes_at: self
+                    .deadline_extension
+                    .as_ref()
+                    .map_or(round.window.closes_at(), |e| e.until),
             });
         }
         round

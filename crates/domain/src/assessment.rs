@@ -15,9 +15,44 @@ use crate::text::{self, TextError};
 /// assert!(Score::new(11).is_err());
 /// # Ok::<(), grantledger_domain::assessment::AssessmentError>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "u8", into = "u8")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(into = "u8")]
 pub struct Score(u8);
+
+/// What a score must be, in the words every refusal uses.
+const SCORE_EXPECTED: &str = "a whole number from 0 to 10";
+
+impl<'de> Deserialize<'de> for Score {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Score;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(SCORE_EXPECTED)
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Score, E> {
+                u8::try_from(v)
+                    .ok()
+                    .and_then(|v| Score::new(v).ok())
+                    .ok_or_else(|| E::custom(format!("score must be {SCORE_EXPECTED}; got {v}")))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Score, E> {
+                match u64::try_from(v) {
+                    Ok(v) => self.visit_u64(v),
+                    Err(_) => Err(E::custom(format!(
+                        "score must be {SCORE_EXPECTED}; got {v}"
+                    ))),
+                }
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Score, E> {
+                Err(E::custom(format!(
+                    "score must be {SCORE_EXPECTED}; got {v}"
+                )))
+            }
+        }
+        deserializer.deserialize_u8(V)
+    }
+}
 
 impl Score {
     /// The highest score.
@@ -271,7 +306,18 @@ mod tests {
             Err(AssessmentError::ScoreOutOfRange { got: 11 })
         );
         assert_eq!(serde_json::to_string(&Score::new(7).unwrap()).unwrap(), "7");
-        assert!(serde_json::from_str::<Score>("11").is_err());
+        assert_eq!(serde_json::from_str::<Score>("10").unwrap().value(), 10);
+        for (input, got) in [("11", "11"), ("300", "300"), ("-1", "-1"), ("7.5", "7.5")] {
+            let message = serde_json::from_str::<Score>(input)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                message.starts_with(&format!(
+                    "score must be a whole number from 0 to 10; got {got}"
+                )),
+                "{message}"
+            );
+        }
     }
 
     #[test]

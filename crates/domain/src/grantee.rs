@@ -1,6 +1,7 @@
 //! Grantees: the organisations that apply for and receive grants.
 
 mod due_diligence;
+mod likeness;
 mod postcode;
 
 use chrono::{DateTime, Utc};
@@ -11,6 +12,7 @@ use crate::money::Money;
 use crate::org_id::OrgId;
 pub use crate::text::{LocalAuthority, OrganisationName};
 pub use due_diligence::{DueDiligence, DueDiligenceOutcome, DueDiligenceStatus};
+pub use likeness::{Likeness, NameKey, mixes_scripts};
 pub use postcode::{Postcode, PostcodeError};
 
 string_enum! {

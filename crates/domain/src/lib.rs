@@ -106,6 +106,7 @@ mod macros;
 pub mod text;
 
 pub mod application;
+pub mod as_of;
 pub mod assessment;
 pub mod audit;
 pub mod award;

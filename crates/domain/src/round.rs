@@ -24,6 +24,15 @@ pub enum RoundError {
         /// Closing instant given.
         closes_at: DateTime<Utc>,
     },
+    /// A new round whose deadline has already passed, not marked as the
+    /// record of a round that has run.
+    #[error(
+        "the round would close at {closes_at}, which has passed, so nobody could apply to it; to record a round that has already run, send records_past_round: true"
+    )]
+    WhollyInPast {
+        /// Deadline given.
+        closes_at: DateTime<Utc>,
+    },
     /// A minimum grant of zero.
     #[error("the minimum grant must be more than 0.00")]
     ZeroMinimumGrant,
@@ -122,6 +131,68 @@ impl RoundWindow {
     pub fn has_closed_at(&self, now: DateTime<Utc>) -> bool {
         now >= self.closes_at
     }
+
+    /// Checks the window of a round being set up at `now`. A round whose
+    /// deadline has passed takes money from the fund that nobody can apply
+    /// for, so it is refused unless the caller says it records a round that
+    /// has already run (historic data).
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use grantledger_domain::round::RoundWindow;
+    ///
+    /// let now = Utc.with_ymd_and_hms(2026, 11, 30, 12, 0, 0).unwrap();
+    /// let past = RoundWindow::new(
+    ///     Utc.with_ymd_and_hms(2019, 1, 7, 9, 0, 0).unwrap(),
+    ///     Utc.with_ymd_and_hms(2019, 2, 18, 17, 0, 0).unwrap(),
+    /// )?;
+    /// assert!(past.check_new(now, false).is_err());
+    /// assert!(past.check_new(now, true).is_ok());
+    /// # Ok::<(), grantledger_domain::round::RoundError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`RoundError::WhollyInPast`] for a closed window not marked as past.
+    pub fn check_new(
+        &self,
+        now: DateTime<Utc>,
+        records_past_round: bool,
+    ) -> Result<(), RoundError> {
+        if self.has_closed_at(now) && !records_past_round {
+            return Err(RoundError::WhollyInPast {
+                closes_at: self.closes_at,
+            });
+        }
+        Ok(())
+    }
+
+    /// Checks that a new application may be started at `now`: not once the
+    /// deadline has passed, when it could never be submitted. (Drafts may
+    /// be prepared before the round opens.)
+    ///
+    /// # Errors
+    /// [`RoundClosed`], naming the window.
+    pub fn check_can_start(&self, now: DateTime<Utc>) -> Result<(), RoundClosed> {
+        if self.has_closed_at(now) {
+            return Err(RoundClosed {
+                opens_at: self.opens_at,
+                closes_at: self.closes_at,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// A round that has closed: no application can be started in it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the round has closed: it accepted applications from {opens_at} until {closes_at}, so no new application can be started"
+)]
+pub struct RoundClosed {
+    /// Opening instant.
+    pub opens_at: DateTime<Utc>,
+    /// Deadline.
+    pub closes_at: DateTime<Utc>,
 }
 
 /// The smallest and largest grant a round gives.

@@ -161,9 +161,10 @@ pub struct ReconcileArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Json)]
     pub format: OutputFormat,
-    /// Reconcile as of this instant (RFC 3339) instead of now.
+    /// Reconcile as of this instant (RFC 3339) instead of now, or as of a
+    /// plain date (2026-11-30), meaning the end of that day in UTC.
     #[arg(long)]
-    pub as_of: Option<chrono::DateTime<chrono::Utc>>,
+    pub as_of: Option<grantledger_domain::as_of::AsOf>,
 }
 
 /// A report format.
@@ -543,7 +544,8 @@ pub fn reconcile(
     let report = db
         .read(|c| {
             let fund = grantledger_store::funds::find(c, &args.fund)?;
-            grantledger_store::reconciliation::reconcile_fund(c, fund.value.id, args.as_of)
+            let as_of = args.as_of.map(grantledger_domain::as_of::AsOf::instant);
+            grantledger_store::reconciliation::reconcile_fund(c, fund.value.id, as_of)
         })
         .with_context(|| format!("reconciling fund {}", args.fund))?;
     match args.format {

@@ -57,6 +57,9 @@ pub struct Problem {
     /// Invalid input values, for validation problems.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
+    /// For a likely duplicate: the id of the record already held.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub existing_id: Option<uuid::Uuid>,
 }
 
 /// Everything that can go wrong while serving a request, by the HTTP status
@@ -81,6 +84,14 @@ pub enum ApiError {
     /// 409: the change conflicts with the current state.
     #[error("{0}")]
     Conflict(String),
+    /// 409: what would be created is likely a record already held.
+    #[error("{detail}")]
+    Duplicate {
+        /// Which record, and why it looks the same.
+        detail: String,
+        /// The record already held.
+        existing_id: uuid::Uuid,
+    },
     /// 412: `If-Match` named a version that is no longer current.
     #[error("{0}")]
     PreconditionFailed(String),
@@ -152,6 +163,7 @@ impl ApiError {
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound { .. } => "not-found",
             ApiError::Conflict(_) => "conflict",
+            ApiError::Duplicate { .. } => "duplicate",
             ApiError::PreconditionFailed(_) => "precondition-failed",
             ApiError::PreconditionRequired => "precondition-required",
             ApiError::PayloadTooLarge { .. } => "payload-too-large",
@@ -177,12 +189,17 @@ impl ApiError {
             ApiError::Unprocessable { errors, .. } => Some(errors.clone()),
             _ => None,
         };
+        let existing_id = match self {
+            ApiError::Duplicate { existing_id, .. } => Some(*existing_id),
+            _ => None,
+        };
         Problem {
             problem_type: format!("/problems/{}", self.slug()),
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
             status: status.as_u16(),
             detail,
             errors,
+            existing_id,
         }
     }
 }
@@ -211,7 +228,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::Duplicate { .. } => StatusCode::CONFLICT,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,

@@ -110,9 +110,13 @@ impl FromRequest for TextUpload {
         let early = check_text_content_type(req)
             .and_then(|()| check_content_length(req, TEXT_UPLOAD_LIMIT));
         let mut payload = payload.take();
+        let req = req.clone();
         Box::pin(async move {
             early?;
             let body = read_body(&mut payload, TEXT_UPLOAD_LIMIT).await?;
+            // An Idempotency-Key replay must be the same file.
+            req.extensions_mut()
+                .insert(BodyDigest(Sha256::digest(&body).into()));
             Ok(TextUpload(body.to_vec()))
         })
     }
@@ -137,9 +141,13 @@ impl FromRequest for CsvUpload {
         let early =
             check_csv_content_type(req).and_then(|()| check_content_length(req, CSV_UPLOAD_LIMIT));
         let mut payload = payload.take();
+        let req = req.clone();
         Box::pin(async move {
             early?;
             let body = read_body(&mut payload, CSV_UPLOAD_LIMIT).await?;
+            // An Idempotency-Key replay must be the same file.
+            req.extensions_mut()
+                .insert(BodyDigest(Sha256::digest(&body).into()));
             Ok(CsvUpload(body.to_vec()))
         })
     }
@@ -269,7 +277,14 @@ pub fn from_json_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError>
     let value = serde_path_to_error::deserialize::<_, T>(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
         let inner = error.into_inner();
-        classify_json_error(&path, &inner)
+        match classify_json_error(&path, &inner) {
+            // One bad value found; read the whole document to name them all.
+            first @ ApiError::Unprocessable { .. } => match serde_json::from_slice(bytes) {
+                Ok(tree) => crate::input_errors::unprocessable::<T>(&tree, first),
+                Err(syntax) => classify_json_error(".", &syntax),
+            },
+            other => other,
+        }
     })?;
     // Trailing text after a complete document is as malformed as a missing
     // brace; accepting it would let two documents pass for one.
@@ -403,6 +418,10 @@ pub fn from_query_str<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
             "body" => "query".to_owned(),
             named => named.to_owned(),
         };
+        let message = crate::input_errors::humanise(&field, &message).replace(
+            " is not a field here; the fields are",
+            " is not a parameter here; the parameters are",
+        );
         ApiError::invalid(field, message)
     })
 }
@@ -463,7 +482,11 @@ mod tests {
         assert_eq!(query_field("status=a&limit=4294967296").0, "limit");
         let (field, message) = query_field("colour=red");
         assert_eq!(field, "colour", "{message}");
-        assert!(message.contains("unknown field"), "{message}");
+        assert!(
+            message
+                .starts_with("colour is not a parameter here; the parameters are: limit, status"),
+            "{message}"
+        );
     }
 
     #[derive(Debug, Deserialize)]
@@ -606,7 +629,10 @@ mod tests {
         assert_eq!(body["type"], "/problems/validation");
         assert_eq!(body["errors"][0]["field"], "funders[0].colour", "{body}");
         let message = body["errors"][0]["message"].as_str().unwrap();
-        assert!(message.starts_with("unknown field `colour`"), "{message}");
+        assert_eq!(
+            message,
+            "colour is not a field here; the fields are: name, contribution"
+        );
         assert!(!message.contains("line"), "{message}");
 
         let (_, _, body) = call(post(r#"{"name":"F","funders":[],"extra":1}"#)).await;

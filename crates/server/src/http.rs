@@ -101,7 +101,8 @@ impl IfMatch {
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Most items to return (1–500, default 50).
-    pub limit: Option<u32>,
+    #[param(inline)]
+    pub limit: Option<PageLimit>,
     /// The `next` cursor from the previous page.
     pub after: Option<uuid::Uuid>,
 }
@@ -109,9 +110,74 @@ pub struct PageQuery {
 impl PageQuery {
     /// As a store page request.
     pub fn page(&self) -> PageRequest {
-        PageRequest::new(self.limit, self.after)
+        PageRequest::new(self.limit.map(PageLimit::get), self.after)
     }
 }
+
+/// `?limit=`: how many items a page holds, from 1 to
+/// [`MAX_PAGE_SIZE`](grantledger_store::common::MAX_PAGE_SIZE). Anything
+/// else is refused (422) rather than quietly changed, so a client never
+/// mistakes a shortened page for the whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageLimit(u32);
+
+impl PageLimit {
+    /// The number of items.
+    pub fn get(self) -> u32 {
+        self.0
+    }
+
+    fn parse<E: serde::de::Error>(
+        value: Option<u64>,
+        got: &dyn std::fmt::Display,
+    ) -> Result<Self, E> {
+        let max = grantledger_store::common::MAX_PAGE_SIZE;
+        value
+            .and_then(|v| u32::try_from(v).ok())
+            .filter(|v| (1..=max).contains(v))
+            .map(PageLimit)
+            .ok_or_else(|| {
+                E::custom(format!(
+                    "limit must be a whole number from 1 to {max}; got {got}"
+                ))
+            })
+    }
+}
+
+impl<'de> Deserialize<'de> for PageLimit {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = PageLimit;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a whole number from 1 to 500")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<PageLimit, E> {
+                PageLimit::parse(Some(v), &v)
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<PageLimit, E> {
+                PageLimit::parse(u64::try_from(v).ok(), &v)
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<PageLimit, E> {
+                PageLimit::parse(v.trim().parse::<u64>().ok(), &format_args!("\"{v}\""))
+            }
+        }
+        // Query strings hand every value over as text.
+        deserializer.deserialize_any(V)
+    }
+}
+
+impl utoipa::PartialSchema for PageLimit {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::Integer)
+            .minimum(Some(1))
+            .maximum(Some(grantledger_store::common::MAX_PAGE_SIZE))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for PageLimit {}
 
 /// One page of a list.
 #[derive(Debug, Serialize, ToSchema)]

@@ -11,6 +11,7 @@ pub mod extract;
 pub mod health;
 pub mod http;
 pub mod idempotency;
+pub mod input_errors;
 pub mod limits;
 pub mod middleware;
 pub mod opendata;

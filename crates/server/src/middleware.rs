@@ -388,6 +388,7 @@ fn generic_problem(status: StatusCode, method: &Method) -> Problem {
         status: status.as_u16(),
         detail,
         errors: None,
+        existing_id: None,
     }
 }
 

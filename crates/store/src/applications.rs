@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use grantledger_domain::application::{Application, ApplicationStatus};
+use grantledger_domain::application::{Application, ApplicationStatus, DeadlineExtension};
 use grantledger_domain::assessment::{Assessment, AssessmentOutcome, Recommendation, Score};
 use grantledger_domain::ids::{ApplicationId, AssessmentId, GranteeId, RoundId, UserId};
 
@@ -29,6 +29,8 @@ struct ApplicationRow {
     version: i64,
     created_at: DbTime,
     updated_at: DbTime,
+    extended_until: Option<DbTime>,
+    extension_reason: Option<String>,
 }
 
 /// An application with what was decided about it.
@@ -52,6 +54,13 @@ fn to_record(row: ApplicationRow) -> Result<Record<Stored>, StoreError> {
         summary: row.summary,
         status: parse::<ApplicationStatus>("application status", &row.status)?,
         submitted_at: row.submitted_at.map(|t| t.0),
+        deadline_extension: match (row.extended_until, row.extension_reason) {
+            (Some(until), Some(reason)) => Some(DeadlineExtension {
+                until: until.0,
+                reason,
+            }),
+            _ => None,
+        },
     };
     Ok(Record {
         value: Stored {
@@ -205,6 +214,9 @@ pub fn save(
         applications::decision_reason.eq(after.decision_reason.as_deref()),
         applications::version.eq(before.version + 1),
         applications::updated_at.eq(DbTime::new(now)),
+        applications::extended_until
+            .eq(a.deadline_extension.as_ref().map(|e| DbTime::new(e.until))),
+        applications::extension_reason.eq(a.deadline_extension.as_ref().map(|e| e.reason.as_str())),
     ))
     .returning((
         applications::id,
@@ -220,6 +232,8 @@ pub fn save(
         applications::version,
         applications::created_at,
         applications::updated_at,
+        applications::extended_until,
+        applications::extension_reason,
     ))
     .get_result(conn)
     .optional()?;

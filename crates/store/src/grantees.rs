@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use grantledger_domain::grantee::{
-    DueDiligence, DueDiligenceStatus, Grantee, LocalAuthority, OrganisationName, OrganisationType,
-    Postcode, Region,
+    DueDiligence, DueDiligenceStatus, Grantee, Likeness, LocalAuthority, OrganisationName,
+    OrganisationType, Postcode, Region,
 };
 use grantledger_domain::ids::{GranteeId, UserId};
 use grantledger_domain::org_id::OrgId;
@@ -74,9 +74,10 @@ fn check_org_id_free(conn: &mut AnyConnection, grantee: &Grantee) -> Result<(), 
             .select(grantees::id)
             .first(conn)
             .optional()?;
-        if holder.is_some_and(|h| h.0 != grantee.id.as_uuid()) {
+        if let Some(holder) = holder.filter(|h| h.0 != grantee.id.as_uuid()) {
             return Err(StoreError::Conflict(format!(
-                "a grantee with org id {org_id} is already registered"
+                "a grantee with org id {org_id} is already registered: grantee {}",
+                holder.0
             )));
         }
     }
@@ -254,26 +255,43 @@ pub fn save(
 }
 
 /// The grantee an import row stands for: the one with its org id, or else
-/// one with the same name (any case) and postcode.
+/// one with the same name and postcode that no org id tells apart (so a
+/// file that adds an org id updates the record it was missing from).
 pub fn find_same(
     conn: &mut AnyConnection,
     grantee: &Grantee,
 ) -> Result<Option<Record<Grantee>>, StoreError> {
-    let rows: Vec<GranteeRow> = match &grantee.org_id {
-        Some(org_id) => grantees::table
+    Ok(likely_same(conn, grantee)?.map(|(record, _)| record))
+}
+
+/// A grantee already registered that `grantee` is likely the same
+/// organisation as, and why (see [`Grantee::likeness_to`]): the same org id
+/// first, else the same name and postcode.
+pub fn likely_same(
+    conn: &mut AnyConnection,
+    grantee: &Grantee,
+) -> Result<Option<(Record<Grantee>, Likeness)>, StoreError> {
+    if let Some(org_id) = &grantee.org_id {
+        let row: Option<GranteeRow> = grantees::table
             .filter(grantees::org_id.eq(org_id.as_str()))
+            .filter(grantees::id.ne(db_id(grantee.id)))
             .select(GranteeRow::as_select())
-            .load(conn)?,
-        None => grantees::table
-            .filter(grantees::postcode.eq(grantee.postcode.as_str()))
-            .select(GranteeRow::as_select())
-            .load(conn)?,
-    };
-    let wanted = grantee.name.as_str().to_lowercase();
+            .first(conn)
+            .optional()?;
+        if let Some(row) = row {
+            return Ok(Some((to_record(row)?, Likeness::SameOrgId)));
+        }
+    }
+    let rows: Vec<GranteeRow> = grantees::table
+        .filter(grantees::postcode.eq(grantee.postcode.as_str()))
+        .filter(grantees::id.ne(db_id(grantee.id)))
+        .order(grantees::id.asc())
+        .select(GranteeRow::as_select())
+        .load(conn)?;
     for row in rows {
         let record = to_record(row)?;
-        if grantee.org_id.is_some() || record.value.name.as_str().to_lowercase() == wanted {
-            return Ok(Some(record));
+        if let Some(likeness) = grantee.likeness_to(&record.value) {
+            return Ok(Some((record, likeness)));
         }
     }
     Ok(None)

@@ -99,6 +99,28 @@ pub fn create(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<Record<Round>, StoreError> {
+    insert(conn, round, actor, "round.created", now)
+}
+
+/// Records a round that has already run (historic data): as [`create`],
+/// audited as `round.recorded_past` so that an auditor can find every round
+/// set up after its deadline.
+pub fn record_past(
+    conn: &mut AnyConnection,
+    round: &Round,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Record<Round>, StoreError> {
+    insert(conn, round, actor, "round.recorded_past", now)
+}
+
+fn insert(
+    conn: &mut AnyConnection,
+    round: &Round,
+    actor: &Actor,
+    action: &str,
+    now: DateTime<Utc>,
+) -> Result<Record<Round>, StoreError> {
     if fund_status(conn, round.fund_id)? == FundStatus::Closed {
         return Err(StoreError::Conflict(
             "the fund is closed: no new rounds can be added".into(),
@@ -152,7 +174,7 @@ pub fn create(
         conn,
         NewEvent {
             actor,
-            action: "round.created",
+            action,
             entity_type: "round",
             entity_id: round.id.into(),
             fund_id: Some(round.fund_id),

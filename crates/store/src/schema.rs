@@ -114,6 +114,8 @@ diesel::table! {
         version -> BigInt,
         created_at -> Instant,
         updated_at -> Instant,
+        extended_until -> Nullable<Instant>,
+        extension_reason -> Nullable<Text>,
     }
 }
 

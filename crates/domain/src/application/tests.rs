@@ -82,6 +82,47 @@ fn refuses_outside_the_window() {
 }
 
 #[test]
+fn a_deadline_extension_lets_one_draft_submit_late() {
+    let (r, g) = (round(), grantee());
+    let late = draft(&r, &g, "1000");
+    let now = at(30, 13);
+    assert!(late.submit(&r, &g, now).is_err());
+    let extended = late
+        .extend_deadline(&r, at(30, 18), "Flooded office on deadline day", now)
+        .unwrap();
+    assert!(extended.can_submit_at(&r, now));
+    assert_eq!(
+        extended.submit(&r, &g, now).map(|a| a.status),
+        Ok(ApplicationStatus::Submitted)
+    );
+    // Not beyond the new deadline, and never before the round opened.
+    let err = extended.submit(&r, &g, at(30, 18)).unwrap_err();
+    assert!(
+        err.to_string().contains("until 2019-06-30 18:00:00 UTC"),
+        "{err}"
+    );
+    assert!(!extended.can_submit_at(&r, at(1, 0) - chrono::TimeDelta::seconds(1)));
+    // Refused: not later than the round's deadline, already past, no reason, not a draft.
+    assert!(matches!(
+        late.extend_deadline(&r, at(30, 12), "x", now),
+        Err(ExtensionError::NotLater { .. })
+    ));
+    assert!(matches!(
+        late.extend_deadline(&r, at(30, 12) + chrono::TimeDelta::minutes(30), "x", now),
+        Err(ExtensionError::NotLater { .. })
+    ));
+    assert!(matches!(
+        late.extend_deadline(&r, at(30, 18), "  ", now),
+        Err(ExtensionError::Reason(_))
+    ));
+    let submitted = draft(&r, &g, "1000").submit(&r, &g, at(10, 9)).unwrap();
+    assert!(matches!(
+        submitted.extend_deadline(&r, at(30, 18), "x", now),
+        Err(ExtensionError::NotDraft(ApplicationStatus::Submitted))
+    ));
+}
+
+#[test]
 fn refuses_ineligible_with_every_reason() {
     let r = round();
     let g = Grantee {

@@ -2,10 +2,10 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use grantledger_domain::Money;
 use grantledger_domain::application::{
-    Application, ApplicationStatus, Decision, DecisionError, SubmitError,
+    Application, ApplicationStatus, Decision, DecisionError, ExtensionError, SubmitError,
 };
 use grantledger_domain::assessment::{Assessment, AssessmentOutcome, Recommendation, Score};
 use grantledger_domain::award::Award;
@@ -21,7 +21,7 @@ use crate::app::AppState;
 use crate::auth::principal::Principal;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::extract::Json;
-use crate::http::{ListResponse, PageQuery, blocking, ok_versioned, require_if_match};
+use crate::http::{Fields, ListResponse, PageQuery, blocking, ok_versioned, require_if_match};
 use crate::idempotency::{self, Created, IdempotencyKey};
 use crate::policy::{Authorized, can};
 use crate::routes::awards::AwardView;
@@ -49,6 +49,10 @@ pub struct ApplicationView {
     pub decided_at: Option<DateTime<Utc>>,
     /// Why it was rejected.
     pub decision_reason: Option<String>,
+    /// A later deadline for this application alone, with the reason an
+    /// administrator gave it; absent when it has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deadline_extension: Option<DeadlineExtensionView>,
     /// The version, also sent as the `ETag`.
     pub version: i64,
     /// When it was started.
@@ -71,11 +75,25 @@ impl From<Record<applications::Stored>> for ApplicationView {
             submitted_at: a.submitted_at,
             decided_at: r.value.decided_at,
             decision_reason: r.value.decision_reason,
+            deadline_extension: a.deadline_extension.map(|e| DeadlineExtensionView {
+                until: e.until,
+                reason: e.reason,
+            }),
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,
         }
     }
+}
+
+/// A later deadline for one application.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeadlineExtensionView {
+    /// It may be submitted until this instant.
+    pub until: DateTime<Utc>,
+    /// Why the extension was given.
+    pub reason: String,
 }
 
 /// A new draft application.
@@ -114,30 +132,95 @@ pub struct ApplicationQuery {
     /// Only this grantee's.
     pub grantee_id: Option<GranteeId>,
     /// Most items to return (1–500, default 50).
-    pub limit: Option<u32>,
+    #[param(inline)]
+    pub limit: Option<crate::http::PageLimit>,
     /// The `next` cursor from the previous page.
     pub after: Option<uuid::Uuid>,
 }
 
-/// An assessor's view of an application.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields, tag = "kind", rename_all = "snake_case")]
-pub enum AssessmentBody {
+/// What an assessor records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AssessmentKind {
     /// A score from 0 to 10 and a recommendation.
-    Scored {
-        /// 0 to 10.
-        score: u8,
-        /// `award` or `reject`.
-        recommendation: Recommendation,
-        /// Notes for the panel.
-        #[serde(default)]
-        comment: String,
-    },
+    Scored,
     /// The assessor has a conflict of interest and will not score.
-    ConflictDeclared {
-        /// What the conflict is.
-        declaration: String,
-    },
+    ConflictDeclared,
+}
+
+/// An assessor's view of an application: `kind` says which of the other
+/// fields it takes. One flat object rather than a tagged union, so that every
+/// invalid field is named by its own path.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssessmentBody {
+    /// `scored` or `conflict_declared`.
+    pub kind: AssessmentKind,
+    /// 0 to 10; required when scored.
+    #[schema(value_type = Option<u8>, minimum = 0, maximum = 10)]
+    pub score: Option<Score>,
+    /// `award` or `reject`; required when scored.
+    pub recommendation: Option<Recommendation>,
+    /// Notes for the panel, when scored.
+    pub comment: Option<String>,
+    /// What the conflict is; required when declaring one.
+    pub declaration: Option<String>,
+}
+
+impl AssessmentBody {
+    /// The outcome it records, or every field that does not fit its kind.
+    fn outcome(self) -> Result<AssessmentOutcome, ApiError> {
+        let mut fields = Fields::default();
+        let outcome = match self.kind {
+            AssessmentKind::Scored => {
+                if self.declaration.is_some() {
+                    fields.reject(
+                        "declaration",
+                        "declaration is only for kind conflict_declared",
+                    );
+                }
+                if self.score.is_none() {
+                    fields.reject("score", "score is required when kind is scored");
+                }
+                if self.recommendation.is_none() {
+                    fields.reject(
+                        "recommendation",
+                        "recommendation is required when kind is scored",
+                    );
+                }
+                self.score
+                    .zip(self.recommendation)
+                    .map(|(score, recommendation)| AssessmentOutcome::Scored {
+                        score,
+                        recommendation,
+                        comment: self.comment.unwrap_or_default(),
+                    })
+            }
+            AssessmentKind::ConflictDeclared => {
+                for (field, given) in [
+                    ("score", self.score.is_some()),
+                    ("recommendation", self.recommendation.is_some()),
+                    ("comment", self.comment.is_some()),
+                ] {
+                    if given {
+                        fields.reject(field, format!("{field} is only for kind scored"));
+                    }
+                }
+                if self.declaration.is_none() {
+                    fields.reject(
+                        "declaration",
+                        "declaration is required when kind is conflict_declared",
+                    );
+                }
+                self.declaration
+                    .map(|declaration| AssessmentOutcome::ConflictDeclared { declaration })
+            }
+        };
+        match outcome {
+            Some(outcome) if fields.is_ok() => Ok(outcome),
+            _ => Err(fields.error()),
+        }
+    }
 }
 
 /// An assessment as the API shows it.
@@ -392,6 +475,7 @@ pub fn decide(
     responses(
         (status = 201, description = "The draft", body = ApplicationView),
         (status = 404, description = "No such round", body = Problem),
+        (status = 409, description = "The round has closed", body = Problem),
         (status = 422, description = "Invalid", body = Problem),
     ),
     security(("bearer" = []))
@@ -444,10 +528,16 @@ pub async fn create_application(
         StatusCode::CREATED,
         move |c| {
             let round = rounds::get(c, round_id)?;
+            let now = Utc::now();
+            round
+                .value
+                .window
+                .check_can_start(now)
+                .map_err(|e| ApiError::Conflict(e.to_string()))?;
             grantees::get(c, grantee_id).map_err(|_| {
                 ApiError::invalid("grantee_id", format!("no grantee has id {grantee_id}"))
             })?;
-            let record = applications::create(c, &draft, round.value.fund_id, &actor, Utc::now())?;
+            let record = applications::create(c, &draft, round.value.fund_id, &actor, now)?;
             let view = ApplicationView::from(record);
             Ok(Created {
                 location: Some(format!("/v1/applications/{}", view.id)),
@@ -678,6 +768,65 @@ pub async fn withdraw(
     .await
 }
 
+/// Give a draft alone a later deadline than its round's, with a reason,
+/// instead of reopening the round for everyone. Audited as
+/// `application.deadline_extended`; giving another replaces it.
+#[utoipa::path(
+    tag = "applications",
+    params(("id" = Uuid, Path, description = "The application's id")),
+    request_body = DeadlineExtensionView,
+    responses(
+        (status = 200, description = "The application with its new deadline", body = ApplicationView),
+        (status = 404, body = Problem),
+        (status = 409, description = "Not a draft", body = Problem),
+        (status = 422, description = "The deadline is not after the round's, or no reason", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/applications/{id}/deadline-extension")]
+pub async fn extend_deadline(
+    state: web::Data<AppState>,
+    auth: Authorized<can::Decide>,
+    id: web::Path<uuid::Uuid>,
+    body: Json<DeadlineExtensionView>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = auth.principal;
+    let id = ApplicationId::from_uuid(id.into_inner());
+    let b = body.into_inner();
+    let actor = principal.actor();
+    let record = blocking(move || {
+        state.db.write(|c| {
+            let before = visible(c, &principal, id)?;
+            let round = rounds::get(c, before.value.application.round_id)?.value;
+            let now = Utc::now();
+            let extended = before
+                .value
+                .application
+                .extend_deadline(&round, b.until, &b.reason, now)
+                .map_err(|e| match e {
+                    ExtensionError::NotDraft(_) => ApiError::Conflict(e.to_string()),
+                    ExtensionError::NotLater { .. } => ApiError::invalid("until", e.to_string()),
+                    ExtensionError::Reason(_) => ApiError::invalid("reason", e.to_string()),
+                })?;
+            let after = applications::Stored {
+                application: extended,
+                ..before.value.clone()
+            };
+            Ok::<_, ApiError>(applications::save(
+                c,
+                &before,
+                &after,
+                "application.deadline_extended",
+                &actor,
+                now,
+            )?)
+        })
+    })
+    .await?;
+    let view = ApplicationView::from(record);
+    Ok(ok_versioned(view.version, &view))
+}
+
 /// Move a submitted application into review.
 #[utoipa::path(
     tag = "applications",
@@ -711,7 +860,7 @@ pub async fn start_review(
 #[utoipa::path(
     tag = "applications",
     params(("id" = Uuid, Path, description = "The application's id")),
-    responses((status = 200, description = "Its assessments", body = Vec<AssessmentView>), (status = 404, body = Problem)),
+    responses((status = 200, description = "Its assessments", body = ListResponse<AssessmentView>), (status = 404, body = Problem)),
     security(("bearer" = []))
 )]
 #[get("/applications/{id}/assessments")]
@@ -733,14 +882,17 @@ pub async fn list_assessments(
         .into_iter()
         .map(|a| assessment_view(a, &all))
         .collect();
-    Ok(HttpResponse::Ok().json(views))
+    Ok(HttpResponse::Ok().json(ListResponse {
+        items: views,
+        next: None,
+    }))
 }
 
 /// Record an assessment: a score and recommendation, or a declared conflict
 /// of interest (after which the assessor cannot score it).
 #[utoipa::path(
     tag = "applications",
-    params(("id" = Uuid, Path, description = "The application's id")),
+    params(("id" = Uuid, Path, description = "The application's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
     request_body = AssessmentBody,
     responses(
         (status = 201, description = "Recorded", body = AssessmentView),
@@ -753,32 +905,28 @@ pub async fn list_assessments(
 pub async fn assess(
     state: web::Data<AppState>,
     auth: Authorized<can::Assess>,
+    req: HttpRequest,
+    key: IdempotencyKey,
     id: web::Path<uuid::Uuid>,
     body: Json<AssessmentBody>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.principal;
     let id = ApplicationId::from_uuid(id.into_inner());
-    let outcome = match body.into_inner() {
-        AssessmentBody::Scored {
-            score,
-            recommendation,
-            comment,
-        } => AssessmentOutcome::Scored {
-            score: Score::new(score).map_err(|e| ApiError::invalid("score", e.to_string()))?,
-            recommendation,
-            comment,
-        },
-        AssessmentBody::ConflictDeclared { declaration } => {
-            AssessmentOutcome::ConflictDeclared { declaration }
-        }
-    };
+    let outcome = body.into_inner().outcome()?;
     let actor = principal.actor();
     let assessor = principal.user_id;
-    let view = blocking(move || {
-        state.db.write(|c| {
+    idempotency::write(
+        &state,
+        &req,
+        &principal,
+        key,
+        StatusCode::CREATED,
+        move |c| {
             let application = applications::get(c, id)?.value.application;
             let existing = applications::assessments(c, id)?;
-            let now = Utc::now();
+            // Microseconds, as the store keeps it, so this answer and a later
+            // read show the same instant.
+            let now = Utc::now().trunc_subsecs(6);
             let assessment = Assessment::record(
                 AssessmentId::new(),
                 &application,
@@ -792,11 +940,14 @@ pub async fn assess(
             applications::add_assessment(c, &assessment, fund, &actor, now)?;
             let mut all = existing;
             all.push(assessment.clone());
-            Ok::<_, ApiError>(assessment_view(&assessment, &all))
-        })
-    })
-    .await?;
-    Ok(HttpResponse::Created().json(view))
+            Ok(Created {
+                location: None,
+                version: None,
+                body: assessment_view(&assessment, &all),
+            })
+        },
+    )
+    .await
 }
 
 /// Award or reject an application. An award commits its amount from the

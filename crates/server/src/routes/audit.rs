@@ -5,10 +5,10 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, Utc};
+use grantledger_domain::as_of::AsOf;
 use grantledger_domain::audit::{AuditEvent, ChainLink, Verification};
-use grantledger_domain::ids::FundId;
 use grantledger_domain::reconciliation::Reconciliation;
-use grantledger_store::{audit, reconciliation};
+use grantledger_store::{audit, funds, reconciliation};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -22,8 +22,11 @@ use crate::policy::{Authorized, can};
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ReconciliationQuery {
-    /// Reconcile as of this instant (RFC 3339) instead of now. See docs/AUDIT.md for what the past figures rest on.
-    pub as_of: Option<DateTime<Utc>>,
+    /// Reconcile as of this instant (RFC 3339) instead of now, or as of a
+    /// plain date (`2026-11-30`), meaning the end of that day in UTC. See
+    /// docs/AUDIT.md for what the past figures rest on.
+    #[param(value_type = Option<String>)]
+    pub as_of: Option<AsOf>,
     /// `json` (default) or `csv`; `Accept: text/csv` also selects CSV.
     // Inline: a query parameter's type is not collected as a component,
     // so a `$ref` to it would dangle (found by tests/tests/hostile.rs).
@@ -70,7 +73,7 @@ fn wants_csv(req: &HttpRequest, format: Option<ReportFormat>) -> bool {
 /// or `?format=csv`.
 #[utoipa::path(
     tag = "audit",
-    params(("id" = Uuid, Path, description = "The fund's id"), ReconciliationQuery),
+    params(("id" = String, Path, description = "The fund's id or its code (`LCF2`)"), ReconciliationQuery),
     responses(
         (status = 200, description = "The reconciliation (check `passed`)", body = Reconciliation),
         (status = 200, description = "The same as CSV", content_type = "text/csv", body = String),
@@ -83,16 +86,18 @@ pub async fn reconcile(
     state: web::Data<AppState>,
     _auth: Authorized<can::Audit>,
     req: HttpRequest,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<String>,
     query: crate::extract::Query<ReconciliationQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let fund = FundId::from_uuid(id.into_inner());
+    let fund = id.into_inner();
     let query = query.into_inner();
     let csv = wants_csv(&req, query.format);
+    let as_of = query.as_of.map(AsOf::instant);
     let report = blocking(move || {
-        state
-            .db
-            .read(|c| Ok::<_, ApiError>(reconciliation::reconcile_fund(c, fund, query.as_of)?))
+        state.db.read(|c| {
+            let fund = funds::find(c, &fund)?.value.id;
+            Ok::<_, ApiError>(reconciliation::reconcile_fund(c, fund, as_of)?)
+        })
     })
     .await?;
     if csv {
@@ -124,7 +129,8 @@ pub struct EventQuery {
     /// Only events before this instant.
     pub until: Option<DateTime<Utc>>,
     /// Most items to return (1–500, default 50).
-    pub limit: Option<u32>,
+    #[param(inline)]
+    pub limit: Option<crate::http::PageLimit>,
     /// The `next` cursor from the previous page (a sequence number).
     pub after: Option<i64>,
 }
@@ -241,9 +247,10 @@ pub async fn list_events(
         since: q.since,
         until: q.until,
     };
-    let limit = q
-        .limit
-        .unwrap_or(grantledger_store::common::DEFAULT_PAGE_SIZE);
+    let limit = q.limit.map_or(
+        grantledger_store::common::DEFAULT_PAGE_SIZE,
+        crate::http::PageLimit::get,
+    );
     let (items, next) = blocking(move || {
         state
             .db

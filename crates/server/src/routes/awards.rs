@@ -103,7 +103,8 @@ pub struct AwardQuery {
     /// Only in this status.
     pub status: Option<AwardStatus>,
     /// Most items to return (1–500, default 50).
-    pub limit: Option<u32>,
+    #[param(inline)]
+    pub limit: Option<crate::http::PageLimit>,
     /// The `next` cursor from the previous page.
     pub after: Option<uuid::Uuid>,
 }
@@ -523,7 +524,7 @@ pub async fn complete(
 #[utoipa::path(
     tag = "awards",
     params(("id" = Uuid, Path, description = "The award's id")),
-    responses((status = 200, description = "Its variations, oldest first", body = Vec<VariationView>), (status = 404, body = Problem)),
+    responses((status = 200, description = "Its variations, oldest first", body = ListResponse<VariationView>), (status = 404, body = Problem)),
     security(("bearer" = []))
 )]
 #[get("/awards/{id}/variations")]
@@ -541,11 +542,13 @@ pub async fn list_variations(
         })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(
-        list.into_iter()
+    Ok(HttpResponse::Ok().json(ListResponse {
+        items: list
+            .into_iter()
             .map(VariationView::from)
             .collect::<Vec<_>>(),
-    ))
+        next: None,
+    }))
 }
 
 /// Change an award's amount, with a reason. Up needs headroom in the round
@@ -637,7 +640,7 @@ pub async fn vary(
 #[utoipa::path(
     tag = "payments",
     params(("id" = Uuid, Path, description = "The award's id")),
-    responses((status = 200, description = "Its tranches, oldest first", body = Vec<DisbursementView>), (status = 404, body = Problem)),
+    responses((status = 200, description = "Its tranches, oldest first", body = ListResponse<DisbursementView>), (status = 404, body = Problem)),
     security(("bearer" = []))
 )]
 #[get("/awards/{id}/disbursements")]
@@ -655,11 +658,13 @@ pub async fn list_disbursements(
         })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(
-        list.into_iter()
+    Ok(HttpResponse::Ok().json(ListResponse {
+        items: list
+            .into_iter()
             .map(DisbursementView::from)
             .collect::<Vec<_>>(),
-    ))
+        next: None,
+    }))
 }
 
 /// Schedule a payment tranche: only for an accepted award whose grantee has

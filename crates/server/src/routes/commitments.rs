@@ -1,7 +1,7 @@
 //! `/v1/commitments`: the strategy's pledges, imported from the pledge
 //! tracker, their status history, and the annual progress report.
 
-use actix_web::http::header;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use grantledger_domain::commitment::{
@@ -19,6 +19,7 @@ use crate::app::AppState;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::extract::{Json, TextUpload};
 use crate::http::{Fields, ListResponse, PageQuery, blocking, ok_versioned};
+use crate::idempotency::{self, Created, IdempotencyKey};
 use crate::policy::{Authorized, can};
 
 /// A commitment as the API shows it.
@@ -133,7 +134,8 @@ pub struct CommitmentQuery {
     /// Only commitments with this status.
     pub status: Option<CommitmentStatus>,
     /// Most items to return (1–500, default 50).
-    pub limit: Option<u32>,
+    #[param(inline)]
+    pub limit: Option<crate::http::PageLimit>,
     /// The `next` cursor from the previous page.
     pub after: Option<uuid::Uuid>,
 }
@@ -271,6 +273,7 @@ pub fn render_report(report: &ProgressReport, format: ReportFormat) -> Result<St
         description = "The tracker file: a preamble, the header `Pledge<TAB>Dept<TAB>Progress`, one pledge per line.",
         content(("text/plain"), ("text/tab-separated-values"))
     ),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
     responses(
         (status = 200, description = "Imported; what changed", body = ImportSummary),
         (status = 413, description = "Over 1 MiB", body = Problem),
@@ -283,11 +286,21 @@ pub fn render_report(report: &ProgressReport, format: ReportFormat) -> Result<St
 pub async fn import_commitments(
     state: web::Data<AppState>,
     auth: Authorized<can::ManageCommitments>,
+    req: HttpRequest,
+    key: IdempotencyKey,
     body: TextUpload,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.principal.actor();
-    let summary = blocking(move || import_tracker(&state.db, &body.0, &actor)).await?;
-    Ok(HttpResponse::Ok().json(summary))
+    let principal = auth.principal;
+    let actor = principal.actor();
+    let rows = parse_tracker(&body.0).map_err(|e| tracker_error(&e))?;
+    idempotency::write(&state, &req, &principal, key, StatusCode::OK, move |c| {
+        Ok(Created {
+            location: None,
+            version: None,
+            body: commitments::import(c, &rows, &actor, Utc::now())?,
+        })
+    })
+    .await
 }
 
 /// List commitments, in the order they were first imported.

@@ -563,7 +563,8 @@ pub struct OverdueQuery {
     /// Only this fund's awards.
     pub fund_id: Option<uuid::Uuid>,
     /// Most items to return (1–500, default 50).
-    pub limit: Option<u32>,
+    #[param(inline)]
+    pub limit: Option<crate::http::PageLimit>,
     /// The `next` cursor from the previous page.
     pub after: Option<uuid::Uuid>,
 }
@@ -608,7 +609,7 @@ pub async fn list_overdue(
     query: crate::extract::Query<OverdueQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
-    let page = PageRequest::new(q.limit, q.after);
+    let page = PageRequest::new(q.limit.map(crate::http::PageLimit::get), q.after);
     let fund = q.fund_id.map(FundId::from_uuid);
     let today = Utc::now().date_naive();
     let page = blocking(move || {

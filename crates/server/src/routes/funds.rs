@@ -18,7 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::app::AppState;
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
-use crate::http::{Fields, ListResponse, PageQuery, blocking, ok_versioned, require_if_match};
+use crate::http::{ListResponse, PageQuery, blocking, ok_versioned, require_if_match};
 use crate::idempotency::{self, Created, IdempotencyKey};
 use crate::policy::{Authorized, can};
 
@@ -27,7 +27,7 @@ use crate::policy::{Authorized, can};
 #[serde(deny_unknown_fields)]
 pub struct FunderBody {
     /// The funding organisation's name.
-    pub name: String,
+    pub name: OrganisationName,
     /// Its org-id.guide identifier, if registered.
     pub org_id: Option<OrgId>,
     /// What it contributes.
@@ -71,7 +71,7 @@ impl FundView {
                 .funders
                 .into_iter()
                 .map(|f| FunderBody {
-                    name: f.name.to_string(),
+                    name: f.name,
                     org_id: f.org_id,
                     contribution: f.contribution,
                 })
@@ -92,7 +92,7 @@ pub struct NewFundBody {
     /// Short code: 2–10 capital letters and digits, starting with a letter.
     pub code: FundCode,
     /// The fund's name.
-    pub name: String,
+    pub name: FundName,
     /// The budget; required without funders, and must equal their total with them.
     pub budget: Option<Money>,
     /// The funders and their contributions.
@@ -105,7 +105,7 @@ pub struct NewFundBody {
 #[serde(deny_unknown_fields)]
 pub struct FundChangesBody {
     /// A new name.
-    pub name: Option<String>,
+    pub name: Option<FundName>,
     /// A new budget (must equal the funders' total when there are funders).
     pub budget: Option<Money>,
     /// A new list of funders.
@@ -120,25 +120,19 @@ pub struct FundQuery {
     /// Only funds in this status.
     pub status: Option<FundStatus>,
     /// Most items to return (1–500, default 50).
-    pub limit: Option<u32>,
+    #[param(inline)]
+    pub limit: Option<crate::http::PageLimit>,
     /// The `next` cursor from the previous page.
     pub after: Option<uuid::Uuid>,
 }
 
-fn parse_funders(fields: &mut Fields, funders: Vec<FunderBody>) -> Vec<Funder> {
+fn funders(funders: Vec<FunderBody>) -> Vec<Funder> {
     funders
         .into_iter()
-        .enumerate()
-        .filter_map(|(i, f)| {
-            let name = fields.take(
-                &format!("funders[{i}].name"),
-                OrganisationName::parse(&f.name),
-            )?;
-            Some(Funder {
-                name,
-                org_id: f.org_id,
-                contribution: f.contribution,
-            })
+        .map(|f| Funder {
+            name: f.name,
+            org_id: f.org_id,
+            contribution: f.contribution,
         })
         .collect()
 }
@@ -156,10 +150,10 @@ fn unallocated(conn: &mut grantledger_store::AnyConnection, id: FundId) -> Resul
     Ok(ledger::balance(conn, &Account::FundUnallocated(id))?)
 }
 
-fn load(state: &AppState, id: FundId) -> Result<FundView, ApiError> {
+fn load(state: &AppState, id_or_code: &str) -> Result<FundView, ApiError> {
     state.db.read(|c| {
-        let record = funds::get(c, id)?;
-        let left = unallocated(c, id)?;
+        let record = funds::find(c, id_or_code)?;
+        let left = unallocated(c, record.value.id)?;
         Ok(FundView::new(record, left))
     })
 }
@@ -186,14 +180,14 @@ pub async fn create_fund(
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.principal;
     let body = body.into_inner();
-    let mut fields = Fields::default();
-    let name = fields.take("name", FundName::parse(&body.name));
-    let funders = parse_funders(&mut fields, body.funders);
-    let Some(name) = name.filter(|_| fields.is_ok()) else {
-        return Err(fields.error());
-    };
-    let fund =
-        Fund::new(FundId::new(), body.code, name, body.budget, funders).map_err(fund_error)?;
+    let fund = Fund::new(
+        FundId::new(),
+        body.code,
+        body.name,
+        body.budget,
+        funders(body.funders),
+    )
+    .map_err(fund_error)?;
     let actor = principal.actor();
     idempotency::write(
         &state,
@@ -258,7 +252,7 @@ pub async fn list_funds(
 /// One fund.
 #[utoipa::path(
     tag = "funds",
-    params(("id" = Uuid, Path, description = "The fund's id")),
+    params(("id" = String, Path, description = "The fund's id or its code (`LCF2`)")),
     responses((status = 200, description = "The fund", body = FundView), (status = 404, body = Problem)),
     security(("bearer" = []))
 )]
@@ -266,10 +260,9 @@ pub async fn list_funds(
 pub async fn get_fund(
     state: web::Data<AppState>,
     _auth: Authorized<can::ReadFunds>,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = FundId::from_uuid(id.into_inner());
-    let view = blocking(move || load(&state, id)).await?;
+    let view = blocking(move || load(&state, &id)).await?;
     Ok(ok_versioned(view.version, &view))
 }
 
@@ -277,7 +270,7 @@ pub async fn get_fund(
 /// change is a ledger transfer; it cannot drop below what rounds hold.
 #[utoipa::path(
     tag = "funds",
-    params(("id" = Uuid, Path, description = "The fund's id"), ("If-Match" = String, Header, description = "The ETag you read")),
+    params(("id" = String, Path, description = "The fund's id or its code (`LCF2`)"), ("If-Match" = String, Header, description = "The ETag you read")),
     request_body = FundChangesBody,
     responses(
         (status = 200, description = "The changed fund", body = FundView),
@@ -292,32 +285,26 @@ pub async fn update_fund(
     state: web::Data<AppState>,
     auth: Authorized<can::ManageFunds>,
     req: HttpRequest,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<String>,
     body: Json<FundChangesBody>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.principal;
     let if_match = require_if_match(&req)?;
-    let id = FundId::from_uuid(id.into_inner());
+    let id = id.into_inner();
     let body = body.into_inner();
-    let mut fields = Fields::default();
-    let name = body
-        .name
-        .as_deref()
-        .map(|n| fields.take("name", FundName::parse(n)));
-    let new_funders = body.funders.map(|f| parse_funders(&mut fields, f));
-    if !fields.is_ok() {
-        return Err(fields.error());
-    }
+    let name = body.name;
+    let new_funders = body.funders.map(funders);
     let actor = principal.actor();
     let view = blocking(move || {
         state.db.write(|c| {
-            let before = funds::get(c, id)?;
+            let before = funds::find(c, &id)?;
             if_match.check(&before, "fund")?;
             let current = &before.value;
+            let id = current.id;
             let funders = new_funders.unwrap_or_else(|| current.funders.clone());
             // Without funders the budget stands on its own; with them it is their total.
             let budget = body.budget.or(funders.is_empty().then_some(current.budget));
-            let name = name.flatten().unwrap_or_else(|| current.name.clone());
+            let name = name.unwrap_or_else(|| current.name.clone());
             let mut after =
                 Fund::new(id, current.code.clone(), name, budget, funders).map_err(fund_error)?;
             after.status = current.status;
@@ -333,16 +320,16 @@ pub async fn update_fund(
 async fn transition(
     state: web::Data<AppState>,
     auth: Authorized<can::ManageFunds>,
-    id: uuid::Uuid,
+    id: String,
     action: &'static str,
     change: fn(&Fund) -> Result<Fund, grantledger_domain::TransitionError>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.principal;
-    let id = FundId::from_uuid(id);
     let actor = principal.actor();
     let view = blocking(move || {
         state.db.write(|c| {
-            let before = funds::get(c, id)?;
+            let before = funds::find(c, &id)?;
+            let id = before.value.id;
             let after = change(&before.value).map_err(|e| ApiError::Conflict(e.to_string()))?;
             let record = funds::save(c, &before, &after, action, &actor, Utc::now())?;
             let left = unallocated(c, id)?;
@@ -356,7 +343,7 @@ async fn transition(
 /// Open a draft fund.
 #[utoipa::path(
     tag = "funds",
-    params(("id" = Uuid, Path, description = "The fund's id")),
+    params(("id" = String, Path, description = "The fund's id or its code (`LCF2`)")),
     responses((status = 200, description = "The opened fund", body = FundView), (status = 409, description = "Not a draft", body = Problem)),
     security(("bearer" = []))
 )]
@@ -364,7 +351,7 @@ async fn transition(
 pub async fn open_fund(
     state: web::Data<AppState>,
     auth: Authorized<can::ManageFunds>,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     transition(state, auth, id.into_inner(), "fund.opened", Fund::open).await
 }
@@ -372,7 +359,7 @@ pub async fn open_fund(
 /// Close an open fund.
 #[utoipa::path(
     tag = "funds",
-    params(("id" = Uuid, Path, description = "The fund's id")),
+    params(("id" = String, Path, description = "The fund's id or its code (`LCF2`)")),
     responses((status = 200, description = "The closed fund", body = FundView), (status = 409, description = "Not open", body = Problem)),
     security(("bearer" = []))
 )]
@@ -380,7 +367,7 @@ pub async fn open_fund(
 pub async fn close_fund(
     state: web::Data<AppState>,
     auth: Authorized<can::ManageFunds>,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     transition(state, auth, id.into_inner(), "fund.closed", Fund::close).await
 }

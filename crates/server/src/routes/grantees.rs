@@ -1,11 +1,12 @@
 //! `/v1/grantees`: grantee organisations and their due diligence.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use grantledger_domain::Money;
 use grantledger_domain::grantee::{
-    DueDiligence, DueDiligenceOutcome, DueDiligenceStatus, Grantee, LocalAuthority,
-    OrganisationName, OrganisationType, Postcode, Region,
+    DueDiligence, DueDiligenceOutcome, DueDiligenceStatus, Grantee, Likeness, LocalAuthority,
+    OrganisationName, OrganisationType, Postcode, Region, mixes_scripts,
 };
 use grantledger_domain::ids::{GranteeId, UserId};
 use grantledger_domain::org_id::OrgId;
@@ -18,9 +19,8 @@ use crate::app::AppState;
 use crate::auth::principal::Principal;
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
-use crate::http::{
-    Fields, ListResponse, PageQuery, blocking, created, ok_versioned, require_if_match,
-};
+use crate::http::{ListResponse, PageQuery, blocking, ok_versioned, require_if_match};
+use crate::idempotency::{self, Created, IdempotencyKey};
 use crate::policy::{Authorized, can};
 
 /// Where a grantee's due diligence stands.
@@ -55,6 +55,11 @@ pub struct GranteeView {
     pub annual_income: Money,
     /// Its due diligence.
     pub due_diligence: DueDiligenceView,
+    /// Things about the record a person should check, such as a name that
+    /// mixes letters from different scripts (a look-alike of another
+    /// name); absent when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// The version, also sent as the `ETag`.
     pub version: i64,
     /// When it was registered.
@@ -66,7 +71,16 @@ pub struct GranteeView {
 impl From<Record<Grantee>> for GranteeView {
     fn from(record: Record<Grantee>) -> Self {
         let g = record.value;
+        let warnings = if mixes_scripts(&g.name) {
+            vec![
+                "the name mixes letters from different scripts, as a look-alike of another name would; check it was typed as the organisation writes it"
+                    .to_owned(),
+            ]
+        } else {
+            Vec::new()
+        };
         GranteeView {
+            warnings,
             id: g.id,
             name: g.name.to_string(),
             org_id: g.org_id,
@@ -92,7 +106,7 @@ impl From<Record<Grantee>> for GranteeView {
 #[serde(deny_unknown_fields)]
 pub struct NewGranteeBody {
     /// The organisation's name.
-    pub name: String,
+    pub name: OrganisationName,
     /// Its org-id.guide identifier, if registered (GB-CHC, GB-COH, GB-SC, GB-NIC).
     pub org_id: Option<OrgId>,
     /// What kind of organisation it is.
@@ -100,11 +114,17 @@ pub struct NewGranteeBody {
     /// Its region.
     pub region: Region,
     /// Its local authority.
-    pub local_authority: String,
+    pub local_authority: LocalAuthority,
     /// Its postcode.
-    pub postcode: String,
+    pub postcode: Postcode,
     /// Its annual income.
     pub annual_income: Money,
+    /// Set to `true` to register it even though a grantee with the same name
+    /// and postcode is already held, once you have checked that they are
+    /// different organisations. (A grantee with the same org id is always
+    /// refused.)
+    #[serde(default)]
+    pub distinct_organisation: bool,
 }
 
 /// Changes to a grantee; absent fields stay as they are.
@@ -112,7 +132,7 @@ pub struct NewGranteeBody {
 #[serde(deny_unknown_fields)]
 pub struct GranteeChangesBody {
     /// A new name.
-    pub name: Option<String>,
+    pub name: Option<OrganisationName>,
     /// A new org id.
     pub org_id: Option<OrgId>,
     /// A new organisation type.
@@ -120,9 +140,9 @@ pub struct GranteeChangesBody {
     /// A new region.
     pub region: Option<Region>,
     /// A new local authority.
-    pub local_authority: Option<String>,
+    pub local_authority: Option<LocalAuthority>,
     /// A new postcode.
-    pub postcode: Option<String>,
+    pub postcode: Option<Postcode>,
     /// A new annual income.
     pub annual_income: Option<Money>,
 }
@@ -147,7 +167,8 @@ pub struct GranteeQuery {
     /// Only grantees whose due diligence is in this state.
     pub due_diligence: Option<DueDiligenceStatus>,
     /// Most items to return (1–500, default 50).
-    pub limit: Option<u32>,
+    #[param(inline)]
+    pub limit: Option<crate::http::PageLimit>,
     /// The `next` cursor from the previous page.
     pub after: Option<uuid::Uuid>,
 }
@@ -162,13 +183,18 @@ fn visible(
     Ok(grantees::get(conn, id)?)
 }
 
-/// Register a grantee organisation.
+/// Register a grantee organisation. A likely duplicate of one already
+/// held — the same org id, or the same name and postcode (names compared
+/// without case, punctuation or look-alike letters) — is refused with 409
+/// and `existing_id`, unless `distinct_organisation` is `true` and the org
+/// ids do not clash.
 #[utoipa::path(
     tag = "grantees",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
     request_body = NewGranteeBody,
     responses(
         (status = 201, description = "Registered", body = GranteeView),
-        (status = 409, description = "The org id is already registered", body = Problem),
+        (status = 409, description = "Likely already registered: `existing_id` names the record", body = Problem),
         (status = 422, description = "Invalid", body = Problem),
     ),
     security(("bearer" = []))
@@ -177,42 +203,68 @@ fn visible(
 pub async fn create_grantee(
     state: web::Data<AppState>,
     auth: Authorized<can::ManageGrantees>,
+    req: HttpRequest,
+    key: IdempotencyKey,
     body: Json<NewGranteeBody>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.principal;
     let b = body.into_inner();
-    let mut fields = Fields::default();
-    let name = fields.take("name", OrganisationName::parse(&b.name));
-    let local_authority = fields.take("local_authority", LocalAuthority::parse(&b.local_authority));
-    let postcode = fields.take("postcode", Postcode::parse(&b.postcode));
-    let (Some(name), Some(local_authority), Some(postcode)) = (name, local_authority, postcode)
-    else {
-        return Err(fields.error());
-    };
     let grantee = Grantee {
         id: GranteeId::new(),
-        name,
+        name: b.name,
         org_id: b.org_id,
         organisation_type: b.organisation_type,
         region: b.region,
-        local_authority,
-        postcode,
+        local_authority: b.local_authority,
+        postcode: b.postcode,
         annual_income: b.annual_income,
         due_diligence: DueDiligence::pending(),
     };
+    let distinct = b.distinct_organisation;
     let actor = principal.actor();
-    let record = blocking(move || {
-        state
-            .db
-            .write(|c| Ok::<_, ApiError>(grantees::create(c, &grantee, &actor, Utc::now())?))
-    })
-    .await?;
-    let view = GranteeView::from(record);
-    Ok(created(
-        format!("/v1/grantees/{}", view.id),
-        view.version,
-        &view,
-    ))
+    idempotency::write(
+        &state,
+        &req,
+        &principal,
+        key,
+        StatusCode::CREATED,
+        move |c| {
+            if let Some((held, likeness)) = grantees::likely_same(c, &grantee)? {
+                if likeness == Likeness::SameOrgId || !distinct {
+                    return Err(duplicate(&held, likeness));
+                }
+            }
+            let record = grantees::create(c, &grantee, &actor, Utc::now())?;
+            let view = GranteeView::from(record);
+            Ok(Created {
+                location: Some(format!("/v1/grantees/{}", view.id)),
+                version: Some(view.version),
+                body: view,
+            })
+        },
+    )
+    .await
+}
+
+/// The 409 for a grantee likely already held, naming it.
+fn duplicate(held: &Record<Grantee>, likeness: Likeness) -> ApiError {
+    let g = &held.value;
+    let detail = match likeness {
+        Likeness::SameOrgId => format!(
+            "{} is already registered with org id {} as grantee {}",
+            g.name,
+            g.org_id.as_ref().map_or("", OrgId::as_str),
+            g.id
+        ),
+        Likeness::SameNameAndPostcode => format!(
+            "this looks like {} at {}, already registered as grantee {}; if it is a different organisation, send distinct_organisation: true",
+            g.name, g.postcode, g.id
+        ),
+    };
+    ApiError::Duplicate {
+        detail,
+        existing_id: g.id.as_uuid(),
+    }
 }
 
 /// List grantees. A grantee user sees only its own organisation.
@@ -304,22 +356,6 @@ pub async fn update_grantee(
     let if_match = require_if_match(&req)?;
     let id = GranteeId::from_uuid(id.into_inner());
     let b = body.into_inner();
-    let mut fields = Fields::default();
-    let name = b
-        .name
-        .as_deref()
-        .map(|v| fields.take("name", OrganisationName::parse(v)));
-    let local_authority = b
-        .local_authority
-        .as_deref()
-        .map(|v| fields.take("local_authority", LocalAuthority::parse(v)));
-    let postcode = b
-        .postcode
-        .as_deref()
-        .map(|v| fields.take("postcode", Postcode::parse(v)));
-    if !fields.is_ok() {
-        return Err(fields.error());
-    }
     let actor = principal.actor();
     let record = blocking(move || {
         state.db.write(|c| {
@@ -327,12 +363,12 @@ pub async fn update_grantee(
             if_match.check(&before, "grantee")?;
             let cur = before.value.clone();
             let after = Grantee {
-                name: name.flatten().unwrap_or(cur.name),
+                name: b.name.unwrap_or(cur.name),
                 org_id: b.org_id.or(cur.org_id),
                 organisation_type: b.organisation_type.unwrap_or(cur.organisation_type),
                 region: b.region.unwrap_or(cur.region),
-                local_authority: local_authority.flatten().unwrap_or(cur.local_authority),
-                postcode: postcode.flatten().unwrap_or(cur.postcode),
+                local_authority: b.local_authority.unwrap_or(cur.local_authority),
+                postcode: b.postcode.unwrap_or(cur.postcode),
                 annual_income: b.annual_income.unwrap_or(cur.annual_income),
                 ..cur
             };

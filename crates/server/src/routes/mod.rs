@@ -48,6 +48,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(applications::update)
             .service(applications::submit)
             .service(applications::withdraw)
+            .service(applications::extend_deadline)
             .service(applications::start_review)
             .service(applications::list_assessments)
             .service(applications::assess)

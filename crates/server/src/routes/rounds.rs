@@ -152,6 +152,11 @@ pub struct NewRoundBody {
     /// Who may apply; anyone when absent.
     #[serde(default)]
     pub eligibility: EligibilityBody,
+    /// Set to `true` to record a round that has already closed (historic
+    /// data); otherwise such a round is refused. Audited as
+    /// `round.recorded_past`.
+    #[serde(default)]
+    pub records_past_round: bool,
 }
 
 /// Changes to a round; absent fields stay as they are.
@@ -182,14 +187,15 @@ pub struct RoundQuery {
     /// Only rounds open for applications now.
     pub open: Option<bool>,
     /// Most items to return (1–500, default 50).
-    pub limit: Option<u32>,
+    #[param(inline)]
+    pub limit: Option<crate::http::PageLimit>,
     /// The `next` cursor from the previous page.
     pub after: Option<uuid::Uuid>,
 }
 
 fn round_error(error: RoundError) -> ApiError {
     let field = match &error {
-        RoundError::WindowInverted { .. } => "closes_at",
+        RoundError::WindowInverted { .. } | RoundError::WhollyInPast { .. } => "closes_at",
         RoundError::ZeroMinimumGrant | RoundError::MinimumAboveMaximum { .. } => "min_grant",
         RoundError::MaximumAboveAllocation { .. } => "max_grant",
         RoundError::ZeroAllocation => "allocation",
@@ -206,7 +212,7 @@ fn available(conn: &mut grantledger_store::AnyConnection, id: RoundId) -> Result
 /// Add a round to a fund, taking its allocation from the fund's budget.
 #[utoipa::path(
     tag = "rounds",
-    params(("id" = Uuid, Path, description = "The fund's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    params(("id" = String, Path, description = "The fund's id or its code (`LCF2`)"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
     request_body = NewRoundBody,
     responses(
         (status = 201, description = "Created", body = RoundView),
@@ -222,11 +228,11 @@ pub async fn create_round(
     auth: Authorized<can::ManageFunds>,
     req: HttpRequest,
     key: IdempotencyKey,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<String>,
     body: Json<NewRoundBody>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.principal;
-    let fund_id = FundId::from_uuid(id.into_inner());
+    let fund = id.into_inner();
     let b = body.into_inner();
     let mut fields = Fields::default();
     let window = fields.take("closes_at", RoundWindow::new(b.opens_at, b.closes_at));
@@ -234,6 +240,8 @@ pub async fn create_round(
     let (Some(window), Some(range)) = (window, range) else {
         return Err(fields.error());
     };
+    let past = b.records_past_round;
+    window.check_new(Utc::now(), past).map_err(round_error)?;
     let actor = principal.actor();
     idempotency::write(
         &state,
@@ -242,7 +250,7 @@ pub async fn create_round(
         key,
         StatusCode::CREATED,
         move |c| {
-            funds::get(c, fund_id)?;
+            let fund_id = funds::find(c, &fund)?.value.id;
             let number = match b.number {
                 Some(n) => n,
                 None => rounds::next_number(c, fund_id)?,
@@ -259,7 +267,11 @@ pub async fn create_round(
             )
             .map_err(round_error)?;
             let now = Utc::now();
-            let record = rounds::create(c, &round, &actor, now)?;
+            let record = if past {
+                rounds::record_past(c, &round, &actor, now)?
+            } else {
+                rounds::create(c, &round, &actor, now)?
+            };
             let left = available(c, round.id)?;
             let view = RoundView::new(record, left, now);
             Ok(Created {
@@ -275,7 +287,7 @@ pub async fn create_round(
 /// A fund's rounds.
 #[utoipa::path(
     tag = "rounds",
-    params(("id" = Uuid, Path, description = "The fund's id"), RoundQuery),
+    params(("id" = String, Path, description = "The fund's id or its code (`LCF2`)"), RoundQuery),
     responses((status = 200, description = "A page of rounds", body = ListResponse<RoundView>), (status = 404, body = Problem)),
     security(("bearer" = []))
 )]
@@ -283,10 +295,10 @@ pub async fn create_round(
 pub async fn list_rounds(
     state: web::Data<AppState>,
     _auth: Authorized<can::ReadFunds>,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<String>,
     query: crate::extract::Query<RoundQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let fund_id = FundId::from_uuid(id.into_inner());
+    let fund = id.into_inner();
     let q = query.into_inner();
     let page = PageQuery {
         limit: q.limit,
@@ -294,13 +306,14 @@ pub async fn list_rounds(
     }
     .page();
     let now = Utc::now();
-    let filter = rounds::RoundFilter {
-        fund_id: Some(fund_id),
-        open_at: q.open.filter(|o| *o).map(|_| now),
-    };
+    let open_at = q.open.filter(|o| *o).map(|_| now);
     let list = blocking(move || {
         state.db.read(|c| {
-            funds::get(c, fund_id)?;
+            let fund_id = funds::find(c, &fund)?.value.id;
+            let filter = rounds::RoundFilter {
+                fund_id: Some(fund_id),
+                open_at,
+            };
             let page = rounds::list(c, &filter, page)?;
             let mut items = Vec::with_capacity(page.items.len());
             for record in page.items {

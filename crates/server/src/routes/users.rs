@@ -1,5 +1,6 @@
 //! `/v1/users` (administrators) and `/v1/me` (anyone signed in).
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use grantledger_domain::ids::{GranteeId, UserId};
@@ -14,9 +15,8 @@ use crate::auth::password::hash_password;
 use crate::auth::principal::Principal;
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
-use crate::http::{
-    Fields, ListResponse, PageQuery, blocking, created, ok_versioned, require_if_match,
-};
+use crate::http::{Fields, ListResponse, PageQuery, blocking, ok_versioned, require_if_match};
+use crate::idempotency::{self, Created, IdempotencyKey};
 use crate::policy::{Authorized, can};
 
 /// A user as the API shows it. Password hashes never leave the store.
@@ -112,7 +112,8 @@ pub struct UserQuery {
     /// Only users acting for this grantee.
     pub grantee_id: Option<GranteeId>,
     /// Most items to return (1–500, default 50).
-    pub limit: Option<u32>,
+    #[param(inline)]
+    pub limit: Option<crate::http::PageLimit>,
     /// The `next` cursor from the previous page.
     pub after: Option<uuid::Uuid>,
 }
@@ -127,6 +128,17 @@ pub fn create_user(
     grantee_id: Option<GranteeId>,
     actor: &grantledger_store::common::Actor,
 ) -> Result<Record<User>, ApiError> {
+    let (user, hash) = prepare_user(email, password, role, grantee_id)?;
+    db.write(|c| insert_user(c, &user, &hash, actor))
+}
+
+/// Checks every field of a new user and hashes the password.
+fn prepare_user(
+    email: &str,
+    password: &str,
+    role: Role,
+    grantee_id: Option<GranteeId>,
+) -> Result<(User, String), ApiError> {
     let mut fields = Fields::default();
     let email = fields.take("email", Email::parse(email));
     fields.take("password", check_password(password));
@@ -137,18 +149,27 @@ pub fn create_user(
     let user = User::new(UserId::new(), email, role, grantee_id)
         .map_err(|e| ApiError::invalid("grantee_id", e.to_string()))?;
     let hash = hash_password(password)?;
-    db.write(|c| {
-        if let Some(g) = grantee_id {
-            grantees::get(c, g)
-                .map_err(|_| ApiError::invalid("grantee_id", format!("no grantee has id {g}")))?;
-        }
-        Ok(users::create(c, &user, &hash, actor, Utc::now())?)
-    })
+    Ok((user, hash))
+}
+
+/// Stores a prepared user, checking that its grantee exists.
+fn insert_user(
+    c: &mut grantledger_store::AnyConnection,
+    user: &User,
+    hash: &str,
+    actor: &grantledger_store::common::Actor,
+) -> Result<Record<User>, ApiError> {
+    if let Some(g) = user.grantee_id {
+        grantees::get(c, g)
+            .map_err(|_| ApiError::invalid("grantee_id", format!("no grantee has id {g}")))?;
+    }
+    Ok(users::create(c, user, hash, actor, Utc::now())?)
 }
 
 /// Make a user account.
 #[utoipa::path(
     tag = "users",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
     request_body = NewUserBody,
     responses(
         (status = 201, description = "Created", body = UserView),
@@ -161,28 +182,31 @@ pub fn create_user(
 pub async fn create(
     state: web::Data<AppState>,
     auth: Authorized<can::ManageUsers>,
+    req: HttpRequest,
+    key: IdempotencyKey,
     body: Json<NewUserBody>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.principal;
     let b = body.into_inner();
     let actor = principal.actor();
-    let record = blocking(move || {
-        create_user(
-            &state.db,
-            &b.email,
-            &b.password,
-            b.role,
-            b.grantee_id,
-            &actor,
-        )
-    })
-    .await?;
-    let view = UserView::from(record);
-    Ok(created(
-        format!("/v1/users/{}", view.id),
-        view.version,
-        &view,
-    ))
+    let (user, hash) =
+        blocking(move || prepare_user(&b.email, &b.password, b.role, b.grantee_id)).await?;
+    idempotency::write(
+        &state,
+        &req,
+        &principal,
+        key,
+        StatusCode::CREATED,
+        move |c| {
+            let view = UserView::from(insert_user(c, &user, &hash, &actor)?);
+            Ok(Created {
+                location: Some(format!("/v1/users/{}", view.id)),
+                version: Some(view.version),
+                body: view,
+            })
+        },
+    )
+    .await
 }
 
 /// List users.

@@ -1,0 +1,1 @@
+DROP INDEX IF EXISTS grantees_postcode;

@@ -1,0 +1,4 @@
+-- An administrator may give one draft application a later deadline than its
+-- round's, with a reason (both set together, or neither).
+ALTER TABLE applications ADD COLUMN extended_until TEXT;
+ALTER TABLE applications ADD COLUMN extension_reason TEXT;
