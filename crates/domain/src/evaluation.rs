@@ -10,8 +10,11 @@
 //! Outcomes for a fund ([`OutcomeBuilder`]) count respondents and pairs,
 //! the distribution of the direct question, the share often/always lonely,
 //! the UCLA score (3–9) at each stage and its mean paired change with a 95%
-//! confidence interval from the t distribution ([`t_quantile`]). Published
-//! figures go through disclosure control ([`SuppressionTable`]).
+//! confidence interval from the t distribution ([`t_quantile`]), Wilson
+//! intervals for shares ([`wilson_interval`]), and the paired change in the
+//! share often/always lonely with Newcombe's interval and McNemar's exact
+//! test ([`PairedTable`]). Published figures go through disclosure control
+//! ([`SuppressionTable`], [`band_mean`]).
 //!
 //! ```
 //! use grantledger_domain::evaluation::*;
@@ -39,8 +42,12 @@
 //! let report = outcomes.exact();
 //! let change = &report.total.ucla.change;
 //! assert_eq!((change.n, change.mean), (Some(2), Some(-1.0)));
-//! // s = √2, t(0.975, 1) = 12.706: −1 ± 12.706 · √2/√2
-//! assert_eq!((change.ci_low, change.ci_high), (Some(-13.71), Some(11.71)));
+//! // Two pairs: a t interval (−1 ± 12.706) would be far wider than a change
+//! // can be (−6 to 6), so none is given below 10 pairs.
+//! assert_eq!((change.ci_low, change.ci_high), (None, None));
+//! assert_eq!(change.ci_note, Some(IntervalNote::TooFewPairs));
+//! // The same two people's means beside the change: 6.5 → 5.5.
+//! assert_eq!((change.baseline_mean, change.follow_up_mean), (Some(6.5), Some(5.5)));
 //! assert_eq!(report.total.ucla.baseline.mean, Some(6.5));
 //! ```
 
@@ -51,17 +58,21 @@ mod stats;
 mod submission;
 
 pub use disclosure::{
-    CellId, MIN_PUBLISHED_COUNT, Protected, ROUNDING_BASE, SuppressionTable, round_count,
+    CellId, MEAN_STEP, MIN_PUBLISHED_COUNT, Protected, ROUNDING_BASE, SuppressionTable, band_mean,
+    mean_range, round_count,
 };
 pub use measures::{
     DirectAnswer, ParticipantCode, ParticipantCodeError, Stage, SurveyResponse, UclaAnswer,
 };
 pub use outcomes::{
-    ChangeFigures, DirectByStage, DirectDistribution, Figures, OutcomeBuilder, OutcomeReport,
+    BASES, ChangeFigures, DirectByStage, DirectDistribution, Figures, IntervalByStage,
+    IntervalNote, MIN_PAIRS_FOR_INTERVAL, OutcomeBuilder, OutcomeReport, PairedShareFigures,
     PercentByStage, RegionFigures, Respondents, RoundFigures, ScoreFigures, StageTally, Tally,
     UclaFigures,
 };
-pub use stats::{MeanEstimate, Moments, normal_quantile, t_quantile};
+pub use stats::{
+    Interval, MeanEstimate, Moments, PairedTable, normal_quantile, t_quantile, wilson_interval,
+};
 pub use submission::{
     EvaluationReturn, FieldIssue, ResponseInput, ReturnContent, ReturnInput, ReviewDecision,
     ReviewStatus, award_takes_returns, review_comment,

@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use super::disclosure::{CellId, MIN_PUBLISHED_COUNT, Protected, SuppressionTable};
+use super::disclosure::{CellId, Protected, SuppressionTable, band_mean};
 use super::measures::{DirectAnswer, ParticipantCode, Stage, SurveyResponse};
-use super::stats::Moments;
+use super::stats::{Interval, Moments, PairedTable, wilson_interval};
 use crate::grantee::Region;
 use crate::ids::RoundId;
 
@@ -45,6 +45,13 @@ pub struct Tally {
     pub same: u64,
     /// Pairs whose score rose (lonelier).
     pub worse: u64,
+    /// Baseline scores of the pairs in [`Tally::change`].
+    pub change_baseline: Moments,
+    /// Follow-up scores of the pairs in [`Tally::change`].
+    pub change_follow_up: Moments,
+    /// Pairs who answered the direct question at both stages: often/always
+    /// lonely or not, at each.
+    pub direct_pairs: PairedTable,
 }
 
 impl Tally {
@@ -116,9 +123,21 @@ impl Tally {
                 continue;
             };
             self.paired += 1;
+            if let (Some(before), Some(after)) = (baseline.direct, follow_up.direct) {
+                let lonely = |a: DirectAnswer| a == DirectAnswer::OftenAlways;
+                let cell = match (lonely(before), lonely(after)) {
+                    (true, true) => &mut self.direct_pairs.both,
+                    (true, false) => &mut self.direct_pairs.baseline_only,
+                    (false, true) => &mut self.direct_pairs.follow_up_only,
+                    (false, false) => &mut self.direct_pairs.neither,
+                };
+                *cell += 1;
+            }
             if let (Some(before), Some(after)) = (baseline.ucla_score(), follow_up.ucla_score()) {
                 let change = i64::from(after) - i64::from(before);
                 self.change.add(change);
+                self.change_baseline.add(i64::from(before));
+                self.change_follow_up.add(i64::from(after));
                 match change {
                     c if c < 0 => self.improved += 1,
                     0 => self.same += 1,
@@ -169,6 +188,100 @@ pub struct PercentByStage {
     pub follow_up: Option<f64>,
 }
 
+/// A 95% interval (in percent) at each stage.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IntervalByStage {
+    /// At baseline.
+    pub baseline: Option<Interval>,
+    /// At follow-up.
+    pub follow_up: Option<Interval>,
+}
+
+/// The share often/always lonely among the same people at both stages:
+/// pairs who answered the direct question at baseline and at follow-up.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PairedShareFigures {
+    /// Pairs who answered the direct question at both stages (the base of
+    /// every figure here).
+    pub pairs: Option<u64>,
+    /// Often/always lonely at both stages.
+    pub both: Option<u64>,
+    /// Often/always at baseline, not at follow-up.
+    pub no_longer: Option<u64>,
+    /// Often/always at follow-up, not at baseline.
+    pub newly: Option<u64>,
+    /// Often/always at neither stage.
+    pub neither: Option<u64>,
+    /// The pairs' share often/always at baseline, percent.
+    pub baseline_percent: Option<f64>,
+    /// The pairs' share often/always at follow-up, percent.
+    pub follow_up_percent: Option<f64>,
+    /// Follow-up − baseline share, percentage points (negative: fewer lonely).
+    pub change_points: Option<f64>,
+    /// 95% interval of the change, percentage points (Newcombe's hybrid
+    /// score method for paired data).
+    pub change_ci: Option<Interval>,
+    /// McNemar's exact test of no change, two-sided p.
+    pub mcnemar_p: Option<f64>,
+}
+
+/// Why an interval is not given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum IntervalNote {
+    /// Fewer pairs than [`MIN_PAIRS_FOR_INTERVAL`]: a t interval would be
+    /// wider than the change can be.
+    TooFewPairs,
+    /// Every pair changed by the same amount: there is no spread to
+    /// estimate an interval from (a zero-width interval would claim
+    /// certainty).
+    NoVariation,
+}
+
+/// Below this many pairs no interval is given for the mean change.
+pub const MIN_PAIRS_FOR_INTERVAL: u64 = 10;
+
+impl IntervalNote {
+    /// The wire name.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            IntervalNote::TooFewPairs => "too_few_pairs",
+            IntervalNote::NoVariation => "no_variation",
+        }
+    }
+}
+
+/// The base of each published figure, as `(figure, base)`, for the
+/// report's readers: stage figures are over whoever answered at that
+/// stage, paired figures over the same people at both stages.
+pub const BASES: &[(&str, &str)] = &[
+    ("respondents.<stage>", "responses at that stage"),
+    (
+        "direct.<stage>.*",
+        "responses at that stage (answered + not_answered)",
+    ),
+    (
+        "often_always_percent.<stage>, often_always_ci.<stage>",
+        "responses at that stage that answered the direct question (direct.<stage>.answered)",
+    ),
+    (
+        "often_always_paired.*",
+        "participants who answered the direct question at both stages (often_always_paired.pairs)",
+    ),
+    (
+        "ucla.<stage>.mean",
+        "responses at that stage with all three UCLA items (ucla.<stage>.n)",
+    ),
+    (
+        "ucla.change.*",
+        "participants with all three UCLA items at both stages (ucla.change.n); baseline_mean and follow_up_mean are these same people's means",
+    ),
+];
+
 /// Respondents at each stage, and pairs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -199,10 +312,17 @@ pub struct ChangeFigures {
     pub n: Option<u64>,
     /// Mean change.
     pub mean: Option<f64>,
-    /// Lower end of the 95% confidence interval (t distribution).
+    /// The same pairs' mean baseline score (the base of `mean`).
+    pub baseline_mean: Option<f64>,
+    /// The same pairs' mean follow-up score.
+    pub follow_up_mean: Option<f64>,
+    /// Lower end of the 95% confidence interval (t distribution), never
+    /// below −6.
     pub ci_low: Option<f64>,
-    /// Upper end of the 95% confidence interval.
+    /// Upper end of the 95% confidence interval, never above 6.
     pub ci_high: Option<f64>,
+    /// Why there is no interval, when there are pairs but none is given.
+    pub ci_note: Option<IntervalNote>,
     /// Pairs whose score fell.
     pub improved: Option<u64>,
     /// Pairs whose score did not change.
@@ -215,6 +335,12 @@ pub struct ChangeFigures {
     pub same_percent: Option<f64>,
     /// Worse, as a percentage of `n`.
     pub worse_percent: Option<f64>,
+    /// 95% Wilson interval of `improved_percent`.
+    pub improved_ci: Option<Interval>,
+    /// 95% Wilson interval of `same_percent`.
+    pub same_ci: Option<Interval>,
+    /// 95% Wilson interval of `worse_percent`.
+    pub worse_ci: Option<Interval>,
 }
 
 /// UCLA scores at each stage and their paired change.
@@ -243,8 +369,13 @@ pub struct Figures {
     pub respondents: Respondents,
     /// The direct question's answers.
     pub direct: DirectByStage,
-    /// Often/always as a percentage of those answering the direct question.
+    /// Often/always as a percentage of those answering the direct question
+    /// at each stage (different people at each stage).
     pub often_always_percent: PercentByStage,
+    /// 95% Wilson intervals of `often_always_percent`.
+    pub often_always_ci: IntervalByStage,
+    /// Often/always among the same people at both stages, and its change.
+    pub often_always_paired: PairedShareFigures,
     /// UCLA scores.
     pub ucla: UclaFigures,
 }
@@ -297,7 +428,9 @@ const CHANGE_N: usize = 21;
 const IMPROVED: usize = 22;
 const SAME: usize = 23;
 const WORSE: usize = 24;
-const CELLS: usize = 25;
+const DP_BOTH: usize = 25; // both, no longer, newly, neither: 25..=28
+const DP_PAIRS: usize = 29;
+const CELLS: usize = 30;
 
 fn stage_cells(s: &StageTally) -> [u64; 7] {
     let [a, b, c, d, e] = s.direct;
@@ -308,6 +441,7 @@ fn cells(t: &Tally) -> [u64; CELLS] {
     let mut out = [0; CELLS];
     let base = stage_cells(&t.baseline);
     let follow = stage_cells(&t.follow_up);
+    let dp = &t.direct_pairs;
     let values = [
         t.returns,
         t.participants_reached,
@@ -325,6 +459,11 @@ fn cells(t: &Tally) -> [u64; CELLS] {
         t.improved,
         t.same,
         t.worse,
+        dp.both,
+        dp.baseline_only,
+        dp.follow_up_only,
+        dp.neither,
+        dp.n(),
     ]);
     for (slot, v) in out.iter_mut().zip(values) {
         *slot = v;
@@ -343,8 +482,13 @@ fn group_lines() -> Vec<(Vec<usize>, usize)> {
         lines.push((vec![direct + 5, direct + 6], respondents));
     }
     lines.push((vec![IMPROVED, SAME, WORSE], CHANGE_N));
+    lines.push(((DP_BOTH..DP_BOTH + 4).collect(), DP_PAIRS));
     lines
 }
+
+/// The UCLA score runs from 3 to 9; a change from −6 to 6.
+const SCORE_RANGE: (f64, f64) = (3.0, 9.0);
+const CHANGE_RANGE: (f64, f64) = (-6.0, 6.0);
 
 /// How a group's numbers are shown.
 enum View<'a> {
@@ -361,11 +505,44 @@ fn round_to(x: f64, places: i32) -> f64 {
     (x * f).round() / f
 }
 
+/// The t interval of a mean change, or why there is none: fewer than
+/// [`MIN_PAIRS_FOR_INTERVAL`] pairs, or no variation. Never outside the
+/// range a change can take.
+fn change_interval(change: &Moments) -> (Option<Interval>, Option<IntervalNote>) {
+    if change.n == 0 {
+        return (None, None);
+    }
+    if change.n < MIN_PAIRS_FOR_INTERVAL {
+        return (None, Some(IntervalNote::TooFewPairs));
+    }
+    let Some(estimate) = change.estimate() else {
+        return (None, None);
+    };
+    if estimate.sd.is_none_or(|sd| sd == 0.0) {
+        return (None, Some(IntervalNote::NoVariation));
+    }
+    let (low, high) = CHANGE_RANGE;
+    match (estimate.ci_low, estimate.ci_high) {
+        (Some(l), Some(h)) => (
+            Some(Interval {
+                low: l.max(low),
+                high: h.min(high),
+            }),
+            None,
+        ),
+        _ => (None, None),
+    }
+}
+
 impl View<'_> {
     fn tally(&self) -> &Tally {
         match self {
             View::Exact(t) | View::Published { tally: t, .. } => t,
         }
+    }
+
+    fn published(&self) -> bool {
+        matches!(self, View::Published { .. })
     }
 
     fn count(&self, m: usize) -> Option<u64> {
@@ -377,34 +554,51 @@ impl View<'_> {
         }
     }
 
-    fn exact(&self, m: usize) -> u64 {
-        cells(self.tally()).get(m).copied().unwrap_or(0)
-    }
-
-    /// `part` as a percentage of `base`: exact to 1 decimal place; published
-    /// as a whole number, only where the base is at least 10 and the part's
-    /// own count is published (so a percentage never reveals a suppressed
-    /// count).
-    fn percent(&self, part: usize, base: usize) -> Option<f64> {
-        let (p, b) = (self.exact(part), self.exact(base));
-        if b == 0 {
+    /// The counts a share is computed from. Exact: the exact counts.
+    /// Published: the *published* counts, so a share tells nothing the
+    /// counts do not; none where either is suppressed, and none at 0% or
+    /// 100% (a bound says every other category is empty).
+    fn share_counts(&self, part: usize, base: usize) -> Option<(u64, u64)> {
+        let (p, b) = (self.count(part)?, self.count(base)?);
+        if b == 0 || p > b {
             return None;
         }
-        let pct = 100.0 * p as f64 / b as f64;
-        match self {
-            View::Exact(_) => Some(round_to(pct, 1)),
-            View::Published { .. } => {
-                (b >= MIN_PUBLISHED_COUNT && self.count(part).is_some()).then(|| pct.round())
-            }
+        if self.published() && (p == 0 || p == b) {
+            return None;
+        }
+        Some((p, b))
+    }
+
+    /// A percentage: exact to 1 decimal place, published as a whole number.
+    fn shown_percent(&self, x: f64) -> f64 {
+        if self.published() {
+            x.round()
+        } else {
+            round_to(x, 1)
         }
     }
 
-    /// A mean (or interval end) over the values counted in cell `n`: exact to
-    /// 2 decimal places; published to 1, only where `n` is published.
-    fn stat(&self, n: usize, value: Option<f64>) -> Option<f64> {
-        match self {
-            View::Exact(_) => value.map(|v| round_to(v, 2)),
-            View::Published { .. } => self.count(n).and(value).map(|v| round_to(v, 1)),
+    fn percent(&self, part: usize, base: usize) -> Option<f64> {
+        let (p, b) = self.share_counts(part, base)?;
+        Some(self.shown_percent(100.0 * p as f64 / b as f64))
+    }
+
+    /// The Wilson interval of the same percentage, from the same counts.
+    fn wilson(&self, part: usize, base: usize) -> Option<Interval> {
+        let (p, b) = self.share_counts(part, base)?;
+        wilson_interval(p, b).map(|ci| ci.scaled(100.0).map(|x| self.shown_percent(x)))
+    }
+
+    /// A mean over the values counted in cell `n`, on a scale from `range.0`
+    /// to `range.1`: exact to 2 decimal places; published only where `n` is
+    /// published, banded (see [`band_mean`]).
+    fn mean(&self, n: usize, value: Option<f64>, range: (f64, f64)) -> Option<f64> {
+        if self.published() {
+            self.count(n)
+                .and(value)
+                .map(|v| band_mean(v, range.0, range.1))
+        } else {
+            value.map(|v| round_to(v, 2))
         }
     }
 
@@ -420,9 +614,94 @@ impl View<'_> {
         }
     }
 
+    /// The paired share. Published: the figures are computed from the
+    /// published counts, and only where all four are published.
+    fn paired_share(&self) -> PairedShareFigures {
+        let counts = [
+            self.count(DP_BOTH),
+            self.count(DP_BOTH + 1),
+            self.count(DP_BOTH + 2),
+            self.count(DP_BOTH + 3),
+        ];
+        let [both, no_longer, newly, neither] = counts;
+        let table = match counts {
+            [
+                Some(both),
+                Some(baseline_only),
+                Some(follow_up_only),
+                Some(neither),
+            ] => Some(PairedTable {
+                both,
+                baseline_only,
+                follow_up_only,
+                neither,
+            }),
+            _ => None,
+        }
+        .filter(|t| t.n() > 0);
+        let points = |x: f64| self.shown_percent(100.0 * x);
+        PairedShareFigures {
+            pairs: self.count(DP_PAIRS),
+            both,
+            no_longer,
+            newly,
+            neither,
+            baseline_percent: table.and_then(|t| t.baseline_share()).map(points),
+            follow_up_percent: table.and_then(|t| t.follow_up_share()).map(points),
+            change_points: table.and_then(|t| t.change()).map(points),
+            change_ci: table
+                .and_then(|t| t.newcombe_interval())
+                .map(|ci| ci.map(points)),
+            mcnemar_p: table.and_then(|t| t.mcnemar_exact_p()).map(|p| {
+                if self.published() {
+                    round_to(p, 2)
+                } else {
+                    round_to(p, 4)
+                }
+            }),
+        }
+    }
+
+    fn change(&self) -> ChangeFigures {
+        let t = self.tally();
+        let (interval, note) = change_interval(&t.change);
+        let (interval, note) = if self.published() {
+            // Published only where n and at least two of improved, same and
+            // worse are published: then the changes vary (so "no variation"
+            // is never implied by a missing interval), and whether an
+            // interval is shown depends on published counts alone.
+            let categories = [IMPROVED, SAME, WORSE]
+                .iter()
+                .filter(|&&m| self.count(m).is_some())
+                .count();
+            let shown = self.count(CHANGE_N).is_some() && categories >= 2;
+            let band = |x: f64| ((x * 2.0).round() / 2.0).clamp(CHANGE_RANGE.0, CHANGE_RANGE.1);
+            (interval.filter(|_| shown).map(|ci| ci.map(band)), None)
+        } else {
+            (interval.map(|ci| ci.map(|x| round_to(x, 2))), note)
+        };
+        ChangeFigures {
+            n: self.count(CHANGE_N),
+            mean: self.mean(CHANGE_N, t.change.mean(), CHANGE_RANGE),
+            baseline_mean: self.mean(CHANGE_N, t.change_baseline.mean(), SCORE_RANGE),
+            follow_up_mean: self.mean(CHANGE_N, t.change_follow_up.mean(), SCORE_RANGE),
+            ci_low: interval.map(|ci| ci.low),
+            ci_high: interval.map(|ci| ci.high),
+            ci_note: note,
+            improved: self.count(IMPROVED),
+            same: self.count(SAME),
+            worse: self.count(WORSE),
+            improved_percent: self.percent(IMPROVED, CHANGE_N),
+            same_percent: self.percent(SAME, CHANGE_N),
+            worse_percent: self.percent(WORSE, CHANGE_N),
+            improved_ci: self.wilson(IMPROVED, CHANGE_N),
+            same_ci: self.wilson(SAME, CHANGE_N),
+            worse_ci: self.wilson(WORSE, CHANGE_N),
+        }
+    }
+
     fn figures(&self) -> Figures {
         let t = self.tally();
-        let change = t.change.estimate();
         Figures {
             returns: self.count(RETURNS),
             participants_reached: self.count(PARTICIPANTS),
@@ -439,27 +718,21 @@ impl View<'_> {
                 baseline: self.percent(DIRECT_BASELINE, DIRECT_BASELINE + 5),
                 follow_up: self.percent(DIRECT_FOLLOW_UP, DIRECT_FOLLOW_UP + 5),
             },
+            often_always_ci: IntervalByStage {
+                baseline: self.wilson(DIRECT_BASELINE, DIRECT_BASELINE + 5),
+                follow_up: self.wilson(DIRECT_FOLLOW_UP, DIRECT_FOLLOW_UP + 5),
+            },
+            often_always_paired: self.paired_share(),
             ucla: UclaFigures {
                 baseline: ScoreFigures {
                     n: self.count(UCLA_BASELINE_N),
-                    mean: self.stat(UCLA_BASELINE_N, t.baseline.ucla.mean()),
+                    mean: self.mean(UCLA_BASELINE_N, t.baseline.ucla.mean(), SCORE_RANGE),
                 },
                 follow_up: ScoreFigures {
                     n: self.count(UCLA_FOLLOW_UP_N),
-                    mean: self.stat(UCLA_FOLLOW_UP_N, t.follow_up.ucla.mean()),
+                    mean: self.mean(UCLA_FOLLOW_UP_N, t.follow_up.ucla.mean(), SCORE_RANGE),
                 },
-                change: ChangeFigures {
-                    n: self.count(CHANGE_N),
-                    mean: self.stat(CHANGE_N, change.map(|c| c.mean)),
-                    ci_low: self.stat(CHANGE_N, change.and_then(|c| c.ci_low)),
-                    ci_high: self.stat(CHANGE_N, change.and_then(|c| c.ci_high)),
-                    improved: self.count(IMPROVED),
-                    same: self.count(SAME),
-                    worse: self.count(WORSE),
-                    improved_percent: self.percent(IMPROVED, CHANGE_N),
-                    same_percent: self.percent(SAME, CHANGE_N),
-                    worse_percent: self.percent(WORSE, CHANGE_N),
-                },
+                change: self.change(),
             },
         }
     }
@@ -653,6 +926,12 @@ impl Figures {
         count("ucla.change.improved", self.ucla.change.improved);
         count("ucla.change.same", self.ucla.change.same);
         count("ucla.change.worse", self.ucla.change.worse);
+        let p = &self.often_always_paired;
+        count("often_always_paired.pairs", p.pairs);
+        count("often_always_paired.both", p.both);
+        count("often_always_paired.no_longer", p.no_longer);
+        count("often_always_paired.newly", p.newly);
+        count("often_always_paired.neither", p.neither);
         let mut stat =
             |name: &str, v: Option<f64>| rows.push((name.to_owned(), v.map(|v| v.to_string())));
         stat(
@@ -674,6 +953,31 @@ impl Figures {
         );
         stat("ucla.change.same_percent", self.ucla.change.same_percent);
         stat("ucla.change.worse_percent", self.ucla.change.worse_percent);
+        stat("ucla.change.baseline_mean", self.ucla.change.baseline_mean);
+        stat(
+            "ucla.change.follow_up_mean",
+            self.ucla.change.follow_up_mean,
+        );
+        rows.push((
+            "ucla.change.ci_note".to_owned(),
+            self.ucla.change.ci_note.map(|n| n.as_str().to_owned()),
+        ));
+        let mut interval = |name: &str, ci: Option<Interval>| {
+            rows.push((format!("{name}.low"), ci.map(|c| c.low.to_string())));
+            rows.push((format!("{name}.high"), ci.map(|c| c.high.to_string())));
+        };
+        interval("often_always_ci.baseline", self.often_always_ci.baseline);
+        interval("often_always_ci.follow_up", self.often_always_ci.follow_up);
+        interval("ucla.change.improved_ci", self.ucla.change.improved_ci);
+        interval("ucla.change.same_ci", self.ucla.change.same_ci);
+        interval("ucla.change.worse_ci", self.ucla.change.worse_ci);
+        interval("often_always_paired.change_ci", p.change_ci);
+        let mut stat =
+            |name: &str, v: Option<f64>| rows.push((name.to_owned(), v.map(|v| v.to_string())));
+        stat("often_always_paired.baseline_percent", p.baseline_percent);
+        stat("often_always_paired.follow_up_percent", p.follow_up_percent);
+        stat("often_always_paired.change_points", p.change_points);
+        stat("often_always_paired.mcnemar_p", p.mcnemar_p);
         rows
     }
 }

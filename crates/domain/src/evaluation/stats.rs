@@ -102,42 +102,49 @@ fn t_upper_tail(t: f64, df: f64) -> f64 {
     0.5 * incomplete_beta(df / 2.0, 0.5, df / (df + t * t))
 }
 
-/// The standard normal distribution function Φ(x), through the error
-/// function: erf(z) is the regularised lower incomplete gamma P(½, z²).
-fn normal_cdf(x: f64) -> f64 {
-    let z2 = x * x / 2.0;
-    // Series for P(a, z): e^{−z} z^a / Γ(a+1) · Σ z^n / ((a+1)…(a+n)).
-    let erf = if z2 < 30.0 {
-        let a = 0.5;
-        let mut term = 1.0 / a;
-        let mut sum = term;
-        let mut n = 1.0;
-        while term > sum * 1e-17 {
-            term *= z2 / (a + n);
-            sum += term;
-            n += 1.0;
-        }
-        sum * (-z2 + a * z2.ln() - ln_gamma(a)).exp()
-    } else {
-        1.0
-    };
-    if x >= 0.0 {
-        0.5 * (1.0 + erf)
-    } else {
-        0.5 * (1.0 - erf)
-    }
+/// P(0 < T ≤ t) = ½ · I_{t²/(df+t²)}(½, df/2), for t ≥ 0: the same
+/// probability as ½ − P(T > t) without the cancellation near t = 0.
+fn t_central(t: f64, df: f64) -> f64 {
+    let t2 = t * t;
+    0.5 * incomplete_beta(0.5, df / 2.0, t2 / (df + t2))
 }
 
-/// Solves `f(x) = target` for an increasing `f` on `[lo, hi]` by bisection.
+/// ½ · erf(x / √2) = Φ(x) − ½ for x ≥ 0, through the regularised lower
+/// incomplete gamma P(½, x²/2). Returned as the distance from ½ so that
+/// quantiles near the median keep their relative precision.
+fn normal_central(x: f64) -> f64 {
+    let z2 = x * x / 2.0;
+    if z2 >= 30.0 {
+        return 0.5;
+    }
+    // Series for P(a, z): e^{−z} z^a / Γ(a+1) · Σ z^n / ((a+1)…(a+n)).
+    let a = 0.5;
+    let mut term = 1.0 / a;
+    let mut sum = term;
+    let mut n = 1.0;
+    while term > sum * 1e-17 {
+        term *= z2 / (a + n);
+        sum += term;
+        n += 1.0;
+    }
+    0.5 * sum * (-z2 + a * z2.ln() - ln_gamma(a)).exp()
+}
+
+/// Solves `f(x) = target` for an increasing `f` on `[lo, hi]` (0 ≤ lo) by
+/// bisection, to a *relative* tolerance: an absolute one loses every
+/// significant digit when the root is tiny (quantiles just above ½).
 fn bisect(f: impl Fn(f64) -> f64, target: f64, mut lo: f64, mut hi: f64) -> f64 {
-    for _ in 0..200 {
+    for _ in 0..2_000 {
         let mid = 0.5 * (lo + hi);
+        if mid <= lo || mid >= hi {
+            break;
+        }
         if f(mid) < target {
             lo = mid;
         } else {
             hi = mid;
         }
-        if hi - lo <= 1e-13 * hi.abs().max(1.0) {
+        if hi - lo <= 4.0 * f64::EPSILON * hi.abs() {
             break;
         }
     }
@@ -162,7 +169,9 @@ pub fn normal_quantile(p: f64) -> Option<f64> {
     if p < 0.5 {
         return normal_quantile(1.0 - p).map(|z| -z);
     }
-    Some(bisect(normal_cdf, p, 0.0, 40.0))
+    // p − ½ is exact for p ≥ ½ (Sterbenz), so a p just above ½ keeps its
+    // precision.
+    Some(bisect(normal_central, p - 0.5, 0.0, 40.0))
 }
 
 /// The quantile of Student's t distribution with `df` degrees of freedom:
@@ -209,7 +218,13 @@ pub fn t_quantile(p: f64, df: f64) -> Option<f64> {
             return None;
         }
     }
-    Some(bisect(|t| 1.0 - t_upper_tail(t, df), p, 0.0, hi))
+    // Near the median solve P(0 < T ≤ t) = p − ½ (precise for small t); in
+    // the tail solve P(T > t) = 1 − p. Both right-hand sides are exact.
+    if p <= 0.75 {
+        Some(bisect(|t| t_central(t, df), p - 0.5, 0.0, hi))
+    } else {
+        Some(bisect(|t| -t_upper_tail(t, df), -tail, 0.0, hi))
+    }
 }
 
 /// A mean with its 95% confidence interval from the t distribution.
@@ -302,5 +317,217 @@ impl Moments {
             ci_low: half.map(|h| mean - h),
             ci_high: half.map(|h| mean + h),
         })
+    }
+}
+
+/// The 97.5% point of the standard normal distribution, for 95% intervals.
+const Z_95: f64 = 1.959_963_984_540_054;
+
+/// A 95% confidence interval, in the units of the figure it goes with.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Interval {
+    /// Lower end.
+    pub low: f64,
+    /// Upper end.
+    pub high: f64,
+}
+
+impl Interval {
+    /// The interval with both ends multiplied by `factor` (a proportion to
+    /// a percentage).
+    #[must_use]
+    pub fn scaled(self, factor: f64) -> Interval {
+        Interval {
+            low: self.low * factor,
+            high: self.high * factor,
+        }
+    }
+
+    /// The interval with both ends passed through `f` (rounding).
+    #[must_use]
+    pub fn map(self, f: impl Fn(f64) -> f64) -> Interval {
+        Interval {
+            low: f(self.low),
+            high: f(self.high),
+        }
+    }
+}
+
+/// The Wilson score 95% interval for a proportion `successes / n` (Wilson
+/// 1927; Newcombe 1998, "Two-sided confidence intervals for the single
+/// proportion", method 3). Unlike the Wald interval it stays inside 0–1
+/// and keeps its coverage for small `n` and proportions near 0 or 1.
+/// `None` when `n` is 0 or `successes > n`.
+///
+/// ```
+/// use grantledger_domain::evaluation::wilson_interval;
+///
+/// // Newcombe's (1998) first worked example: 81 of 263.
+/// let ci = wilson_interval(81, 263).unwrap();
+/// assert_eq!(((ci.low * 1e4).round(), (ci.high * 1e4).round()), (2553.0, 3662.0));
+/// ```
+#[must_use]
+pub fn wilson_interval(successes: u64, n: u64) -> Option<Interval> {
+    if n == 0 || successes > n {
+        return None;
+    }
+    let nf = n as f64;
+    let p = successes as f64 / nf;
+    let z2 = Z_95 * Z_95;
+    let denominator = 1.0 + z2 / nf;
+    let centre = p + z2 / (2.0 * nf);
+    let half = Z_95 * (p * (1.0 - p) / nf + z2 / (4.0 * nf * nf)).sqrt();
+    Some(Interval {
+        low: ((centre - half) / denominator).max(0.0),
+        high: ((centre + half) / denominator).min(1.0),
+    })
+}
+
+/// Paired yes/no answers of the same people at baseline and follow-up (for
+/// the direct question: often/always lonely or not).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PairedTable {
+    /// Yes at both stages.
+    pub both: u64,
+    /// Yes at baseline only (no longer).
+    pub baseline_only: u64,
+    /// Yes at follow-up only (newly).
+    pub follow_up_only: u64,
+    /// Yes at neither stage.
+    pub neither: u64,
+}
+
+impl PairedTable {
+    /// The number of pairs.
+    #[must_use]
+    pub fn n(&self) -> u64 {
+        self.both + self.baseline_only + self.follow_up_only + self.neither
+    }
+
+    /// The share saying yes at baseline, or `None` without pairs.
+    #[must_use]
+    pub fn baseline_share(&self) -> Option<f64> {
+        let n = self.n();
+        (n > 0).then(|| (self.both + self.baseline_only) as f64 / n as f64)
+    }
+
+    /// The share saying yes at follow-up, or `None` without pairs.
+    #[must_use]
+    pub fn follow_up_share(&self) -> Option<f64> {
+        let n = self.n();
+        (n > 0).then(|| (self.both + self.follow_up_only) as f64 / n as f64)
+    }
+
+    /// The change in the share, follow-up − baseline (negative: fewer say
+    /// yes), as a proportion.
+    #[must_use]
+    pub fn change(&self) -> Option<f64> {
+        Some(self.follow_up_share()? - self.baseline_share()?)
+    }
+
+    /// The 95% interval for [`PairedTable::change`] by Newcombe's hybrid
+    /// score method for paired data (Newcombe 1998, "Improved confidence
+    /// intervals for the difference between binomial proportions based on
+    /// paired data", method 10): the Wilson intervals of the two shares,
+    /// combined with the correlation φ of the paired answers (φ taken as 0
+    /// when the association is positive but within n/2 of none, as the
+    /// paper prescribes). It stays within −1 to 1 and, unlike the Wald
+    /// interval, does not collapse when the discordant cells are small.
+    ///
+    /// ```
+    /// use grantledger_domain::evaluation::PairedTable;
+    ///
+    /// // Newcombe (1998), example (a): 36 yes–yes, 12 yes–no, 2 no–yes, 0
+    /// // no–no. The paper's difference is first − second = 0.2 with
+    /// // interval 0.0569 to 0.3404; ours is second − first.
+    /// let table = PairedTable { both: 36, baseline_only: 12, follow_up_only: 2, neither: 0 };
+    /// let ci = table.newcombe_interval().unwrap();
+    /// let r4 = |x: f64| (x * 1e4).round() / 1e4;
+    /// assert_eq!((r4(ci.low), r4(ci.high)), (-0.3404, -0.0569));
+    /// ```
+    #[must_use]
+    pub fn newcombe_interval(&self) -> Option<Interval> {
+        let n = self.n();
+        // Newcombe's first proportion is the follow-up share here, so the
+        // interval is for follow-up − baseline directly.
+        let (e, f, g, h) = (
+            self.both,
+            self.follow_up_only,
+            self.baseline_only,
+            self.neither,
+        );
+        let p1 = self.follow_up_share()?;
+        let p2 = self.baseline_share()?;
+        let w1 = wilson_interval(e + f, n)?;
+        let w2 = wilson_interval(e + g, n)?;
+        let margins = [
+            (e + f) as f64,
+            (g + h) as f64,
+            (e + g) as f64,
+            (f + h) as f64,
+        ];
+        let product: f64 = margins.iter().product();
+        let association = e as f64 * h as f64 - f as f64 * g as f64;
+        let half_n = n as f64 / 2.0;
+        let phi = if product == 0.0 {
+            0.0
+        } else if association > half_n {
+            (association - half_n) / product.sqrt()
+        } else if association >= 0.0 {
+            0.0
+        } else {
+            association / product.sqrt()
+        };
+        let d = p1 - p2;
+        let (a, b) = (p1 - w1.low, w2.high - p2);
+        let delta = (a * a - 2.0 * phi * a * b + b * b).max(0.0).sqrt();
+        let (a, b) = (w1.high - p1, p2 - w2.low);
+        let epsilon = (a * a - 2.0 * phi * a * b + b * b).max(0.0).sqrt();
+        Some(Interval {
+            low: (d - delta).max(-1.0),
+            high: (d + epsilon).min(1.0),
+        })
+    }
+
+    /// McNemar's exact test of no change (two-sided): under no change each
+    /// discordant pair is equally likely to go either way, so the smaller
+    /// discordant count is Binomial(b + c, ½);
+    /// p = min(1, 2 · P(X ≤ min(b, c))). `None` without pairs; 1 when no
+    /// pair changed.
+    ///
+    /// ```
+    /// use grantledger_domain::evaluation::PairedTable;
+    ///
+    /// // 1 changed one way, 7 the other: p = 2 · (1 + 8) / 2⁸ = 0.0703.
+    /// let table = PairedTable { both: 1, baseline_only: 1, follow_up_only: 7, neither: 12 };
+    /// assert!((table.mcnemar_exact_p().unwrap() - 0.070_312_5).abs() < 1e-12);
+    /// ```
+    #[must_use]
+    pub fn mcnemar_exact_p(&self) -> Option<f64> {
+        if self.n() == 0 {
+            return None;
+        }
+        let m = self.baseline_only + self.follow_up_only;
+        let k = self.baseline_only.min(self.follow_up_only);
+        if m == 0 {
+            return Some(1.0);
+        }
+        // Sum C(m, j)/2^m for j = k down to 0, relative to the j = k term
+        // (so no term underflows before it matters), then scale.
+        let (mf, kf) = (m as f64, k as f64);
+        let ln_top = ln_gamma(mf + 1.0)
+            - ln_gamma(kf + 1.0)
+            - ln_gamma(mf - kf + 1.0)
+            - mf * core::f64::consts::LN_2;
+        let mut term = 1.0;
+        let mut sum = 1.0;
+        let mut j = kf;
+        while j >= 1.0 && term > 1e-18 * sum {
+            term *= j / (mf - j + 1.0);
+            sum += term;
+            j -= 1.0;
+        }
+        Some((2.0 * sum * ln_top.exp()).min(1.0))
     }
 }

@@ -45,6 +45,33 @@ fn t_quantile_matches_printed_tables() {
     assert!((below - above).abs() < 1e-9, "{below} {above}");
 }
 
+/// Just above the median the quantile is tiny; an absolute stopping rule
+/// (or ½ − P(T > t), which cancels) leaves few correct digits there.
+/// Reference values: mpmath at 40 digits (inverting the regularised
+/// incomplete beta); scipy.stats.t.ppf agrees except at p = ½ + 1e-12,
+/// where it is itself off by 6e-7 relative.
+#[test]
+fn t_quantile_keeps_relative_precision_near_the_median() {
+    for (p, df, expected) in [
+        (0.500_000_1, 500.0, 2.507_881_899_993_11e-7),
+        (0.5 + 1e-12, 3.0, 2.720_638_859_808_488_5e-12),
+        (0.51, 2.0, 0.028_289_929_799_333_573),
+        (0.6, 500.0, 0.253_481_949_851_665_8),
+    ] {
+        let t = t_quantile(p, df).unwrap();
+        let relative = (t - expected).abs() / expected;
+        assert!(
+            relative < 1e-9,
+            "p = {p}, df = {df}: {t} vs {expected} ({relative:e})"
+        );
+        let low = t_quantile(1.0 - p, df).unwrap();
+        assert!((low + t).abs() / expected < 1e-6, "symmetry at p = {p}");
+    }
+    // The normal quantile, used above 1,000 degrees of freedom.
+    let z = normal_quantile(0.500_000_1).unwrap();
+    assert!((z - 2.506_628_273_311_648e-7).abs() / z < 1e-9, "{z}");
+}
+
 #[test]
 fn t_quantile_is_symmetric_and_refuses_nonsense() {
     assert_eq!(t_quantile(0.5, 7.0), Some(0.0));
@@ -212,7 +239,7 @@ fn all_answers_missing() {
 }
 
 #[test]
-fn identical_answers_give_no_change_and_a_zero_width_interval() {
+fn identical_answers_give_no_change_and_no_variation_instead_of_an_interval() {
     let mut responses = Vec::new();
     for i in 0..15 {
         let c = format!("P{i}");
@@ -233,19 +260,29 @@ fn identical_answers_give_no_change_and_a_zero_width_interval() {
     let mut b = OutcomeBuilder::new([round]);
     b.add(round, Region::Wales, 15, &responses);
     let c = b.exact().total.ucla.change;
+    // No spread: "no variation", not a zero-width interval.
     assert_eq!(
-        (c.n, c.mean, c.ci_low, c.ci_high),
-        (Some(15), Some(0.0), Some(0.0), Some(0.0))
+        (c.n, c.mean, c.ci_low, c.ci_high, c.ci_note),
+        (
+            Some(15),
+            Some(0.0),
+            None,
+            None,
+            Some(IntervalNote::NoVariation)
+        )
     );
     assert_eq!((c.improved, c.same, c.worse), (Some(0), Some(15), Some(0)));
     assert_eq!(c.same_percent, Some(100.0));
-    // Published: the zero cells are suppressed, and so one more cell of
-    // each line; the means are still published (base 15).
+    // Published: the zero cells are suppressed; the means are published
+    // (base 15), but not "no variation", nor a 100% same, which would say
+    // improved and worse are 0.
     let p = b.published().total;
     assert_eq!(p.ucla.change.mean, Some(0.0));
     assert_eq!(p.ucla.baseline.mean, Some(6.0));
     assert_eq!(p.ucla.change.improved, None);
     assert_eq!(p.ucla.change.worse, None);
+    assert_eq!(p.ucla.change.same_percent, None);
+    assert_eq!((p.ucla.change.ci_low, p.ucla.change.ci_note), (None, None));
 }
 
 #[test]
@@ -309,7 +346,12 @@ fn hand_computed_outcomes() {
     // = 2.9167, s = 1.7078, t(3) = 3.1824, half = 3.1824·1.7078/2 = 2.7175.
     let c = r.ucla.change;
     assert_eq!((c.n, c.mean), (Some(4), Some(-0.75)));
-    assert_eq!((c.ci_low, c.ci_high), (Some(-3.47), Some(1.97)));
+    // A t interval over 4 pairs would be −3.47 to 1.97: none is given
+    // below 10 pairs.
+    assert_eq!((c.ci_low, c.ci_high), (None, None));
+    assert_eq!(c.ci_note, Some(IntervalNote::TooFewPairs));
+    // The same 4 pairs' means: 7 → 6.25, beside the change.
+    assert_eq!((c.baseline_mean, c.follow_up_mean), (Some(7.0), Some(6.25)));
     assert_eq!((c.improved, c.same, c.worse), (Some(2), Some(1), Some(1)));
     assert_eq!(
         (c.improved_percent, c.same_percent, c.worse_percent),
@@ -481,9 +523,26 @@ fn review_transitions() {
     );
 }
 
-/// Checks a published report: every count is ≥ 10 and a multiple of 5, and
-/// no additive line (inside a group, or across rounds or regions to the
-/// total) has exactly one suppressed member.
+/// The range subtraction leaves a line's one hidden member: published
+/// counts are at least 10 and within 2 of their rounded value.
+fn hidden_range(parts: &[Option<u64>], total: Option<u64>) -> Option<(i64, i64)> {
+    let bounds = |v: u64| ((v as i64 - 2).max(10), v as i64 + 2);
+    let hidden = parts.iter().chain([&total]).filter(|v| v.is_none()).count();
+    if hidden != 1 {
+        return None;
+    }
+    let (tl, th) = bounds(total?);
+    let (pl, ph) = parts
+        .iter()
+        .flatten()
+        .fold((0, 0), |(l, h), &v| (l + bounds(v).0, h + bounds(v).1));
+    Some(((tl - ph).max(0), th - pl))
+}
+
+/// Checks a published report: every count is ≥ 10 and a multiple of 5;
+/// every percentage is the published counts' own ratio, never 0 or 100;
+/// every mean is banded; and a line with one suppressed member leaves it
+/// at least three possible values by subtraction.
 fn assert_protected(report: &OutcomeReport) {
     let rows = |f: &Figures| {
         f.rows()
@@ -498,21 +557,78 @@ fn assert_protected(report: &OutcomeReport) {
         .chain(report.by_region.iter().map(|g| rows(&g.figures)))
         .chain([total.clone()])
         .collect();
+    let count = |g: &std::collections::BTreeMap<String, Option<String>>, name: &str| {
+        g.get(name)
+            .unwrap_or_else(|| panic!("{name}"))
+            .as_ref()
+            .map(|v| v.parse::<u64>().unwrap())
+    };
+    let check_line = |parts: Vec<Option<u64>>, total: Option<u64>, what: &str| {
+        if let Some((lo, hi)) = hidden_range(&parts, total) {
+            assert!(
+                hi - lo >= 2,
+                "{what}: one hidden member pinned to {lo}..={hi}"
+            );
+        }
+    };
     for g in &groups {
         for (name, v) in g {
-            let is_count =
-                !name.contains("percent") && !name.contains("mean") && !name.contains("ci_");
+            let is_count = !["percent", "mean", "_ci", "ci_", "points", "mcnemar"]
+                .iter()
+                .any(|w| name.contains(w));
             if let (true, Some(v)) = (is_count, v) {
                 let v: u64 = v.parse().unwrap();
                 assert!(v >= 10 && v % 5 == 0, "{name} = {v}");
             }
+            if let (true, Some(v)) = (name.contains("mean"), v) {
+                let v: f64 = v.parse().unwrap();
+                assert_eq!(v % 0.5, 0.0, "{name} = {v}");
+                let (low, high) = if name == "ucla.change.mean" {
+                    (-6.0, 6.0)
+                } else {
+                    (3.0, 9.0)
+                };
+                assert!(
+                    v >= low + 1.0 && v <= high - 1.0,
+                    "{name} = {v} at the end of its scale"
+                );
+            }
         }
-        let hidden = |names: &[String]| {
-            names
-                .iter()
-                .filter(|n| g.get(*n).unwrap().is_none())
-                .count()
-        };
+        for (percent, part, base) in [
+            (
+                "often_always_percent.baseline",
+                "direct.baseline.often_always",
+                "direct.baseline.answered",
+            ),
+            (
+                "often_always_percent.follow_up",
+                "direct.follow_up.often_always",
+                "direct.follow_up.answered",
+            ),
+            (
+                "ucla.change.improved_percent",
+                "ucla.change.improved",
+                "ucla.change.n",
+            ),
+            (
+                "ucla.change.same_percent",
+                "ucla.change.same",
+                "ucla.change.n",
+            ),
+            (
+                "ucla.change.worse_percent",
+                "ucla.change.worse",
+                "ucla.change.n",
+            ),
+        ] {
+            let Some(shown) = g[percent].as_ref() else {
+                continue;
+            };
+            let shown: f64 = shown.parse().unwrap();
+            let (p, b) = (count(g, part).unwrap(), count(g, base).unwrap());
+            assert_eq!(shown, (100.0 * p as f64 / b as f64).round(), "{percent}");
+            assert!(shown > 0.0 && shown < 100.0, "{percent} = {shown}");
+        }
         for stage in ["baseline", "follow_up"] {
             let answers = [
                 "often_always",
@@ -520,54 +636,52 @@ fn assert_protected(report: &OutcomeReport) {
                 "occasionally",
                 "hardly_ever",
                 "never",
-                "answered",
             ];
-            let line: Vec<String> = answers
+            let line: Vec<Option<u64>> = answers
                 .iter()
-                .map(|a| format!("direct.{stage}.{a}"))
+                .map(|a| count(g, &format!("direct.{stage}.{a}")))
                 .collect();
-            assert_ne!(hidden(&line), 1, "{line:?}");
-            let line = vec![
-                format!("direct.{stage}.answered"),
-                format!("direct.{stage}.not_answered"),
-                format!("respondents.{stage}"),
-            ];
-            assert_ne!(hidden(&line), 1, "{line:?}");
+            check_line(line, count(g, &format!("direct.{stage}.answered")), stage);
+            check_line(
+                vec![
+                    count(g, &format!("direct.{stage}.answered")),
+                    count(g, &format!("direct.{stage}.not_answered")),
+                ],
+                count(g, &format!("respondents.{stage}")),
+                stage,
+            );
         }
-        let line: Vec<String> = ["improved", "same", "worse", "n"]
+        let line = ["improved", "same", "worse"]
             .iter()
-            .map(|a| format!("ucla.change.{a}"))
+            .map(|a| count(g, &format!("ucla.change.{a}")))
             .collect();
-        assert_ne!(hidden(&line), 1, "{line:?}");
+        check_line(line, count(g, "ucla.change.n"), "change");
     }
     for (name, value) in &total {
-        if name.contains("percent") || name.contains("mean") || name.contains("ci_") {
-            continue;
-        }
-        for parts in [
-            report
-                .by_round
-                .iter()
-                .map(|g| rows(&g.figures))
-                .collect::<Vec<_>>(),
-            report
-                .by_region
-                .iter()
-                .map(|g| rows(&g.figures))
-                .collect::<Vec<_>>(),
-        ] {
-            if parts.is_empty() {
-                continue; // no regions: nothing to subtract
+        if !["percent", "mean", "_ci", "ci_", "points", "mcnemar"]
+            .iter()
+            .any(|w| name.contains(w))
+        {
+            for parts in [
+                &report.by_round,
+                &report
+                    .by_region
+                    .iter()
+                    .map(|r| RoundFigures {
+                        round_id: RoundId::new(),
+                        figures: r.figures.clone(),
+                    })
+                    .collect::<Vec<_>>(),
+            ] {
+                if parts.is_empty() {
+                    continue;
+                }
+                let line = parts
+                    .iter()
+                    .map(|p| count(&rows(&p.figures), name))
+                    .collect();
+                check_line(line, value.as_ref().map(|v| v.parse().unwrap()), name);
             }
-            let hidden = parts
-                .iter()
-                .filter(|p| p.get(name).unwrap().is_none())
-                .count()
-                + usize::from(value.is_none());
-            assert_ne!(
-                hidden, 1,
-                "{name}: one suppressed cell could be backed out from the total"
-            );
         }
     }
 }
@@ -618,7 +732,7 @@ proptest! {
     }
 
     #[test]
-    fn suppression_tables_never_leave_a_line_with_one_hidden_cell(
+    fn suppression_tables_never_leave_a_count_pinned_by_its_lines(
         grid in prop::collection::vec(prop::collection::vec(0u64..40, 1..5), 1..5)
     ) {
         // A two-way table with row, column and grand totals.
@@ -641,9 +755,12 @@ proptest! {
             table.line(parts, *total);
         }
         let p = table.protect();
+        prop_assert!(table.exposed(&p).is_empty());
         for (parts, total) in &lines {
-            let hidden = parts.iter().chain([total]).filter(|&&c| p.is_suppressed(c)).count();
-            prop_assert_ne!(hidden, 1);
+            let shown: Vec<Option<u64>> = parts.iter().map(|&c| p.published(c)).collect();
+            if let Some((lo, hi)) = hidden_range(&shown, p.published(*total)) {
+                prop_assert!(hi - lo >= 2, "{:?} → {:?}: {}..={}", grid, shown, lo, hi);
+            }
         }
         for id in cells.iter().flatten().chain(&row_totals).chain(&col_totals).chain([&grand]) {
             match p.published(*id) {
@@ -707,5 +824,313 @@ fn a_fund_without_returns_publishes_nothing_but_nulls() {
     assert!(p.by_region.is_empty());
     assert_eq!(p.total.returns, None);
     assert_eq!(p.total.ucla.change.mean, None);
+    assert_protected(&p);
+}
+
+/// Newcombe (1998), "Two-sided confidence intervals for the single
+/// proportion: comparison of seven methods", Table I, method 3 (Wilson
+/// score without continuity correction).
+#[test]
+fn wilson_intervals_match_newcombes_worked_examples() {
+    let r4 = |x: f64| (x * 1e4).round() / 1e4;
+    for (x, n, low, high) in [
+        (81, 263, 0.2553, 0.3662),
+        (15, 148, 0.0624, 0.1605),
+        (0, 20, 0.0, 0.1611),
+        (1, 29, 0.0061, 0.1718),
+    ] {
+        let ci = wilson_interval(x, n).unwrap();
+        assert_eq!((r4(ci.low), r4(ci.high)), (low, high), "{x}/{n}");
+    }
+    assert_eq!(wilson_interval(1, 0), None);
+    assert_eq!(wilson_interval(3, 2), None);
+    let all = wilson_interval(29, 29).unwrap();
+    assert_eq!((r4(all.low), all.high), (0.883, 1.0));
+}
+
+/// Newcombe (1998), "Improved confidence intervals for the difference
+/// between binomial proportions based on paired data", method 10, example
+/// (a): 36, 12, 2, 0 gives 0.0569 to 0.3404 for first − second. The two
+/// clinical tables are the paired examples of Fagerland, Lydersen & Laake
+/// (2017, ch. 8; Bentur et al. 2009, Cavo et al. 2012), whose Newcombe
+/// intervals (−0.5069 to −0.0256, −0.1186 to −0.0046) and exact McNemar p
+/// (0.0703, 0.0525) were recomputed independently (Python, exact binomial
+/// sums). Our change is follow-up − baseline, so signs flip where the
+/// table's first proportion is the baseline.
+#[test]
+fn newcombe_paired_intervals_and_mcnemar_match_worked_examples() {
+    let r4 = |x: f64| (x * 1e4).round() / 1e4;
+    let t = |both, baseline_only, follow_up_only, neither| PairedTable {
+        both,
+        baseline_only,
+        follow_up_only,
+        neither,
+    };
+    for (table, change, low, high, p) in [
+        (t(36, 12, 2, 0), -0.2, -0.3404, -0.0569, 0.0129),
+        (t(1, 1, 7, 12), 0.2857, 0.0256, 0.5069, 0.0703),
+        (t(59, 6, 16, 80), 0.0621, 0.0046, 0.1186, 0.0525),
+    ] {
+        let ci = table.newcombe_interval().unwrap();
+        assert_eq!(r4(table.change().unwrap()), change, "{table:?}");
+        assert_eq!((r4(ci.low), r4(ci.high)), (low, high), "{table:?}");
+        assert_eq!(r4(table.mcnemar_exact_p().unwrap()), p, "{table:?}");
+    }
+    // No pair changed: no evidence of change, and an interval around 0.
+    let still = t(5, 0, 0, 5);
+    assert_eq!(still.mcnemar_exact_p(), Some(1.0));
+    let ci = still.newcombe_interval().unwrap();
+    assert!(ci.low < 0.0 && ci.high > 0.0);
+    assert_eq!(t(0, 0, 0, 0).newcombe_interval(), None);
+    assert_eq!(t(0, 0, 0, 0).mcnemar_exact_p(), None);
+    // Large discordant counts neither underflow nor lose the tail:
+    // 2 · P(X ≤ 400 | 1000, ½) = 2.7284641560660184e-10 (exact fractions).
+    let big = t(0, 600, 400, 0).mcnemar_exact_p().unwrap();
+    assert!(
+        (big / 2.728_464_156_066_018_4e-10 - 1.0).abs() < 1e-9,
+        "{big:e}"
+    );
+    // Every interval stays inside −1..1.
+    let edge = t(0, 20, 0, 0).newcombe_interval().unwrap();
+    assert!(edge.low >= -1.0 && edge.high <= 1.0, "{edge:?}");
+}
+
+fn pair(
+    code: &str,
+    direct: [DirectAnswer; 2],
+    before: [UclaAnswer; 3],
+    after: [UclaAnswer; 3],
+) -> [SurveyResponse; 2] {
+    [
+        resp(Stage::Baseline, Some(code), Some(direct[0]), Some(before)),
+        resp(Stage::FollowUp, Some(code), Some(direct[1]), Some(after)),
+    ]
+}
+
+#[test]
+fn the_paired_share_often_always_lonely_has_a_newcombe_interval_and_mcnemar() {
+    use DirectAnswer::{Never, OftenAlways as Lonely};
+    // 30 pairs: 4 lonely at both stages, 12 no longer, 2 newly, 12 neither;
+    // 6 more answered only at baseline, all lonely (not in the pairs).
+    let mut responses = Vec::new();
+    let groups = [
+        (4, [Lonely, Lonely]),
+        (12, [Lonely, Never]),
+        (2, [Never, Lonely]),
+        (12, [Never, Never]),
+    ];
+    let mut i = 0;
+    for (n, direct) in groups {
+        for _ in 0..n {
+            responses.extend(pair(&format!("P{i}"), direct, [Mid; 3], [Mid; 3]));
+            i += 1;
+        }
+    }
+    for _ in 0..6 {
+        responses.push(resp(Stage::Baseline, None, Some(Lonely), None));
+    }
+    let round = RoundId::new();
+    let mut b = OutcomeBuilder::new([round]);
+    b.add(round, Region::Wales, 40, &responses);
+    let exact = b.exact().total;
+    let p = &exact.often_always_paired;
+    assert_eq!(
+        (p.pairs, p.both, p.no_longer, p.newly, p.neither),
+        (Some(30), Some(4), Some(12), Some(2), Some(12))
+    );
+    // Over the pairs: 16/30 = 53.3% → 6/30 = 20.0%, −33.3 points.
+    assert_eq!(
+        (p.baseline_percent, p.follow_up_percent, p.change_points),
+        (Some(53.3), Some(20.0), Some(-33.3))
+    );
+    let table = PairedTable {
+        both: 4,
+        baseline_only: 12,
+        follow_up_only: 2,
+        neither: 12,
+    };
+    let ci = table.newcombe_interval().unwrap().scaled(100.0);
+    assert_eq!(
+        p.change_ci,
+        Some(Interval {
+            low: (ci.low * 10.0).round() / 10.0,
+            high: (ci.high * 10.0).round() / 10.0
+        })
+    );
+    assert!(ci.high < 0.0, "{ci:?}");
+    // 2 · P(X ≤ 2 | 14, ½) = 2 · 106 / 16384.
+    assert_eq!(p.mcnemar_p, Some(0.0129));
+    // The stage share is over everyone answering at the stage (22/36) and
+    // has its Wilson interval.
+    assert_eq!(exact.often_always_percent.baseline, Some(61.1));
+    let w = wilson_interval(22, 36).unwrap().scaled(100.0);
+    assert_eq!(
+        exact.often_always_ci.baseline,
+        Some(w.map(|x| (x * 10.0).round() / 10.0))
+    );
+    // Published: only two of the four paired counts reach 10, so nothing
+    // is computed from them.
+    let published = b.published().total.often_always_paired;
+    assert_eq!(
+        (
+            published.both,
+            published.newly,
+            published.change_points,
+            published.mcnemar_p
+        ),
+        (None, None, None, None)
+    );
+}
+
+#[test]
+fn the_change_interval_is_withheld_below_ten_pairs_and_kept_inside_the_scale() {
+    // 12 pairs: eleven from 9 to 3 (−6) and one unchanged: the t interval
+    // would reach below −6.
+    let mut responses = Vec::new();
+    for i in 0..12 {
+        let after = if i == 0 { [High; 3] } else { [Low; 3] };
+        responses.extend(pair(
+            &format!("P{i}"),
+            [DirectAnswer::Never; 2],
+            [High; 3],
+            after,
+        ));
+    }
+    let round = RoundId::new();
+    let mut b = OutcomeBuilder::new([round]);
+    b.add(round, Region::London, 12, &responses);
+    let c = b.exact().total.ucla.change;
+    assert_eq!(c.mean, Some(-5.5));
+    let raw = {
+        let mut m = Moments::default();
+        for i in 0..12 {
+            m.add(if i == 0 { 0 } else { -6 });
+        }
+        m.estimate().unwrap()
+    };
+    assert!(raw.ci_low.unwrap() < -6.0, "{raw:?}");
+    assert_eq!(c.ci_low, Some(-6.0));
+    assert_eq!(
+        c.ci_high,
+        Some((raw.ci_high.unwrap() * 100.0).round() / 100.0)
+    );
+    assert_eq!(c.ci_note, None);
+    // Published: the mean −5.5 is shown as −5 ("−5 or lower"), and no
+    // interval: only "improved" of improved/same/worse is published.
+    let p = b.published().total.ucla.change;
+    assert_eq!((p.mean, p.ci_low, p.ci_high), (Some(-5.0), None, None));
+    // Nine pairs: no interval, and the reason.
+    let mut few = OutcomeBuilder::new([round]);
+    let nine: Vec<_> = responses.iter().take(18).cloned().collect();
+    few.add(round, Region::London, 9, &nine);
+    let c = few.exact().total.ucla.change;
+    assert_eq!(
+        (c.n, c.ci_low, c.ci_note),
+        (Some(9), None, Some(IntervalNote::TooFewPairs))
+    );
+}
+
+#[test]
+fn paired_means_are_reported_beside_the_change_over_the_same_people() {
+    // Two pairs (9 → 6, 5 → 5) and two people seen once (3 at baseline, 9
+    // at follow-up): stage means 5.67 and 7.5 are over different people
+    // from the change (−1.5); the pairs' own means are 7 → 5.5.
+    let mut responses = Vec::new();
+    responses.extend(pair("A", [DirectAnswer::Never; 2], [High; 3], [Mid; 3]));
+    responses.extend(pair(
+        "B",
+        [DirectAnswer::Never; 2],
+        [Mid, Mid, Low],
+        [Mid, Mid, Low],
+    ));
+    responses.push(resp(Stage::Baseline, Some("C"), None, Some([Low; 3])));
+    responses.push(resp(Stage::FollowUp, Some("D"), None, Some([High; 3])));
+    let round = RoundId::new();
+    let mut b = OutcomeBuilder::new([round]);
+    b.add(round, Region::London, 4, &responses);
+    let u = b.exact().total.ucla;
+    assert_eq!(
+        (u.baseline.mean, u.follow_up.mean),
+        (Some(5.67), Some(6.67))
+    );
+    assert_eq!(u.change.mean, Some(-1.5));
+    assert_eq!(
+        (u.change.baseline_mean, u.change.follow_up_mean),
+        (Some(7.0), Some(5.5))
+    );
+}
+
+/// Issue 14, item 11: n = 14 pairs, 13 improved and 1 the same were
+/// published as n 15, improved 15 and 93% — and 93% of a rounded 15 fits
+/// only 14 or 15, revealing the one. Percentages now come from the
+/// published counts; 15 of 15 is 100%, a bound, so none is shown.
+#[test]
+fn a_published_percentage_never_undoes_the_rounding() {
+    let mut responses = Vec::new();
+    for i in 0..14 {
+        let after = if i == 0 { [High; 3] } else { [Mid; 3] };
+        responses.extend(pair(
+            &format!("P{i}"),
+            [DirectAnswer::Never; 2],
+            [High; 3],
+            after,
+        ));
+    }
+    let round = RoundId::new();
+    let mut b = OutcomeBuilder::new([round]);
+    b.add(round, Region::London, 14, &responses);
+    let exact = b.exact().total.ucla.change;
+    assert_eq!(
+        (exact.n, exact.improved, exact.same, exact.improved_percent),
+        (Some(14), Some(13), Some(1), Some(92.9))
+    );
+    let p = b.published().total.ucla.change;
+    assert_eq!((p.n, p.improved, p.same), (Some(15), Some(15), None));
+    assert_eq!((p.improved_percent, p.improved_ci), (None, None));
+}
+
+/// Issue 14, item 11: `answered` is not hidden merely because
+/// `not_answered` is 0 — rounding already leaves the hidden 0 a range.
+#[test]
+fn answered_stays_published_when_nobody_skipped_the_question() {
+    let responses = vec![resp(Stage::Baseline, None, Some(DirectAnswer::Never), None); 13];
+    let round = RoundId::new();
+    let mut b = OutcomeBuilder::new([round]);
+    b.add(round, Region::London, 13, &responses);
+    let d = b.published().total.direct.baseline;
+    assert_eq!(
+        (d.answered, d.not_answered, d.never),
+        (Some(15), None, Some(15))
+    );
+    assert_eq!(b.published().total.respondents.baseline, Some(15));
+}
+
+/// Four answers of 13 and a fifth of 0, answered 52: published as 15 × 4
+/// and 50, the hidden answer could only be 0 (each 15 is at least 13, 50 at
+/// most 52). Rounding alone does not protect it: one more is suppressed.
+#[test]
+fn a_count_pinned_by_rounded_neighbours_is_protected() {
+    let mut responses = Vec::new();
+    for answer in [
+        DirectAnswer::OftenAlways,
+        DirectAnswer::SomeOfTheTime,
+        DirectAnswer::Occasionally,
+        DirectAnswer::HardlyEver,
+    ] {
+        responses.extend(vec![resp(Stage::Baseline, None, Some(answer), None); 13]);
+    }
+    let round = RoundId::new();
+    let mut b = OutcomeBuilder::new([round]);
+    b.add(round, Region::London, 52, &responses);
+    let p = b.published();
+    let d = &p.total.direct.baseline;
+    let shown = [
+        d.often_always,
+        d.some_of_the_time,
+        d.occasionally,
+        d.hardly_ever,
+    ];
+    assert_eq!(d.never, None);
+    assert!(shown.iter().any(Option::is_none), "{d:?}");
     assert_protected(&p);
 }
