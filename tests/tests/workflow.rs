@@ -397,9 +397,9 @@ fn a_microgrant_goes_from_application_to_payment(app: &TestApp) {
     );
 
     let variations = expect(app.get(&a("/variations"), Some(&s.grantee)), 200);
-    assert_eq!(variations.as_array().unwrap().len(), 1);
+    assert_eq!(variations["items"].as_array().unwrap().len(), 1);
     let tranches = expect(app.get(&a("/disbursements"), Some(&s.grantee)), 200);
-    assert_eq!(tranches.as_array().unwrap().len(), 2);
+    assert_eq!(tranches["items"].as_array().unwrap().len(), 2);
     let _ = s.fund;
 }
 
@@ -580,7 +580,7 @@ fn rejections_withdrawals_declines_and_cancellations_release_nothing_or_everythi
         app.get(&format!("/v1/awards/{award}/disbursements"), Some(&s.admin)),
         200,
     );
-    let pending_now = tranches
+    let pending_now = tranches["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -746,7 +746,7 @@ fn retried_posts_take_effect_once(app: &TestApp) {
         app.get(&format!("/v1/awards/{award}/variations"), Some(&s.admin)),
         200,
     );
-    assert_eq!(variations.as_array().unwrap().len(), 1);
+    assert_eq!(variations["items"].as_array().unwrap().len(), 1);
 
     // The same decision fired at once from many clients with one key applies once.
     let id = apply(app, &s, "1000.00");
