@@ -276,6 +276,7 @@ async fn client_limits_fn<B: MessageBody>(
                 state.limits.body_timeout.as_secs()
             ),
             errors: None,
+            existing_id: None,
         });
         answer.head_mut().set_connection_type(ConnectionType::Close);
         return Ok(ServiceResponse::new(req, answer).map_into_right_body());
