@@ -179,9 +179,7 @@ fn get(app: &TestApp, w: &World, path: &str) -> Value {
 }
 
 fn tranche_of(app: &TestApp, w: &World, award: &str, id: &str) -> Value {
-    get(app, w, &format!("/v1/awards/{award}/disbursements"))
-        .as_array()
-        .unwrap()
+    items(&get(app, w, &format!("/v1/awards/{award}/disbursements")))
         .iter()
         .find(|d| d["id"] == id)
         .unwrap()
