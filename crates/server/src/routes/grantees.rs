@@ -229,10 +229,10 @@ pub async fn create_grantee(
         key,
         StatusCode::CREATED,
         move |c| {
-            if let Some((held, likeness)) = grantees::likely_same(c, &grantee)? {
-                if likeness == Likeness::SameOrgId || !distinct {
-                    return Err(duplicate(&held, likeness));
-                }
+            if let Some((held, likeness)) = grantees::likely_same(c, &grantee)?
+                && (likeness == Likeness::SameOrgId || !distinct)
+            {
+                return Err(duplicate(&held, likeness));
             }
             let record = grantees::create(c, &grantee, &actor, Utc::now())?;
             let view = GranteeView::from(record);
