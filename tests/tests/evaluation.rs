@@ -427,11 +427,33 @@ fn outcomes_are_exact_for_staff_and_protected_when_published(app: &TestApp) {
     assert_eq!(total["direct"]["baseline"]["often_always"], 20);
     assert_eq!(total["often_always_percent"]["baseline"], 100.0);
     assert_eq!(total["often_always_percent"]["follow_up"], 0.0);
-    // 8 → 6 for everyone: mean change −2 with a zero-width interval.
+    // 8 → 6 for everyone: mean change −2, and "no variation" rather than
+    // a zero-width interval.
     assert_eq!(total["ucla"]["baseline"]["mean"], 8.0);
     assert_eq!(total["ucla"]["change"]["mean"], -2.0);
-    assert_eq!(total["ucla"]["change"]["ci_low"], -2.0);
+    assert_eq!(total["ucla"]["change"]["ci_low"], Value::Null);
+    assert_eq!(total["ucla"]["change"]["ci_note"], "no_variation");
+    assert_eq!(total["ucla"]["change"]["baseline_mean"], 8.0);
     assert_eq!(total["ucla"]["change"]["improved_percent"], 100.0);
+    // Every pair lonely at baseline and not at follow-up: −100 points.
+    let paired_share = &total["often_always_paired"];
+    assert_eq!(paired_share["pairs"], 20);
+    assert_eq!(paired_share["no_longer"], 20);
+    assert_eq!(paired_share["change_points"], -100.0);
+    assert!(
+        paired_share["change_ci"]["high"].as_f64().unwrap() < -70.0,
+        "{paired_share}"
+    );
+    assert!(
+        paired_share["mcnemar_p"].as_f64().unwrap() < 1e-4,
+        "{paired_share}"
+    );
+    assert!(
+        exact["bases"]["ucla.change.*"]
+            .as_str()
+            .unwrap()
+            .contains("both stages")
+    );
     assert_eq!(exact["by_round"][0]["number"], 1);
     let london_exact = exact["by_region"]
         .as_array()
@@ -470,8 +492,9 @@ fn outcomes_are_exact_for_staff_and_protected_when_published(app: &TestApp) {
     assert_eq!(p["participants_reached"], 70);
     assert_eq!(p["respondents"]["paired"], 20);
     assert_eq!(p["ucla"]["change"]["mean"], -2.0);
-    // London has 2 pairs: suppressed, and the North East (18) with it, so
-    // London cannot be worked out as 20 − 18.
+    // London has 2 pairs: suppressed. The North East's 18 and the total's
+    // 20 are published rounded (20 and 20), so subtraction says only that
+    // London has 0 to 4.
     let region = |name: &str| {
         published["by_region"]
             .as_array()
@@ -482,7 +505,9 @@ fn outcomes_are_exact_for_staff_and_protected_when_published(app: &TestApp) {
             .clone()
     };
     assert_eq!(region("london")["respondents"]["paired"], Value::Null);
-    assert_eq!(region("north_east")["respondents"]["paired"], Value::Null);
+    assert_eq!(region("north_east")["respondents"]["paired"], 20);
+    // 100% would say nobody else is in the line: not published.
+    assert_eq!(p["often_always_percent"]["baseline"], Value::Null);
     assert_eq!(region("london")["ucla"]["change"]["mean"], Value::Null);
 
     // CSV by parameter or by Accept.
@@ -560,7 +585,133 @@ fn a_retried_submission_adds_one_version(app: &TestApp) {
     assert_eq!(versions["items"].as_array().unwrap().len(), 1, "{versions}");
 }
 
+/// Issue 14, item 11: 14 pairs, 13 improved and 1 the same, were published
+/// as n 15, improved 15 and 93% — which fits only 14 or 15 pairs and so
+/// revealed the one. Now rates come from published counts (15/15 is 100%,
+/// a bound: not shown), and `answered` stays published although
+/// `not_answered` is 0.
+fn published_rates_never_undo_the_rounding(app: &TestApp) {
+    let s = setup(app);
+    let (id, token) = grantee(app, &s, "wales");
+    let mut responses = Vec::new();
+    for i in 0..14 {
+        let code = format!("P-{i}");
+        let after = if i == 0 { "often" } else { "some_of_the_time" };
+        responses.push(response("baseline", &code, "never", ["often"; 3]));
+        responses.push(response("follow_up", &code, "never", [after; 3]));
+    }
+    let a = award(app, &s, &id, AwardStatus::Accepted);
+    expect(
+        app.post(
+            &format!("/v1/awards/{a}/evaluation-returns"),
+            Some(&token),
+            &return_body(14, responses),
+        ),
+        201,
+    );
+    let url = format!("/v1/funds/{}/outcomes", s.fund);
+    let exact = expect(app.get(&url, Some(&s.admin)), 200);
+    assert_eq!(exact["total"]["ucla"]["change"]["improved_percent"], 92.9);
+    let published = expect(app.get(&url, Some(&token)), 200);
+    let change = &published["total"]["ucla"]["change"];
+    assert_eq!(
+        (change["n"].as_u64(), change["improved"].as_u64()),
+        (Some(15), Some(15))
+    );
+    assert_eq!(change["same"], Value::Null);
+    assert_eq!(change["improved_percent"], Value::Null, "{change}");
+    assert_eq!(change["improved_ci"], Value::Null, "{change}");
+    // 14 answered the direct question at baseline, none skipped it.
+    let direct = &published["total"]["direct"]["baseline"];
+    assert_eq!(direct["not_answered"], Value::Null);
+    assert_eq!(direct["answered"], 15, "{direct}");
+    // The published means are banded: the pairs' baseline mean 9 (all
+    // "often") shows as 8, "8 or more".
+    assert_eq!(change["baseline_mean"], 8.0);
+    assert_eq!(published["total"]["ucla"]["baseline"]["mean"], 8.0);
+}
+
+/// Issue 14, item 19: the demo's accepted awards have evaluation returns,
+/// and the published report shows both suppressed and published cells.
+fn the_demo_fund_publishes_outcomes_with_suppressed_and_published_cells(app: &TestApp) {
+    assert!(grantledger_server::demo::load(&app.db.db).unwrap());
+    let admin = app.login(
+        grantledger_server::demo::DEMO_USERS[0].0,
+        grantledger_server::demo::DEMO_PASSWORD,
+    );
+    let funds = expect(app.get("/v1/funds", Some(&admin)), 200);
+    let lcf = funds["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "LCF")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let published = expect(
+        app.get(
+            &format!("/v1/funds/{lcf}/outcomes?published=true"),
+            Some(&admin),
+        ),
+        200,
+    );
+    let rows = |v: &Value| {
+        let mut all = Vec::new();
+        nulls_and_counts(v, &mut all, "");
+        all
+    };
+    let all = rows(&published["total"]);
+    let suppressed = all.iter().filter(|(_, v)| v.is_none()).count();
+    let shown = all.iter().filter(|(_, v)| v.is_some()).count();
+    assert!(suppressed > 0 && shown > 0, "{published}");
+    assert!(
+        published["total"]["ucla"]["change"]["mean"].is_number(),
+        "{published}"
+    );
+    assert!(
+        published["total"]["often_always_percent"]["baseline"].is_number()
+            || published["total"]["ucla"]["change"]["improved_percent"].is_number(),
+        "{published}"
+    );
+    let exact = expect(
+        app.get(&format!("/v1/funds/{lcf}/outcomes"), Some(&admin)),
+        200,
+    );
+    assert_eq!(exact["total"]["returns"], 3, "{exact}");
+    assert!(
+        exact["total"]["ucla"]["change"]["ci_low"].is_number(),
+        "{exact}"
+    );
+    assert!(
+        exact["total"]["often_always_paired"]["change_ci"]["low"].is_number(),
+        "{exact}"
+    );
+}
+
+/// Counts (and suppressed counts) of a figures object, by path.
+fn nulls_and_counts(v: &Value, out: &mut Vec<(String, Option<u64>)>, path: &str) {
+    match v {
+        Value::Object(map) => {
+            for (k, v) in map {
+                nulls_and_counts(v, out, &format!("{path}.{k}"));
+            }
+        }
+        Value::Null
+            if !["percent", "mean", "_ci", "ci_", "points", "mcnemar"]
+                .iter()
+                .any(|w| path.contains(w)) =>
+        {
+            out.push((path.to_owned(), None));
+        }
+        Value::Number(n) if n.is_u64() => out.push((path.to_owned(), n.as_u64())),
+        _ => {}
+    }
+}
+
 api_tests!(
+    published_rates_never_undo_the_rounding,
+    the_demo_fund_publishes_outcomes_with_suppressed_and_published_cells,
     a_retried_submission_adds_one_version,
     grantees_submit_versions_and_administrators_review,
     due_dates_and_overdue_returns,

@@ -689,6 +689,8 @@ pub struct OutcomesView {
     pub published: bool,
     /// The disclosure control rules, when applied.
     pub disclosure_control: Option<String>,
+    /// The base of each figure: whom it counts or averages over.
+    pub bases: std::collections::BTreeMap<String, String>,
     /// The whole fund.
     pub total: Figures,
     /// Each round.
@@ -698,9 +700,18 @@ pub struct OutcomesView {
 }
 
 const DISCLOSURE_RULES: &str = "Counts below 10 are suppressed (null) and other counts are rounded to the nearest 5; \
-where a suppressed count could be worked out from a total, another count is suppressed too. \
-Percentages are whole numbers and means are given to 1 decimal place, only where the base is at least 10 \
-and never where they would reveal a suppressed count.";
+where what is published would pin a count to fewer than three possible values, more counts are suppressed. \
+Percentages, their intervals and the paired change in the share often/always lonely are computed from the \
+published (rounded) counts, as whole numbers, and are not shown at 0% or 100% or where a count they use is suppressed. \
+Means are rounded to the nearest 0.5 and kept at least 1 inside their scale (a mean shown as 8 on the 3-9 score \
+means 8 or more; -5 on the change scale means -5 or less); they and the change interval are shown only where their count is published.";
+
+fn evaluation_bases() -> std::collections::BTreeMap<String, String> {
+    grantledger_domain::evaluation::BASES
+        .iter()
+        .map(|(figure, base)| ((*figure).to_owned(), (*base).to_owned()))
+        .collect()
+}
 
 fn wants_csv(req: &HttpRequest, format: Option<OutcomeFormat>) -> bool {
     match format {
@@ -825,6 +836,7 @@ pub async fn fund_outcomes(
                 generated_at: Utc::now(),
                 published: report.published,
                 disclosure_control: report.published.then(|| DISCLOSURE_RULES.to_owned()),
+                bases: evaluation_bases(),
                 total: report.total,
                 by_round,
                 by_region: report.by_region,
