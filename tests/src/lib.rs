@@ -35,6 +35,11 @@ pub fn jwt_config() -> JwtConfig {
     }
 }
 
+/// The 360Giving publisher of test servers (prefix `grantledger`).
+pub fn test_publisher() -> grantledger_domain::opendata::Publisher {
+    grantledger_domain::opendata::Publisher::new("grantledger", "grantledger", None).unwrap()
+}
+
 /// A running server and a client for it.
 pub struct TestApp {
     pub base: String,
@@ -64,6 +69,7 @@ impl TestApp {
                 let config = ServerConfig {
                     keys,
                     workers: Some(2),
+                    publisher: Some(test_publisher()),
                 };
                 let server = grantledger_server::app::server(database, listener, config).unwrap();
                 tx.send(server.handle()).unwrap();

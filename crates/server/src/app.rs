@@ -22,6 +22,8 @@ pub struct AppState {
     pub db: Database,
     /// Sign-in attempt limits.
     pub limiter: Arc<LoginLimiter>,
+    /// Who publishes the 360Giving export; `None` when no prefix is configured.
+    pub publisher: Option<grantledger_domain::opendata::Publisher>,
 }
 
 /// Everything a server needs to start.
@@ -31,6 +33,9 @@ pub struct ServerConfig {
     pub keys: JwtKeys,
     /// HTTP worker threads; one per core when absent.
     pub workers: Option<usize>,
+    /// Who publishes the 360Giving export ([`crate::opendata::publisher_from_env`]);
+    /// `None` refuses exports until a prefix is configured.
+    pub publisher: Option<grantledger_domain::opendata::Publisher>,
 }
 
 fn describe(api: &mut OpenApi) {
@@ -100,6 +105,7 @@ pub fn server(
     let state = web::Data::new(AppState {
         db,
         limiter: limiter.clone(),
+        publisher: config.publisher,
     });
     let keys = web::Data::new(config.keys);
     let metrics = crate::middleware::metrics()?;
