@@ -630,7 +630,7 @@ fn assert_codelists(package: &Value) {
 /// Where flattentool is: `GRANTLEDGER_FLATTENTOOL`, `flatten-tool` on the
 /// path, or the virtualenv `.ci/run` makes under `target/`.
 fn flattentool() -> Option<std::path::PathBuf> {
-    let candidates = std::env::var_os("GRANTLEDGER_FLATTENTOOL")
+    let mut candidates = std::env::var_os("GRANTLEDGER_FLATTENTOOL")
         .map(std::path::PathBuf::from)
         .into_iter()
         .chain(std::env::var_os("PATH").into_iter().flat_map(|p| {
@@ -642,12 +642,7 @@ fn flattentool() -> Option<std::path::PathBuf> {
             std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("../target/venv-flattentool/bin/flatten-tool"),
         ));
-    for candidate in candidates {
-        if candidate.is_file() {
-            return Some(candidate);
-        }
-    }
-    None
+    candidates.find(|candidate| candidate.is_file())
 }
 
 /// Unflattens the CSV with 360Giving's own tool, as the standard's docs
