@@ -32,8 +32,8 @@ BEGIN;
 INSERT INTO funds (id, code, name, budget_pence, status, created_at, updated_at)
 VALUES ('01900000-0000-7000-8000-000000000001', 'BEN', 'Benchmark Fund', 100000000000000, 'open', now(), now());
 INSERT INTO funders (fund_id, position, name, org_id, contribution_pence) VALUES
-  ('01900000-0000-7000-8000-000000000001', 0, 'Department for Culture, Media and Sport', NULL, 50000000000000),
-  ('01900000-0000-7000-8000-000000000001', 1, 'The National Lottery Community Fund', 'GB-CHC-1036733', 50000000000000);
+  ('01900000-0000-7000-8000-000000000001', 0, 'Department for Culture, Media and Sport', 'GB-GOR-D5', 50000000000000),
+  ('01900000-0000-7000-8000-000000000001', 1, 'The National Lottery Community Fund', 'GB-GOR-PB188', 50000000000000);
 INSERT INTO rounds (id, fund_id, number, name, opens_at, closes_at, allocation_pence, min_grant_pence, max_grant_pence, created_at, updated_at)
 SELECT ('01900000-0000-7000-8000-1' || lpad(r::text, 11, '0'))::uuid, '01900000-0000-7000-8000-000000000001', r,
        'Round ' || r, now() - interval '60 days', now() - interval '30 days', 100000000000000 / 10, 25000, 250000, now(), now()
@@ -70,6 +70,6 @@ SQL
 echo "seeded in $(( $(date +%s) - seed_start )) s" >&2
 
 TIMING=$(mktemp)
-DATABASE_URL="$URL" /usr/bin/time -v "$BIN" export 360giving --fund BEN --format "$FORMAT" 2>"$TIMING" >/dev/null
+DATABASE_URL="$URL" GRANTLEDGER_360G_PREFIX="${GRANTLEDGER_360G_PREFIX:-bench}" /usr/bin/time -v "$BIN" export 360giving --fund BEN --format "$FORMAT" 2>"$TIMING" >/dev/null
 grep -E "exported|Elapsed \(wall clock\)|Maximum resident set size|User time|System time" "$TIMING"
 rm -f "$TIMING"

@@ -35,6 +35,11 @@ pub fn jwt_config() -> JwtConfig {
     }
 }
 
+/// The 360Giving publisher of test servers (prefix `grantledger`).
+pub fn test_publisher() -> grantledger_domain::opendata::Publisher {
+    grantledger_domain::opendata::Publisher::new("grantledger", "grantledger", None).unwrap()
+}
+
 /// A running server and a client for it.
 pub struct TestApp {
     pub base: String,
@@ -65,6 +70,7 @@ impl TestApp {
                     keys,
                     workers: Some(2),
                     operations: Default::default(),
+                    publisher: Some(test_publisher()),
                 };
                 let server = grantledger_server::app::server(database, listener, config).unwrap();
                 tx.send(server.handle()).unwrap();

@@ -357,7 +357,136 @@ fn the_command_line_reconciles_verifies_and_exports(app: &TestApp) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A fund with two funders (60:40): the reconciliation shows each its
+/// pro-rata share of what is allocated, committed and paid, over HTTP (JSON
+/// and CSV) and on the command line; the shares add up to the fund's totals.
+fn each_funder_sees_its_share(app: &TestApp) {
+    let admin = app.user(Role::Admin, None);
+    let auditor = app.user(Role::Auditor, None);
+    let fund = id(&expect(
+        app.post(
+            "/v1/funds",
+            Some(&admin),
+            &json!({"code": "VFF", "name": "Volunteering Futures Fund", "funders": [
+                {"name": "Department for Culture, Media and Sport", "org_id": "GB-GOR-D5", "contribution": "6000.00"},
+                {"name": "Partner Trust", "contribution": "4000.00"}
+            ]}),
+        ),
+        201,
+    ));
+    let round = id(&expect(
+        app.post(
+            &format!("/v1/funds/{fund}/rounds"),
+            Some(&admin),
+            &json!({"name": "Round 1", "opens_at": "2026-01-01T00:00:00Z", "closes_at": "2099-01-01T00:00:00Z",
+                    "allocation": "5000.00", "min_grant": "100.00", "max_grant": "2500.00"}),
+        ),
+        201,
+    ));
+    let grantee = id(&expect(
+        app.post(
+            "/v1/grantees",
+            Some(&admin),
+            &json!({"name": "Tuesday Lunch Club", "organisation_type": "community_group", "region": "north_east",
+                    "local_authority": "Gateshead", "postcode": "NE8 1HE", "annual_income": "12000.00"}),
+        ),
+        201,
+    ));
+    expect(
+        app.post(
+            &format!("/v1/grantees/{grantee}/due-diligence"),
+            Some(&admin),
+            &json!({"outcome": "passed"}),
+        ),
+        200,
+    );
+    let application = id(&expect(
+        app.post(
+            &format!("/v1/rounds/{round}/applications"),
+            Some(&admin),
+            &json!({"amount_requested": "1000.01", "project_title": "Lunches", "summary": "Hot lunch", "grantee_id": grantee}),
+        ),
+        201,
+    ));
+    expect(
+        app.post(
+            &format!("/v1/applications/{application}/submit"),
+            Some(&admin),
+            &json!({}),
+        ),
+        200,
+    );
+    let decided = expect(
+        app.post(
+            &format!("/v1/applications/{application}/decision"),
+            Some(&admin),
+            &json!({"outcome": "award", "amount": "1000.01"}),
+        ),
+        201,
+    );
+    let award = decided["award"]["id"].as_str().unwrap().to_owned();
+    expect(
+        app.post(
+            &format!("/v1/awards/{award}/accept"),
+            Some(&admin),
+            &json!({}),
+        ),
+        200,
+    );
+    let tranche = id(&expect(
+        app.post(
+            &format!("/v1/awards/{award}/disbursements"),
+            Some(&admin),
+            &json!({"amount": "250.00", "due_on": "2026-01-01"}),
+        ),
+        201,
+    ));
+    expect(
+        app.post(
+            &format!("/v1/disbursements/{tranche}/paid"),
+            Some(&admin),
+            &json!({}),
+        ),
+        200,
+    );
+
+    let path = format!("/v1/funds/{fund}/reconciliation");
+    let report = expect(app.get(&path, Some(&auditor)), 200);
+    assert_eq!(report["passed"], true, "{report:#}");
+    // £1,000.01 committed: 600.006 and 400.004, so the odd penny goes to the
+    // larger remainder (DCMS) and the shares still add up.
+    assert_eq!(
+        report["by_funder"],
+        json!([
+            {"name": "Department for Culture, Media and Sport", "org_id": "GB-GOR-D5",
+             "contribution": "6000.00", "share_percent": "60.00", "allocated": "3000.00",
+             "committed": "600.01", "paid": "150.00", "outstanding": "450.01", "unallocated": "3000.00"},
+            {"name": "Partner Trust", "contribution": "4000.00", "share_percent": "40.00",
+             "allocated": "2000.00", "committed": "400.00", "paid": "100.00", "outstanding": "300.00",
+             "unallocated": "2000.00"}
+        ])
+    );
+    let csv = app.get(&format!("{path}?format=csv"), Some(&auditor));
+    let text = csv.text().unwrap();
+    assert!(
+        text.lines().any(|l| l.starts_with("funder,Partner Trust,")
+            && l.ends_with(",400.00,100.00,300.00")),
+        "{text}"
+    );
+
+    let mut out = Vec::new();
+    let args = cli::ReconcileArgs {
+        fund: "VFF".to_owned(),
+        format: cli::OutputFormat::Json,
+        as_of: None,
+    };
+    cli::reconcile(&app.db.db, &args, &mut out).unwrap();
+    let from_cli: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(from_cli["by_funder"], report["by_funder"]);
+}
+
 api_tests!(
+    each_funder_sees_its_share,
     auditors_reconcile_a_fund,
     the_audit_trail_is_listed_sealed_and_verified,
     the_command_line_reconciles_verifies_and_exports,

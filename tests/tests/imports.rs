@@ -286,7 +286,38 @@ fn award_imports_never_over_commit_and_are_idempotent(app: &TestApp) {
     );
 }
 
+/// A file over the upload limit is refused with a 413 that says what to do
+/// instead: split it, or use the command line. The request declares its
+/// length and sends nothing more, so the answer is read whatever the
+/// client's timing.
+fn a_too_large_file_is_told_to_split_or_use_the_cli(app: &TestApp) {
+    use std::io::{Read, Write};
+    let admin = app.user(Role::Admin, None);
+    let address = app.base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        stream,
+        "POST /v1/imports/grantees HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {admin}\r\n\
+         Content-Type: text/csv\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        5 * 1024 * 1024
+    )
+    .unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
+    let problem: Value = serde_json::from_str(body).unwrap();
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(detail.contains("split"), "{detail}");
+    assert!(detail.contains("grantledger import grantees"), "{detail}");
+}
+
 api_tests!(
     grantee_imports_are_all_or_nothing_and_idempotent,
-    award_imports_never_over_commit_and_are_idempotent
+    award_imports_never_over_commit_and_are_idempotent,
+    a_too_large_file_is_told_to_split_or_use_the_cli
 );

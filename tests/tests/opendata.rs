@@ -24,6 +24,8 @@ use serde_json::{Value, json};
 const PACKAGE_SCHEMA: &str = include_str!("../../schemas/360giving/360-giving-package-schema.json");
 const GRANT_SCHEMA: &str = include_str!("../../schemas/360giving/360-giving-schema.json");
 const COLUMNS: &str = include_str!("../../schemas/360giving/grants-sheet-columns.txt");
+const GEO_CODE_TYPES: &str = include_str!("../../schemas/360giving/codelists/geoCodeType.csv");
+const COUNTRY_CODES: &str = include_str!("../../schemas/360giving/codelists/countryCode.csv");
 
 /// Validates a package against the package schema, whose `grants.items`
 /// names the grant schema by its 1.4.2 URL; the local 1.4.3 grant schema is
@@ -98,8 +100,9 @@ fn realistic_fund(app: &TestApp, admin: &str) -> String {
             "/v1/funds",
             Some(admin),
             &json!({"code": "VFF", "name": "Volunteering Futures Fund", "funders": [
-                {"name": "Department for Culture, Media and Sport", "contribution": "60000.00"},
-                {"name": "Pears Foundation", "org_id": "GB-CHC-1009195", "contribution": "40000.00"}
+                {"name": "Department for Culture, Media and Sport", "org_id": "GB-GOR-D5", "contribution": "50000.00"},
+                {"name": "Pears Foundation", "org_id": "GB-CHC-1009195", "contribution": "40000.00"},
+                {"name": "Calderdale Giving Circle", "contribution": "10000.00"}
             ]}),
         ),
         201,
@@ -314,17 +317,20 @@ fn a_realistic_fund_exports_valid_360giving(app: &TestApp) {
     assert_eq!(
         reading["fundingOrganization"],
         json!([
-            {"id": "360G-grantledger-funder-department-for-culture-media-and-sport", "name": "Department for Culture, Media and Sport"},
-            {"id": "GB-CHC-1009195", "name": "Pears Foundation"}
+            {"id": "GB-GOR-D5", "name": "Department for Culture, Media and Sport"},
+            {"id": "GB-CHC-1009195", "name": "Pears Foundation"},
+            {"id": "360G-grantledger-funder-calderdale-giving-circle", "name": "Calderdale Giving Circle"}
         ])
     );
     assert_eq!(
         reading["grantProgramme"],
         json!([{"code": "VFF-R1", "title": "Volunteering Futures Fund: Round 1"}])
     );
-    assert_eq!(reading["beneficiaryLocation"][0]["geoCode"], "TLI");
-    assert_eq!(reading["beneficiaryLocation"][0]["countryCode"], "GB");
-    assert_eq!(reading["beneficiaryLocation"][1]["name"], "Lambeth");
+    // ONS codes with codelist types; no location without a code GrantNav can use.
+    assert_eq!(
+        reading["beneficiaryLocation"],
+        json!([{"name": "London", "countryCode": "GB", "geoCode": "E12000007", "geoCodeType": "RGN"}])
+    );
     assert_eq!(reading["amountAppliedFor"], json!(2500.0));
     assert_eq!(
         reading["awardDate"].as_str().unwrap(),
@@ -348,7 +354,10 @@ fn a_realistic_fund_exports_valid_360giving(app: &TestApp) {
     assert_eq!(dads["amountDisbursed"], json!(0.0));
     let tea = by_title("Tea dances");
     assert_eq!(tea["recipientOrganization"][0]["charityNumber"], "SC012345");
-    assert_eq!(tea["beneficiaryLocation"][0]["geoCode"], "TLM");
+    assert_eq!(
+        tea["beneficiaryLocation"],
+        json!([{"name": "Scotland", "countryCode": "GB"}])
+    );
 
     // CSV: the official header, one row per grant, same identifiers.
     let (status, content_type, text) = app.get_accepting(
@@ -360,14 +369,24 @@ fn a_realistic_fund_exports_valid_360giving(app: &TestApp) {
     assert_eq!(content_type, "text/csv; charset=utf-8");
     let rows = csv_rows(&text);
     let official: Vec<String> = COLUMNS.lines().map(str::to_owned).collect();
-    assert_eq!(rows[0], official);
+    assert_eq!(rows[0][..official.len()], official[..]);
+    assert_eq!(
+        rows[0][official.len()..],
+        [
+            "Funding Org:1:Identifier",
+            "Funding Org:1:Name",
+            "Funding Org:2:Identifier",
+            "Funding Org:2:Name"
+        ]
+    );
+    let header = rows[0].clone();
     assert_eq!(rows.len(), 5);
     let mut csv_ids: Vec<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
     let mut json_ids: Vec<&str> = grants.iter().map(|g| g["id"].as_str().unwrap()).collect();
     csv_ids.sort_unstable();
     json_ids.sort_unstable();
     assert_eq!(csv_ids, json_ids);
-    let col = |name: &str| official.iter().position(|c| c == name).unwrap();
+    let col = |name: &str| header.iter().position(|c| c == name).unwrap();
     let reading_row = rows
         .iter()
         .find(|r| r[col("Title")] == "Reading together")
@@ -377,12 +396,19 @@ fn a_realistic_fund_exports_valid_360giving(app: &TestApp) {
     assert_eq!(reading_row[col("Recipient Org:Charity Number")], "1234567");
     assert_eq!(
         reading_row[col("Beneficiary Location:Geographic Code")],
-        "TLI"
+        "E12000007"
+    );
+    assert_eq!(reading_row[col("Funding Org:Identifier")], "GB-GOR-D5");
+    assert_eq!(
+        reading_row[col("Funding Org:1:Identifier")],
+        "GB-CHC-1009195"
     );
     assert_eq!(
-        reading_row[col("Funding Org:Identifier")],
-        "360G-grantledger-funder-department-for-culture-media-and-sport; GB-CHC-1009195"
+        reading_row[col("Funding Org:2:Name")],
+        "Calderdale Giving Circle"
     );
+    assert_codelists(&package);
+    assert_csv_unflattens_to_json(&text, &package);
     assert!(reading_row[col("Description")].contains("\"tea\""));
 
     // Every fund when none is named; auditors may export; others may not.
@@ -427,7 +453,7 @@ fn a_1700_award_fund_validates(app: &TestApp) {
             },
             Funder {
                 name: OrganisationName::parse("The National Lottery Community Fund").unwrap(),
-                org_id: Some(OrgId::parse("GB-CHC-1036733").unwrap()),
+                org_id: Some(OrgId::parse("GB-GOR-PB188").unwrap()),
                 contribution: m("2000000"),
             },
         ],
@@ -498,17 +524,13 @@ fn a_1700_award_fund_validates(app: &TestApp) {
     })
     .unwrap();
 
-    let publisher = opendata::publisher_from_env().unwrap();
+    let publisher = grantledger_tests::test_publisher();
+    let plan = opendata::prepare(db, Some(fund.id), &publisher).unwrap();
     let mut out = Vec::new();
     let mut seen = 0;
-    let written = opendata::export(
-        db,
-        Some(fund.id),
-        ExportFormat::Json,
-        &publisher,
-        &mut out,
-        |n| seen += n,
-    )
+    let written = opendata::export(db, &plan, ExportFormat::Json, &publisher, &mut out, |n| {
+        seen += n
+    })
     .unwrap();
     assert_eq!((written, seen), (1_700, 1_700));
     let package: Value = serde_json::from_slice(&out).unwrap();
@@ -538,9 +560,174 @@ fn a_1700_award_fund_validates(app: &TestApp) {
     );
     assert_eq!(status, 200);
     assert_eq!(csv_rows(&csv_text).len(), 1_701);
+    assert_csv_unflattens_to_json(&csv_text, &package);
+}
+
+/// A fund with nothing to publish is refused before a byte is written: the
+/// standard requires at least one grant, so `{"grants":[]}` is not a file.
+fn an_empty_fund_is_refused(app: &TestApp) {
+    let admin = app.user(Role::Admin, None);
+    expect(
+        app.post(
+            "/v1/funds",
+            Some(&admin),
+            &json!({"code": "EMPTY", "name": "Empty Fund", "funders": [
+                {"name": "Department for Culture, Media and Sport", "org_id": "GB-GOR-D5", "contribution": "1000.00"}
+            ]}),
+        ),
+        201,
+    );
+    for format in ["json", "csv"] {
+        let (status, content_type, body) = app.get_accepting(
+            &format!("/v1/exports/360giving?fund_id=EMPTY&format={format}"),
+            Some(&admin),
+            "*/*",
+        );
+        assert_eq!(status, 409, "{body}");
+        assert_eq!(content_type, "application/problem+json");
+        assert!(body.contains("at least one grant"), "{body}");
+    }
+    // With no fund named and no grants anywhere, the same.
+    let (status, _, body) = app.get_accepting("/v1/exports/360giving", Some(&admin), "*/*");
+    assert_eq!(status, 409, "{body}");
+}
+
+/// The codes in the export are on 360Giving's closed codelists (1.4.3).
+fn assert_codelists(package: &Value) {
+    let codes = |file: &str| -> Vec<String> {
+        // A code like `RGN/GOR` lists two accepted spellings.
+        file.lines()
+            .skip(1)
+            .filter_map(|l| l.split(',').next())
+            .flat_map(|c| {
+                c.split('/')
+                    .map(|c| c.trim().trim_matches('"').to_owned())
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    let geo = codes(GEO_CODE_TYPES);
+    let countries = codes(COUNTRY_CODES);
+    for grant in package["grants"].as_array().unwrap() {
+        for location in grant["beneficiaryLocation"].as_array().unwrap() {
+            let country = location["countryCode"].as_str().unwrap();
+            assert!(countries.iter().any(|c| c == country), "{country}");
+            if let Some(kind) = location.get("geoCodeType") {
+                let kind = kind.as_str().unwrap();
+                assert!(
+                    geo.iter().any(|c| c == kind),
+                    "{kind} is not on the codelist"
+                );
+                let code = location["geoCode"].as_str().unwrap();
+                assert!(code.len() == 9 && code.starts_with("E12"), "{code}");
+            } else {
+                assert!(location.get("geoCode").is_none(), "{location}");
+            }
+        }
+    }
+}
+
+/// Where flattentool is: `GRANTLEDGER_FLATTENTOOL`, `flatten-tool` on the
+/// path, or the virtualenv `.ci/run` makes under `target/`.
+fn flattentool() -> Option<std::path::PathBuf> {
+    let mut candidates = std::env::var_os("GRANTLEDGER_FLATTENTOOL")
+        .map(std::path::PathBuf::from)
+        .into_iter()
+        .chain(std::env::var_os("PATH").into_iter().flat_map(|p| {
+            std::env::split_paths(&p)
+                .map(|d| d.join("flatten-tool"))
+                .collect::<Vec<_>>()
+        }))
+        .chain(std::iter::once(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../target/venv-flattentool/bin/flatten-tool"),
+        ));
+    candidates.find(|candidate| candidate.is_file())
+}
+
+/// Unflattens the CSV with 360Giving's own tool, as the standard's docs
+/// do, and requires exactly the JSON export back, grant by grant. Without
+/// flattentool the check is skipped with a message, except under CI=true.
+fn assert_csv_unflattens_to_json(csv_text: &str, package: &Value) {
+    let Some(tool) = flattentool() else {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "flattentool is required under CI=true (.ci/run installs it into target/venv-flattentool)"
+        );
+        eprintln!(
+            "SKIPPED: the flattentool round trip (pip install flattentool, or set GRANTLEDGER_FLATTENTOOL)"
+        );
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("gl-360-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(dir.join("in")).unwrap();
+    std::fs::write(dir.join("in/grants.csv"), csv_text).unwrap();
+    // flattentool reads JSON Schema draft 4 `definitions`; the grant schema
+    // itself is the root of each row.
+    let mut schema: Value = serde_json::from_str(GRANT_SCHEMA).unwrap();
+    let object = schema.as_object_mut().unwrap();
+    for key in ["$id", "$schema", "oneOf"] {
+        object.remove(key);
+    }
+    let defs = object.remove("$defs").unwrap();
+    object.insert("definitions".to_owned(), defs);
+    let schema = serde_json::to_string(&schema)
+        .unwrap()
+        .replace("#/$defs/", "#/definitions/");
+    std::fs::write(dir.join("schema.json"), schema).unwrap();
+    let output = std::process::Command::new(&tool)
+        .arg("unflatten")
+        .args(["--schema", "schema.json", "--root-list-path", "grants"])
+        .args(["--root-id", "", "--convert-titles", "--input-format", "csv"])
+        .args(["--output-name", "out.json", "in"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "flattentool failed: {stderr}");
+    // A column flattentool could not place would be data lost.
+    assert!(!stderr.contains("ignored"), "{stderr}");
+    let unflattened: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("out.json")).unwrap()).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(schema_errors(&unflattened), Vec::<String>::new());
+    let from_csv = unflattened["grants"].as_array().unwrap();
+    let from_json = package["grants"].as_array().unwrap();
+    assert_eq!(from_csv.len(), from_json.len());
+    for (csv_grant, json_grant) in from_csv.iter().zip(from_json) {
+        assert_eq!(
+            numbers_as_decimals(csv_grant),
+            numbers_as_decimals(json_grant),
+            "the CSV row unflattens to a different grant"
+        );
+    }
+}
+
+/// Amounts compare by value: flattentool writes `2500.0` for `2500.00`.
+fn numbers_as_decimals(v: &Value) -> Value {
+    match v {
+        Value::Number(n) => {
+            let text = n.to_string();
+            let text = if text.contains('.') {
+                text.trim_end_matches('0').trim_end_matches('.').to_owned()
+            } else {
+                text
+            };
+            Value::String(text)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(numbers_as_decimals).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), numbers_as_decimals(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
 }
 
 api_tests!(
     a_realistic_fund_exports_valid_360giving,
-    a_1700_award_fund_validates
+    a_1700_award_fund_validates,
+    an_empty_fund_is_refused
 );

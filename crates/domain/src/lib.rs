@@ -32,7 +32,7 @@
 //!         Funder { name: OrganisationName::parse("DCMS")?, org_id: None, contribution: Money::parse("2000000")? },
 //!         Funder {
 //!             name: OrganisationName::parse("The National Lottery Community Fund")?,
-//!             org_id: Some(OrgId::parse("GB-CHC-1036733")?),
+//!             org_id: Some(OrgId::parse("GB-GOR-PB188")?),
 //!             contribution: Money::parse("2000000")?,
 //!         },
 //!     ],
@@ -111,6 +111,7 @@ pub mod assessment;
 pub mod audit;
 pub mod award;
 pub mod commitment;
+pub mod csv_writer;
 pub mod disbursement;
 pub mod evaluation;
 pub mod fund;

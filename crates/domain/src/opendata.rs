@@ -64,7 +64,7 @@
 //! assert!(json.contains(r#""charityNumber":"1234567""#));
 //! assert!(json.contains(r#"{"id":"360G-grantledger-funder-dcms","name":"DCMS"}"#));
 //!
-//! let row = grant.csv_record();
+//! let row = grant.csv_record(1);
 //! assert_eq!(row.len(), CSV_COLUMNS.len());
 //! assert_eq!(row[0], "360G-grantledger-LCF-R1-000007");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -75,7 +75,7 @@ use serde::{Serialize, Serializer};
 
 use crate::award::{Award, AwardStatus};
 use crate::fund::Fund;
-use crate::grantee::Grantee;
+use crate::grantee::{Grantee, Region};
 use crate::money::Money;
 use crate::org_id::{OrgIdScheme, recipient_identifier};
 
@@ -262,10 +262,11 @@ pub struct Location {
     pub name: String,
     /// ISO 3166-1 country code (`GB`; the schema's list has no UK nations).
     pub country_code: &'static str,
-    /// Geographic code, e.g. the ITL1 code `TLC`.
+    /// The ONS code, e.g. `E12000001` for the North East.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub geo_code: Option<&'static str>,
-    /// What kind of code `geo_code` is (`ITL1`).
+    /// What kind of code `geo_code` is, from 360Giving's closed
+    /// geoCodeType codelist (`RGN` for an English region).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub geo_code_type: Option<&'static str>,
 }
@@ -314,7 +315,7 @@ pub struct Grant {
     pub planned_dates: Vec<PlannedDates>,
     /// The grantee.
     pub recipient_organization: Vec<Organisation>,
-    /// Where the benefit falls: the region, then the local authority.
+    /// Where the benefit falls: the grantee's region.
     pub beneficiary_location: Vec<Location>,
     /// The fund's funders (at least one).
     pub funding_organization: Vec<Organisation>,
@@ -410,6 +411,46 @@ fn slug(text: &str) -> String {
     out
 }
 
+/// The ONS code of an English region (`E12000001`–`E12000009`, type `RGN`
+/// on 360Giving's geoCodeType codelist). Wales, Scotland and Northern
+/// Ireland have none: their ONS country codes (`W92000004`, …) have no type
+/// on that closed list, so they are published by name only.
+///
+/// ```
+/// use grantledger_domain::grantee::Region;
+/// use grantledger_domain::opendata::region_ons_code;
+/// assert_eq!(region_ons_code(Region::London), Some("E12000007"));
+/// assert_eq!(region_ons_code(Region::Wales), None);
+/// ```
+#[must_use]
+pub const fn region_ons_code(region: Region) -> Option<&'static str> {
+    match region {
+        Region::NorthEast => Some("E12000001"),
+        Region::NorthWest => Some("E12000002"),
+        Region::YorkshireAndTheHumber => Some("E12000003"),
+        Region::EastMidlands => Some("E12000004"),
+        Region::WestMidlands => Some("E12000005"),
+        Region::EastOfEngland => Some("E12000006"),
+        Region::London => Some("E12000007"),
+        Region::SouthEast => Some("E12000008"),
+        Region::SouthWest => Some("E12000009"),
+        Region::Wales | Region::Scotland | Region::NorthernIreland => None,
+    }
+}
+
+/// The beneficiary location of a grantee's region: its name, `GB`, and
+/// its ONS code where it has one (see [`region_ons_code`]).
+#[must_use]
+pub fn region_location(region: Region) -> Location {
+    let code = region_ons_code(region);
+    Location {
+        name: region.label().to_owned(),
+        country_code: "GB",
+        geo_code: code,
+        geo_code_type: code.map(|_| "RGN"),
+    }
+}
+
 /// The identifier published for a funder with no org id:
 /// `360G-<prefix>-funder-<slug of the name>`, the same in every fund.
 ///
@@ -436,8 +477,8 @@ impl GrantSource<'_> {
             Some(id) if id.scheme() == OrgIdScheme::CompaniesHouse => {
                 (None, Some(id.number().to_owned()))
             }
-            Some(id) => (Some(id.number().to_owned()), None),
-            None => (None, None),
+            Some(id) if id.scheme().is_charity_register() => (Some(id.number().to_owned()), None),
+            Some(_) | None => (None, None),
         };
         let recipient = Organisation {
             id: recipient_identifier(g.org_id.as_ref(), &publisher.prefix, g.id),
@@ -486,20 +527,7 @@ impl GrantSource<'_> {
             }],
             award_date,
             recipient_organization: vec![recipient],
-            beneficiary_location: vec![
-                Location {
-                    name: g.region.label().to_owned(),
-                    country_code: "GB",
-                    geo_code: Some(g.region.itl1_code()),
-                    geo_code_type: Some("ITL1"),
-                },
-                Location {
-                    name: g.local_authority.to_string(),
-                    country_code: "GB",
-                    geo_code: None,
-                    geo_code_type: None,
-                },
-            ],
+            beneficiary_location: vec![region_location(g.region)],
             funding_organization: funders,
             grant_programme: vec![GrantProgramme {
                 code: format!("{}-R{}", self.fund.code, self.round_number),
@@ -512,14 +540,42 @@ impl GrantSource<'_> {
     }
 }
 
+/// The CSV header for an export whose funds have at most `funders` funders:
+/// the official [`CSV_COLUMNS`], then `Funding Org:1:Identifier`,
+/// `Funding Org:1:Name`, … for the second funder onwards, as flattentool
+/// names further items of a list, so the CSV unflattens to the JSON.
+///
+/// ```
+/// use grantledger_domain::opendata::{csv_header, CSV_COLUMNS};
+/// let header = csv_header(2);
+/// assert_eq!(header.len(), CSV_COLUMNS.len() + 2);
+/// assert_eq!(header[CSV_COLUMNS.len()], "Funding Org:1:Identifier");
+/// assert_eq!(csv_header(1).len(), CSV_COLUMNS.len());
+/// ```
+#[must_use]
+pub fn csv_header(funders: usize) -> Vec<String> {
+    let mut header: Vec<String> = CSV_COLUMNS.iter().map(|c| (*c).to_owned()).collect();
+    for i in 1..funders {
+        header.push(format!("Funding Org:{i}:Identifier"));
+        header.push(format!("Funding Org:{i}:Name"));
+    }
+    header
+}
+
 impl Grant {
-    /// The grant flattened to one row of [`CSV_COLUMNS`]: the first
-    /// recipient, beneficiary location and funder fill their columns (a
-    /// second funder's name and id are joined with `; ` so none is lost);
-    /// columns with nothing to say are empty.
+    /// The grant flattened to one row of [`csv_header`]`(funders)`: the
+    /// recipient, beneficiary location and first funder fill the official
+    /// columns; each further funder fills its numbered pair; columns with
+    /// nothing to say are empty.
     #[must_use]
-    pub fn csv_record(&self) -> Vec<String> {
-        CSV_COLUMNS.iter().map(|c| self.csv_field(c)).collect()
+    pub fn csv_record(&self, funders: usize) -> Vec<String> {
+        let mut record: Vec<String> = CSV_COLUMNS.iter().map(|c| self.csv_field(c)).collect();
+        for i in 1..funders {
+            let funder = self.funding_organization.get(i);
+            record.push(funder.map(|f| f.id.clone()).unwrap_or_default());
+            record.push(funder.map(|f| f.name.clone()).unwrap_or_default());
+        }
+        record
     }
 
     fn csv_field(&self, column: &str) -> String {
@@ -527,13 +583,7 @@ impl Grant {
         let location = self.beneficiary_location.first();
         let programme = self.grant_programme.first();
         let dates = self.planned_dates.first();
-        let funders = |f: fn(&Organisation) -> &str| {
-            self.funding_organization
-                .iter()
-                .map(f)
-                .collect::<Vec<_>>()
-                .join("; ")
-        };
+        let funder = self.funding_organization.first();
         let opt = |v: Option<&str>| v.unwrap_or_default().to_owned();
         match column {
             "Identifier" => self.id.clone(),
@@ -561,8 +611,8 @@ impl Grant {
             "Beneficiary Location:Geographic Code Type" => {
                 opt(location.and_then(|l| l.geo_code_type))
             }
-            "Funding Org:Identifier" => funders(|o| o.id.as_str()),
-            "Funding Org:Name" => funders(|o| o.name.as_str()),
+            "Funding Org:Identifier" => opt(funder.map(|o| o.id.as_str())),
+            "Funding Org:Name" => opt(funder.map(|o| o.name.as_str())),
             "Grant Programme:Code" => opt(programme.map(|p| p.code.as_str())),
             "Grant Programme:Title" => opt(programme.map(|p| p.title.as_str())),
             "From An Open Call?" => self.from_open_call.to_owned(),

@@ -5,7 +5,10 @@ use core::str::FromStr;
 
 use crate::ids::GranteeId;
 
-/// The UK registers whose identifiers are accepted.
+/// The UK registers (org-id.guide lists) whose identifiers are accepted:
+/// the ones UK funders and grantees are found on. Each number is checked
+/// against its list's shape, so a typing slip is caught before it is
+/// published (whether the number exists is the register's business).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
 )]
@@ -19,15 +22,47 @@ pub enum OrgIdScheme {
     Oscr,
     /// Charity Commission for Northern Ireland (`GB-NIC`).
     CharityCommissionNi,
+    /// Government Organisation Register: departments, agencies and public
+    /// bodies (`GB-GOR`, e.g. `GB-GOR-D5` for DCMS).
+    GovernmentOrganisation,
+    /// Local Authorities for England register (`GB-LAE`, e.g. `GB-LAE-BIR`).
+    LocalAuthorityEngland,
+    /// Scottish Local Authority register (`GB-LAS`, e.g. `GB-LAS-GLG`).
+    LocalAuthorityScotland,
+    /// Principal Local Authority register for Wales (`GB-PLA`, e.g. `GB-PLA-CRF`).
+    LocalAuthorityWales,
+    /// Local authorities for Northern Ireland register (`GB-LANI`, e.g. `GB-LANI-BFS`).
+    LocalAuthorityNi,
+    /// Register of schools in England and Wales, by URN (`GB-EDU`, e.g. `GB-EDU-100000`).
+    School,
+    /// NHS organisation data service codes (`GB-NHS`, e.g. `GB-NHS-RJ1`).
+    Nhs,
+    /// Mutuals Public Register: co-operatives, community benefit societies
+    /// and friendly societies (`GB-MPR`, e.g. `GB-MPR-IP12345R`).
+    Mutual,
+    /// Registered social housing providers in England (`GB-SHPE`, e.g. `GB-SHPE-L0001`).
+    SocialHousing,
+    /// UK Register of Learning Providers (`GB-UKPRN`, e.g. `GB-UKPRN-10001234`).
+    LearningProvider,
 }
 
 impl OrgIdScheme {
     /// Every supported scheme.
-    pub const ALL: [OrgIdScheme; 4] = [
+    pub const ALL: [OrgIdScheme; 14] = [
         OrgIdScheme::CharityCommission,
         OrgIdScheme::CompaniesHouse,
         OrgIdScheme::Oscr,
         OrgIdScheme::CharityCommissionNi,
+        OrgIdScheme::GovernmentOrganisation,
+        OrgIdScheme::LocalAuthorityEngland,
+        OrgIdScheme::LocalAuthorityScotland,
+        OrgIdScheme::LocalAuthorityWales,
+        OrgIdScheme::LocalAuthorityNi,
+        OrgIdScheme::School,
+        OrgIdScheme::Nhs,
+        OrgIdScheme::Mutual,
+        OrgIdScheme::SocialHousing,
+        OrgIdScheme::LearningProvider,
     ];
 
     /// The org-id.guide list code, e.g. `GB-CHC`.
@@ -38,6 +73,16 @@ impl OrgIdScheme {
             OrgIdScheme::CompaniesHouse => "GB-COH",
             OrgIdScheme::Oscr => "GB-SC",
             OrgIdScheme::CharityCommissionNi => "GB-NIC",
+            OrgIdScheme::GovernmentOrganisation => "GB-GOR",
+            OrgIdScheme::LocalAuthorityEngland => "GB-LAE",
+            OrgIdScheme::LocalAuthorityScotland => "GB-LAS",
+            OrgIdScheme::LocalAuthorityWales => "GB-PLA",
+            OrgIdScheme::LocalAuthorityNi => "GB-LANI",
+            OrgIdScheme::School => "GB-EDU",
+            OrgIdScheme::Nhs => "GB-NHS",
+            OrgIdScheme::Mutual => "GB-MPR",
+            OrgIdScheme::SocialHousing => "GB-SHPE",
+            OrgIdScheme::LearningProvider => "GB-UKPRN",
         }
     }
 
@@ -49,7 +94,27 @@ impl OrgIdScheme {
             OrgIdScheme::CompaniesHouse => "Companies House",
             OrgIdScheme::Oscr => "Office of the Scottish Charity Regulator",
             OrgIdScheme::CharityCommissionNi => "Charity Commission for Northern Ireland",
+            OrgIdScheme::GovernmentOrganisation => "Government Organisation Register",
+            OrgIdScheme::LocalAuthorityEngland => "Local Authorities for England Register",
+            OrgIdScheme::LocalAuthorityScotland => "Scottish Local Authority Register",
+            OrgIdScheme::LocalAuthorityWales => "Principal Local Authority Register for Wales",
+            OrgIdScheme::LocalAuthorityNi => "Local authorities for Northern Ireland register",
+            OrgIdScheme::School => "Register of Schools (England and Wales)",
+            OrgIdScheme::Nhs => "NHS Digital - Organisation Data Service",
+            OrgIdScheme::Mutual => "Mutuals Public Register",
+            OrgIdScheme::SocialHousing => "Registered Social Housing Providers (England)",
+            OrgIdScheme::LearningProvider => "UK Register of Learning Providers",
         }
+    }
+
+    /// Whether the number is a charity number (published as
+    /// `charityNumber` in 360Giving).
+    #[must_use]
+    pub const fn is_charity_register(self) -> bool {
+        matches!(
+            self,
+            OrgIdScheme::CharityCommission | OrgIdScheme::Oscr | OrgIdScheme::CharityCommissionNi
+        )
     }
 
     const fn number_noun(self) -> &'static str {
@@ -58,6 +123,16 @@ impl OrgIdScheme {
             OrgIdScheme::CompaniesHouse => "a Companies House number",
             OrgIdScheme::Oscr => "a Scottish charity number",
             OrgIdScheme::CharityCommissionNi => "a Northern Ireland charity number",
+            OrgIdScheme::GovernmentOrganisation => "a Government Organisation Register code",
+            OrgIdScheme::LocalAuthorityEngland
+            | OrgIdScheme::LocalAuthorityScotland
+            | OrgIdScheme::LocalAuthorityWales
+            | OrgIdScheme::LocalAuthorityNi => "a local authority register code",
+            OrgIdScheme::School => "a school URN",
+            OrgIdScheme::Nhs => "an NHS organisation code",
+            OrgIdScheme::Mutual => "a Mutuals Public Register number",
+            OrgIdScheme::SocialHousing => "a social housing provider number",
+            OrgIdScheme::LearningProvider => "a UK provider reference number",
         }
     }
 
@@ -66,15 +141,35 @@ impl OrgIdScheme {
             OrgIdScheme::CharityCommission => "6 or 7 digits",
             OrgIdScheme::CompaniesHouse => "8 characters",
             OrgIdScheme::Oscr => "8 characters, SC and 6 digits",
-            OrgIdScheme::CharityCommissionNi => "6 digits",
+            OrgIdScheme::CharityCommissionNi | OrgIdScheme::School => "6 digits",
+            OrgIdScheme::GovernmentOrganisation => "2 to 8 characters",
+            OrgIdScheme::LocalAuthorityEngland
+            | OrgIdScheme::LocalAuthorityScotland
+            | OrgIdScheme::LocalAuthorityWales
+            | OrgIdScheme::LocalAuthorityNi => "3 or 4 letters",
+            OrgIdScheme::Nhs => "3 to 6 characters",
+            OrgIdScheme::Mutual => "1 to 12 characters",
+            OrgIdScheme::SocialHousing => "1 to 8 characters",
+            OrgIdScheme::LearningProvider => "8 digits",
         }
     }
 
     const fn characters(self) -> &'static str {
         match self {
-            OrgIdScheme::CompaniesHouse => "only capital letters and digits",
+            OrgIdScheme::CompaniesHouse | OrgIdScheme::Nhs => "only capital letters and digits",
             OrgIdScheme::Oscr => "SC followed by 6 digits",
-            OrgIdScheme::CharityCommission | OrgIdScheme::CharityCommissionNi => "only digits",
+            OrgIdScheme::CharityCommission
+            | OrgIdScheme::CharityCommissionNi
+            | OrgIdScheme::School => "only digits",
+            OrgIdScheme::GovernmentOrganisation => "capital letters then digits",
+            OrgIdScheme::LocalAuthorityEngland
+            | OrgIdScheme::LocalAuthorityScotland
+            | OrgIdScheme::LocalAuthorityWales
+            | OrgIdScheme::LocalAuthorityNi => "only capital letters",
+            OrgIdScheme::Mutual | OrgIdScheme::SocialHousing => {
+                "digits, with capital letters allowed before and after them"
+            }
+            OrgIdScheme::LearningProvider => "8 digits starting with 1",
         }
     }
 
@@ -84,26 +179,74 @@ impl OrgIdScheme {
             OrgIdScheme::CompaniesHouse => "GB-COH-01234567",
             OrgIdScheme::Oscr => "GB-SC-SC012345",
             OrgIdScheme::CharityCommissionNi => "GB-NIC-100002",
+            OrgIdScheme::GovernmentOrganisation => "GB-GOR-PB188",
+            OrgIdScheme::LocalAuthorityEngland => "GB-LAE-BIR",
+            OrgIdScheme::LocalAuthorityScotland => "GB-LAS-GLG",
+            OrgIdScheme::LocalAuthorityWales => "GB-PLA-CRF",
+            OrgIdScheme::LocalAuthorityNi => "GB-LANI-BFS",
+            OrgIdScheme::School => "GB-EDU-100000",
+            OrgIdScheme::Nhs => "GB-NHS-RJ1",
+            OrgIdScheme::Mutual => "GB-MPR-IP12345R",
+            OrgIdScheme::SocialHousing => "GB-SHPE-L0001",
+            OrgIdScheme::LearningProvider => "GB-UKPRN-10001234",
         }
     }
 
     fn length_ok(self, len: usize) -> bool {
         match self {
             OrgIdScheme::CharityCommission => matches!(len, 6 | 7),
-            OrgIdScheme::CompaniesHouse | OrgIdScheme::Oscr => len == 8,
-            OrgIdScheme::CharityCommissionNi => len == 6,
+            OrgIdScheme::CompaniesHouse | OrgIdScheme::Oscr | OrgIdScheme::LearningProvider => {
+                len == 8
+            }
+            OrgIdScheme::CharityCommissionNi | OrgIdScheme::School => len == 6,
+            OrgIdScheme::GovernmentOrganisation => (2..=8).contains(&len),
+            OrgIdScheme::LocalAuthorityEngland
+            | OrgIdScheme::LocalAuthorityScotland
+            | OrgIdScheme::LocalAuthorityWales
+            | OrgIdScheme::LocalAuthorityNi => matches!(len, 3 | 4),
+            OrgIdScheme::Nhs => (3..=6).contains(&len),
+            OrgIdScheme::Mutual => (1..=12).contains(&len),
+            OrgIdScheme::SocialHousing => (1..=8).contains(&len),
         }
     }
 
     fn characters_ok(self, number: &str) -> bool {
-        let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+        let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+        let letters = |t: &str| t.bytes().all(|b| b.is_ascii_uppercase());
+        // Optional capital letters, digits, optional capital letters.
+        let letters_digits_letters = |t: &str| {
+            let rest = t.trim_start_matches(|c: char| c.is_ascii_uppercase());
+            let tail = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+            rest.len() > tail.len() && letters(tail)
+        };
         match self {
-            OrgIdScheme::CompaniesHouse => number
+            OrgIdScheme::CompaniesHouse | OrgIdScheme::Nhs => number
                 .bytes()
                 .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()),
             OrgIdScheme::Oscr => number.strip_prefix("SC").is_some_and(digits),
-            OrgIdScheme::CharityCommission | OrgIdScheme::CharityCommissionNi => digits(number),
+            OrgIdScheme::CharityCommission
+            | OrgIdScheme::CharityCommissionNi
+            | OrgIdScheme::School => digits(number),
+            OrgIdScheme::GovernmentOrganisation => {
+                let rest = number.trim_start_matches(|c: char| c.is_ascii_uppercase());
+                rest.len() < number.len() && digits(rest)
+            }
+            OrgIdScheme::LocalAuthorityEngland
+            | OrgIdScheme::LocalAuthorityScotland
+            | OrgIdScheme::LocalAuthorityWales
+            | OrgIdScheme::LocalAuthorityNi => letters(number),
+            OrgIdScheme::Mutual | OrgIdScheme::SocialHousing => letters_digits_letters(number),
+            OrgIdScheme::LearningProvider => number.starts_with('1') && digits(number),
         }
+    }
+
+    /// Every prefix, for messages: `GB-CHC, GB-COH, …`.
+    fn all_prefixes() -> String {
+        OrgIdScheme::ALL
+            .iter()
+            .map(|s| s.prefix())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -121,7 +264,8 @@ pub enum OrgIdError {
     Empty,
     /// Not one of the supported registers.
     #[error(
-        "\"{value}\" does not start with a supported register prefix; use one of GB-CHC- (Charity Commission), GB-COH- (Companies House), GB-SC- (OSCR) or GB-NIC- (Charity Commission for Northern Ireland)"
+        "\"{value}\" does not start with a supported register prefix; use one of {} (org-id.guide lists), e.g. GB-CHC-1234567 for a registered charity",
+        OrgIdScheme::all_prefixes()
     )]
     UnknownPrefix {
         /// The text given.
@@ -184,9 +328,10 @@ impl OrgId {
         let (scheme, number) = OrgIdScheme::ALL
             .into_iter()
             .find_map(|scheme| {
-                strip_prefix_ignore_case(t, scheme.prefix()).map(|rest| (scheme, rest))
+                strip_prefix_ignore_case(t, scheme.prefix())
+                    .and_then(|rest| rest.strip_prefix('-'))
+                    .map(|number| (scheme, number))
             })
-            .and_then(|(scheme, rest)| rest.strip_prefix('-').map(|n| (scheme, n)))
             .ok_or_else(|| OrgIdError::UnknownPrefix {
                 value: t.to_owned(),
             })?;
@@ -471,9 +616,62 @@ mod tests {
             "a Charity Commission number has only digits, e.g. GB-CHC-1234567; got \"12A456\""
         );
         let unknown = OrgId::parse("XI-ABC-1").unwrap_err().to_string();
-        for prefix in ["GB-CHC", "GB-COH", "GB-SC", "GB-NIC"] {
+        for prefix in [
+            "GB-CHC", "GB-COH", "GB-SC", "GB-NIC", "GB-GOR", "GB-LAE", "GB-EDU",
+        ] {
             assert!(unknown.contains(prefix), "{unknown}");
         }
+    }
+
+    #[test]
+    fn the_schemes_uk_funders_and_public_bodies_use() {
+        use OrgIdScheme::*;
+        for (input, canonical, scheme) in [
+            ("GB-GOR-D5", "GB-GOR-D5", GovernmentOrganisation),
+            ("gb-gor-PB188", "GB-GOR-PB188", GovernmentOrganisation),
+            ("GB-GOR-EA12", "GB-GOR-EA12", GovernmentOrganisation),
+            ("GB-LAE-BIR", "GB-LAE-BIR", LocalAuthorityEngland),
+            ("GB-LAS-GLG", "GB-LAS-GLG", LocalAuthorityScotland),
+            ("GB-PLA-CRF", "GB-PLA-CRF", LocalAuthorityWales),
+            ("GB-LANI-BFS", "GB-LANI-BFS", LocalAuthorityNi),
+            ("GB-EDU-100000", "GB-EDU-100000", School),
+            ("GB-NHS-RJ1", "GB-NHS-RJ1", Nhs),
+            ("GB-NHS-E85001", "GB-NHS-E85001", Nhs),
+            ("GB-MPR-IP12345R", "GB-MPR-IP12345R", Mutual),
+            ("GB-MPR-2719R", "GB-MPR-2719R", Mutual),
+            ("GB-MPR-7612", "GB-MPR-7612", Mutual),
+            ("GB-SHPE-L0001", "GB-SHPE-L0001", SocialHousing),
+            ("GB-UKPRN-10001234", "GB-UKPRN-10001234", LearningProvider),
+        ] {
+            let id = OrgId::parse(input).unwrap();
+            assert_eq!((id.as_str(), id.scheme()), (canonical, scheme), "{input}");
+            assert!(!scheme.is_charity_register());
+        }
+        for bad in [
+            "GB-GOR-5",
+            "GB-GOR-D",
+            "GB-GOR-D5X",
+            "GB-GOR-d5",
+            "GB-LAE-B1R",
+            "GB-LAE-BIRMINGHAM",
+            "GB-EDU-10000",
+            "GB-EDU-10000A",
+            "GB-NHS-R",
+            "GB-NHS-rj1",
+            "GB-MPR-IPR",
+            "GB-MPR-12-34",
+            "GB-UKPRN-20001234",
+            "GB-UKPRN-1000123",
+            "GB-SCOTEDU-1234567",
+            "GB-GOV-1",
+        ] {
+            assert!(OrgId::parse(bad).is_err(), "{bad} was accepted");
+        }
+        assert_eq!(
+            OrgId::parse("GB-GOR-5").unwrap_err().to_string(),
+            "a Government Organisation Register code has 2 to 8 characters, e.g. GB-GOR-PB188; got 1"
+        );
+        assert!(CharityCommission.is_charity_register() && !CompaniesHouse.is_charity_register());
     }
 
     #[test]

@@ -38,9 +38,16 @@
 //!     award_accounts: AwardAccounts { accounts: 1, expected: 150_000, ledger: 150_000, stored: None, mismatched: 0, examples: vec![] },
 //!     payment_runs: Some(PaymentRunFigures { runs: 1, recorded: 100_000, paid: 100_000, mismatched: 0 }),
 //!     by_region: vec![], by_grantee: vec![],
+//!     funders: vec![
+//!         FunderFigures { name: "DCMS".into(), org_id: Some("GB-GOR-D5".into()), contribution: 200_000_000 },
+//!         FunderFigures { name: "The National Lottery Community Fund".into(), org_id: None, contribution: 200_000_000 },
+//!     ],
 //! };
 //! let report = reconcile(figures);
 //! assert!(report.passed, "{:#?}", report.failures().collect::<Vec<_>>());
+//! // Each funder's share, pro rata to what it put in.
+//! assert_eq!(report.by_funder[0].committed.to_string(), "1250.00");
+//! assert_eq!(report.by_funder[1].paid.to_string(), "500.00");
 //! ```
 
 use chrono::{DateTime, Utc};
@@ -228,6 +235,138 @@ pub struct Figures {
     pub by_region: Vec<Totals>,
     /// Totals by grantee.
     pub by_grantee: Vec<Totals>,
+    /// The fund's funders and what each contributed, in the fund's order.
+    pub funders: Vec<FunderFigures>,
+}
+
+/// A funder of the fund and its contribution, in pence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunderFigures {
+    /// The funder's name.
+    pub name: String,
+    /// Its org id, when it has one.
+    pub org_id: Option<String>,
+    /// What it contributed to the budget, in pence.
+    pub contribution: i64,
+}
+
+/// One funder's share of the fund's money, by the pro-rata rule: every
+/// pound allocated, committed and paid is taken from the funders in
+/// proportion to their contributions (see [`pro_rata`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FunderShare {
+    /// The funder's name.
+    pub name: String,
+    /// Its org id, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub org_id: Option<String>,
+    /// What it contributed to the budget.
+    pub contribution: Pence,
+    /// Its share of the budget, as a percentage with two decimals (`50.00`).
+    pub share_percent: String,
+    /// Its share of the money allocated to rounds.
+    pub allocated: Pence,
+    /// Its share of the money committed to awards.
+    pub committed: Pence,
+    /// Its share of the money paid to grantees.
+    pub paid: Pence,
+    /// Committed − paid.
+    pub outstanding: Pence,
+    /// Contribution − allocated: its money not yet given to a round.
+    pub unallocated: Pence,
+}
+
+/// Splits `total` pence between parts in proportion to `weights`, exactly:
+/// each part gets the whole pence of its exact share, and the pence left
+/// over go one each to the parts with the largest remainders (earlier
+/// parts first on a tie). The parts always sum to `total`. With no weight
+/// at all, everything goes to nobody: every part is 0.
+///
+/// ```
+/// use grantledger_domain::reconciliation::pro_rata;
+/// // £1.00 between three equal funders: 34p, 33p, 33p.
+/// assert_eq!(pro_rata(100, &[1, 1, 1]), vec![34, 33, 33]);
+/// assert_eq!(pro_rata(250_000, &[2_000_000, 2_000_000]), vec![125_000, 125_000]);
+/// assert_eq!(pro_rata(7, &[0, 5]), vec![0, 7]);
+/// assert_eq!(pro_rata(7, &[0, 0]), vec![0, 0]);
+/// ```
+#[must_use]
+pub fn pro_rata(total: i64, weights: &[i64]) -> Vec<i64> {
+    let sum: i128 = weights.iter().map(|w| i128::from((*w).max(0))).sum();
+    if sum == 0 {
+        return vec![0; weights.len()];
+    }
+    let total = i128::from(total);
+    let mut parts: Vec<(i128, i128)> = weights
+        .iter()
+        .map(|w| {
+            let exact = total * i128::from((*w).max(0));
+            (exact.div_euclid(sum), exact.rem_euclid(sum))
+        })
+        .collect();
+    let given: i128 = parts.iter().map(|(whole, _)| *whole).sum();
+    let mut order: Vec<usize> = (0..parts.len()).collect();
+    order.sort_by(|a, b| {
+        let key = |i: &usize| parts.get(*i).map_or(0, |p| p.1);
+        key(b).cmp(&key(a)).then(a.cmp(b))
+    });
+    let left = usize::try_from(total - given).unwrap_or(0);
+    for i in order.into_iter().take(left) {
+        if let Some(part) = parts.get_mut(i) {
+            part.0 += 1;
+        }
+    }
+    parts
+        .into_iter()
+        .map(|(whole, _)| i64::try_from(whole).unwrap_or(i64::MAX))
+        .collect()
+}
+
+/// Each funder's share of the fund's allocated, committed and paid money
+/// by [`pro_rata`] on their contributions. A fund with no funders listed
+/// has no shares.
+#[must_use]
+pub fn funder_shares(
+    funders: &[FunderFigures],
+    allocated: i64,
+    committed: i64,
+    paid: i64,
+) -> Vec<FunderShare> {
+    let weights: Vec<i64> = funders.iter().map(|f| f.contribution).collect();
+    let budget: i128 = weights.iter().map(|w| i128::from(*w)).sum();
+    let allocated_parts = pro_rata(allocated, &weights);
+    let committed_parts = pro_rata(committed, &weights);
+    let paid_parts = pro_rata(paid, &weights);
+    funders
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let part = |parts: &[i64]| parts.get(i).copied().unwrap_or(0);
+            let (allocated, committed, paid) = (
+                part(&allocated_parts),
+                part(&committed_parts),
+                part(&paid_parts),
+            );
+            // Basis points, rounded half up, shown with two decimals.
+            let basis = if budget == 0 {
+                0
+            } else {
+                (i128::from(f.contribution) * 20_000 / budget + 1) / 2
+            };
+            FunderShare {
+                name: f.name.clone(),
+                org_id: f.org_id.clone(),
+                contribution: Pence(f.contribution),
+                share_percent: format!("{}.{:02}", basis / 100, basis % 100),
+                allocated: Pence(allocated),
+                committed: Pence(committed),
+                paid: Pence(paid),
+                outstanding: Pence(committed.saturating_sub(paid)),
+                unallocated: Pence(f.contribution.saturating_sub(allocated)),
+            }
+        })
+        .collect()
 }
 
 string_enum! {
@@ -321,6 +460,8 @@ pub struct Reconciliation {
     pub by_region: Vec<Totals>,
     /// Totals by grantee.
     pub by_grantee: Vec<Totals>,
+    /// Each funder's share of the money, pro rata to its contribution.
+    pub by_funder: Vec<FunderShare>,
 }
 
 impl Reconciliation {
@@ -346,7 +487,10 @@ impl Reconciliation {
     ];
 
     /// The report as CSV rows under [`Reconciliation::CSV_HEADER`]: one
-    /// `check` row per check, then `round`, `region` and `grantee` totals.
+    /// `check` row per check, then `round`, `region` and `grantee` totals,
+    /// then one `funder` row per funder (scope: its name; description: its
+    /// org id, contribution, percentage and share allocated; then its
+    /// shares of committed, paid and outstanding).
     pub fn csv_rows(&self) -> impl Iterator<Item = [String; 12]> + '_ {
         let checks = self.checks.iter().map(|c| {
             [
@@ -407,7 +551,35 @@ impl Reconciliation {
             };
             totals("grantee", scope, t)
         });
-        checks.chain(rounds).chain(regions).chain(grantees)
+        let funders = self.by_funder.iter().map(|f| {
+            let id = f
+                .org_id
+                .as_ref()
+                .map(|id| format!("{id}: "))
+                .unwrap_or_default();
+            [
+                "funder".to_owned(),
+                f.name.clone(),
+                String::new(),
+                format!(
+                    "{id}contributed {} ({}% of the budget); share allocated to rounds {}",
+                    f.contribution, f.share_percent, f.allocated
+                ),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                f.committed.to_string(),
+                f.paid.to_string(),
+                f.outstanding.to_string(),
+            ]
+        });
+        checks
+            .chain(rounds)
+            .chain(regions)
+            .chain(grantees)
+            .chain(funders)
     }
 }
 
@@ -686,6 +858,22 @@ pub fn reconcile(f: Figures) -> Reconciliation {
     }
 
     let pence = |v: i128| Pence(i64::try_from(v).unwrap_or(i64::MAX));
+    let by_funder = funder_shares(
+        &f.funders,
+        pence(allocated).0,
+        pence(committed).0,
+        pence(paid).0,
+    );
+    // Funders are held as they are now, so the check is for now only.
+    if !f.funders.is_empty() && f.as_of.is_none() {
+        c.money(
+            "funder_contributions",
+            "fund",
+            "budget = Σ funder contributions (the shares by funder are pro rata to these)",
+            budget,
+            f.funders.iter().map(|x| i128::from(x.contribution)).sum(),
+        );
+    }
     let by_round = f
         .rounds
         .iter()
@@ -718,6 +906,7 @@ pub fn reconcile(f: Figures) -> Reconciliation {
         by_round,
         by_region: f.by_region,
         by_grantee: f.by_grantee,
+        by_funder,
     }
 }
 

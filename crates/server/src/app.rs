@@ -27,6 +27,8 @@ pub struct AppState {
     pub limiter: Arc<LoginLimiter>,
     /// The threads that hash and verify passwords for requests.
     pub hashing: Arc<HashingPool>,
+    /// Who publishes the 360Giving export; `None` when no prefix is configured.
+    pub publisher: Option<grantledger_domain::opendata::Publisher>,
 }
 
 /// Everything a server needs to start.
@@ -38,6 +40,9 @@ pub struct ServerConfig {
     pub workers: Option<usize>,
     /// Per-client limits, who may read `/metrics`, and shutdown.
     pub operations: Operations,
+    /// Who publishes the 360Giving export ([`crate::opendata::publisher_from_env`]);
+    /// `None` refuses exports until a prefix is configured.
+    pub publisher: Option<grantledger_domain::opendata::Publisher>,
 }
 
 /// How a server protects itself and stops.
@@ -140,6 +145,7 @@ pub fn server(
         db,
         limiter: limiter.clone(),
         hashing: Arc::new(HashingPool::default()),
+        publisher: config.publisher,
     });
     let keys = web::Data::new(config.keys);
     let metrics = crate::middleware::metrics()?;

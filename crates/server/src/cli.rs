@@ -310,6 +310,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 keys,
                 workers: args.workers,
                 operations,
+                publisher: crate::opendata::publisher_from_env(args.demo)?,
             };
             actix_web::rt::System::new().block_on(crate::app::serve(db, listener, config))
         }
@@ -434,7 +435,8 @@ fn run_import(cli: &Cli, command: &ImportCommand) -> anyhow::Result<()> {
 
 fn run_export(cli: &Cli, args: &ExportArgs) -> anyhow::Result<()> {
     use crate::opendata;
-    let publisher = opendata::publisher_from_env().map_err(describe_api_error)?;
+    let publisher = opendata::publisher_from_env(false)?
+        .ok_or_else(|| describe_api_error(opendata::no_publisher()))?;
     let db = cli.open_database()?;
     let fund = args
         .fund
@@ -442,6 +444,7 @@ fn run_export(cli: &Cli, args: &ExportArgs) -> anyhow::Result<()> {
         .map(|f| opendata::find_fund(&db, f))
         .transpose()
         .map_err(describe_api_error)?;
+    let plan = opendata::prepare(&db, fund, &publisher).map_err(describe_api_error)?;
     let bar = match progress_bar(0, "exporting") {
         Some(bar) => {
             bar.set_length(opendata::count(&db, fund).map_err(describe_api_error)?);
@@ -451,7 +454,7 @@ fn run_export(cli: &Cli, args: &ExportArgs) -> anyhow::Result<()> {
     };
     let stdout = std::io::stdout().lock();
     let out = std::io::BufWriter::with_capacity(64 * 1024, stdout);
-    let written = opendata::export(&db, fund, args.format, &publisher, out, |n| {
+    let written = opendata::export(&db, &plan, args.format, &publisher, out, |n| {
         if let Some(bar) = &bar {
             bar.inc(n);
         }

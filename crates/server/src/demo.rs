@@ -50,14 +50,19 @@ fn internal<E: std::fmt::Display>(e: E) -> ApiError {
 }
 
 fn funder(name: &str, pounds: i64) -> Result<Funder, ApiError> {
-    // The partner funder is a registered charity, so open data names it by
-    // its register number; the department has none and gets a 360G id.
+    // Open data names funders by their real org ids: the department and the
+    // lottery distributor (a public body) are on the Government Organisation
+    // Register; Pears Foundation is a registered charity. The others have
+    // none here and get a 360G id from their name.
     let org_id = match name {
-        "The National Lottery Community Fund" => {
-            Some(grantledger_domain::org_id::OrgId::parse("GB-CHC-1036733").map_err(internal)?)
-        }
+        "Department for Culture, Media and Sport" => Some("GB-GOR-D5"),
+        "The National Lottery Community Fund" => Some("GB-GOR-PB188"),
+        "Pears Foundation" => Some("GB-CHC-1009195"),
         _ => None,
-    };
+    }
+    .map(grantledger_domain::org_id::OrgId::parse)
+    .transpose()
+    .map_err(internal)?;
     Ok(Funder {
         name: OrganisationName::parse(name).map_err(internal)?,
         org_id,
@@ -67,6 +72,10 @@ fn funder(name: &str, pounds: i64) -> Result<Funder, ApiError> {
 
 struct DemoGrantee {
     name: &'static str,
+    /// Registered charities and CICs carry their register's id, so the
+    /// demo's open data shows recipients as good data does. The numbers are
+    /// illustrative (the right shape for the register), not looked up.
+    org_id: Option<&'static str>,
     kind: OrganisationType,
     region: Region,
     local_authority: &'static str,
@@ -77,6 +86,7 @@ struct DemoGrantee {
 const GRANTEES: [DemoGrantee; 5] = [
     DemoGrantee {
         name: "Made by Mortals CIC",
+        org_id: Some("GB-COH-09876543"),
         kind: OrganisationType::Cic,
         region: Region::NorthWest,
         local_authority: "Tameside",
@@ -85,6 +95,7 @@ const GRANTEES: [DemoGrantee; 5] = [
     },
     DemoGrantee {
         name: "EPIC Dad",
+        org_id: None,
         kind: OrganisationType::CommunityGroup,
         region: Region::EastOfEngland,
         local_authority: "Bedford",
@@ -93,6 +104,7 @@ const GRANTEES: [DemoGrantee; 5] = [
     },
     DemoGrantee {
         name: "Big Steps 4 Change",
+        org_id: None,
         kind: OrganisationType::CommunityGroup,
         region: Region::SouthWest,
         local_authority: "Plymouth",
@@ -101,6 +113,7 @@ const GRANTEES: [DemoGrantee; 5] = [
     },
     DemoGrantee {
         name: "Reading Friends Lambeth",
+        org_id: Some("GB-CHC-1234567"),
         kind: OrganisationType::RegisteredCharity,
         region: Region::London,
         local_authority: "Lambeth",
@@ -109,6 +122,7 @@ const GRANTEES: [DemoGrantee; 5] = [
     },
     DemoGrantee {
         name: "Durham Online Chat Circle",
+        org_id: None,
         kind: OrganisationType::CommunityGroup,
         region: Region::NorthEast,
         local_authority: "County Durham",
@@ -291,7 +305,11 @@ pub fn load(db: &Database) -> Result<bool, ApiError> {
         let mut grantee = Grantee {
             id: GranteeId::new(),
             name: OrganisationName::parse(g.name).map_err(internal)?,
-            org_id: None,
+            org_id: g
+                .org_id
+                .map(grantledger_domain::org_id::OrgId::parse)
+                .transpose()
+                .map_err(internal)?,
             organisation_type: g.kind,
             region: g.region,
             local_authority: LocalAuthority::parse(g.local_authority).map_err(internal)?,

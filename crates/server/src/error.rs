@@ -104,6 +104,16 @@ pub enum ApiError {
         /// The limit, in bytes.
         limit: usize,
     },
+    /// 413: an uploaded file (an import) is larger than the limit; says
+    /// what to do instead.
+    #[error(
+        "the file is larger than the limit of {} MiB for an upload; split it into smaller files, or import it with the command line (grantledger import grantees FILE, grantledger import awards --round ID FILE), which takes files of any size",
+        .limit / (1024 * 1024)
+    )]
+    FileTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// 415: the body is not in a media type this endpoint reads.
     #[error("{0}")]
     UnsupportedMediaType(String),
@@ -166,7 +176,7 @@ impl ApiError {
             ApiError::Duplicate { .. } => "duplicate",
             ApiError::PreconditionFailed(_) => "precondition-failed",
             ApiError::PreconditionRequired => "precondition-required",
-            ApiError::PayloadTooLarge { .. } => "payload-too-large",
+            ApiError::PayloadTooLarge { .. } | ApiError::FileTooLarge { .. } => "payload-too-large",
             ApiError::UnsupportedMediaType(_) => "unsupported-media-type",
             ApiError::Unprocessable { .. } => "validation",
             ApiError::TooManyRequests { .. } => "too-many-requests",
@@ -231,7 +241,9 @@ impl ResponseError for ApiError {
             ApiError::Conflict(_) | ApiError::Duplicate { .. } => StatusCode::CONFLICT,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
-            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::PayloadTooLarge { .. } | ApiError::FileTooLarge { .. } => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,

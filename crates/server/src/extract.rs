@@ -138,13 +138,20 @@ impl FromRequest for CsvUpload {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let early =
-            check_csv_content_type(req).and_then(|()| check_content_length(req, CSV_UPLOAD_LIMIT));
+        // Too large says what to do instead: split the file, or use the CLI.
+        let too_large = |error: ApiError| match error {
+            ApiError::PayloadTooLarge { limit } => ApiError::FileTooLarge { limit },
+            other => other,
+        };
+        let early = check_csv_content_type(req)
+            .and_then(|()| check_content_length(req, CSV_UPLOAD_LIMIT).map_err(too_large));
         let mut payload = payload.take();
         let req = req.clone();
         Box::pin(async move {
             early?;
-            let body = read_body(&mut payload, CSV_UPLOAD_LIMIT).await?;
+            let body = read_body(&mut payload, CSV_UPLOAD_LIMIT)
+                .await
+                .map_err(too_large)?;
             // An Idempotency-Key replay must be the same file.
             req.extensions_mut()
                 .insert(BodyDigest(Sha256::digest(&body).into()));

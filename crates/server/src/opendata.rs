@@ -6,9 +6,13 @@
 use std::collections::HashMap;
 use std::io::Write;
 
+use grantledger_domain::csv_writer::CsvWriter;
 use grantledger_domain::fund::Fund;
 use grantledger_domain::ids::{AwardId, FundId};
-use grantledger_domain::opendata::{CSV_COLUMNS, GrantSource, PUBLISHED_STATUSES, Publisher};
+use grantledger_domain::opendata::{
+    Grant, GrantSource, PUBLISHED_STATUSES, Publisher, PublisherError, csv_header,
+};
+use grantledger_store::common::{MAX_PAGE_SIZE, PageRequest};
 use grantledger_store::{Database, awards, funds};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -18,9 +22,10 @@ use crate::error::ApiError;
 /// Awards read per batch.
 pub const BATCH_SIZE: u32 = 1_000;
 
-/// The default publisher prefix (`360G-grantledger-…`) when
-/// `GRANTLEDGER_360G_PREFIX` is not set.
-pub const DEFAULT_PREFIX: &str = "grantledger";
+/// The publisher prefix `serve --demo` uses when `GRANTLEDGER_360G_PREFIX`
+/// is not set. Real deployments must set their own: every deployment
+/// publishing under one prefix would publish colliding grant ids.
+pub const DEMO_PREFIX: &str = "grantledger";
 
 /// The forms of the export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, ToSchema, clap::ValueEnum)]
@@ -51,24 +56,43 @@ impl ExportFormat {
     }
 }
 
-/// The publisher from the environment: `GRANTLEDGER_360G_PREFIX` (default
-/// `grantledger`), `GRANTLEDGER_360G_PUBLISHER_NAME` (default `grantledger`)
-/// and `GRANTLEDGER_360G_DATA_SOURCE` (a URL; absent by default).
-pub fn publisher_from_env() -> Result<Publisher, ApiError> {
+/// The publisher from the environment: `GRANTLEDGER_360G_PREFIX`,
+/// `GRANTLEDGER_360G_PUBLISHER_NAME` (default: the prefix) and
+/// `GRANTLEDGER_360G_DATA_SOURCE` (a URL; absent by default). Without a
+/// prefix there is no publisher (`None`), except in demo mode, which
+/// publishes as [`DEMO_PREFIX`].
+///
+/// # Errors
+/// A setting that is present but invalid.
+pub fn publisher_from_env(demo: bool) -> Result<Option<Publisher>, PublisherError> {
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let prefix = match var("GRANTLEDGER_360G_PREFIX") {
+        Some(prefix) => prefix,
+        None if demo => DEMO_PREFIX.to_owned(),
+        None => return Ok(None),
+    };
+    let name = var("GRANTLEDGER_360G_PUBLISHER_NAME").unwrap_or_else(|| prefix.clone());
     Publisher::new(
-        &var("GRANTLEDGER_360G_PREFIX").unwrap_or_else(|| DEFAULT_PREFIX.to_owned()),
-        &var("GRANTLEDGER_360G_PUBLISHER_NAME").unwrap_or_else(|| "grantledger".to_owned()),
+        &prefix,
+        &name,
         var("GRANTLEDGER_360G_DATA_SOURCE").as_deref(),
     )
-    .map_err(|e| ApiError::Internal(format!("360Giving publisher settings: {e}")))
+    .map(Some)
+}
+
+/// The error for an export asked of a server with no publisher prefix.
+pub fn no_publisher() -> ApiError {
+    ApiError::Unavailable(
+        "360Giving export is not configured: set GRANTLEDGER_360G_PREFIX to the publisher prefix 360Giving assigned you (and GRANTLEDGER_360G_PUBLISHER_NAME, GRANTLEDGER_360G_DATA_SOURCE)".to_owned(),
+    )
 }
 
 /// Writes grants as they come: the package's opening, each grant, the close.
 #[derive(Debug)]
 struct Encoder<W: Write> {
-    out: W,
-    format: ExportFormat,
+    json: Option<W>,
+    csv: Option<CsvWriter<W>>,
+    funders: usize,
     written: u64,
 }
 
@@ -77,56 +101,55 @@ fn io_error(e: impl std::fmt::Display) -> ApiError {
 }
 
 impl<W: Write> Encoder<W> {
-    fn begin(mut out: W, format: ExportFormat) -> Result<Self, ApiError> {
-        match format {
-            ExportFormat::Json => out.write_all(b"{\"grants\":[").map_err(io_error)?,
-            ExportFormat::Csv => write_csv_record(&mut out, CSV_COLUMNS.iter().copied())?,
-        }
+    fn begin(mut out: W, format: ExportFormat, funders: usize) -> Result<Self, ApiError> {
+        let (json, csv) = match format {
+            ExportFormat::Json => {
+                out.write_all(b"{\"grants\":[").map_err(io_error)?;
+                (Some(out), None)
+            }
+            ExportFormat::Csv => {
+                let mut writer = CsvWriter::new(out);
+                writer.write_record(csv_header(funders)).map_err(io_error)?;
+                (None, Some(writer))
+            }
+        };
         Ok(Encoder {
-            out,
-            format,
+            json,
+            csv,
+            funders,
             written: 0,
         })
     }
 
     fn grant(&mut self, grant: &grantledger_domain::opendata::Grant) -> Result<(), ApiError> {
-        match self.format {
-            ExportFormat::Json => {
-                self.out
-                    .write_all(if self.written == 0 { b"\n" } else { b",\n" })
-                    .map_err(io_error)?;
-                serde_json::to_writer(&mut self.out, grant).map_err(io_error)?;
-            }
-            ExportFormat::Csv => {
-                let record = grant.csv_record();
-                write_csv_record(&mut self.out, record.iter().map(String::as_str))?;
-            }
+        if let Some(out) = self.json.as_mut() {
+            out.write_all(if self.written == 0 { b"\n" } else { b",\n" })
+                .map_err(io_error)?;
+            serde_json::to_writer(&mut *out, grant).map_err(io_error)?;
+        }
+        if let Some(writer) = self.csv.as_mut() {
+            writer
+                .write_record(grant.csv_record(self.funders))
+                .map_err(io_error)?;
         }
         self.written += 1;
         Ok(())
     }
 
-    fn finish(mut self) -> Result<u64, ApiError> {
-        if self.format == ExportFormat::Json {
-            self.out.write_all(b"\n]}\n").map_err(io_error)?;
+    fn finish(self) -> Result<u64, ApiError> {
+        if let Some(mut out) = self.json {
+            out.write_all(b"\n]}\n").map_err(io_error)?;
+            out.flush().map_err(io_error)?;
         }
-        self.out.flush().map_err(io_error)?;
+        if let Some(writer) = self.csv {
+            writer
+                .into_inner()
+                .map_err(io_error)?
+                .flush()
+                .map_err(io_error)?;
+        }
         Ok(self.written)
     }
-}
-
-/// One CSV record, quoted where needed, through a csv writer that holds
-/// nothing between records.
-fn write_csv_record<'a>(
-    out: &mut impl Write,
-    fields: impl Iterator<Item = &'a str>,
-) -> Result<(), ApiError> {
-    let mut writer = csv::WriterBuilder::new()
-        .has_headers(false)
-        .from_writer(Vec::with_capacity(512));
-    writer.write_record(fields).map_err(io_error)?;
-    let bytes = writer.into_inner().map_err(io_error)?;
-    out.write_all(&bytes).map_err(io_error)
 }
 
 /// Resolves `--fund` / `?fund_id=`: an id or a code.
@@ -141,49 +164,131 @@ pub fn count(db: &Database, fund: Option<FundId>) -> Result<u64, ApiError> {
     db.read(|c| Ok::<_, ApiError>(awards::export_count(c, fund, &PUBLISHED_STATUSES)?))
 }
 
-/// Streams the export of one fund's awards (or every fund's) to `out`, one
-/// batch at a time; `progress` is told how many awards each batch read.
-/// Returns how many grants were written.
-pub fn export(
+/// What an export needs before its first byte: every fund it covers, read
+/// (so a funder's org id that does not read fails here, not half way
+/// through), how many funder columns the CSV needs, and proof that at
+/// least one grant will be written (the standard requires one).
+#[derive(Debug)]
+pub struct Plan {
+    fund: Option<FundId>,
+    funds: HashMap<FundId, Fund>,
+    funders: usize,
+}
+
+/// Checks an export can be written whole and plans it.
+///
+/// # Errors
+/// 409 when nothing would be published; a store error when a fund cannot
+/// be read.
+pub fn prepare(
     db: &Database,
     fund: Option<FundId>,
-    format: ExportFormat,
     publisher: &Publisher,
-    out: impl Write,
-    mut progress: impl FnMut(u64),
-) -> Result<u64, ApiError> {
-    let mut encoder = Encoder::begin(out, format)?;
-    let mut funds_seen: HashMap<FundId, Fund> = HashMap::new();
-    let mut after: Option<AwardId> = None;
-    db.read(|conn| {
+) -> Result<Plan, ApiError> {
+    db.read(|conn| -> Result<Plan, ApiError> {
+        let mut funds_by_id = HashMap::new();
+        match fund {
+            Some(id) => {
+                funds_by_id.insert(id, funds::get(conn, id)?.value);
+            }
+            None => {
+                let mut after = None;
+                loop {
+                    let page = funds::list(
+                        conn,
+                        &funds::FundFilter::default(),
+                        PageRequest::new(Some(MAX_PAGE_SIZE), after),
+                    )?;
+                    for record in page.items {
+                        funds_by_id.insert(record.value.id, record.value);
+                    }
+                    match page.next {
+                        Some(next) => after = Some(next),
+                        None => break,
+                    }
+                }
+            }
+        }
+        let funders = funds_by_id
+            .values()
+            .map(|f| f.funders.len())
+            .max()
+            .unwrap_or(0)
+            .max(1);
+        let plan = Plan {
+            fund,
+            funds: funds_by_id,
+            funders,
+        };
+        let mut after: Option<AwardId> = None;
         loop {
             let batch = awards::export_batch(conn, fund, &PUBLISHED_STATUSES, after, BATCH_SIZE)?;
             let Some(last) = batch.last() else {
                 break;
             };
             after = Some(last.award.value.award.id);
+            if batch.iter().any(|row| plan.grant(row, publisher).is_some()) {
+                return Ok(plan);
+            }
+            if batch.len() < BATCH_SIZE as usize {
+                break;
+            }
+        }
+        let scope = match fund.and_then(|id| plan.funds.get(&id)) {
+            Some(f) => format!("fund {} has", f.code),
+            None => "there are".to_owned(),
+        };
+        Err(ApiError::Conflict(format!(
+            "nothing to publish: {scope} no offered, accepted or completed awards, and no cancelled award with payments; a 360Giving file must hold at least one grant"
+        )))
+    })
+}
+
+impl Plan {
+    /// The grant for one row, if it is published.
+    fn grant(&self, row: &awards::ExportRow, publisher: &Publisher) -> Option<Grant> {
+        let award = &row.award.value.award;
+        let fund = self.funds.get(&award.fund_id)?;
+        GrantSource {
+            award,
+            title: &row.title,
+            description: &row.summary,
+            amount_applied_for: row.amount_requested,
+            awarded_at: row.award.created_at,
+            modified_at: row.award.updated_at,
+            end_date: row.award.value.return_due_on,
+            grantee: &row.grantee,
+            fund,
+            round_number: row.round_number,
+            round_name: &row.round_name,
+        }
+        .to_grant(publisher)
+    }
+}
+
+/// Streams the export planned by [`prepare`] to `out`, one batch at a
+/// time; `progress` is told how many awards each batch read. Returns how
+/// many grants were written.
+pub fn export(
+    db: &Database,
+    plan: &Plan,
+    format: ExportFormat,
+    publisher: &Publisher,
+    out: impl Write,
+    mut progress: impl FnMut(u64),
+) -> Result<u64, ApiError> {
+    let mut encoder = Encoder::begin(out, format, plan.funders)?;
+    let mut after: Option<AwardId> = None;
+    db.read(|conn| {
+        loop {
+            let batch =
+                awards::export_batch(conn, plan.fund, &PUBLISHED_STATUSES, after, BATCH_SIZE)?;
+            let Some(last) = batch.last() else {
+                break;
+            };
+            after = Some(last.award.value.award.id);
             for row in &batch {
-                let award = &row.award.value.award;
-                let fund = match funds_seen.entry(award.fund_id) {
-                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                    std::collections::hash_map::Entry::Vacant(e) => {
-                        e.insert(funds::get(conn, award.fund_id)?.value)
-                    }
-                };
-                let source = GrantSource {
-                    award,
-                    title: &row.title,
-                    description: &row.summary,
-                    amount_applied_for: row.amount_requested,
-                    awarded_at: row.award.created_at,
-                    modified_at: row.award.updated_at,
-                    end_date: row.award.value.return_due_on,
-                    grantee: &row.grantee,
-                    fund,
-                    round_number: row.round_number,
-                    round_name: &row.round_name,
-                };
-                if let Some(grant) = source.to_grant(publisher) {
+                if let Some(grant) = plan.grant(row, publisher) {
                     encoder.grant(&grant)?;
                 }
             }

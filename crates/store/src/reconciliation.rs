@@ -28,8 +28,8 @@ use grantledger_domain::award::AwardStatus;
 use grantledger_domain::ids::{FundId, GranteeId, RoundId};
 use grantledger_domain::payment_run::PaymentRunStatus;
 use grantledger_domain::reconciliation::{
-    AWARD_ACCOUNTS, AccountMismatch, AwardAccounts, Figures, PaymentRunFigures, Pence,
-    Reconciliation, RoundFigures, StoredBalances, Totals, TransferGroup, reconcile,
+    AWARD_ACCOUNTS, AccountMismatch, AwardAccounts, Figures, FunderFigures, PaymentRunFigures,
+    Pence, Reconciliation, RoundFigures, StoredBalances, Totals, TransferGroup, reconcile,
 };
 
 use crate::common::db_id;
@@ -767,6 +767,16 @@ pub fn figures(
         payment_runs,
         by_region,
         by_grantee,
+        funders: record
+            .value
+            .funders
+            .iter()
+            .map(|f| FunderFigures {
+                name: f.name.to_string(),
+                org_id: f.org_id.as_ref().map(ToString::to_string),
+                contribution: f.contribution.pence(),
+            })
+            .collect(),
     })
 }
 

@@ -110,16 +110,23 @@ fn companies_and_funders_without_ids() {
         grant.grant_programme[0].title,
         "Volunteering Futures Fund: Round 2"
     );
-    assert_eq!(grant.beneficiary_location[0].geo_code, Some("TLL"));
-    let row = grant.csv_record();
+    // Wales has no code on the closed geoCodeType list: name only.
+    assert_eq!(grant.beneficiary_location.len(), 1);
+    assert_eq!(grant.beneficiary_location[0].geo_code, None);
+    assert_eq!(grant.beneficiary_location[0].geo_code_type, None);
+    let header = csv_header(2);
+    let row = grant.csv_record(2);
+    assert_eq!(row.len(), header.len());
     let col = |name: &str| {
-        let i = CSV_COLUMNS.iter().position(|c| *c == name).unwrap();
+        let i = header.iter().position(|c| c == name).unwrap();
         row[i].clone()
     };
-    assert_eq!(
-        col("Funding Org:Identifier"),
-        "360G-pub-funder-dcms; GB-CHC-1009195"
-    );
+    // One funder per set of columns, numbered as flattentool numbers them.
+    assert_eq!(col("Funding Org:Identifier"), "360G-pub-funder-dcms");
+    assert_eq!(col("Funding Org:Name"), "DCMS");
+    assert_eq!(col("Funding Org:1:Identifier"), "GB-CHC-1009195");
+    assert_eq!(col("Funding Org:1:Name"), "Pears Foundation");
+    assert_eq!(col("Beneficiary Location:Geographic Code"), "");
     assert_eq!(col("Recipient Org:Company Number"), "01234567");
     assert_eq!(col("Amount Awarded"), "50.00");
     assert_eq!(col("Amount Applied For"), "99.99");
@@ -128,6 +135,32 @@ fn companies_and_funders_without_ids() {
     let json = serde_json::to_value(&grant).unwrap();
     assert_eq!(json["amountAwarded"], serde_json::json!(50.0));
     assert!(json.get("dataSource").is_none());
+}
+
+#[test]
+fn english_regions_carry_their_ons_codes() {
+    let f = fund(vec![]);
+    let mut g = grantee(Some("GB-GOR-PB188"));
+    g.region = Region::NorthWest;
+    let a = award(AwardStatus::Accepted, "10", "0");
+    let grant = grant(&a, &g, &f).unwrap();
+    let location = &grant.beneficiary_location[0];
+    assert_eq!(
+        (location.geo_code, location.geo_code_type),
+        (Some("E12000002"), Some("RGN"))
+    );
+    // A GB-GOR id is neither a charity nor a company number.
+    let r = &grant.recipient_organization[0];
+    assert_eq!(
+        (r.id.as_str(), &r.charity_number, &r.company_number),
+        ("GB-GOR-PB188", &None, &None)
+    );
+    let codes: Vec<_> = Region::ALL
+        .iter()
+        .filter_map(|r| region_ons_code(*r))
+        .collect();
+    assert_eq!(codes.len(), 9);
+    assert!(codes.iter().all(|c| c.len() == 9 && c.starts_with("E12")));
 }
 
 #[test]

@@ -56,6 +56,18 @@ fn figures() -> Figures {
         }),
         by_region: vec![],
         by_grantee: vec![],
+        funders: vec![
+            FunderFigures {
+                name: "DCMS".into(),
+                org_id: Some("GB-GOR-D5".into()),
+                contribution: 60_000,
+            },
+            FunderFigures {
+                name: "Partner".into(),
+                org_id: None,
+                contribution: 40_000,
+            },
+        ],
     }
 }
 
@@ -149,7 +161,10 @@ fn a_changed_stored_balance_is_caught() {
 fn csv_rows_have_the_header_width() {
     let r = reconcile(figures());
     let rows: Vec<_> = r.csv_rows().collect();
-    assert_eq!(rows.len(), r.checks.len() + r.by_round.len());
+    assert_eq!(
+        rows.len(),
+        r.checks.len() + r.by_round.len() + r.by_funder.len()
+    );
     assert_eq!(rows[0][0], "check");
 }
 
@@ -158,4 +173,79 @@ fn pence_show_sign_and_two_decimals() {
     assert_eq!(Pence(-1250).to_string(), "-12.50");
     assert_eq!(Pence(5).to_string(), "0.05");
     assert_eq!(Pence(0).to_string(), "0.00");
+}
+
+#[test]
+fn each_funder_sees_its_pro_rata_share() {
+    let report = reconcile(figures());
+    assert!(
+        report.passed,
+        "{:#?}",
+        report.failures().collect::<Vec<_>>()
+    );
+    let shares: Vec<(&str, String, String, String, String)> = report
+        .by_funder
+        .iter()
+        .map(|f| {
+            (
+                f.share_percent.as_str(),
+                f.allocated.to_string(),
+                f.committed.to_string(),
+                f.paid.to_string(),
+                f.unallocated.to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shares,
+        [
+            (
+                "60.00",
+                "360.00".into(),
+                "54.00".into(),
+                "18.00".into(),
+                "240.00".into()
+            ),
+            (
+                "40.00",
+                "240.00".into(),
+                "36.00".into(),
+                "12.00".into(),
+                "160.00".into()
+            ),
+        ]
+    );
+    // Contributions that do not add up to the budget fail a check.
+    let mut f = figures();
+    f.funders[1].contribution = 1;
+    assert!(!reconcile(f).passed);
+    let rows: Vec<[String; 12]> = report.csv_rows().collect();
+    let funder_rows: Vec<_> = rows.iter().filter(|r| r[0] == "funder").collect();
+    assert_eq!(funder_rows.len(), 2);
+    assert!(
+        funder_rows[0][3].starts_with("GB-GOR-D5: contributed 600.00 (60.00%"),
+        "{:?}",
+        funder_rows[0]
+    );
+}
+
+proptest::proptest! {
+    #[test]
+    fn pro_rata_parts_sum_to_the_total_and_stay_within_a_penny(
+        total in 0_i64..10_000_000_000,
+        weights in proptest::collection::vec(0_i64..1_000_000_000, 1..6),
+    ) {
+        let parts = pro_rata(total, &weights);
+        let sum: i64 = weights.iter().sum();
+        if sum == 0 {
+            proptest::prop_assert!(parts.iter().all(|p| *p == 0));
+        } else {
+            proptest::prop_assert_eq!(parts.iter().sum::<i64>(), total);
+            for (part, w) in parts.iter().zip(&weights) {
+                let exact = i128::from(total) * i128::from(*w);
+                let floor = exact / i128::from(sum);
+                proptest::prop_assert!(i128::from(*part) == floor || i128::from(*part) == floor + 1);
+            }
+        }
+    }
 }

@@ -7,6 +7,8 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, Utc};
 use grantledger_domain::as_of::AsOf;
 use grantledger_domain::audit::{AuditEvent, ChainLink, Verification};
+use grantledger_domain::csv_writer::{CsvWriteError, CsvWriter};
+use grantledger_domain::ids::FundId;
 use grantledger_domain::reconciliation::Reconciliation;
 use grantledger_store::{audit, funds, reconciliation};
 use serde::{Deserialize, Serialize};
@@ -44,16 +46,15 @@ pub enum ReportFormat {
     Csv,
 }
 
-/// Writes a reconciliation as CSV.
-pub fn reconciliation_csv(report: &Reconciliation) -> Result<Vec<u8>, csv::Error> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
+/// Writes a reconciliation as CSV, through the common writer (formula
+/// cells neutralised).
+pub fn reconciliation_csv(report: &Reconciliation) -> Result<Vec<u8>, CsvWriteError> {
+    let mut writer = CsvWriter::new(Vec::new());
     writer.write_record(Reconciliation::CSV_HEADER)?;
     for row in report.csv_rows() {
         writer.write_record(&row)?;
     }
-    writer
-        .into_inner()
-        .map_err(|e| csv::Error::from(e.into_error()))
+    writer.into_inner()
 }
 
 fn wants_csv(req: &HttpRequest, format: Option<ReportFormat>) -> bool {

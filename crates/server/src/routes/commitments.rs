@@ -248,12 +248,8 @@ pub fn render_report(report: &ProgressReport, format: ReportFormat) -> Result<St
         ReportFormat::Csv => {
             let internal =
                 |e: &dyn std::fmt::Display| ApiError::Internal(format!("report CSV: {e}"));
-            let mut writer = csv::Writer::from_writer(Vec::new());
-            writer.write_record(CSV_HEADER).map_err(|e| internal(&e))?;
-            for record in report.csv_records() {
-                writer.write_record(&record).map_err(|e| internal(&e))?;
-            }
-            let bytes = writer.into_inner().map_err(|e| internal(&e))?;
+            let bytes = grantledger_domain::csv_writer::to_bytes(CSV_HEADER, report.csv_records())
+                .map_err(|e| internal(&e))?;
             String::from_utf8(bytes).map_err(|e| internal(&e))
         }
     }

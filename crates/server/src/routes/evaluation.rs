@@ -728,31 +728,18 @@ fn wants_csv(req: &HttpRequest, format: Option<OutcomeFormat>) -> bool {
     }
 }
 
-/// One CSV field: quoted when needed, and with a leading `'` where a
-/// spreadsheet would otherwise read it as a formula.
-fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) && s.parse::<f64>().is_err() {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
-}
-
-fn outcomes_csv(view: &OutcomesView) -> String {
-    let mut out = String::from("breakdown,group,group_name,measure,value\n");
+/// The outcomes as CSV through the common writer (formula cells neutralised).
+fn outcomes_csv(view: &OutcomesView) -> Result<Vec<u8>, ApiError> {
+    let mut rows: Vec<[String; 5]> = Vec::new();
     let mut group = |breakdown: &str, key: &str, name: &str, figures: &Figures| {
         for (measure, value) in figures.rows() {
-            out.push_str(&format!(
-                "{breakdown},{},{},{measure},{}\n",
-                csv_field(key),
-                csv_field(name),
-                value.unwrap_or_default()
-            ));
+            rows.push([
+                breakdown.to_owned(),
+                key.to_owned(),
+                name.to_owned(),
+                measure,
+                value.unwrap_or_default(),
+            ]);
         }
     };
     group(
@@ -767,7 +754,11 @@ fn outcomes_csv(view: &OutcomesView) -> String {
     for r in &view.by_region {
         group("region", r.region.as_str(), r.region.label(), &r.figures);
     }
-    out
+    grantledger_domain::csv_writer::to_bytes(
+        ["breakdown", "group", "group_name", "measure", "value"],
+        rows,
+    )
+    .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 /// A fund's outcomes, by round and by region, as JSON or CSV. Exact for
@@ -847,7 +838,7 @@ pub async fn fund_outcomes(
     if csv {
         Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
-            .body(outcomes_csv(&view)))
+            .body(outcomes_csv(&view)?))
     } else {
         Ok(HttpResponse::Ok().json(view))
     }

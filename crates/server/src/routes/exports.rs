@@ -40,7 +40,9 @@ pub struct ExportQuery {
         (status = 200, description = "A 360Giving JSON package `{\"grants\": [...]}`, or CSV with the official column titles",
             content(("application/json"), ("text/csv"))),
         (status = 404, description = "No such fund", body = Problem),
+        (status = 409, description = "Nothing to publish: no grant in the fund (a 360Giving file needs at least one)", body = Problem),
         (status = 422, description = "A bad query parameter", body = Problem),
+        (status = 503, description = "No publisher prefix is configured (GRANTLEDGER_360G_PREFIX)", body = Problem),
     ),
     security(("bearer" = []))
 )]
@@ -52,20 +54,27 @@ pub async fn export_360giving(
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let format = q.format.unwrap_or_default();
-    let publisher = opendata::publisher_from_env()?;
+    let publisher = state.publisher.clone().ok_or_else(opendata::no_publisher)?;
     let db = state.db.clone();
-    // Resolve the fund before the body starts, so a bad one is a proper 404.
-    let fund = match q.fund_id {
-        Some(f) => {
-            let db = db.clone();
-            Some(blocking(move || opendata::find_fund(&db, &f)).await?)
-        }
-        None => None,
+    // Everything that can be refused is checked before the body starts, so
+    // a bad fund is a 404 and an empty one a 409, never a truncated file.
+    let (fund, plan) = {
+        let db = db.clone();
+        let publisher = publisher.clone();
+        blocking(move || {
+            let fund = q
+                .fund_id
+                .map(|f| opendata::find_fund(&db, &f))
+                .transpose()?;
+            let plan = opendata::prepare(&db, fund, &publisher)?;
+            Ok::<_, ApiError>((fund, plan))
+        })
+        .await?
     };
     let (tx, rx) = tokio::sync::mpsc::channel(8);
     actix_web::rt::task::spawn_blocking(move || {
         let mut writer = ChannelWriter::new(tx);
-        let result = opendata::export(&db, fund, format, &publisher, &mut writer, |_| {});
+        let result = opendata::export(&db, &plan, format, &publisher, &mut writer, |_| {});
         if let Err(error) = result {
             tracing::warn!(%error, "360Giving export stopped");
             writer.fail(&error);

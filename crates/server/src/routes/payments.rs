@@ -285,32 +285,25 @@ pub async fn export_run(
             let run = disbursements::get_run(c, id)?;
             Ok::<_, ApiError>(disbursements::run_lines(c, &run.value)?)
         })?;
-        let mut writer = csv::Writer::from_writer(Vec::new());
-        let internal = |e: csv::Error| ApiError::Internal(e.to_string());
-        writer
-            .write_record([
-                "disbursement_id",
-                "payment_reference",
-                "payee",
-                "payee_org_id",
-                "amount_gbp",
-                "due_on",
-            ])
-            .map_err(internal)?;
-        for line in lines {
-            writer
-                .write_record([
-                    line.disbursement_id.to_string(),
-                    line.award_reference,
-                    line.payee,
-                    line.payee_org_id.unwrap_or_default(),
-                    line.amount.to_string(),
-                    line.due_on.to_string(),
-                ])
-                .map_err(internal)?;
-        }
-        writer
-            .into_inner()
+        let header = [
+            "disbursement_id",
+            "payment_reference",
+            "payee",
+            "payee_org_id",
+            "amount_gbp",
+            "due_on",
+        ];
+        let rows = lines.into_iter().map(|line| {
+            [
+                line.disbursement_id.to_string(),
+                line.award_reference,
+                line.payee,
+                line.payee_org_id.unwrap_or_default(),
+                line.amount.to_string(),
+                line.due_on.to_string(),
+            ]
+        });
+        grantledger_domain::csv_writer::to_bytes(header, rows)
             .map_err(|e| ApiError::Internal(e.to_string()))
     })
     .await?;

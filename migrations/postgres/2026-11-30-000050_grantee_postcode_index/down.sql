@@ -1,0 +1,1 @@
+DROP INDEX grantees_postcode;
