@@ -8,7 +8,6 @@ use chrono::{DateTime, Utc};
 use grantledger_domain::as_of::AsOf;
 use grantledger_domain::audit::{AuditEvent, ChainLink, Verification};
 use grantledger_domain::csv_writer::{CsvWriteError, CsvWriter};
-use grantledger_domain::ids::FundId;
 use grantledger_domain::reconciliation::Reconciliation;
 use grantledger_store::{audit, funds, reconciliation};
 use serde::{Deserialize, Serialize};
