@@ -35,7 +35,8 @@ fn status(app: &TestApp, token: &str) -> u16 {
 }
 
 fn bad_tokens_are_all_refused(app: &TestApp) {
-    let good = app.user(Role::Auditor, None);
+    // The forged claims say admin: a token must match its user's role.
+    let good = app.user(Role::Admin, None);
     let me = expect(app.get("/v1/me", Some(&good)), 200);
     let user = me["id"].as_str().unwrap();
     let kid = Some("test-key");

@@ -177,7 +177,10 @@ pub fn server(
     .on_connect(move |connection, data| crate::limits::on_connect(&counts, connection, data))
     // Signals are handled by `serve`, which logs what the shutdown does.
     .disable_signals()
-    .shutdown_timeout(operations.shutdown_grace.as_secs());
+    // One second past the grace period: `serve` names the requests still
+    // running when the period ends, which it can only do while actix has not
+    // yet dropped them (both timers firing together lost the names).
+    .shutdown_timeout(operations.shutdown_grace.as_secs().saturating_add(1));
     if let Some(workers) = config.workers {
         server = server.workers(workers);
     }

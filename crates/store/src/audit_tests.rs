@@ -320,10 +320,10 @@ fn a_fund_of_1700_awards_over_two_rounds_reconciles(db: &TestDb) {
             .count(),
         2
     );
-    // The CSV has a row per check and per total.
+    // The CSV has a row per check and per total, funders' shares included.
     assert_eq!(
         r.csv_rows().count(),
-        r.checks.len() + 2 + r.by_region.len() + r.by_grantee.len()
+        r.checks.len() + 2 + r.by_region.len() + r.by_grantee.len() + r.by_funder.len()
     );
 
     // As of the instant between the rounds' awards: round 1's only.
