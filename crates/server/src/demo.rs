@@ -370,7 +370,7 @@ fn evaluation_returns(db: &Database, fund: FundId, actor: &Actor) -> Result<(), 
             // Most feel a little less lonely by follow-up; some no change,
             // a few more lonely.
             let after = match p % 6 {
-                0 | 1 | 2 => (before + 1).min(4),
+                0..=2 => (before + 1).min(4),
                 3 | 4 => before,
                 _ => before.saturating_sub(1),
             };
@@ -380,7 +380,7 @@ fn evaluation_returns(db: &Database, fund: FundId, actor: &Actor) -> Result<(), 
                 direct: direct(level).filter(|_| p % 11 != 5),
                 lack_companionship: ucla(2 - level / 2),
                 left_out: ucla((4 - level) / 2),
-                isolated: ucla(2 - (level + 1) / 2).filter(|_| p % 13 != 7),
+                isolated: ucla(2 - level.div_ceil(2)).filter(|_| p % 13 != 7),
             };
             responses.push(answer(Stage::Baseline, before));
             // One in eight did not answer at follow-up.
