@@ -217,6 +217,9 @@ fn reconciliation_takes_a_fund_code_and_a_plain_date(app: &TestApp) {
     expect(app.get("/v1/funds/lcf2", Some(&auditor)), 200);
     let rounds = expect(app.get("/v1/funds/LCF2/rounds", Some(&auditor)), 200);
     assert!(rounds["items"].is_array(), "{rounds}");
+    let outcomes = expect(app.get("/v1/funds/LCF2/outcomes", Some(&auditor)), 200);
+    assert_eq!(outcomes["fund_id"], id, "{outcomes}");
+    expect(app.get("/v1/funds/NOPE/outcomes", Some(&auditor)), 404);
     expect(
         app.get("/v1/funds/NOPE/reconciliation", Some(&auditor)),
         404,

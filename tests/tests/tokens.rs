@@ -14,7 +14,7 @@ fn now() -> i64 {
 fn claims(user: &str) -> Value {
     let t = now();
     json!({
-        "sub": user, "role": "admin", "grantee": null, "iss": "grantledger", "aud": "grantledger-api",
+        "sub": user, "role": "auditor", "grantee": null, "iss": "grantledger", "aud": "grantledger-api",
         "exp": t + 600, "iat": t, "nbf": t, "jti": uuid::Uuid::now_v7()
     })
 }
@@ -35,8 +35,7 @@ fn status(app: &TestApp, token: &str) -> u16 {
 }
 
 fn bad_tokens_are_all_refused(app: &TestApp) {
-    // The forged claims say admin: a token must match its user's role.
-    let good = app.user(Role::Admin, None);
+    let good = app.user(Role::Auditor, None);
     let me = expect(app.get("/v1/me", Some(&good)), 200);
     let user = me["id"].as_str().unwrap();
     let kid = Some("test-key");

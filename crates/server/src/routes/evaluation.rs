@@ -766,7 +766,7 @@ fn outcomes_csv(view: &OutcomesView) -> Result<Vec<u8>, ApiError> {
 /// and is open to every role (grantees and assessors get only this form).
 #[utoipa::path(
     tag = "evaluation",
-    params(("id" = Uuid, Path, description = "The fund's id"), OutcomeQuery),
+    params(("id" = String, Path, description = "The fund's id or its code (`LCF2`)"), OutcomeQuery),
     responses(
         (status = 200, description = "The outcomes (JSON, or CSV with `?format=csv` / `Accept: text/csv`: columns breakdown, group, group_name, measure, value)",
          content((OutcomesView = "application/json"), (String = "text/csv"))),
@@ -780,7 +780,7 @@ pub async fn fund_outcomes(
     state: web::Data<AppState>,
     auth: Authorized<can::ReadOutcomes>,
     req: HttpRequest,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<String>,
     query: crate::extract::Query<OutcomeQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.principal;
@@ -797,10 +797,11 @@ pub async fn fund_outcomes(
         None => !may_see_exact,
     };
     let csv = wants_csv(&req, q.format);
-    let id = FundId::from_uuid(id.into_inner());
+    let fund_named = id.into_inner();
     let view = blocking(move || {
         state.db.read(|c| {
-            let fund = funds::get(c, id)?;
+            let fund = funds::find(c, &fund_named)?;
+            let id = fund.value.id;
             let rounds = evaluation::fund_rounds(c, id)?;
             let builder = evaluation::outcomes(c, id)?;
             let report = if published {
