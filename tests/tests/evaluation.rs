@@ -222,11 +222,25 @@ fn grantees_submit_versions_and_administrators_review(app: &TestApp) {
         app.post(&review, Some(&token), &json!({"decision": "accept"})),
         403,
     );
-    let sent_back = expect(
-        app.post(&review, Some(&s.admin), &json!({"decision": "request_changes", "comment": "Add the follow-up surveys", "version_number": 1})),
-        200,
-    );
+    // A review retried with its Idempotency-Key is answered as the first
+    // was, not refused because the return is no longer awaiting review.
+    let send_back = || {
+        app.client
+            .post(app.url(&review))
+            .bearer_auth(&s.admin)
+            .header("Idempotency-Key", "review-once")
+            .json(&json!({"decision": "request_changes", "comment": "Add the follow-up surveys", "version_number": 1}))
+            .send()
+            .unwrap()
+    };
+    let sent_back = expect(send_back(), 200);
     assert_eq!(sent_back["status"], "changes_requested");
+    let retried = send_back();
+    assert_eq!(
+        retried.headers().get("Idempotent-Replayed").map(|v| v.to_str().unwrap().to_owned()),
+        Some("true".to_owned())
+    );
+    assert_eq!(expect(retried, 200), sent_back);
     expect(
         app.post(&review, Some(&s.admin), &json!({"decision": "accept"})),
         409,

@@ -316,7 +316,120 @@ fn a_too_large_file_is_told_to_split_or_use_the_cli(app: &TestApp) {
     assert!(detail.contains("grantledger import grantees"), "{detail}");
 }
 
+/// Issue 14 item 4: an import retried with its `Idempotency-Key` (the
+/// answer was lost) is answered as the first was and applies once; the same
+/// key on another file is refused; both import routes list the key.
+fn a_retried_import_applies_once(app: &TestApp) {
+    let admin = app.user(Role::Admin, None);
+    let send = |key: &str, file: &str| {
+        app.client
+            .post(app.url("/v1/imports/grantees"))
+            .bearer_auth(&admin)
+            .header("Idempotency-Key", key)
+            .header("Content-Type", "text/csv")
+            .body(file.to_owned())
+            .send()
+            .unwrap()
+    };
+    let file = format!(
+        "{HEADER}Hebden Lunch Club,,community_group,yorkshire_and_the_humber,Calderdale,HX1 1AA,9000.00\n"
+    );
+    let first = expect(send("import-once", &file), 200);
+    assert_eq!(first["created"], 1);
+    let again = send("import-once", &file);
+    assert_eq!(
+        again
+            .headers()
+            .get("Idempotent-Replayed")
+            .map(|v| v.to_str().unwrap().to_owned()),
+        Some("true".to_owned())
+    );
+    // The replay is the first answer (created 1), not a second run's
+    // (unchanged 1).
+    assert_eq!(expect(again, 200), first);
+    assert_eq!(counts(app).0, 1);
+    let other = format!(
+        "{HEADER}Todmorden Tea Dance,,community_group,yorkshire_and_the_humber,Calderdale,OL14 5AA,3000.00\n"
+    );
+    expect(send("import-once", &other), 422);
+    assert_eq!(counts(app).0, 1);
+
+    let document = expect(app.get("/openapi.json", None), 200);
+    for path in [
+        "/v1/imports/grantees",
+        "/v1/rounds/{id}/imports/awards",
+        "/v1/evaluation-returns/{id}/review",
+    ] {
+        let params = document["paths"][path]["post"]["parameters"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert!(
+            params.iter().any(|p| p["name"] == "Idempotency-Key"),
+            "{path}: {params:?}"
+        );
+    }
+}
+
+/// Matching is done in memory over the whole file: a re-import that adds
+/// an org id and changes an income updates the records it matches (by name
+/// and postcode, any case), keeps their ids, and registers only the new.
+fn a_reimport_updates_what_it_matches_and_adds_the_rest(app: &TestApp) {
+    let admin = app.user(Role::Admin, None);
+    let first = format!(
+        "{HEADER}Hebden Lunch Club,,community_group,yorkshire_and_the_humber,Calderdale,HX1 1AA,9000.00\n\
+         Reading Friends Lambeth,GB-CHC-1234567,registered_charity,london,Lambeth,SE11 5QY,60000.00\n"
+    );
+    let summary = expect(import(app, &admin, "/v1/imports/grantees", first), 200);
+    assert_eq!((summary["created"].as_u64(), summary["updated"].as_u64()), (Some(2), Some(0)));
+    let ids = |app: &TestApp| -> Vec<(String, String)> {
+        let mut held: Vec<(String, String)> =
+            expect(app.get("/v1/grantees?limit=500", Some(&admin)), 200)["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|g| {
+                    (
+                        g["name"].as_str().unwrap().to_owned(),
+                        g["id"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect();
+        held.sort();
+        held
+    };
+    let before = ids(app);
+    let second = format!(
+        "{HEADER}HEBDEN LUNCH CLUB,GB-CHC-7654321,registered_charity,yorkshire_and_the_humber,Calderdale,HX1 1AA,9000.00\n\
+         Reading Friends Lambeth,GB-CHC-1234567,registered_charity,london,Lambeth,SE11 5QY,65000.00\n\
+         Todmorden Tea Dance,,community_group,yorkshire_and_the_humber,Calderdale,OL14 5AA,3000.00\n"
+    );
+    let summary = expect(import(app, &admin, "/v1/imports/grantees", second.clone()), 200);
+    assert_eq!(
+        (
+            summary["created"].as_u64(),
+            summary["updated"].as_u64(),
+            summary["unchanged"].as_u64()
+        ),
+        (Some(1), Some(2), Some(0))
+    );
+    let after = ids(app);
+    assert_eq!(after.len(), 3, "{after:?}");
+    let id_of = |list: &[(String, String)], name: &str| {
+        list.iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, id)| id.clone())
+    };
+    for name in ["Hebden Lunch Club", "Reading Friends Lambeth"] {
+        assert_eq!(id_of(&before, name), id_of(&after, name), "{name}");
+    }
+    let summary = expect(import(app, &admin, "/v1/imports/grantees", second), 200);
+    assert_eq!(summary["unchanged"].as_u64(), Some(3));
+}
+
 api_tests!(
+    a_retried_import_applies_once,
+    a_reimport_updates_what_it_matches_and_adds_the_rest,
     grantee_imports_are_all_or_nothing_and_idempotent,
     award_imports_never_over_commit_and_are_idempotent,
     a_too_large_file_is_told_to_split_or_use_the_cli

@@ -177,10 +177,9 @@ pub fn server(
     .on_connect(move |connection, data| crate::limits::on_connect(&counts, connection, data))
     // Signals are handled by `serve`, which logs what the shutdown does.
     .disable_signals()
-    // One second past the grace period: `serve` names the requests still
-    // running when the period ends, which it can only do while actix has not
-    // yet dropped them (both timers firing together lost the names).
-    .shutdown_timeout(operations.shutdown_grace.as_secs().saturating_add(1));
+    // `serve` drains requests in flight itself (see there); by the time it
+    // asks actix to stop, what is left are idle keep-alive connections.
+    .shutdown_timeout(ACTIX_SHUTDOWN_SECS);
     if let Some(workers) = config.workers {
         server = server.workers(workers);
     }
@@ -228,6 +227,13 @@ pub fn server(
     Ok(server.run())
 }
 
+/// How often a shutdown looks again for requests still in flight.
+const DRAIN_POLL: std::time::Duration = std::time::Duration::from_millis(25);
+
+/// How long actix waits at shutdown for idle keep-alive connections to
+/// close, once every request has finished.
+const ACTIX_SHUTDOWN_SECS: u64 = 2;
+
 /// How often the server seals new audit events into the hash chain.
 pub const SEAL_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 
@@ -255,13 +261,21 @@ pub async fn serve(
             grace_secs = grace.as_secs(),
             "shutting down: no new connections; waiting for requests in flight"
         );
-        // actix drops what is left when the grace period ends (checking
-        // once a second); name those requests as the period ends.
-        let stopping = handle.stop(true);
-        if actix_web::rt::time::timeout(grace, stopping).await.is_err() {
-            log_dropped(&watcher.snapshot());
+        // Drain by our own count of requests in flight rather than by
+        // actix's count of connections: under load actix sometimes ended a
+        // graceful stop at once and dropped a request mid-upload.
+        handle.pause().await;
+        let deadline = std::time::Instant::now() + grace;
+        let mut left = watcher.snapshot();
+        while !left.is_empty() && std::time::Instant::now() < deadline {
+            actix_web::rt::time::sleep(DRAIN_POLL).await;
+            left = watcher.snapshot();
+        }
+        if !left.is_empty() {
+            log_dropped(&left);
             reporter.store(true, std::sync::atomic::Ordering::SeqCst);
         }
+        handle.stop(left.is_empty()).await;
     });
     let result = server.await.context("running the HTTP server");
     if !reported.load(std::sync::atomic::Ordering::SeqCst) {

@@ -81,6 +81,37 @@ pub fn append(
     Ok(id)
 }
 
+/// Appends many events at `at` in batched inserts (an import's thousands
+/// of `grantee.created` events), each as [`append`] would.
+pub fn append_many<'a>(
+    conn: &mut AnyConnection,
+    events: impl IntoIterator<Item = NewEvent<'a>>,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let at = DbTime::new(at);
+    let rows: Vec<_> = events
+        .into_iter()
+        .map(|event| {
+            (
+                audit_events::id.eq(db_id(AuditEventId::new())),
+                audit_events::occurred_at.eq(at),
+                audit_events::actor_id.eq(event.actor.user_id.map(db_id)),
+                audit_events::actor.eq(event.actor.label.clone()),
+                audit_events::action.eq(event.action),
+                audit_events::entity_type.eq(event.entity_type),
+                audit_events::entity_id.eq(DbUuid(event.entity_id)),
+                audit_events::fund_id.eq(event.fund_id.map(db_id)),
+                audit_events::before.eq(event.before.map(|v| v.to_string())),
+                audit_events::after.eq(event.after.map(|v| v.to_string())),
+            )
+        })
+        .collect();
+    if !rows.is_empty() {
+        crate::connection::insert_batch!(conn, audit_events::table, &rows)?;
+    }
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------
 // Reading the trail, and the hash chain.
 // ---------------------------------------------------------------------------

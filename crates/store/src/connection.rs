@@ -225,3 +225,22 @@ where
         }
     }
 }
+
+/// Inserts many rows at once: one multi-row statement on PostgreSQL (a
+/// round trip a row is what makes imports slow there), and on SQLite one
+/// prepared statement run a row at a time, which is as fast in-process.
+/// Through [`AnyConnection`] itself diesel offers no batch insert, hence
+/// one arm a backend.
+macro_rules! insert_batch {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match $conn {
+            $crate::connection::AnyConnection::Postgresql(c) => {
+                diesel::RunQueryDsl::execute(diesel::insert_into($table).values($rows), c)
+            }
+            $crate::connection::AnyConnection::Sqlite(c) => {
+                diesel::RunQueryDsl::execute(diesel::insert_into($table).values($rows), c)
+            }
+        }
+    };
+}
+pub(crate) use insert_batch;

@@ -152,6 +152,62 @@ pub fn create(
     get(conn, grantee.id)
 }
 
+/// How many rows one batched insert carries: well under SQLite's and
+/// PostgreSQL's limits on bound parameters (14 columns a grantee row).
+const INSERT_BATCH: usize = 1_000;
+
+/// Registers many grantees at once, as [`create`] does one: a few batched
+/// inserts and one `grantee.created` audit event each. The caller has
+/// matched them against the grantees held (see [`all`]); an org id held
+/// already is refused by the database's unique index.
+pub fn create_many(
+    conn: &mut AnyConnection,
+    new: &[Grantee],
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let at = DbTime::new(now);
+    for chunk in new.chunks(INSERT_BATCH) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|g| {
+                (
+                    grantees::id.eq(db_id(g.id)),
+                    GranteeFields::of(g),
+                    grantees::version.eq(1_i64),
+                    grantees::created_at.eq(at),
+                    grantees::updated_at.eq(at),
+                )
+            })
+            .collect();
+        crate::connection::insert_batch!(conn, grantees::table, &rows)?;
+        audit::append_many(
+            conn,
+            chunk.iter().map(|g| NewEvent {
+                actor,
+                action: "grantee.created",
+                entity_type: "grantee",
+                entity_id: g.id.into(),
+                fund_id: None,
+                before: None,
+                after: Some(summary(g)),
+            }),
+            now,
+        )?;
+    }
+    Ok(())
+}
+
+/// Every grantee held, oldest first: an import matches a whole file
+/// against them in memory rather than asking once a row.
+pub fn all(conn: &mut AnyConnection) -> Result<Vec<Record<Grantee>>, StoreError> {
+    let rows: Vec<GranteeRow> = grantees::table
+        .select(GranteeRow::as_select())
+        .order(grantees::id.asc())
+        .load(conn)?;
+    rows.into_iter().map(to_record).collect()
+}
+
 /// One grantee.
 pub fn get(conn: &mut AnyConnection, id: GranteeId) -> Result<Record<Grantee>, StoreError> {
     let row: GranteeRow = grantees::table

@@ -408,7 +408,10 @@ pub struct ReviewBody {
 /// back to submitted.
 #[utoipa::path(
     tag = "evaluation",
-    params(("id" = Uuid, Path, description = "The return's id")),
+    params(
+        ("id" = Uuid, Path, description = "The return's id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: a retry with the same key and body answers as the first did"),
+    ),
     request_body = ReviewBody,
     responses(
         (status = 200, description = "Reviewed", body = ReturnView),
@@ -423,6 +426,8 @@ pub async fn review_return(
     state: web::Data<AppState>,
     auth: Authorized<can::ReviewEvaluationReturns>,
     id: web::Path<uuid::Uuid>,
+    req: HttpRequest,
+    key: IdempotencyKey,
     body: Json<ReviewBody>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.principal;
@@ -431,30 +436,33 @@ pub async fn review_return(
     let comment = review_comment(b.decision, b.comment.as_deref())
         .map_err(|message| ApiError::invalid("comment", message))?;
     let actor = principal.actor();
-    let view = blocking(move || {
-        state.db.write(|c| {
-            let before = visible_return(c, &principal, id)?;
-            if let Some(n) = b.version_number {
-                if n != before.value.latest_version {
-                    return Err(ApiError::Conflict(format!(
-                        "you reviewed version {n} but the latest is version {}; read it and review again",
-                        before.value.latest_version
-                    )));
-                }
+    let caller = principal.clone();
+    idempotency::write(&state, &req, &caller, key, StatusCode::OK, move |c| {
+        let before = visible_return(c, &principal, id)?;
+        if let Some(n) = b.version_number {
+            if n != before.value.latest_version {
+                return Err(ApiError::Conflict(format!(
+                    "you reviewed version {n} but the latest is version {}; read it and review again",
+                    before.value.latest_version
+                )));
             }
-            let record = evaluation::review(
-                c,
-                &before,
-                b.decision,
-                comment.as_deref(),
-                &actor,
-                Utc::now(),
-            )?;
-            return_view(c, record)
+        }
+        let record = evaluation::review(
+            c,
+            &before,
+            b.decision,
+            comment.as_deref(),
+            &actor,
+            Utc::now(),
+        )?;
+        let view = return_view(c, record)?;
+        Ok(Created {
+            location: None,
+            version: Some(view.version),
+            body: view,
         })
     })
-    .await?;
-    Ok(ok_versioned(view.version, &view))
+    .await
 }
 
 /// When an award's evaluation return is due.

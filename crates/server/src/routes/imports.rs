@@ -3,12 +3,18 @@
 //! row refuses the whole file (422, one error per line) and nothing changes.
 //! Importing the same file twice changes nothing the second time.
 
-use actix_web::{HttpResponse, post, web};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, post, web};
 use chrono::Utc;
 use grantledger_domain::grantee::Grantee;
 use grantledger_domain::ids::RoundId;
-use grantledger_domain::import::{ImportErrors, LineError, parse_award_decisions, parse_grantees};
-use grantledger_store::common::Actor;
+use grantledger_domain::import::{
+    GranteeRow as GranteeImportRow, ImportErrors, LineError, parse_award_decisions, parse_grantees,
+};
+use std::collections::HashMap;
+
+use grantledger_store::AnyConnection;
+use grantledger_store::common::{Actor, Record};
 use grantledger_store::{Database, awards, grantees, rounds, write_transaction};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -16,7 +22,7 @@ use utoipa::ToSchema;
 use crate::app::AppState;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::extract::CsvUpload;
-use crate::http::blocking;
+use crate::idempotency::{self, Created, IdempotencyKey};
 use crate::policy::{Authorized, can};
 use crate::routes::applications::{DecisionBody, Outcome, decide};
 
@@ -90,51 +96,148 @@ pub fn import_grantees(
     db: &Database,
     bytes: &[u8],
     actor: &Actor,
-    mut progress: impl FnMut(u64),
+    progress: impl FnMut(u64),
 ) -> Result<ImportSummary, ApiError> {
     let rows = parse_grantees(bytes).map_err(import_error)?;
-    let now = Utc::now();
-    db.write(|c| {
-        let mut summary = ImportSummary::default();
-        let mut errors = Vec::new();
-        for row in &rows {
-            summary.rows += 1;
-            let outcome = write_transaction(c, |c| {
-                let existing = grantees::find_same(c, &row.grantee)?;
-                Ok::<_, ApiError>(match existing {
-                    Some(held) if same_details(&held.value, &row.grantee) => 0,
-                    Some(held) => {
-                        let after = Grantee {
-                            id: held.value.id,
-                            due_diligence: held.value.due_diligence,
-                            ..row.grantee.clone()
-                        };
-                        grantees::save(c, &held, &after, "grantee.imported", actor, now)?;
-                        1
-                    }
-                    None => {
-                        grantees::create(c, &row.grantee, actor, now)?;
-                        2
-                    }
-                })
-            });
-            match outcome {
-                Ok(0) => summary.unchanged += 1,
-                Ok(1) => summary.updated += 1,
-                Ok(_) => summary.created += 1,
-                Err(error) => errors.push(LineError {
-                    line: row.line,
-                    message: row_message(&error),
-                }),
+    db.write(|c| import_grantee_rows(c, &rows, actor, Utc::now(), progress))
+}
+
+/// The grantees an import matches its rows against: those held, and those
+/// the file registers, found by org id or by postcode.
+#[derive(Default)]
+struct Register {
+    entries: Vec<Entry>,
+    by_org_id: HashMap<String, usize>,
+    by_postcode: HashMap<String, Vec<usize>>,
+}
+
+struct Entry {
+    grantee: Grantee,
+    /// The record read from the database; `None` for one this file adds.
+    held: Option<Record<Grantee>>,
+}
+
+impl Register {
+    fn add(&mut self, grantee: Grantee, held: Option<Record<Grantee>>) {
+        let at = self.entries.len();
+        self.index(at, &grantee);
+        self.entries.push(Entry { grantee, held });
+    }
+
+    fn index(&mut self, at: usize, grantee: &Grantee) {
+        if let Some(org_id) = &grantee.org_id {
+            self.by_org_id.insert(org_id.to_string(), at);
+        }
+        self.by_postcode
+            .entry(grantee.postcode.to_string())
+            .or_default()
+            .push(at);
+    }
+
+    fn unindex(&mut self, at: usize) {
+        let grantee = &self.entries[at].grantee;
+        if let Some(org_id) = &grantee.org_id {
+            self.by_org_id.remove(org_id.as_str());
+        }
+        if let Some(list) = self.by_postcode.get_mut(grantee.postcode.as_str()) {
+            list.retain(|&i| i != at);
+        }
+    }
+
+    /// The entry `grantee` is likely the same organisation as, by the rule
+    /// of [`Grantee::likeness_to`]: the same org id first, else the same
+    /// name and postcode.
+    fn find(&self, grantee: &Grantee) -> Option<usize> {
+        if let Some(at) = grantee
+            .org_id
+            .as_ref()
+            .and_then(|o| self.by_org_id.get(o.as_str()))
+        {
+            return Some(*at);
+        }
+        self.by_postcode
+            .get(grantee.postcode.as_str())?
+            .iter()
+            .copied()
+            .find(|&at| grantee.likeness_to(&self.entries[at].grantee).is_some())
+    }
+
+    fn replace(&mut self, at: usize, grantee: Grantee, held: Option<Record<Grantee>>) {
+        self.unindex(at);
+        self.index(at, &grantee);
+        self.entries[at] = Entry { grantee, held };
+    }
+}
+
+/// [`import_grantees`] on a connection already in a write transaction (the
+/// HTTP route runs it under the caller's `Idempotency-Key`). The file is
+/// matched in memory against every grantee held and new grantees are
+/// inserted in batches, so 100,000 rows take seconds, not minutes, and a
+/// file whose rows are all unchanged writes nothing.
+pub fn import_grantee_rows(
+    c: &mut AnyConnection,
+    rows: &[GranteeImportRow],
+    actor: &Actor,
+    now: chrono::DateTime<Utc>,
+    mut progress: impl FnMut(u64),
+) -> Result<ImportSummary, ApiError> {
+    let mut register = Register::default();
+    for record in grantees::all(c)? {
+        register.add(record.value.clone(), Some(record));
+    }
+    let mut summary = ImportSummary::default();
+    let mut errors = Vec::new();
+    for row in rows {
+        summary.rows += 1;
+        match register.find(&row.grantee) {
+            Some(at) if same_details(&register.entries[at].grantee, &row.grantee) => {
+                summary.unchanged += 1;
             }
-            progress(1);
+            Some(at) => {
+                let entry = &register.entries[at];
+                let after = Grantee {
+                    id: entry.grantee.id,
+                    due_diligence: entry.grantee.due_diligence.clone(),
+                    ..row.grantee.clone()
+                };
+                let saved = match &entry.held {
+                    Some(held) => write_transaction(c, |c| {
+                        grantees::save(c, held, &after, "grantee.imported", actor, now)
+                    })
+                    .map(Some),
+                    // Registered earlier in this file: it is inserted as it
+                    // ends up.
+                    None => Ok(None),
+                };
+                match saved {
+                    Ok(held) => {
+                        register.replace(at, after, held);
+                        summary.updated += 1;
+                    }
+                    Err(error) => errors.push(LineError {
+                        line: row.line,
+                        message: row_message(&ApiError::from(error)),
+                    }),
+                }
+            }
+            None => {
+                register.add(row.grantee.clone(), None);
+                summary.created += 1;
+            }
         }
-        if errors.is_empty() {
-            Ok(summary)
-        } else {
-            Err(import_error(ImportErrors(errors)))
-        }
-    })
+        progress(1);
+    }
+    if !errors.is_empty() {
+        return Err(import_error(ImportErrors(errors)));
+    }
+    let new: Vec<Grantee> = register
+        .entries
+        .into_iter()
+        .filter(|e| e.held.is_none())
+        .map(|e| e.grantee)
+        .collect();
+    grantees::create_many(c, &new, actor, now)?;
+    Ok(summary)
 }
 
 /// Imports award decisions for a round in one transaction: each row awards
@@ -147,58 +250,67 @@ pub fn import_awards(
     round: RoundId,
     bytes: &[u8],
     actor: &Actor,
+    progress: impl FnMut(u64),
+) -> Result<ImportSummary, ApiError> {
+    db.write(|c| import_award_file(c, round, bytes, actor, progress))
+}
+
+/// [`import_awards`] on a connection already in a write transaction.
+pub fn import_award_file(
+    c: &mut AnyConnection,
+    round: RoundId,
+    bytes: &[u8],
+    actor: &Actor,
     mut progress: impl FnMut(u64),
 ) -> Result<ImportSummary, ApiError> {
-    db.read(|c| Ok::<_, ApiError>(rounds::get(c, round)?))?;
+    rounds::get(c, round)?;
     let rows = parse_award_decisions(bytes).map_err(import_error)?;
-    db.write(|c| {
-        let mut summary = ImportSummary::default();
-        let mut errors = Vec::new();
-        for row in &rows {
-            summary.rows += 1;
-            let outcome = write_transaction(c, |c| {
-                if let Some(held) = awards::for_application(c, row.application_id)? {
-                    let award = &held.value.award;
-                    if award.round_id == round && award.amount == row.amount {
-                        return Ok(false);
-                    }
-                    if award.round_id == round {
-                        return Err(ApiError::Conflict(format!(
-                            "the application was already awarded {} ({}); vary the award instead",
-                            award.amount, award.reference
-                        )));
-                    }
+    let mut summary = ImportSummary::default();
+    let mut errors = Vec::new();
+    for row in &rows {
+        summary.rows += 1;
+        let outcome = write_transaction(c, |c| {
+            if let Some(held) = awards::for_application(c, row.application_id)? {
+                let award = &held.value.award;
+                if award.round_id == round && award.amount == row.amount {
+                    return Ok(false);
                 }
-                let body = DecisionBody {
-                    outcome: Outcome::Award,
-                    amount: Some(row.amount),
-                    reason: Some("imported".to_owned()),
-                };
-                decide(c, row.application_id, Some(round), &body, actor).map(|_| true)
-            });
-            match outcome {
-                Ok(false) => summary.unchanged += 1,
-                Ok(true) => summary.created += 1,
-                Err(ApiError::NotFound { .. }) => errors.push(LineError {
-                    line: row.line,
-                    message: format!(
-                        "application_id: no application {} in this round",
-                        row.application_id
-                    ),
-                }),
-                Err(error) => errors.push(LineError {
-                    line: row.line,
-                    message: row_message(&error),
-                }),
+                if award.round_id == round {
+                    return Err(ApiError::Conflict(format!(
+                        "the application was already awarded {} ({}); vary the award instead",
+                        award.amount, award.reference
+                    )));
+                }
             }
-            progress(1);
+            let body = DecisionBody {
+                outcome: Outcome::Award,
+                amount: Some(row.amount),
+                reason: Some("imported".to_owned()),
+            };
+            decide(c, row.application_id, Some(round), &body, actor).map(|_| true)
+        });
+        match outcome {
+            Ok(false) => summary.unchanged += 1,
+            Ok(true) => summary.created += 1,
+            Err(ApiError::NotFound { .. }) => errors.push(LineError {
+                line: row.line,
+                message: format!(
+                    "application_id: no application {} in this round",
+                    row.application_id
+                ),
+            }),
+            Err(error) => errors.push(LineError {
+                line: row.line,
+                message: row_message(&error),
+            }),
         }
-        if errors.is_empty() {
-            Ok(summary)
-        } else {
-            Err(import_error(ImportErrors(errors)))
-        }
-    })
+        progress(1);
+    }
+    if errors.is_empty() {
+        Ok(summary)
+    } else {
+        Err(import_error(ImportErrors(errors)))
+    }
 }
 
 /// Import grantee organisations from CSV.
@@ -210,6 +322,7 @@ pub fn import_awards(
 #[utoipa::path(
     tag = "imports",
     request_body(description = "The CSV file (UTF-8)", content(("text/csv"))),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: a retry with the same key and file answers as the first did")),
     responses(
         (status = 200, description = "Imported", body = ImportSummary),
         (status = 413, description = "Over 4 MiB", body = Problem),
@@ -222,11 +335,21 @@ pub fn import_awards(
 pub async fn import_grantees_route(
     state: web::Data<AppState>,
     auth: Authorized<can::ImportData>,
+    req: HttpRequest,
+    key: IdempotencyKey,
     body: CsvUpload,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.principal.actor();
-    let summary = blocking(move || import_grantees(&state.db, &body.0, &actor, |_| {})).await?;
-    Ok(HttpResponse::Ok().json(summary))
+    let principal = auth.principal;
+    let actor = principal.actor();
+    idempotency::write(&state, &req, &principal, key, StatusCode::OK, move |c| {
+        let rows = parse_grantees(&body.0).map_err(import_error)?;
+        Ok(Created {
+            location: None,
+            version: None,
+            body: import_grantee_rows(c, &rows, &actor, Utc::now(), |_| {})?,
+        })
+    })
+    .await
 }
 
 /// Import award decisions for a round from CSV.
@@ -237,7 +360,10 @@ pub async fn import_grantees_route(
 /// whole (422 naming the line) and nothing is awarded.
 #[utoipa::path(
     tag = "imports",
-    params(("id" = Uuid, Path, description = "The round's id")),
+    params(
+        ("id" = Uuid, Path, description = "The round's id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: a retry with the same key and file answers as the first did"),
+    ),
     request_body(description = "The CSV file (UTF-8)", content(("text/csv"))),
     responses(
         (status = 200, description = "Imported", body = ImportSummary),
@@ -253,11 +379,19 @@ pub async fn import_awards_route(
     state: web::Data<AppState>,
     auth: Authorized<can::ImportData>,
     id: web::Path<uuid::Uuid>,
+    req: HttpRequest,
+    key: IdempotencyKey,
     body: CsvUpload,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.principal.actor();
+    let principal = auth.principal;
+    let actor = principal.actor();
     let round = RoundId::from_uuid(id.into_inner());
-    let summary =
-        blocking(move || import_awards(&state.db, round, &body.0, &actor, |_| {})).await?;
-    Ok(HttpResponse::Ok().json(summary))
+    idempotency::write(&state, &req, &principal, key, StatusCode::OK, move |c| {
+        Ok(Created {
+            location: None,
+            version: None,
+            body: import_award_file(c, round, &body.0, &actor, |_| {})?,
+        })
+    })
+    .await
 }
