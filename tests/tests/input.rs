@@ -80,6 +80,50 @@ fn a_grantee_body_with_six_bad_fields_gets_six_errors_each_with_its_path(app: &T
         ],
         "{problem}"
     );
+    // A required field left out is reported beside the bad values before
+    // it, not lost behind them.
+    let problem = expect(
+        app.post(
+            "/v1/grantees",
+            Some(&admin),
+            &json!({
+                "name": "",
+                "organisation_type": "club",
+                "region": "narnia",
+                "local_authority": "Calderdale",
+                "annual_income": 12000
+            }),
+        ),
+        422,
+    );
+    assert_eq!(
+        fields(&problem),
+        [
+            "annual_income",
+            "name",
+            "organisation_type",
+            "postcode",
+            "region"
+        ],
+        "{problem}"
+    );
+    assert_eq!(message(&problem, "postcode"), "postcode is required");
+    let problem = expect(
+        app.post(
+            "/v1/grantees",
+            Some(&admin),
+            &json!({
+                "name": "",
+                "org_id": "GB-CHC-12",
+                "organisation_type": "club",
+                "region": "narnia",
+                "local_authority": "Calderdale",
+                "postcode": "HX1",
+                "annual_income": 12000
+            }),
+        ),
+        422,
+    );
     let region = message(&problem, "region");
     assert!(
         region.starts_with("region must be one of: north_east, north_west"),
