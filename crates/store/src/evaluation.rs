@@ -287,15 +287,12 @@ pub fn submit(
                     returns::updated_at.eq(at),
                 ))
                 .execute(conn)
-                .map_err(|e| match e {
-                    diesel::result::Error::DatabaseError(
-                        diesel::result::DatabaseErrorKind::UniqueViolation,
-                        _,
-                    ) => StoreError::Conflict(
+                .map_err(|e| match StoreError::from(e) {
+                    StoreError::Duplicate { .. } => StoreError::Conflict(
                         "another return on this award was submitted at the same time; try again"
                             .into(),
                     ),
-                    other => other.into(),
+                    other => other,
                 })?;
             (first, None)
         }

@@ -545,13 +545,7 @@ fn a_backend_lost_mid_transaction_reports_the_loss_and_the_pool_recovers() {
         Ok::<_, StoreError>(())
     });
     assert!(
-        matches!(
-            lost,
-            Err(StoreError::Database(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::ClosedConnection,
-                _
-            )))
-        ),
+        matches!(lost, Err(StoreError::ConnectionLost(_))),
         "{lost:?}"
     );
     for _ in 0..10 {
