@@ -17,19 +17,7 @@ use crate::auth::jwt::JwtKeys;
 use crate::auth::limiter::LoginLimiter;
 use crate::auth::password::HashingPool;
 use crate::limits::{ClientLimits, ConnectionCounts, InFlight, LimitsState};
-
-/// What every request handler can reach.
-#[derive(Debug, Clone)]
-pub struct AppState {
-    /// The database.
-    pub db: Database,
-    /// Sign-in attempt limits.
-    pub limiter: Arc<LoginLimiter>,
-    /// The threads that hash and verify passwords for requests.
-    pub hashing: Arc<HashingPool>,
-    /// Who publishes the 360Giving export; `None` when no prefix is configured.
-    pub publisher: Option<grantledger_domain::opendata::Publisher>,
-}
+pub use crate::state::AppState;
 
 /// Everything a server needs to start.
 #[derive(Debug)]

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, get, web};
 use serde_json::json;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// Liveness: the process is up and answering.
 #[utoipa::path(tag = "operations", responses((status = 200, description = "The process is up")))]

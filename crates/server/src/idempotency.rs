@@ -15,11 +15,11 @@ use grantledger_store::{AnyConnection, StoreError};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::app::AppState;
 use crate::auth::principal::Principal;
 use crate::error::ApiError;
 use crate::extract::BodyDigest;
 use crate::http::blocking;
+use crate::state::AppState;
 
 /// The header's name.
 pub const HEADER: &str = "Idempotency-Key";

@@ -10,9 +10,9 @@ use grantledger_domain::ids::{GranteeId, UserId};
 use grantledger_domain::user::Role;
 use grantledger_store::{StoreError, users};
 
-use crate::app::AppState;
 use crate::auth::jwt::JwtKeys;
 use crate::error::ApiError;
+use crate::state::AppState;
 
 /// An authenticated caller. Taking a `Principal` as a handler argument makes
 /// the handler require a valid bearer token.

@@ -17,7 +17,6 @@ use grantledger_store::{AnyConnection, applications, awards, funds, grantees, ro
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::app::AppState;
 use crate::auth::principal::Principal;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::extract::Json;
@@ -25,6 +24,7 @@ use crate::http::{Fields, ListResponse, PageQuery, blocking, ok_versioned, requi
 use crate::idempotency::{self, Created, IdempotencyKey};
 use crate::policy::{Authorized, can};
 use crate::routes::awards::AwardView;
+use crate::state::AppState;
 
 /// An application as the API shows it.
 #[derive(Debug, Serialize, ToSchema)]

@@ -13,10 +13,10 @@ use grantledger_store::{audit, funds, reconciliation};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::app::AppState;
 use crate::error::{ApiError, Problem};
 use crate::http::blocking;
 use crate::policy::{Authorized, can};
+use crate::state::AppState;
 
 /// `?as_of=&format=` on the reconciliation.
 #[derive(Debug, Deserialize, IntoParams)]

@@ -6,12 +6,12 @@ use grantledger_store::users;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::app::AppState;
 use crate::auth::jwt::{IssuedToken, JwtKeys};
 use crate::auth::password::{dummy_verify, verify_password};
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
 use crate::http::blocking;
+use crate::state::AppState;
 
 /// Credentials.
 #[derive(Deserialize, ToSchema)]

@@ -19,13 +19,13 @@ use grantledger_store::{AnyConnection, awards, disbursements, grantees, rounds};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::app::AppState;
 use crate::auth::principal::Principal;
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
 use crate::http::{ListResponse, PageQuery, blocking, ok_versioned};
 use crate::idempotency::{self, Created, IdempotencyKey};
 use crate::policy::{Authorized, can};
+use crate::state::AppState;
 
 /// An award as the API shows it.
 #[derive(Debug, Serialize, ToSchema)]

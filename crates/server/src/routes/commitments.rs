@@ -15,12 +15,12 @@ use grantledger_store::common::{Actor, Record};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::app::AppState;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::extract::{Json, TextUpload};
 use crate::http::{Fields, ListResponse, PageQuery, blocking, ok_versioned};
 use crate::idempotency::{self, Created, IdempotencyKey};
 use crate::policy::{Authorized, can};
+use crate::state::AppState;
 
 /// A commitment as the API shows it.
 #[derive(Debug, Serialize, ToSchema)]

@@ -19,13 +19,13 @@ use grantledger_store::{AnyConnection, funds};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::app::AppState;
 use crate::auth::principal::Principal;
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
 use crate::http::{Fields, ListResponse, blocking, ok_versioned};
 use crate::idempotency::{self, Created, IdempotencyKey};
 use crate::policy::{Authorized, can};
+use crate::state::AppState;
 
 /// One anonymous survey response as sent. Coded answers are checked one by
 /// one so that every unknown value is reported with its path.

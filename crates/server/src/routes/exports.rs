@@ -6,11 +6,11 @@ use futures_util::stream;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::app::AppState;
 use crate::error::{ApiError, Problem};
 use crate::http::blocking;
 use crate::opendata::{self, ChannelWriter, ExportFormat};
 use crate::policy::{Authorized, can};
+use crate::state::AppState;
 
 /// `?fund_id=&format=`.
 #[derive(Debug, Deserialize, IntoParams)]

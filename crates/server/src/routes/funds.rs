@@ -15,12 +15,12 @@ use grantledger_store::{funds, ledger};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::app::AppState;
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
 use crate::http::{ListResponse, PageQuery, blocking, ok_versioned, require_if_match};
 use crate::idempotency::{self, Created, IdempotencyKey};
 use crate::policy::{Authorized, can};
+use crate::state::AppState;
 
 /// A funder's part in a fund.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

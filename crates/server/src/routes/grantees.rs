@@ -15,13 +15,13 @@ use grantledger_store::grantees;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::app::AppState;
 use crate::auth::principal::Principal;
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
 use crate::http::{ListResponse, PageQuery, blocking, ok_versioned, require_if_match};
 use crate::idempotency::{self, Created, IdempotencyKey};
 use crate::policy::{Authorized, can};
+use crate::state::AppState;
 
 /// Where a grantee's due diligence stands.
 #[derive(Debug, Serialize, ToSchema)]

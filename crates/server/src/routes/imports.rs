@@ -19,12 +19,12 @@ use grantledger_store::{Database, awards, grantees, rounds, write_transaction};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::app::AppState;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::extract::CsvUpload;
 use crate::idempotency::{self, Created, IdempotencyKey};
 use crate::policy::{Authorized, can};
 use crate::routes::applications::{DecisionBody, Outcome, decide};
+use crate::state::AppState;
 
 /// What an import did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]

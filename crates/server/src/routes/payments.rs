@@ -12,13 +12,13 @@ use grantledger_store::disbursements::{self, Outcome};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::app::AppState;
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
 use crate::http::{ListResponse, PageQuery, blocking, ok_versioned};
 use crate::idempotency::{self, Created, IdempotencyKey};
 use crate::policy::{Authorized, can};
 use crate::routes::awards::DisbursementView;
+use crate::state::AppState;
 
 /// An optional note on a payment outcome.
 #[derive(Debug, Default, Deserialize, ToSchema)]

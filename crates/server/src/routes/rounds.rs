@@ -13,12 +13,12 @@ use grantledger_store::{funds, ledger, rounds};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::app::AppState;
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
 use crate::http::{Fields, ListResponse, PageQuery, blocking, ok_versioned, require_if_match};
 use crate::idempotency::{self, Created, IdempotencyKey};
 use crate::policy::{Authorized, can};
+use crate::state::AppState;
 
 /// Who may apply in a round. Empty lists mean "any".
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]

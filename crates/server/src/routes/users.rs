@@ -10,7 +10,6 @@ use grantledger_store::{grantees, users};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::app::AppState;
 use crate::auth::password::hash_password;
 use crate::auth::principal::Principal;
 use crate::error::{ApiError, Problem};
@@ -18,6 +17,7 @@ use crate::extract::Json;
 use crate::http::{Fields, ListResponse, PageQuery, blocking, ok_versioned, require_if_match};
 use crate::idempotency::{self, Created, IdempotencyKey};
 use crate::policy::{Authorized, can};
+use crate::state::AppState;
 
 /// A user as the API shows it. Password hashes never leave the store.
 #[derive(Debug, Serialize, ToSchema)]
