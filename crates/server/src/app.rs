@@ -115,6 +115,8 @@ pub fn build(
 pub fn openapi() -> OpenApi {
     let (_, mut api) = App::new()
         .into_utoipa_app()
+        .service(crate::health::healthz)
+        .service(crate::health::readyz)
         .configure(crate::routes::configure)
         .split_for_parts();
     describe(&mut api);
