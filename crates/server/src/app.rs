@@ -78,6 +78,7 @@ fn describe(api: &mut OpenApi) {
         "bearer",
         SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
     );
+    crate::api_document::document_errors(api);
 }
 
 /// The application with every route, and the OpenAPI document describing it.

@@ -1,6 +1,7 @@
 //! The grantledger service: HTTP routes over the store and domain, and the
 //! command-line tool that runs it.
 
+pub mod api_document;
 pub mod app;
 pub mod auth;
 pub mod cli;
