@@ -726,7 +726,36 @@ fn numbers_as_decimals(v: &Value) -> Value {
     }
 }
 
+/// A grantee's org id that no longer reads (edited in the database by
+/// hand) refuses the export before its first byte, naming the grantee and
+/// the id, rather than cutting the file off midway.
+fn a_bad_grantee_org_id_is_refused_before_the_first_byte(app: &TestApp) {
+    use diesel::connection::SimpleConnection;
+    let admin = app.user(Role::Admin, None);
+    let fund = realistic_fund(app, &admin);
+    app.db
+        .db
+        .write(|c| {
+            c.batch_execute(
+                "UPDATE grantees SET org_id = 'GB-CHC-12' WHERE org_id = 'GB-CHC-1234567'",
+            )
+            .map_err(grantledger_store::StoreError::from)
+        })
+        .unwrap();
+    for format in ["json", "csv"] {
+        let (status, content_type, body) = app.get_accepting(
+            &format!("/v1/exports/360giving?fund_id={fund}&format={format}"),
+            Some(&admin),
+            "*/*",
+        );
+        assert_eq!(status, 409, "{body}");
+        assert_eq!(content_type, "application/problem+json");
+        assert!(body.contains("\\\"GB-CHC-12\\\""), "{body}");
+    }
+}
+
 api_tests!(
+    a_bad_grantee_org_id_is_refused_before_the_first_byte,
     a_realistic_fund_exports_valid_360giving,
     a_1700_award_fund_validates,
     an_empty_fund_is_refused

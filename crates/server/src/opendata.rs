@@ -13,7 +13,7 @@ use grantledger_domain::opendata::{
     Grant, GrantSource, PUBLISHED_STATUSES, Publisher, PublisherError, csv_header,
 };
 use grantledger_store::common::{MAX_PAGE_SIZE, PageRequest};
-use grantledger_store::{Database, awards, funds};
+use grantledger_store::{Database, awards, funds, grantees};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -208,6 +208,11 @@ pub fn prepare(
                     }
                 }
             }
+        }
+        if let Some((grantee, org_id)) = grantees::invalid_org_ids(conn, fund)?.first() {
+            return Err(ApiError::Conflict(format!(
+                "grantee {grantee} holds the org id \"{org_id}\", which is not a valid org id; correct the grantee's record, then export"
+            )));
         }
         let funders = funds_by_id
             .values()

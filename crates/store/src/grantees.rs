@@ -208,6 +208,36 @@ pub fn all(conn: &mut AnyConnection) -> Result<Vec<Record<Grantee>>, StoreError>
     rows.into_iter().map(to_record).collect()
 }
 
+/// Grantees with awards (of `fund`, or of any fund) whose stored org id
+/// is not a valid one: an export checks these before writing its first
+/// byte, so a bad id is a clear refusal rather than a file cut off midway.
+pub fn invalid_org_ids(
+    conn: &mut AnyConnection,
+    fund: Option<grantledger_domain::ids::FundId>,
+) -> Result<Vec<(GranteeId, String)>, StoreError> {
+    use crate::schema::awards;
+    let mut query = grantees::table
+        .inner_join(awards::table.on(awards::grantee_id.eq(grantees::id)))
+        .filter(grantees::org_id.is_not_null())
+        .select((grantees::id, grantees::org_id))
+        .distinct()
+        .into_boxed();
+    if let Some(fund) = fund {
+        query = query.filter(awards::fund_id.eq(db_id(fund)));
+    }
+    let held: Vec<(DbUuid, Option<String>)> = query.load(conn)?;
+    Ok(held
+        .into_iter()
+        .filter_map(|(id, org_id)| {
+            let org_id = org_id?;
+            org_id
+                .parse::<OrgId>()
+                .is_err()
+                .then(|| (GranteeId::from_uuid(id.0), org_id))
+        })
+        .collect())
+}
+
 /// One grantee.
 pub fn get(conn: &mut AnyConnection, id: GranteeId) -> Result<Record<Grantee>, StoreError> {
     let row: GranteeRow = grantees::table
