@@ -60,12 +60,26 @@ string_schema!(
     "-250.00",
     "A signed change of an amount in pounds sterling, as a string."
 );
-string_schema!(
-    OrgId,
-    Some(r"^GB-(CHC-[0-9]{6,7}|COH-[A-Z0-9]{8}|SC-SC[0-9]{6}|NIC-[0-9]{6})$"),
-    "GB-CHC-1234567",
-    "An org-id.guide organisation identifier: GB-CHC, GB-COH, GB-SC or GB-NIC."
-);
+impl PartialSchema for OrgId {
+    fn schema() -> RefOr<Schema> {
+        let schemes: Vec<String> = crate::org_id::OrgIdScheme::ALL
+            .iter()
+            .map(|s| format!("{}-{}", s.prefix(), s.number_pattern()))
+            .collect();
+        let pattern = format!("^({})$", schemes.join("|"));
+        let prefixes: Vec<&str> = crate::org_id::OrgIdScheme::ALL
+            .iter()
+            .map(|s| s.prefix())
+            .collect();
+        let description = format!(
+            "An org-id.guide organisation identifier, in one of the registers {}.",
+            prefixes.join(", ")
+        );
+        string(Some(&pattern), "GB-CHC-1234567", &description)
+    }
+}
+impl ToSchema for OrgId {}
+
 string_schema!(
     FundCode,
     Some(r"^[A-Z][A-Z0-9]{1,9}$"),

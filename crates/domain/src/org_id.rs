@@ -192,6 +192,28 @@ impl OrgIdScheme {
         }
     }
 
+    /// A regular expression for the register's numbers, for the API
+    /// document. It states the characters and their order; where the rule
+    /// is on the total length of letters and digits together (GB-GOR,
+    /// GB-MPR, GB-SHPE) [`OrgId::parse`] is stricter.
+    #[must_use]
+    pub const fn number_pattern(self) -> &'static str {
+        match self {
+            OrgIdScheme::CharityCommission => "[0-9]{6,7}",
+            OrgIdScheme::CompaniesHouse => "[A-Z0-9]{8}",
+            OrgIdScheme::Oscr => "SC[0-9]{6}",
+            OrgIdScheme::CharityCommissionNi | OrgIdScheme::School => "[0-9]{6}",
+            OrgIdScheme::GovernmentOrganisation => "[A-Z]{1,7}[0-9]{1,7}",
+            OrgIdScheme::LocalAuthorityEngland
+            | OrgIdScheme::LocalAuthorityScotland
+            | OrgIdScheme::LocalAuthorityWales
+            | OrgIdScheme::LocalAuthorityNi => "[A-Z]{3,4}",
+            OrgIdScheme::Nhs => "[A-Z0-9]{3,6}",
+            OrgIdScheme::Mutual | OrgIdScheme::SocialHousing => "[A-Z]*[0-9]+[A-Z]*",
+            OrgIdScheme::LearningProvider => "1[0-9]{7}",
+        }
+    }
+
     fn length_ok(self, len: usize) -> bool {
         match self {
             OrgIdScheme::CharityCommission => matches!(len, 6 | 7),
@@ -430,6 +452,33 @@ pub fn recipient_identifier(
 
 #[cfg(test)]
 mod tests {
+    /// The API document's pattern accepts every register's example and
+    /// every identifier `parse` gives, and refuses malformed ones.
+    #[test]
+    fn the_documented_pattern_agrees_with_parse() {
+        let pattern = {
+            let schemes: Vec<String> = OrgIdScheme::ALL
+                .iter()
+                .map(|s| format!("{}-{}", s.prefix(), s.number_pattern()))
+                .collect();
+            regex::Regex::new(&format!("^({})$", schemes.join("|"))).unwrap()
+        };
+        for scheme in OrgIdScheme::ALL {
+            let id = OrgId::parse(scheme.example()).unwrap();
+            assert!(pattern.is_match(id.as_str()), "{}", id.as_str());
+        }
+        for bad in [
+            "GB-CHC-12",
+            "GB-COH-1234567",
+            "GB-XYZ-1",
+            "GB-LAE-B1R",
+            "GB-UKPRN-20001234",
+        ] {
+            assert!(OrgId::parse(bad).is_err(), "{bad}");
+            assert!(!pattern.is_match(bad), "{bad}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -24,17 +24,17 @@ pub fn document_errors(api: &mut OpenApi) {
             .insert(name(status).to_owned(), RefOr::T(problem(status)));
     }
     for item in api.paths.paths.values_mut() {
-        for operation in [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.patch,
-        ]
-        .into_iter()
-        .flatten()
-        {
-            add_common(operation);
+        for (operation, is_write) in [
+            (&mut item.get, false),
+            (&mut item.put, true),
+            (&mut item.post, true),
+            (&mut item.delete, true),
+            (&mut item.patch, true),
+        ] {
+            let Some(operation) = operation else {
+                continue;
+            };
+            add_common(operation, is_write);
             for (status, response) in &mut operation.responses.responses {
                 if let RefOr::T(response) = response {
                     as_problem(status, response);
@@ -44,7 +44,7 @@ pub fn document_errors(api: &mut OpenApi) {
     }
 }
 
-fn add_common(operation: &mut Operation) {
+fn add_common(operation: &mut Operation, is_write: bool) {
     let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
     let has_body = operation.request_body.is_some();
     let takes = |place: ParameterIn| {
@@ -54,6 +54,14 @@ fn add_common(operation: &mut Operation) {
         })
     };
     let (query, path) = (takes(ParameterIn::Query), takes(ParameterIn::Path));
+    let header = |name: &str| {
+        operation.parameters.iter().flatten().any(|p| match p {
+            RefOr::T(p) => p.parameter_in == ParameterIn::Header && p.name == name,
+            RefOr::Ref(_) => false,
+        })
+    };
+    let (if_match, idempotent) = (header("If-Match"), header("Idempotency-Key"));
+    let writes = is_write;
     let mut statuses = vec!["400", "429", "500", "503"];
     if secured {
         statuses.extend(["401", "403"]);
@@ -67,6 +75,19 @@ fn add_common(operation: &mut Operation) {
     if path {
         statuses.push("404");
     }
+    // Any write can meet a concurrent one (a unique value taken meanwhile,
+    // a serialization failure).
+    if writes {
+        statuses.push("409");
+    }
+    if if_match {
+        statuses.extend(["412", "428"]);
+    }
+    // The key: 409 while the first request is still running, 422 when it
+    // was used for a different request.
+    if idempotent {
+        statuses.extend(["409", "422"]);
+    }
     for status in statuses {
         operation
             .responses
@@ -79,8 +100,9 @@ fn add_common(operation: &mut Operation) {
 }
 
 /// The statuses added to operations, each a shared response component.
-const COMMON: [&str; 11] = [
-    "400", "401", "403", "404", "408", "413", "415", "422", "429", "500", "503",
+const COMMON: [&str; 14] = [
+    "400", "401", "403", "404", "408", "409", "412", "413", "415", "422", "428", "429", "500",
+    "503",
 ];
 
 /// The component name of a shared error answer.
@@ -94,6 +116,9 @@ fn name(status: &str) -> &'static str {
         "413" => "TooLarge",
         "415" => "WrongMediaType",
         "422" => "Invalid",
+        "409" => "Conflict",
+        "412" => "VersionChanged",
+        "428" => "VersionRequired",
         "429" => "TooManyRequests",
         "500" => "ServerFault",
         _ => "Unavailable",

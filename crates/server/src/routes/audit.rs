@@ -75,8 +75,8 @@ fn wants_csv(req: &HttpRequest, format: Option<ReportFormat>) -> bool {
     tag = "audit",
     params(("id" = String, Path, description = "The fund's id or its code (`LCF2`)"), ReconciliationQuery),
     responses(
-        (status = 200, description = "The reconciliation (check `passed`)", body = Reconciliation),
-        (status = 200, description = "The same as CSV", content_type = "text/csv", body = String),
+        (status = 200, description = "The reconciliation (check `passed`); CSV with `Accept: text/csv` or `format=csv`",
+         content((Reconciliation = "application/json"), (String = "text/csv"))),
         (status = 404, description = "No such fund (or none at `as_of`)", body = Problem),
     ),
     security(("bearer" = []))
