@@ -25,10 +25,12 @@ BIN=target/release/grantledger
 FILE="$WORK/grantees.csv"
 awk -v n="$N" 'BEGIN {
     print "name,org_id,organisation_type,region,local_authority,postcode,annual_income";
+    inward = "ABDEFGHJLNPQRSTUWXYZ";
     split("north_east north_west yorkshire_and_the_humber east_midlands west_midlands east_of_england london south_east south_west wales scotland northern_ireland", regions, " ");
     for (i = 1; i <= n; i++) {
         region = regions[1 + i % 12];
-        postcode = sprintf("LS%d %d%c%c", 1 + i % 29, i % 10, 65 + (i / 10) % 26, 65 + (i / 260) % 26);
+        # Inward codes never use C, I, K, M, O or V.
+        postcode = sprintf("LS%d %d%s%s", 1 + i % 29, i % 10, substr(inward, 1 + int(i / 10) % 20, 1), substr(inward, 1 + int(i / 200) % 20, 1));
         if (i % 3 == 0) {
             printf "Registered charity %d,GB-CHC-%07d,registered_charity,%s,Leeds,%s,%d.00\n", i, 1000000 + i, region, postcode, 10000 + i % 90000;
         } else {
