@@ -15,7 +15,7 @@ use grantledger_domain::reference::FundCode;
 use grantledger_domain::round::{Eligibility, GrantRange, Round, RoundWindow};
 use grantledger_domain::user::Role;
 use grantledger_server::opendata::{self, ExportFormat};
-use grantledger_server::routes::applications::{DecisionBody, Outcome, decide};
+use grantledger_server::operations::applications::{DecisionBody, Outcome, decide};
 use grantledger_store::common::Actor;
 use grantledger_store::{applications, funds, grantees, rounds};
 use grantledger_tests::{TestApp, api_tests, expect};

@@ -380,7 +380,7 @@ fn progress_bar(total: u64, what: &str) -> Option<indicatif::ProgressBar> {
 }
 
 fn run_import(cli: &Cli, command: &ImportCommand) -> anyhow::Result<()> {
-    use crate::routes::imports;
+    use crate::operations::imports;
     let file = match command {
         ImportCommand::Grantees(a) => &a.file,
         ImportCommand::Awards(a) => &a.file,

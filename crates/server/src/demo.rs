@@ -27,7 +27,7 @@ use grantledger_store::{
 };
 
 use crate::error::ApiError;
-use crate::routes::applications::{DecisionBody, Outcome, decide};
+use crate::operations::applications::{DecisionBody, Outcome, decide};
 use crate::routes::users::create_user;
 
 /// The password every demo user has. Demo mode only.
@@ -161,11 +161,10 @@ fn microgrants(
                 DecisionBody { outcome: Outcome::Reject, amount: None, reason: Some("The round was oversubscribed".into()) }
             };
             let decided = decide(c, submitted.id, Some(round.id), &decision, actor)?;
-            let Some(award) = decided.award else { continue };
+            let Some(record) = decided.award else { continue };
             if !grantee.due_diligence.has_passed() {
                 continue;
             }
-            let record = awards::get(c, award.id)?;
             let accepted = record.value.award.accept().map_err(internal)?;
             let after = awards::Stored { award: accepted, ..record.value.clone() };
             let record = awards::save(c, &record, &after, None, "award.accepted", actor, Utc::now())?;

@@ -227,8 +227,8 @@ fn stand_in<T: DeserializeOwned>(
                 let message = error.into_inner().to_string();
                 // Fits when serde now stops somewhere else, or at this
                 // struct for another missing field.
-                !(at == here && missing_field(&message) == Some(name))
-                    && !at_field(&at, &here, name)
+                !(at_field(&at, &here, name)
+                    || (at == here && missing_field(&message) == Some(name)))
             }
         };
         if fits {

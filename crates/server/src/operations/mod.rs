@@ -1,0 +1,16 @@
+//! Every operation a user can perform, in one place: start, submit and
+//! decide applications, accept, vary and cancel awards, schedule and pay
+//! tranches, import files, submit and review returns…
+//!
+//! The JSON handlers in `routes`, the command line and the web pages are
+//! thin adapters over these functions: they parse what they are given,
+//! call one operation and present its result. An operation takes the caller
+//! (a [`Principal`](crate::auth::principal::Principal) or, for system
+//! callers, an `Actor`), typed input and a connection already in the
+//! transaction it should run in, and returns domain values or store records
+//! — never a response — or one [`ApiError`](crate::error::ApiError), whose
+//! variants say what went wrong in the domain's terms and are mapped to
+//! HTTP in one place (`error.rs`). No actix or HTML type appears here.
+
+pub mod applications;
+pub mod imports;

@@ -1,0 +1,243 @@
+//! Applications: drafts, submission, review, assessment and decisions. Each
+//! handler parses, calls one operation in [`crate::operations::applications`]
+//! and answers.
+
+mod review;
+mod views;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use grantledger_domain::ids::{ApplicationId, RoundId};
+
+use crate::error::{ApiError, Problem};
+use crate::extract::Json;
+use crate::http::{ListResponse, PageQuery, blocking, ok_versioned, require_if_match};
+use crate::idempotency::{self, Created, IdempotencyKey};
+use crate::operations::applications as op;
+use crate::policy::{Authorized, can};
+use crate::state::AppState;
+pub use review::*;
+pub use views::*;
+
+/// Start a draft application to a round.
+#[utoipa::path(
+    tag = "applications",
+    params(("id" = Uuid, Path, description = "The round's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    request_body = NewApplicationBody,
+    responses(
+        (status = 201, description = "The draft", body = ApplicationView),
+        (status = 404, description = "No such round", body = Problem),
+        (status = 409, description = "The round has closed", body = Problem),
+        (status = 422, description = "Invalid", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/rounds/{id}/applications")]
+pub async fn create_application(
+    state: web::Data<AppState>,
+    auth: Authorized<can::Apply>,
+    req: HttpRequest,
+    key: IdempotencyKey,
+    id: web::Path<uuid::Uuid>,
+    body: Json<NewApplicationBody>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = auth.principal;
+    let input = body
+        .into_inner()
+        .into_input(RoundId::from_uuid(id.into_inner()));
+    let caller = principal.clone();
+    idempotency::write(
+        &state,
+        &req,
+        &principal,
+        key,
+        StatusCode::CREATED,
+        move |c| {
+            let view = ApplicationView::from(op::start(c, &caller, input)?);
+            Ok(Created {
+                location: Some(format!("/v1/applications/{}", view.id)),
+                version: Some(view.version),
+                body: view,
+            })
+        },
+    )
+    .await
+}
+
+/// A round's applications. A grantee sees only its own.
+#[utoipa::path(
+    tag = "applications",
+    params(("id" = Uuid, Path, description = "The round's id"), ApplicationQuery),
+    responses((status = 200, description = "A page of applications", body = ListResponse<ApplicationView>), (status = 404, body = Problem)),
+    security(("bearer" = []))
+)]
+#[get("/rounds/{id}/applications")]
+pub async fn list_applications(
+    state: web::Data<AppState>,
+    auth: Authorized<can::ReadApplications>,
+    id: web::Path<uuid::Uuid>,
+    query: crate::extract::Query<ApplicationQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = auth.principal;
+    let round_id = RoundId::from_uuid(id.into_inner());
+    let q = query.into_inner();
+    let page = PageQuery {
+        limit: q.limit,
+        after: q.after,
+    }
+    .page();
+    let page = blocking(move || {
+        state
+            .db
+            .read(|c| op::list(c, &principal, round_id, q.status, q.grantee_id, page))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, ApplicationView::from)))
+}
+
+/// One application.
+#[utoipa::path(
+    tag = "applications",
+    params(("id" = Uuid, Path, description = "The application's id")),
+    responses((status = 200, description = "The application", body = ApplicationView), (status = 404, body = Problem)),
+    security(("bearer" = []))
+)]
+#[get("/applications/{id}")]
+pub async fn get_one(
+    state: web::Data<AppState>,
+    auth: Authorized<can::ReadApplications>,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = auth.principal;
+    let id = ApplicationId::from_uuid(id.into_inner());
+    let record = blocking(move || state.db.read(|c| op::visible(c, &principal, id))).await?;
+    let view = ApplicationView::from(record);
+    Ok(ok_versioned(view.version, &view))
+}
+
+/// Change a draft. Requires `If-Match`.
+#[utoipa::path(
+    tag = "applications",
+    params(("id" = Uuid, Path, description = "The application's id"), ("If-Match" = String, Header, description = "The ETag you read")),
+    request_body = ApplicationChangesBody,
+    responses(
+        (status = 200, description = "The changed draft", body = ApplicationView),
+        (status = 409, description = "No longer a draft", body = Problem),
+        (status = 412, description = "Changed since you read it", body = Problem),
+        (status = 422, description = "Invalid", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/applications/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    auth: Authorized<can::Apply>,
+    req: HttpRequest,
+    id: web::Path<uuid::Uuid>,
+    body: Json<ApplicationChangesBody>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = auth.principal;
+    let if_match = require_if_match(&req)?;
+    let id = ApplicationId::from_uuid(id.into_inner());
+    let changes = body.into_inner().into();
+    let record = blocking(move || {
+        state
+            .db
+            .write(|c| op::update(c, &principal, id, if_match, changes))
+    })
+    .await?;
+    let view = ApplicationView::from(record);
+    Ok(ok_versioned(view.version, &view))
+}
+
+/// Runs an application's state change and answers with the application.
+pub(super) async fn transition(
+    state: web::Data<AppState>,
+    principal: crate::auth::principal::Principal,
+    id: uuid::Uuid,
+    change: fn(
+        &mut grantledger_store::AnyConnection,
+        &crate::auth::principal::Principal,
+        ApplicationId,
+    ) -> Result<
+        grantledger_store::common::Record<grantledger_store::applications::Stored>,
+        ApiError,
+    >,
+) -> Result<HttpResponse, ApiError> {
+    let id = ApplicationId::from_uuid(id);
+    let record = blocking(move || state.db.write(|c| change(c, &principal, id))).await?;
+    let view = ApplicationView::from(record);
+    Ok(ok_versioned(view.version, &view))
+}
+
+/// Submit a draft: only while the round is open and only if eligible. A 422
+/// lists every eligibility rule the application fails.
+#[utoipa::path(
+    tag = "applications",
+    params(("id" = Uuid, Path, description = "The application's id")),
+    responses(
+        (status = 200, description = "Submitted", body = ApplicationView),
+        (status = 409, description = "Not a draft, or the round is not open", body = Problem),
+        (status = 422, description = "Not eligible: each failed rule is listed", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/applications/{id}/submit")]
+pub async fn submit(
+    state: web::Data<AppState>,
+    auth: Authorized<can::Apply>,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    transition(state, auth.principal, id.into_inner(), op::submit).await
+}
+
+/// Withdraw an application that is not yet decided.
+#[utoipa::path(
+    tag = "applications",
+    params(("id" = Uuid, Path, description = "The application's id")),
+    responses((status = 200, description = "Withdrawn", body = ApplicationView), (status = 409, description = "Already decided or withdrawn", body = Problem)),
+    security(("bearer" = []))
+)]
+#[post("/applications/{id}/withdraw")]
+pub async fn withdraw(
+    state: web::Data<AppState>,
+    auth: Authorized<can::Apply>,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    transition(state, auth.principal, id.into_inner(), op::withdraw).await
+}
+
+/// Give a draft alone a later deadline than its round's, with a reason,
+/// instead of reopening the round for everyone. Audited as
+/// `application.deadline_extended`; giving another replaces it.
+#[utoipa::path(
+    tag = "applications",
+    params(("id" = Uuid, Path, description = "The application's id")),
+    request_body = DeadlineExtensionView,
+    responses(
+        (status = 200, description = "The application with its new deadline", body = ApplicationView),
+        (status = 404, body = Problem),
+        (status = 409, description = "Not a draft", body = Problem),
+        (status = 422, description = "The deadline is not after the round's, or no reason", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/applications/{id}/deadline-extension")]
+pub async fn extend_deadline(
+    state: web::Data<AppState>,
+    auth: Authorized<can::Decide>,
+    id: web::Path<uuid::Uuid>,
+    body: Json<DeadlineExtensionView>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = auth.principal;
+    let id = ApplicationId::from_uuid(id.into_inner());
+    let b = body.into_inner();
+    let record = blocking(move || {
+        state
+            .db
+            .write(|c| op::extend_deadline(c, &principal, id, b.until, &b.reason))
+    })
+    .await?;
+    let view = ApplicationView::from(record);
+    Ok(ok_versioned(view.version, &view))
+}
