@@ -8,7 +8,8 @@
 # Env:   ST_VENV      virtualenv to install schemathesis into
 #                     (default target/schemathesis-venv)
 #        ST_CHECKS    checks to run (default: not_a_server_error,
-#                     content_type_conformance,response_schema_conformance)
+#                     status_code_conformance, content_type_conformance,
+#                     response_schema_conformance)
 #        ST_SEED      hypothesis seed (default 1, so runs repeat)
 #        ST_NO_BUILD=1  use the debug binary already built
 #        ST_REPORT    directory for the JUnit/NDJSON reports
@@ -18,7 +19,7 @@ cd "$(dirname "$0")/.."
 
 MAX_EXAMPLES="${1:-25}"
 VENV="${ST_VENV:-target/schemathesis-venv}"
-CHECKS="${ST_CHECKS:-not_a_server_error,content_type_conformance,response_schema_conformance}"
+CHECKS="${ST_CHECKS:-not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance}"
 SEED="${ST_SEED:-1}"
 REPORT="${ST_REPORT:-target/schemathesis-report}"
 
