@@ -13,4 +13,5 @@
 //! HTTP in one place (`error.rs`). No actix or HTML type appears here.
 
 pub mod applications;
+pub mod grantees;
 pub mod imports;

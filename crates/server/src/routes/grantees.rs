@@ -5,21 +5,20 @@ use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use grantledger_domain::Money;
 use grantledger_domain::grantee::{
-    DueDiligence, DueDiligenceOutcome, DueDiligenceStatus, Grantee, Likeness, LocalAuthority,
+    DueDiligence, DueDiligenceOutcome, DueDiligenceStatus, Grantee, LocalAuthority,
     OrganisationName, OrganisationType, Postcode, Region, mixes_scripts,
 };
 use grantledger_domain::ids::{GranteeId, UserId};
 use grantledger_domain::org_id::OrgId;
 use grantledger_store::common::Record;
-use grantledger_store::grantees;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::principal::Principal;
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
 use crate::http::{ListResponse, PageQuery, blocking, ok_versioned, require_if_match};
 use crate::idempotency::{self, Created, IdempotencyKey};
+use crate::operations::grantees as op;
 use crate::policy::{Authorized, can};
 use crate::state::AppState;
 
@@ -155,6 +154,20 @@ pub struct DueDiligenceBody {
     pub outcome: DueDiligenceOutcome,
 }
 
+impl From<GranteeChangesBody> for op::GranteeChanges {
+    fn from(b: GranteeChangesBody) -> Self {
+        op::GranteeChanges {
+            name: b.name,
+            org_id: b.org_id,
+            organisation_type: b.organisation_type,
+            region: b.region,
+            local_authority: b.local_authority,
+            postcode: b.postcode,
+            annual_income: b.annual_income,
+        }
+    }
+}
+
 /// Filters for the grantee list.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -171,16 +184,6 @@ pub struct GranteeQuery {
     pub limit: Option<crate::http::PageLimit>,
     /// The `next` cursor from the previous page.
     pub after: Option<uuid::Uuid>,
-}
-
-/// Loads a grantee the caller may see; any other answers 404.
-fn visible(
-    conn: &mut grantledger_store::AnyConnection,
-    principal: &Principal,
-    id: GranteeId,
-) -> Result<Record<Grantee>, ApiError> {
-    principal.require_visible(id, "grantee")?;
-    Ok(grantees::get(conn, id)?)
 }
 
 /// Register a grantee organisation. A likely duplicate of one already
@@ -221,7 +224,7 @@ pub async fn create_grantee(
         due_diligence: DueDiligence::pending(),
     };
     let distinct = b.distinct_organisation;
-    let actor = principal.actor();
+    let caller = principal.clone();
     idempotency::write(
         &state,
         &req,
@@ -229,13 +232,7 @@ pub async fn create_grantee(
         key,
         StatusCode::CREATED,
         move |c| {
-            if let Some((held, likeness)) = grantees::likely_same(c, &grantee)?
-                && (likeness == Likeness::SameOrgId || !distinct)
-            {
-                return Err(duplicate(&held, likeness));
-            }
-            let record = grantees::create(c, &grantee, &actor, Utc::now())?;
-            let view = GranteeView::from(record);
+            let view = GranteeView::from(op::register(c, &caller, &grantee, distinct)?);
             Ok(Created {
                 location: Some(format!("/v1/grantees/{}", view.id)),
                 version: Some(view.version),
@@ -244,27 +241,6 @@ pub async fn create_grantee(
         },
     )
     .await
-}
-
-/// The 409 for a grantee likely already held, naming it.
-fn duplicate(held: &Record<Grantee>, likeness: Likeness) -> ApiError {
-    let g = &held.value;
-    let detail = match likeness {
-        Likeness::SameOrgId => format!(
-            "{} is already registered with org id {} as grantee {}",
-            g.name,
-            g.org_id.as_ref().map_or("", OrgId::as_str),
-            g.id
-        ),
-        Likeness::SameNameAndPostcode => format!(
-            "this looks like {} at {}, already registered as grantee {}; if it is a different organisation, send distinct_organisation: true",
-            g.name, g.postcode, g.id
-        ),
-    };
-    ApiError::Duplicate {
-        detail,
-        existing_id: g.id.as_uuid(),
-    }
 }
 
 /// List grantees. A grantee user sees only its own organisation.
@@ -287,26 +263,12 @@ pub async fn list_grantees(
         after: q.after,
     }
     .page();
-    let only = match principal.role {
-        grantledger_domain::user::Role::Grantee => Some(
-            principal
-                .grantee_id
-                .ok_or_else(|| ApiError::Forbidden("no grantee organisation".into()))?,
-        ),
-        _ => None,
-    };
-    let filter = grantees::GranteeFilter {
+    let listing = op::GranteeListing {
         region: q.region,
         organisation_type: q.organisation_type,
         due_diligence: q.due_diligence,
-        only,
     };
-    let page = blocking(move || {
-        state
-            .db
-            .read(|c| Ok::<_, ApiError>(grantees::list(c, &filter, page)?))
-    })
-    .await?;
+    let page = blocking(move || state.db.read(|c| op::list(c, &principal, listing, page))).await?;
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, GranteeView::from)))
 }
 
@@ -325,7 +287,7 @@ pub async fn get_grantee(
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.principal;
     let id = GranteeId::from_uuid(id.into_inner());
-    let record = blocking(move || state.db.read(|c| visible(c, &principal, id))).await?;
+    let record = blocking(move || state.db.read(|c| op::visible(c, &principal, id))).await?;
     let view = GranteeView::from(record);
     Ok(ok_versioned(view.version, &view))
 }
@@ -355,32 +317,11 @@ pub async fn update_grantee(
     let principal = auth.principal;
     let if_match = require_if_match(&req)?;
     let id = GranteeId::from_uuid(id.into_inner());
-    let b = body.into_inner();
-    let actor = principal.actor();
+    let changes = body.into_inner().into();
     let record = blocking(move || {
-        state.db.write(|c| {
-            let before = grantees::get(c, id)?;
-            if_match.check(&before, "grantee")?;
-            let cur = before.value.clone();
-            let after = Grantee {
-                name: b.name.unwrap_or(cur.name),
-                org_id: b.org_id.or(cur.org_id),
-                organisation_type: b.organisation_type.unwrap_or(cur.organisation_type),
-                region: b.region.unwrap_or(cur.region),
-                local_authority: b.local_authority.unwrap_or(cur.local_authority),
-                postcode: b.postcode.unwrap_or(cur.postcode),
-                annual_income: b.annual_income.unwrap_or(cur.annual_income),
-                ..cur
-            };
-            Ok::<_, ApiError>(grantees::save(
-                c,
-                &before,
-                &after,
-                "grantee.updated",
-                &actor,
-                Utc::now(),
-            )?)
-        })
+        state
+            .db
+            .write(|c| op::update(c, &principal, id, if_match, changes))
     })
     .await?;
     let view = GranteeView::from(record);
@@ -408,25 +349,10 @@ pub async fn record_due_diligence(
     let principal = auth.principal;
     let id = GranteeId::from_uuid(id.into_inner());
     let outcome = body.into_inner().outcome;
-    let actor = principal.actor();
-    let by = principal.user_id;
     let record = blocking(move || {
-        state.db.write(|c| {
-            let before = grantees::get(c, id)?;
-            let now = Utc::now();
-            let after = before
-                .value
-                .record_due_diligence(outcome, by, now)
-                .map_err(|e| ApiError::Conflict(e.to_string()))?;
-            Ok::<_, ApiError>(grantees::save(
-                c,
-                &before,
-                &after,
-                "grantee.due_diligence",
-                &actor,
-                now,
-            )?)
-        })
+        state
+            .db
+            .write(|c| op::record_due_diligence(c, &principal, id, outcome))
     })
     .await?;
     let view = GranteeView::from(record);
