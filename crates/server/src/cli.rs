@@ -136,8 +136,8 @@ pub struct CommitmentsImportArgs {
 #[derive(Debug, clap::Args)]
 pub struct CommitmentsReportArgs {
     /// Output format.
-    #[arg(long, value_enum, default_value_t = crate::routes::commitments::ReportFormat::Markdown)]
-    pub format: crate::routes::commitments::ReportFormat,
+    #[arg(long, value_enum, default_value_t = crate::operations::commitments::ReportFormat::Markdown)]
+    pub format: crate::operations::commitments::ReportFormat,
 }
 
 /// Flags of `commitments list`.
@@ -468,7 +468,7 @@ fn run_export(cli: &Cli, args: &ExportArgs) -> anyhow::Result<()> {
 }
 
 fn run_commitments(cli: &Cli, command: &CommitmentsCommand) -> anyhow::Result<()> {
-    use crate::routes::commitments as routes;
+    use crate::operations::commitments as routes;
     match command {
         CommitmentsCommand::Import(args) => {
             let bytes = std::fs::read(&args.file)

@@ -13,5 +13,6 @@
 //! HTTP in one place (`error.rs`). No actix or HTML type appears here.
 
 pub mod applications;
+pub mod commitments;
 pub mod grantees;
 pub mod imports;

@@ -5,20 +5,21 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use grantledger_domain::commitment::{
-    CSV_HEADER, ChangeSource, Commitment, CommitmentError, CommitmentStatus, Department,
-    ImportSummary, ProgressReport, StatusChange, TrackerErrors, parse_tracker,
+    ChangeSource, Commitment, CommitmentStatus, Department, ImportSummary, ProgressReport,
+    StatusChange,
 };
 use grantledger_domain::ids::{CommitmentId, UserId};
-use grantledger_store::Database;
 use grantledger_store::commitments::{self, CommitmentFilter};
-use grantledger_store::common::{Actor, Record};
+use grantledger_store::common::Record;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::error::{ApiError, FieldError, Problem};
+use crate::error::{ApiError, Problem};
 use crate::extract::{Json, TextUpload};
 use crate::http::{Fields, ListResponse, PageQuery, blocking, ok_versioned};
 use crate::idempotency::{self, Created, IdempotencyKey};
+use crate::operations::commitments as op;
+pub use crate::operations::commitments::ReportFormat;
 use crate::policy::{Authorized, can};
 use crate::state::AppState;
 
@@ -140,53 +141,6 @@ pub struct CommitmentQuery {
     pub after: Option<uuid::Uuid>,
 }
 
-/// The forms the progress report comes in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum ReportFormat {
-    /// A Markdown document (`text/markdown`).
-    Markdown,
-    /// One CSV table with a `section` column (`text/csv`).
-    Csv,
-    /// JSON (`application/json`).
-    Json,
-}
-
-impl ReportFormat {
-    /// The media type of the rendered report.
-    pub fn content_type(self) -> &'static str {
-        match self {
-            ReportFormat::Markdown => "text/markdown; charset=utf-8",
-            ReportFormat::Csv => "text/csv; charset=utf-8",
-            ReportFormat::Json => "application/json",
-        }
-    }
-
-    /// The format an `Accept` header prefers: the supported type with the
-    /// highest `q` (the first on a tie); JSON when none is supported.
-    pub fn from_accept(accept: &str) -> ReportFormat {
-        let mut best: Option<(f32, ReportFormat)> = None;
-        for entry in accept.split(',') {
-            let mut parts = entry.split(';').map(str::trim);
-            let media = parts.next().unwrap_or_default().to_ascii_lowercase();
-            let q = parts
-                .filter_map(|p| p.strip_prefix("q="))
-                .find_map(|q| q.parse::<f32>().ok())
-                .unwrap_or(1.0);
-            let format = match media.as_str() {
-                "text/markdown" | "text/x-markdown" => ReportFormat::Markdown,
-                "text/csv" => ReportFormat::Csv,
-                "application/json" | "application/*" | "*/*" => ReportFormat::Json,
-                _ => continue,
-            };
-            if q > 0.0 && best.is_none_or(|(b, _)| q > b) {
-                best = Some((q, format));
-            }
-        }
-        best.map_or(ReportFormat::Json, |(_, f)| f)
-    }
-}
-
 /// `?format=` for the report.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -198,61 +152,6 @@ pub struct ReportQuery {
     // so a `$ref` to it would dangle (found by tests/tests/hostile.rs).
     #[param(inline)]
     pub format: Option<ReportFormat>,
-}
-
-/// The 422 for a tracker file that does not read: one error per bad line,
-/// each named `line N`.
-pub fn tracker_error(errors: &TrackerErrors) -> ApiError {
-    let detail = match errors.0.as_slice() {
-        [one] => format!("the tracker file is invalid: {one}"),
-        [first, rest @ ..] => format!(
-            "the tracker file is invalid: {first} (and {} more)",
-            rest.len()
-        ),
-        [] => "the tracker file is invalid".to_owned(),
-    };
-    ApiError::Unprocessable {
-        detail,
-        errors: errors
-            .0
-            .iter()
-            .map(|e| FieldError::new(format!("line {}", e.line), e.message.clone()))
-            .collect(),
-    }
-}
-
-/// Reads a tracker file and imports it in one write transaction: all or
-/// nothing. Shared by `POST /v1/commitments/import` and `grantledger
-/// commitments import`.
-pub fn import_tracker(
-    db: &Database,
-    bytes: &[u8],
-    actor: &Actor,
-) -> Result<ImportSummary, ApiError> {
-    let rows = parse_tracker(bytes).map_err(|e| tracker_error(&e))?;
-    db.write(|c| Ok::<_, ApiError>(commitments::import(c, &rows, actor, Utc::now())?))
-}
-
-/// The progress report over every commitment held, as of now.
-pub fn progress_report(db: &Database) -> Result<ProgressReport, ApiError> {
-    let all = db.read(|c| Ok::<_, ApiError>(commitments::all(c)?))?;
-    Ok(ProgressReport::new(&all, Utc::now()))
-}
-
-/// Renders the report in a format.
-pub fn render_report(report: &ProgressReport, format: ReportFormat) -> Result<String, ApiError> {
-    match format {
-        ReportFormat::Markdown => Ok(report.to_markdown()),
-        ReportFormat::Json => serde_json::to_string_pretty(report)
-            .map_err(|e| ApiError::Internal(format!("report JSON: {e}"))),
-        ReportFormat::Csv => {
-            let internal =
-                |e: &dyn std::fmt::Display| ApiError::Internal(format!("report CSV: {e}"));
-            let bytes = grantledger_domain::csv_writer::to_bytes(CSV_HEADER, report.csv_records())
-                .map_err(|e| internal(&e))?;
-            String::from_utf8(bytes).map_err(|e| internal(&e))
-        }
-    }
 }
 
 /// Import the pledge tracker.
@@ -288,12 +187,11 @@ pub async fn import_commitments(
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.principal;
     let actor = principal.actor();
-    let rows = parse_tracker(&body.0).map_err(|e| tracker_error(&e))?;
     idempotency::write(&state, &req, &principal, key, StatusCode::OK, move |c| {
         Ok(Created {
             location: None,
             version: None,
-            body: commitments::import(c, &rows, &actor, Utc::now())?,
+            body: op::import(c, &body.0, &actor)?,
         })
     })
     .await
@@ -369,8 +267,8 @@ pub async fn commitments_report(
             .and_then(|v| v.to_str().ok())
             .map_or(ReportFormat::Json, ReportFormat::from_accept)
     });
-    let report = blocking(move || progress_report(&state.db)).await?;
-    let body = render_report(&report, format)?;
+    let report = blocking(move || op::progress_report(&state.db)).await?;
+    let body = op::render_report(&report, format)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, format.content_type()))
         .insert_header((header::VARY, "Accept"))
@@ -394,14 +292,7 @@ pub async fn get_commitment(
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = CommitmentId::from_uuid(id.into_inner());
-    let (record, history) = blocking(move || {
-        state.db.read(|c| {
-            let record = commitments::get(c, id)?;
-            let history = commitments::history(c, id)?;
-            Ok::<_, ApiError>((record, history))
-        })
-    })
-    .await?;
+    let (record, history) = blocking(move || state.db.read(|c| op::get(c, id))).await?;
     let view = CommitmentDetailView {
         commitment: CommitmentView::from(record),
         history: history.into_iter().map(StatusChangeView::from).collect(),
@@ -434,20 +325,9 @@ pub async fn set_commitment_status(
     let b = body.into_inner();
     let actor = auth.principal.actor();
     let (record, history) = blocking(move || {
-        state.db.write(|c| {
-            let before = commitments::get(c, id)?;
-            let (after, note) =
-                before
-                    .value
-                    .set_status(b.status, &b.note)
-                    .map_err(|e| match e {
-                        CommitmentError::Unchanged(_) => ApiError::Conflict(e.to_string()),
-                        CommitmentError::Note(message) => ApiError::invalid("note", message),
-                    })?;
-            let record = commitments::set_status(c, &before, &after, &note, &actor, Utc::now())?;
-            let history = commitments::history(c, id)?;
-            Ok::<_, ApiError>((record, history))
-        })
+        state
+            .db
+            .write(|c| op::set_status(c, id, b.status, &b.note, &actor))
     })
     .await?;
     let view = CommitmentDetailView {
