@@ -237,7 +237,10 @@ fn grantees_submit_versions_and_administrators_review(app: &TestApp) {
     assert_eq!(sent_back["status"], "changes_requested");
     let retried = send_back();
     assert_eq!(
-        retried.headers().get("Idempotent-Replayed").map(|v| v.to_str().unwrap().to_owned()),
+        retried
+            .headers()
+            .get("Idempotent-Replayed")
+            .map(|v| v.to_str().unwrap().to_owned()),
         Some("true".to_owned())
     );
     assert_eq!(expect(retried, 200), sent_back);

@@ -381,7 +381,10 @@ fn a_reimport_updates_what_it_matches_and_adds_the_rest(app: &TestApp) {
          Reading Friends Lambeth,GB-CHC-1234567,registered_charity,london,Lambeth,SE11 5QY,60000.00\n"
     );
     let summary = expect(import(app, &admin, "/v1/imports/grantees", first), 200);
-    assert_eq!((summary["created"].as_u64(), summary["updated"].as_u64()), (Some(2), Some(0)));
+    assert_eq!(
+        (summary["created"].as_u64(), summary["updated"].as_u64()),
+        (Some(2), Some(0))
+    );
     let ids = |app: &TestApp| -> Vec<(String, String)> {
         let mut held: Vec<(String, String)> =
             expect(app.get("/v1/grantees?limit=500", Some(&admin)), 200)["items"]
@@ -404,7 +407,10 @@ fn a_reimport_updates_what_it_matches_and_adds_the_rest(app: &TestApp) {
          Reading Friends Lambeth,GB-CHC-1234567,registered_charity,london,Lambeth,SE11 5QY,65000.00\n\
          Todmorden Tea Dance,,community_group,yorkshire_and_the_humber,Calderdale,OL14 5AA,3000.00\n"
     );
-    let summary = expect(import(app, &admin, "/v1/imports/grantees", second.clone()), 200);
+    let summary = expect(
+        import(app, &admin, "/v1/imports/grantees", second.clone()),
+        200,
+    );
     assert_eq!(
         (
             summary["created"].as_u64(),

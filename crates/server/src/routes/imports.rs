@@ -135,7 +135,9 @@ impl Register {
     }
 
     fn unindex(&mut self, at: usize) {
-        let grantee = &self.entries[at].grantee;
+        let Some(Entry { grantee, .. }) = self.entries.get(at) else {
+            return;
+        };
         if let Some(org_id) = &grantee.org_id {
             self.by_org_id.remove(org_id.as_str());
         }
@@ -159,13 +161,19 @@ impl Register {
             .get(grantee.postcode.as_str())?
             .iter()
             .copied()
-            .find(|&at| grantee.likeness_to(&self.entries[at].grantee).is_some())
+            .find(|&at| {
+                self.entries
+                    .get(at)
+                    .is_some_and(|e| grantee.likeness_to(&e.grantee).is_some())
+            })
     }
 
     fn replace(&mut self, at: usize, grantee: Grantee, held: Option<Record<Grantee>>) {
         self.unindex(at);
         self.index(at, &grantee);
-        self.entries[at] = Entry { grantee, held };
+        if let Some(entry) = self.entries.get_mut(at) {
+            *entry = Entry { grantee, held };
+        }
     }
 }
 
@@ -189,15 +197,17 @@ pub fn import_grantee_rows(
     let mut errors = Vec::new();
     for row in rows {
         summary.rows += 1;
-        match register.find(&row.grantee) {
-            Some(at) if same_details(&register.entries[at].grantee, &row.grantee) => {
+        let found = register
+            .find(&row.grantee)
+            .and_then(|at| Some((at, register.entries.get(at)?)));
+        match found {
+            Some((_, entry)) if same_details(&entry.grantee, &row.grantee) => {
                 summary.unchanged += 1;
             }
-            Some(at) => {
-                let entry = &register.entries[at];
+            Some((at, entry)) => {
                 let after = Grantee {
                     id: entry.grantee.id,
-                    due_diligence: entry.grantee.due_diligence.clone(),
+                    due_diligence: entry.grantee.due_diligence,
                     ..row.grantee.clone()
                 };
                 let saved = match &entry.held {
