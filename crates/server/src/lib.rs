@@ -17,4 +17,5 @@ pub mod middleware;
 pub mod opendata;
 pub mod policy;
 pub mod routes;
+pub mod spreadsheets;
 pub mod telemetry;
