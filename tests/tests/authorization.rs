@@ -144,6 +144,11 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("get", "/v1/funds/{id}/reconciliation") => r(AUDITORS, T::Fund),
         ("get", "/v1/audit-events") | ("get", "/v1/audit-events/verify") => r(AUDITORS, T::None),
         ("get", "/v1/exports/360giving") => r(PAYMENT_READERS, T::None),
+        ("get", "/v1/exports/panel-pack")
+        | ("get", "/v1/exports/awards")
+        | ("get", "/v1/exports/variations")
+        | ("get", "/v1/exports/tranches")
+        | ("get", "/v1/exports/returns") => r(AUDITORS, T::None),
         ("post", "/v1/imports/grantees") => r(ADMIN, T::None),
         ("post", "/v1/rounds/{id}/imports/awards") => r(ADMIN, T::Round),
         _ => None,

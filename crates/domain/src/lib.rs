@@ -128,6 +128,7 @@ pub mod payment_run;
 pub mod reconciliation;
 pub mod reference;
 pub mod round;
+pub mod spreadsheet;
 pub mod transition;
 pub mod user;
 

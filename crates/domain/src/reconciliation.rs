@@ -27,6 +27,7 @@
 //!     rounds: vec![RoundFigures {
 //!         id: round, number: 1, name: "Round 1".into(), allocation: 200_000_000,
 //!         awards: 1, committed: 250_000, paid: 100_000, paid_disbursements: 100_000,
+//!         designated_funder: None,
 //!     }],
 //!     transfers: vec![
 //!         group("budget_recorded", "funders", &unallocated, 400_000_000),
@@ -113,6 +114,9 @@ pub struct RoundFigures {
     pub paid: i64,
     /// Σ of its paid disbursements (reversed ones excluded).
     pub paid_disbursements: i64,
+    /// The funder the round is designated to (its name), whose money it
+    /// wholly is; `None` for a round drawing on the pooled budget.
+    pub designated_funder: Option<String>,
 }
 
 /// Transfers of one kind between two accounts (award accounts pooled as
@@ -275,6 +279,10 @@ pub struct FunderShare {
     pub outstanding: Pence,
     /// Contribution − allocated: its money not yet given to a round.
     pub unallocated: Pence,
+    /// The numbers of the rounds designated to it, whose money counts
+    /// wholly to it (see [`funder_shares_designated`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub designated_rounds: Vec<i64>,
 }
 
 /// Splits `total` pence between parts in proportion to `weights`, exactly:
@@ -364,9 +372,148 @@ pub fn funder_shares(
                 paid: Pence(paid),
                 outstanding: Pence(committed.saturating_sub(paid)),
                 unallocated: Pence(f.contribution.saturating_sub(allocated)),
+                designated_rounds: Vec::new(),
             }
         })
         .collect()
+}
+
+/// A round's money, for [`funder_shares_designated`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoundMoney {
+    /// The round's number.
+    pub number: i64,
+    /// The funder it is designated to (its name), or `None` for the pool.
+    pub designated_funder: Option<String>,
+    /// Its allocation, in pence.
+    pub allocated: i64,
+    /// Committed to its awards, in pence.
+    pub committed: i64,
+    /// Paid to its grantees, in pence.
+    pub paid: i64,
+}
+
+/// Each funder's share by the round-designated funder rule, and the rounds
+/// designated to a funder the fund does not have.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunderSplit {
+    /// The shares, in the fund's order of funders.
+    pub shares: Vec<FunderShare>,
+    /// Numbers of rounds designated to a name that is not one of the
+    /// fund's funders (their money was split with the pool instead).
+    pub unknown: Vec<i64>,
+}
+
+/// Each funder's share of the fund's allocated, committed and paid money
+/// when rounds may be designated to one funder (docs/AUDIT.md, "Each
+/// funder's share"):
+///
+/// 1. A round designated to a funder (named exactly as in the fund's list)
+///    counts wholly to that funder: its allocation, committed and paid.
+/// 2. What is left of the fund's figures (the fund's totals less the
+///    designated rounds') is the pool, split by [`pro_rata`] on what each
+///    funder has left to give: its contribution less the allocations of
+///    the rounds designated to it (never below zero). If no funder has
+///    anything left, on the contributions themselves.
+/// 3. A round designated to a name the fund does not list goes into the
+///    pool and is reported in [`FunderSplit::unknown`].
+///
+/// With no round designated this is [`funder_shares`]: pro rata to the
+/// contributions. The shares always add up to the fund's figures.
+///
+/// ```
+/// use grantledger_domain::reconciliation::{FunderFigures, RoundMoney, funder_shares_designated};
+/// let funder = |name: &str, contribution| FunderFigures { name: name.into(), org_id: None, contribution };
+/// let funders = [funder("DCMS", 300_000), funder("Partner", 100_000)];
+/// let round = |number, designated: Option<&str>, allocated, committed, paid| RoundMoney {
+///     number, designated_funder: designated.map(Into::into), allocated, committed, paid,
+/// };
+/// // The partner pays for round 2; round 1 draws on the pool.
+/// let rounds = [round(1, None, 200_000, 100_000, 40_000), round(2, Some("Partner"), 100_000, 80_000, 80_000)];
+/// let split = funder_shares_designated(&funders, &rounds, 300_000, 180_000, 120_000);
+/// let [dcms, partner] = &split.shares[..] else { panic!() };
+/// // Round 2 is wholly the partner's; the partner has nothing left to give,
+/// // so round 1 is wholly DCMS's.
+/// assert_eq!((partner.allocated.0, partner.committed.0, partner.paid.0), (100_000, 80_000, 80_000));
+/// assert_eq!((dcms.allocated.0, dcms.committed.0, dcms.paid.0), (200_000, 100_000, 40_000));
+/// assert_eq!(partner.designated_rounds, vec![2]);
+///
+/// // Had the partner put in 150,000, it would have 50,000 left for the
+/// // pool: round 1 is split 300,000 : 50,000.
+/// let funders = [funder("DCMS", 300_000), funder("Partner", 150_000)];
+/// let split = funder_shares_designated(&funders, &rounds, 300_000, 180_000, 120_000);
+/// assert_eq!(split.shares[0].committed.0, 85_714);
+/// assert_eq!(split.shares[1].committed.0, 80_000 + 14_286);
+///
+/// // A designation to a funder the fund does not have is pooled and reported.
+/// let rounds = [round(1, Some("Nobody"), 200_000, 100_000, 40_000)];
+/// let split = funder_shares_designated(&funders, &rounds, 200_000, 100_000, 40_000);
+/// assert_eq!(split.unknown, vec![1]);
+/// assert_eq!(split.shares[0].committed.0 + split.shares[1].committed.0, 100_000);
+/// ```
+#[must_use]
+pub fn funder_shares_designated(
+    funders: &[FunderFigures],
+    rounds: &[RoundMoney],
+    allocated: i64,
+    committed: i64,
+    paid: i64,
+) -> FunderSplit {
+    let mut shares = funder_shares(funders, 0, 0, 0);
+    let mut direct = vec![(0_i64, 0_i64, 0_i64); funders.len()];
+    let mut unknown = Vec::new();
+    for round in rounds {
+        let Some(name) = &round.designated_funder else {
+            continue;
+        };
+        match funders.iter().position(|f| &f.name == name) {
+            Some(i) => {
+                if let Some(d) = direct.get_mut(i) {
+                    d.0 = d.0.saturating_add(round.allocated);
+                    d.1 = d.1.saturating_add(round.committed);
+                    d.2 = d.2.saturating_add(round.paid);
+                }
+                if let Some(share) = shares.get_mut(i) {
+                    share.designated_rounds.push(round.number);
+                }
+            }
+            None => unknown.push(round.number),
+        }
+    }
+    let sum = |pick: fn(&(i64, i64, i64)) -> i64| {
+        direct.iter().map(pick).fold(0_i64, i64::saturating_add)
+    };
+    let pooled = (
+        allocated.saturating_sub(sum(|d| d.0)).max(0),
+        committed.saturating_sub(sum(|d| d.1)).max(0),
+        paid.saturating_sub(sum(|d| d.2)).max(0),
+    );
+    let mut weights: Vec<i64> = funders
+        .iter()
+        .zip(&direct)
+        .map(|(f, d)| f.contribution.saturating_sub(d.0).max(0))
+        .collect();
+    if weights.iter().all(|w| *w == 0) {
+        weights = funders.iter().map(|f| f.contribution).collect();
+    }
+    let parts = (
+        pro_rata(pooled.0, &weights),
+        pro_rata(pooled.1, &weights),
+        pro_rata(pooled.2, &weights),
+    );
+    for (i, share) in shares.iter_mut().enumerate() {
+        let d = direct.get(i).copied().unwrap_or_default();
+        let part = |p: &[i64]| p.get(i).copied().unwrap_or(0);
+        let a = d.0.saturating_add(part(&parts.0));
+        let c = d.1.saturating_add(part(&parts.1));
+        let p = d.2.saturating_add(part(&parts.2));
+        share.allocated = Pence(a);
+        share.committed = Pence(c);
+        share.paid = Pence(p);
+        share.outstanding = Pence(c.saturating_sub(p));
+        share.unallocated = Pence(share.contribution.0.saturating_sub(a));
+    }
+    FunderSplit { shares, unknown }
 }
 
 string_enum! {
@@ -562,8 +709,20 @@ impl Reconciliation {
                 f.name.clone(),
                 String::new(),
                 format!(
-                    "{id}contributed {} ({}% of the budget); share allocated to rounds {}",
-                    f.contribution, f.share_percent, f.allocated
+                    "{id}contributed {} ({}% of the budget); share allocated to rounds {}{}",
+                    f.contribution,
+                    f.share_percent,
+                    f.allocated,
+                    if f.designated_rounds.is_empty() {
+                        String::new()
+                    } else {
+                        let numbers: Vec<String> = f
+                            .designated_rounds
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect();
+                        format!("; rounds designated to it: {}", numbers.join(", "))
+                    }
                 ),
                 String::new(),
                 String::new(),
@@ -858,12 +1017,35 @@ pub fn reconcile(f: Figures) -> Reconciliation {
     }
 
     let pence = |v: i128| Pence(i64::try_from(v).unwrap_or(i64::MAX));
-    let by_funder = funder_shares(
+    let round_money: Vec<RoundMoney> = f
+        .rounds
+        .iter()
+        .map(|r| RoundMoney {
+            number: r.number,
+            designated_funder: r.designated_funder.clone(),
+            allocated: r.allocation,
+            committed: r.committed,
+            paid: r.paid,
+        })
+        .collect();
+    let split = funder_shares_designated(
         &f.funders,
+        &round_money,
         pence(allocated).0,
         pence(committed).0,
         pence(paid).0,
     );
+    let by_funder = split.shares;
+    if f.rounds.iter().any(|r| r.designated_funder.is_some()) {
+        c.add(
+            "designated_funders",
+            "fund",
+            "rounds designated to a funder the fund does not list (their money is shared pro rata instead)",
+            Unit::Count,
+            0,
+            i128::try_from(split.unknown.len()).unwrap_or(i128::MAX),
+        );
+    }
     // Funders are held as they are now, so the check is for now only.
     if !f.funders.is_empty() && f.as_of.is_none() {
         c.money(

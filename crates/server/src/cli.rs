@@ -99,6 +99,34 @@ pub enum ExportCommand {
     /// `grantledger`). Streamed: memory does not grow with the number of grants.
     #[command(name = "360giving")]
     ThreeSixtyGiving(ExportArgs),
+    /// The panel pack: applications with their answers, each assessor's
+    /// score and recommendation, and the mean score (docs/EXPORTS.md).
+    PanelPack(SheetArgs),
+    /// Awards: amounts awarded, scheduled and paid, status, dates.
+    Awards(SheetArgs),
+    /// Award variations: amounts before and after, and why.
+    Variations(SheetArgs),
+    /// Tranches (disbursements): amounts, due dates, status, payments.
+    Tranches(SheetArgs),
+    /// Evaluation returns: due dates, status, versions (no participant data).
+    Returns(SheetArgs),
+}
+
+/// Flags of the spreadsheet exports (`export awards`, …).
+#[derive(Debug, clap::Args)]
+pub struct SheetArgs {
+    /// The fund: its id or its code (e.g. LCF).
+    #[arg(long)]
+    pub fund: String,
+    /// Only this round of the fund (its id).
+    #[arg(long)]
+    pub round: Option<uuid::Uuid>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = crate::spreadsheets::SheetFormat::Csv)]
+    pub format: crate::spreadsheets::SheetFormat,
+    /// The file to write. It appears only once the export is complete.
+    #[arg(long)]
+    pub output: std::path::PathBuf,
 }
 
 /// Flags of `export 360giving`.
@@ -359,6 +387,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Commitments(command) => run_commitments(&cli, command),
         Command::Export(ExportCommand::ThreeSixtyGiving(args)) => run_export(&cli, args),
+        Command::Export(command) => run_sheet_export(&cli, command),
         Command::Import(command) => run_import(&cli, command),
     }
 }
@@ -464,6 +493,45 @@ fn run_export(cli: &Cli, args: &ExportArgs) -> anyhow::Result<()> {
         bar.finish_and_clear();
     }
     eprintln!("exported {written} grants");
+    Ok(())
+}
+
+fn run_sheet_export(cli: &Cli, command: &ExportCommand) -> anyhow::Result<()> {
+    use crate::spreadsheets;
+    use grantledger_domain::spreadsheet::Sheet;
+    let (sheet, args) = match command {
+        ExportCommand::PanelPack(a) => (Sheet::PanelPack, a),
+        ExportCommand::Awards(a) => (Sheet::Awards, a),
+        ExportCommand::Variations(a) => (Sheet::Variations, a),
+        ExportCommand::Tranches(a) => (Sheet::Tranches, a),
+        ExportCommand::Returns(a) => (Sheet::Returns, a),
+        ExportCommand::ThreeSixtyGiving(a) => return run_export(cli, a),
+    };
+    let db = cli.open_database()?;
+    let plan = spreadsheets::plan(&db, sheet, &args.fund, args.round, "--round")
+        .map_err(describe_api_error)?;
+    // Written beside the output and renamed at the end, so a failed export
+    // never leaves a file that looks complete.
+    let mut partial = args.output.clone().into_os_string();
+    partial.push(".partial");
+    let partial = std::path::PathBuf::from(partial);
+    let file = std::fs::File::create(&partial)
+        .with_context(|| format!("creating {}", partial.display()))?;
+    let out = std::io::BufWriter::with_capacity(64 * 1024, file);
+    let written = match spreadsheets::write(&db, &plan, args.format, out) {
+        Ok(n) => n,
+        Err(error) => {
+            let _ = std::fs::remove_file(&partial);
+            return Err(describe_api_error(error));
+        }
+    };
+    std::fs::rename(&partial, &args.output)
+        .with_context(|| format!("writing {}", args.output.display()))?;
+    eprintln!(
+        "exported {written} rows ({}) to {}",
+        sheet.title(),
+        args.output.display()
+    );
     Ok(())
 }
 

@@ -19,5 +19,6 @@ pub mod opendata;
 pub mod operations;
 pub mod policy;
 pub mod routes;
+pub mod spreadsheets;
 pub mod state;
 pub mod telemetry;

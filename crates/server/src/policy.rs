@@ -67,6 +67,9 @@ pub enum Action {
     ExportOpenData,
     /// Import grantees and award decisions from CSV files.
     ImportData,
+    /// Export a fund's spreadsheets: the panel pack, awards, variations,
+    /// tranches and evaluation returns (names, scores and amounts).
+    ExportSpreadsheets,
 }
 
 impl Action {
@@ -95,7 +98,8 @@ impl Action {
             Action::ReadPayments
             | Action::ReadOverdueReturns
             | Action::Audit
-            | Action::ExportOpenData => &[Admin, Auditor],
+            | Action::ExportOpenData
+            | Action::ExportSpreadsheets => &[Admin, Auditor],
             Action::SubmitEvaluationReturns => &[Grantee],
             Action::ReadEvaluationReturns => &[Admin, Auditor, Grantee],
         }
@@ -129,6 +133,7 @@ impl Action {
             Action::Audit => "reconcile funds or read the audit trail",
             Action::ExportOpenData => "export open data",
             Action::ImportData => "import grantees or award decisions",
+            Action::ExportSpreadsheets => "export spreadsheets",
         }
     }
 }
@@ -184,7 +189,8 @@ pub mod can {
         ReadOutcomes,
         Audit,
         ExportOpenData,
-        ImportData
+        ImportData,
+        ExportSpreadsheets
     );
 }
 

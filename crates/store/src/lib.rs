@@ -33,6 +33,7 @@ pub mod idempotency;
 pub mod ledger;
 pub mod reconciliation;
 pub mod rounds;
+pub mod spreadsheets;
 #[cfg(test)]
 mod tests;
 pub mod users;

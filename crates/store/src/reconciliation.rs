@@ -36,7 +36,7 @@ use crate::common::db_id;
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
 use crate::funds;
-use crate::schema::{audit_events, ledger_accounts, rounds};
+use crate::schema::{audit_events, ledger_accounts, round_designations, rounds};
 use crate::sql_types::{DbTime, DbUuid, Uuid as SqlUuid};
 
 /// The backend-specific fragments of the reconciliation queries.
@@ -525,10 +525,12 @@ struct RoundBase {
     number: i64,
     name: String,
     allocation: i64,
+    designated_funder: Option<String>,
 }
 
 fn rounds_now(conn: &mut AnyConnection, fund: FundId) -> Result<Vec<RoundBase>, StoreError> {
-    let rows: Vec<(DbUuid, i32, String, i64)> = rounds::table
+    let rows: Vec<(DbUuid, i32, String, i64, Option<String>)> = rounds::table
+        .left_join(round_designations::table.on(round_designations::round_id.eq(rounds::id)))
         .filter(rounds::fund_id.eq(db_id(fund)))
         .order(rounds::number.asc())
         .select((
@@ -536,16 +538,20 @@ fn rounds_now(conn: &mut AnyConnection, fund: FundId) -> Result<Vec<RoundBase>, 
             rounds::number,
             rounds::name,
             rounds::allocation_pence,
+            round_designations::funder.nullable(),
         ))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(id, number, name, allocation)| RoundBase {
-            id: RoundId::from_uuid(id.0),
-            number: i64::from(number),
-            name,
-            allocation,
-        })
+        .map(
+            |(id, number, name, allocation, designated_funder)| RoundBase {
+                id: RoundId::from_uuid(id.0),
+                number: i64::from(number),
+                name,
+                allocation,
+                designated_funder,
+            },
+        )
         .collect())
 }
 
@@ -554,9 +560,19 @@ fn rounds_as_of(
     fund: FundId,
     t: DateTime<Utc>,
 ) -> Result<Vec<RoundBase>, StoreError> {
+    // Designations are read as they are now, like the funders themselves.
+    let designations: Vec<(DbUuid, String)> = round_designations::table
+        .inner_join(rounds::table.on(rounds::id.eq(round_designations::round_id)))
+        .filter(rounds::fund_id.eq(db_id(fund)))
+        .select((round_designations::round_id, round_designations::funder))
+        .load(conn)?;
     let mut out = Vec::new();
     for (id, j) in summaries_as_of(conn, fund, "round", t)? {
         out.push(RoundBase {
+            designated_funder: designations
+                .iter()
+                .find(|(r, _)| r.0 == id)
+                .map(|(_, d)| d.clone()),
             id: RoundId::from_uuid(id),
             number: j
                 .get("number")
@@ -634,6 +650,7 @@ pub fn figures(
                 number: b.number,
                 name: b.name,
                 allocation: b.allocation,
+                designated_funder: b.designated_funder,
                 awards: agg.map_or(0, |a| a.awards),
                 committed: agg.map_or(0, |a| a.committed),
                 paid: agg.map_or(0, |a| a.paid),
@@ -652,6 +669,7 @@ pub fn figures(
                 number: 0,
                 name: "(unknown round)".to_owned(),
                 allocation: 0,
+                designated_funder: None,
                 awards: a.awards,
                 committed: a.committed,
                 paid: a.paid,

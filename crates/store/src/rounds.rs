@@ -12,7 +12,7 @@ use crate::common::{Actor, Page, PageRequest, Record, db_id, join_names, money, 
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
 use crate::ledger::{self, Cause};
-use crate::schema::{funds, rounds};
+use crate::schema::{funds, round_designations, rounds};
 use crate::sql_types::{DbTime, DbUuid};
 
 #[derive(Queryable, Selectable)]
@@ -303,4 +303,81 @@ pub fn save(
         now,
     )?;
     get(conn, id)
+}
+
+/// The funder a round is designated to (by the funder's name), if any: its
+/// money counts wholly to that funder in the reconciliation's per-funder
+/// figures (`grantledger_domain::reconciliation::funder_shares_designated`).
+pub fn designated_funder(
+    conn: &mut AnyConnection,
+    id: RoundId,
+) -> Result<Option<String>, StoreError> {
+    Ok(round_designations::table
+        .filter(round_designations::round_id.eq(db_id(id)))
+        .select(round_designations::funder)
+        .first(conn)
+        .optional()?)
+}
+
+/// Designates a round to one of its fund's funders (by name), or to none
+/// (`None`: the pooled budget). The caller checks the name is a funder of
+/// the fund. A change bumps the round's version and records a
+/// `round.funder_designated` event (entity type `round_designation`, so the
+/// round summaries that past reconciliations rebuild are untouched).
+pub fn designate_funder(
+    conn: &mut AnyConnection,
+    round: &Round,
+    funder: Option<&str>,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let before = designated_funder(conn, round.id)?;
+    if before.as_deref() == funder {
+        return Ok(());
+    }
+    diesel::delete(
+        round_designations::table.filter(round_designations::round_id.eq(db_id(round.id))),
+    )
+    .execute(conn)?;
+    if let Some(funder) = funder {
+        diesel::insert_into(round_designations::table)
+            .values((
+                round_designations::round_id.eq(db_id(round.id)),
+                round_designations::funder.eq(funder),
+            ))
+            .execute(conn)?;
+    }
+    diesel::update(rounds::table.filter(rounds::id.eq(db_id(round.id))))
+        .set((
+            rounds::version.eq(rounds::version + 1),
+            rounds::updated_at.eq(DbTime::new(now)),
+        ))
+        .execute(conn)?;
+    audit::append(
+        conn,
+        NewEvent {
+            actor,
+            action: "round.funder_designated",
+            entity_type: "round_designation",
+            entity_id: round.id.into(),
+            fund_id: Some(round.fund_id),
+            before: Some(serde_json::json!({ "designated_funder": before })),
+            after: Some(serde_json::json!({ "designated_funder": funder })),
+        },
+        now,
+    )?;
+    Ok(())
+}
+
+/// A fund's rounds that are designated to a funder: (round number, funder).
+pub fn designations(
+    conn: &mut AnyConnection,
+    fund: FundId,
+) -> Result<Vec<(i32, String)>, StoreError> {
+    Ok(round_designations::table
+        .inner_join(rounds::table.on(rounds::id.eq(round_designations::round_id)))
+        .filter(rounds::fund_id.eq(db_id(fund)))
+        .order(rounds::number.asc())
+        .select((rounds::number, round_designations::funder))
+        .load(conn)?)
 }

@@ -59,6 +59,16 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
+    use crate::sql_types::Uuid;
+
+    round_designations (round_id) {
+        round_id -> Uuid,
+        funder -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
     use crate::sql_types::{Uuid, Instant};
 
     grantees (id) {
@@ -406,6 +416,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     funds,
     funders,
     rounds,
+    round_designations,
     grantees,
     users,
     applications,

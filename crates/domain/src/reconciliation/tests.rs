@@ -28,6 +28,7 @@ fn figures() -> Figures {
             committed: 9_000,
             paid: 3_000,
             paid_disbursements: 3_000,
+            designated_funder: None,
         }],
         transfers: vec![
             group("budget_recorded", "funders", &unallocated, 100_000),

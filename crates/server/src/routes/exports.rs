@@ -1,8 +1,11 @@
-//! `/v1/exports/360giving`: awards as 360Giving open data, streamed.
+//! `/v1/exports/360giving`: awards as 360Giving open data, streamed; and
+//! the spreadsheet exports staff open (`/v1/exports/panel-pack`, `awards`,
+//! `variations`, `tranches`, `returns`), as CSV or XLSX.
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use futures_util::stream;
+use grantledger_domain::spreadsheet::Sheet;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -10,6 +13,7 @@ use crate::error::{ApiError, Problem};
 use crate::http::blocking;
 use crate::opendata::{self, ChannelWriter, ExportFormat};
 use crate::policy::{Authorized, can};
+use crate::spreadsheets::{self, SheetFormat, XLSX_CONTENT_TYPE};
 use crate::state::AppState;
 
 /// `?fund_id=&format=`.
@@ -94,4 +98,219 @@ pub async fn export_360giving(
             format!("attachment; filename=\"{name}\""),
         ))
         .streaming(body))
+}
+
+/// `?fund_id=&round_id=&format=` on the spreadsheet exports.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SpreadsheetQuery {
+    /// The fund: its id or its code (`LCF2`).
+    pub fund_id: String,
+    /// Only this round of the fund.
+    pub round_id: Option<uuid::Uuid>,
+    /// `csv` (the default) or `xlsx`. Without it, `Accept:
+    /// application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`
+    /// selects XLSX.
+    // Inline: a query parameter's type is not collected as a component.
+    #[param(inline)]
+    pub format: Option<SheetFormat>,
+}
+
+fn sheet_format(req: &HttpRequest, format: Option<SheetFormat>) -> SheetFormat {
+    format.unwrap_or_else(|| {
+        let accept = req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        if accept.split(',').any(|part| {
+            part.trim()
+                .to_ascii_lowercase()
+                .starts_with(XLSX_CONTENT_TYPE)
+        }) {
+            SheetFormat::Xlsx
+        } else {
+            SheetFormat::Csv
+        }
+    })
+}
+
+/// Serves one spreadsheet export: everything that can be refused (the
+/// fund, the round) is checked before the body starts; CSV is then
+/// streamed, XLSX built and sent whole.
+async fn spreadsheet(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    sheet: Sheet,
+    query: SpreadsheetQuery,
+) -> Result<HttpResponse, ApiError> {
+    let format = sheet_format(&req, query.format);
+    let db = state.db.clone();
+    let plan = {
+        let db = db.clone();
+        blocking(move || spreadsheets::plan(&db, sheet, &query.fund_id, query.round_id, "round_id"))
+            .await?
+    };
+    let disposition = format!(
+        "attachment; filename=\"{}.{}\"",
+        plan.file_stem,
+        format.extension()
+    );
+    let response = match format {
+        SheetFormat::Xlsx => {
+            let bytes = blocking(move || spreadsheets::xlsx_bytes(&db, &plan)).await?;
+            HttpResponse::Ok()
+                .content_type(format.content_type())
+                .insert_header((header::CONTENT_DISPOSITION, disposition))
+                .body(bytes)
+        }
+        SheetFormat::Csv => {
+            let (tx, rx) = tokio::sync::mpsc::channel(8);
+            actix_web::rt::task::spawn_blocking(move || {
+                let mut writer = ChannelWriter::new(tx);
+                if let Err(error) = spreadsheets::write_csv(&db, &plan, &mut writer) {
+                    tracing::warn!(%error, "spreadsheet export stopped");
+                    writer.fail(&error);
+                }
+            });
+            let body = stream::unfold(rx, |mut rx| async move {
+                rx.recv().await.map(|item| (item, rx))
+            });
+            HttpResponse::Ok()
+                .content_type(format.content_type())
+                .insert_header((header::CONTENT_DISPOSITION, disposition))
+                .streaming(body)
+        }
+    };
+    Ok(response)
+}
+
+/// The panel pack: a round's (or a fund's) applications, drafts left out,
+/// with their answers (project title, summary, amount asked), each
+/// assessor's score and recommendation, and the mean score. See
+/// docs/EXPORTS.md for the columns.
+#[utoipa::path(
+    tag = "exports",
+    params(SpreadsheetQuery),
+    responses(
+        (status = 200, description = "CSV, or an XLSX workbook with `?format=xlsx`",
+            content(("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 403, description = "Not an administrator or auditor", body = Problem),
+        (status = 404, description = "No such fund", body = Problem),
+        (status = 409, description = "More rows than an XLSX worksheet holds: ask for CSV", body = Problem),
+        (status = 422, description = "A bad query parameter, or a round not in the fund", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/exports/panel-pack")]
+pub async fn export_panel_pack(
+    state: web::Data<AppState>,
+    _auth: Authorized<can::ExportSpreadsheets>,
+    req: HttpRequest,
+    query: crate::extract::Query<SpreadsheetQuery>,
+) -> Result<HttpResponse, ApiError> {
+    spreadsheet(state, req, Sheet::PanelPack, query.into_inner()).await
+}
+
+/// A fund's (or round's) awards: amounts awarded, scheduled and paid,
+/// status, dates. See docs/EXPORTS.md for the columns.
+#[utoipa::path(
+    tag = "exports",
+    params(SpreadsheetQuery),
+    responses(
+        (status = 200, description = "CSV, or an XLSX workbook with `?format=xlsx`",
+            content(("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 403, description = "Not an administrator or auditor", body = Problem),
+        (status = 404, description = "No such fund", body = Problem),
+        (status = 409, description = "More rows than an XLSX worksheet holds: ask for CSV", body = Problem),
+        (status = 422, description = "A bad query parameter, or a round not in the fund", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/exports/awards")]
+pub async fn export_awards(
+    state: web::Data<AppState>,
+    _auth: Authorized<can::ExportSpreadsheets>,
+    req: HttpRequest,
+    query: crate::extract::Query<SpreadsheetQuery>,
+) -> Result<HttpResponse, ApiError> {
+    spreadsheet(state, req, Sheet::Awards, query.into_inner()).await
+}
+
+/// Every change of an award's amount in a fund (or round): before, after,
+/// the change and why. See docs/EXPORTS.md for the columns.
+#[utoipa::path(
+    tag = "exports",
+    params(SpreadsheetQuery),
+    responses(
+        (status = 200, description = "CSV, or an XLSX workbook with `?format=xlsx`",
+            content(("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 403, description = "Not an administrator or auditor", body = Problem),
+        (status = 404, description = "No such fund", body = Problem),
+        (status = 409, description = "More rows than an XLSX worksheet holds: ask for CSV", body = Problem),
+        (status = 422, description = "A bad query parameter, or a round not in the fund", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/exports/variations")]
+pub async fn export_variations(
+    state: web::Data<AppState>,
+    _auth: Authorized<can::ExportSpreadsheets>,
+    req: HttpRequest,
+    query: crate::extract::Query<SpreadsheetQuery>,
+) -> Result<HttpResponse, ApiError> {
+    spreadsheet(state, req, Sheet::Variations, query.into_inner()).await
+}
+
+/// Every tranche (disbursement) of a fund's (or round's) awards: amount,
+/// due date, status, when paid and in which payment run. See
+/// docs/EXPORTS.md for the columns.
+#[utoipa::path(
+    tag = "exports",
+    params(SpreadsheetQuery),
+    responses(
+        (status = 200, description = "CSV, or an XLSX workbook with `?format=xlsx`",
+            content(("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 403, description = "Not an administrator or auditor", body = Problem),
+        (status = 404, description = "No such fund", body = Problem),
+        (status = 409, description = "More rows than an XLSX worksheet holds: ask for CSV", body = Problem),
+        (status = 422, description = "A bad query parameter, or a round not in the fund", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/exports/tranches")]
+pub async fn export_tranches(
+    state: web::Data<AppState>,
+    _auth: Authorized<can::ExportSpreadsheets>,
+    req: HttpRequest,
+    query: crate::extract::Query<SpreadsheetQuery>,
+) -> Result<HttpResponse, ApiError> {
+    spreadsheet(state, req, Sheet::Tranches, query.into_inner()).await
+}
+
+/// Where each award's evaluation return stands: due date, status, versions
+/// submitted. Never what a return says (no participant-level data). See
+/// docs/EXPORTS.md for the columns.
+#[utoipa::path(
+    tag = "exports",
+    params(SpreadsheetQuery),
+    responses(
+        (status = 200, description = "CSV, or an XLSX workbook with `?format=xlsx`",
+            content(("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 403, description = "Not an administrator or auditor", body = Problem),
+        (status = 404, description = "No such fund", body = Problem),
+        (status = 409, description = "More rows than an XLSX worksheet holds: ask for CSV", body = Problem),
+        (status = 422, description = "A bad query parameter, or a round not in the fund", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/exports/returns")]
+pub async fn export_returns(
+    state: web::Data<AppState>,
+    _auth: Authorized<can::ExportSpreadsheets>,
+    req: HttpRequest,
+    query: crate::extract::Query<SpreadsheetQuery>,
+) -> Result<HttpResponse, ApiError> {
+    spreadsheet(state, req, Sheet::Returns, query.into_inner()).await
 }

@@ -308,6 +308,17 @@ pub async fn update_fund(
             let mut after =
                 Fund::new(id, current.code.clone(), name, budget, funders).map_err(fund_error)?;
             after.status = current.status;
+            // A round designated to a funder keeps that funder in the list.
+            for (number, funder) in grantledger_store::rounds::designations(c, id)? {
+                if !after.funders.iter().any(|f| f.name.as_ref() == funder) {
+                    return Err(ApiError::invalid(
+                        "funders",
+                        format!(
+                            "round {number} is designated to {funder:?}, which must stay a funder of the fund (designate the round to another funder, or to none, first)"
+                        ),
+                    ));
+                }
+            }
             let record = funds::save(c, &before, &after, "fund.updated", &actor, Utc::now())?;
             let left = unallocated(c, id)?;
             Ok::<_, ApiError>(FundView::new(record, left))

@@ -91,6 +91,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(audit::list_events)
             .service(audit::verify)
             .service(exports::export_360giving)
+            .service(exports::export_panel_pack)
+            .service(exports::export_awards)
+            .service(exports::export_variations)
+            .service(exports::export_tranches)
+            .service(exports::export_returns)
             .service(imports::import_grantees_route)
             .service(imports::import_awards_route),
     );

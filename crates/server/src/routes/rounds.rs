@@ -93,6 +93,11 @@ pub struct RoundView {
     pub max_grant: Money,
     /// Who may apply.
     pub eligibility: EligibilityBody,
+    /// The funder the round is designated to (its name as the fund lists
+    /// it): the round's money counts wholly to that funder in the
+    /// reconciliation's per-funder figures. Absent: the pooled budget.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub funder: Option<String>,
     /// The version, also sent as the `ETag`.
     pub version: i64,
     /// When it was created.
@@ -102,7 +107,12 @@ pub struct RoundView {
 }
 
 impl RoundView {
-    fn new(record: Record<Round>, available: Money, now: DateTime<Utc>) -> RoundView {
+    fn new(
+        record: Record<Round>,
+        available: Money,
+        funder: Option<String>,
+        now: DateTime<Utc>,
+    ) -> RoundView {
         let r = record.value;
         let phase = if r.window.is_open_at(now) {
             RoundPhase::Open
@@ -124,6 +134,7 @@ impl RoundView {
             min_grant: r.grant_range.min(),
             max_grant: r.grant_range.max(),
             eligibility: r.eligibility.into(),
+            funder,
             version: record.version,
             created_at: record.created_at,
             updated_at: record.updated_at,
@@ -157,6 +168,11 @@ pub struct NewRoundBody {
     /// `round.recorded_past`.
     #[serde(default)]
     pub records_past_round: bool,
+    /// Designate the round to one of the fund's funders, by its name as the
+    /// fund lists it: the round's money then counts wholly to that funder
+    /// in the reconciliation's per-funder figures (e.g. the partner funder
+    /// pays for round 2). Absent: the round draws on the pooled budget.
+    pub funder: Option<String>,
 }
 
 /// Changes to a round; absent fields stay as they are.
@@ -177,6 +193,39 @@ pub struct RoundChangesBody {
     pub max_grant: Option<Money>,
     /// New eligibility rules (replace the old ones).
     pub eligibility: Option<EligibilityBody>,
+    /// Designate the round to one of the fund's funders (its name), or
+    /// `null` to return it to the pooled budget.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub funder: Option<Option<String>>,
+}
+
+/// Tells a field sent as `null` (`Some(None)`) from one not sent (`None`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+/// The fund's funder named `name` (as the fund lists it), or a 422 naming
+/// `funder`.
+fn fund_funder(fund: &grantledger_domain::fund::Fund, name: &str) -> Result<String, ApiError> {
+    let name = name.trim();
+    if let Some(f) = fund.funders.iter().find(|f| f.name.as_ref() == name) {
+        return Ok(f.name.as_ref().to_owned());
+    }
+    let detail = if fund.funders.is_empty() {
+        format!(
+            "fund {} lists no funders, so a round cannot be designated to one",
+            fund.code
+        )
+    } else {
+        let names: Vec<&str> = fund.funders.iter().map(|f| f.name.as_ref()).collect();
+        format!(
+            "{name:?} is not a funder of fund {}; its funders are: {}",
+            fund.code,
+            names.join(", ")
+        )
+    };
+    Err(ApiError::invalid("funder", detail))
 }
 
 /// Filters for a fund's rounds.
@@ -250,7 +299,13 @@ pub async fn create_round(
         key,
         StatusCode::CREATED,
         move |c| {
-            let fund_id = funds::find(c, &fund)?.value.id;
+            let fund_record = funds::find(c, &fund)?.value;
+            let fund_id = fund_record.id;
+            let funder = b
+                .funder
+                .as_deref()
+                .map(|name| fund_funder(&fund_record, name))
+                .transpose()?;
             let number = match b.number {
                 Some(n) => n,
                 None => rounds::next_number(c, fund_id)?,
@@ -272,8 +327,15 @@ pub async fn create_round(
             } else {
                 rounds::create(c, &round, &actor, now)?
             };
+            let record = match &funder {
+                Some(name) => {
+                    rounds::designate_funder(c, &round, Some(name), &actor, now)?;
+                    rounds::get(c, round.id)?
+                }
+                None => record,
+            };
             let left = available(c, round.id)?;
-            let view = RoundView::new(record, left, now);
+            let view = RoundView::new(record, left, funder, now);
             Ok(Created {
                 location: Some(format!("/v1/rounds/{}", view.id)),
                 version: Some(view.version),
@@ -318,7 +380,8 @@ pub async fn list_rounds(
             let mut items = Vec::with_capacity(page.items.len());
             for record in page.items {
                 let left = available(c, record.value.id)?;
-                items.push(RoundView::new(record, left, now));
+                let funder = rounds::designated_funder(c, record.value.id)?;
+                items.push(RoundView::new(record, left, funder, now));
             }
             Ok::<_, ApiError>(ListResponse {
                 items,
@@ -348,7 +411,8 @@ pub async fn get_round(
         state.db.read(|c| {
             let record = rounds::get(c, id)?;
             let left = available(c, id)?;
-            Ok::<_, ApiError>(RoundView::new(record, left, Utc::now()))
+            let funder = rounds::designated_funder(c, id)?;
+            Ok::<_, ApiError>(RoundView::new(record, left, funder, Utc::now()))
         })
     })
     .await?;
@@ -418,10 +482,23 @@ pub async fn update_round(
                     .map_or_else(|| cur.eligibility.clone(), Into::into),
             )
             .map_err(round_error)?;
+            let funder = match b.funder {
+                None => None,
+                Some(None) => Some(None),
+                Some(Some(name)) => {
+                    let fund = funds::get(c, cur.fund_id)?.value;
+                    Some(Some(fund_funder(&fund, &name)?))
+                }
+            };
             let now = Utc::now();
-            let record = rounds::save(c, &before, &after, &actor, now)?;
+            let mut record = rounds::save(c, &before, &after, &actor, now)?;
+            if let Some(funder) = &funder {
+                rounds::designate_funder(c, &after, funder.as_deref(), &actor, now)?;
+                record = rounds::get(c, id)?;
+            }
             let left = available(c, id)?;
-            Ok::<_, ApiError>(RoundView::new(record, left, now))
+            let funder = rounds::designated_funder(c, id)?;
+            Ok::<_, ApiError>(RoundView::new(record, left, funder, now))
         })
     })
     .await?;
