@@ -16,6 +16,7 @@ pub mod input_errors;
 pub mod limits;
 pub mod middleware;
 pub mod opendata;
+pub mod operations;
 pub mod policy;
 pub mod routes;
 pub mod state;
