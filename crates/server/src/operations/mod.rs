@@ -9,4 +9,5 @@
 //! [`routes`](crate::routes).
 
 pub mod awards;
+pub mod evaluation;
 pub mod payments;
