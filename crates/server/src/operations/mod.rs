@@ -13,6 +13,9 @@
 //! HTTP in one place (`error.rs`). No actix or HTML type appears here.
 
 pub mod applications;
+pub mod awards;
 pub mod commitments;
+pub mod evaluation;
 pub mod grantees;
 pub mod imports;
+pub mod payments;

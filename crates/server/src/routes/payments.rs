@@ -1,5 +1,8 @@
 //! Recording payments: tranches paid, failed or reversed, and payment runs
 //! that batch due tranches into a bank file and confirm them in one step.
+//! Each handler parses the request, calls the operation in
+//! [`operations::payments`](crate::operations::payments) and answers with
+//! its view.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -8,7 +11,7 @@ use grantledger_domain::Money;
 use grantledger_domain::ids::{DisbursementId, PaymentRunId};
 use grantledger_domain::payment_run::{PaymentRun, PaymentRunStatus};
 use grantledger_store::common::Record;
-use grantledger_store::disbursements::{self, Outcome};
+use grantledger_store::disbursements::Outcome;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -16,6 +19,7 @@ use crate::error::{ApiError, Problem};
 use crate::extract::Json;
 use crate::http::{ListResponse, PageQuery, blocking, ok_versioned};
 use crate::idempotency::{self, Created, IdempotencyKey};
+use crate::operations;
 use crate::policy::{Authorized, can};
 use crate::routes::awards::DisbursementView;
 use crate::state::AppState;
@@ -39,16 +43,10 @@ async fn settle(
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.principal;
     let id = DisbursementId::from_uuid(id);
-    let note = body.and_then(|b| b.into_inner().note);
-    if note.as_ref().is_some_and(|n| n.chars().count() > 2_000) {
-        return Err(ApiError::invalid(
-            "note",
-            "a note has at most 2000 characters",
-        ));
-    }
+    let note = operations::payments::note(body.and_then(|b| b.into_inner().note))?;
     let actor = principal.actor();
     idempotency::write(&state, &req, &principal, key, StatusCode::OK, move |c| {
-        let record = disbursements::settle(c, id, outcome, note.as_deref(), &actor, Utc::now())?;
+        let record = operations::payments::settle(c, &actor, id, outcome, note.as_deref())?;
         let view = DisbursementView::from(record);
         Ok(Created {
             location: None,
@@ -204,7 +202,7 @@ pub async fn create_run(
         key,
         StatusCode::CREATED,
         move |c| {
-            let record = disbursements::create_run(c, due_by, &actor, Utc::now())?;
+            let record = operations::payments::create_run(c, &actor, due_by)?;
             let view = PaymentRunView::from(record);
             Ok(Created {
                 location: Some(format!("/v1/payment-runs/{}", view.id)),
@@ -230,12 +228,8 @@ pub async fn list_runs(
     query: crate::extract::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = query.into_inner().page();
-    let page = blocking(move || {
-        state
-            .db
-            .read(|c| Ok::<_, ApiError>(disbursements::list_runs(c, page)?))
-    })
-    .await?;
+    let page =
+        blocking(move || state.db.read(|c| operations::payments::list_runs(c, page))).await?;
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, PaymentRunView::from)))
 }
 
@@ -253,12 +247,7 @@ pub async fn get_run(
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = PaymentRunId::from_uuid(id.into_inner());
-    let record = blocking(move || {
-        state
-            .db
-            .read(|c| Ok::<_, ApiError>(disbursements::get_run(c, id)?))
-    })
-    .await?;
+    let record = blocking(move || state.db.read(|c| operations::payments::get_run(c, id))).await?;
     let view = PaymentRunView::from(record);
     Ok(ok_versioned(view.version, &view))
 }
@@ -281,30 +270,8 @@ pub async fn export_run(
 ) -> Result<HttpResponse, ApiError> {
     let id = PaymentRunId::from_uuid(id.into_inner());
     let csv = blocking(move || {
-        let lines = state.db.read(|c| {
-            let run = disbursements::get_run(c, id)?;
-            Ok::<_, ApiError>(disbursements::run_lines(c, &run.value)?)
-        })?;
-        let header = [
-            "disbursement_id",
-            "payment_reference",
-            "payee",
-            "payee_org_id",
-            "amount_gbp",
-            "due_on",
-        ];
-        let rows = lines.into_iter().map(|line| {
-            [
-                line.disbursement_id.to_string(),
-                line.award_reference,
-                line.payee,
-                line.payee_org_id.unwrap_or_default(),
-                line.amount.to_string(),
-                line.due_on.to_string(),
-            ]
-        });
-        grantledger_domain::csv_writer::to_bytes(header, rows)
-            .map_err(|e| ApiError::Internal(e.to_string()))
+        let lines = state.db.read(|c| operations::payments::run_lines(c, id))?;
+        operations::payments::bank_file(lines)
     })
     .await?;
     Ok(HttpResponse::Ok()
@@ -328,11 +295,10 @@ async fn run_change(
     let id = PaymentRunId::from_uuid(id);
     let actor = principal.actor();
     idempotency::write(&state, &req, &principal, key, StatusCode::OK, move |c| {
-        let now = Utc::now();
         let record = if confirm {
-            disbursements::confirm_run(c, id, &actor, now)?
+            operations::payments::confirm_run(c, &actor, id)?
         } else {
-            disbursements::cancel_run(c, id, &actor, now)?
+            operations::payments::cancel_run(c, &actor, id)?
         };
         let view = PaymentRunView::from(record);
         Ok(Created {
