@@ -221,9 +221,10 @@ pub fn server(
 /// How often a shutdown looks again for requests still in flight.
 const DRAIN_POLL: std::time::Duration = std::time::Duration::from_millis(25);
 
-/// How long actix waits at shutdown for idle keep-alive connections to
-/// close, once every request has finished.
-const ACTIX_SHUTDOWN_SECS: u64 = 2;
+/// How long actix waits at shutdown for connections to close once the
+/// grace period is over: idle keep-alive connections, or the requests
+/// already logged as dropped.
+const ACTIX_SHUTDOWN_SECS: u64 = 1;
 
 /// How often the server seals new audit events into the hash chain.
 pub const SEAL_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
@@ -266,7 +267,10 @@ pub async fn serve(
             log_dropped(&left);
             reporter.store(true, std::sync::atomic::Ordering::SeqCst);
         }
-        handle.stop(left.is_empty()).await;
+        // Graceful either way: actix then waits for every worker to answer
+        // (each logs as it stops) before `serve` logs its last line; what is
+        // still running is closed after ACTIX_SHUTDOWN_SECS.
+        handle.stop(true).await;
     });
     let result = server.await.context("running the HTTP server");
     if !reported.load(std::sync::atomic::Ordering::SeqCst) {

@@ -488,8 +488,10 @@ fn requests_still_running_after_the_grace_period_are_logged_as_dropped() {
         &token,
         ("/v1/imports/grantees", "text/csv"),
         &body,
-        20,
-        Duration::from_secs(6),
+        40,
+        // Long enough that the upload cannot finish in the grace second
+        // and the second actix then gives connections before closing them.
+        Duration::from_secs(12),
         || server.signal("INT"),
     );
     assert_ne!(status, Some(200));
