@@ -19,3 +19,4 @@ pub mod evaluation;
 pub mod grantees;
 pub mod imports;
 pub mod payments;
+pub mod rounds;

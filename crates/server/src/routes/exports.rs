@@ -186,131 +186,47 @@ async fn spreadsheet(
     Ok(response)
 }
 
-/// The panel pack: a round's (or a fund's) applications, drafts left out,
-/// with their answers (project title, summary, amount asked), each
-/// assessor's score and recommendation, and the mean score. See
-/// docs/EXPORTS.md for the columns.
+/// A spreadsheet of a fund's (or one round's) records, as CSV or XLSX:
+///
+/// - `panel-pack`: applications (drafts left out) with their answers
+///   (project title, summary, amount asked), each assessor's score and
+///   recommendation, and the mean score;
+/// - `awards`: amounts awarded, scheduled and paid, status, dates;
+/// - `variations`: every change of an award's amount: before, after, the
+///   change and why;
+/// - `tranches`: every tranche: amount, due date, status, when paid and in
+///   which payment run;
+/// - `returns`: where each award's evaluation return stands: due date,
+///   status, versions submitted — never what a return says.
+///
+/// See docs/EXPORTS.md for the columns.
 #[utoipa::path(
     tag = "exports",
-    params(SpreadsheetQuery),
+    params(
+        ("sheet" = String, Path, description = "`panel-pack`, `awards`, `variations`, `tranches` or `returns`"),
+        SpreadsheetQuery,
+    ),
     responses(
         (status = 200, description = "CSV, or an XLSX workbook with `?format=xlsx`",
             content(("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 403, description = "Not an administrator or auditor", body = Problem),
-        (status = 404, description = "No such fund", body = Problem),
+        (status = 404, description = "No such fund, or no such export", body = Problem),
         (status = 409, description = "More rows than an XLSX worksheet holds: ask for CSV", body = Problem),
         (status = 422, description = "A bad query parameter, or a round not in the fund", body = Problem),
     ),
     security(("bearer" = []))
 )]
-#[get("/exports/panel-pack")]
-pub async fn export_panel_pack(
+#[get("/exports/{sheet}")]
+pub async fn export_spreadsheet(
     state: web::Data<AppState>,
     _auth: Authorized<can::ExportSpreadsheets>,
     req: HttpRequest,
+    sheet: web::Path<String>,
     query: crate::extract::Query<SpreadsheetQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    spreadsheet(state, req, Sheet::PanelPack, query.into_inner()).await
-}
-
-/// A fund's (or round's) awards: amounts awarded, scheduled and paid,
-/// status, dates. See docs/EXPORTS.md for the columns.
-#[utoipa::path(
-    tag = "exports",
-    params(SpreadsheetQuery),
-    responses(
-        (status = 200, description = "CSV, or an XLSX workbook with `?format=xlsx`",
-            content(("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
-        (status = 403, description = "Not an administrator or auditor", body = Problem),
-        (status = 404, description = "No such fund", body = Problem),
-        (status = 409, description = "More rows than an XLSX worksheet holds: ask for CSV", body = Problem),
-        (status = 422, description = "A bad query parameter, or a round not in the fund", body = Problem),
-    ),
-    security(("bearer" = []))
-)]
-#[get("/exports/awards")]
-pub async fn export_awards(
-    state: web::Data<AppState>,
-    _auth: Authorized<can::ExportSpreadsheets>,
-    req: HttpRequest,
-    query: crate::extract::Query<SpreadsheetQuery>,
-) -> Result<HttpResponse, ApiError> {
-    spreadsheet(state, req, Sheet::Awards, query.into_inner()).await
-}
-
-/// Every change of an award's amount in a fund (or round): before, after,
-/// the change and why. See docs/EXPORTS.md for the columns.
-#[utoipa::path(
-    tag = "exports",
-    params(SpreadsheetQuery),
-    responses(
-        (status = 200, description = "CSV, or an XLSX workbook with `?format=xlsx`",
-            content(("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
-        (status = 403, description = "Not an administrator or auditor", body = Problem),
-        (status = 404, description = "No such fund", body = Problem),
-        (status = 409, description = "More rows than an XLSX worksheet holds: ask for CSV", body = Problem),
-        (status = 422, description = "A bad query parameter, or a round not in the fund", body = Problem),
-    ),
-    security(("bearer" = []))
-)]
-#[get("/exports/variations")]
-pub async fn export_variations(
-    state: web::Data<AppState>,
-    _auth: Authorized<can::ExportSpreadsheets>,
-    req: HttpRequest,
-    query: crate::extract::Query<SpreadsheetQuery>,
-) -> Result<HttpResponse, ApiError> {
-    spreadsheet(state, req, Sheet::Variations, query.into_inner()).await
-}
-
-/// Every tranche (disbursement) of a fund's (or round's) awards: amount,
-/// due date, status, when paid and in which payment run. See
-/// docs/EXPORTS.md for the columns.
-#[utoipa::path(
-    tag = "exports",
-    params(SpreadsheetQuery),
-    responses(
-        (status = 200, description = "CSV, or an XLSX workbook with `?format=xlsx`",
-            content(("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
-        (status = 403, description = "Not an administrator or auditor", body = Problem),
-        (status = 404, description = "No such fund", body = Problem),
-        (status = 409, description = "More rows than an XLSX worksheet holds: ask for CSV", body = Problem),
-        (status = 422, description = "A bad query parameter, or a round not in the fund", body = Problem),
-    ),
-    security(("bearer" = []))
-)]
-#[get("/exports/tranches")]
-pub async fn export_tranches(
-    state: web::Data<AppState>,
-    _auth: Authorized<can::ExportSpreadsheets>,
-    req: HttpRequest,
-    query: crate::extract::Query<SpreadsheetQuery>,
-) -> Result<HttpResponse, ApiError> {
-    spreadsheet(state, req, Sheet::Tranches, query.into_inner()).await
-}
-
-/// Where each award's evaluation return stands: due date, status, versions
-/// submitted. Never what a return says (no participant-level data). See
-/// docs/EXPORTS.md for the columns.
-#[utoipa::path(
-    tag = "exports",
-    params(SpreadsheetQuery),
-    responses(
-        (status = 200, description = "CSV, or an XLSX workbook with `?format=xlsx`",
-            content(("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
-        (status = 403, description = "Not an administrator or auditor", body = Problem),
-        (status = 404, description = "No such fund", body = Problem),
-        (status = 409, description = "More rows than an XLSX worksheet holds: ask for CSV", body = Problem),
-        (status = 422, description = "A bad query parameter, or a round not in the fund", body = Problem),
-    ),
-    security(("bearer" = []))
-)]
-#[get("/exports/returns")]
-pub async fn export_returns(
-    state: web::Data<AppState>,
-    _auth: Authorized<can::ExportSpreadsheets>,
-    req: HttpRequest,
-    query: crate::extract::Query<SpreadsheetQuery>,
-) -> Result<HttpResponse, ApiError> {
-    spreadsheet(state, req, Sheet::Returns, query.into_inner()).await
+    let sheet = Sheet::ALL
+        .into_iter()
+        .find(|s| s.slug() == sheet.as_str())
+        .ok_or_else(|| ApiError::not_found("export"))?;
+    spreadsheet(state, req, sheet, query.into_inner()).await
 }

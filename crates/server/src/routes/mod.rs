@@ -91,11 +91,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(audit::list_events)
             .service(audit::verify)
             .service(exports::export_360giving)
-            .service(exports::export_panel_pack)
-            .service(exports::export_awards)
-            .service(exports::export_variations)
-            .service(exports::export_tranches)
-            .service(exports::export_returns)
+            // After /exports/360giving, which the pattern would also match.
+            .service(exports::export_spreadsheet)
             .service(imports::import_grantees_route)
             .service(imports::import_awards_route),
     );

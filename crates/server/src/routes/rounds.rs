@@ -6,10 +6,8 @@ use chrono::{DateTime, Utc};
 use grantledger_domain::Money;
 use grantledger_domain::grantee::{OrganisationType, Region};
 use grantledger_domain::ids::{FundId, RoundId};
-use grantledger_domain::ledger::Account;
-use grantledger_domain::round::{Eligibility, GrantRange, Round, RoundError, RoundWindow};
+use grantledger_domain::round::{Eligibility, GrantRange, Round, RoundWindow};
 use grantledger_store::common::Record;
-use grantledger_store::{funds, ledger, rounds};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -17,6 +15,7 @@ use crate::error::{ApiError, Problem};
 use crate::extract::Json;
 use crate::http::{Fields, ListResponse, PageQuery, blocking, ok_versioned, require_if_match};
 use crate::idempotency::{self, Created, IdempotencyKey};
+use crate::operations::rounds as op;
 use crate::policy::{Authorized, can};
 use crate::state::AppState;
 
@@ -107,6 +106,11 @@ pub struct RoundView {
 }
 
 impl RoundView {
+    /// The view of a round as it stands at `now`.
+    fn of(round: op::RoundState, now: DateTime<Utc>) -> RoundView {
+        RoundView::new(round.record, round.available, round.funder, now)
+    }
+
     fn new(
         record: Record<Round>,
         available: Money,
@@ -205,29 +209,6 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Strin
     Option::<String>::deserialize(d).map(Some)
 }
 
-/// The fund's funder named `name` (as the fund lists it), or a 422 naming
-/// `funder`.
-fn fund_funder(fund: &grantledger_domain::fund::Fund, name: &str) -> Result<String, ApiError> {
-    let name = name.trim();
-    if let Some(f) = fund.funders.iter().find(|f| f.name.as_ref() == name) {
-        return Ok(f.name.as_ref().to_owned());
-    }
-    let detail = if fund.funders.is_empty() {
-        format!(
-            "fund {} lists no funders, so a round cannot be designated to one",
-            fund.code
-        )
-    } else {
-        let names: Vec<&str> = fund.funders.iter().map(|f| f.name.as_ref()).collect();
-        format!(
-            "{name:?} is not a funder of fund {}; its funders are: {}",
-            fund.code,
-            names.join(", ")
-        )
-    };
-    Err(ApiError::invalid("funder", detail))
-}
-
 /// Filters for a fund's rounds.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -240,22 +221,6 @@ pub struct RoundQuery {
     pub limit: Option<crate::http::PageLimit>,
     /// The `next` cursor from the previous page.
     pub after: Option<uuid::Uuid>,
-}
-
-fn round_error(error: RoundError) -> ApiError {
-    let field = match &error {
-        RoundError::WindowInverted { .. } | RoundError::WhollyInPast { .. } => "closes_at",
-        RoundError::ZeroMinimumGrant | RoundError::MinimumAboveMaximum { .. } => "min_grant",
-        RoundError::MaximumAboveAllocation { .. } => "max_grant",
-        RoundError::ZeroAllocation => "allocation",
-        RoundError::NumberZero => "number",
-        RoundError::Name(_) => "name",
-    };
-    ApiError::invalid(field, error.to_string())
-}
-
-fn available(conn: &mut grantledger_store::AnyConnection, id: RoundId) -> Result<Money, ApiError> {
-    Ok(ledger::balance(conn, &Account::RoundAvailable(id))?)
 }
 
 /// Add a round to a fund, taking its allocation from the fund's budget.
@@ -290,7 +255,20 @@ pub async fn create_round(
         return Err(fields.error());
     };
     let past = b.records_past_round;
-    window.check_new(Utc::now(), past).map_err(round_error)?;
+    window
+        .check_new(Utc::now(), past)
+        .map_err(op::round_error)?;
+    let input = op::NewRound {
+        fund,
+        number: b.number,
+        name: b.name,
+        window,
+        allocation: b.allocation,
+        range,
+        eligibility: b.eligibility.into(),
+        funder: b.funder,
+        records_past_round: past,
+    };
     let actor = principal.actor();
     idempotency::write(
         &state,
@@ -299,43 +277,7 @@ pub async fn create_round(
         key,
         StatusCode::CREATED,
         move |c| {
-            let fund_record = funds::find(c, &fund)?.value;
-            let fund_id = fund_record.id;
-            let funder = b
-                .funder
-                .as_deref()
-                .map(|name| fund_funder(&fund_record, name))
-                .transpose()?;
-            let number = match b.number {
-                Some(n) => n,
-                None => rounds::next_number(c, fund_id)?,
-            };
-            let round = Round::new(
-                RoundId::new(),
-                fund_id,
-                number,
-                &b.name,
-                window,
-                b.allocation,
-                range,
-                b.eligibility.into(),
-            )
-            .map_err(round_error)?;
-            let now = Utc::now();
-            let record = if past {
-                rounds::record_past(c, &round, &actor, now)?
-            } else {
-                rounds::create(c, &round, &actor, now)?
-            };
-            let record = match &funder {
-                Some(name) => {
-                    rounds::designate_funder(c, &round, Some(name), &actor, now)?;
-                    rounds::get(c, round.id)?
-                }
-                None => record,
-            };
-            let left = available(c, round.id)?;
-            let view = RoundView::new(record, left, funder, now);
+            let view = RoundView::of(op::create(c, &actor, input)?, Utc::now());
             Ok(Created {
                 location: Some(format!("/v1/rounds/{}", view.id)),
                 version: Some(view.version),
@@ -369,28 +311,8 @@ pub async fn list_rounds(
     .page();
     let now = Utc::now();
     let open_at = q.open.filter(|o| *o).map(|_| now);
-    let list = blocking(move || {
-        state.db.read(|c| {
-            let fund_id = funds::find(c, &fund)?.value.id;
-            let filter = rounds::RoundFilter {
-                fund_id: Some(fund_id),
-                open_at,
-            };
-            let page = rounds::list(c, &filter, page)?;
-            let mut items = Vec::with_capacity(page.items.len());
-            for record in page.items {
-                let left = available(c, record.value.id)?;
-                let funder = rounds::designated_funder(c, record.value.id)?;
-                items.push(RoundView::new(record, left, funder, now));
-            }
-            Ok::<_, ApiError>(ListResponse {
-                items,
-                next: page.next,
-            })
-        })
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(list))
+    let page = blocking(move || state.db.read(|c| op::list(c, &fund, open_at, page))).await?;
+    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| RoundView::of(r, now))))
 }
 
 /// One round.
@@ -407,15 +329,8 @@ pub async fn get_round(
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = RoundId::from_uuid(id.into_inner());
-    let view = blocking(move || {
-        state.db.read(|c| {
-            let record = rounds::get(c, id)?;
-            let left = available(c, id)?;
-            let funder = rounds::designated_funder(c, id)?;
-            Ok::<_, ApiError>(RoundView::new(record, left, funder, Utc::now()))
-        })
-    })
-    .await?;
+    let round = blocking(move || state.db.read(|c| op::get(c, id))).await?;
+    let view = RoundView::of(round, Utc::now());
     Ok(ok_versioned(view.version, &view))
 }
 
@@ -446,61 +361,23 @@ pub async fn update_round(
     let if_match = require_if_match(&req)?;
     let id = RoundId::from_uuid(id.into_inner());
     let b = body.into_inner();
+    let changes = op::RoundChanges {
+        name: b.name,
+        opens_at: b.opens_at,
+        closes_at: b.closes_at,
+        allocation: b.allocation,
+        min_grant: b.min_grant,
+        max_grant: b.max_grant,
+        eligibility: b.eligibility.map(Into::into),
+        funder: b.funder,
+    };
     let actor = principal.actor();
-    let view = blocking(move || {
-        state.db.write(|c| {
-            let before = rounds::get(c, id)?;
-            if_match.check(&before, "round")?;
-            let cur = &before.value;
-            let mut fields = Fields::default();
-            let window = fields.take(
-                "closes_at",
-                RoundWindow::new(
-                    b.opens_at.unwrap_or_else(|| cur.window.opens_at()),
-                    b.closes_at.unwrap_or_else(|| cur.window.closes_at()),
-                ),
-            );
-            let range = fields.take(
-                "min_grant",
-                GrantRange::new(
-                    b.min_grant.unwrap_or_else(|| cur.grant_range.min()),
-                    b.max_grant.unwrap_or_else(|| cur.grant_range.max()),
-                ),
-            );
-            let (Some(window), Some(range)) = (window, range) else {
-                return Err(fields.error());
-            };
-            let after = Round::new(
-                id,
-                cur.fund_id,
-                cur.number,
-                b.name.as_deref().unwrap_or(&cur.name),
-                window,
-                b.allocation.unwrap_or(cur.allocation),
-                range,
-                b.eligibility
-                    .map_or_else(|| cur.eligibility.clone(), Into::into),
-            )
-            .map_err(round_error)?;
-            let funder = match b.funder {
-                None => None,
-                Some(None) => Some(None),
-                Some(Some(name)) => {
-                    let fund = funds::get(c, cur.fund_id)?.value;
-                    Some(Some(fund_funder(&fund, &name)?))
-                }
-            };
-            let now = Utc::now();
-            let mut record = rounds::save(c, &before, &after, &actor, now)?;
-            if let Some(funder) = &funder {
-                rounds::designate_funder(c, &after, funder.as_deref(), &actor, now)?;
-                record = rounds::get(c, id)?;
-            }
-            let left = available(c, id)?;
-            let funder = rounds::designated_funder(c, id)?;
-            Ok::<_, ApiError>(RoundView::new(record, left, funder, now))
-        })
+    let round = blocking(move || {
+        state
+            .db
+            .write(|c| op::update(c, &actor, id, if_match, changes))
     })
     .await?;
+    let view = RoundView::of(round, Utc::now());
     Ok(ok_versioned(view.version, &view))
 }
