@@ -16,6 +16,7 @@ pub mod applications;
 pub mod awards;
 pub mod commitments;
 pub mod evaluation;
+pub mod funds;
 pub mod grantees;
 pub mod imports;
 pub mod payments;

@@ -7,11 +7,10 @@ use grantledger_domain::Money;
 use grantledger_domain::fund::{Fund, FundName, FundStatus, Funder};
 use grantledger_domain::grantee::OrganisationName;
 use grantledger_domain::ids::FundId;
-use grantledger_domain::ledger::Account;
 use grantledger_domain::org_id::OrgId;
 use grantledger_domain::reference::FundCode;
-use grantledger_store::common::Record;
-use grantledger_store::{funds, ledger};
+use grantledger_store::AnyConnection;
+use grantledger_store::common::{Actor, Record};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -19,6 +18,7 @@ use crate::error::{ApiError, Problem};
 use crate::extract::Json;
 use crate::http::{ListResponse, PageQuery, blocking, ok_versioned, require_if_match};
 use crate::idempotency::{self, Created, IdempotencyKey};
+use crate::operations::funds as op;
 use crate::policy::{Authorized, can};
 use crate::state::AppState;
 
@@ -60,6 +60,11 @@ pub struct FundView {
 }
 
 impl FundView {
+    /// The view of a fund with what is unallocated.
+    fn of(fund: op::FundState) -> FundView {
+        FundView::new(fund.record, fund.unallocated)
+    }
+
     fn new(record: Record<Fund>, unallocated: Money) -> FundView {
         let fund = record.value;
         FundView {
@@ -137,27 +142,6 @@ fn funders(funders: Vec<FunderBody>) -> Vec<Funder> {
         .collect()
 }
 
-fn fund_error(error: grantledger_domain::fund::FundError) -> ApiError {
-    use grantledger_domain::fund::FundError as E;
-    let field = match &error {
-        E::ZeroContribution { .. } | E::DuplicateFunder { .. } => "funders",
-        _ => "budget",
-    };
-    ApiError::invalid(field, error.to_string())
-}
-
-fn unallocated(conn: &mut grantledger_store::AnyConnection, id: FundId) -> Result<Money, ApiError> {
-    Ok(ledger::balance(conn, &Account::FundUnallocated(id))?)
-}
-
-fn load(state: &AppState, id_or_code: &str) -> Result<FundView, ApiError> {
-    state.db.read(|c| {
-        let record = funds::find(c, id_or_code)?;
-        let left = unallocated(c, record.value.id)?;
-        Ok(FundView::new(record, left))
-    })
-}
-
 /// Set up a fund.
 #[utoipa::path(
     tag = "funds",
@@ -187,7 +171,7 @@ pub async fn create_fund(
         body.budget,
         funders(body.funders),
     )
-    .map_err(fund_error)?;
+    .map_err(op::fund_error)?;
     let actor = principal.actor();
     idempotency::write(
         &state,
@@ -196,9 +180,7 @@ pub async fn create_fund(
         key,
         StatusCode::CREATED,
         move |c| {
-            let record = funds::create(c, &fund, &actor, Utc::now())?;
-            let left = unallocated(c, fund.id)?;
-            let view = FundView::new(record, left);
+            let view = FundView::of(op::create(c, &actor, &fund)?);
             Ok(Created {
                 location: Some(format!("/v1/funds/{}", view.id)),
                 version: Some(view.version),
@@ -228,25 +210,9 @@ pub async fn list_funds(
         after: query.after,
     }
     .page();
-    let filter = funds::FundFilter {
-        status: query.status,
-    };
-    let list = blocking(move || {
-        state.db.read(|c| {
-            let page = funds::list(c, &filter, page)?;
-            let mut items = Vec::with_capacity(page.items.len());
-            for record in page.items {
-                let left = unallocated(c, record.value.id)?;
-                items.push(FundView::new(record, left));
-            }
-            Ok::<_, ApiError>(ListResponse {
-                items,
-                next: page.next,
-            })
-        })
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(list))
+    let status = query.status;
+    let page = blocking(move || state.db.read(|c| op::list(c, status, page))).await?;
+    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, FundView::of)))
 }
 
 /// One fund.
@@ -262,7 +228,8 @@ pub async fn get_fund(
     _auth: Authorized<can::ReadFunds>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = blocking(move || load(&state, &id)).await?;
+    let fund = blocking(move || state.db.read(|c| op::get(c, &id))).await?;
+    let view = FundView::of(fund);
     Ok(ok_versioned(view.version, &view))
 }
 
@@ -292,62 +259,32 @@ pub async fn update_fund(
     let if_match = require_if_match(&req)?;
     let id = id.into_inner();
     let body = body.into_inner();
-    let name = body.name;
-    let new_funders = body.funders.map(funders);
+    let changes = op::FundChanges {
+        name: body.name,
+        budget: body.budget,
+        funders: body.funders.map(funders),
+    };
     let actor = principal.actor();
-    let view = blocking(move || {
-        state.db.write(|c| {
-            let before = funds::find(c, &id)?;
-            if_match.check(&before, "fund")?;
-            let current = &before.value;
-            let id = current.id;
-            let funders = new_funders.unwrap_or_else(|| current.funders.clone());
-            // Without funders the budget stands on its own; with them it is their total.
-            let budget = body.budget.or(funders.is_empty().then_some(current.budget));
-            let name = name.unwrap_or_else(|| current.name.clone());
-            let mut after =
-                Fund::new(id, current.code.clone(), name, budget, funders).map_err(fund_error)?;
-            after.status = current.status;
-            // A round designated to a funder keeps that funder in the list.
-            for (number, funder) in grantledger_store::rounds::designations(c, id)? {
-                if !after.funders.iter().any(|f| f.name.as_ref() == funder) {
-                    return Err(ApiError::invalid(
-                        "funders",
-                        format!(
-                            "round {number} is designated to {funder:?}, which must stay a funder of the fund (designate the round to another funder, or to none, first)"
-                        ),
-                    ));
-                }
-            }
-            let record = funds::save(c, &before, &after, "fund.updated", &actor, Utc::now())?;
-            let left = unallocated(c, id)?;
-            Ok::<_, ApiError>(FundView::new(record, left))
-        })
+    let fund = blocking(move || {
+        state
+            .db
+            .write(|c| op::update(c, &actor, &id, if_match, changes))
     })
     .await?;
+    let view = FundView::of(fund);
     Ok(ok_versioned(view.version, &view))
 }
 
+/// Runs a fund's opening or closing and answers with the fund.
 async fn transition(
     state: web::Data<AppState>,
     auth: Authorized<can::ManageFunds>,
     id: String,
-    action: &'static str,
-    change: fn(&Fund) -> Result<Fund, grantledger_domain::TransitionError>,
+    change: fn(&mut AnyConnection, &Actor, &str) -> Result<op::FundState, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
-    let principal = auth.principal;
-    let actor = principal.actor();
-    let view = blocking(move || {
-        state.db.write(|c| {
-            let before = funds::find(c, &id)?;
-            let id = before.value.id;
-            let after = change(&before.value).map_err(|e| ApiError::Conflict(e.to_string()))?;
-            let record = funds::save(c, &before, &after, action, &actor, Utc::now())?;
-            let left = unallocated(c, id)?;
-            Ok::<_, ApiError>(FundView::new(record, left))
-        })
-    })
-    .await?;
+    let actor = auth.principal.actor();
+    let fund = blocking(move || state.db.write(|c| change(c, &actor, &id))).await?;
+    let view = FundView::of(fund);
     Ok(ok_versioned(view.version, &view))
 }
 
@@ -364,7 +301,7 @@ pub async fn open_fund(
     auth: Authorized<can::ManageFunds>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    transition(state, auth, id.into_inner(), "fund.opened", Fund::open).await
+    transition(state, auth, id.into_inner(), op::open).await
 }
 
 /// Close an open fund.
@@ -380,5 +317,5 @@ pub async fn close_fund(
     auth: Authorized<can::ManageFunds>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    transition(state, auth, id.into_inner(), "fund.closed", Fund::close).await
+    transition(state, auth, id.into_inner(), op::close).await
 }
