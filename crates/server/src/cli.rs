@@ -352,7 +352,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let grantee = args
                 .grantee
                 .map(grantledger_domain::ids::GranteeId::from_uuid);
-            let record = crate::routes::users::create_user(
+            let record = crate::operations::users::create_user(
                 &db,
                 &args.email,
                 &args.password,

@@ -28,7 +28,7 @@ use grantledger_store::{
 
 use crate::error::ApiError;
 use crate::operations::applications::{DecisionBody, Outcome, decide};
-use crate::routes::users::create_user;
+use crate::operations::users::create_user;
 
 /// The password every demo user has. Demo mode only.
 pub const DEMO_PASSWORD: &str = "demo-password-2026";

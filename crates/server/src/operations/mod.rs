@@ -21,3 +21,4 @@ pub mod grantees;
 pub mod imports;
 pub mod payments;
 pub mod rounds;
+pub mod users;

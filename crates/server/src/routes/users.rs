@@ -4,18 +4,18 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use grantledger_domain::ids::{GranteeId, UserId};
-use grantledger_domain::user::{Email, Role, User, check_binding, check_password};
+use grantledger_domain::user::{Email, Role, User};
 use grantledger_store::common::Record;
-use grantledger_store::{grantees, users};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::password::hash_password;
 use crate::auth::principal::Principal;
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
-use crate::http::{Fields, ListResponse, PageQuery, blocking, ok_versioned, require_if_match};
+use crate::http::{ListResponse, PageQuery, blocking, ok_versioned, require_if_match};
 use crate::idempotency::{self, Created, IdempotencyKey};
+use crate::operations::users as op;
+pub use crate::operations::users::create_user;
 use crate::policy::{Authorized, can};
 use crate::state::AppState;
 
@@ -118,54 +118,6 @@ pub struct UserQuery {
     pub after: Option<uuid::Uuid>,
 }
 
-/// Makes a user: checks every field, hashes the password, and checks the
-/// grantee exists, all before writing. Shared by the API and the CLI.
-pub fn create_user(
-    db: &grantledger_store::Database,
-    email: &str,
-    password: &str,
-    role: Role,
-    grantee_id: Option<GranteeId>,
-    actor: &grantledger_store::common::Actor,
-) -> Result<Record<User>, ApiError> {
-    let (user, hash) = prepare_user(email, password, role, grantee_id)?;
-    db.write(|c| insert_user(c, &user, &hash, actor))
-}
-
-/// Checks every field of a new user and hashes the password.
-fn prepare_user(
-    email: &str,
-    password: &str,
-    role: Role,
-    grantee_id: Option<GranteeId>,
-) -> Result<(User, String), ApiError> {
-    let mut fields = Fields::default();
-    let email = fields.take("email", Email::parse(email));
-    fields.take("password", check_password(password));
-    fields.take("grantee_id", check_binding(role, grantee_id));
-    let Some(email) = email.filter(|_| fields.is_ok()) else {
-        return Err(fields.error());
-    };
-    let user = User::new(UserId::new(), email, role, grantee_id)
-        .map_err(|e| ApiError::invalid("grantee_id", e.to_string()))?;
-    let hash = hash_password(password)?;
-    Ok((user, hash))
-}
-
-/// Stores a prepared user, checking that its grantee exists.
-fn insert_user(
-    c: &mut grantledger_store::AnyConnection,
-    user: &User,
-    hash: &str,
-    actor: &grantledger_store::common::Actor,
-) -> Result<Record<User>, ApiError> {
-    if let Some(g) = user.grantee_id {
-        grantees::get(c, g)
-            .map_err(|_| ApiError::invalid("grantee_id", format!("no grantee has id {g}")))?;
-    }
-    Ok(users::create(c, user, hash, actor, Utc::now())?)
-}
-
 /// Make a user account.
 #[utoipa::path(
     tag = "users",
@@ -189,8 +141,8 @@ pub async fn create(
     let principal = auth.principal;
     let b = body.into_inner();
     let actor = principal.actor();
-    let (user, hash) =
-        blocking(move || prepare_user(&b.email, &b.password, b.role, b.grantee_id)).await?;
+    let prepared =
+        blocking(move || op::prepare(&b.email, &b.password, b.role, b.grantee_id)).await?;
     idempotency::write(
         &state,
         &req,
@@ -198,7 +150,7 @@ pub async fn create(
         key,
         StatusCode::CREATED,
         move |c| {
-            let view = UserView::from(insert_user(c, &user, &hash, &actor)?);
+            let view = UserView::from(op::create(c, &prepared, &actor)?);
             Ok(Created {
                 location: Some(format!("/v1/users/{}", view.id)),
                 version: Some(view.version),
@@ -228,16 +180,7 @@ pub async fn list(
         after: q.after,
     }
     .page();
-    let filter = users::UserFilter {
-        role: q.role,
-        grantee_id: q.grantee_id,
-    };
-    let page = blocking(move || {
-        state
-            .db
-            .read(|c| Ok::<_, ApiError>(users::list(c, &filter, page)?))
-    })
-    .await?;
+    let page = blocking(move || state.db.read(|c| op::list(c, q.role, q.grantee_id, page))).await?;
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, UserView::from)))
 }
 
@@ -255,7 +198,7 @@ pub async fn get_one(
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = UserId::from_uuid(id.into_inner());
-    let record = blocking(move || state.db.read(|c| Ok::<_, ApiError>(users::get(c, id)?))).await?;
+    let record = blocking(move || state.db.read(|c| op::get(c, id))).await?;
     let view = UserView::from(record);
     Ok(ok_versioned(view.version, &view))
 }
@@ -286,52 +229,22 @@ pub async fn update(
     let if_match = require_if_match(&req)?;
     let id = UserId::from_uuid(id.into_inner());
     let b = body.into_inner();
-    if id == principal.user_id
-        && (b.disabled == Some(true) || b.role.is_some_and(|r| r != Role::Admin))
-    {
-        return Err(ApiError::Conflict(
-            "you cannot disable yourself or give up your own admin role".into(),
-        ));
-    }
-    let actor = principal.actor();
+    let mut changes = op::UserChanges {
+        role: b.role,
+        grantee_id: b.grantee_id,
+        disabled: b.disabled,
+        hash: None,
+    };
+    op::check_self_change(&principal, id, &changes)?;
     let record = blocking(move || {
-        let hash = match &b.password {
-            Some(p) => {
-                check_password(p).map_err(|e| ApiError::invalid("password", e.to_string()))?;
-                Some(hash_password(p)?)
-            }
-            None => None,
-        };
-        state.db.write(|c| {
-            let before = users::get(c, id)?;
-            if_match.check(&before, "user")?;
-            let role = b.role.unwrap_or(before.value.role);
-            let grantee_id = match role {
-                Role::Grantee => b.grantee_id.or(before.value.grantee_id),
-                _ => None,
-            };
-            check_binding(role, grantee_id)
-                .map_err(|e| ApiError::invalid("grantee_id", e.to_string()))?;
-            if let Some(g) = grantee_id {
-                grantees::get(c, g).map_err(|_| {
-                    ApiError::invalid("grantee_id", format!("no grantee has id {g}"))
-                })?;
-            }
-            let after = User {
-                role,
-                grantee_id,
-                disabled: b.disabled.unwrap_or(before.value.disabled),
-                ..before.value.clone()
-            };
-            Ok::<_, ApiError>(users::save(
-                c,
-                &before,
-                &after,
-                hash.as_deref(),
-                &actor,
-                Utc::now(),
-            )?)
-        })
+        changes.hash = b
+            .password
+            .as_deref()
+            .map(op::hash_new_password)
+            .transpose()?;
+        state
+            .db
+            .write(|c| op::update(c, &principal, id, if_match, changes))
     })
     .await?;
     let view = UserView::from(record);
@@ -350,7 +263,7 @@ pub async fn me(
     principal: Principal,
 ) -> Result<HttpResponse, ApiError> {
     let id = principal.user_id;
-    let record = blocking(move || state.db.read(|c| Ok::<_, ApiError>(users::get(c, id)?))).await?;
+    let record = blocking(move || state.db.read(|c| op::get(c, id))).await?;
     let view = UserView::from(record);
     Ok(ok_versioned(view.version, &view))
 }
