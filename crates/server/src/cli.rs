@@ -612,19 +612,19 @@ pub fn reconcile(
     args: &ReconcileArgs,
     out: &mut impl std::io::Write,
 ) -> anyhow::Result<()> {
+    let as_of = args.as_of.map(grantledger_domain::as_of::AsOf::instant);
     let report = db
-        .read(|c| {
-            let fund = grantledger_store::funds::find(c, &args.fund)?;
-            let as_of = args.as_of.map(grantledger_domain::as_of::AsOf::instant);
-            grantledger_store::reconciliation::reconcile_fund(c, fund.value.id, as_of)
-        })
+        .read(|c| crate::operations::audit::reconcile(c, &args.fund, as_of))
+        .map_err(describe_api_error)
         .with_context(|| format!("reconciling fund {}", args.fund))?;
     match args.format {
         OutputFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, &report)?;
             writeln!(out)?;
         }
-        OutputFormat::Csv => out.write_all(&crate::routes::audit::reconciliation_csv(&report)?)?,
+        OutputFormat::Csv => {
+            out.write_all(&crate::operations::audit::reconciliation_csv(&report)?)?
+        }
     }
     out.flush()?;
     if report.passed {

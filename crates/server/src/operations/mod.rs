@@ -13,6 +13,7 @@
 //! HTTP in one place (`error.rs`). No actix or HTML type appears here.
 
 pub mod applications;
+pub mod audit;
 pub mod awards;
 pub mod commitments;
 pub mod evaluation;

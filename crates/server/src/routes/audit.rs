@@ -7,14 +7,15 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, Utc};
 use grantledger_domain::as_of::AsOf;
 use grantledger_domain::audit::{AuditEvent, ChainLink, Verification};
-use grantledger_domain::csv_writer::{CsvWriteError, CsvWriter};
+
 use grantledger_domain::reconciliation::Reconciliation;
-use grantledger_store::{audit, funds, reconciliation};
+use grantledger_store::audit;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{ApiError, Problem};
 use crate::http::blocking;
+use crate::operations::audit as op;
 use crate::policy::{Authorized, can};
 use crate::state::AppState;
 
@@ -43,17 +44,6 @@ pub enum ReportFormat {
     Json,
     /// CSV with a header row.
     Csv,
-}
-
-/// Writes a reconciliation as CSV, through the common writer (formula
-/// cells neutralised).
-pub fn reconciliation_csv(report: &Reconciliation) -> Result<Vec<u8>, CsvWriteError> {
-    let mut writer = CsvWriter::new(Vec::new());
-    writer.write_record(Reconciliation::CSV_HEADER)?;
-    for row in report.csv_rows() {
-        writer.write_record(&row)?;
-    }
-    writer.into_inner()
 }
 
 fn wants_csv(req: &HttpRequest, format: Option<ReportFormat>) -> bool {
@@ -93,15 +83,10 @@ pub async fn reconcile(
     let query = query.into_inner();
     let csv = wants_csv(&req, query.format);
     let as_of = query.as_of.map(AsOf::instant);
-    let report = blocking(move || {
-        state.db.read(|c| {
-            let fund = funds::find(c, &fund)?.value.id;
-            Ok::<_, ApiError>(reconciliation::reconcile_fund(c, fund, as_of)?)
-        })
-    })
-    .await?;
+    let report = blocking(move || state.db.read(|c| op::reconcile(c, &fund, as_of))).await?;
     if csv {
-        let body = reconciliation_csv(&report).map_err(|e| ApiError::Internal(e.to_string()))?;
+        let body =
+            op::reconciliation_csv(&report).map_err(|e| ApiError::Internal(e.to_string()))?;
         return Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
             .body(body));
