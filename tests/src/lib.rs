@@ -213,6 +213,325 @@ impl TestApp {
     }
 }
 
+/// Whether a new grantee's due diligence is recorded as passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DueDiligence {
+    Passed,
+    NotDone,
+}
+
+/// A fund and the administrator who made it.
+#[derive(Debug, Clone)]
+pub struct Fund {
+    pub id: String,
+    pub admin: String,
+}
+
+/// A round and the administrator who acts on it (decides, pays).
+#[derive(Debug, Clone)]
+pub struct Round {
+    pub id: String,
+    pub admin: String,
+}
+
+/// A grantee organisation; `user` is the token of its own user once one is
+/// made ([`Grantee::signed_in`]). Without one, an administrator applies and
+/// accepts for it.
+#[derive(Debug, Clone)]
+pub struct Grantee {
+    pub id: String,
+    pub user: Option<String>,
+}
+
+impl Grantee {
+    /// Gives the grantee a user of its own, who then applies and accepts.
+    pub fn signed_in(mut self, app: &TestApp) -> Grantee {
+        let id: GranteeId = self.id.parse::<uuid::Uuid>().unwrap().into();
+        self.user = Some(app.user(Role::Grantee, Some(id)));
+        self
+    }
+
+    /// Who acts for the grantee: its own user, or else `admin`.
+    fn actor<'a>(&'a self, admin: &'a str) -> &'a str {
+        self.user.as_deref().unwrap_or(admin)
+    }
+}
+
+/// `base` with the top-level keys of `changes` put in (a null removes one).
+pub fn merged(mut base: Value, changes: Value) -> Value {
+    if let Value::Object(changes) = changes {
+        for (key, value) in changes {
+            if value.is_null() {
+                base.as_object_mut().unwrap().remove(&key);
+            } else {
+                base[key] = value;
+            }
+        }
+    }
+    base
+}
+
+/// The `id` of a created resource.
+pub fn id_of(v: &Value) -> String {
+    v["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no id in {v}"))
+        .to_owned()
+}
+
+/// Asserts a set-up step's status, naming the step when it differs.
+fn step(what: &str, response: Response, status: u16) -> Value {
+    let got = response.status().as_u16();
+    let text = response.text().unwrap_or_default();
+    assert_eq!(got, status, "set-up step {what:?} failed; body: {text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+/// Typed fixtures: each does its work over HTTP with the requests the tests
+/// make, asserting the status it expects.
+impl TestApp {
+    pub fn admin(&self) -> String {
+        self.user(Role::Admin, None)
+    }
+
+    pub fn assessor(&self) -> String {
+        self.user(Role::Assessor, None)
+    }
+
+    pub fn auditor(&self) -> String {
+        self.user(Role::Auditor, None)
+    }
+
+    /// Fund LCF, "Local Connections Fund", with `budget`.
+    pub fn fund(&self, admin: &str, budget: &str) -> Fund {
+        self.fund_with(
+            admin,
+            json!({"code": "LCF", "name": "Local Connections Fund", "budget": budget}),
+        )
+    }
+
+    /// A fund from the whole of `body`.
+    pub fn fund_with(&self, admin: &str, body: Value) -> Fund {
+        let created = step(
+            "create fund",
+            self.post("/v1/funds", Some(admin), &body),
+            201,
+        );
+        Fund {
+            id: id_of(&created),
+            admin: admin.to_owned(),
+        }
+    }
+
+    /// "Round 1", open from 2026 to 2099, with `allocation` and grants
+    /// from `range.0` to `range.1`.
+    pub fn open_round(&self, fund: &Fund, allocation: &str, range: (&str, &str)) -> Round {
+        self.round_with(
+            fund,
+            json!({"allocation": allocation, "min_grant": range.0, "max_grant": range.1}),
+        )
+    }
+
+    /// A round from the open round's body with `changes` put in.
+    pub fn round_with(&self, fund: &Fund, changes: Value) -> Round {
+        let body = merged(
+            json!({"name": "Round 1", "opens_at": "2026-01-01T00:00:00Z", "closes_at": "2099-01-01T00:00:00Z"}),
+            changes,
+        );
+        let created = step(
+            "create round",
+            self.post(
+                &format!("/v1/funds/{}/rounds", fund.id),
+                Some(&fund.admin),
+                &body,
+            ),
+            201,
+        );
+        Round {
+            id: id_of(&created),
+            admin: fund.admin.clone(),
+        }
+    }
+
+    /// A grantee: the Tuesday Lunch Club of Gateshead with `changes` put in.
+    pub fn grantee(&self, admin: &str, changes: Value, due_diligence: DueDiligence) -> Grantee {
+        let body = merged(
+            json!({"name": "Tuesday Lunch Club", "organisation_type": "community_group", "region": "north_east",
+                   "local_authority": "Gateshead", "postcode": "NE8 1HE", "annual_income": "12000.00"}),
+            changes,
+        );
+        let created = step(
+            "create grantee",
+            self.post("/v1/grantees", Some(admin), &body),
+            201,
+        );
+        let grantee = Grantee {
+            id: id_of(&created),
+            user: None,
+        };
+        if due_diligence == DueDiligence::Passed {
+            self.pass_due_diligence(admin, &grantee);
+        }
+        grantee
+    }
+
+    pub fn pass_due_diligence(&self, admin: &str, grantee: &Grantee) {
+        step(
+            "pass due diligence",
+            self.post(
+                &format!("/v1/grantees/{}/due-diligence", grantee.id),
+                Some(admin),
+                &json!({"outcome": "passed"}),
+            ),
+            200,
+        );
+    }
+
+    /// A draft application for `amount` ("Lunches"), by the grantee's user
+    /// or by the round's administrator naming the grantee.
+    pub fn draft_application(&self, round: &Round, grantee: &Grantee, amount: &str) -> Value {
+        self.draft_application_with(round, grantee, json!({"amount_requested": amount}))
+    }
+
+    /// A draft application from the default body with `changes` put in.
+    pub fn draft_application_with(
+        &self,
+        round: &Round,
+        grantee: &Grantee,
+        changes: Value,
+    ) -> Value {
+        let mut body = merged(
+            json!({"project_title": "Lunches", "summary": "Hot lunch"}),
+            changes,
+        );
+        if grantee.user.is_none() {
+            body["grantee_id"] = json!(grantee.id);
+        }
+        step(
+            "create application",
+            self.post(
+                &format!("/v1/rounds/{}/applications", round.id),
+                Some(grantee.actor(&round.admin)),
+                &body,
+            ),
+            201,
+        )
+    }
+
+    pub fn submit(&self, round: &Round, grantee: &Grantee, application: &str) {
+        step(
+            "submit application",
+            self.post(
+                &format!("/v1/applications/{application}/submit"),
+                Some(grantee.actor(&round.admin)),
+                &json!({}),
+            ),
+            200,
+        );
+    }
+
+    /// A submitted application for `amount`; returns its id.
+    pub fn submitted_application(&self, round: &Round, grantee: &Grantee, amount: &str) -> String {
+        self.submitted_application_with(round, grantee, json!({"amount_requested": amount}))
+    }
+
+    /// A submitted application from the default body with `changes` put in.
+    pub fn submitted_application_with(
+        &self,
+        round: &Round,
+        grantee: &Grantee,
+        changes: Value,
+    ) -> String {
+        let application = id_of(&self.draft_application_with(round, grantee, changes));
+        self.submit(round, grantee, &application);
+        application
+    }
+
+    /// The round's administrator awards `amount` on `application`; returns
+    /// the award's id.
+    pub fn award(&self, round: &Round, application: &str, amount: &str) -> String {
+        let decided = step(
+            "award",
+            self.post(
+                &format!("/v1/applications/{application}/decision"),
+                Some(&round.admin),
+                &json!({"outcome": "award", "amount": amount}),
+            ),
+            201,
+        );
+        decided["award"]["id"].as_str().unwrap().to_owned()
+    }
+
+    /// The grantee (or the administrator for it) accepts `award`.
+    pub fn accept(&self, round: &Round, grantee: &Grantee, award: &str) {
+        step(
+            "accept award",
+            self.post(
+                &format!("/v1/awards/{award}/accept"),
+                Some(grantee.actor(&round.admin)),
+                &json!({}),
+            ),
+            200,
+        );
+    }
+
+    /// An accepted award of `amount`, applied for, submitted, awarded and
+    /// accepted; returns the award's id.
+    pub fn accepted_award(&self, round: &Round, grantee: &Grantee, amount: &str) -> String {
+        self.accepted_award_with(round, grantee, json!({"amount_requested": amount}), amount)
+            .award
+    }
+
+    /// An accepted award of `amount` on an application made from `changes`.
+    pub fn accepted_award_with(
+        &self,
+        round: &Round,
+        grantee: &Grantee,
+        changes: Value,
+        amount: &str,
+    ) -> Grant {
+        let application = self.submitted_application_with(round, grantee, changes);
+        let award = self.award(round, &application, amount);
+        self.accept(round, grantee, &award);
+        Grant { application, award }
+    }
+
+    /// A tranche of `amount` due on `due_on`; returns its id.
+    pub fn tranche(&self, round: &Round, award: &str, amount: &str, due_on: &str) -> String {
+        id_of(&step(
+            "schedule tranche",
+            self.post(
+                &format!("/v1/awards/{award}/disbursements"),
+                Some(&round.admin),
+                &json!({"amount": amount, "due_on": due_on}),
+            ),
+            201,
+        ))
+    }
+
+    /// A tranche of `amount` due on `due_on`, marked paid; returns its id.
+    pub fn paid_tranche(&self, round: &Round, award: &str, amount: &str, due_on: &str) -> String {
+        let tranche = self.tranche(round, award, amount, due_on);
+        step(
+            "mark tranche paid",
+            self.post(
+                &format!("/v1/disbursements/{tranche}/paid"),
+                Some(&round.admin),
+                &json!({}),
+            ),
+            200,
+        );
+        tranche
+    }
+}
+
+/// An accepted award and the application it was made on.
+#[derive(Debug, Clone)]
+pub struct Grant {
+    pub application: String,
+    pub award: String,
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         // Stop accepting and close the pool's sessions before the database goes.

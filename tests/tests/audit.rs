@@ -4,10 +4,9 @@
 //! the export verified offline.
 
 use diesel::connection::SimpleConnection;
-use grantledger_domain::user::Role;
 use grantledger_server::cli::{self, Cli};
 use grantledger_store::BackendKind;
-use grantledger_tests::{TestApp, api_tests, expect};
+use grantledger_tests::{DueDiligence, TestApp, api_tests, expect};
 use serde_json::{Value, json};
 
 struct World {
@@ -17,101 +16,21 @@ struct World {
     award: String,
 }
 
-fn id(v: &Value) -> String {
-    v["id"].as_str().unwrap().to_owned()
-}
-
 /// A fund with one round and one accepted award, part paid.
 fn world(app: &TestApp) -> World {
-    let admin = app.user(Role::Admin, None);
-    let auditor = app.user(Role::Auditor, None);
-    let fund = id(&expect(
-        app.post(
-            "/v1/funds",
-            Some(&admin),
-            &json!({"code": "LCF", "name": "Local Connections Fund", "budget": "4000000.00"}),
-        ),
-        201,
-    ));
-    let round = id(&expect(
-        app.post(
-            &format!("/v1/funds/{fund}/rounds"),
-            Some(&admin),
-            &json!({"name": "Round 1", "opens_at": "2026-01-01T00:00:00Z", "closes_at": "2099-01-01T00:00:00Z",
-                    "allocation": "2000000.00", "min_grant": "250.00", "max_grant": "2500.00"}),
-        ),
-        201,
-    ));
-    let grantee = id(&expect(
-        app.post(
-            "/v1/grantees",
-            Some(&admin),
-            &json!({"name": "Tuesday Lunch Club", "organisation_type": "community_group", "region": "north_east",
-                    "local_authority": "Gateshead", "postcode": "NE8 1HE", "annual_income": "12000.00"}),
-        ),
-        201,
-    ));
-    expect(
-        app.post(
-            &format!("/v1/grantees/{grantee}/due-diligence"),
-            Some(&admin),
-            &json!({"outcome": "passed"}),
-        ),
-        200,
-    );
-    let application = id(&expect(
-        app.post(
-            &format!("/v1/rounds/{round}/applications"),
-            Some(&admin),
-            &json!({"amount_requested": "1500.00", "project_title": "Lunches", "summary": "Hot lunch", "grantee_id": grantee}),
-        ),
-        201,
-    ));
-    expect(
-        app.post(
-            &format!("/v1/applications/{application}/submit"),
-            Some(&admin),
-            &json!({}),
-        ),
-        200,
-    );
-    let decided = expect(
-        app.post(
-            &format!("/v1/applications/{application}/decision"),
-            Some(&admin),
-            &json!({"outcome": "award", "amount": "1200.00"}),
-        ),
-        201,
-    );
-    let award = decided["award"]["id"].as_str().unwrap().to_owned();
-    expect(
-        app.post(
-            &format!("/v1/awards/{award}/accept"),
-            Some(&admin),
-            &json!({}),
-        ),
-        200,
-    );
-    let tranche = id(&expect(
-        app.post(
-            &format!("/v1/awards/{award}/disbursements"),
-            Some(&admin),
-            &json!({"amount": "400.00", "due_on": "2026-01-01"}),
-        ),
-        201,
-    ));
-    expect(
-        app.post(
-            &format!("/v1/disbursements/{tranche}/paid"),
-            Some(&admin),
-            &json!({}),
-        ),
-        200,
-    );
+    let admin = app.admin();
+    let auditor = app.auditor();
+    let fund = app.fund(&admin, "4000000.00");
+    let round = app.open_round(&fund, "2000000.00", ("250.00", "2500.00"));
+    let grantee = app.grantee(&admin, json!({}), DueDiligence::Passed);
+    let application = app.submitted_application(&round, &grantee, "1500.00");
+    let award = app.award(&round, &application, "1200.00");
+    app.accept(&round, &grantee, &award);
+    app.paid_tranche(&round, &award, "400.00", "2026-01-01");
     World {
         admin,
         auditor,
-        fund,
+        fund: fund.id,
         award,
     }
 }
@@ -361,94 +280,20 @@ fn the_command_line_reconciles_verifies_and_exports(app: &TestApp) {
 /// pro-rata share of what is allocated, committed and paid, over HTTP (JSON
 /// and CSV) and on the command line; the shares add up to the fund's totals.
 fn each_funder_sees_its_share(app: &TestApp) {
-    let admin = app.user(Role::Admin, None);
-    let auditor = app.user(Role::Auditor, None);
-    let fund = id(&expect(
-        app.post(
-            "/v1/funds",
-            Some(&admin),
-            &json!({"code": "VFF", "name": "Volunteering Futures Fund", "funders": [
+    let admin = app.admin();
+    let auditor = app.auditor();
+    let fund = app.fund_with(
+        &admin,
+        json!({"code": "VFF", "name": "Volunteering Futures Fund", "funders": [
                 {"name": "Department for Culture, Media and Sport", "org_id": "GB-GOR-D5", "contribution": "6000.00"},
                 {"name": "Partner Trust", "contribution": "4000.00"}
             ]}),
-        ),
-        201,
-    ));
-    let round = id(&expect(
-        app.post(
-            &format!("/v1/funds/{fund}/rounds"),
-            Some(&admin),
-            &json!({"name": "Round 1", "opens_at": "2026-01-01T00:00:00Z", "closes_at": "2099-01-01T00:00:00Z",
-                    "allocation": "5000.00", "min_grant": "100.00", "max_grant": "2500.00"}),
-        ),
-        201,
-    ));
-    let grantee = id(&expect(
-        app.post(
-            "/v1/grantees",
-            Some(&admin),
-            &json!({"name": "Tuesday Lunch Club", "organisation_type": "community_group", "region": "north_east",
-                    "local_authority": "Gateshead", "postcode": "NE8 1HE", "annual_income": "12000.00"}),
-        ),
-        201,
-    ));
-    expect(
-        app.post(
-            &format!("/v1/grantees/{grantee}/due-diligence"),
-            Some(&admin),
-            &json!({"outcome": "passed"}),
-        ),
-        200,
     );
-    let application = id(&expect(
-        app.post(
-            &format!("/v1/rounds/{round}/applications"),
-            Some(&admin),
-            &json!({"amount_requested": "1000.01", "project_title": "Lunches", "summary": "Hot lunch", "grantee_id": grantee}),
-        ),
-        201,
-    ));
-    expect(
-        app.post(
-            &format!("/v1/applications/{application}/submit"),
-            Some(&admin),
-            &json!({}),
-        ),
-        200,
-    );
-    let decided = expect(
-        app.post(
-            &format!("/v1/applications/{application}/decision"),
-            Some(&admin),
-            &json!({"outcome": "award", "amount": "1000.01"}),
-        ),
-        201,
-    );
-    let award = decided["award"]["id"].as_str().unwrap().to_owned();
-    expect(
-        app.post(
-            &format!("/v1/awards/{award}/accept"),
-            Some(&admin),
-            &json!({}),
-        ),
-        200,
-    );
-    let tranche = id(&expect(
-        app.post(
-            &format!("/v1/awards/{award}/disbursements"),
-            Some(&admin),
-            &json!({"amount": "250.00", "due_on": "2026-01-01"}),
-        ),
-        201,
-    ));
-    expect(
-        app.post(
-            &format!("/v1/disbursements/{tranche}/paid"),
-            Some(&admin),
-            &json!({}),
-        ),
-        200,
-    );
+    let round = app.open_round(&fund, "5000.00", ("100.00", "2500.00"));
+    let grantee = app.grantee(&admin, json!({}), DueDiligence::Passed);
+    let award = app.accepted_award(&round, &grantee, "1000.01");
+    app.paid_tranche(&round, &award, "250.00", "2026-01-01");
+    let fund = fund.id;
 
     let path = format!("/v1/funds/{fund}/reconciliation");
     let report = expect(app.get(&path, Some(&auditor)), 200);

@@ -4,7 +4,7 @@
 
 use grantledger_domain::ids::GranteeId;
 use grantledger_domain::user::Role;
-use grantledger_tests::{TestApp, api_tests, expect};
+use grantledger_tests::{Grantee, Round, TestApp, api_tests, expect};
 use serde_json::{Value, json};
 
 /// The ids the routes' `{id}` stand for, and the callers.
@@ -279,52 +279,23 @@ fn world(app: &TestApp) -> World {
         .unwrap()
         .to_owned();
     // An accepted award for each organisation, a tranche, and a payment run.
+    let round_of = Round {
+        id: round["id"].as_str().unwrap().to_owned(),
+        admin: admin.clone(),
+    };
     let award_for = |grantee: &str| {
-        expect(
-            app.post(
-                &format!("/v1/grantees/{grantee}/due-diligence"),
-                Some(&admin),
-                &json!({"outcome": "passed"}),
-            ),
-            200,
+        let grantee = Grantee {
+            id: grantee.to_owned(),
+            user: None,
+        };
+        app.pass_due_diligence(&admin, &grantee);
+        let grant = app.accepted_award_with(
+            &round_of,
+            &grantee,
+            json!({"amount_requested": "5.00", "project_title": "P", "summary": "S"}),
+            "3.00",
         );
-        let application = expect(
-            app.post(
-                &format!("/v1/rounds/{}/applications", round["id"].as_str().unwrap()),
-                Some(&admin),
-                &json!({"amount_requested": "5.00", "project_title": "P", "summary": "S", "grantee_id": grantee}),
-            ),
-            201,
-        )["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        expect(
-            app.post(
-                &format!("/v1/applications/{application}/submit"),
-                Some(&admin),
-                &json!({}),
-            ),
-            200,
-        );
-        let decided = expect(
-            app.post(
-                &format!("/v1/applications/{application}/decision"),
-                Some(&admin),
-                &json!({"outcome": "award", "amount": "3.00"}),
-            ),
-            201,
-        );
-        let award = decided["award"]["id"].as_str().unwrap().to_owned();
-        expect(
-            app.post(
-                &format!("/v1/awards/{award}/accept"),
-                Some(&admin),
-                &json!({}),
-            ),
-            200,
-        );
-        (application, award)
+        (grant.application, grant.award)
     };
     let (own_application, own_award) = award_for(&own_grantee);
     let (other_application, other_award) = award_for(&other_grantee);

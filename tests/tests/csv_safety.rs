@@ -5,15 +5,10 @@
 //! export, the outcomes and the commitments report with a `'` in front;
 //! plain numbers, negative ones included, stay numbers.
 
-use grantledger_domain::user::Role;
-use grantledger_tests::{TestApp, api_tests, expect};
-use serde_json::{Value, json};
+use grantledger_tests::{DueDiligence, TestApp, api_tests, expect, id_of};
+use serde_json::json;
 
 const HYPERLINK: &str = "=HYPERLINK(\"http://x\",\"Click\")";
-
-fn id(v: &Value) -> String {
-    v["id"].as_str().unwrap().to_owned()
-}
 
 fn rows(text: &str) -> Vec<Vec<String>> {
     csv::ReaderBuilder::new()
@@ -57,86 +52,31 @@ fn csv_get(app: &TestApp, token: &str, path: &str) -> String {
 }
 
 fn formula_cells_are_neutralised_in_every_csv(app: &TestApp) {
-    let admin = app.user(Role::Admin, None);
-    let fund = id(&expect(
-        app.post(
-            "/v1/funds",
-            Some(&admin),
-            &json!({"code": "INJ", "name": "@SUM(A1:A9) Fund", "funders": [
-                {"name": "-2+3+cmd|' /C calc'!A0", "contribution": "10000.00"}
-            ]}),
-        ),
-        201,
-    ));
-    let round = id(&expect(
-        app.post(
-            &format!("/v1/funds/{fund}/rounds"),
-            Some(&admin),
-            &json!({"name": "Round 1", "opens_at": "2026-01-01T00:00:00Z", "closes_at": "2099-01-01T00:00:00Z",
-                    "allocation": "5000.00", "min_grant": "100.00", "max_grant": "2500.00"}),
-        ),
-        201,
-    ));
-    let grantee = id(&expect(
-        app.post(
-            "/v1/grantees",
-            Some(&admin),
-            &json!({"name": HYPERLINK, "organisation_type": "community_group", "region": "london",
-                    "local_authority": "Lambeth", "postcode": "SE11 5QY", "annual_income": "9000.00"}),
-        ),
-        201,
-    ));
-    expect(
-        app.post(
-            &format!("/v1/grantees/{grantee}/due-diligence"),
-            Some(&admin),
-            &json!({"outcome": "passed"}),
-        ),
-        200,
+    let admin = app.admin();
+    let fund = app.fund_with(
+        &admin,
+        json!({"code": "INJ", "name": "@SUM(A1:A9) Fund", "funders": [
+            {"name": "-2+3+cmd|' /C calc'!A0", "contribution": "10000.00"}
+        ]}),
     );
-    let application = id(&expect(
-        app.post(
-            &format!("/v1/rounds/{round}/applications"),
-            Some(&admin),
-            &json!({"amount_requested": "1000.00", "project_title": "=1+1",
-                    "summary": "+44 20 7946 0000", "grantee_id": grantee}),
-        ),
-        201,
-    ));
-    expect(
-        app.post(
-            &format!("/v1/applications/{application}/submit"),
-            Some(&admin),
-            &json!({}),
-        ),
-        200,
+    let round = app.open_round(&fund, "5000.00", ("100.00", "2500.00"));
+    let grantee = app.grantee(
+        &admin,
+        json!({"name": HYPERLINK, "region": "london", "local_authority": "Lambeth",
+               "postcode": "SE11 5QY", "annual_income": "9000.00"}),
+        DueDiligence::Passed,
     );
-    let decided = expect(
-        app.post(
-            &format!("/v1/applications/{application}/decision"),
-            Some(&admin),
-            &json!({"outcome": "award", "amount": "1000.00"}),
-        ),
-        201,
-    );
-    let award = decided["award"]["id"].as_str().unwrap().to_owned();
-    expect(
-        app.post(
-            &format!("/v1/awards/{award}/accept"),
-            Some(&admin),
-            &json!({}),
-        ),
-        200,
-    );
-    expect(
-        app.post(
-            &format!("/v1/awards/{award}/disbursements"),
-            Some(&admin),
-            &json!({"amount": "400.00", "due_on": "2026-02-01"}),
-        ),
-        201,
-    );
-    let run = id(&expect(
+    let award = app
+        .accepted_award_with(
+            &round,
+            &grantee,
+            json!({"amount_requested": "1000.00", "project_title": "=1+1", "summary": "+44 20 7946 0000"}),
+            "1000.00",
+        )
+        .award;
+    app.tranche(&round, &award, "400.00", "2026-02-01");
+    let fund = fund.id;
+    let run = id_of(&expect(
         app.post(
             "/v1/payment-runs",
             Some(&admin),

@@ -5,13 +5,8 @@
 //! funders (422 naming `funder`), and a designated funder cannot be dropped
 //! from the fund (422 naming `funders`).
 
-use grantledger_domain::user::Role;
-use grantledger_tests::{TestApp, api_tests, expect};
+use grantledger_tests::{DueDiligence, Round, TestApp, api_tests, expect, id_of};
 use serde_json::{Value, json};
-
-fn id(v: &Value) -> String {
-    v["id"].as_str().unwrap().to_owned()
-}
 
 fn round(app: &TestApp, admin: &str, fund: &str, allocation: &str, funder: Option<&str>) -> Value {
     let mut body = json!({"name": "A round", "opens_at": "2026-01-01T00:00:00Z", "closes_at": "2099-01-01T00:00:00Z",
@@ -24,77 +19,18 @@ fn round(app: &TestApp, admin: &str, fund: &str, allocation: &str, funder: Optio
         .unwrap()
 }
 
-/// An accepted award of `amount` in `round`, with `paid` paid.
-fn award(app: &TestApp, admin: &str, round: &str, grantee: &str, amount: &str, paid: Option<&str>) {
-    let application = id(&expect(
-        app.post(
-            &format!("/v1/rounds/{round}/applications"),
-            Some(admin),
-            &json!({"amount_requested": amount, "project_title": "Lunches", "summary": "Hot lunch", "grantee_id": grantee}),
-        ),
-        201,
-    ));
-    expect(
-        app.post(
-            &format!("/v1/applications/{application}/submit"),
-            Some(admin),
-            &json!({}),
-        ),
-        200,
-    );
-    let award = expect(
-        app.post(
-            &format!("/v1/applications/{application}/decision"),
-            Some(admin),
-            &json!({"outcome": "award", "amount": amount}),
-        ),
-        201,
-    )["award"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    expect(
-        app.post(
-            &format!("/v1/awards/{award}/accept"),
-            Some(admin),
-            &json!({}),
-        ),
-        200,
-    );
-    if let Some(paid) = paid {
-        let tranche = id(&expect(
-            app.post(
-                &format!("/v1/awards/{award}/disbursements"),
-                Some(admin),
-                &json!({"amount": paid, "due_on": "2026-01-01"}),
-            ),
-            201,
-        ));
-        expect(
-            app.post(
-                &format!("/v1/disbursements/{tranche}/paid"),
-                Some(admin),
-                &json!({}),
-            ),
-            200,
-        );
-    }
-}
-
 fn a_designated_round_counts_wholly_to_its_funder(app: &TestApp) {
-    let admin = app.user(Role::Admin, None);
-    let auditor = app.user(Role::Auditor, None);
-    let fund = id(&expect(
-        app.post(
-            "/v1/funds",
-            Some(&admin),
-            &json!({"code": "DSG", "name": "Designated Fund", "funders": [
+    let admin = app.admin();
+    let auditor = app.auditor();
+    let fund = app
+        .fund_with(
+            &admin,
+            json!({"code": "DSG", "name": "Designated Fund", "funders": [
                 {"name": "Department for Culture, Media and Sport", "contribution": "6000.00"},
                 {"name": "Partner Trust", "contribution": "2000.00"}
             ]}),
-        ),
-        201,
-    ));
+        )
+        .id;
     // A designation must name one of the fund's funders.
     let refused = round(app, &admin, &fund, "2000.00", Some("Nobody"));
     assert_eq!(refused["errors"][0]["field"], "funder", "{refused}");
@@ -111,37 +47,20 @@ fn a_designated_round_counts_wholly_to_its_funder(app: &TestApp) {
     let partner = round(app, &admin, &fund, "2000.00", Some("Partner Trust"));
     assert_eq!(partner["funder"], "Partner Trust", "{partner}");
     let shown = expect(
-        app.get(&format!("/v1/rounds/{}", id(&partner)), Some(&auditor)),
+        app.get(&format!("/v1/rounds/{}", id_of(&partner)), Some(&auditor)),
         200,
     );
     assert_eq!(shown["funder"], "Partner Trust");
 
-    let grantee = id(&expect(
-        app.post(
-            "/v1/grantees",
-            Some(&admin),
-            &json!({"name": "Tuesday Lunch Club", "organisation_type": "community_group", "region": "north_east",
-                    "local_authority": "Gateshead", "postcode": "NE8 1HE", "annual_income": "12000.00"}),
-        ),
-        201,
-    ));
-    expect(
-        app.post(
-            &format!("/v1/grantees/{grantee}/due-diligence"),
-            Some(&admin),
-            &json!({"outcome": "passed"}),
-        ),
-        200,
-    );
-    award(app, &admin, &id(&pooled), &grantee, "1000.00", None);
-    award(
-        app,
-        &admin,
-        &id(&partner),
-        &grantee,
-        "500.00",
-        Some("200.00"),
-    );
+    let grantee = app.grantee(&admin, json!({}), DueDiligence::Passed);
+    let in_round = |round: &Value| Round {
+        id: id_of(round),
+        admin: admin.clone(),
+    };
+    app.accepted_award(&in_round(&pooled), &grantee, "1000.00");
+    let partner_round = in_round(&partner);
+    let award = app.accepted_award(&partner_round, &grantee, "500.00");
+    app.paid_tranche(&partner_round, &award, "200.00", "2026-01-01");
 
     let path = format!("/v1/funds/{fund}/reconciliation");
     let report = expect(app.get(&path, Some(&auditor)), 200);
@@ -193,7 +112,7 @@ fn a_designated_round_counts_wholly_to_its_funder(app: &TestApp) {
     assert_eq!(refused["errors"][0]["field"], "funders", "{refused}");
 
     // A round's designation changes with PATCH, and `null` returns it to the pool.
-    let round_path = format!("/v1/rounds/{}", id(&partner));
+    let round_path = format!("/v1/rounds/{}", id_of(&partner));
     let etag = app.get(&round_path, Some(&admin)).headers()["ETag"]
         .to_str()
         .unwrap()
@@ -227,15 +146,13 @@ fn a_designated_round_counts_wholly_to_its_funder(app: &TestApp) {
 }
 
 fn a_fund_without_funders_has_none_to_designate(app: &TestApp) {
-    let admin = app.user(Role::Admin, None);
-    let fund = id(&expect(
-        app.post(
-            "/v1/funds",
-            Some(&admin),
-            &json!({"code": "NOF", "name": "No Funders Fund", "budget": "5000.00"}),
-        ),
-        201,
-    ));
+    let admin = app.admin();
+    let fund = app
+        .fund_with(
+            &admin,
+            json!({"code": "NOF", "name": "No Funders Fund", "budget": "5000.00"}),
+        )
+        .id;
     let refused = round(app, &admin, &fund, "2000.00", Some("Anyone"));
     assert_eq!(refused["errors"][0]["field"], "funder", "{refused}");
     assert!(

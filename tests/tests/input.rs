@@ -4,7 +4,7 @@
 //! list envelope with a checked `limit`, and one precision for instants.
 
 use grantledger_domain::user::Role;
-use grantledger_tests::{TestApp, api_tests, expect};
+use grantledger_tests::{DueDiligence, TestApp, api_tests, expect};
 use serde_json::{Value, json};
 
 /// The `field`s of a 422, sorted, after checking that no message reads
@@ -347,57 +347,30 @@ fn a_limit_out_of_range_is_refused_not_changed(app: &TestApp) {
 /// Sets up an accepted award with one variation and one tranche, scored by
 /// an assessor; returns (admin, application id, award id, the POSTed assessment).
 fn an_award(app: &TestApp) -> (String, String, String, Value) {
-    let admin = app.user(Role::Admin, None);
-    let fund = expect(
-        app.post(
-            "/v1/funds",
-            Some(&admin),
-            &json!({"code": "LCF", "name": "Local Connections Fund", "budget": "100000.00"}),
-        ),
-        201,
+    let admin = app.admin();
+    let fund = app.fund(&admin, "100000.00");
+    let round = app.round_with(
+        &fund,
+        json!({
+            "allocation": "10000.00", "min_grant": "300.00", "max_grant": "2500.00",
+            "eligibility": {"organisation_types": ["community_group"]}
+        }),
     );
-    let fund = fund["id"].as_str().unwrap();
-    let round = expect(
-        app.post(
-            &format!("/v1/funds/{fund}/rounds"),
-            Some(&admin),
-            &json!({
-                "name": "Round 1", "opens_at": "2026-01-01T00:00:00Z", "closes_at": "2099-01-01T00:00:00Z",
-                "allocation": "10000.00", "min_grant": "300.00", "max_grant": "2500.00",
-                "eligibility": {"organisation_types": ["community_group"]}
-            }),
-        ),
-        201,
+    let grantee = app
+        .grantee(
+            &admin,
+            json!({"name": "Hebden Lunch Club", "region": "yorkshire_and_the_humber",
+                   "local_authority": "Calderdale", "postcode": "HX7 8AD", "annual_income": "9000.00"}),
+            DueDiligence::NotDone,
+        )
+        .signed_in(app);
+    let application = app.submitted_application_with(
+        &round,
+        &grantee,
+        json!({"amount_requested": "1000.00", "summary": "Weekly lunches."}),
     );
-    let round = round["id"].as_str().unwrap();
-    let grantee_id = expect(
-        app.post(
-            "/v1/grantees",
-            Some(&admin),
-            &json!({"name": "Hebden Lunch Club", "organisation_type": "community_group", "region": "yorkshire_and_the_humber",
-                    "local_authority": "Calderdale", "postcode": "HX7 8AD", "annual_income": "9000.00"}),
-        ),
-        201,
-    )["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let grantee = app.user(
-        Role::Grantee,
-        Some(grantee_id.parse::<uuid::Uuid>().unwrap().into()),
-    );
-    let draft = expect(
-        app.post(
-            &format!("/v1/rounds/{round}/applications"),
-            Some(&grantee),
-            &json!({"amount_requested": "1000.00", "project_title": "Lunches", "summary": "Weekly lunches."}),
-        ),
-        201,
-    );
-    let application = draft["id"].as_str().unwrap().to_owned();
     let ap = |p: &str| format!("/v1/applications/{application}{p}");
-    expect(app.post(&ap("/submit"), Some(&grantee), &json!({})), 200);
-    let assessor = app.user(Role::Assessor, None);
+    let assessor = app.assessor();
     expect(
         app.post(&ap("/start-review"), Some(&assessor), &json!({})),
         200,
@@ -410,41 +383,18 @@ fn an_award(app: &TestApp) -> (String, String, String, Value) {
         ),
         201,
     );
-    let decided = expect(
-        app.post(
-            &ap("/decision"),
-            Some(&admin),
-            &json!({"outcome": "award", "amount": "900.00"}),
-        ),
-        201,
-    );
-    let award = decided["award"]["id"].as_str().unwrap().to_owned();
-    let aw = |p: &str| format!("/v1/awards/{award}{p}");
-    expect(app.post(&aw("/accept"), Some(&grantee), &json!({})), 200);
+    let award = app.award(&round, &application, "900.00");
+    app.accept(&round, &grantee, &award);
+    app.pass_due_diligence(&admin, &grantee);
     expect(
         app.post(
-            &format!("/v1/grantees/{grantee_id}/due-diligence"),
-            Some(&admin),
-            &json!({"outcome": "passed"}),
-        ),
-        200,
-    );
-    expect(
-        app.post(
-            &aw("/variations"),
+            &format!("/v1/awards/{award}/variations"),
             Some(&admin),
             &json!({"amount": "1000.00", "reason": "Extra sessions"}),
         ),
         201,
     );
-    expect(
-        app.post(
-            &aw("/disbursements"),
-            Some(&admin),
-            &json!({"amount": "500.00", "due_on": "2099-02-01"}),
-        ),
-        201,
-    );
+    app.tranche(&round, &award, "500.00", "2099-02-01");
     (admin, application, award, assessment)
 }
 

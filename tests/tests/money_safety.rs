@@ -9,132 +9,53 @@
 
 use diesel::connection::SimpleConnection;
 use grantledger_domain::user::Role;
-use grantledger_tests::{TestApp, api_tests, expect};
+use grantledger_tests::{DueDiligence, Grantee, Round, TestApp, api_tests, expect};
 use reqwest::blocking::Response;
 use serde_json::{Value, json};
 
 struct World {
     admin: String,
     fund: String,
-    round: String,
+    round: Round,
+    org: Grantee,
+    /// The grantee's user.
     grantee: String,
 }
 
 fn world(app: &TestApp) -> World {
-    let admin = app.user(Role::Admin, None);
-    let fund = expect(
-        app.post(
-            "/v1/funds",
-            Some(&admin),
-            &json!({"code": "LCF", "name": "Local Connections Fund", "budget": "100000.00"}),
-        ),
-        201,
-    )["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let round = expect(
-        app.post(
-            &format!("/v1/funds/{fund}/rounds"),
-            Some(&admin),
-            &json!({
-                "name": "Round 1", "opens_at": "2026-01-01T00:00:00Z", "closes_at": "2099-01-01T00:00:00Z",
-                "allocation": "50000.00", "min_grant": "300.00", "max_grant": "2500.00",
-                "eligibility": {"organisation_types": ["community_group"], "max_annual_income": "50000.00", "regions": ["north_west"]}
-            }),
-        ),
-        201,
-    )["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let grantee_id = expect(
-        app.post(
-            "/v1/grantees",
-            Some(&admin),
-            &json!({"name": "Halifax Knit and Natter", "organisation_type": "community_group", "region": "north_west",
-                    "local_authority": "Calderdale", "postcode": "HX1 1AA", "annual_income": "12000.00"}),
-        ),
-        201,
-    )["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    expect(
-        app.post(
-            &format!("/v1/grantees/{grantee_id}/due-diligence"),
-            Some(&admin),
-            &json!({"outcome": "passed"}),
-        ),
-        200,
+    let admin = app.admin();
+    let fund = app.fund(&admin, "100000.00");
+    let round = app.round_with(
+        &fund,
+        json!({
+            "allocation": "50000.00", "min_grant": "300.00", "max_grant": "2500.00",
+            "eligibility": {"organisation_types": ["community_group"], "max_annual_income": "50000.00", "regions": ["north_west"]}
+        }),
     );
-    let grantee = app.user(
-        Role::Grantee,
-        Some(grantee_id.parse::<uuid::Uuid>().unwrap().into()),
-    );
+    let org = app
+        .grantee(
+            &admin,
+            json!({"name": "Halifax Knit and Natter", "region": "north_west",
+                   "local_authority": "Calderdale", "postcode": "HX1 1AA"}),
+            DueDiligence::Passed,
+        )
+        .signed_in(app);
     World {
         admin,
-        fund,
+        fund: fund.id,
         round,
-        grantee,
+        grantee: org.user.clone().unwrap(),
+        org,
     }
 }
 
 /// An accepted award of `amount`, returning its id.
 fn accepted_award(app: &TestApp, w: &World, amount: &str) -> String {
-    let application = expect(
-        app.post(
-            &format!("/v1/rounds/{}/applications", w.round),
-            Some(&w.grantee),
-            &json!({"amount_requested": amount, "project_title": "Knit and natter", "summary": "Weekly sessions."}),
-        ),
-        201,
-    )["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    expect(
-        app.post(
-            &format!("/v1/applications/{application}/submit"),
-            Some(&w.grantee),
-            &json!({}),
-        ),
-        200,
-    );
-    let award = expect(
-        app.post(
-            &format!("/v1/applications/{application}/decision"),
-            Some(&w.admin),
-            &json!({"outcome": "award", "amount": amount}),
-        ),
-        201,
-    )["award"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    expect(
-        app.post(
-            &format!("/v1/awards/{award}/accept"),
-            Some(&w.grantee),
-            &json!({}),
-        ),
-        200,
-    );
-    award
+    app.accepted_award(&w.round, &w.org, amount)
 }
 
 fn tranche(app: &TestApp, w: &World, award: &str, amount: &str) -> String {
-    expect(
-        app.post(
-            &format!("/v1/awards/{award}/disbursements"),
-            Some(&w.admin),
-            &json!({"amount": amount, "due_on": "2026-02-01"}),
-        ),
-        201,
-    )["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    app.tranche(&w.round, award, amount, "2026-02-01")
 }
 
 fn new_run(app: &TestApp, w: &World) -> Value {
@@ -662,25 +583,7 @@ fn items(list: &Value) -> Vec<Value> {
 
 fn a_conflicted_assessor_cannot_read_the_other_assessments(app: &TestApp) {
     let w = world(app);
-    let application = expect(
-        app.post(
-            &format!("/v1/rounds/{}/applications", w.round),
-            Some(&w.grantee),
-            &json!({"amount_requested": "900.00", "project_title": "Knit and natter", "summary": "Weekly sessions."}),
-        ),
-        201,
-    )["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    expect(
-        app.post(
-            &format!("/v1/applications/{application}/submit"),
-            Some(&w.grantee),
-            &json!({}),
-        ),
-        200,
-    );
+    let application = app.submitted_application(&w.round, &w.org, "900.00");
     let path = format!("/v1/applications/{application}/assessments");
     let (scorer, conflicted) = (
         app.user(Role::Assessor, None),

@@ -3,7 +3,7 @@
 //! recover; every forbidden move answers 409; retried POSTs apply once.
 
 use grantledger_domain::user::Role;
-use grantledger_tests::{TestApp, api_tests, expect};
+use grantledger_tests::{DueDiligence, Grantee, Round, TestApp, api_tests, expect};
 use reqwest::blocking::Response;
 use serde_json::{Value, json};
 
@@ -12,90 +12,54 @@ struct Setup {
     assessor: String,
     grantee: String,
     fund: String,
-    round: String,
-    grantee_id: String,
+    round: Round,
+    org: Grantee,
 }
 
 fn setup(app: &TestApp, allocation: &str) -> Setup {
-    let admin = app.user(Role::Admin, None);
-    let fund = expect(
-        app.post(
-            "/v1/funds",
-            Some(&admin),
-            &json!({"code": "LCF", "name": "Local Connections Fund", "budget": "4000000.00"}),
-        ),
-        201,
-    )["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let round = expect(
-        app.post(
-            &format!("/v1/funds/{fund}/rounds"),
-            Some(&admin),
-            &json!({
-                "name": "Round 2", "opens_at": "2026-01-01T00:00:00Z", "closes_at": "2099-01-01T00:00:00Z",
-                "allocation": allocation, "min_grant": "500.00", "max_grant": "2500.00",
-                "eligibility": {"organisation_types": ["community_group", "cic"], "max_annual_income": "50000.00", "regions": ["north_west"]}
-            }),
-        ),
-        201,
-    )["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let grantee_id = expect(
-        app.post(
-            "/v1/grantees",
-            Some(&admin),
-            &json!({"name": "Made by Mortals CIC", "organisation_type": "cic", "region": "north_west",
-                    "local_authority": "Tameside", "postcode": "OL6 7SF", "annual_income": "48000.00"}),
-        ),
-        201,
-    )["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let grantee = app.user(
-        Role::Grantee,
-        Some(grantee_id.parse::<uuid::Uuid>().unwrap().into()),
+    let admin = app.admin();
+    let fund = app.fund(&admin, "4000000.00");
+    let round = app.round_with(
+        &fund,
+        json!({
+            "name": "Round 2", "allocation": allocation, "min_grant": "500.00", "max_grant": "2500.00",
+            "eligibility": {"organisation_types": ["community_group", "cic"], "max_annual_income": "50000.00", "regions": ["north_west"]}
+        }),
     );
-    let assessor = app.user(Role::Assessor, None);
+    let org = app
+        .grantee(
+            &admin,
+            json!({"name": "Made by Mortals CIC", "organisation_type": "cic", "region": "north_west",
+                   "local_authority": "Tameside", "postcode": "OL6 7SF", "annual_income": "48000.00"}),
+            DueDiligence::NotDone,
+        )
+        .signed_in(app);
+    let assessor = app.assessor();
     Setup {
         admin,
         assessor,
-        grantee,
-        fund,
+        grantee: org.user.clone().unwrap(),
+        fund: fund.id,
         round,
-        grantee_id,
+        org,
     }
 }
 
 fn apply(app: &TestApp, s: &Setup, amount: &str) -> String {
-    let draft = expect(
-        app.post(
-            &format!("/v1/rounds/{}/applications", s.round),
-            Some(&s.grantee),
-            &json!({"amount_requested": amount, "project_title": "Armchair Adventures", "summary": "An immersive podcast."}),
-        ),
-        201,
+    let draft = app.draft_application_with(
+        &s.round,
+        &s.org,
+        json!({"amount_requested": amount, "project_title": "Armchair Adventures", "summary": "An immersive podcast."}),
     );
     assert_eq!(draft["status"], "draft");
     let id = draft["id"].as_str().unwrap().to_owned();
-    expect(
-        app.post(
-            &format!("/v1/applications/{id}/submit"),
-            Some(&s.grantee),
-            &json!({}),
-        ),
-        200,
-    );
+    app.submit(&s.round, &s.org, &id);
     id
 }
 
 fn available(app: &TestApp, s: &Setup) -> String {
     expect(
-        app.get(&format!("/v1/rounds/{}", s.round), Some(&s.admin)),
+        app.get(&format!("/v1/rounds/{}", s.round.id), Some(&s.admin)),
         200,
     )["available"]
         .as_str()
@@ -224,14 +188,7 @@ fn a_microgrant_goes_from_application_to_payment(app: &TestApp) {
         ),
         "due diligence",
     );
-    expect(
-        app.post(
-            &format!("/v1/grantees/{}/due-diligence", s.grantee_id),
-            Some(&s.admin),
-            &json!({"outcome": "passed"}),
-        ),
-        200,
-    );
+    app.pass_due_diligence(&s.admin, &s.org);
 
     // Variations: up needs headroom, down never below what is paid.
     let up = expect(
@@ -415,7 +372,7 @@ fn rejections_withdrawals_declines_and_cancellations_release_nothing_or_everythi
         .unwrap()
         .to_owned();
     let draft = expect(
-        app.post(&format!("/v1/rounds/{}/applications", s.round), Some(&s.admin),
+        app.post(&format!("/v1/rounds/{}/applications", s.round.id), Some(&s.admin),
             &json!({"amount_requested": "3000.00", "project_title": "Big", "summary": "Too big", "grantee_id": other})),
         201,
     );
@@ -491,17 +448,7 @@ fn rejections_withdrawals_declines_and_cancellations_release_nothing_or_everythi
     assert_eq!(available(app, &s), "5000.00");
 
     let declined = apply(app, &s, "1000.00");
-    let award = expect(
-        app.post(
-            &format!("/v1/applications/{declined}/decision"),
-            Some(&s.admin),
-            &json!({"outcome": "award", "amount": "1000.00"}),
-        ),
-        201,
-    )["award"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let award = app.award(&s.round, &declined, "1000.00");
     assert_eq!(available(app, &s), "4000.00");
     expect(
         app.post(
@@ -514,49 +461,10 @@ fn rejections_withdrawals_declines_and_cancellations_release_nothing_or_everythi
     assert_eq!(available(app, &s), "5000.00");
 
     let cancelled = apply(app, &s, "2000.00");
-    let award = expect(
-        app.post(
-            &format!("/v1/applications/{cancelled}/decision"),
-            Some(&s.admin),
-            &json!({"outcome": "award", "amount": "2000.00"}),
-        ),
-        201,
-    )["award"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    expect(
-        app.post(
-            &format!("/v1/awards/{award}/accept"),
-            Some(&s.grantee),
-            &json!({}),
-        ),
-        200,
-    );
-    expect(
-        app.post(
-            &format!("/v1/grantees/{}/due-diligence", s.grantee_id),
-            Some(&s.admin),
-            &json!({"outcome": "passed"}),
-        ),
-        200,
-    );
-    let tranche = expect(
-        app.post(
-            &format!("/v1/awards/{award}/disbursements"),
-            Some(&s.admin),
-            &json!({"amount": "500.00", "due_on": "2026-01-10"}),
-        ),
-        201,
-    );
-    expect(
-        app.post(
-            &format!("/v1/disbursements/{}/paid", tranche["id"].as_str().unwrap()),
-            Some(&s.admin),
-            &json!({}),
-        ),
-        200,
-    );
+    let award = app.award(&s.round, &cancelled, "2000.00");
+    app.accept(&s.round, &s.org, &award);
+    app.pass_due_diligence(&s.admin, &s.org);
+    app.paid_tranche(&s.round, &award, "500.00", "2026-01-10");
     let pending = expect(
         app.post(
             &format!("/v1/awards/{award}/disbursements"),
@@ -610,7 +518,7 @@ fn bulk_decisions_report_each_item_and_stop_at_the_allocation(app: &TestApp) {
         .collect();
     let result = expect(
         app.post(
-            &format!("/v1/rounds/{}/decisions", s.round),
+            &format!("/v1/rounds/{}/decisions", s.round.id),
             Some(&s.admin),
             &json!({"decisions": decisions}),
         ),
@@ -679,14 +587,7 @@ fn retried_posts_take_effect_once(app: &TestApp) {
 
     // Every money-moving POST, each sent twice with one key.
     let award = first["award"]["id"].as_str().unwrap().to_owned();
-    expect(
-        app.post(
-            &format!("/v1/grantees/{}/due-diligence", s.grantee_id),
-            Some(&s.admin),
-            &json!({"outcome": "passed"}),
-        ),
-        200,
-    );
+    app.pass_due_diligence(&s.admin, &s.org);
     let steps: Vec<(String, &str, Value)> = vec![
         (format!("/v1/awards/{award}/accept"), "accept-1", json!({})),
         (
