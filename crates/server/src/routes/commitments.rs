@@ -168,7 +168,7 @@ pub struct ReportQuery {
         description = "The tracker file: a preamble, the header `Pledge<TAB>Dept<TAB>Progress`, one pledge per line.",
         content(("text/plain"), ("text/tab-separated-values"))
     ),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    params(IdempotencyKey),
     responses(
         (status = 200, description = "Imported; what changed", body = ImportSummary),
         (status = 413, description = "Over 1 MiB", body = Problem),

@@ -145,7 +145,7 @@ fn funders(funders: Vec<FunderBody>) -> Vec<Funder> {
 /// Set up a fund.
 #[utoipa::path(
     tag = "funds",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    params(IdempotencyKey),
     request_body = NewFundBody,
     responses(
         (status = 201, description = "Created", body = FundView),

@@ -193,7 +193,7 @@ pub struct GranteeQuery {
 /// ids do not clash.
 #[utoipa::path(
     tag = "grantees",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    params(IdempotencyKey),
     request_body = NewGranteeBody,
     responses(
         (status = 201, description = "Registered", body = GranteeView),

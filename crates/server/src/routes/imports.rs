@@ -25,7 +25,7 @@ use crate::state::AppState;
 #[utoipa::path(
     tag = "imports",
     request_body(description = "The CSV file (UTF-8)", content(("text/csv"))),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: a retry with the same key and file answers as the first did")),
+    params(IdempotencyKey),
     responses(
         (status = 200, description = "Imported", body = ImportSummary),
         (status = 413, description = "Over 4 MiB", body = Problem),
@@ -65,7 +65,7 @@ pub async fn import_grantees_route(
     tag = "imports",
     params(
         ("id" = Uuid, Path, description = "The round's id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: a retry with the same key and file answers as the first did"),
+        IdempotencyKey,
     ),
     request_body(description = "The CSV file (UTF-8)", content(("text/csv"))),
     responses(

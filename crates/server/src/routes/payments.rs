@@ -61,7 +61,7 @@ async fn settle(
 /// A tranche in a draft payment run is paid only by confirming the run.
 #[utoipa::path(
     tag = "payments",
-    params(("id" = Uuid, Path, description = "The tranche's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    params(("id" = Uuid, Path, description = "The tranche's id"), IdempotencyKey),
     request_body(content = Option<NoteBody>, description = "An optional note"),
     responses((status = 200, description = "Paid", body = DisbursementView), (status = 409, description = "Not scheduled, in a draft payment run (it is paid by confirming the run), or the award is not accepted", body = Problem)),
     security(("bearer" = []))
@@ -82,7 +82,7 @@ pub async fn paid(
 /// leaves any draft payment run that carried it (the run's total drops).
 #[utoipa::path(
     tag = "payments",
-    params(("id" = Uuid, Path, description = "The tranche's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    params(("id" = Uuid, Path, description = "The tranche's id"), IdempotencyKey),
     request_body(content = Option<NoteBody>, description = "An optional note"),
     responses((status = 200, description = "Failed", body = DisbursementView), (status = 409, description = "Not scheduled", body = Problem)),
     security(("bearer" = []))
@@ -112,7 +112,7 @@ pub async fn failed(
 /// award shrinks by it.
 #[utoipa::path(
     tag = "payments",
-    params(("id" = Uuid, Path, description = "The tranche's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    params(("id" = Uuid, Path, description = "The tranche's id"), IdempotencyKey),
     request_body(content = Option<NoteBody>, description = "An optional note"),
     responses((status = 200, description = "Reversed", body = DisbursementView), (status = 409, description = "Not paid", body = Problem)),
     security(("bearer" = []))
@@ -179,7 +179,7 @@ pub struct NewRunBody {
 /// Assemble a payment run of the tranches now due.
 #[utoipa::path(
     tag = "payments",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    params(IdempotencyKey),
     request_body = NewRunBody,
     responses((status = 201, description = "Assembled", body = PaymentRunView), (status = 409, description = "Nothing is due", body = Problem)),
     security(("bearer" = []))
@@ -316,7 +316,7 @@ async fn run_change(
 /// refused (409): cancel it.
 #[utoipa::path(
     tag = "payments",
-    params(("id" = Uuid, Path, description = "The run's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    params(("id" = Uuid, Path, description = "The run's id"), IdempotencyKey),
     responses((status = 200, description = "Confirmed", body = PaymentRunView), (status = 409, description = "Not a draft, or nothing left in it to pay", body = Problem)),
     security(("bearer" = []))
 )]
@@ -334,7 +334,7 @@ pub async fn confirm_run(
 /// Abandon a draft run: its tranches are free for another.
 #[utoipa::path(
     tag = "payments",
-    params(("id" = Uuid, Path, description = "The run's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    params(("id" = Uuid, Path, description = "The run's id"), IdempotencyKey),
     responses((status = 200, description = "Cancelled", body = PaymentRunView), (status = 409, description = "Not a draft", body = Problem)),
     security(("bearer" = []))
 )]

@@ -226,7 +226,7 @@ pub struct RoundQuery {
 /// Add a round to a fund, taking its allocation from the fund's budget.
 #[utoipa::path(
     tag = "rounds",
-    params(("id" = String, Path, description = "The fund's id or its code (`LCF2`)"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    params(("id" = String, Path, description = "The fund's id or its code (`LCF2`)"), IdempotencyKey),
     request_body = NewRoundBody,
     responses(
         (status = 201, description = "Created", body = RoundView),

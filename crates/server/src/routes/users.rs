@@ -121,7 +121,7 @@ pub struct UserQuery {
 /// Make a user account.
 #[utoipa::path(
     tag = "users",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    params(IdempotencyKey),
     request_body = NewUserBody,
     responses(
         (status = 201, description = "Created", body = UserView),

@@ -22,7 +22,7 @@ pub use views::*;
 /// Start a draft application to a round.
 #[utoipa::path(
     tag = "applications",
-    params(("id" = Uuid, Path, description = "The round's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    params(("id" = Uuid, Path, description = "The round's id"), IdempotencyKey),
     request_body = NewApplicationBody,
     responses(
         (status = 201, description = "The draft", body = ApplicationView),

@@ -62,7 +62,7 @@ pub async fn list_assessments(
 /// of interest (after which the assessor cannot score it).
 #[utoipa::path(
     tag = "applications",
-    params(("id" = Uuid, Path, description = "The application's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    params(("id" = Uuid, Path, description = "The application's id"), IdempotencyKey),
     request_body = AssessmentBody,
     responses(
         (status = 201, description = "Recorded", body = AssessmentView),
@@ -107,7 +107,7 @@ pub async fn assess(
 /// is 409 and nothing changes.
 #[utoipa::path(
     tag = "applications",
-    params(("id" = Uuid, Path, description = "The application's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    params(("id" = Uuid, Path, description = "The application's id"), IdempotencyKey),
     request_body = DecisionBody,
     responses(
         (status = 201, description = "Decided", body = DecisionView),
@@ -154,7 +154,7 @@ pub async fn decide_one(
 /// and the answer reports every item.
 #[utoipa::path(
     tag = "applications",
-    params(("id" = Uuid, Path, description = "The round's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    params(("id" = Uuid, Path, description = "The round's id"), IdempotencyKey),
     request_body = BulkDecisionBody,
     responses(
         (status = 200, description = "Each item's result", body = BulkDecisionView),

@@ -113,7 +113,7 @@ async fn respond_change(
 /// Accept an offer (the grantee, or an administrator on its behalf).
 #[utoipa::path(
     tag = "awards",
-    params(("id" = Uuid, Path, description = "The award's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    params(("id" = Uuid, Path, description = "The award's id"), IdempotencyKey),
     responses((status = 200, description = "Accepted", body = AwardView), (status = 409, description = "Not offered", body = Problem)),
     security(("bearer" = []))
 )]
@@ -140,7 +140,7 @@ pub async fn accept(
 /// Decline an offer: its whole amount returns to the round.
 #[utoipa::path(
     tag = "awards",
-    params(("id" = Uuid, Path, description = "The award's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    params(("id" = Uuid, Path, description = "The award's id"), IdempotencyKey),
     responses((status = 200, description = "Declined", body = AwardView), (status = 409, description = "Not offered", body = Problem)),
     security(("bearer" = []))
 )]
@@ -170,7 +170,7 @@ pub async fn decline(
 /// each failed tranche's note.
 #[utoipa::path(
     tag = "awards",
-    params(("id" = Uuid, Path, description = "The award's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    params(("id" = Uuid, Path, description = "The award's id"), IdempotencyKey),
     request_body = ReasonBody,
     responses((status = 200, description = "Cancelled", body = AwardView), (status = 409, description = "Not offered or accepted", body = Problem)),
     security(("bearer" = []))
@@ -202,7 +202,7 @@ pub async fn cancel(
 /// Mark a fully paid award complete.
 #[utoipa::path(
     tag = "awards",
-    params(("id" = Uuid, Path, description = "The award's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    params(("id" = Uuid, Path, description = "The award's id"), IdempotencyKey),
     responses((status = 200, description = "Completed", body = AwardView), (status = 409, description = "Not accepted, or not fully paid", body = Problem)),
     security(("bearer" = []))
 )]
@@ -263,7 +263,7 @@ pub async fn list_variations(
 /// which is kept on the variation and audited (`award.varied_outside_range`).
 #[utoipa::path(
     tag = "awards",
-    params(("id" = Uuid, Path, description = "The award's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    params(("id" = Uuid, Path, description = "The award's id"), IdempotencyKey),
     request_body = VariationBody,
     responses(
         (status = 201, description = "Varied", body = VariedView),
@@ -349,7 +349,7 @@ pub async fn list_disbursements(
 /// passed due diligence, and never more in total than the award.
 #[utoipa::path(
     tag = "payments",
-    params(("id" = Uuid, Path, description = "The award's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    params(("id" = Uuid, Path, description = "The award's id"), IdempotencyKey),
     request_body = NewDisbursementBody,
     responses(
         (status = 201, description = "Scheduled", body = DisbursementView),

@@ -31,7 +31,7 @@ pub use views::*;
 /// (every version is kept). Refused once the return is accepted.
 #[utoipa::path(
     tag = "evaluation",
-    params(("id" = Uuid, Path, description = "The award's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    params(("id" = Uuid, Path, description = "The award's id"), IdempotencyKey),
     request_body = ReturnBody,
     responses(
         (status = 201, description = "Submitted; `Location` names the return", body = ReturnView),
@@ -140,7 +140,7 @@ pub async fn get_return(
     tag = "evaluation",
     params(
         ("id" = Uuid, Path, description = "The return's id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: a retry with the same key and body answers as the first did"),
+        IdempotencyKey,
     ),
     request_body = ReviewBody,
     responses(
