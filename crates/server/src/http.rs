@@ -8,7 +8,10 @@ use grantledger_store::common::{Page, PageRequest, Record};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use grantledger_store::AnyConnection;
+
 use crate::error::{ApiError, FieldError};
+use crate::state::AppState;
 
 /// Runs blocking store work on actix's blocking pool.
 pub async fn blocking<T, F>(f: F) -> Result<T, ApiError>
@@ -17,6 +20,56 @@ where
     T: Send + 'static,
 {
     web::block(f).await?
+}
+
+/// A view of a versioned record: its version goes out as the `ETag`.
+pub trait Versioned {
+    /// The record's version.
+    fn version(&self) -> i64;
+}
+
+/// Implements [`Versioned`] for views with a `version` field.
+macro_rules! versioned {
+    ($($view:ty),+ $(,)?) => {
+        $(impl $crate::http::Versioned for $view {
+            fn version(&self) -> i64 {
+                self.version
+            }
+        })+
+    };
+}
+pub(crate) use versioned;
+
+/// Runs `read` in a read transaction on the blocking pool and answers 200
+/// with the view of what it returns, its version as the `ETag`.
+pub async fn read_one<V, R>(
+    state: &web::Data<AppState>,
+    read: impl FnOnce(&mut AnyConnection) -> Result<R, ApiError> + Send + 'static,
+) -> Result<HttpResponse, ApiError>
+where
+    V: From<R> + Serialize + Versioned,
+    R: Send + 'static,
+{
+    let state = state.clone();
+    let record = blocking(move || state.db.read(read)).await?;
+    let view = V::from(record);
+    Ok(ok_versioned(view.version(), &view))
+}
+
+/// Runs `write` in one write transaction on the blocking pool and answers
+/// 200 with the view of what it returns, its version as the `ETag`.
+pub async fn write_one<V, R>(
+    state: &web::Data<AppState>,
+    write: impl FnOnce(&mut AnyConnection) -> Result<R, ApiError> + Send + 'static,
+) -> Result<HttpResponse, ApiError>
+where
+    V: From<R> + Serialize + Versioned,
+    R: Send + 'static,
+{
+    let state = state.clone();
+    let record = blocking(move || state.db.write(write)).await?;
+    let view = V::from(record);
+    Ok(ok_versioned(view.version(), &view))
 }
 
 /// The strong ETag for a record version: `"3"`.

@@ -92,6 +92,26 @@ pub struct Created<V> {
     pub version: Option<i64>,
 }
 
+impl<V: crate::http::Versioned> Created<V> {
+    /// A changed record: 200 (or the route's status) with its `ETag`.
+    pub fn updated(body: V) -> Self {
+        Created {
+            location: None,
+            version: Some(body.version()),
+            body,
+        }
+    }
+
+    /// A new record at `location`, with its `ETag`.
+    pub fn at(location: String, body: V) -> Self {
+        Created {
+            location: Some(location),
+            version: Some(body.version()),
+            body,
+        }
+    }
+}
+
 fn response(
     status: StatusCode,
     body: String,

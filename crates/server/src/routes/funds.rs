@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
-use crate::http::{ListResponse, PageQuery, blocking, ok_versioned, require_if_match};
+use crate::http::{ListResponse, PageQuery, blocking, read_one, require_if_match, write_one};
 use crate::idempotency::{self, Created, IdempotencyKey};
 use crate::operations::funds as op;
 use crate::policy::{Authorized, can};
@@ -181,11 +181,7 @@ pub async fn create_fund(
         StatusCode::CREATED,
         move |c| {
             let view = FundView::of(op::create(c, &actor, &fund)?);
-            Ok(Created {
-                location: Some(format!("/v1/funds/{}", view.id)),
-                version: Some(view.version),
-                body: view,
-            })
+            Ok(Created::at(format!("/v1/funds/{}", view.id), view))
         },
     )
     .await
@@ -228,9 +224,7 @@ pub async fn get_fund(
     _auth: Authorized<can::ReadFunds>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let fund = blocking(move || state.db.read(|c| op::get(c, &id))).await?;
-    let view = FundView::of(fund);
-    Ok(ok_versioned(view.version, &view))
+    read_one::<FundView, _>(&state, move |c| op::get(c, &id)).await
 }
 
 /// Change a fund's name, budget or funders. Requires `If-Match`. A budget
@@ -265,14 +259,10 @@ pub async fn update_fund(
         funders: body.funders.map(funders),
     };
     let actor = principal.actor();
-    let fund = blocking(move || {
-        state
-            .db
-            .write(|c| op::update(c, &actor, &id, if_match, changes))
+    write_one::<FundView, _>(&state, move |c| {
+        op::update(c, &actor, &id, if_match, changes)
     })
-    .await?;
-    let view = FundView::of(fund);
-    Ok(ok_versioned(view.version, &view))
+    .await
 }
 
 /// Runs a fund's opening or closing and answers with the fund.
@@ -283,9 +273,7 @@ async fn transition(
     change: fn(&mut AnyConnection, &Actor, &str) -> Result<op::FundState, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = auth.principal.actor();
-    let fund = blocking(move || state.db.write(|c| change(c, &actor, &id))).await?;
-    let view = FundView::of(fund);
-    Ok(ok_versioned(view.version, &view))
+    write_one::<FundView, _>(&state, move |c| change(c, &actor, &id)).await
 }
 
 /// Open a draft fund.
@@ -319,3 +307,11 @@ pub async fn close_fund(
 ) -> Result<HttpResponse, ApiError> {
     transition(state, auth, id.into_inner(), op::close).await
 }
+
+impl From<op::FundState> for FundView {
+    fn from(fund: op::FundState) -> Self {
+        FundView::of(fund)
+    }
+}
+
+crate::http::versioned!(FundView);

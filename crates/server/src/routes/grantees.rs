@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
-use crate::http::{ListResponse, PageQuery, blocking, ok_versioned, require_if_match};
+use crate::http::{ListResponse, PageQuery, blocking, read_one, require_if_match, write_one};
 use crate::idempotency::{self, Created, IdempotencyKey};
 use crate::operations::grantees as op;
 use crate::policy::{Authorized, can};
@@ -233,11 +233,7 @@ pub async fn create_grantee(
         StatusCode::CREATED,
         move |c| {
             let view = GranteeView::from(op::register(c, &caller, &grantee, distinct)?);
-            Ok(Created {
-                location: Some(format!("/v1/grantees/{}", view.id)),
-                version: Some(view.version),
-                body: view,
-            })
+            Ok(Created::at(format!("/v1/grantees/{}", view.id), view))
         },
     )
     .await
@@ -287,9 +283,7 @@ pub async fn get_grantee(
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.principal;
     let id = GranteeId::from_uuid(id.into_inner());
-    let record = blocking(move || state.db.read(|c| op::visible(c, &principal, id))).await?;
-    let view = GranteeView::from(record);
-    Ok(ok_versioned(view.version, &view))
+    read_one::<GranteeView, _>(&state, move |c| op::visible(c, &principal, id)).await
 }
 
 /// Change a grantee's details. Requires `If-Match`.
@@ -318,14 +312,10 @@ pub async fn update_grantee(
     let if_match = require_if_match(&req)?;
     let id = GranteeId::from_uuid(id.into_inner());
     let changes = body.into_inner().into();
-    let record = blocking(move || {
-        state
-            .db
-            .write(|c| op::update(c, &principal, id, if_match, changes))
+    write_one::<GranteeView, _>(&state, move |c| {
+        op::update(c, &principal, id, if_match, changes)
     })
-    .await?;
-    let view = GranteeView::from(record);
-    Ok(ok_versioned(view.version, &view))
+    .await
 }
 
 /// Record the outcome of due-diligence checks. Payments need a pass.
@@ -349,12 +339,10 @@ pub async fn record_due_diligence(
     let principal = auth.principal;
     let id = GranteeId::from_uuid(id.into_inner());
     let outcome = body.into_inner().outcome;
-    let record = blocking(move || {
-        state
-            .db
-            .write(|c| op::record_due_diligence(c, &principal, id, outcome))
+    write_one::<GranteeView, _>(&state, move |c| {
+        op::record_due_diligence(c, &principal, id, outcome)
     })
-    .await?;
-    let view = GranteeView::from(record);
-    Ok(ok_versioned(view.version, &view))
+    .await
 }
+
+crate::http::versioned!(GranteeView);

@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
-use crate::http::{ListResponse, PageQuery, blocking, ok_versioned};
+use crate::http::{ListResponse, PageQuery, blocking, read_one};
 use crate::idempotency::{self, Created, IdempotencyKey};
 use crate::operations;
 use crate::policy::{Authorized, can};
@@ -48,11 +48,7 @@ async fn settle(
     idempotency::write(&state, &req, &principal, key, StatusCode::OK, move |c| {
         let record = operations::payments::settle(c, &actor, id, outcome, note.as_deref())?;
         let view = DisbursementView::from(record);
-        Ok(Created {
-            location: None,
-            version: Some(view.version),
-            body: view,
-        })
+        Ok(Created::updated(view))
     })
     .await
 }
@@ -204,11 +200,7 @@ pub async fn create_run(
         move |c| {
             let record = operations::payments::create_run(c, &actor, due_by)?;
             let view = PaymentRunView::from(record);
-            Ok(Created {
-                location: Some(format!("/v1/payment-runs/{}", view.id)),
-                version: Some(view.version),
-                body: view,
-            })
+            Ok(Created::at(format!("/v1/payment-runs/{}", view.id), view))
         },
     )
     .await
@@ -247,9 +239,7 @@ pub async fn get_run(
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = PaymentRunId::from_uuid(id.into_inner());
-    let record = blocking(move || state.db.read(|c| operations::payments::get_run(c, id))).await?;
-    let view = PaymentRunView::from(record);
-    Ok(ok_versioned(view.version, &view))
+    read_one::<PaymentRunView, _>(&state, move |c| operations::payments::get_run(c, id)).await
 }
 
 /// The run as a CSV file for the bank: one line per tranche it will pay (a
@@ -301,11 +291,7 @@ async fn run_change(
             operations::payments::cancel_run(c, &actor, id)?
         };
         let view = PaymentRunView::from(record);
-        Ok(Created {
-            location: None,
-            version: Some(view.version),
-            body: view,
-        })
+        Ok(Created::updated(view))
     })
     .await
 }
@@ -348,3 +334,5 @@ pub async fn cancel_run(
 ) -> Result<HttpResponse, ApiError> {
     run_change(state, auth, req, key, id.into_inner(), false).await
 }
+
+crate::http::versioned!(PaymentRunView);

@@ -13,7 +13,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
-use crate::http::{Fields, ListResponse, PageQuery, blocking, ok_versioned, require_if_match};
+use crate::http::{
+    Fields, ListResponse, PageQuery, blocking, read_one, require_if_match, write_one,
+};
 use crate::idempotency::{self, Created, IdempotencyKey};
 use crate::operations::rounds as op;
 use crate::policy::{Authorized, can};
@@ -278,11 +280,7 @@ pub async fn create_round(
         StatusCode::CREATED,
         move |c| {
             let view = RoundView::of(op::create(c, &actor, input)?, Utc::now());
-            Ok(Created {
-                location: Some(format!("/v1/rounds/{}", view.id)),
-                version: Some(view.version),
-                body: view,
-            })
+            Ok(Created::at(format!("/v1/rounds/{}", view.id), view))
         },
     )
     .await
@@ -329,9 +327,7 @@ pub async fn get_round(
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = RoundId::from_uuid(id.into_inner());
-    let round = blocking(move || state.db.read(|c| op::get(c, id))).await?;
-    let view = RoundView::of(round, Utc::now());
-    Ok(ok_versioned(view.version, &view))
+    read_one::<RoundView, _>(&state, move |c| op::get(c, id)).await
 }
 
 /// Change a round. Requires `If-Match`. A changed allocation moves money
@@ -372,12 +368,16 @@ pub async fn update_round(
         funder: b.funder,
     };
     let actor = principal.actor();
-    let round = blocking(move || {
-        state
-            .db
-            .write(|c| op::update(c, &actor, id, if_match, changes))
+    write_one::<RoundView, _>(&state, move |c| {
+        op::update(c, &actor, id, if_match, changes)
     })
-    .await?;
-    let view = RoundView::of(round, Utc::now());
-    Ok(ok_versioned(view.version, &view))
+    .await
 }
+
+impl From<op::RoundState> for RoundView {
+    fn from(round: op::RoundState) -> Self {
+        RoundView::of(round, Utc::now())
+    }
+}
+
+crate::http::versioned!(RoundView);

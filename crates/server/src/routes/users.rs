@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::principal::Principal;
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
-use crate::http::{ListResponse, PageQuery, blocking, ok_versioned, require_if_match};
+use crate::http::{ListResponse, PageQuery, blocking, ok_versioned, read_one, require_if_match};
 use crate::idempotency::{self, Created, IdempotencyKey};
 use crate::operations::users as op;
 pub use crate::operations::users::create_user;
@@ -151,11 +151,7 @@ pub async fn create(
         StatusCode::CREATED,
         move |c| {
             let view = UserView::from(op::create(c, &prepared, &actor)?);
-            Ok(Created {
-                location: Some(format!("/v1/users/{}", view.id)),
-                version: Some(view.version),
-                body: view,
-            })
+            Ok(Created::at(format!("/v1/users/{}", view.id), view))
         },
     )
     .await
@@ -198,9 +194,7 @@ pub async fn get_one(
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = UserId::from_uuid(id.into_inner());
-    let record = blocking(move || state.db.read(|c| op::get(c, id))).await?;
-    let view = UserView::from(record);
-    Ok(ok_versioned(view.version, &view))
+    read_one::<UserView, _>(&state, move |c| op::get(c, id)).await
 }
 
 /// Change a user's role, organisation, password or whether they may sign in.
@@ -263,7 +257,7 @@ pub async fn me(
     principal: Principal,
 ) -> Result<HttpResponse, ApiError> {
     let id = principal.user_id;
-    let record = blocking(move || state.db.read(|c| op::get(c, id))).await?;
-    let view = UserView::from(record);
-    Ok(ok_versioned(view.version, &view))
+    read_one::<UserView, _>(&state, move |c| op::get(c, id)).await
 }
+
+crate::http::versioned!(UserView);

@@ -11,7 +11,7 @@ use grantledger_domain::ids::{ApplicationId, RoundId};
 
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
-use crate::http::{ListResponse, PageQuery, blocking, ok_versioned, require_if_match};
+use crate::http::{ListResponse, PageQuery, blocking, read_one, require_if_match, write_one};
 use crate::idempotency::{self, Created, IdempotencyKey};
 use crate::operations::applications as op;
 use crate::policy::{Authorized, can};
@@ -54,11 +54,7 @@ pub async fn create_application(
         StatusCode::CREATED,
         move |c| {
             let view = ApplicationView::from(op::start(c, &caller, input)?);
-            Ok(Created {
-                location: Some(format!("/v1/applications/{}", view.id)),
-                version: Some(view.version),
-                body: view,
-            })
+            Ok(Created::at(format!("/v1/applications/{}", view.id), view))
         },
     )
     .await
@@ -110,9 +106,7 @@ pub async fn get_one(
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.principal;
     let id = ApplicationId::from_uuid(id.into_inner());
-    let record = blocking(move || state.db.read(|c| op::visible(c, &principal, id))).await?;
-    let view = ApplicationView::from(record);
-    Ok(ok_versioned(view.version, &view))
+    read_one::<ApplicationView, _>(&state, move |c| op::visible(c, &principal, id)).await
 }
 
 /// Change a draft. Requires `If-Match`.
@@ -140,14 +134,10 @@ pub async fn update(
     let if_match = require_if_match(&req)?;
     let id = ApplicationId::from_uuid(id.into_inner());
     let changes = body.into_inner().into();
-    let record = blocking(move || {
-        state
-            .db
-            .write(|c| op::update(c, &principal, id, if_match, changes))
+    write_one::<ApplicationView, _>(&state, move |c| {
+        op::update(c, &principal, id, if_match, changes)
     })
-    .await?;
-    let view = ApplicationView::from(record);
-    Ok(ok_versioned(view.version, &view))
+    .await
 }
 
 /// Runs an application's state change and answers with the application.
@@ -165,9 +155,7 @@ pub(super) async fn transition(
     >,
 ) -> Result<HttpResponse, ApiError> {
     let id = ApplicationId::from_uuid(id);
-    let record = blocking(move || state.db.write(|c| change(c, &principal, id))).await?;
-    let view = ApplicationView::from(record);
-    Ok(ok_versioned(view.version, &view))
+    write_one::<ApplicationView, _>(&state, move |c| change(c, &principal, id)).await
 }
 
 /// Submit a draft: only while the round is open and only if eligible. A 422
@@ -232,12 +220,8 @@ pub async fn extend_deadline(
     let principal = auth.principal;
     let id = ApplicationId::from_uuid(id.into_inner());
     let b = body.into_inner();
-    let record = blocking(move || {
-        state
-            .db
-            .write(|c| op::extend_deadline(c, &principal, id, b.until, &b.reason))
+    write_one::<ApplicationView, _>(&state, move |c| {
+        op::extend_deadline(c, &principal, id, b.until, &b.reason)
     })
-    .await?;
-    let view = ApplicationView::from(record);
-    Ok(ok_versioned(view.version, &view))
+    .await
 }

@@ -350,3 +350,5 @@ impl From<Decided> for DecisionView {
         }
     }
 }
+
+crate::http::versioned!(ApplicationView);

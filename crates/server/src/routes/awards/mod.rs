@@ -13,7 +13,7 @@ use grantledger_store::{AnyConnection, awards};
 use crate::auth::principal::Principal;
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
-use crate::http::{ListResponse, PageQuery, blocking, ok_versioned};
+use crate::http::{ListResponse, PageQuery, blocking, read_one};
 use crate::idempotency::{self, Created, IdempotencyKey};
 use crate::operations;
 use crate::policy::{Authorized, can};
@@ -73,14 +73,10 @@ pub async fn get_one(
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.principal;
     let id = AwardId::from_uuid(id.into_inner());
-    let record = blocking(move || {
-        state
-            .db
-            .read(|c| operations::awards::visible(c, &principal, id))
+    read_one::<AwardView, _>(&state, move |c| {
+        operations::awards::visible(c, &principal, id)
     })
-    .await?;
-    let view = AwardView::from(record);
-    Ok(ok_versioned(view.version, &view))
+    .await
 }
 
 /// An operation that changes one award the caller may see.
@@ -101,11 +97,7 @@ async fn respond_change(
     let p = principal.clone();
     idempotency::write(&state, &req, &principal, key, StatusCode::OK, move |c| {
         let view = AwardView::from(change(c, &p, id)?);
-        Ok(Created {
-            location: None,
-            version: Some(view.version),
-            body: view,
-        })
+        Ok(Created::updated(view))
     })
     .await
 }
@@ -190,11 +182,7 @@ pub async fn cancel(
     let p = principal.clone();
     idempotency::write(&state, &req, &principal, key, StatusCode::OK, move |c| {
         let view = AwardView::from(operations::awards::cancel(c, &p, id, &reason)?);
-        Ok(Created {
-            location: None,
-            version: Some(view.version),
-            body: view,
-        })
+        Ok(Created::updated(view))
     })
     .await
 }
@@ -384,11 +372,7 @@ pub async fn schedule(
         move |c| {
             let view =
                 DisbursementView::from(operations::payments::schedule(c, &actor, id, input)?);
-            Ok(Created {
-                location: Some(format!("/v1/awards/{id}/disbursements")),
-                version: Some(view.version),
-                body: view,
-            })
+            Ok(Created::at(format!("/v1/awards/{id}/disbursements"), view))
         },
     )
     .await

@@ -216,3 +216,5 @@ impl From<Record<disbursements::Stored>> for DisbursementView {
         }
     }
 }
+
+crate::http::versioned!(AwardView, DisbursementView);

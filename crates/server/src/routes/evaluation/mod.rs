@@ -13,7 +13,7 @@ use grantledger_store::common::PageRequest;
 
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
-use crate::http::{ListResponse, blocking, ok_versioned};
+use crate::http::{ListResponse, blocking, read_one, write_one};
 use crate::idempotency::{self, Created, IdempotencyKey};
 use crate::operations;
 use crate::operations::evaluation::ReviewInput;
@@ -64,11 +64,10 @@ pub async fn submit_return(
         StatusCode::CREATED,
         move |c| {
             let view = ReturnView::from(operations::evaluation::submit(c, &caller, id, &content)?);
-            Ok(Created {
-                location: Some(format!("/v1/evaluation-returns/{}", view.id)),
-                version: Some(view.version),
-                body: view,
-            })
+            Ok(Created::at(
+                format!("/v1/evaluation-returns/{}", view.id),
+                view,
+            ))
         },
     )
     .await
@@ -123,14 +122,10 @@ pub async fn get_return(
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.principal;
     let id = EvaluationReturnId::from_uuid(id.into_inner());
-    let detail = blocking(move || {
-        state
-            .db
-            .read(|c| operations::evaluation::get(c, &principal, id))
+    read_one::<ReturnView, _>(&state, move |c| {
+        operations::evaluation::get(c, &principal, id)
     })
-    .await?;
-    let view = ReturnView::from(detail);
-    Ok(ok_versioned(view.version, &view))
+    .await
 }
 
 /// Accept a return, or request changes with a comment. Only a submitted
@@ -167,11 +162,7 @@ pub async fn review_return(
     let caller = principal.clone();
     idempotency::write(&state, &req, &caller, key, StatusCode::OK, move |c| {
         let view = ReturnView::from(operations::evaluation::review(c, &principal, id, &input)?);
-        Ok(Created {
-            location: None,
-            version: Some(view.version),
-            body: view,
-        })
+        Ok(Created::updated(view))
     })
     .await
 }
@@ -210,14 +201,10 @@ pub async fn set_return_due_date(
     let id = AwardId::from_uuid(id.into_inner());
     let due = body.into_inner().return_due_on;
     let actor = principal.actor();
-    let award = blocking(move || {
-        state
-            .db
-            .write(|c| operations::evaluation::set_return_due_date(c, &actor, id, due, if_match))
+    write_one::<DueDateView, _>(&state, move |c| {
+        operations::evaluation::set_return_due_date(c, &actor, id, due, if_match)
     })
-    .await?;
-    let view = DueDateView::from(award);
-    Ok(ok_versioned(view.version, &view))
+    .await
 }
 
 /// Awards (accepted or completed) whose evaluation return was due before

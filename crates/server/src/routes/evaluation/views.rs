@@ -299,3 +299,5 @@ impl From<FundOutcomes> for OutcomesView {
         }
     }
 }
+
+crate::http::versioned!(ReturnView, DueDateView);
