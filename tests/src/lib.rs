@@ -447,6 +447,34 @@ impl TestApp {
         application
     }
 
+    /// The round's administrator starts the review of a submitted application.
+    pub fn start_review(&self, round: &Round, application: &str) {
+        step(
+            "start review",
+            self.post(
+                &format!("/v1/applications/{application}/start-review"),
+                Some(&round.admin),
+                &json!({}),
+            ),
+            200,
+        );
+    }
+
+    /// A new assessor assesses `application` with `body`; returns the
+    /// assessment.
+    pub fn assessment(&self, application: &str, body: Value) -> Value {
+        let assessor = self.assessor();
+        step(
+            "assess application",
+            self.post(
+                &format!("/v1/applications/{application}/assessments"),
+                Some(&assessor),
+                &body,
+            ),
+            201,
+        )
+    }
+
     /// The round's administrator awards `amount` on `application`; returns
     /// the award's id.
     pub fn award(&self, round: &Round, application: &str, amount: &str) -> String {
@@ -494,6 +522,33 @@ impl TestApp {
         let award = self.award(round, &application, amount);
         self.accept(round, grantee, &award);
         Grant { application, award }
+    }
+
+    /// The round's administrator varies `award` to `amount` for `reason`.
+    pub fn variation(&self, round: &Round, award: &str, amount: &str, reason: &str) -> Value {
+        step(
+            "vary award",
+            self.post(
+                &format!("/v1/awards/{award}/variations"),
+                Some(&round.admin),
+                &json!({"amount": amount, "reason": reason}),
+            ),
+            201,
+        )
+    }
+
+    /// The round's administrator sets the evaluation return due date of `award`.
+    pub fn return_due(&self, round: &Round, award: &str, due_on: &str) {
+        step(
+            "set return due date",
+            self.request(
+                "PUT",
+                &format!("/v1/awards/{award}/return-due-date"),
+                Some(&round.admin),
+                Some(&json!({"return_due_on": due_on})),
+            ),
+            200,
+        );
     }
 
     /// A tranche of `amount` due on `due_on`; returns its id.
