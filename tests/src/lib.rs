@@ -524,6 +524,45 @@ impl TestApp {
         Grant { application, award }
     }
 
+    /// The round's administrator completes `award`.
+    pub fn complete(&self, round: &Round, award: &str) {
+        step(
+            "complete award",
+            self.post(
+                &format!("/v1/awards/{award}/complete"),
+                Some(&round.admin),
+                &json!({}),
+            ),
+            200,
+        );
+    }
+
+    /// The grantee (or the administrator for it) declines `award`.
+    pub fn decline(&self, round: &Round, grantee: &Grantee, award: &str) {
+        step(
+            "decline award",
+            self.post(
+                &format!("/v1/awards/{award}/decline"),
+                Some(grantee.actor(&round.admin)),
+                &json!({}),
+            ),
+            200,
+        );
+    }
+
+    /// The round's administrator cancels `award` for `reason`.
+    pub fn cancel(&self, round: &Round, award: &str, reason: &str) {
+        step(
+            "cancel award",
+            self.post(
+                &format!("/v1/awards/{award}/cancel"),
+                Some(&round.admin),
+                &json!({"reason": reason}),
+            ),
+            200,
+        );
+    }
+
     /// The round's administrator varies `award` to `amount` for `reason`.
     pub fn variation(&self, round: &Round, award: &str, amount: &str, reason: &str) -> Value {
         step(
