@@ -3,27 +3,8 @@
 //! resource use, injection strings kept as data, what error and success
 //! responses reveal, and cross-origin access. On both backends.
 
-use grantledger_tests::{DueDiligence, TestApp, api_tests, expect, merged};
+use grantledger_tests::{DueDiligence, TestApp, api_tests, expect, merged, tameside};
 use serde_json::{Value, json};
-
-/// A community group in Tameside named `name`.
-fn tameside(name: &str) -> Value {
-    json!({"name": name, "region": "north_west", "local_authority": "Tameside", "postcode": "OL6 7SF"})
-}
-
-/// An open round in a new fund; returns the round's id.
-fn open_round(app: &TestApp, admin: &str, code: &str) -> String {
-    let fund = app.fund_with(
-        admin,
-        json!({"code": code, "name": "Security Fund", "budget": "10000.00"}),
-    );
-    app.round_with(
-        &fund,
-        json!({"opens_at": "2026-01-05T09:00:00Z", "closes_at": "2099-02-16T17:00:00Z",
-               "allocation": "10000.00", "min_grant": "100.00", "max_grant": "2500.00"}),
-    )
-    .id
-}
 
 fn problem_names(problem: &Value, field: &str) -> bool {
     problem["detail"]
@@ -44,7 +25,7 @@ fn server_owned_fields_cannot_be_set_by_clients(app: &TestApp) {
         tameside("Tameside Walking Group"),
         DueDiligence::NotDone,
     );
-    let round = open_round(app, &admin, "SECA");
+    let round = app.small_round(&admin, "SECA", "Security Fund").id;
     let id = uuid::Uuid::now_v7().to_string();
 
     let application = json!({
@@ -109,7 +90,7 @@ fn a_grantee_cannot_apply_for_another_organisation(app: &TestApp) {
         .grantee(&admin, tameside("Our Group"), DueDiligence::NotDone)
         .signed_in(app);
     let theirs = app.grantee(&admin, tameside("Their Group"), DueDiligence::NotDone);
-    let round = open_round(app, &admin, "SECC");
+    let round = app.small_round(&admin, "SECC", "Security Fund").id;
     let me = mine.user.clone().unwrap();
 
     let path = format!("/v1/rounds/{round}/applications");
@@ -179,7 +160,7 @@ fn lists_bodies_and_batches_are_bounded(app: &TestApp) {
         .unwrap();
     assert_eq!(response.status().as_u16(), 413);
 
-    let round = open_round(app, &admin, "SECD");
+    let round = app.small_round(&admin, "SECD", "Security Fund").id;
     let items: Vec<Value> = (0..1001)
         .map(
             |_| json!({"application_id": uuid::Uuid::now_v7(), "outcome": "reject", "reason": "x"}),
