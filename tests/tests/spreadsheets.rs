@@ -5,17 +5,12 @@
 //! dates, read back with calamine); grantees and assessors get 403.
 
 use calamine::{Data, Reader, Xlsx};
-use grantledger_tests::{DueDiligence, Grantee, TestApp, api_tests, expect};
+use grantledger_tests::{DueDiligence, Grantee, Round, TestApp, api_tests, expect};
 use serde_json::{Value, json};
 
 const HYPERLINK: &str = "=HYPERLINK(\"http://x\",\"Click\")";
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 const EXPORTS: [&str; 5] = ["panel-pack", "awards", "variations", "tranches", "returns"];
-
-struct Setup {
-    admin: String,
-    round: String,
-}
 
 /// A grantee in Lambeth named `name`.
 fn lambeth(name: &str) -> Value {
@@ -27,7 +22,7 @@ fn lambeth(name: &str) -> Value {
 /// assessments of the first application (two scores and a conflict) and one
 /// of the second; the first awarded 1234.56, varied to 1200.05, a tranche of
 /// 600.01 due 2026-02-01 and its return due 2027-03-31.
-fn setup(app: &TestApp) -> Setup {
+fn setup(app: &TestApp) -> Round {
     let admin = app.admin();
     let fund = app.fund_with(
         &admin,
@@ -68,10 +63,7 @@ fn setup(app: &TestApp) -> Setup {
     app.variation(&round, &award, "1200.05", "Smaller hall");
     app.tranche(&round, &award, "600.01", "2026-02-01");
     app.return_due(&round, &award, "2027-03-31");
-    Setup {
-        admin,
-        round: round.id,
-    }
+    round
 }
 
 fn rows(text: &str) -> Vec<Vec<String>> {
@@ -214,7 +206,7 @@ fn csv_exports_have_users_columns_and_exact_money(app: &TestApp) {
     let response = get(
         app,
         &s.admin,
-        &format!("/v1/exports/awards?fund_id=SSX&round_id={}", s.round),
+        &format!("/v1/exports/awards?fund_id=SSX&round_id={}", s.id),
         "text/csv",
     );
     assert_eq!(
@@ -333,7 +325,7 @@ fn bad_queries_are_named(app: &TestApp) {
         .id;
     let problem = expect(
         app.get(
-            &format!("/v1/exports/awards?fund_id={other}&round_id={}", s.round),
+            &format!("/v1/exports/awards?fund_id={other}&round_id={}", s.id),
             Some(&s.admin),
         ),
         422,
