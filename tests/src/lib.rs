@@ -96,6 +96,13 @@ impl TestApp {
 
     /// Makes a user directly in the store and signs them in over HTTP.
     pub fn user(&self, role: Role, grantee: Option<GranteeId>) -> String {
+        let email = self.user_email(role, grantee);
+        self.login(&email, PASSWORD)
+    }
+
+    /// Makes a user with [`PASSWORD`] directly in the store; returns the
+    /// email, for tests that sign in themselves.
+    pub fn user_email(&self, role: Role, grantee: Option<GranteeId>) -> String {
         let email = format!(
             "{}-{}@example.org",
             role.as_str(),
@@ -110,7 +117,7 @@ impl TestApp {
             &Actor::system("test"),
         )
         .unwrap();
-        self.login(&email, PASSWORD)
+        email
     }
 
     /// Signs in; panics unless it succeeds.
@@ -257,6 +264,12 @@ impl Grantee {
     }
 }
 
+/// The [`TestApp::grantee`] changes for a community group in Tameside
+/// named `name`.
+pub fn tameside(name: &str) -> Value {
+    json!({"name": name, "region": "north_west", "local_authority": "Tameside", "postcode": "OL6 7SF"})
+}
+
 /// `base` with the top-level keys of `changes` put in (a null removes one).
 pub fn merged(mut base: Value, changes: Value) -> Value {
     if let Value::Object(changes) = changes {
@@ -329,6 +342,21 @@ impl TestApp {
         self.round_with(
             fund,
             json!({"allocation": allocation, "min_grant": range.0, "max_grant": range.1}),
+        )
+    }
+
+    /// Fund `code` called `name` with a budget of 10,000.00, and its
+    /// "Round 1", open from 5 January 2026 09:00 to 16 February 2099 17:00,
+    /// with all of it to give in grants of 100.00 to 2,500.00.
+    pub fn small_round(&self, admin: &str, code: &str, name: &str) -> Round {
+        let fund = self.fund_with(
+            admin,
+            json!({"code": code, "name": name, "budget": "10000.00"}),
+        );
+        self.round_with(
+            &fund,
+            json!({"opens_at": "2026-01-05T09:00:00Z", "closes_at": "2099-02-16T17:00:00Z",
+                   "allocation": "10000.00", "min_grant": "100.00", "max_grant": "2500.00"}),
         )
     }
 
@@ -447,6 +475,34 @@ impl TestApp {
         application
     }
 
+    /// The round's administrator starts the review of a submitted application.
+    pub fn start_review(&self, round: &Round, application: &str) {
+        step(
+            "start review",
+            self.post(
+                &format!("/v1/applications/{application}/start-review"),
+                Some(&round.admin),
+                &json!({}),
+            ),
+            200,
+        );
+    }
+
+    /// A new assessor assesses `application` with `body`; returns the
+    /// assessment.
+    pub fn assessment(&self, application: &str, body: Value) -> Value {
+        let assessor = self.assessor();
+        step(
+            "assess application",
+            self.post(
+                &format!("/v1/applications/{application}/assessments"),
+                Some(&assessor),
+                &body,
+            ),
+            201,
+        )
+    }
+
     /// The round's administrator awards `amount` on `application`; returns
     /// the award's id.
     pub fn award(&self, round: &Round, application: &str, amount: &str) -> String {
@@ -494,6 +550,72 @@ impl TestApp {
         let award = self.award(round, &application, amount);
         self.accept(round, grantee, &award);
         Grant { application, award }
+    }
+
+    /// The round's administrator completes `award`.
+    pub fn complete(&self, round: &Round, award: &str) {
+        step(
+            "complete award",
+            self.post(
+                &format!("/v1/awards/{award}/complete"),
+                Some(&round.admin),
+                &json!({}),
+            ),
+            200,
+        );
+    }
+
+    /// The grantee (or the administrator for it) declines `award`.
+    pub fn decline(&self, round: &Round, grantee: &Grantee, award: &str) {
+        step(
+            "decline award",
+            self.post(
+                &format!("/v1/awards/{award}/decline"),
+                Some(grantee.actor(&round.admin)),
+                &json!({}),
+            ),
+            200,
+        );
+    }
+
+    /// The round's administrator cancels `award` for `reason`.
+    pub fn cancel(&self, round: &Round, award: &str, reason: &str) {
+        step(
+            "cancel award",
+            self.post(
+                &format!("/v1/awards/{award}/cancel"),
+                Some(&round.admin),
+                &json!({"reason": reason}),
+            ),
+            200,
+        );
+    }
+
+    /// The round's administrator varies `award` to `amount` for `reason`.
+    pub fn variation(&self, round: &Round, award: &str, amount: &str, reason: &str) -> Value {
+        step(
+            "vary award",
+            self.post(
+                &format!("/v1/awards/{award}/variations"),
+                Some(&round.admin),
+                &json!({"amount": amount, "reason": reason}),
+            ),
+            201,
+        )
+    }
+
+    /// The round's administrator sets the evaluation return due date of `award`.
+    pub fn return_due(&self, round: &Round, award: &str, due_on: &str) {
+        step(
+            "set return due date",
+            self.request(
+                "PUT",
+                &format!("/v1/awards/{award}/return-due-date"),
+                Some(&round.admin),
+                Some(&json!({"return_due_on": due_on})),
+            ),
+            200,
+        );
     }
 
     /// A tranche of `amount` due on `due_on`; returns its id.

@@ -3,8 +3,7 @@
 
 use grantledger_domain::award::AwardStatus;
 use grantledger_domain::ids::{FundId, GranteeId, RoundId};
-use grantledger_domain::user::Role;
-use grantledger_tests::{TestApp, api_tests, expect};
+use grantledger_tests::{DueDiligence, TestApp, api_tests, expect};
 use serde_json::{Value, json};
 
 struct Setup {
@@ -14,53 +13,30 @@ struct Setup {
 }
 
 fn setup(app: &TestApp) -> Setup {
-    let admin = app.user(Role::Admin, None);
-    let fund = expect(
-        app.post(
-            "/v1/funds",
-            Some(&admin),
-            &json!({"code": "BCF", "name": "Building Connections Fund", "budget": "11500000.00"}),
-        ),
-        201,
-    )["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let round = expect(
-        app.post(
-            &format!("/v1/funds/{fund}/rounds"),
-            Some(&admin),
-            &json!({
-                "name": "Round 1", "opens_at": "2026-01-01T00:00:00Z", "closes_at": "2099-01-01T00:00:00Z",
-                "allocation": "1000000.00", "min_grant": "100.00", "max_grant": "5000.00"
-            }),
-        ),
-        201,
-    )["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    Setup { admin, fund, round }
+    let admin = app.admin();
+    let fund = app.fund_with(
+        &admin,
+        json!({"code": "BCF", "name": "Building Connections Fund", "budget": "11500000.00"}),
+    );
+    let round = app.open_round(&fund, "1000000.00", ("100.00", "5000.00"));
+    Setup {
+        admin,
+        fund: fund.id,
+        round: round.id,
+    }
 }
 
+/// A group in `region` with a user of its own: its id and the user's token.
 fn grantee(app: &TestApp, s: &Setup, region: &str) -> (String, String) {
-    let id = expect(
-        app.post(
-            "/v1/grantees",
-            Some(&s.admin),
-            &json!({
-                "name": format!("Group in {region}"), "organisation_type": "community_group", "region": region,
-                "local_authority": "Somewhere", "postcode": "SE11 5QY", "annual_income": "5000.00"
-            }),
-        ),
-        201,
-    )["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let gid: GranteeId = id.parse::<uuid::Uuid>().unwrap().into();
-    let token = app.user(Role::Grantee, Some(gid));
-    (id, token)
+    let grantee = app
+        .grantee(
+            &s.admin,
+            json!({"name": format!("Group in {region}"), "region": region,
+                   "local_authority": "Somewhere", "postcode": "SE11 5QY", "annual_income": "5000.00"}),
+            DueDiligence::NotDone,
+        )
+        .signed_in(app);
+    (grantee.id, grantee.user.unwrap())
 }
 
 /// Fixture: an award inserted directly in the given state.
@@ -300,7 +276,7 @@ fn grantees_submit_versions_and_administrators_review(app: &TestApp) {
     assert_eq!(numbers, [1, 2]);
     assert_eq!(versions["items"][0]["participants_reached"], 5);
     assert_eq!(versions["items"][1]["participants_reached"], 8);
-    let auditor = app.user(Role::Auditor, None);
+    let auditor = app.auditor();
     expect(
         app.get(&format!("/v1/evaluation-returns/{id}"), Some(&auditor)),
         200,
@@ -363,7 +339,7 @@ fn due_dates_and_overdue_returns(app: &TestApp) {
     expect(
         app.get(
             &format!("/v1/evaluation-returns/overdue?fund_id={}&limit=5", s.fund),
-            Some(&app.user(Role::Auditor, None)),
+            Some(&app.auditor()),
         ),
         200,
     );

@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
 use grantledger_domain::user::Role;
-use grantledger_tests::{PASSWORD, TestApp, api_tests, expect};
+use grantledger_tests::{DueDiligence, PASSWORD, TestApp, api_tests, expect, tameside};
 use reqwest::blocking::{Client, Response};
 use serde_json::{Value, json};
 
@@ -27,29 +27,11 @@ fn sign_in(app: &TestApp, client: &Client, email: &str, password: &str) -> Respo
         .unwrap()
 }
 
-fn new_user(app: &TestApp, role: Role) -> String {
-    let email = format!(
-        "{}-{}@example.org",
-        role.as_str(),
-        uuid::Uuid::now_v7().simple()
-    );
-    grantledger_server::routes::users::create_user(
-        &app.db.db,
-        &email,
-        PASSWORD,
-        role,
-        None,
-        &grantledger_store::common::Actor::system("test"),
-    )
-    .unwrap();
-    email
-}
-
 /// Medium 1: five wrong passwords from five addresses no longer keep the
 /// owner out; failures back off per account and address, and an address
 /// that keeps failing is held back while a fresh one is not.
 fn guessing_from_many_addresses_does_not_lock_the_owner_out(app: &TestApp) {
-    let email = new_user(app, Role::Auditor);
+    let email = app.user_email(Role::Auditor, None);
     for n in 11..=15 {
         expect(
             sign_in(app, &client_from(n), &email, "not the password at all"),
@@ -83,7 +65,7 @@ fn guessing_from_many_addresses_does_not_lock_the_owner_out(app: &TestApp) {
 /// Medium 4: a password longer than any password can be is refused
 /// before it is hashed, naming the field.
 fn an_overlong_password_is_refused_without_hashing(app: &TestApp) {
-    let email = new_user(app, Role::Auditor);
+    let email = app.user_email(Role::Auditor, None);
     let long = "x".repeat(1024 * 1024 - 100);
     let problem = expect(sign_in(app, &client_from(21), &email, &long), 422);
     assert_eq!(problem["errors"][0]["field"], "password", "{problem}");
@@ -98,7 +80,7 @@ fn an_overlong_password_is_refused_without_hashing(app: &TestApp) {
 /// what the hashing threads and their queue hold, sign-ins get 503 with
 /// `Retry-After` at once instead of all hashing together.
 fn a_sign_in_flood_is_bounded_with_503_and_retry_after(app: &TestApp) {
-    let email = new_user(app, Role::Auditor);
+    let email = app.user_email(Role::Auditor, None);
     let statuses: Vec<(u16, bool)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..120u8)
             .map(|n| {
@@ -126,21 +108,6 @@ fn a_sign_in_flood_is_bounded_with_503_and_retry_after(app: &TestApp) {
     expect(sign_in(app, &client_from(250), &email, PASSWORD), 200);
 }
 
-fn grantee(app: &TestApp, admin: &str, name: &str) -> String {
-    let body = json!({
-        "name": name,
-        "organisation_type": "community_group",
-        "region": "north_west",
-        "local_authority": "Tameside",
-        "postcode": "OL6 7SF",
-        "annual_income": "12000.00"
-    });
-    expect(app.post("/v1/grantees", Some(admin), &body), 201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 fn change_user(app: &TestApp, admin: &str, id: &str, changes: &Value) {
     let path = format!("/v1/users/{id}");
     let current = app.get(&path, Some(admin));
@@ -151,22 +118,15 @@ fn change_user(app: &TestApp, admin: &str, id: &str, changes: &Value) {
 /// Medium 2: a token stops working as soon as its user is disabled, moved
 /// to another organisation or given another role.
 fn a_token_no_longer_acts_once_its_user_changes(app: &TestApp) {
-    let admin = app.user(Role::Admin, None);
-    let fund = json!({"code": "STALE", "name": "Stale Fund", "budget": "10000.00"});
-    let fund = expect(app.post("/v1/funds", Some(&admin), &fund), 201);
-    let round = json!({
-        "name": "Round 1",
-        "opens_at": "2026-01-05T09:00:00Z",
-        "closes_at": "2099-02-16T17:00:00Z",
-        "allocation": "10000.00",
-        "min_grant": "100.00",
-        "max_grant": "2500.00"
-    });
-    let path = format!("/v1/funds/{}/rounds", fund["id"].as_str().unwrap());
-    let round = expect(app.post(&path, Some(&admin), &round), 201);
-    let applications = format!("/v1/rounds/{}/applications", round["id"].as_str().unwrap());
-    let first = grantee(app, &admin, "First Group");
-    let second = grantee(app, &admin, "Second Group");
+    let admin = app.admin();
+    let round = app.small_round(&admin, "STALE", "Stale Fund");
+    let applications = format!("/v1/rounds/{}/applications", round.id);
+    let first = app
+        .grantee(&admin, tameside("First Group"), DueDiligence::NotDone)
+        .id;
+    let second = app
+        .grantee(&admin, tameside("Second Group"), DueDiligence::NotDone)
+        .id;
     let application = json!({
         "amount_requested": "500.00", "project_title": "Walks", "summary": "Weekly walks"
     });

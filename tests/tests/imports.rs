@@ -2,11 +2,10 @@
 //! decisions import all or nothing, report every bad line by number, and
 //! change nothing when run twice.
 
-use grantledger_domain::user::Role;
 use grantledger_store::awards::{self, AwardFilter};
 use grantledger_store::common::PageRequest;
 use grantledger_store::grantees::{self, GranteeFilter};
-use grantledger_tests::{TestApp, api_tests, expect};
+use grantledger_tests::{Grantee, TestApp, api_tests, expect};
 use serde_json::{Value, json};
 
 const HEADER: &str =
@@ -55,7 +54,7 @@ fn lines(problem: &Value) -> Vec<(String, String)> {
 }
 
 fn grantee_imports_are_all_or_nothing_and_idempotent(app: &TestApp) {
-    let admin = app.user(Role::Admin, None);
+    let admin = app.admin();
     let file = format!(
         "{HEADER}Reading Friends Lambeth,GB-CHC-1234567,registered_charity,london,Lambeth,SE11 5QY,60000.00\n\
          Made by Mortals CIC,GB-COH-09876543,cic,north_west,Tameside,OL6 7SF,48000\n\
@@ -160,36 +159,15 @@ fn grantee_imports_are_all_or_nothing_and_idempotent(app: &TestApp) {
         Ok(response) => assert_eq!(response.status().as_u16(), 413),
         Err(error) => assert!(error.is_request() || error.is_body(), "{error}"),
     }
-    let auditor = app.user(Role::Auditor, None);
+    let auditor = app.auditor();
     expect(import(app, &auditor, "/v1/imports/grantees", file), 403);
     assert_eq!(counts(app), held);
 }
 
 fn award_imports_never_over_commit_and_are_idempotent(app: &TestApp) {
-    let admin = app.user(Role::Admin, None);
-    let fund = expect(
-        app.post(
-            "/v1/funds",
-            Some(&admin),
-            &json!({"code": "LCF", "name": "Local Connections Fund", "budget": "10000.00"}),
-        ),
-        201,
-    )["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let round = expect(
-        app.post(
-            &format!("/v1/funds/{fund}/rounds"),
-            Some(&admin),
-            &json!({"name": "Round 1", "opens_at": "2026-01-01T00:00:00Z", "closes_at": "2099-01-01T00:00:00Z",
-                    "allocation": "5000.00", "min_grant": "100.00", "max_grant": "2500.00"}),
-        ),
-        201,
-    )["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let admin = app.admin();
+    let fund = app.fund(&admin, "10000.00");
+    let round = app.open_round(&fund, "5000.00", ("100.00", "2500.00"));
     expect(
         import(
             app,
@@ -199,31 +177,23 @@ fn award_imports_never_over_commit_and_are_idempotent(app: &TestApp) {
         ),
         200,
     );
-    let grantee = expect(app.get("/v1/grantees", Some(&admin)), 200)["items"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let grantee = Grantee {
+        id: expect(app.get("/v1/grantees", Some(&admin)), 200)["items"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        user: None,
+    };
     let applications: Vec<String> = (0..3)
         .map(|i| {
-            let id = expect(
-                app.post(
-                    &format!("/v1/rounds/{round}/applications"),
-                    Some(&admin),
-                    &json!({"amount_requested": "2500.00", "project_title": format!("P{i}"), "summary": "S", "grantee_id": grantee}),
-                ),
-                201,
-            )["id"]
-                .as_str()
-                .unwrap()
-                .to_owned();
-            expect(
-                app.post(&format!("/v1/applications/{id}/submit"), Some(&admin), &json!({})),
-                200,
-            );
-            id
+            app.submitted_application_with(
+                &round,
+                &grantee,
+                json!({"amount_requested": "2500.00", "project_title": format!("P{i}"), "summary": "S"}),
+            )
         })
         .collect();
-    let path = format!("/v1/rounds/{round}/imports/awards");
+    let path = format!("/v1/rounds/{}/imports/awards", round.id);
 
     // Three awards of 2000 would take 6000 of a 5000 round: the third line
     // is refused and the first two are not kept either.
@@ -292,7 +262,7 @@ fn award_imports_never_over_commit_and_are_idempotent(app: &TestApp) {
 /// client's timing.
 fn a_too_large_file_is_told_to_split_or_use_the_cli(app: &TestApp) {
     use std::io::{Read, Write};
-    let admin = app.user(Role::Admin, None);
+    let admin = app.admin();
     let address = app.base.trim_start_matches("http://");
     let mut stream = std::net::TcpStream::connect(address).unwrap();
     stream
@@ -320,7 +290,7 @@ fn a_too_large_file_is_told_to_split_or_use_the_cli(app: &TestApp) {
 /// answer was lost) is answered as the first was and applies once; the same
 /// key on another file is refused; both import routes list the key.
 fn a_retried_import_applies_once(app: &TestApp) {
-    let admin = app.user(Role::Admin, None);
+    let admin = app.admin();
     let send = |key: &str, file: &str| {
         app.client
             .post(app.url("/v1/imports/grantees"))
@@ -375,7 +345,7 @@ fn a_retried_import_applies_once(app: &TestApp) {
 /// an org id and changes an income updates the records it matches (by name
 /// and postcode, any case), keeps their ids, and registers only the new.
 fn a_reimport_updates_what_it_matches_and_adds_the_rest(app: &TestApp) {
-    let admin = app.user(Role::Admin, None);
+    let admin = app.admin();
     let first = format!(
         "{HEADER}Hebden Lunch Club,,community_group,yorkshire_and_the_humber,Calderdale,HX1 1AA,9000.00\n\
          Reading Friends Lambeth,GB-CHC-1234567,registered_charity,london,Lambeth,SE11 5QY,60000.00\n"

@@ -13,7 +13,6 @@ use grantledger_domain::money::Money;
 use grantledger_domain::org_id::OrgId;
 use grantledger_domain::reference::FundCode;
 use grantledger_domain::round::{Eligibility, GrantRange, Round, RoundWindow};
-use grantledger_domain::user::Role;
 use grantledger_server::opendata::{self, ExportFormat};
 use grantledger_server::operations::applications::{DecisionBody, Outcome, decide};
 use grantledger_store::common::Actor;
@@ -86,36 +85,20 @@ fn the_validator_catches_a_bad_grant() {
     assert_eq!(schema_errors(&good), Vec::<String>::new());
 }
 
-fn id(v: &Value) -> String {
-    v["id"].as_str().unwrap().to_owned()
-}
-
 /// A fund run through the workflow over HTTP: two funders (one without an
 /// org id), four grantees (charity, CIC, community group without org id,
 /// Scottish charity), awards accepted and part or fully paid, one declined
 /// and one cancelled before any payment (neither published).
 fn realistic_fund(app: &TestApp, admin: &str) -> String {
-    let fund = id(&expect(
-        app.post(
-            "/v1/funds",
-            Some(admin),
-            &json!({"code": "VFF", "name": "Volunteering Futures Fund", "funders": [
-                {"name": "Department for Culture, Media and Sport", "org_id": "GB-GOR-D5", "contribution": "50000.00"},
-                {"name": "Pears Foundation", "org_id": "GB-CHC-1009195", "contribution": "40000.00"},
-                {"name": "Calderdale Giving Circle", "contribution": "10000.00"}
-            ]}),
-        ),
-        201,
-    ));
-    let round = id(&expect(
-        app.post(
-            &format!("/v1/funds/{fund}/rounds"),
-            Some(admin),
-            &json!({"name": "Round 1", "opens_at": "2026-01-01T00:00:00Z", "closes_at": "2099-01-01T00:00:00Z",
-                    "allocation": "50000.00", "min_grant": "100.00", "max_grant": "10000.00"}),
-        ),
-        201,
-    ));
+    let fund = app.fund_with(
+        admin,
+        json!({"code": "VFF", "name": "Volunteering Futures Fund", "funders": [
+            {"name": "Department for Culture, Media and Sport", "org_id": "GB-GOR-D5", "contribution": "50000.00"},
+            {"name": "Pears Foundation", "org_id": "GB-CHC-1009195", "contribution": "40000.00"},
+            {"name": "Calderdale Giving Circle", "contribution": "10000.00"}
+        ]}),
+    );
+    let round = app.open_round(&fund, "50000.00", ("100.00", "10000.00"));
     let grantee =
         |name: &str, org_id: Option<&str>, kind: &str, region: &str, la: &str, pc: &str| {
             let mut body = json!({"name": name, "organisation_type": kind, "region": region,
@@ -123,16 +106,7 @@ fn realistic_fund(app: &TestApp, admin: &str) -> String {
             if let Some(o) = org_id {
                 body["org_id"] = json!(o);
             }
-            let g = id(&expect(app.post("/v1/grantees", Some(admin), &body), 201));
-            expect(
-                app.post(
-                    &format!("/v1/grantees/{g}/due-diligence"),
-                    Some(admin),
-                    &json!({"outcome": "passed"}),
-                ),
-                200,
-            );
-            g
+            app.grantee(admin, body, grantledger_tests::DueDiligence::Passed)
         };
     let charity = grantee(
         "Reading Friends Lambeth",
@@ -166,101 +140,33 @@ fn realistic_fund(app: &TestApp, admin: &str) -> String {
         "Glasgow City",
         "G1 1XQ",
     );
-    let award = |grantee: &str, asked: &str, amount: &str, title: &str| {
-        let application = id(&expect(
-            app.post(
-                &format!("/v1/rounds/{round}/applications"),
-                Some(admin),
-                &json!({"amount_requested": asked, "project_title": title,
-                        "summary": "Weekly sessions, \"tea\", talk; and a newsletter.\nSecond line.", "grantee_id": grantee}),
-            ),
-            201,
-        ));
-        expect(
-            app.post(
-                &format!("/v1/applications/{application}/submit"),
-                Some(admin),
-                &json!({}),
-            ),
-            200,
+    let award = |grantee: &grantledger_tests::Grantee, asked: &str, amount: &str, title: &str| {
+        let application = app.submitted_application_with(
+            &round,
+            grantee,
+            json!({"amount_requested": asked, "project_title": title,
+                   "summary": "Weekly sessions, \"tea\", talk; and a newsletter.\nSecond line."}),
         );
-        let decided = expect(
-            app.post(
-                &format!("/v1/applications/{application}/decision"),
-                Some(admin),
-                &json!({"outcome": "award", "amount": amount}),
-            ),
-            201,
-        );
-        decided["award"]["id"].as_str().unwrap().to_owned()
-    };
-    let pay = |award: &str, amount: &str| {
-        let tranche = id(&expect(
-            app.post(
-                &format!("/v1/awards/{award}/disbursements"),
-                Some(admin),
-                &json!({"amount": amount, "due_on": "2026-02-01"}),
-            ),
-            201,
-        ));
-        expect(
-            app.post(
-                &format!("/v1/disbursements/{tranche}/paid"),
-                Some(admin),
-                &json!({}),
-            ),
-            200,
-        );
-    };
-    let accept = |award: &str| {
-        expect(
-            app.post(
-                &format!("/v1/awards/{award}/accept"),
-                Some(admin),
-                &json!({}),
-            ),
-            200,
-        );
+        app.award(&round, &application, amount)
     };
     let a1 = award(&charity, "2500.00", "2500.00", "Reading together");
-    accept(&a1);
-    pay(&a1, "1000.00");
+    app.accept(&round, &charity, &a1);
+    app.paid_tranche(&round, &a1, "1000.00", "2026-02-01");
     let a2 = award(&cic, "3000.00", "2750.50", "Armchair Adventures");
-    accept(&a2);
-    pay(&a2, "2750.50");
-    expect(
-        app.post(
-            &format!("/v1/awards/{a2}/complete"),
-            Some(admin),
-            &json!({}),
-        ),
-        200,
-    );
+    app.accept(&round, &cic, &a2);
+    app.paid_tranche(&round, &a2, "2750.50", "2026-02-01");
+    app.complete(&round, &a2);
     let _offered = award(&group, "800.00", "800.00", "Dads' walks");
     let _accepted = {
         let a = award(&scottish, "1200.00", "1000.00", "Tea dances");
-        accept(&a);
+        app.accept(&round, &scottish, &a);
         a
     };
     let declined = award(&group, "500.00", "500.00", "Declined project");
-    expect(
-        app.post(
-            &format!("/v1/awards/{declined}/decline"),
-            Some(admin),
-            &json!({}),
-        ),
-        200,
-    );
+    app.decline(&round, &group, &declined);
     let cancelled = award(&charity, "400.00", "400.00", "Cancelled project");
-    expect(
-        app.post(
-            &format!("/v1/awards/{cancelled}/cancel"),
-            Some(admin),
-            &json!({"reason": "project did not go ahead"}),
-        ),
-        200,
-    );
-    fund
+    app.cancel(&round, &cancelled, "project did not go ahead");
+    fund.id
 }
 
 fn csv_rows(text: &str) -> Vec<Vec<String>> {
@@ -274,7 +180,7 @@ fn csv_rows(text: &str) -> Vec<Vec<String>> {
 }
 
 fn a_realistic_fund_exports_valid_360giving(app: &TestApp) {
-    let admin = app.user(Role::Admin, None);
+    let admin = app.admin();
     let fund = realistic_fund(app, &admin);
 
     let (status, content_type, body) = app.get_accepting(
@@ -412,10 +318,10 @@ fn a_realistic_fund_exports_valid_360giving(app: &TestApp) {
     assert!(reading_row[col("Description")].contains("\"tea\""));
 
     // Every fund when none is named; auditors may export; others may not.
-    let auditor = app.user(Role::Auditor, None);
+    let auditor = app.auditor();
     let all = expect(app.get("/v1/exports/360giving", Some(&auditor)), 200);
     assert_eq!(all["grants"].as_array().unwrap().len(), 4);
-    let assessor = app.user(Role::Assessor, None);
+    let assessor = app.assessor();
     expect(app.get("/v1/exports/360giving", Some(&assessor)), 403);
     expect(app.get("/v1/exports/360giving", None), 401);
     expect(
@@ -545,7 +451,7 @@ fn a_1700_award_fund_validates(app: &TestApp) {
     assert!(ids.contains("360G-grantledger-LCF-R1-001700"));
 
     // Over HTTP the same bytes arrive, streamed in chunks.
-    let admin = app.user(Role::Admin, None);
+    let admin = app.admin();
     let (status, _, body) = app.get_accepting(
         "/v1/exports/360giving?fund_id=LCF",
         Some(&admin),
@@ -566,16 +472,12 @@ fn a_1700_award_fund_validates(app: &TestApp) {
 /// A fund with nothing to publish is refused before a byte is written: the
 /// standard requires at least one grant, so `{"grants":[]}` is not a file.
 fn an_empty_fund_is_refused(app: &TestApp) {
-    let admin = app.user(Role::Admin, None);
-    expect(
-        app.post(
-            "/v1/funds",
-            Some(&admin),
-            &json!({"code": "EMPTY", "name": "Empty Fund", "funders": [
-                {"name": "Department for Culture, Media and Sport", "org_id": "GB-GOR-D5", "contribution": "1000.00"}
-            ]}),
-        ),
-        201,
+    let admin = app.admin();
+    app.fund_with(
+        &admin,
+        json!({"code": "EMPTY", "name": "Empty Fund", "funders": [
+            {"name": "Department for Culture, Media and Sport", "org_id": "GB-GOR-D5", "contribution": "1000.00"}
+        ]}),
     );
     for format in ["json", "csv"] {
         let (status, content_type, body) = app.get_accepting(
@@ -731,7 +633,7 @@ fn numbers_as_decimals(v: &Value) -> Value {
 /// the id, rather than cutting the file off midway.
 fn a_bad_grantee_org_id_is_refused_before_the_first_byte(app: &TestApp) {
     use diesel::connection::SimpleConnection;
-    let admin = app.user(Role::Admin, None);
+    let admin = app.admin();
     let fund = realistic_fund(app, &admin);
     app.db
         .db

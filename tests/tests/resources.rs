@@ -1,28 +1,24 @@
 //! Funds, rounds, grantees and users over HTTP, on both backends.
 
 use grantledger_domain::user::Role;
-use grantledger_tests::{TestApp, api_tests, expect};
+use grantledger_tests::{DueDiligence, TestApp, api_tests, expect};
 use serde_json::{Value, json};
 
-fn new_fund(app: &TestApp, admin: &str, code: &str) -> Value {
-    let body = json!({
+/// Fund `code`, "Local Connections Fund", with two funders' 4,000,000.
+fn fund_body(code: &str) -> Value {
+    json!({
         "code": code,
         "name": "Local Connections Fund",
         "funders": [
             {"name": "DCMS", "contribution": "2000000.00"},
             {"name": "The National Lottery Community Fund", "org_id": "GB-CHC-1036733", "contribution": "2000000.00"}
         ]
-    });
-    expect(app.post("/v1/funds", Some(admin), &body), 201)
+    })
 }
 
-fn new_round(
-    app: &TestApp,
-    admin: &str,
-    fund: &str,
-    allocation: &str,
-) -> reqwest::blocking::Response {
-    let body = json!({
+/// Round 1 with `allocation`, for community groups and CICs.
+fn round_body(allocation: &str) -> Value {
+    json!({
         "name": "Round 1",
         "opens_at": "2026-01-05T09:00:00Z",
         "closes_at": "2099-02-16T17:00:00Z",
@@ -30,31 +26,34 @@ fn new_round(
         "min_grant": "500.00",
         "max_grant": "2500.00",
         "eligibility": {"organisation_types": ["community_group", "cic"], "max_annual_income": "50000.00"}
-    });
-    app.post(&format!("/v1/funds/{fund}/rounds"), Some(admin), &body)
+    })
 }
 
-fn new_grantee(app: &TestApp, admin: &str, name: &str) -> Value {
-    let body = json!({
+/// A community group in Tameside named `name`.
+fn grantee_body(name: &str) -> Value {
+    json!({
         "name": name,
         "organisation_type": "community_group",
         "region": "north_west",
         "local_authority": "Tameside",
         "postcode": "ol6 7sf",
         "annual_income": "12000.00"
-    });
-    expect(app.post("/v1/grantees", Some(admin), &body), 201)
+    })
 }
 
 fn a_fund_is_set_up_with_funders_and_rounds_take_its_budget(app: &TestApp) {
-    let admin = app.user(Role::Admin, None);
-    let fund = new_fund(app, &admin, "LCF");
+    let admin = app.admin();
+    let fund = expect(app.post("/v1/funds", Some(&admin), &fund_body("LCF")), 201);
     assert_eq!(fund["budget"], "4000000.00");
     assert_eq!(fund["unallocated"], "4000000.00");
     assert_eq!(fund["status"], "draft");
     let id = fund["id"].as_str().unwrap();
 
-    let round = expect(new_round(app, &admin, id, "2500000.00"), 201);
+    let rounds_path = format!("/v1/funds/{id}/rounds");
+    let round = expect(
+        app.post(&rounds_path, Some(&admin), &round_body("2500000.00")),
+        201,
+    );
     assert_eq!(round["number"], 1);
     assert_eq!(round["available"], "2500000.00");
     assert_eq!(round["phase"], "open");
@@ -62,7 +61,10 @@ fn a_fund_is_set_up_with_funders_and_rounds_take_its_budget(app: &TestApp) {
     assert_eq!(fund["unallocated"], "1500000.00");
 
     // One penny more than is left is refused, and nothing changes.
-    let refused = expect(new_round(app, &admin, id, "1500000.01"), 409);
+    let refused = expect(
+        app.post(&rounds_path, Some(&admin), &round_body("1500000.01")),
+        409,
+    );
     assert_eq!(refused["status"], 409);
     assert!(
         refused["detail"].as_str().unwrap().contains("1500000.00"),
@@ -90,9 +92,9 @@ fn a_fund_is_set_up_with_funders_and_rounds_take_its_budget(app: &TestApp) {
 }
 
 fn updates_need_the_current_version(app: &TestApp) {
-    let admin = app.user(Role::Admin, None);
-    let fund = new_fund(app, &admin, "LCF");
-    let path = format!("/v1/funds/{}", fund["id"].as_str().unwrap());
+    let admin = app.admin();
+    let fund = app.fund_with(&admin, fund_body("LCF"));
+    let path = format!("/v1/funds/{}", fund.id);
     let read = app.get(&path, Some(&admin));
     let etag = read.headers()["etag"].to_str().unwrap().to_owned();
     assert_eq!(etag, "\"1\"");
@@ -122,11 +124,10 @@ fn updates_need_the_current_version(app: &TestApp) {
 }
 
 fn the_budget_cannot_drop_below_what_rounds_hold(app: &TestApp) {
-    let admin = app.user(Role::Admin, None);
-    let fund = new_fund(app, &admin, "LCF");
-    let id = fund["id"].as_str().unwrap();
-    expect(new_round(app, &admin, id, "3000000.00"), 201);
-    let path = format!("/v1/funds/{id}");
+    let admin = app.admin();
+    let fund = app.fund_with(&admin, fund_body("LCF"));
+    app.round_with(&fund, round_body("3000000.00"));
+    let path = format!("/v1/funds/{}", fund.id);
     let body = json!({"funders": [{"name": "DCMS", "contribution": "2000000.00"}]});
     let refused = expect(app.patch(&path, Some(&admin), Some("\"1\""), &body), 409);
     assert!(
@@ -143,7 +144,7 @@ fn the_budget_cannot_drop_below_what_rounds_hold(app: &TestApp) {
 }
 
 fn bad_input_is_named_field_by_field(app: &TestApp) {
-    let admin = app.user(Role::Admin, None);
+    let admin = app.admin();
     let amount_as_number = json!({"code": "LCF", "name": "x", "budget": 2500});
     let problem = expect(app.post("/v1/funds", Some(&admin), &amount_as_number), 422);
     assert_eq!(problem["errors"][0]["field"], "budget");
@@ -233,15 +234,18 @@ fn status_of_raw_request(app: &TestApp, token: &str, content_length: usize) -> u
 }
 
 fn grantees_see_only_their_own_organisation(app: &TestApp) {
-    let admin = app.user(Role::Admin, None);
-    let ours = new_grantee(app, &admin, "Made by Mortals CIC");
-    let theirs = new_grantee(app, &admin, "EPIC Dad");
-    let ours_id = ours["id"].as_str().unwrap();
-    let theirs_id = theirs["id"].as_str().unwrap();
-    let grantee = app.user(
-        Role::Grantee,
-        Some(ours_id.parse::<uuid::Uuid>().unwrap().into()),
-    );
+    let admin = app.admin();
+    let ours = app
+        .grantee(
+            &admin,
+            grantee_body("Made by Mortals CIC"),
+            DueDiligence::NotDone,
+        )
+        .signed_in(app);
+    let theirs = app.grantee(&admin, grantee_body("EPIC Dad"), DueDiligence::NotDone);
+    let ours_id = ours.id.as_str();
+    let theirs_id = theirs.id.as_str();
+    let grantee = ours.user.clone().unwrap();
 
     assert_eq!(
         expect(
@@ -275,8 +279,15 @@ fn grantees_see_only_their_own_organisation(app: &TestApp) {
 }
 
 fn due_diligence_records_who_and_when(app: &TestApp) {
-    let admin = app.user(Role::Admin, None);
-    let g = new_grantee(app, &admin, "Big Steps 4 Change");
+    let admin = app.admin();
+    let g = expect(
+        app.post(
+            "/v1/grantees",
+            Some(&admin),
+            &grantee_body("Big Steps 4 Change"),
+        ),
+        201,
+    );
     assert_eq!(g["due_diligence"]["status"], "pending");
     let path = format!("/v1/grantees/{}/due-diligence", g["id"].as_str().unwrap());
     let passed = expect(
@@ -298,7 +309,7 @@ fn due_diligence_records_who_and_when(app: &TestApp) {
 }
 
 fn users_are_managed_by_administrators(app: &TestApp) {
-    let admin = app.user(Role::Admin, None);
+    let admin = app.admin();
     let body = json!({"email": "Assessor@Example.org", "password": "a long enough password", "role": "assessor"});
     let user = expect(app.post("/v1/users", Some(&admin), &body), 201);
     assert_eq!(user["email"], "assessor@example.org");
@@ -384,7 +395,7 @@ fn wrong_passwords_and_unknown_emails_get_the_same_answer_and_are_limited(app: &
 }
 
 fn creating_a_fund_or_round_twice_with_one_key_makes_one(app: &TestApp) {
-    let admin = app.user(Role::Admin, None);
+    let admin = app.admin();
     let send = |path: &str, body: &Value| {
         app.client
             .post(app.url(path))

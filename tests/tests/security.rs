@@ -3,38 +3,8 @@
 //! resource use, injection strings kept as data, what error and success
 //! responses reveal, and cross-origin access. On both backends.
 
-use grantledger_domain::user::Role;
-use grantledger_tests::{TestApp, api_tests, expect};
+use grantledger_tests::{DueDiligence, TestApp, api_tests, expect, merged, tameside};
 use serde_json::{Value, json};
-
-fn grantee(app: &TestApp, admin: &str, name: &str) -> Value {
-    let body = json!({
-        "name": name,
-        "organisation_type": "community_group",
-        "region": "north_west",
-        "local_authority": "Tameside",
-        "postcode": "OL6 7SF",
-        "annual_income": "12000.00"
-    });
-    expect(app.post("/v1/grantees", Some(admin), &body), 201)
-}
-
-/// An open round in a new fund; returns the round's id.
-fn open_round(app: &TestApp, admin: &str, code: &str) -> String {
-    let fund = json!({"code": code, "name": "Security Fund", "budget": "10000.00"});
-    let fund = expect(app.post("/v1/funds", Some(admin), &fund), 201);
-    let round = json!({
-        "name": "Round 1",
-        "opens_at": "2026-01-05T09:00:00Z",
-        "closes_at": "2099-02-16T17:00:00Z",
-        "allocation": "10000.00",
-        "min_grant": "100.00",
-        "max_grant": "2500.00"
-    });
-    let path = format!("/v1/funds/{}/rounds", fund["id"].as_str().unwrap());
-    let round = expect(app.post(&path, Some(admin), &round), 201);
-    round["id"].as_str().unwrap().to_owned()
-}
 
 fn problem_names(problem: &Value, field: &str) -> bool {
     problem["detail"]
@@ -49,13 +19,17 @@ fn problem_names(problem: &Value, field: &str) -> bool {
 /// versions, timestamps, awarded amounts — are refused by name on every
 /// create and update body, so a client can never set them.
 fn server_owned_fields_cannot_be_set_by_clients(app: &TestApp) {
-    let admin = app.user(Role::Admin, None);
-    let group = grantee(app, &admin, "Tameside Walking Group");
-    let round = open_round(app, &admin, "SECA");
+    let admin = app.admin();
+    let group = app.grantee(
+        &admin,
+        tameside("Tameside Walking Group"),
+        DueDiligence::NotDone,
+    );
+    let round = app.small_round(&admin, "SECA", "Security Fund").id;
     let id = uuid::Uuid::now_v7().to_string();
 
     let application = json!({
-        "grantee_id": group["id"], "amount_requested": "500.00",
+        "grantee_id": group.id, "amount_requested": "500.00",
         "project_title": "Walks", "summary": "Weekly walks"
     });
     let applications = format!("/v1/rounds/{round}/applications");
@@ -111,24 +85,23 @@ fn server_owned_fields_cannot_be_set_by_clients(app: &TestApp) {
 /// API1/API3: a grantee applies only for its own organisation; naming
 /// another one is refused and creates nothing.
 fn a_grantee_cannot_apply_for_another_organisation(app: &TestApp) {
-    let admin = app.user(Role::Admin, None);
-    let mine = grantee(app, &admin, "Our Group");
-    let theirs = grantee(app, &admin, "Their Group");
-    let round = open_round(app, &admin, "SECC");
-    let me = app.user(
-        Role::Grantee,
-        Some(mine["id"].as_str().unwrap().parse().unwrap()),
-    );
+    let admin = app.admin();
+    let mine = app
+        .grantee(&admin, tameside("Our Group"), DueDiligence::NotDone)
+        .signed_in(app);
+    let theirs = app.grantee(&admin, tameside("Their Group"), DueDiligence::NotDone);
+    let round = app.small_round(&admin, "SECC", "Security Fund").id;
+    let me = mine.user.clone().unwrap();
 
     let path = format!("/v1/rounds/{round}/applications");
     let body = json!({
-        "grantee_id": theirs["id"], "amount_requested": "500.00",
+        "grantee_id": theirs.id, "amount_requested": "500.00",
         "project_title": "Walks", "summary": "Weekly walks"
     });
     let problem = expect(app.post(&path, Some(&me), &body), 422);
     assert!(problem_names(&problem, "grantee_id"), "{problem}");
 
-    let theirs_id = theirs["id"].as_str().unwrap();
+    let theirs_id = &theirs.id;
     let listed = expect(
         app.get(&format!("{path}?grantee_id={theirs_id}"), Some(&admin)),
         200,
@@ -140,13 +113,13 @@ fn a_grantee_cannot_apply_for_another_organisation(app: &TestApp) {
     let body =
         json!({"amount_requested": "500.00", "project_title": "Walks", "summary": "Weekly walks"});
     let created = expect(app.post(&path, Some(&me), &body), 201);
-    assert_eq!(created["grantee_id"], mine["id"]);
+    assert_eq!(created["grantee_id"], mine.id);
 }
 
 /// API4 (resource consumption): page sizes and bulk batches are bounded,
 /// and oversized bodies are refused before they are read in full.
 fn lists_bodies_and_batches_are_bounded(app: &TestApp) {
-    let admin = app.user(Role::Admin, None);
+    let admin = app.admin();
     // 501 organisations, so a page cap of 500 shows.
     let mut file = String::from(
         "name,org_id,organisation_type,region,local_authority,postcode,annual_income\n",
@@ -187,7 +160,7 @@ fn lists_bodies_and_batches_are_bounded(app: &TestApp) {
         .unwrap();
     assert_eq!(response.status().as_u16(), 413);
 
-    let round = open_round(app, &admin, "SECD");
+    let round = app.small_round(&admin, "SECD", "Security Fund").id;
     let items: Vec<Value> = (0..1001)
         .map(
             |_| json!({"application_id": uuid::Uuid::now_v7(), "outcome": "reject", "reason": "x"}),
@@ -205,9 +178,14 @@ fn lists_bodies_and_batches_are_bounded(app: &TestApp) {
 /// filters are stored and returned as data; a filter of the wrong shape is
 /// a 4xx naming the parameter, never a 500.
 fn injection_strings_are_kept_as_data(app: &TestApp) {
-    let admin = app.user(Role::Admin, None);
+    let admin = app.admin();
     let name = "Robert'); DROP TABLE grantees;-- <script>alert(1)</script> \u{202e}";
-    let created = grantee(app, &admin, name);
+    // Its own request: the test reads what the create answers.
+    let body = merged(
+        tameside(name),
+        json!({"organisation_type": "community_group", "annual_income": "12000.00"}),
+    );
+    let created = expect(app.post("/v1/grantees", Some(&admin), &body), 201);
     assert_eq!(created["name"], name);
     let id = created["id"].as_str().unwrap();
     let read = expect(app.get(&format!("/v1/grantees/{id}"), Some(&admin)), 200);
@@ -239,7 +217,7 @@ fn injection_strings_are_kept_as_data(app: &TestApp) {
 /// answer, success or error, carries the security headers; errors reveal no
 /// internals; user records never carry password hashes.
 fn responses_carry_security_headers_and_reveal_nothing_internal(app: &TestApp) {
-    let admin = app.user(Role::Admin, None);
+    let admin = app.admin();
     let responses = [
         app.get("/v1/funds", Some(&admin)),
         app.get("/v1/funds", None),
@@ -292,7 +270,7 @@ fn responses_carry_security_headers_and_reveal_nothing_internal(app: &TestApp) {
 /// `Access-Control-Allow-*` header, so it cannot read answers with a
 /// user's token.
 fn other_origins_get_no_cors_grant(app: &TestApp) {
-    let admin = app.user(Role::Admin, None);
+    let admin = app.admin();
     let preflight = app
         .client
         .request(reqwest::Method::OPTIONS, app.url("/v1/funds"))

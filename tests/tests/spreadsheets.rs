@@ -5,169 +5,65 @@
 //! dates, read back with calamine); grantees and assessors get 403.
 
 use calamine::{Data, Reader, Xlsx};
-use grantledger_domain::user::Role;
-use grantledger_tests::{TestApp, api_tests, expect};
+use grantledger_tests::{DueDiligence, Grantee, Round, TestApp, api_tests, expect};
 use serde_json::{Value, json};
 
 const HYPERLINK: &str = "=HYPERLINK(\"http://x\",\"Click\")";
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 const EXPORTS: [&str; 5] = ["panel-pack", "awards", "variations", "tranches", "returns"];
 
-fn id(v: &Value) -> String {
-    v["id"].as_str().unwrap().to_owned()
-}
-
-struct Setup {
-    admin: String,
-    round: String,
+/// A grantee in Lambeth named `name`.
+fn lambeth(name: &str) -> Value {
+    json!({"name": name, "region": "london", "local_authority": "Lambeth",
+           "postcode": "SE11 5QY", "annual_income": "9000.00"})
 }
 
 /// Fund SSX, round 1, two applicants (one named like a formula), three
 /// assessments of the first application (two scores and a conflict) and one
 /// of the second; the first awarded 1234.56, varied to 1200.05, a tranche of
 /// 600.01 due 2026-02-01 and its return due 2027-03-31.
-fn setup(app: &TestApp) -> Setup {
-    let admin = app.user(Role::Admin, None);
-    let fund = id(&expect(
-        app.post(
-            "/v1/funds",
-            Some(&admin),
-            &json!({"code": "SSX", "name": "Spreadsheet Fund", "budget": "100000.00"}),
-        ),
-        201,
-    ));
-    let round = id(&expect(
-        app.post(
-            &format!("/v1/funds/{fund}/rounds"),
-            Some(&admin),
-            &json!({"name": "Round 1", "opens_at": "2026-01-01T00:00:00Z", "closes_at": "2099-01-01T00:00:00Z",
-                    "allocation": "10000.00", "min_grant": "100.00", "max_grant": "5000.00"}),
-        ),
-        201,
-    ));
-    let grantee = |name: &str| {
-        id(&expect(
-            app.post(
-                "/v1/grantees",
-                Some(&admin),
-                &json!({"name": name, "organisation_type": "community_group", "region": "london",
-                        "local_authority": "Lambeth", "postcode": "SE11 5QY", "annual_income": "9000.00"}),
-            ),
-            201,
-        ))
-    };
-    let formula = grantee(HYPERLINK);
-    let tea = grantee("Tea Dances CIC");
-    expect(
-        app.post(
-            &format!("/v1/grantees/{formula}/due-diligence"),
-            Some(&admin),
-            &json!({"outcome": "passed"}),
-        ),
-        200,
+fn setup(app: &TestApp) -> Round {
+    let admin = app.admin();
+    let fund = app.fund_with(
+        &admin,
+        json!({"code": "SSX", "name": "Spreadsheet Fund", "budget": "100000.00"}),
     );
-    let apply = |grantee: &str, amount: &str, title: &str| {
-        let application = id(&expect(
-            app.post(
-                &format!("/v1/rounds/{round}/applications"),
-                Some(&admin),
-                &json!({"grantee_id": grantee, "amount_requested": amount,
-                        "project_title": title, "summary": "Weekly sessions."}),
-            ),
-            201,
-        ));
-        expect(
-            app.post(
-                &format!("/v1/applications/{application}/submit"),
-                Some(&admin),
-                &json!({}),
-            ),
-            200,
+    let round = app.open_round(&fund, "10000.00", ("100.00", "5000.00"));
+    let formula = app.grantee(&admin, lambeth(HYPERLINK), DueDiligence::Passed);
+    let tea = app.grantee(&admin, lambeth("Tea Dances CIC"), DueDiligence::NotDone);
+    let apply = |grantee: &Grantee, amount: &str, title: &str| {
+        let application = app.submitted_application_with(
+            &round,
+            grantee,
+            json!({"amount_requested": amount, "project_title": title, "summary": "Weekly sessions."}),
         );
-        expect(
-            app.post(
-                &format!("/v1/applications/{application}/start-review"),
-                Some(&admin),
-                &json!({}),
-            ),
-            200,
-        );
+        app.start_review(&round, &application);
         application
     };
     let first = apply(&formula, "1234.56", "Lunch club");
     let second = apply(&tea, "999.99", "Walks");
-    let assess = |application: &str, body: Value| {
-        let assessor = app.user(Role::Assessor, None);
-        expect(
-            app.post(
-                &format!("/v1/applications/{application}/assessments"),
-                Some(&assessor),
-                &body,
-            ),
-            201,
-        );
-    };
-    assess(
+    app.assessment(
         &first,
         json!({"kind": "scored", "score": 7, "recommendation": "award"}),
     );
-    assess(
+    app.assessment(
         &first,
         json!({"kind": "scored", "score": 8, "recommendation": "award"}),
     );
-    assess(
+    app.assessment(
         &first,
         json!({"kind": "conflict_declared", "declaration": "I chair its board"}),
     );
-    assess(
+    app.assessment(
         &second,
         json!({"kind": "scored", "score": 4, "recommendation": "reject"}),
     );
-    let award = expect(
-        app.post(
-            &format!("/v1/applications/{first}/decision"),
-            Some(&admin),
-            &json!({"outcome": "award", "amount": "1234.56"}),
-        ),
-        201,
-    )["award"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    expect(
-        app.post(
-            &format!("/v1/awards/{award}/accept"),
-            Some(&admin),
-            &json!({}),
-        ),
-        200,
-    );
-    expect(
-        app.post(
-            &format!("/v1/awards/{award}/variations"),
-            Some(&admin),
-            &json!({"amount": "1200.05", "reason": "Smaller hall"}),
-        ),
-        201,
-    );
-    expect(
-        app.post(
-            &format!("/v1/awards/{award}/disbursements"),
-            Some(&admin),
-            &json!({"amount": "600.01", "due_on": "2026-02-01"}),
-        ),
-        201,
-    );
-    expect(
-        app.request(
-            "PUT",
-            &format!("/v1/awards/{award}/return-due-date"),
-            Some(&admin),
-            Some(&json!({"return_due_on": "2027-03-31"})),
-        ),
-        200,
-    );
-    Setup { admin, round }
+    let award = app.award(&round, &first, "1234.56");
+    app.accept(&round, &formula, &award);
+    app.variation(&round, &award, "1200.05", "Smaller hall");
+    app.tranche(&round, &award, "600.01", "2026-02-01");
+    app.return_due(&round, &award, "2027-03-31");
+    round
 }
 
 fn rows(text: &str) -> Vec<Vec<String>> {
@@ -310,7 +206,7 @@ fn csv_exports_have_users_columns_and_exact_money(app: &TestApp) {
     let response = get(
         app,
         &s.admin,
-        &format!("/v1/exports/awards?fund_id=SSX&round_id={}", s.round),
+        &format!("/v1/exports/awards?fund_id=SSX&round_id={}", s.id),
         "text/csv",
     );
     assert_eq!(
@@ -392,21 +288,13 @@ fn xlsx_exports_have_typed_cells(app: &TestApp) {
 
 fn only_administrators_and_auditors_export(app: &TestApp) {
     let s = setup(app);
-    let auditor = app.user(Role::Auditor, None);
-    let assessor = app.user(Role::Assessor, None);
-    let grantee_id = id(&expect(
-        app.post(
-            "/v1/grantees",
-            Some(&s.admin),
-            &json!({"name": "Someone Else", "organisation_type": "community_group", "region": "london",
-                    "local_authority": "Lambeth", "postcode": "SE11 5QY", "annual_income": "9000.00"}),
-        ),
-        201,
-    ));
-    let grantee = app.user(
-        Role::Grantee,
-        Some(grantee_id.parse::<uuid::Uuid>().unwrap().into()),
-    );
+    let auditor = app.auditor();
+    let assessor = app.assessor();
+    let grantee = app
+        .grantee(&s.admin, lambeth("Someone Else"), DueDiligence::NotDone)
+        .signed_in(app)
+        .user
+        .unwrap();
     for export in EXPORTS {
         for format in ["csv", "xlsx"] {
             let path = format!("/v1/exports/{export}?fund_id=SSX&format={format}");
@@ -429,17 +317,15 @@ fn only_administrators_and_auditors_export(app: &TestApp) {
 
 fn bad_queries_are_named(app: &TestApp) {
     let s = setup(app);
-    let other = id(&expect(
-        app.post(
-            "/v1/funds",
-            Some(&s.admin),
-            &json!({"code": "OTH", "name": "Other Fund", "budget": "1000.00"}),
-        ),
-        201,
-    ));
+    let other = app
+        .fund_with(
+            &s.admin,
+            json!({"code": "OTH", "name": "Other Fund", "budget": "1000.00"}),
+        )
+        .id;
     let problem = expect(
         app.get(
-            &format!("/v1/exports/awards?fund_id={other}&round_id={}", s.round),
+            &format!("/v1/exports/awards?fund_id={other}&round_id={}", s.id),
             Some(&s.admin),
         ),
         422,
