@@ -6,7 +6,7 @@ use grantledger_domain::application::{Application, ApplicationStatus, DeadlineEx
 use grantledger_domain::assessment::{Assessment, AssessmentOutcome, Recommendation, Score};
 use grantledger_domain::ids::{ApplicationId, AssessmentId, GranteeId, RoundId, UserId};
 
-use crate::audit::{self, NewEvent};
+use crate::audit;
 use crate::common::{Actor, Page, PageRequest, Record, db_id, money, parse};
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
@@ -74,10 +74,6 @@ fn to_record(row: ApplicationRow) -> Result<Record<Stored>, StoreError> {
     })
 }
 
-fn summary(a: &Application) -> serde_json::Value {
-    serde_json::to_value(a).unwrap_or(serde_json::Value::Null)
-}
-
 /// Records a draft application.
 pub fn create(
     conn: &mut AnyConnection,
@@ -102,17 +98,15 @@ pub fn create(
             applications::updated_at.eq(at),
         ))
         .execute(conn)?;
-    audit::append(
+    audit::record_change(
         conn,
-        NewEvent {
-            actor,
-            action: "application.created",
-            entity_type: "application",
-            entity_id: application.id.into(),
-            fund_id: Some(fund_id),
-            before: None,
-            after: Some(summary(application)),
-        },
+        actor,
+        "application.created",
+        "application",
+        application.id,
+        Some(fund_id),
+        None,
+        Some(application),
         now,
     )?;
     get(conn, application.id)
@@ -244,17 +238,15 @@ pub fn save(
         });
     };
     let fund_id = fund_of_round(conn, a.round_id)?;
-    audit::append(
+    audit::record_change(
         conn,
-        NewEvent {
-            actor,
-            action,
-            entity_type: "application",
-            entity_id: a.id.into(),
-            fund_id: Some(fund_id),
-            before: Some(summary(&before.value.application)),
-            after: Some(summary(a)),
-        },
+        actor,
+        action,
+        "application",
+        a.id,
+        Some(fund_id),
+        Some(&before.value.application),
+        Some(a),
         now,
     )?;
     to_record(row)
@@ -353,17 +345,15 @@ pub fn add_assessment(
             assessments::created_at.eq(DbTime::new(now)),
         ))
         .execute(conn)?;
-    audit::append(
+    audit::record_change(
         conn,
-        NewEvent {
-            actor,
-            action: "assessment.recorded",
-            entity_type: "application",
-            entity_id: assessment.application_id.into(),
-            fund_id: Some(fund_id),
-            before: None,
-            after: serde_json::to_value(assessment).ok(),
-        },
+        actor,
+        "assessment.recorded",
+        "application",
+        assessment.application_id,
+        Some(fund_id),
+        None,
+        Some(assessment),
         now,
     )?;
     Ok(())

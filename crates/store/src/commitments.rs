@@ -17,7 +17,7 @@ use grantledger_domain::commitment::{
 };
 use grantledger_domain::ids::{CommitmentId, UserId};
 
-use crate::audit::{self, NewEvent};
+use crate::audit;
 use crate::common::{Actor, Page, PageRequest, Record, db_id, parse};
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
@@ -125,10 +125,6 @@ fn with_departments(
         .collect()
 }
 
-fn summary(c: &Commitment) -> serde_json::Value {
-    serde_json::to_value(c).unwrap_or(serde_json::Value::Null)
-}
-
 fn write_departments(conn: &mut AnyConnection, c: &Commitment) -> Result<(), StoreError> {
     diesel::delete(
         commitment_departments::table.filter(commitment_departments::commitment_id.eq(db_id(c.id))),
@@ -180,17 +176,15 @@ fn audit_event(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    audit::append(
+    audit::record_change(
         conn,
-        NewEvent {
-            actor,
-            action,
-            entity_type: "commitment",
-            entity_id: after.id.into(),
-            fund_id: None,
-            before: before.map(summary),
-            after: Some(summary(after)),
-        },
+        actor,
+        action,
+        "commitment",
+        after.id,
+        None,
+        before,
+        Some(after),
         now,
     )?;
     Ok(())

@@ -8,7 +8,7 @@ use grantledger_domain::ids::{AwardId, DisbursementId, PaymentRunId};
 use grantledger_domain::ledger::Transfer;
 use grantledger_domain::payment_run::{PaymentRun, PaymentRunStatus};
 
-use crate::audit::{self, NewEvent};
+use crate::audit;
 use crate::awards;
 use crate::common::{Actor, Page, PageRequest, Record, db_id, money, parse};
 use crate::connection::AnyConnection;
@@ -131,17 +131,15 @@ fn event(
     before: Option<&Disbursement>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    audit::append(
+    audit::record_change(
         conn,
-        NewEvent {
-            actor,
-            action,
-            entity_type: "disbursement",
-            entity_id: after.id.into(),
-            fund_id: Some(fund),
-            before: before.and_then(|b| serde_json::to_value(b).ok()),
-            after: serde_json::to_value(after).ok(),
-        },
+        actor,
+        action,
+        "disbursement",
+        after.id,
+        Some(fund),
+        before,
+        Some(after),
         now,
     )?;
     Ok(())
@@ -456,17 +454,15 @@ pub fn create_run(
             ));
         }
     }
-    audit::append(
+    audit::record_change(
         conn,
-        NewEvent {
-            actor,
-            action: "payment_run.created",
-            entity_type: "payment_run",
-            entity_id: run.id.into(),
-            fund_id: None,
-            before: None,
-            after: serde_json::to_value(&run).ok(),
-        },
+        actor,
+        "payment_run.created",
+        "payment_run",
+        run.id,
+        None,
+        None,
+        Some(&run),
         now,
     )?;
     get_run(conn, run.id)
@@ -608,17 +604,15 @@ fn save_run(
             expected: before.version,
         });
     }
-    audit::append(
+    audit::record_change(
         conn,
-        NewEvent {
-            actor,
-            action,
-            entity_type: "payment_run",
-            entity_id: after.id.into(),
-            fund_id: None,
-            before: serde_json::to_value(&before.value).ok(),
-            after: serde_json::to_value(after).ok(),
-        },
+        actor,
+        action,
+        "payment_run",
+        after.id,
+        None,
+        Some(&before.value),
+        Some(after),
         now,
     )?;
     Ok(())

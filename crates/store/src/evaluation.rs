@@ -15,7 +15,7 @@ use grantledger_domain::evaluation::{
 use grantledger_domain::grantee::Region;
 use grantledger_domain::ids::{AwardId, EvaluationReturnId, FundId, GranteeId, RoundId, UserId};
 
-use crate::audit::{self, NewEvent};
+use crate::audit;
 use crate::common::{Actor, Page, PageRequest, Record, db_id, parse};
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
@@ -134,17 +134,15 @@ pub fn set_return_due_date(
             expected: award.version,
         });
     }
-    audit::append(
+    audit::record_change(
         conn,
-        NewEvent {
-            actor,
-            action: "award.return_due_date_set",
-            entity_type: "award",
-            entity_id: award.id.into(),
-            fund_id: Some(award.fund_id),
-            before: Some(serde_json::json!({ "return_due_on": award.return_due_on })),
-            after: Some(serde_json::json!({ "return_due_on": due })),
-        },
+        actor,
+        "award.return_due_date_set",
+        "award",
+        award.id,
+        Some(award.fund_id),
+        Some(&serde_json::json!({ "return_due_on": award.return_due_on })),
+        Some(&serde_json::json!({ "return_due_on": due })),
         now,
     )?;
     award_context(conn, award.id)
@@ -246,10 +244,6 @@ fn to_i32(what: &str, n: usize) -> Result<i32, StoreError> {
     i32::try_from(n).map_err(|_| StoreError::Conflict(format!("{what} is too large")))
 }
 
-fn summary(r: &EvaluationReturn) -> serde_json::Value {
-    serde_json::to_value(r).unwrap_or(serde_json::Value::Null)
-}
-
 /// Submits a return on an award: the first version, or a new version of the
 /// award's return (refused once it is accepted). Versions are never changed.
 pub fn submit(
@@ -341,7 +335,9 @@ pub fn submit(
             versions::submitted_at.eq(at),
         ))
         .execute(conn)?;
-    let mut after_summary = summary(&after);
+    // The return's summary, with how many responses and participants the
+    // version submitted carries.
+    let mut after_summary = audit::summary(&after);
     if let Some(obj) = after_summary.as_object_mut() {
         obj.insert("responses".into(), content.responses.len().into());
         obj.insert(
@@ -349,17 +345,15 @@ pub fn submit(
             content.participants_reached.into(),
         );
     }
-    audit::append(
+    audit::record_change(
         conn,
-        NewEvent {
-            actor,
-            action: "evaluation_return.submitted",
-            entity_type: "evaluation_return",
-            entity_id: after.id.into(),
-            fund_id: Some(after.fund_id),
-            before: before.map(|b| summary(&b.value)),
-            after: Some(after_summary),
-        },
+        actor,
+        "evaluation_return.submitted",
+        "evaluation_return",
+        after.id,
+        Some(after.fund_id),
+        before.map(|b| audit::summary(&b.value)).as_ref(),
+        Some(&after_summary),
         now,
     )?;
     let record = get(conn, after.id)?;
@@ -531,25 +525,24 @@ pub fn review(
             reviews::reviewed_at.eq(DbTime::new(now)),
         ))
         .execute(conn)?;
-    let mut after_summary = summary(&after);
+    // The return's summary, with the review's decision and comment.
+    let mut after_summary = audit::summary(&after);
     if let Some(obj) = after_summary.as_object_mut() {
         obj.insert("decision".into(), decision.as_str().into());
         obj.insert("comment".into(), comment.into());
     }
-    audit::append(
+    audit::record_change(
         conn,
-        NewEvent {
-            actor,
-            action: match decision {
-                ReviewDecision::Accept => "evaluation_return.accepted",
-                ReviewDecision::RequestChanges => "evaluation_return.changes_requested",
-            },
-            entity_type: "evaluation_return",
-            entity_id: after.id.into(),
-            fund_id: Some(after.fund_id),
-            before: Some(summary(&before.value)),
-            after: Some(after_summary),
+        actor,
+        match decision {
+            ReviewDecision::Accept => "evaluation_return.accepted",
+            ReviewDecision::RequestChanges => "evaluation_return.changes_requested",
         },
+        "evaluation_return",
+        after.id,
+        Some(after.fund_id),
+        Some(&audit::summary(&before.value)),
+        Some(&after_summary),
         now,
     )?;
     get(conn, after.id)

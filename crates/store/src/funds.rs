@@ -9,7 +9,7 @@ use grantledger_domain::ledger::Transfer;
 use grantledger_domain::org_id::OrgId;
 use grantledger_domain::reference::FundCode;
 
-use crate::audit::{self, NewEvent};
+use crate::audit;
 use crate::common::{Actor, Page, PageRequest, Record, db_id, money, parse};
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
@@ -88,10 +88,6 @@ fn insert_funders(conn: &mut AnyConnection, fund: &Fund) -> Result<(), StoreErro
     Ok(())
 }
 
-fn summary(fund: &Fund) -> serde_json::Value {
-    serde_json::to_value(fund).unwrap_or(serde_json::Value::Null)
-}
-
 /// Records a new fund, its funders, and its budget as a ledger transfer from
 /// the funders into the fund's unallocated account, with an audit event.
 pub fn create(
@@ -136,17 +132,15 @@ pub fn create(
         },
         now,
     )?;
-    audit::append(
+    audit::record_change(
         conn,
-        NewEvent {
-            actor,
-            action: "fund.created",
-            entity_type: "fund",
-            entity_id: fund.id.into(),
-            fund_id: Some(fund.id),
-            before: None,
-            after: Some(summary(fund)),
-        },
+        actor,
+        "fund.created",
+        "fund",
+        fund.id,
+        Some(fund.id),
+        None,
+        Some(fund),
         now,
     )?;
     get(conn, fund.id)
@@ -270,17 +264,15 @@ pub fn save(
             now,
         )?;
     }
-    audit::append(
+    audit::record_change(
         conn,
-        NewEvent {
-            actor,
-            action,
-            entity_type: "fund",
-            entity_id: id.into(),
-            fund_id: Some(id),
-            before: Some(summary(&before.value)),
-            after: Some(summary(after)),
-        },
+        actor,
+        action,
+        "fund",
+        id,
+        Some(id),
+        Some(&before.value),
+        Some(after),
         now,
     )?;
     get(conn, id)

@@ -63,10 +63,6 @@ pub(crate) fn to_record(row: GranteeRow) -> Result<Record<Grantee>, StoreError> 
     })
 }
 
-fn summary(grantee: &Grantee) -> serde_json::Value {
-    serde_json::to_value(grantee).unwrap_or(serde_json::Value::Null)
-}
-
 fn check_org_id_free(conn: &mut AnyConnection, grantee: &Grantee) -> Result<(), StoreError> {
     if let Some(org_id) = &grantee.org_id {
         let holder: Option<DbUuid> = grantees::table
@@ -136,17 +132,15 @@ pub fn create(
             grantees::updated_at.eq(at),
         ))
         .execute(conn)?;
-    audit::append(
+    audit::record_change(
         conn,
-        NewEvent {
-            actor,
-            action: "grantee.created",
-            entity_type: "grantee",
-            entity_id: grantee.id.into(),
-            fund_id: None,
-            before: None,
-            after: Some(summary(grantee)),
-        },
+        actor,
+        "grantee.created",
+        "grantee",
+        grantee.id,
+        None,
+        None,
+        Some(grantee),
         now,
     )?;
     get(conn, grantee.id)
@@ -183,14 +177,16 @@ pub fn create_many(
         crate::connection::insert_batch!(conn, grantees::table, &rows)?;
         audit::append_many(
             conn,
-            chunk.iter().map(|g| NewEvent {
-                actor,
-                action: "grantee.created",
-                entity_type: "grantee",
-                entity_id: g.id.into(),
-                fund_id: None,
-                before: None,
-                after: Some(summary(g)),
+            chunk.iter().map(|g| {
+                NewEvent::change(
+                    actor,
+                    "grantee.created",
+                    "grantee",
+                    g.id,
+                    None,
+                    None,
+                    Some(g),
+                )
             }),
             now,
         )?;
@@ -324,17 +320,15 @@ pub fn save(
             expected: before.version,
         });
     }
-    audit::append(
+    audit::record_change(
         conn,
-        NewEvent {
-            actor,
-            action,
-            entity_type: "grantee",
-            entity_id: id.into(),
-            fund_id: None,
-            before: Some(summary(&before.value)),
-            after: Some(summary(after)),
-        },
+        actor,
+        action,
+        "grantee",
+        id,
+        None,
+        Some(&before.value),
+        Some(after),
         now,
     )?;
     get(conn, id)

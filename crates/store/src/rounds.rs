@@ -7,7 +7,7 @@ use grantledger_domain::ids::{FundId, RoundId};
 use grantledger_domain::ledger::Transfer;
 use grantledger_domain::round::{Eligibility, GrantRange, Round, RoundWindow};
 
-use crate::audit::{self, NewEvent};
+use crate::audit;
 use crate::common::{Actor, Page, PageRequest, Record, db_id, join_names, money, split_names};
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
@@ -64,10 +64,6 @@ fn to_record(row: RoundRow) -> Result<Record<Round>, StoreError> {
         created_at: row.created_at.0,
         updated_at: row.updated_at.0,
     })
-}
-
-fn summary(round: &Round) -> serde_json::Value {
-    serde_json::to_value(round).unwrap_or(serde_json::Value::Null)
 }
 
 fn fund_status(conn: &mut AnyConnection, fund: FundId) -> Result<FundStatus, StoreError> {
@@ -170,17 +166,15 @@ fn insert(
         },
         now,
     )?;
-    audit::append(
+    audit::record_change(
         conn,
-        NewEvent {
-            actor,
-            action,
-            entity_type: "round",
-            entity_id: round.id.into(),
-            fund_id: Some(round.fund_id),
-            before: None,
-            after: Some(summary(round)),
-        },
+        actor,
+        action,
+        "round",
+        round.id,
+        Some(round.fund_id),
+        None,
+        Some(round),
         now,
     )?;
     get(conn, round.id)
@@ -289,17 +283,15 @@ pub fn save(
             now,
         )?;
     }
-    audit::append(
+    audit::record_change(
         conn,
-        NewEvent {
-            actor,
-            action: "round.updated",
-            entity_type: "round",
-            entity_id: id.into(),
-            fund_id: Some(after.fund_id),
-            before: Some(summary(&before.value)),
-            after: Some(summary(after)),
-        },
+        actor,
+        "round.updated",
+        "round",
+        id,
+        Some(after.fund_id),
+        Some(&before.value),
+        Some(after),
         now,
     )?;
     get(conn, id)
@@ -353,17 +345,15 @@ pub fn designate_funder(
             rounds::updated_at.eq(DbTime::new(now)),
         ))
         .execute(conn)?;
-    audit::append(
+    audit::record_change(
         conn,
-        NewEvent {
-            actor,
-            action: "round.funder_designated",
-            entity_type: "round_designation",
-            entity_id: round.id.into(),
-            fund_id: Some(round.fund_id),
-            before: Some(serde_json::json!({ "designated_funder": before })),
-            after: Some(serde_json::json!({ "designated_funder": funder })),
-        },
+        actor,
+        "round.funder_designated",
+        "round_designation",
+        round.id,
+        Some(round.fund_id),
+        Some(&serde_json::json!({ "designated_funder": before })),
+        Some(&serde_json::json!({ "designated_funder": funder })),
         now,
     )?;
     Ok(())

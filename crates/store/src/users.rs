@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use grantledger_domain::ids::{GranteeId, UserId};
 use grantledger_domain::user::{Email, Role, User};
 
-use crate::audit::{self, NewEvent};
+use crate::audit;
 use crate::common::{Actor, Page, PageRequest, Record, db_id, parse};
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
@@ -44,10 +44,6 @@ fn to_record(row: UserRow) -> Result<(Record<User>, String), StoreError> {
 }
 
 // Audit summaries of users never include the password hash.
-fn summary(user: &User) -> serde_json::Value {
-    serde_json::to_value(user).unwrap_or(serde_json::Value::Null)
-}
-
 /// Creates a user with an already-hashed password.
 pub fn create(
     conn: &mut AnyConnection,
@@ -80,17 +76,15 @@ pub fn create(
             users::updated_at.eq(at),
         ))
         .execute(conn)?;
-    audit::append(
+    audit::record_change(
         conn,
-        NewEvent {
-            actor,
-            action: "user.created",
-            entity_type: "user",
-            entity_id: user.id.into(),
-            fund_id: None,
-            before: None,
-            after: Some(summary(user)),
-        },
+        actor,
+        "user.created",
+        "user",
+        user.id,
+        None,
+        None,
+        Some(user),
         now,
     )?;
     get(conn, user.id)
@@ -191,21 +185,19 @@ pub fn save(
             .set(users::password_hash.eq(hash))
             .execute(conn)?;
     }
-    audit::append(
+    audit::record_change(
         conn,
-        NewEvent {
-            actor,
-            action: if new_password_hash.is_some() {
-                "user.password_changed"
-            } else {
-                "user.updated"
-            },
-            entity_type: "user",
-            entity_id: id.into(),
-            fund_id: None,
-            before: Some(summary(&before.value)),
-            after: Some(summary(after)),
+        actor,
+        if new_password_hash.is_some() {
+            "user.password_changed"
+        } else {
+            "user.updated"
         },
+        "user",
+        id,
+        None,
+        Some(&before.value),
+        Some(after),
         now,
     )?;
     get(conn, id)
