@@ -7,7 +7,7 @@ use grantledger_domain::assessment::{Assessment, AssessmentOutcome, Recommendati
 use grantledger_domain::ids::{ApplicationId, AssessmentId, GranteeId, RoundId, UserId};
 
 use crate::audit;
-use crate::common::{Actor, Page, PageRequest, Record, db_id, money, parse};
+use crate::common::{Actor, Page, PageRequest, Record, db_id, money, parse, update_versioned};
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
 use crate::schema::{applications, assessments, rounds};
@@ -193,50 +193,44 @@ pub fn save(
 ) -> Result<Record<Stored>, StoreError> {
     let a = &after.application;
     // RETURNING gives the row as stored without reading it back.
-    let changed: Option<ApplicationRow> = diesel::update(
-        applications::table
-            .filter(applications::id.eq(db_id(a.id)))
-            .filter(applications::version.eq(before.version)),
-    )
-    .set((
-        applications::amount_requested_pence.eq(a.amount_requested.pence()),
-        applications::project_title.eq(&a.project_title),
-        applications::summary.eq(&a.summary),
-        applications::status.eq(a.status.as_str()),
-        applications::submitted_at.eq(a.submitted_at.map(DbTime::new)),
-        applications::decided_at.eq(after.decided_at.map(DbTime::new)),
-        applications::decision_reason.eq(after.decision_reason.as_deref()),
-        applications::version.eq(before.version + 1),
-        applications::updated_at.eq(DbTime::new(now)),
-        applications::extended_until
-            .eq(a.deadline_extension.as_ref().map(|e| DbTime::new(e.until))),
-        applications::extension_reason.eq(a.deadline_extension.as_ref().map(|e| e.reason.as_str())),
-    ))
-    .returning((
-        applications::id,
-        applications::round_id,
-        applications::grantee_id,
-        applications::amount_requested_pence,
-        applications::project_title,
-        applications::summary,
-        applications::status,
-        applications::submitted_at,
-        applications::decided_at,
-        applications::decision_reason,
-        applications::version,
-        applications::created_at,
-        applications::updated_at,
-        applications::extended_until,
-        applications::extension_reason,
-    ))
-    .get_result(conn)
-    .optional()?;
-    let Some(row) = changed else {
-        return Err(StoreError::StaleVersion {
-            entity: "application",
-            expected: before.version,
-        });
-    };
+    let row: ApplicationRow = update_versioned!(
+        conn,
+        applications,
+        db_id(a.id),
+        before.version,
+        "application",
+        (
+            applications::amount_requested_pence.eq(a.amount_requested.pence()),
+            applications::project_title.eq(&a.project_title),
+            applications::summary.eq(&a.summary),
+            applications::status.eq(a.status.as_str()),
+            applications::submitted_at.eq(a.submitted_at.map(DbTime::new)),
+            applications::decided_at.eq(after.decided_at.map(DbTime::new)),
+            applications::decision_reason.eq(after.decision_reason.as_deref()),
+            applications::updated_at.eq(DbTime::new(now)),
+            applications::extended_until
+                .eq(a.deadline_extension.as_ref().map(|e| DbTime::new(e.until))),
+            applications::extension_reason
+                .eq(a.deadline_extension.as_ref().map(|e| e.reason.as_str())),
+        ),
+        returning(
+            applications::id,
+            applications::round_id,
+            applications::grantee_id,
+            applications::amount_requested_pence,
+            applications::project_title,
+            applications::summary,
+            applications::status,
+            applications::submitted_at,
+            applications::decided_at,
+            applications::decision_reason,
+            applications::version,
+            applications::created_at,
+            applications::updated_at,
+            applications::extended_until,
+            applications::extension_reason,
+        ),
+    )?;
     let fund_id = fund_of_round(conn, a.round_id)?;
     audit::record_change(
         conn,

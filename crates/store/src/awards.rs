@@ -9,7 +9,7 @@ use grantledger_domain::reference::AwardReference;
 use grantledger_domain::{Money, MoneyDelta};
 
 use crate::audit;
-use crate::common::{Actor, Page, PageRequest, Record, db_id, money, parse};
+use crate::common::{Actor, Page, PageRequest, Record, db_id, money, parse, update_versioned};
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
 use crate::ledger::{self, Cause};
@@ -273,28 +273,22 @@ pub fn save(
             now,
         )?;
     }
-    let changed = diesel::update(
-        awards::table
-            .filter(awards::id.eq(db_id(a.id)))
-            .filter(awards::version.eq(before.version)),
-    )
-    .set((
-        awards::amount_pence.eq(a.amount.pence()),
-        awards::paid_pence.eq(a.paid.pence()),
-        awards::scheduled_pence.eq(after.scheduled.pence()),
-        awards::status.eq(a.status.as_str()),
-        awards::return_due_on.eq(after.return_due_on),
-        awards::cancellation_reason.eq(after.cancellation_reason.as_deref()),
-        awards::version.eq(before.version + 1),
-        awards::updated_at.eq(DbTime::new(now)),
-    ))
-    .execute(conn)?;
-    if changed == 0 {
-        return Err(StoreError::StaleVersion {
-            entity: "award",
-            expected: before.version,
-        });
-    }
+    update_versioned!(
+        conn,
+        awards,
+        db_id(a.id),
+        before.version,
+        "award",
+        (
+            awards::amount_pence.eq(a.amount.pence()),
+            awards::paid_pence.eq(a.paid.pence()),
+            awards::scheduled_pence.eq(after.scheduled.pence()),
+            awards::status.eq(a.status.as_str()),
+            awards::return_due_on.eq(after.return_due_on),
+            awards::cancellation_reason.eq(after.cancellation_reason.as_deref()),
+            awards::updated_at.eq(DbTime::new(now)),
+        ),
+    )?;
     audit::record_change(
         conn,
         actor,

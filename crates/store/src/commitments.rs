@@ -18,7 +18,7 @@ use grantledger_domain::commitment::{
 use grantledger_domain::ids::{CommitmentId, UserId};
 
 use crate::audit;
-use crate::common::{Actor, Page, PageRequest, Record, db_id, parse};
+use crate::common::{Actor, Page, PageRequest, Record, db_id, parse, update_versioned};
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
 use crate::schema::{commitment_departments, commitment_history, commitments};
@@ -231,26 +231,20 @@ fn update(
     after: &Commitment,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let changed = diesel::update(
-        commitments::table
-            .filter(commitments::id.eq(db_id(after.id)))
-            .filter(commitments::version.eq(version)),
-    )
-    .set((
-        commitments::pledge.eq(&after.text),
-        commitments::progress.eq(&after.progress),
-        commitments::status.eq(after.status.as_str()),
-        commitments::source_line.eq(int(after.source_line)?),
-        commitments::version.eq(version + 1),
-        commitments::updated_at.eq(DbTime::new(now)),
-    ))
-    .execute(conn)?;
-    if changed == 0 {
-        return Err(StoreError::StaleVersion {
-            entity: "commitment",
-            expected: version,
-        });
-    }
+    update_versioned!(
+        conn,
+        commitments,
+        db_id(after.id),
+        version,
+        "commitment",
+        (
+            commitments::pledge.eq(&after.text),
+            commitments::progress.eq(&after.progress),
+            commitments::status.eq(after.status.as_str()),
+            commitments::source_line.eq(int(after.source_line)?),
+            commitments::updated_at.eq(DbTime::new(now)),
+        ),
+    )?;
     if before.departments != after.departments {
         write_departments(conn, after)?;
     }

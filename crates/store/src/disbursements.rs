@@ -10,7 +10,7 @@ use grantledger_domain::payment_run::{PaymentRun, PaymentRunStatus};
 
 use crate::audit;
 use crate::awards;
-use crate::common::{Actor, Page, PageRequest, Record, db_id, money, parse};
+use crate::common::{Actor, Page, PageRequest, Record, db_id, money, parse, update_versioned};
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
 use crate::schema::{awards as awards_table, disbursements, grantees, payment_runs};
@@ -178,26 +178,20 @@ fn write(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let d = &after.disbursement;
-    let changed = diesel::update(
-        disbursements::table
-            .filter(disbursements::id.eq(db_id(d.id)))
-            .filter(disbursements::version.eq(before.version)),
-    )
-    .set((
-        disbursements::status.eq(d.status.as_str()),
-        disbursements::payment_run_id.eq(d.payment_run_id.map(db_id)),
-        disbursements::paid_at.eq(after.paid_at.map(DbTime::new)),
-        disbursements::note.eq(after.note.as_deref()),
-        disbursements::version.eq(before.version + 1),
-        disbursements::updated_at.eq(DbTime::new(now)),
-    ))
-    .execute(conn)?;
-    if changed == 0 {
-        return Err(StoreError::StaleVersion {
-            entity: "disbursement",
-            expected: before.version,
-        });
-    }
+    update_versioned!(
+        conn,
+        disbursements,
+        db_id(d.id),
+        before.version,
+        "disbursement",
+        (
+            disbursements::status.eq(d.status.as_str()),
+            disbursements::payment_run_id.eq(d.payment_run_id.map(db_id)),
+            disbursements::paid_at.eq(after.paid_at.map(DbTime::new)),
+            disbursements::note.eq(after.note.as_deref()),
+            disbursements::updated_at.eq(DbTime::new(now)),
+        ),
+    )?;
     Ok(())
 }
 
@@ -584,26 +578,20 @@ fn save_run(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let changed = diesel::update(
-        payment_runs::table
-            .filter(payment_runs::id.eq(db_id(after.id)))
-            .filter(payment_runs::version.eq(before.version)),
-    )
-    .set((
-        payment_runs::status.eq(after.status.as_str()),
-        payment_runs::total_pence.eq(after.total.pence()),
-        payment_runs::disbursement_count.eq(i32::try_from(after.count).map_err(conflict)?),
-        payment_runs::confirmed_at
-            .eq((after.status == PaymentRunStatus::Confirmed).then_some(DbTime::new(now))),
-        payment_runs::version.eq(before.version + 1),
-    ))
-    .execute(conn)?;
-    if changed == 0 {
-        return Err(StoreError::StaleVersion {
-            entity: "payment run",
-            expected: before.version,
-        });
-    }
+    update_versioned!(
+        conn,
+        payment_runs,
+        db_id(after.id),
+        before.version,
+        "payment run",
+        (
+            payment_runs::status.eq(after.status.as_str()),
+            payment_runs::total_pence.eq(after.total.pence()),
+            payment_runs::disbursement_count.eq(i32::try_from(after.count).map_err(conflict)?),
+            payment_runs::confirmed_at
+                .eq((after.status == PaymentRunStatus::Confirmed).then_some(DbTime::new(now))),
+        ),
+    )?;
     audit::record_change(
         conn,
         actor,

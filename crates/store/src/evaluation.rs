@@ -16,7 +16,7 @@ use grantledger_domain::grantee::Region;
 use grantledger_domain::ids::{AwardId, EvaluationReturnId, FundId, GranteeId, RoundId, UserId};
 
 use crate::audit;
-use crate::common::{Actor, Page, PageRequest, Record, db_id, parse};
+use crate::common::{Actor, Page, PageRequest, Record, db_id, parse, update_versioned};
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
 use crate::schema::{
@@ -117,23 +117,17 @@ pub fn set_return_due_date(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<AwardContext, StoreError> {
-    let changed = diesel::update(
-        awards::table
-            .filter(awards::id.eq(db_id(award.id)))
-            .filter(awards::version.eq(award.version)),
-    )
-    .set((
-        awards::return_due_on.eq(due),
-        awards::version.eq(award.version + 1),
-        awards::updated_at.eq(DbTime::new(now)),
-    ))
-    .execute(conn)?;
-    if changed == 0 {
-        return Err(StoreError::StaleVersion {
-            entity: "award",
-            expected: award.version,
-        });
-    }
+    update_versioned!(
+        conn,
+        awards,
+        db_id(award.id),
+        award.version,
+        "award",
+        (
+            awards::return_due_on.eq(due),
+            awards::updated_at.eq(DbTime::new(now)),
+        ),
+    )?;
     audit::record_change(
         conn,
         actor,
@@ -369,24 +363,18 @@ fn update_header(
 ) -> Result<(), StoreError> {
     let latest = i32::try_from(after.latest_version)
         .map_err(|_| StoreError::Conflict("too many versions".into()))?;
-    let changed = diesel::update(
-        returns::table
-            .filter(returns::id.eq(db_id(after.id)))
-            .filter(returns::version.eq(before.version)),
-    )
-    .set((
-        returns::status.eq(after.status.as_str()),
-        returns::latest_version.eq(latest),
-        returns::version.eq(before.version + 1),
-        returns::updated_at.eq(DbTime::new(now)),
-    ))
-    .execute(conn)?;
-    if changed == 0 {
-        return Err(StoreError::StaleVersion {
-            entity: "evaluation return",
-            expected: before.version,
-        });
-    }
+    update_versioned!(
+        conn,
+        returns,
+        db_id(after.id),
+        before.version,
+        "evaluation return",
+        (
+            returns::status.eq(after.status.as_str()),
+            returns::latest_version.eq(latest),
+            returns::updated_at.eq(DbTime::new(now)),
+        ),
+    )?;
     Ok(())
 }
 

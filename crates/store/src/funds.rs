@@ -10,7 +10,7 @@ use grantledger_domain::org_id::OrgId;
 use grantledger_domain::reference::FundCode;
 
 use crate::audit;
-use crate::common::{Actor, Page, PageRequest, Record, db_id, money, parse};
+use crate::common::{Actor, Page, PageRequest, Record, db_id, money, parse, update_versioned};
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
 use crate::ledger::{self, Cause};
@@ -226,25 +226,19 @@ pub fn save(
     now: DateTime<Utc>,
 ) -> Result<Record<Fund>, StoreError> {
     let id = before.value.id;
-    let changed = diesel::update(
-        funds::table
-            .filter(funds::id.eq(db_id(id)))
-            .filter(funds::version.eq(before.version)),
-    )
-    .set((
-        funds::name.eq(after.name.as_str()),
-        funds::budget_pence.eq(after.budget.pence()),
-        funds::status.eq(after.status.as_str()),
-        funds::version.eq(before.version + 1),
-        funds::updated_at.eq(DbTime::new(now)),
-    ))
-    .execute(conn)?;
-    if changed == 0 {
-        return Err(StoreError::StaleVersion {
-            entity: "fund",
-            expected: before.version,
-        });
-    }
+    update_versioned!(
+        conn,
+        funds,
+        db_id(id),
+        before.version,
+        "fund",
+        (
+            funds::name.eq(after.name.as_str()),
+            funds::budget_pence.eq(after.budget.pence()),
+            funds::status.eq(after.status.as_str()),
+            funds::updated_at.eq(DbTime::new(now)),
+        ),
+    )?;
     if before.value.funders != after.funders {
         diesel::delete(funders::table.filter(funders::fund_id.eq(db_id(id)))).execute(conn)?;
         insert_funders(conn, after)?;

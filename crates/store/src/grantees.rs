@@ -10,7 +10,7 @@ use grantledger_domain::ids::{GranteeId, UserId};
 use grantledger_domain::org_id::OrgId;
 
 use crate::audit::{self, NewEvent};
-use crate::common::{Actor, Page, PageRequest, Record, db_id, money, parse};
+use crate::common::{Actor, Page, PageRequest, Record, db_id, money, parse, update_versioned};
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
 use crate::schema::grantees;
@@ -303,23 +303,17 @@ pub fn save(
 ) -> Result<Record<Grantee>, StoreError> {
     check_org_id_free(conn, after)?;
     let id = before.value.id;
-    let changed = diesel::update(
-        grantees::table
-            .filter(grantees::id.eq(db_id(id)))
-            .filter(grantees::version.eq(before.version)),
-    )
-    .set((
-        GranteeFields::of(after),
-        grantees::version.eq(before.version + 1),
-        grantees::updated_at.eq(DbTime::new(now)),
-    ))
-    .execute(conn)?;
-    if changed == 0 {
-        return Err(StoreError::StaleVersion {
-            entity: "grantee",
-            expected: before.version,
-        });
-    }
+    update_versioned!(
+        conn,
+        grantees,
+        db_id(id),
+        before.version,
+        "grantee",
+        (
+            GranteeFields::of(after),
+            grantees::updated_at.eq(DbTime::new(now)),
+        ),
+    )?;
     audit::record_change(
         conn,
         actor,

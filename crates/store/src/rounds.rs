@@ -8,7 +8,9 @@ use grantledger_domain::ledger::Transfer;
 use grantledger_domain::round::{Eligibility, GrantRange, Round, RoundWindow};
 
 use crate::audit;
-use crate::common::{Actor, Page, PageRequest, Record, db_id, join_names, money, split_names};
+use crate::common::{
+    Actor, Page, PageRequest, Record, db_id, join_names, money, split_names, update_versioned,
+};
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
 use crate::ledger::{self, Cause};
@@ -243,31 +245,26 @@ pub fn save(
     now: DateTime<Utc>,
 ) -> Result<Record<Round>, StoreError> {
     let id = before.value.id;
-    let changed = diesel::update(
-        rounds::table
-            .filter(rounds::id.eq(db_id(id)))
-            .filter(rounds::version.eq(before.version)),
-    )
-    .set((
-        rounds::name.eq(&after.name),
-        rounds::opens_at.eq(DbTime::new(after.window.opens_at())),
-        rounds::closes_at.eq(DbTime::new(after.window.closes_at())),
-        rounds::allocation_pence.eq(after.allocation.pence()),
-        rounds::min_grant_pence.eq(after.grant_range.min().pence()),
-        rounds::max_grant_pence.eq(after.grant_range.max().pence()),
-        rounds::eligible_types.eq(join_names(&after.eligibility.organisation_types)),
-        rounds::max_annual_income_pence.eq(after.eligibility.max_annual_income.map(|m| m.pence())),
-        rounds::eligible_regions.eq(join_names(&after.eligibility.regions)),
-        rounds::version.eq(before.version + 1),
-        rounds::updated_at.eq(DbTime::new(now)),
-    ))
-    .execute(conn)?;
-    if changed == 0 {
-        return Err(StoreError::StaleVersion {
-            entity: "round",
-            expected: before.version,
-        });
-    }
+    update_versioned!(
+        conn,
+        rounds,
+        db_id(id),
+        before.version,
+        "round",
+        (
+            rounds::name.eq(&after.name),
+            rounds::opens_at.eq(DbTime::new(after.window.opens_at())),
+            rounds::closes_at.eq(DbTime::new(after.window.closes_at())),
+            rounds::allocation_pence.eq(after.allocation.pence()),
+            rounds::min_grant_pence.eq(after.grant_range.min().pence()),
+            rounds::max_grant_pence.eq(after.grant_range.max().pence()),
+            rounds::eligible_types.eq(join_names(&after.eligibility.organisation_types)),
+            rounds::max_annual_income_pence
+                .eq(after.eligibility.max_annual_income.map(|m| m.pence())),
+            rounds::eligible_regions.eq(join_names(&after.eligibility.regions)),
+            rounds::updated_at.eq(DbTime::new(now)),
+        ),
+    )?;
     let delta = before.value.allocation.delta_to(after.allocation);
     if !delta.is_zero() {
         let transfer = Transfer::allocation_adjusted(after.fund_id, id, delta)

@@ -6,7 +6,7 @@ use grantledger_domain::ids::{GranteeId, UserId};
 use grantledger_domain::user::{Email, Role, User};
 
 use crate::audit;
-use crate::common::{Actor, Page, PageRequest, Record, db_id, parse};
+use crate::common::{Actor, Page, PageRequest, Record, db_id, parse, update_versioned};
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
 use crate::schema::users;
@@ -162,24 +162,19 @@ pub fn save(
     now: DateTime<Utc>,
 ) -> Result<Record<User>, StoreError> {
     let id = before.value.id;
-    let target = users::table
-        .filter(users::id.eq(db_id(id)))
-        .filter(users::version.eq(before.version));
-    let changed = diesel::update(target)
-        .set((
+    update_versioned!(
+        conn,
+        users,
+        db_id(id),
+        before.version,
+        "user",
+        (
             users::role.eq(after.role.as_str()),
             users::grantee_id.eq(after.grantee_id.map(db_id)),
             users::disabled.eq(after.disabled),
-            users::version.eq(before.version + 1),
             users::updated_at.eq(DbTime::new(now)),
-        ))
-        .execute(conn)?;
-    if changed == 0 {
-        return Err(StoreError::StaleVersion {
-            entity: "user",
-            expected: before.version,
-        });
-    }
+        ),
+    )?;
     if let Some(hash) = new_password_hash {
         diesel::update(users::table.filter(users::id.eq(db_id(id))))
             .set(users::password_hash.eq(hash))
