@@ -190,6 +190,28 @@ fn audit_event(
     Ok(())
 }
 
+/// Every column of a pledge that an import may change; used by insert and
+/// update alike so the two cannot drift apart.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = commitments, treat_none_as_null = true)]
+struct CommitmentFields<'a> {
+    pledge: &'a str,
+    progress: &'a str,
+    status: &'a str,
+    source_line: i32,
+}
+
+impl<'a> CommitmentFields<'a> {
+    fn of(c: &'a Commitment) -> Result<Self, StoreError> {
+        Ok(CommitmentFields {
+            pledge: &c.text,
+            progress: &c.progress,
+            status: c.status.as_str(),
+            source_line: int(c.source_line)?,
+        })
+    }
+}
+
 fn insert(
     conn: &mut AnyConnection,
     c: &Commitment,
@@ -202,10 +224,7 @@ fn insert(
             commitments::id.eq(db_id(c.id)),
             commitments::number.eq(int(c.number)?),
             commitments::occurrence.eq(int(c.occurrence)?),
-            commitments::pledge.eq(&c.text),
-            commitments::progress.eq(&c.progress),
-            commitments::status.eq(c.status.as_str()),
-            commitments::source_line.eq(int(c.source_line)?),
+            CommitmentFields::of(c)?,
             commitments::version.eq(1_i64),
             commitments::created_at.eq(at),
             commitments::updated_at.eq(at),
@@ -238,10 +257,7 @@ fn update(
         version,
         "commitment",
         (
-            commitments::pledge.eq(&after.text),
-            commitments::progress.eq(&after.progress),
-            commitments::status.eq(after.status.as_str()),
-            commitments::source_line.eq(int(after.source_line)?),
+            CommitmentFields::of(after)?,
             commitments::updated_at.eq(DbTime::new(now)),
         ),
     )?;

@@ -88,6 +88,26 @@ fn insert_funders(conn: &mut AnyConnection, fund: &Fund) -> Result<(), StoreErro
     Ok(())
 }
 
+/// Every column of a fund that its domain value sets and a save may change;
+/// used by insert and update alike so the two cannot drift apart.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = funds, treat_none_as_null = true)]
+struct FundFields<'a> {
+    name: &'a str,
+    budget_pence: i64,
+    status: &'a str,
+}
+
+impl<'a> FundFields<'a> {
+    fn of(fund: &'a Fund) -> Self {
+        FundFields {
+            name: fund.name.as_str(),
+            budget_pence: fund.budget.pence(),
+            status: fund.status.as_str(),
+        }
+    }
+}
+
 /// Records a new fund, its funders, and its budget as a ledger transfer from
 /// the funders into the fund's unallocated account, with an audit event.
 pub fn create(
@@ -111,9 +131,7 @@ pub fn create(
         .values((
             funds::id.eq(db_id(fund.id)),
             funds::code.eq(fund.code.as_str()),
-            funds::name.eq(fund.name.as_str()),
-            funds::budget_pence.eq(fund.budget.pence()),
-            funds::status.eq(fund.status.as_str()),
+            FundFields::of(fund),
             funds::version.eq(1_i64),
             funds::created_at.eq(at),
             funds::updated_at.eq(at),
@@ -233,9 +251,7 @@ pub fn save(
         before.version,
         "fund",
         (
-            funds::name.eq(after.name.as_str()),
-            funds::budget_pence.eq(after.budget.pence()),
-            funds::status.eq(after.status.as_str()),
+            FundFields::of(after),
             funds::updated_at.eq(DbTime::new(now)),
         ),
     )?;

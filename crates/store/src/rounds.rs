@@ -112,6 +112,39 @@ pub fn record_past(
     insert(conn, round, actor, "round.recorded_past", now)
 }
 
+/// Every column of a round that its domain value sets and a save may
+/// change; used by insert and update alike so the two cannot drift apart.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = rounds, treat_none_as_null = true)]
+struct RoundFields<'a> {
+    name: &'a str,
+    opens_at: DbTime,
+    closes_at: DbTime,
+    allocation_pence: i64,
+    min_grant_pence: i64,
+    max_grant_pence: i64,
+    eligible_types: String,
+    #[diesel(treat_none_as_default_value = false)]
+    max_annual_income_pence: Option<i64>,
+    eligible_regions: String,
+}
+
+impl<'a> RoundFields<'a> {
+    fn of(round: &'a Round) -> Self {
+        RoundFields {
+            name: &round.name,
+            opens_at: DbTime::new(round.window.opens_at()),
+            closes_at: DbTime::new(round.window.closes_at()),
+            allocation_pence: round.allocation.pence(),
+            min_grant_pence: round.grant_range.min().pence(),
+            max_grant_pence: round.grant_range.max().pence(),
+            eligible_types: join_names(&round.eligibility.organisation_types),
+            max_annual_income_pence: round.eligibility.max_annual_income.map(|m| m.pence()),
+            eligible_regions: join_names(&round.eligibility.regions),
+        }
+    }
+}
+
 fn insert(
     conn: &mut AnyConnection,
     round: &Round,
@@ -141,16 +174,7 @@ fn insert(
             rounds::id.eq(db_id(round.id)),
             rounds::fund_id.eq(db_id(round.fund_id)),
             rounds::number.eq(i32::from(round.number)),
-            rounds::name.eq(&round.name),
-            rounds::opens_at.eq(DbTime::new(round.window.opens_at())),
-            rounds::closes_at.eq(DbTime::new(round.window.closes_at())),
-            rounds::allocation_pence.eq(round.allocation.pence()),
-            rounds::min_grant_pence.eq(round.grant_range.min().pence()),
-            rounds::max_grant_pence.eq(round.grant_range.max().pence()),
-            rounds::eligible_types.eq(join_names(&round.eligibility.organisation_types)),
-            rounds::max_annual_income_pence
-                .eq(round.eligibility.max_annual_income.map(|m| m.pence())),
-            rounds::eligible_regions.eq(join_names(&round.eligibility.regions)),
+            RoundFields::of(round),
             rounds::version.eq(1_i64),
             rounds::created_at.eq(at),
             rounds::updated_at.eq(at),
@@ -252,16 +276,7 @@ pub fn save(
         before.version,
         "round",
         (
-            rounds::name.eq(&after.name),
-            rounds::opens_at.eq(DbTime::new(after.window.opens_at())),
-            rounds::closes_at.eq(DbTime::new(after.window.closes_at())),
-            rounds::allocation_pence.eq(after.allocation.pence()),
-            rounds::min_grant_pence.eq(after.grant_range.min().pence()),
-            rounds::max_grant_pence.eq(after.grant_range.max().pence()),
-            rounds::eligible_types.eq(join_names(&after.eligibility.organisation_types)),
-            rounds::max_annual_income_pence
-                .eq(after.eligibility.max_annual_income.map(|m| m.pence())),
-            rounds::eligible_regions.eq(join_names(&after.eligibility.regions)),
+            RoundFields::of(after),
             rounds::updated_at.eq(DbTime::new(now)),
         ),
     )?;

@@ -43,6 +43,28 @@ fn to_record(row: UserRow) -> Result<(Record<User>, String), StoreError> {
     Ok((record, row.password_hash))
 }
 
+/// Every column of a user that its domain value sets and a save may change
+/// (the password hash has its own update); used by insert and update alike
+/// so the two cannot drift apart.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = users, treat_none_as_null = true)]
+struct UserFields<'a> {
+    role: &'a str,
+    #[diesel(treat_none_as_default_value = false)]
+    grantee_id: Option<DbUuid>,
+    disabled: bool,
+}
+
+impl<'a> UserFields<'a> {
+    fn of(user: &'a User) -> Self {
+        UserFields {
+            role: user.role.as_str(),
+            grantee_id: user.grantee_id.map(db_id),
+            disabled: user.disabled,
+        }
+    }
+}
+
 // Audit summaries of users never include the password hash.
 /// Creates a user with an already-hashed password.
 pub fn create(
@@ -68,9 +90,7 @@ pub fn create(
             users::id.eq(db_id(user.id)),
             users::email.eq(user.email.as_str()),
             users::password_hash.eq(password_hash),
-            users::role.eq(user.role.as_str()),
-            users::grantee_id.eq(user.grantee_id.map(db_id)),
-            users::disabled.eq(user.disabled),
+            UserFields::of(user),
             users::version.eq(1_i64),
             users::created_at.eq(at),
             users::updated_at.eq(at),
@@ -169,9 +189,7 @@ pub fn save(
         before.version,
         "user",
         (
-            users::role.eq(after.role.as_str()),
-            users::grantee_id.eq(after.grantee_id.map(db_id)),
-            users::disabled.eq(after.disabled),
+            UserFields::of(after),
             users::updated_at.eq(DbTime::new(now)),
         ),
     )?;
