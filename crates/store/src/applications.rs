@@ -6,8 +6,8 @@ use grantledger_domain::application::{Application, ApplicationStatus, DeadlineEx
 use grantledger_domain::assessment::{Assessment, AssessmentOutcome, Recommendation, Score};
 use grantledger_domain::ids::{ApplicationId, AssessmentId, GranteeId, RoundId, UserId};
 
-use crate::audit::{self, NewEvent};
-use crate::common::{Actor, Page, PageRequest, Record, db_id, money, parse};
+use crate::audit;
+use crate::common::{Actor, Page, PageRequest, Record, db_id, money, parse, update_versioned};
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
 use crate::schema::{applications, assessments, rounds};
@@ -74,10 +74,6 @@ fn to_record(row: ApplicationRow) -> Result<Record<Stored>, StoreError> {
     })
 }
 
-fn summary(a: &Application) -> serde_json::Value {
-    serde_json::to_value(a).unwrap_or(serde_json::Value::Null)
-}
-
 /// Records a draft application.
 pub fn create(
     conn: &mut AnyConnection,
@@ -102,17 +98,15 @@ pub fn create(
             applications::updated_at.eq(at),
         ))
         .execute(conn)?;
-    audit::append(
+    audit::record_change(
         conn,
-        NewEvent {
-            actor,
-            action: "application.created",
-            entity_type: "application",
-            entity_id: application.id.into(),
-            fund_id: Some(fund_id),
-            before: None,
-            after: Some(summary(application)),
-        },
+        actor,
+        "application.created",
+        "application",
+        application.id,
+        Some(fund_id),
+        None,
+        Some(application),
         now,
     )?;
     get(conn, application.id)
@@ -199,62 +193,54 @@ pub fn save(
 ) -> Result<Record<Stored>, StoreError> {
     let a = &after.application;
     // RETURNING gives the row as stored without reading it back.
-    let changed: Option<ApplicationRow> = diesel::update(
-        applications::table
-            .filter(applications::id.eq(db_id(a.id)))
-            .filter(applications::version.eq(before.version)),
-    )
-    .set((
-        applications::amount_requested_pence.eq(a.amount_requested.pence()),
-        applications::project_title.eq(&a.project_title),
-        applications::summary.eq(&a.summary),
-        applications::status.eq(a.status.as_str()),
-        applications::submitted_at.eq(a.submitted_at.map(DbTime::new)),
-        applications::decided_at.eq(after.decided_at.map(DbTime::new)),
-        applications::decision_reason.eq(after.decision_reason.as_deref()),
-        applications::version.eq(before.version + 1),
-        applications::updated_at.eq(DbTime::new(now)),
-        applications::extended_until
-            .eq(a.deadline_extension.as_ref().map(|e| DbTime::new(e.until))),
-        applications::extension_reason.eq(a.deadline_extension.as_ref().map(|e| e.reason.as_str())),
-    ))
-    .returning((
-        applications::id,
-        applications::round_id,
-        applications::grantee_id,
-        applications::amount_requested_pence,
-        applications::project_title,
-        applications::summary,
-        applications::status,
-        applications::submitted_at,
-        applications::decided_at,
-        applications::decision_reason,
-        applications::version,
-        applications::created_at,
-        applications::updated_at,
-        applications::extended_until,
-        applications::extension_reason,
-    ))
-    .get_result(conn)
-    .optional()?;
-    let Some(row) = changed else {
-        return Err(StoreError::StaleVersion {
-            entity: "application",
-            expected: before.version,
-        });
-    };
-    let fund_id = fund_of_round(conn, a.round_id)?;
-    audit::append(
+    let row: ApplicationRow = update_versioned!(
         conn,
-        NewEvent {
-            actor,
-            action,
-            entity_type: "application",
-            entity_id: a.id.into(),
-            fund_id: Some(fund_id),
-            before: Some(summary(&before.value.application)),
-            after: Some(summary(a)),
-        },
+        applications,
+        db_id(a.id),
+        before.version,
+        "application",
+        (
+            applications::amount_requested_pence.eq(a.amount_requested.pence()),
+            applications::project_title.eq(&a.project_title),
+            applications::summary.eq(&a.summary),
+            applications::status.eq(a.status.as_str()),
+            applications::submitted_at.eq(a.submitted_at.map(DbTime::new)),
+            applications::decided_at.eq(after.decided_at.map(DbTime::new)),
+            applications::decision_reason.eq(after.decision_reason.as_deref()),
+            applications::updated_at.eq(DbTime::new(now)),
+            applications::extended_until
+                .eq(a.deadline_extension.as_ref().map(|e| DbTime::new(e.until))),
+            applications::extension_reason
+                .eq(a.deadline_extension.as_ref().map(|e| e.reason.as_str())),
+        ),
+        returning(
+            applications::id,
+            applications::round_id,
+            applications::grantee_id,
+            applications::amount_requested_pence,
+            applications::project_title,
+            applications::summary,
+            applications::status,
+            applications::submitted_at,
+            applications::decided_at,
+            applications::decision_reason,
+            applications::version,
+            applications::created_at,
+            applications::updated_at,
+            applications::extended_until,
+            applications::extension_reason,
+        ),
+    )?;
+    let fund_id = fund_of_round(conn, a.round_id)?;
+    audit::record_change(
+        conn,
+        actor,
+        action,
+        "application",
+        a.id,
+        Some(fund_id),
+        Some(&before.value.application),
+        Some(a),
         now,
     )?;
     to_record(row)
@@ -353,17 +339,15 @@ pub fn add_assessment(
             assessments::created_at.eq(DbTime::new(now)),
         ))
         .execute(conn)?;
-    audit::append(
+    audit::record_change(
         conn,
-        NewEvent {
-            actor,
-            action: "assessment.recorded",
-            entity_type: "application",
-            entity_id: assessment.application_id.into(),
-            fund_id: Some(fund_id),
-            before: None,
-            after: serde_json::to_value(assessment).ok(),
-        },
+        actor,
+        "assessment.recorded",
+        "application",
+        assessment.application_id,
+        Some(fund_id),
+        None,
+        Some(assessment),
         now,
     )?;
     Ok(())

@@ -8,6 +8,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use grantledger_domain::audit::{self as chain, AuditEvent, ChainLink, Verification, Verifier};
 use grantledger_domain::ids::{AuditEventId, FundId};
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::common::{Actor, db_id};
@@ -34,6 +35,69 @@ pub struct NewEvent<'a> {
     pub before: Option<Value>,
     /// A summary of the record after the change.
     pub after: Option<Value>,
+}
+
+impl<'a> NewEvent<'a> {
+    /// The event for a change to one record, summarising the record before
+    /// and after as their serde JSON (see [`summary`]).
+    pub(crate) fn change<T: Serialize + ?Sized>(
+        actor: &'a Actor,
+        action: &'a str,
+        entity_type: &'a str,
+        entity_id: impl Into<uuid::Uuid>,
+        fund_id: Option<FundId>,
+        before: Option<&T>,
+        after: Option<&T>,
+    ) -> NewEvent<'a> {
+        NewEvent {
+            actor,
+            action,
+            entity_type,
+            entity_id: entity_id.into(),
+            fund_id,
+            before: before.map(summary),
+            after: after.map(summary),
+        }
+    }
+}
+
+/// How a record appears in the trail: its serde JSON, or `null` should it
+/// not serialise (the domain types always do). A caller wanting a summary
+/// with more in it passes a [`Value`], which serialises as itself.
+pub(crate) fn summary<T: Serialize + ?Sized>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+/// Appends the event for a change to one record (see [`NewEvent::change`]);
+/// must run inside the transaction making the change.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one audit event: who, what, which record and fund, before and after, when"
+)]
+pub(crate) fn record_change<T: Serialize + ?Sized>(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    action: &str,
+    entity_type: &str,
+    entity_id: impl Into<uuid::Uuid>,
+    fund_id: Option<FundId>,
+    before: Option<&T>,
+    after: Option<&T>,
+    now: DateTime<Utc>,
+) -> Result<AuditEventId, StoreError> {
+    append(
+        conn,
+        NewEvent::change(
+            actor,
+            action,
+            entity_type,
+            entity_id,
+            fund_id,
+            before,
+            after,
+        ),
+        now,
+    )
 }
 
 /// Who has changed anything: the labels of system actors (CLI, demo

@@ -8,8 +8,8 @@ use grantledger_domain::ledger::Transfer;
 use grantledger_domain::reference::AwardReference;
 use grantledger_domain::{Money, MoneyDelta};
 
-use crate::audit::{self, NewEvent};
-use crate::common::{Actor, Page, PageRequest, Record, db_id, money, parse};
+use crate::audit;
+use crate::common::{Actor, Page, PageRequest, Record, db_id, money, parse, update_versioned};
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
 use crate::ledger::{self, Cause};
@@ -74,14 +74,10 @@ fn to_record(row: AwardRow) -> Result<Record<Stored>, StoreError> {
     })
 }
 
-fn summary(a: &Award) -> serde_json::Value {
-    serde_json::to_value(a).unwrap_or(serde_json::Value::Null)
-}
-
 // The award's summary, with the cancellation reason once there is one, so
 // the award.cancelled event (and the audit export) says why.
 fn stored_summary(s: &Stored) -> serde_json::Value {
-    let mut value = summary(&s.award);
+    let mut value = audit::summary(&s.award);
     if let (Some(reason), serde_json::Value::Object(map)) = (&s.cancellation_reason, &mut value) {
         map.insert(
             "cancellation_reason".to_owned(),
@@ -168,17 +164,15 @@ pub fn create(
             awards::cancellation_reason,
         ))
         .get_result(conn)?;
-    audit::append(
+    audit::record_change(
         conn,
-        NewEvent {
-            actor,
-            action: "award.offered",
-            entity_type: "award",
-            entity_id: award.id.into(),
-            fund_id: Some(award.fund_id),
-            before: None,
-            after: Some(summary(award)),
-        },
+        actor,
+        "award.offered",
+        "award",
+        award.id,
+        Some(award.fund_id),
+        None,
+        Some(award),
         now,
     )?;
     to_record(row)
@@ -279,39 +273,31 @@ pub fn save(
             now,
         )?;
     }
-    let changed = diesel::update(
-        awards::table
-            .filter(awards::id.eq(db_id(a.id)))
-            .filter(awards::version.eq(before.version)),
-    )
-    .set((
-        awards::amount_pence.eq(a.amount.pence()),
-        awards::paid_pence.eq(a.paid.pence()),
-        awards::scheduled_pence.eq(after.scheduled.pence()),
-        awards::status.eq(a.status.as_str()),
-        awards::return_due_on.eq(after.return_due_on),
-        awards::cancellation_reason.eq(after.cancellation_reason.as_deref()),
-        awards::version.eq(before.version + 1),
-        awards::updated_at.eq(DbTime::new(now)),
-    ))
-    .execute(conn)?;
-    if changed == 0 {
-        return Err(StoreError::StaleVersion {
-            entity: "award",
-            expected: before.version,
-        });
-    }
-    audit::append(
+    update_versioned!(
         conn,
-        NewEvent {
-            actor,
-            action,
-            entity_type: "award",
-            entity_id: a.id.into(),
-            fund_id: Some(a.fund_id),
-            before: Some(stored_summary(&before.value)),
-            after: Some(stored_summary(after)),
-        },
+        awards,
+        db_id(a.id),
+        before.version,
+        "award",
+        (
+            awards::amount_pence.eq(a.amount.pence()),
+            awards::paid_pence.eq(a.paid.pence()),
+            awards::scheduled_pence.eq(after.scheduled.pence()),
+            awards::status.eq(a.status.as_str()),
+            awards::return_due_on.eq(after.return_due_on),
+            awards::cancellation_reason.eq(after.cancellation_reason.as_deref()),
+            awards::updated_at.eq(DbTime::new(now)),
+        ),
+    )?;
+    audit::record_change(
+        conn,
+        actor,
+        action,
+        "award",
+        a.id,
+        Some(a.fund_id),
+        Some(&stored_summary(&before.value)),
+        Some(&stored_summary(after)),
         now,
     )?;
     get(conn, a.id)
@@ -378,21 +364,19 @@ pub fn vary(
         ))
         .execute(conn)?;
     if let Some(why) = range_override {
-        audit::append(
+        audit::record_change(
             conn,
-            NewEvent {
-                actor,
-                action: "award.varied_outside_range",
-                entity_type: "award",
-                entity_id: varied.id.into(),
-                fund_id: Some(varied.fund_id),
-                before: Some(serde_json::json!({ "amount": before.value.award.amount })),
-                after: Some(serde_json::json!({
-                    "amount": varied.amount,
-                    "variation_id": variation.id,
-                    "range_override_reason": why,
-                })),
-            },
+            actor,
+            "award.varied_outside_range",
+            "award",
+            varied.id,
+            Some(varied.fund_id),
+            Some(&serde_json::json!({ "amount": before.value.award.amount })),
+            Some(&serde_json::json!({
+                "amount": varied.amount,
+                "variation_id": variation.id,
+                "range_override_reason": why,
+            })),
             now,
         )?;
     }

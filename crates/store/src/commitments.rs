@@ -17,8 +17,8 @@ use grantledger_domain::commitment::{
 };
 use grantledger_domain::ids::{CommitmentId, UserId};
 
-use crate::audit::{self, NewEvent};
-use crate::common::{Actor, Page, PageRequest, Record, db_id, parse};
+use crate::audit;
+use crate::common::{Actor, Page, PageRequest, Record, db_id, parse, update_versioned};
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
 use crate::schema::{commitment_departments, commitment_history, commitments};
@@ -125,10 +125,6 @@ fn with_departments(
         .collect()
 }
 
-fn summary(c: &Commitment) -> serde_json::Value {
-    serde_json::to_value(c).unwrap_or(serde_json::Value::Null)
-}
-
 fn write_departments(conn: &mut AnyConnection, c: &Commitment) -> Result<(), StoreError> {
     diesel::delete(
         commitment_departments::table.filter(commitment_departments::commitment_id.eq(db_id(c.id))),
@@ -180,20 +176,40 @@ fn audit_event(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    audit::append(
+    audit::record_change(
         conn,
-        NewEvent {
-            actor,
-            action,
-            entity_type: "commitment",
-            entity_id: after.id.into(),
-            fund_id: None,
-            before: before.map(summary),
-            after: Some(summary(after)),
-        },
+        actor,
+        action,
+        "commitment",
+        after.id,
+        None,
+        before,
+        Some(after),
         now,
     )?;
     Ok(())
+}
+
+/// Every column of a pledge that an import may change; used by insert and
+/// update alike so the two cannot drift apart.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = commitments, treat_none_as_null = true)]
+struct CommitmentFields<'a> {
+    pledge: &'a str,
+    progress: &'a str,
+    status: &'a str,
+    source_line: i32,
+}
+
+impl<'a> CommitmentFields<'a> {
+    fn of(c: &'a Commitment) -> Result<Self, StoreError> {
+        Ok(CommitmentFields {
+            pledge: &c.text,
+            progress: &c.progress,
+            status: c.status.as_str(),
+            source_line: int(c.source_line)?,
+        })
+    }
 }
 
 fn insert(
@@ -208,10 +224,7 @@ fn insert(
             commitments::id.eq(db_id(c.id)),
             commitments::number.eq(int(c.number)?),
             commitments::occurrence.eq(int(c.occurrence)?),
-            commitments::pledge.eq(&c.text),
-            commitments::progress.eq(&c.progress),
-            commitments::status.eq(c.status.as_str()),
-            commitments::source_line.eq(int(c.source_line)?),
+            CommitmentFields::of(c)?,
             commitments::version.eq(1_i64),
             commitments::created_at.eq(at),
             commitments::updated_at.eq(at),
@@ -237,26 +250,17 @@ fn update(
     after: &Commitment,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let changed = diesel::update(
-        commitments::table
-            .filter(commitments::id.eq(db_id(after.id)))
-            .filter(commitments::version.eq(version)),
-    )
-    .set((
-        commitments::pledge.eq(&after.text),
-        commitments::progress.eq(&after.progress),
-        commitments::status.eq(after.status.as_str()),
-        commitments::source_line.eq(int(after.source_line)?),
-        commitments::version.eq(version + 1),
-        commitments::updated_at.eq(DbTime::new(now)),
-    ))
-    .execute(conn)?;
-    if changed == 0 {
-        return Err(StoreError::StaleVersion {
-            entity: "commitment",
-            expected: version,
-        });
-    }
+    update_versioned!(
+        conn,
+        commitments,
+        db_id(after.id),
+        version,
+        "commitment",
+        (
+            CommitmentFields::of(after)?,
+            commitments::updated_at.eq(DbTime::new(now)),
+        ),
+    )?;
     if before.departments != after.departments {
         write_departments(conn, after)?;
     }

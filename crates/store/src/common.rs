@@ -155,3 +155,53 @@ where
         .map(|s| parse(what, s))
         .collect()
 }
+
+/// Updates one row of `$table` (a module of [`crate::schema`]) over the
+/// version the caller read: sets `$changes` (anything `.set` takes) and
+/// bumps `version`, where the row with id `$id` is still at `$version`.
+/// Evaluates to `Ok(())`, or [`StoreError::StaleVersion`] naming `$entity`
+/// when no row changed. With `returning $columns` it evaluates to the row
+/// as stored instead.
+macro_rules! update_versioned {
+    ($conn:expr, $table:ident, $id:expr, $version:expr, $entity:expr, $changes:expr $(,)?) => {{
+        use ::diesel::prelude::*;
+        let version: i64 = $version;
+        ::diesel::update(
+            $table::table
+                .filter($table::id.eq($id))
+                .filter($table::version.eq(version)),
+        )
+        .set(($changes, $table::version.eq(version + 1)))
+        .execute($conn)
+        .map_err($crate::error::StoreError::from)
+        .and_then(|changed| match changed {
+            0 => Err($crate::error::StoreError::StaleVersion {
+                entity: $entity,
+                expected: version,
+            }),
+            _ => Ok(()),
+        })
+    }};
+    ($conn:expr, $table:ident, $id:expr, $version:expr, $entity:expr, $changes:expr,
+     returning $columns:expr $(,)?) => {{
+        use ::diesel::prelude::*;
+        let version: i64 = $version;
+        ::diesel::update(
+            $table::table
+                .filter($table::id.eq($id))
+                .filter($table::version.eq(version)),
+        )
+        .set(($changes, $table::version.eq(version + 1)))
+        .returning($columns)
+        .get_result($conn)
+        .optional()
+        .map_err($crate::error::StoreError::from)
+        .and_then(|row| {
+            row.ok_or($crate::error::StoreError::StaleVersion {
+                entity: $entity,
+                expected: version,
+            })
+        })
+    }};
+}
+pub(crate) use update_versioned;

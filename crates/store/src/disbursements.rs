@@ -8,9 +8,9 @@ use grantledger_domain::ids::{AwardId, DisbursementId, PaymentRunId};
 use grantledger_domain::ledger::Transfer;
 use grantledger_domain::payment_run::{PaymentRun, PaymentRunStatus};
 
-use crate::audit::{self, NewEvent};
+use crate::audit;
 use crate::awards;
-use crate::common::{Actor, Page, PageRequest, Record, db_id, money, parse};
+use crate::common::{Actor, Page, PageRequest, Record, db_id, money, parse, update_versioned};
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
 use crate::schema::{awards as awards_table, disbursements, grantees, payment_runs};
@@ -131,17 +131,15 @@ fn event(
     before: Option<&Disbursement>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    audit::append(
+    audit::record_change(
         conn,
-        NewEvent {
-            actor,
-            action,
-            entity_type: "disbursement",
-            entity_id: after.id.into(),
-            fund_id: Some(fund),
-            before: before.and_then(|b| serde_json::to_value(b).ok()),
-            after: serde_json::to_value(after).ok(),
-        },
+        actor,
+        action,
+        "disbursement",
+        after.id,
+        Some(fund),
+        before,
+        Some(after),
         now,
     )?;
     Ok(())
@@ -180,26 +178,20 @@ fn write(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let d = &after.disbursement;
-    let changed = diesel::update(
-        disbursements::table
-            .filter(disbursements::id.eq(db_id(d.id)))
-            .filter(disbursements::version.eq(before.version)),
-    )
-    .set((
-        disbursements::status.eq(d.status.as_str()),
-        disbursements::payment_run_id.eq(d.payment_run_id.map(db_id)),
-        disbursements::paid_at.eq(after.paid_at.map(DbTime::new)),
-        disbursements::note.eq(after.note.as_deref()),
-        disbursements::version.eq(before.version + 1),
-        disbursements::updated_at.eq(DbTime::new(now)),
-    ))
-    .execute(conn)?;
-    if changed == 0 {
-        return Err(StoreError::StaleVersion {
-            entity: "disbursement",
-            expected: before.version,
-        });
-    }
+    update_versioned!(
+        conn,
+        disbursements,
+        db_id(d.id),
+        before.version,
+        "disbursement",
+        (
+            disbursements::status.eq(d.status.as_str()),
+            disbursements::payment_run_id.eq(d.payment_run_id.map(db_id)),
+            disbursements::paid_at.eq(after.paid_at.map(DbTime::new)),
+            disbursements::note.eq(after.note.as_deref()),
+            disbursements::updated_at.eq(DbTime::new(now)),
+        ),
+    )?;
     Ok(())
 }
 
@@ -456,17 +448,15 @@ pub fn create_run(
             ));
         }
     }
-    audit::append(
+    audit::record_change(
         conn,
-        NewEvent {
-            actor,
-            action: "payment_run.created",
-            entity_type: "payment_run",
-            entity_id: run.id.into(),
-            fund_id: None,
-            before: None,
-            after: serde_json::to_value(&run).ok(),
-        },
+        actor,
+        "payment_run.created",
+        "payment_run",
+        run.id,
+        None,
+        None,
+        Some(&run),
         now,
     )?;
     get_run(conn, run.id)
@@ -588,37 +578,29 @@ fn save_run(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let changed = diesel::update(
-        payment_runs::table
-            .filter(payment_runs::id.eq(db_id(after.id)))
-            .filter(payment_runs::version.eq(before.version)),
-    )
-    .set((
-        payment_runs::status.eq(after.status.as_str()),
-        payment_runs::total_pence.eq(after.total.pence()),
-        payment_runs::disbursement_count.eq(i32::try_from(after.count).map_err(conflict)?),
-        payment_runs::confirmed_at
-            .eq((after.status == PaymentRunStatus::Confirmed).then_some(DbTime::new(now))),
-        payment_runs::version.eq(before.version + 1),
-    ))
-    .execute(conn)?;
-    if changed == 0 {
-        return Err(StoreError::StaleVersion {
-            entity: "payment run",
-            expected: before.version,
-        });
-    }
-    audit::append(
+    update_versioned!(
         conn,
-        NewEvent {
-            actor,
-            action,
-            entity_type: "payment_run",
-            entity_id: after.id.into(),
-            fund_id: None,
-            before: serde_json::to_value(&before.value).ok(),
-            after: serde_json::to_value(after).ok(),
-        },
+        payment_runs,
+        db_id(after.id),
+        before.version,
+        "payment run",
+        (
+            payment_runs::status.eq(after.status.as_str()),
+            payment_runs::total_pence.eq(after.total.pence()),
+            payment_runs::disbursement_count.eq(i32::try_from(after.count).map_err(conflict)?),
+            payment_runs::confirmed_at
+                .eq((after.status == PaymentRunStatus::Confirmed).then_some(DbTime::new(now))),
+        ),
+    )?;
+    audit::record_change(
+        conn,
+        actor,
+        action,
+        "payment_run",
+        after.id,
+        None,
+        Some(&before.value),
+        Some(after),
         now,
     )?;
     Ok(())

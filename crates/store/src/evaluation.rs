@@ -15,8 +15,8 @@ use grantledger_domain::evaluation::{
 use grantledger_domain::grantee::Region;
 use grantledger_domain::ids::{AwardId, EvaluationReturnId, FundId, GranteeId, RoundId, UserId};
 
-use crate::audit::{self, NewEvent};
-use crate::common::{Actor, Page, PageRequest, Record, db_id, parse};
+use crate::audit;
+use crate::common::{Actor, Page, PageRequest, Record, db_id, parse, update_versioned};
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
 use crate::schema::{
@@ -117,34 +117,26 @@ pub fn set_return_due_date(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<AwardContext, StoreError> {
-    let changed = diesel::update(
-        awards::table
-            .filter(awards::id.eq(db_id(award.id)))
-            .filter(awards::version.eq(award.version)),
-    )
-    .set((
-        awards::return_due_on.eq(due),
-        awards::version.eq(award.version + 1),
-        awards::updated_at.eq(DbTime::new(now)),
-    ))
-    .execute(conn)?;
-    if changed == 0 {
-        return Err(StoreError::StaleVersion {
-            entity: "award",
-            expected: award.version,
-        });
-    }
-    audit::append(
+    update_versioned!(
         conn,
-        NewEvent {
-            actor,
-            action: "award.return_due_date_set",
-            entity_type: "award",
-            entity_id: award.id.into(),
-            fund_id: Some(award.fund_id),
-            before: Some(serde_json::json!({ "return_due_on": award.return_due_on })),
-            after: Some(serde_json::json!({ "return_due_on": due })),
-        },
+        awards,
+        db_id(award.id),
+        award.version,
+        "award",
+        (
+            awards::return_due_on.eq(due),
+            awards::updated_at.eq(DbTime::new(now)),
+        ),
+    )?;
+    audit::record_change(
+        conn,
+        actor,
+        "award.return_due_date_set",
+        "award",
+        award.id,
+        Some(award.fund_id),
+        Some(&serde_json::json!({ "return_due_on": award.return_due_on })),
+        Some(&serde_json::json!({ "return_due_on": due })),
         now,
     )?;
     award_context(conn, award.id)
@@ -246,10 +238,6 @@ fn to_i32(what: &str, n: usize) -> Result<i32, StoreError> {
     i32::try_from(n).map_err(|_| StoreError::Conflict(format!("{what} is too large")))
 }
 
-fn summary(r: &EvaluationReturn) -> serde_json::Value {
-    serde_json::to_value(r).unwrap_or(serde_json::Value::Null)
-}
-
 /// Submits a return on an award: the first version, or a new version of the
 /// award's return (refused once it is accepted). Versions are never changed.
 pub fn submit(
@@ -341,7 +329,9 @@ pub fn submit(
             versions::submitted_at.eq(at),
         ))
         .execute(conn)?;
-    let mut after_summary = summary(&after);
+    // The return's summary, with how many responses and participants the
+    // version submitted carries.
+    let mut after_summary = audit::summary(&after);
     if let Some(obj) = after_summary.as_object_mut() {
         obj.insert("responses".into(), content.responses.len().into());
         obj.insert(
@@ -349,17 +339,15 @@ pub fn submit(
             content.participants_reached.into(),
         );
     }
-    audit::append(
+    audit::record_change(
         conn,
-        NewEvent {
-            actor,
-            action: "evaluation_return.submitted",
-            entity_type: "evaluation_return",
-            entity_id: after.id.into(),
-            fund_id: Some(after.fund_id),
-            before: before.map(|b| summary(&b.value)),
-            after: Some(after_summary),
-        },
+        actor,
+        "evaluation_return.submitted",
+        "evaluation_return",
+        after.id,
+        Some(after.fund_id),
+        before.map(|b| audit::summary(&b.value)).as_ref(),
+        Some(&after_summary),
         now,
     )?;
     let record = get(conn, after.id)?;
@@ -375,24 +363,18 @@ fn update_header(
 ) -> Result<(), StoreError> {
     let latest = i32::try_from(after.latest_version)
         .map_err(|_| StoreError::Conflict("too many versions".into()))?;
-    let changed = diesel::update(
-        returns::table
-            .filter(returns::id.eq(db_id(after.id)))
-            .filter(returns::version.eq(before.version)),
-    )
-    .set((
-        returns::status.eq(after.status.as_str()),
-        returns::latest_version.eq(latest),
-        returns::version.eq(before.version + 1),
-        returns::updated_at.eq(DbTime::new(now)),
-    ))
-    .execute(conn)?;
-    if changed == 0 {
-        return Err(StoreError::StaleVersion {
-            entity: "evaluation return",
-            expected: before.version,
-        });
-    }
+    update_versioned!(
+        conn,
+        returns,
+        db_id(after.id),
+        before.version,
+        "evaluation return",
+        (
+            returns::status.eq(after.status.as_str()),
+            returns::latest_version.eq(latest),
+            returns::updated_at.eq(DbTime::new(now)),
+        ),
+    )?;
     Ok(())
 }
 
@@ -531,25 +513,24 @@ pub fn review(
             reviews::reviewed_at.eq(DbTime::new(now)),
         ))
         .execute(conn)?;
-    let mut after_summary = summary(&after);
+    // The return's summary, with the review's decision and comment.
+    let mut after_summary = audit::summary(&after);
     if let Some(obj) = after_summary.as_object_mut() {
         obj.insert("decision".into(), decision.as_str().into());
         obj.insert("comment".into(), comment.into());
     }
-    audit::append(
+    audit::record_change(
         conn,
-        NewEvent {
-            actor,
-            action: match decision {
-                ReviewDecision::Accept => "evaluation_return.accepted",
-                ReviewDecision::RequestChanges => "evaluation_return.changes_requested",
-            },
-            entity_type: "evaluation_return",
-            entity_id: after.id.into(),
-            fund_id: Some(after.fund_id),
-            before: Some(summary(&before.value)),
-            after: Some(after_summary),
+        actor,
+        match decision {
+            ReviewDecision::Accept => "evaluation_return.accepted",
+            ReviewDecision::RequestChanges => "evaluation_return.changes_requested",
         },
+        "evaluation_return",
+        after.id,
+        Some(after.fund_id),
+        Some(&audit::summary(&before.value)),
+        Some(&after_summary),
         now,
     )?;
     get(conn, after.id)

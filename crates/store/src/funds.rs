@@ -9,8 +9,8 @@ use grantledger_domain::ledger::Transfer;
 use grantledger_domain::org_id::OrgId;
 use grantledger_domain::reference::FundCode;
 
-use crate::audit::{self, NewEvent};
-use crate::common::{Actor, Page, PageRequest, Record, db_id, money, parse};
+use crate::audit;
+use crate::common::{Actor, Page, PageRequest, Record, db_id, money, parse, update_versioned};
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
 use crate::ledger::{self, Cause};
@@ -88,8 +88,24 @@ fn insert_funders(conn: &mut AnyConnection, fund: &Fund) -> Result<(), StoreErro
     Ok(())
 }
 
-fn summary(fund: &Fund) -> serde_json::Value {
-    serde_json::to_value(fund).unwrap_or(serde_json::Value::Null)
+/// Every column of a fund that its domain value sets and a save may change;
+/// used by insert and update alike so the two cannot drift apart.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = funds, treat_none_as_null = true)]
+struct FundFields<'a> {
+    name: &'a str,
+    budget_pence: i64,
+    status: &'a str,
+}
+
+impl<'a> FundFields<'a> {
+    fn of(fund: &'a Fund) -> Self {
+        FundFields {
+            name: fund.name.as_str(),
+            budget_pence: fund.budget.pence(),
+            status: fund.status.as_str(),
+        }
+    }
 }
 
 /// Records a new fund, its funders, and its budget as a ledger transfer from
@@ -115,9 +131,7 @@ pub fn create(
         .values((
             funds::id.eq(db_id(fund.id)),
             funds::code.eq(fund.code.as_str()),
-            funds::name.eq(fund.name.as_str()),
-            funds::budget_pence.eq(fund.budget.pence()),
-            funds::status.eq(fund.status.as_str()),
+            FundFields::of(fund),
             funds::version.eq(1_i64),
             funds::created_at.eq(at),
             funds::updated_at.eq(at),
@@ -136,17 +150,15 @@ pub fn create(
         },
         now,
     )?;
-    audit::append(
+    audit::record_change(
         conn,
-        NewEvent {
-            actor,
-            action: "fund.created",
-            entity_type: "fund",
-            entity_id: fund.id.into(),
-            fund_id: Some(fund.id),
-            before: None,
-            after: Some(summary(fund)),
-        },
+        actor,
+        "fund.created",
+        "fund",
+        fund.id,
+        Some(fund.id),
+        None,
+        Some(fund),
         now,
     )?;
     get(conn, fund.id)
@@ -232,25 +244,17 @@ pub fn save(
     now: DateTime<Utc>,
 ) -> Result<Record<Fund>, StoreError> {
     let id = before.value.id;
-    let changed = diesel::update(
-        funds::table
-            .filter(funds::id.eq(db_id(id)))
-            .filter(funds::version.eq(before.version)),
-    )
-    .set((
-        funds::name.eq(after.name.as_str()),
-        funds::budget_pence.eq(after.budget.pence()),
-        funds::status.eq(after.status.as_str()),
-        funds::version.eq(before.version + 1),
-        funds::updated_at.eq(DbTime::new(now)),
-    ))
-    .execute(conn)?;
-    if changed == 0 {
-        return Err(StoreError::StaleVersion {
-            entity: "fund",
-            expected: before.version,
-        });
-    }
+    update_versioned!(
+        conn,
+        funds,
+        db_id(id),
+        before.version,
+        "fund",
+        (
+            FundFields::of(after),
+            funds::updated_at.eq(DbTime::new(now)),
+        ),
+    )?;
     if before.value.funders != after.funders {
         diesel::delete(funders::table.filter(funders::fund_id.eq(db_id(id)))).execute(conn)?;
         insert_funders(conn, after)?;
@@ -270,17 +274,15 @@ pub fn save(
             now,
         )?;
     }
-    audit::append(
+    audit::record_change(
         conn,
-        NewEvent {
-            actor,
-            action,
-            entity_type: "fund",
-            entity_id: id.into(),
-            fund_id: Some(id),
-            before: Some(summary(&before.value)),
-            after: Some(summary(after)),
-        },
+        actor,
+        action,
+        "fund",
+        id,
+        Some(id),
+        Some(&before.value),
+        Some(after),
         now,
     )?;
     get(conn, id)

@@ -10,7 +10,7 @@ use grantledger_domain::ids::{GranteeId, UserId};
 use grantledger_domain::org_id::OrgId;
 
 use crate::audit::{self, NewEvent};
-use crate::common::{Actor, Page, PageRequest, Record, db_id, money, parse};
+use crate::common::{Actor, Page, PageRequest, Record, db_id, money, parse, update_versioned};
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
 use crate::schema::grantees;
@@ -61,10 +61,6 @@ pub(crate) fn to_record(row: GranteeRow) -> Result<Record<Grantee>, StoreError> 
         created_at: row.created_at.0,
         updated_at: row.updated_at.0,
     })
-}
-
-fn summary(grantee: &Grantee) -> serde_json::Value {
-    serde_json::to_value(grantee).unwrap_or(serde_json::Value::Null)
 }
 
 fn check_org_id_free(conn: &mut AnyConnection, grantee: &Grantee) -> Result<(), StoreError> {
@@ -136,17 +132,15 @@ pub fn create(
             grantees::updated_at.eq(at),
         ))
         .execute(conn)?;
-    audit::append(
+    audit::record_change(
         conn,
-        NewEvent {
-            actor,
-            action: "grantee.created",
-            entity_type: "grantee",
-            entity_id: grantee.id.into(),
-            fund_id: None,
-            before: None,
-            after: Some(summary(grantee)),
-        },
+        actor,
+        "grantee.created",
+        "grantee",
+        grantee.id,
+        None,
+        None,
+        Some(grantee),
         now,
     )?;
     get(conn, grantee.id)
@@ -183,14 +177,16 @@ pub fn create_many(
         crate::connection::insert_batch!(conn, grantees::table, &rows)?;
         audit::append_many(
             conn,
-            chunk.iter().map(|g| NewEvent {
-                actor,
-                action: "grantee.created",
-                entity_type: "grantee",
-                entity_id: g.id.into(),
-                fund_id: None,
-                before: None,
-                after: Some(summary(g)),
+            chunk.iter().map(|g| {
+                NewEvent::change(
+                    actor,
+                    "grantee.created",
+                    "grantee",
+                    g.id,
+                    None,
+                    None,
+                    Some(g),
+                )
             }),
             now,
         )?;
@@ -307,34 +303,26 @@ pub fn save(
 ) -> Result<Record<Grantee>, StoreError> {
     check_org_id_free(conn, after)?;
     let id = before.value.id;
-    let changed = diesel::update(
-        grantees::table
-            .filter(grantees::id.eq(db_id(id)))
-            .filter(grantees::version.eq(before.version)),
-    )
-    .set((
-        GranteeFields::of(after),
-        grantees::version.eq(before.version + 1),
-        grantees::updated_at.eq(DbTime::new(now)),
-    ))
-    .execute(conn)?;
-    if changed == 0 {
-        return Err(StoreError::StaleVersion {
-            entity: "grantee",
-            expected: before.version,
-        });
-    }
-    audit::append(
+    update_versioned!(
         conn,
-        NewEvent {
-            actor,
-            action,
-            entity_type: "grantee",
-            entity_id: id.into(),
-            fund_id: None,
-            before: Some(summary(&before.value)),
-            after: Some(summary(after)),
-        },
+        grantees,
+        db_id(id),
+        before.version,
+        "grantee",
+        (
+            GranteeFields::of(after),
+            grantees::updated_at.eq(DbTime::new(now)),
+        ),
+    )?;
+    audit::record_change(
+        conn,
+        actor,
+        action,
+        "grantee",
+        id,
+        None,
+        Some(&before.value),
+        Some(after),
         now,
     )?;
     get(conn, id)

@@ -7,8 +7,10 @@ use grantledger_domain::ids::{FundId, RoundId};
 use grantledger_domain::ledger::Transfer;
 use grantledger_domain::round::{Eligibility, GrantRange, Round, RoundWindow};
 
-use crate::audit::{self, NewEvent};
-use crate::common::{Actor, Page, PageRequest, Record, db_id, join_names, money, split_names};
+use crate::audit;
+use crate::common::{
+    Actor, Page, PageRequest, Record, db_id, join_names, money, split_names, update_versioned,
+};
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
 use crate::ledger::{self, Cause};
@@ -66,10 +68,6 @@ fn to_record(row: RoundRow) -> Result<Record<Round>, StoreError> {
     })
 }
 
-fn summary(round: &Round) -> serde_json::Value {
-    serde_json::to_value(round).unwrap_or(serde_json::Value::Null)
-}
-
 fn fund_status(conn: &mut AnyConnection, fund: FundId) -> Result<FundStatus, StoreError> {
     let status: String = funds::table
         .find(db_id(fund))
@@ -114,6 +112,39 @@ pub fn record_past(
     insert(conn, round, actor, "round.recorded_past", now)
 }
 
+/// Every column of a round that its domain value sets and a save may
+/// change; used by insert and update alike so the two cannot drift apart.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = rounds, treat_none_as_null = true)]
+struct RoundFields<'a> {
+    name: &'a str,
+    opens_at: DbTime,
+    closes_at: DbTime,
+    allocation_pence: i64,
+    min_grant_pence: i64,
+    max_grant_pence: i64,
+    eligible_types: String,
+    #[diesel(treat_none_as_default_value = false)]
+    max_annual_income_pence: Option<i64>,
+    eligible_regions: String,
+}
+
+impl<'a> RoundFields<'a> {
+    fn of(round: &'a Round) -> Self {
+        RoundFields {
+            name: &round.name,
+            opens_at: DbTime::new(round.window.opens_at()),
+            closes_at: DbTime::new(round.window.closes_at()),
+            allocation_pence: round.allocation.pence(),
+            min_grant_pence: round.grant_range.min().pence(),
+            max_grant_pence: round.grant_range.max().pence(),
+            eligible_types: join_names(&round.eligibility.organisation_types),
+            max_annual_income_pence: round.eligibility.max_annual_income.map(|m| m.pence()),
+            eligible_regions: join_names(&round.eligibility.regions),
+        }
+    }
+}
+
 fn insert(
     conn: &mut AnyConnection,
     round: &Round,
@@ -143,16 +174,7 @@ fn insert(
             rounds::id.eq(db_id(round.id)),
             rounds::fund_id.eq(db_id(round.fund_id)),
             rounds::number.eq(i32::from(round.number)),
-            rounds::name.eq(&round.name),
-            rounds::opens_at.eq(DbTime::new(round.window.opens_at())),
-            rounds::closes_at.eq(DbTime::new(round.window.closes_at())),
-            rounds::allocation_pence.eq(round.allocation.pence()),
-            rounds::min_grant_pence.eq(round.grant_range.min().pence()),
-            rounds::max_grant_pence.eq(round.grant_range.max().pence()),
-            rounds::eligible_types.eq(join_names(&round.eligibility.organisation_types)),
-            rounds::max_annual_income_pence
-                .eq(round.eligibility.max_annual_income.map(|m| m.pence())),
-            rounds::eligible_regions.eq(join_names(&round.eligibility.regions)),
+            RoundFields::of(round),
             rounds::version.eq(1_i64),
             rounds::created_at.eq(at),
             rounds::updated_at.eq(at),
@@ -170,17 +192,15 @@ fn insert(
         },
         now,
     )?;
-    audit::append(
+    audit::record_change(
         conn,
-        NewEvent {
-            actor,
-            action,
-            entity_type: "round",
-            entity_id: round.id.into(),
-            fund_id: Some(round.fund_id),
-            before: None,
-            after: Some(summary(round)),
-        },
+        actor,
+        action,
+        "round",
+        round.id,
+        Some(round.fund_id),
+        None,
+        Some(round),
         now,
     )?;
     get(conn, round.id)
@@ -249,31 +269,17 @@ pub fn save(
     now: DateTime<Utc>,
 ) -> Result<Record<Round>, StoreError> {
     let id = before.value.id;
-    let changed = diesel::update(
-        rounds::table
-            .filter(rounds::id.eq(db_id(id)))
-            .filter(rounds::version.eq(before.version)),
-    )
-    .set((
-        rounds::name.eq(&after.name),
-        rounds::opens_at.eq(DbTime::new(after.window.opens_at())),
-        rounds::closes_at.eq(DbTime::new(after.window.closes_at())),
-        rounds::allocation_pence.eq(after.allocation.pence()),
-        rounds::min_grant_pence.eq(after.grant_range.min().pence()),
-        rounds::max_grant_pence.eq(after.grant_range.max().pence()),
-        rounds::eligible_types.eq(join_names(&after.eligibility.organisation_types)),
-        rounds::max_annual_income_pence.eq(after.eligibility.max_annual_income.map(|m| m.pence())),
-        rounds::eligible_regions.eq(join_names(&after.eligibility.regions)),
-        rounds::version.eq(before.version + 1),
-        rounds::updated_at.eq(DbTime::new(now)),
-    ))
-    .execute(conn)?;
-    if changed == 0 {
-        return Err(StoreError::StaleVersion {
-            entity: "round",
-            expected: before.version,
-        });
-    }
+    update_versioned!(
+        conn,
+        rounds,
+        db_id(id),
+        before.version,
+        "round",
+        (
+            RoundFields::of(after),
+            rounds::updated_at.eq(DbTime::new(now)),
+        ),
+    )?;
     let delta = before.value.allocation.delta_to(after.allocation);
     if !delta.is_zero() {
         let transfer = Transfer::allocation_adjusted(after.fund_id, id, delta)
@@ -289,17 +295,15 @@ pub fn save(
             now,
         )?;
     }
-    audit::append(
+    audit::record_change(
         conn,
-        NewEvent {
-            actor,
-            action: "round.updated",
-            entity_type: "round",
-            entity_id: id.into(),
-            fund_id: Some(after.fund_id),
-            before: Some(summary(&before.value)),
-            after: Some(summary(after)),
-        },
+        actor,
+        "round.updated",
+        "round",
+        id,
+        Some(after.fund_id),
+        Some(&before.value),
+        Some(after),
         now,
     )?;
     get(conn, id)
@@ -353,17 +357,15 @@ pub fn designate_funder(
             rounds::updated_at.eq(DbTime::new(now)),
         ))
         .execute(conn)?;
-    audit::append(
+    audit::record_change(
         conn,
-        NewEvent {
-            actor,
-            action: "round.funder_designated",
-            entity_type: "round_designation",
-            entity_id: round.id.into(),
-            fund_id: Some(round.fund_id),
-            before: Some(serde_json::json!({ "designated_funder": before })),
-            after: Some(serde_json::json!({ "designated_funder": funder })),
-        },
+        actor,
+        "round.funder_designated",
+        "round_designation",
+        round.id,
+        Some(round.fund_id),
+        Some(&serde_json::json!({ "designated_funder": before })),
+        Some(&serde_json::json!({ "designated_funder": funder })),
         now,
     )?;
     Ok(())

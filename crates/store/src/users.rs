@@ -5,8 +5,8 @@ use diesel::prelude::*;
 use grantledger_domain::ids::{GranteeId, UserId};
 use grantledger_domain::user::{Email, Role, User};
 
-use crate::audit::{self, NewEvent};
-use crate::common::{Actor, Page, PageRequest, Record, db_id, parse};
+use crate::audit;
+use crate::common::{Actor, Page, PageRequest, Record, db_id, parse, update_versioned};
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
 use crate::schema::users;
@@ -43,11 +43,29 @@ fn to_record(row: UserRow) -> Result<(Record<User>, String), StoreError> {
     Ok((record, row.password_hash))
 }
 
-// Audit summaries of users never include the password hash.
-fn summary(user: &User) -> serde_json::Value {
-    serde_json::to_value(user).unwrap_or(serde_json::Value::Null)
+/// Every column of a user that its domain value sets and a save may change
+/// (the password hash has its own update); used by insert and update alike
+/// so the two cannot drift apart.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = users, treat_none_as_null = true)]
+struct UserFields<'a> {
+    role: &'a str,
+    #[diesel(treat_none_as_default_value = false)]
+    grantee_id: Option<DbUuid>,
+    disabled: bool,
 }
 
+impl<'a> UserFields<'a> {
+    fn of(user: &'a User) -> Self {
+        UserFields {
+            role: user.role.as_str(),
+            grantee_id: user.grantee_id.map(db_id),
+            disabled: user.disabled,
+        }
+    }
+}
+
+// Audit summaries of users never include the password hash.
 /// Creates a user with an already-hashed password.
 pub fn create(
     conn: &mut AnyConnection,
@@ -72,25 +90,21 @@ pub fn create(
             users::id.eq(db_id(user.id)),
             users::email.eq(user.email.as_str()),
             users::password_hash.eq(password_hash),
-            users::role.eq(user.role.as_str()),
-            users::grantee_id.eq(user.grantee_id.map(db_id)),
-            users::disabled.eq(user.disabled),
+            UserFields::of(user),
             users::version.eq(1_i64),
             users::created_at.eq(at),
             users::updated_at.eq(at),
         ))
         .execute(conn)?;
-    audit::append(
+    audit::record_change(
         conn,
-        NewEvent {
-            actor,
-            action: "user.created",
-            entity_type: "user",
-            entity_id: user.id.into(),
-            fund_id: None,
-            before: None,
-            after: Some(summary(user)),
-        },
+        actor,
+        "user.created",
+        "user",
+        user.id,
+        None,
+        None,
+        Some(user),
         now,
     )?;
     get(conn, user.id)
@@ -168,44 +182,35 @@ pub fn save(
     now: DateTime<Utc>,
 ) -> Result<Record<User>, StoreError> {
     let id = before.value.id;
-    let target = users::table
-        .filter(users::id.eq(db_id(id)))
-        .filter(users::version.eq(before.version));
-    let changed = diesel::update(target)
-        .set((
-            users::role.eq(after.role.as_str()),
-            users::grantee_id.eq(after.grantee_id.map(db_id)),
-            users::disabled.eq(after.disabled),
-            users::version.eq(before.version + 1),
+    update_versioned!(
+        conn,
+        users,
+        db_id(id),
+        before.version,
+        "user",
+        (
+            UserFields::of(after),
             users::updated_at.eq(DbTime::new(now)),
-        ))
-        .execute(conn)?;
-    if changed == 0 {
-        return Err(StoreError::StaleVersion {
-            entity: "user",
-            expected: before.version,
-        });
-    }
+        ),
+    )?;
     if let Some(hash) = new_password_hash {
         diesel::update(users::table.filter(users::id.eq(db_id(id))))
             .set(users::password_hash.eq(hash))
             .execute(conn)?;
     }
-    audit::append(
+    audit::record_change(
         conn,
-        NewEvent {
-            actor,
-            action: if new_password_hash.is_some() {
-                "user.password_changed"
-            } else {
-                "user.updated"
-            },
-            entity_type: "user",
-            entity_id: id.into(),
-            fund_id: None,
-            before: Some(summary(&before.value)),
-            after: Some(summary(after)),
+        actor,
+        if new_password_hash.is_some() {
+            "user.password_changed"
+        } else {
+            "user.updated"
         },
+        "user",
+        id,
+        None,
+        Some(&before.value),
+        Some(after),
         now,
     )?;
     get(conn, id)
