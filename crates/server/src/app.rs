@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use grantledger_store::Database;
@@ -158,12 +159,12 @@ pub fn server(
         build(state.clone(), keys.clone())
             .app_data(gate.clone())
             .app_data(limits.clone())
-            .wrap(crate::middleware::problem_errors())
-            .wrap(crate::middleware::security_headers())
-            .wrap(crate::limits::client_limits())
+            .wrap(from_fn(crate::middleware::problem_errors))
+            .wrap(from_fn(crate::middleware::security_headers))
+            .wrap(from_fn(crate::limits::client_limits))
             .wrap(metrics.clone())
-            .wrap(crate::middleware::metrics_gate())
-            .wrap(crate::middleware::request_context())
+            .wrap(from_fn(crate::middleware::metrics_gate))
+            .wrap(from_fn(crate::middleware::request_context))
     })
     .on_connect(move |connection, data| crate::limits::on_connect(&counts, connection, data))
     // Signals are handled by `serve`, which logs what the shutdown does.

@@ -23,10 +23,10 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{Extensions, Payload, Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::dev::{Extensions, Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
 use actix_web::http::ConnectionType;
-use actix_web::middleware::{Next, from_fn};
+use actix_web::middleware::Next;
 use actix_web::web::Bytes;
 use actix_web::{Error, HttpMessage, ResponseError, web};
 use futures_util::Stream;
@@ -190,21 +190,9 @@ pub struct LimitsState {
 /// Applies [`ClientLimits`] and records requests in flight. Needs
 /// `web::Data<LimitsState>` and connection slots from [`on_connect`];
 /// without them it only passes requests through.
-pub fn client_limits<S, B>() -> impl Transform<
-    S,
-    ServiceRequest,
-    Response = ServiceResponse<impl MessageBody>,
-    Error = Error,
-    InitError = (),
->
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
-    B: MessageBody + 'static,
-{
-    from_fn(client_limits_fn::<B>)
-}
-
-async fn client_limits_fn<B: MessageBody>(
+///
+/// Wrap it with `actix_web::middleware::from_fn`.
+pub async fn client_limits<B: MessageBody>(
     mut req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, Error> {

@@ -14,10 +14,10 @@
 //!         .app_data(extract::path_config())
 //!         .configure(routes)
 //!         .default_service(extract::default_service())
-//!         .wrap(middleware::problem_errors())
+//!         .wrap(from_fn(middleware::problem_errors))
 //!         .wrap(metrics.clone())
-//!         .wrap(middleware::security_headers())
-//!         .wrap(middleware::request_context())
+//!         .wrap(from_fn(middleware::security_headers))
+//!         .wrap(from_fn(middleware::request_context))
 //! })
 //! ```
 //!
@@ -30,10 +30,10 @@ use std::panic::AssertUnwindSafe;
 use std::time::Instant;
 
 use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
-use actix_web::middleware::{Next, from_fn};
+use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, HttpResponse, ResponseError};
 use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
 use anyhow::Context;
@@ -66,21 +66,9 @@ pub struct RequestId(pub String);
 /// for unmatched requests), status, latency, request id and peer address.
 /// Query strings, headers and bodies are never logged: they carry
 /// passwords, tokens and personal data.
-pub fn request_context<S, B>() -> impl Transform<
-    S,
-    ServiceRequest,
-    Response = ServiceResponse<impl MessageBody>,
-    Error = Error,
-    InitError = (),
->
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
-    B: MessageBody + 'static,
-{
-    from_fn(request_context_fn::<B>)
-}
-
-async fn request_context_fn<B: MessageBody>(
+///
+/// Wrap it with `actix_web::middleware::from_fn`.
+pub async fn request_context<B: MessageBody>(
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<B>, Error> {
@@ -248,21 +236,9 @@ const DOCS_CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'sel
 /// Adds browser-hardening headers to every response that does not set them
 /// itself: no MIME sniffing, no framing, no referrer, no caching, and a
 /// content security policy that is strict everywhere except the docs UI.
-pub fn security_headers<S, B>() -> impl Transform<
-    S,
-    ServiceRequest,
-    Response = ServiceResponse<impl MessageBody>,
-    Error = Error,
-    InitError = (),
->
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
-    B: MessageBody + 'static,
-{
-    from_fn(security_headers_fn::<B>)
-}
-
-async fn security_headers_fn<B: MessageBody>(
+///
+/// Wrap it with `actix_web::middleware::from_fn`.
+pub async fn security_headers<B: MessageBody>(
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<B>, Error> {
@@ -304,21 +280,9 @@ fn is_docs_path(path: &str) -> bool {
 /// errors of extractors or middleware not configured through
 /// [`crate::extract`]. Error bodies that already have another type (a
 /// problem document, a readiness report) pass through untouched.
-pub fn problem_errors<S, B>() -> impl Transform<
-    S,
-    ServiceRequest,
-    Response = ServiceResponse<impl MessageBody>,
-    Error = Error,
-    InitError = (),
->
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
-    B: MessageBody + 'static,
-{
-    from_fn(problem_errors_fn::<B>)
-}
-
-async fn problem_errors_fn<B: MessageBody>(
+///
+/// Wrap it with `actix_web::middleware::from_fn`.
+pub async fn problem_errors<B: MessageBody>(
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, Error> {
@@ -442,21 +406,9 @@ impl MetricsGate {
 /// Enforces [`MetricsGate`] (from app data): `/metrics` answers 404 unless
 /// the gate opens, and the metrics listener answers nothing but `/metrics`.
 /// Wrap it outside the metrics middleware, which answers `/metrics` itself.
-pub fn metrics_gate<S, B>() -> impl Transform<
-    S,
-    ServiceRequest,
-    Response = ServiceResponse<impl MessageBody>,
-    Error = Error,
-    InitError = (),
->
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
-    B: MessageBody + 'static,
-{
-    from_fn(metrics_gate_fn::<B>)
-}
-
-async fn metrics_gate_fn<B: MessageBody>(
+///
+/// Wrap it with `actix_web::middleware::from_fn`.
+pub async fn metrics_gate<B: MessageBody>(
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, Error> {
@@ -504,6 +456,7 @@ pub fn metrics() -> anyhow::Result<PrometheusMetrics> {
 mod tests {
     use super::*;
     use crate::extract;
+    use actix_web::middleware::from_fn;
     use actix_web::test as actix_test;
     use actix_web::{App, web};
 
@@ -537,10 +490,10 @@ mod tests {
                     .route("/panic", web::get().to(panics))
                     .service(web::resource("/only-get").route(web::get().to(ok)))
                     .default_service(extract::default_service())
-                    .wrap(problem_errors())
+                    .wrap(from_fn(problem_errors))
                     .wrap($metrics)
-                    .wrap(security_headers())
-                    .wrap(request_context()),
+                    .wrap(from_fn(security_headers))
+                    .wrap(from_fn(request_context)),
             )
             .await
         };

@@ -13,6 +13,7 @@ use std::io;
 use std::sync::{Arc, Mutex};
 
 use actix_web::http::{StatusCode, header};
+use actix_web::middleware::from_fn;
 use actix_web::test as actix_test;
 use actix_web::{App, HttpResponse, web};
 use grantledger_server::error::{ApiError, PROBLEM_JSON};
@@ -63,10 +64,10 @@ async fn access_logs_name_the_route_and_never_secrets() {
             .route("/boom", web::get().to(fails))
             .route("/panic", web::get().to(panics))
             .default_service(extract::default_service())
-            .wrap(problem_errors())
+            .wrap(from_fn(problem_errors))
             .wrap(metrics().unwrap())
-            .wrap(security_headers())
-            .wrap(request_context()),
+            .wrap(from_fn(security_headers))
+            .wrap(from_fn(request_context)),
     )
     .await;
     let req = actix_test::TestRequest::get()
