@@ -166,12 +166,52 @@ fn lists_bodies_and_batches_are_bounded(app: &TestApp) {
             |_| json!({"application_id": uuid::Uuid::now_v7(), "outcome": "reject", "reason": "x"}),
         )
         .collect();
-    let response = app.post(
-        &format!("/v1/rounds/{round}/decisions"),
-        Some(&admin),
-        &json!({"decisions": items}),
+    // The bound is stated on the body (validator) and reported like any
+    // other invalid field; an empty batch likewise.
+    for decisions in [json!(items), json!([])] {
+        let problem = expect(
+            app.post(
+                &format!("/v1/rounds/{round}/decisions"),
+                Some(&admin),
+                &json!({"decisions": decisions}),
+            ),
+            422,
+        );
+        assert_eq!(problem["errors"][0]["field"], "decisions", "{problem}");
+        assert_eq!(
+            problem["errors"][0]["message"],
+            "send between 1 and 1000 decisions"
+        );
+    }
+
+    // A note on a payment outcome is bounded the same way.
+    let fund = app.fund(&admin, "10000.00");
+    let round = app.open_round(&fund, "5000.00", ("100.00", "2500.00"));
+    let grantee = app.grantee(&admin, json!({}), grantledger_tests::DueDiligence::Passed);
+    let award = app.accepted_award(&round, &grantee, "1000.00");
+    let tranche = app.tranche(&round, &award, "500.00", "2027-01-15");
+    let problem = expect(
+        app.post(
+            &format!("/v1/disbursements/{tranche}/failed"),
+            Some(&admin),
+            &json!({"note": "n".repeat(2001)}),
+        ),
+        422,
     );
-    assert_eq!(response.status().as_u16(), 422, "{:?}", response.text());
+    assert_eq!(problem["errors"][0]["field"], "note", "{problem}");
+    assert_eq!(
+        problem["errors"][0]["message"],
+        "a note has at most 2000 characters"
+    );
+    let failed = expect(
+        app.post(
+            &format!("/v1/disbursements/{tranche}/failed"),
+            Some(&admin),
+            &json!({"note": "n".repeat(2000)}),
+        ),
+        200,
+    );
+    assert_eq!(failed["status"], "failed", "{failed}");
 }
 
 /// API8 (injection): SQL, markup and control characters in text fields and

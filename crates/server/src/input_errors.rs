@@ -93,6 +93,52 @@ pub fn all_field_errors<T: DeserializeOwned>(value: &Value) -> Vec<FieldError> {
     errors
 }
 
+/// Checks the rules a request body states with `validator` (lengths,
+/// counts, ranges) and turns every broken one into the same 422 field list
+/// the JSON parser gives, so the API and the web forms report alike.
+pub fn validated<T: validator::Validate>(body: T) -> Result<T, ApiError> {
+    match body.validate() {
+        Ok(()) => Ok(body),
+        Err(errors) => {
+            let mut fields = Vec::new();
+            collect(&errors, "", &mut fields);
+            let detail = match fields.as_slice() {
+                [one] => format!("{} is invalid: {}", one.field, one.message),
+                many => format!("{} fields are invalid", many.len()),
+            };
+            Err(ApiError::Unprocessable {
+                detail,
+                errors: fields,
+            })
+        }
+    }
+}
+
+fn collect(errors: &validator::ValidationErrors, base: &str, out: &mut Vec<FieldError>) {
+    use validator::ValidationErrorsKind as Kind;
+    let mut names: Vec<_> = errors.errors().keys().collect();
+    names.sort();
+    for name in names {
+        let path = join(base, name);
+        match errors.errors().get(name) {
+            Some(Kind::Field(list)) => out.extend(list.iter().map(|e| {
+                let message = e.message.as_ref().map_or_else(
+                    || format!("{name} is invalid ({})", e.code),
+                    ToString::to_string,
+                );
+                FieldError::new(path.clone(), message)
+            })),
+            Some(Kind::Struct(inner)) => collect(inner, &path, out),
+            Some(Kind::List(items)) => {
+                for (index, inner) in items {
+                    collect(inner, &format!("{path}[{index}]"), out);
+                }
+            }
+            None => {}
+        }
+    }
+}
+
 /// The paths removed so far, and which items of each list, so that later
 /// paths can be given as the client wrote them.
 #[derive(Default)]
@@ -582,6 +628,56 @@ mod tests {
                 "{m}"
             );
         }
+    }
+
+    use validator::Validate;
+
+    #[derive(Debug, serde::Serialize, Validate)]
+    struct Line {
+        #[validate(length(max = 3, message = "at most 3 characters"))]
+        note: Option<String>,
+    }
+
+    #[derive(Debug, Validate)]
+    struct Batch {
+        #[validate(length(min = 1, max = 2, message = "send 1 or 2 lines"))]
+        #[validate(nested)]
+        lines: Vec<Line>,
+    }
+
+    #[test]
+    fn validator_rules_come_back_as_the_same_field_list() {
+        let line = |note: &str| Line {
+            note: Some(note.to_owned()),
+        };
+        assert!(
+            validated(Batch {
+                lines: vec![line("ok")]
+            })
+            .is_ok()
+        );
+        let Err(ApiError::Unprocessable { errors, .. }) = validated(Batch {
+            lines: vec![line("fine"), line("too long")],
+        }) else {
+            panic!("expected a 422");
+        };
+        let found: Vec<(&str, &str)> = errors
+            .iter()
+            .map(|e| (e.field.as_str(), e.message.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("lines[0].note", "at most 3 characters"),
+                ("lines[1].note", "at most 3 characters")
+            ]
+        );
+        let Err(ApiError::Unprocessable { errors, detail }) = validated(Batch { lines: vec![] })
+        else {
+            panic!("expected a 422");
+        };
+        assert_eq!(errors.len(), 1);
+        assert_eq!(detail, "lines is invalid: send 1 or 2 lines");
     }
 
     #[test]

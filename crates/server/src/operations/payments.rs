@@ -24,23 +24,6 @@ pub struct NewTranche {
     pub due_on: NaiveDate,
 }
 
-/// The most characters a note on a payment outcome may have.
-pub const NOTE_MAX_CHARS: usize = 2_000;
-
-/// A note on a payment outcome, checked (422 on `note` when too long).
-pub fn note(note: Option<String>) -> Result<Option<String>, ApiError> {
-    if note
-        .as_ref()
-        .is_some_and(|n| n.chars().count() > NOTE_MAX_CHARS)
-    {
-        return Err(ApiError::invalid(
-            "note",
-            "a note has at most 2000 characters",
-        ));
-    }
-    Ok(note)
-}
-
 /// An award's tranches, oldest first (another organisation's award: 404).
 #[tracing::instrument(skip_all, fields(award_id = %id))]
 pub fn tranches(

@@ -25,10 +25,11 @@ use crate::routes::awards::DisbursementView;
 use crate::state::AppState;
 
 /// An optional note on a payment outcome.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema, validator::Validate)]
 #[serde(deny_unknown_fields)]
 pub struct NoteBody {
     /// Why it failed, what the bank said, why money came back.
+    #[validate(length(max = 2000, message = "a note has at most 2000 characters"))]
     pub note: Option<String>,
 }
 
@@ -43,7 +44,10 @@ async fn settle(
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.principal;
     let id = DisbursementId::from_uuid(id);
-    let note = operations::payments::note(body.and_then(|b| b.into_inner().note))?;
+    let note = match body {
+        Some(body) => crate::input_errors::validated(body.into_inner())?.note,
+        None => None,
+    };
     let actor = principal.actor();
     idempotency::write(&state, &req, &principal, key, StatusCode::OK, move |c| {
         let record = operations::payments::settle(c, &actor, id, outcome, note.as_deref())?;

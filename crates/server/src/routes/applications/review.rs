@@ -171,16 +171,9 @@ pub async fn bulk_decision(
     id: web::Path<uuid::Uuid>,
     body: Json<BulkDecisionBody>,
 ) -> Result<HttpResponse, ApiError> {
-    const MAX_ITEMS: usize = 1_000;
     let principal = auth.principal;
     let round_id = RoundId::from_uuid(id.into_inner());
-    let items = body.into_inner().decisions;
-    if items.is_empty() || items.len() > MAX_ITEMS {
-        return Err(ApiError::invalid(
-            "decisions",
-            format!("send between 1 and {MAX_ITEMS} decisions"),
-        ));
-    }
+    let items = crate::input_errors::validated(body.into_inner())?.decisions;
     let actor = principal.actor();
     idempotency::write(&state, &req, &principal, key, StatusCode::OK, move |c| {
         let items = items

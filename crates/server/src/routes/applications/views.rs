@@ -274,15 +274,16 @@ pub struct DecisionView {
 }
 
 /// Many decisions on one round.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, validator::Validate)]
 #[serde(deny_unknown_fields)]
 pub struct BulkDecisionBody {
     /// One decision per application (at most 1,000).
+    #[validate(length(min = 1, max = 1000, message = "send between 1 and 1000 decisions"))]
     pub decisions: Vec<BulkDecisionItem>,
 }
 
 /// One decision of a bulk request.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BulkDecisionItem {
     /// The application decided.
