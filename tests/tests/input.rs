@@ -80,6 +80,7 @@ fn a_grantee_body_with_six_bad_fields_gets_six_errors_each_with_its_path(app: &T
         ],
         "{problem}"
     );
+    let six_bad = problem;
     // A required field left out is reported beside the bad values before
     // it, not lost behind them.
     let problem = expect(
@@ -108,23 +109,7 @@ fn a_grantee_body_with_six_bad_fields_gets_six_errors_each_with_its_path(app: &T
         "{problem}"
     );
     assert_eq!(message(&problem, "postcode"), "postcode is required");
-    let problem = expect(
-        app.post(
-            "/v1/grantees",
-            Some(&admin),
-            &json!({
-                "name": "",
-                "org_id": "GB-CHC-12",
-                "organisation_type": "club",
-                "region": "narnia",
-                "local_authority": "Calderdale",
-                "postcode": "HX1",
-                "annual_income": 12000
-            }),
-        ),
-        422,
-    );
-    let region = message(&problem, "region");
+    let region = message(&six_bad, "region");
     assert!(
         region.starts_with("region must be one of: north_east, north_west"),
         "{region}"
