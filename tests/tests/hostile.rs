@@ -116,10 +116,10 @@ impl Doc {
             return self.resolve(&self.0["components"]["schemas"][name]);
         }
         for key in ["oneOf", "anyOf", "allOf"] {
-            if let Some(branches) = schema[key].as_array() {
-                if let Some(branch) = branches.iter().find(|b| b["type"] != "null") {
-                    return self.resolve(branch);
-                }
+            if let Some(branches) = schema[key].as_array()
+                && let Some(branch) = branches.iter().find(|b| b["type"] != "null")
+            {
+                return self.resolve(branch);
             }
         }
         schema
@@ -202,10 +202,10 @@ fn ids(app: &TestApp, admin: &str) -> BTreeMap<&'static str, String> {
             ("disbursements", "disbursements"),
             ("evaluation-returns", "evaluation-returns"),
         ] {
-            if !ids.contains_key(kind) {
-                if let Some(id) = first(&format!("/v1/awards/{award}/{list}")) {
-                    ids.insert(kind, id);
-                }
+            if !ids.contains_key(kind)
+                && let Some(id) = first(&format!("/v1/awards/{award}/{list}"))
+            {
+                ids.insert(kind, id);
             }
         }
     }

@@ -258,10 +258,10 @@ pub async fn decisions(
                     )
                     .await;
                 record(&mut mine, "decision", &answer);
-                if answer.outcome.is_success() {
-                    if let Some(award) = answer.field("/award/id") {
-                        awards.push(award.to_owned());
-                    }
+                if answer.outcome.is_success()
+                    && let Some(award) = answer.field("/award/id")
+                {
+                    awards.push(award.to_owned());
                 }
             }
             (mine, awards, attempted)

@@ -117,10 +117,10 @@ pub fn on_connect(
     connection: &dyn std::any::Any,
     data: &mut Extensions,
 ) {
-    if let Some(stream) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {
-        if let Ok(peer) = stream.peer_addr() {
-            data.insert(counts.open(peer.ip()));
-        }
+    if let Some(stream) = connection.downcast_ref::<actix_web::rt::net::TcpStream>()
+        && let Ok(peer) = stream.peer_addr()
+    {
+        data.insert(counts.open(peer.ip()));
     }
 }
 

@@ -429,10 +429,10 @@ fn slow_upload(
         if stream.write_all(piece).is_err() {
             break;
         }
-        if i == pieces / 2 {
-            if let Some(f) = midway.take() {
-                f();
-            }
+        if i == pieces / 2
+            && let Some(f) = midway.take()
+        {
+            f();
         }
         std::thread::sleep(pause);
     }

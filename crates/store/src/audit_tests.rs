@@ -152,7 +152,7 @@ fn award_one(
         disbursements::schedule(c, &stored, &d, &actor(), now)?;
         disbursements::settle(c, d.id, Outcome::Paid, None, &actor(), now)
     };
-    if i % 10 == 0 {
+    if i.is_multiple_of(10) {
         let a = &record.value.award;
         let (declined, released) = a.decline().unwrap();
         let t = Transfer::award_released(a.round_id, a.id, released).ok();

@@ -88,11 +88,11 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let Cleanup::Postgres { admin_url, schema } = &self.cleanup {
-            if let Ok(mut admin) = diesel::PgConnection::establish(admin_url) {
-                // Idle pooled sessions hold no locks, so the drop does not wait on them.
-                let _ = admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
-            }
+        if let Cleanup::Postgres { admin_url, schema } = &self.cleanup
+            && let Ok(mut admin) = diesel::PgConnection::establish(admin_url)
+        {
+            // Idle pooled sessions hold no locks, so the drop does not wait on them.
+            let _ = admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
         }
     }
 }

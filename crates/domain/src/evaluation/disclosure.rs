@@ -246,22 +246,22 @@ impl SuppressionTable {
                 });
                 let (tl, th) = get(&r, *total);
                 let (tl, th) = (tl.max(sum_lo), th.min(sum_hi));
-                if let Some(slot) = r.get_mut(total.0) {
-                    if *slot != (tl, th) {
-                        *slot = (tl, th);
-                        changed = true;
-                    }
+                if let Some(slot) = r.get_mut(total.0)
+                    && *slot != (tl, th)
+                {
+                    *slot = (tl, th);
+                    changed = true;
                 }
                 for &c in parts {
                     let (pl, ph) = get(&r, c);
                     let others_lo = sum_lo - pl;
                     let others_hi = sum_hi - ph;
                     let bounds = (pl.max(tl - others_hi), ph.min(th - others_lo));
-                    if let Some(slot) = r.get_mut(c.0) {
-                        if *slot != bounds {
-                            *slot = bounds;
-                            changed = true;
-                        }
+                    if let Some(slot) = r.get_mut(c.0)
+                        && *slot != bounds
+                    {
+                        *slot = bounds;
+                        changed = true;
                     }
                 }
             }

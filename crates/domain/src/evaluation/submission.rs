@@ -175,16 +175,16 @@ impl ReturnContent {
         let mut seen: HashMap<(Stage, ParticipantCode), usize> = HashMap::new();
         for (i, r) in input.responses.into_iter().enumerate() {
             if let Some(response) = parse_response(i, r, &mut issues) {
-                if let Some(code) = &response.participant_code {
-                    if let Some(first) = seen.insert((response.stage, code.clone()), i) {
-                        issues.push(FieldIssue::new(
+                if let Some(code) = &response.participant_code
+                    && let Some(first) = seen.insert((response.stage, code.clone()), i)
+                {
+                    issues.push(FieldIssue::new(
                             format!("responses[{i}].participant_code"),
                             format!(
                                 "{code} is already used at {} by responses[{first}]; each participant answers once per stage",
                                 response.stage
                             ),
                         ));
-                    }
                 }
                 responses.push(response);
             }

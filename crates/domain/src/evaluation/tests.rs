@@ -578,7 +578,7 @@ fn assert_protected(report: &OutcomeReport) {
                 .any(|w| name.contains(w));
             if let (true, Some(v)) = (is_count, v) {
                 let v: u64 = v.parse().unwrap();
-                assert!(v >= 10 && v % 5 == 0, "{name} = {v}");
+                assert!(v >= 10 && v.is_multiple_of(5), "{name} = {v}");
             }
             if let (true, Some(v)) = (name.contains("mean"), v) {
                 let v: f64 = v.parse().unwrap();

@@ -132,12 +132,12 @@ impl LoginLimiter {
 
     fn check_at(&self, email: &str, ip: Option<IpAddr>, now: Instant) -> Result<(), ApiError> {
         let key = pair_key(email, ip);
-        if let Some(until) = self.failures().get(&key).and_then(|f| f.blocked_until) {
-            if until > now {
-                return Err(ApiError::TooManyRequests {
-                    retry_after_secs: whole_seconds_up(until - now),
-                });
-            }
+        if let Some(until) = self.failures().get(&key).and_then(|f| f.blocked_until)
+            && until > now
+        {
+            return Err(ApiError::TooManyRequests {
+                retry_after_secs: whole_seconds_up(until - now),
+            });
         }
         if let Some(ip) = ip {
             self.per_ip
