@@ -4,6 +4,8 @@
 
 #![allow(missing_docs)]
 
+pub mod portal;
+
 use std::net::TcpListener;
 use std::time::Duration;
 

@@ -206,6 +206,29 @@ pub fn check_binding(role: Role, grantee: Option<GranteeId>) -> Result<(), UserE
     }
 }
 
+/// How long a signed-in portal session may go unused before it ends: 30
+/// minutes, as the National Cyber Security Centre suggests for services
+/// holding personal data.
+pub const SESSION_IDLE_TIMEOUT: chrono::TimeDelta = chrono::TimeDelta::minutes(30);
+
+/// Whether a session last used at `last_seen` has been idle too long at `now`.
+///
+/// ```
+/// use chrono::{TimeDelta, Utc};
+/// use grantledger_domain::user::session_is_idle;
+///
+/// let now = Utc::now();
+/// assert!(!session_is_idle(now - TimeDelta::minutes(29), now));
+/// assert!(session_is_idle(now - TimeDelta::minutes(31), now));
+/// ```
+#[must_use]
+pub fn session_is_idle(
+    last_seen: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    now - last_seen > SESSION_IDLE_TIMEOUT
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

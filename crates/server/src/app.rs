@@ -109,6 +109,7 @@ pub fn build(
     describe(&mut api);
     app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
         .service(web::redirect("/docs", "/docs/"))
+        .configure(crate::portal::configure)
         .default_service(crate::extract::default_service())
         .wrap(crate::auth::principal::current_user())
 }

@@ -333,6 +333,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let db = cli.open_database_with(PoolOptions::default().min_idle)?;
             if args.demo {
                 load_demo(&db)?;
+                let addr = listener.local_addr()?;
+                eprintln!(
+                    "Open the portal at http://{addr}/ and sign in as a demo user above \
+                     (grantee@demo.grantledger.org to apply, accept and report).\n\
+                     API docs: http://{addr}/docs/"
+                );
             }
             let config = crate::app::ServerConfig {
                 keys,

@@ -332,7 +332,78 @@ pub fn load(db: &Database) -> Result<bool, ApiError> {
     }
     microgrants(db, &round_1, &registered, &actor)?;
     evaluation_returns(db, lcf.id, &actor)?;
+    if let Some(grantee) = registered.first() {
+        portal_journeys(db, &round_1, grantee, &actor)?;
+    }
     Ok(true)
+}
+
+/// Two more round-1 awards for the demo grantee, so that a newcomer signed
+/// in as it can try every journey in the portal: an offer to accept or
+/// decline, and an accepted award with no evaluation return yet. Made after
+/// the returns above, so the published outcomes are unchanged.
+fn portal_journeys(
+    db: &Database,
+    round: &Round,
+    grantee: &Grantee,
+    actor: &Actor,
+) -> Result<(), ApiError> {
+    let submitted_at = round.window.opens_at() + Duration::days(5);
+    let projects = [
+        (
+            "Winter warmth café",
+            "A warm room, soup and company on winter afternoons.",
+            120_000,
+            false,
+        ),
+        (
+            "Walk and talk",
+            "Weekly short walks in the park, ending with tea together.",
+            90_000,
+            true,
+        ),
+    ];
+    db.write(|c| {
+        for (title, summary, pence, accept) in projects {
+            let asked = m(pence)?;
+            let draft = Application::draft(
+                ApplicationId::new(),
+                round.id,
+                grantee.id,
+                asked,
+                title,
+                summary,
+            )
+            .map_err(internal)?;
+            let submitted = draft
+                .submit(round, grantee, submitted_at)
+                .map_err(internal)?;
+            applications::create(c, &submitted, round.fund_id, actor, submitted_at)?;
+            let decision = DecisionBody {
+                outcome: Outcome::Award,
+                amount: Some(asked),
+                reason: None,
+            };
+            let decided = decide(c, submitted.id, Some(round.id), &decision, actor)?;
+            if let (true, Some(record)) = (accept, decided.award) {
+                let accepted = record.value.award.accept().map_err(internal)?;
+                let after = awards::Stored {
+                    award: accepted,
+                    ..record.value.clone()
+                };
+                awards::save(
+                    c,
+                    &record,
+                    &after,
+                    None,
+                    "award.accepted",
+                    actor,
+                    Utc::now(),
+                )?;
+            }
+        }
+        Ok(())
+    })
 }
 
 /// Evaluation returns for the fund's accepted awards: survey responses of

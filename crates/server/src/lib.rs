@@ -18,6 +18,7 @@ pub mod middleware;
 pub mod opendata;
 pub mod operations;
 pub mod policy;
+pub mod portal;
 pub mod routes;
 pub mod spreadsheets;
 pub mod state;

@@ -289,7 +289,13 @@ pub async fn problem_errors<B: MessageBody>(
     let method = req.method().clone();
     let response = next.call(req).await?;
     let status = response.status();
-    if !(status.is_client_error() || status.is_server_error())
+    // The portal's pages are HTML for people, errors included.
+    let is_page = response
+        .response()
+        .extensions()
+        .contains::<crate::portal::page::PortalPage>();
+    if is_page
+        || !(status.is_client_error() || status.is_server_error())
         || !lacks_typed_body(response.headers())
     {
         return Ok(response.map_into_left_body());

@@ -32,7 +32,9 @@ pub mod grantees;
 pub mod idempotency;
 pub mod ledger;
 pub mod reconciliation;
+pub mod return_drafts;
 pub mod rounds;
+pub mod sessions;
 pub mod spreadsheets;
 #[cfg(test)]
 mod tests;

@@ -59,6 +59,31 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
+    use crate::sql_types::{Uuid, Instant};
+
+    portal_sessions (id_hash) {
+        id_hash -> Text,
+        user_id -> Uuid,
+        csrf_token -> Text,
+        created_at -> Instant,
+        last_seen_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Uuid, Instant};
+
+    return_drafts (award_id) {
+        award_id -> Uuid,
+        form -> Text,
+        saved_by -> Uuid,
+        saved_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
     use crate::sql_types::Uuid;
 
     round_designations (round_id) {
@@ -401,6 +426,7 @@ diesel::table! {
 }
 
 diesel::joinable!(funders -> funds (fund_id));
+diesel::joinable!(portal_sessions -> users (user_id));
 diesel::joinable!(rounds -> funds (fund_id));
 diesel::joinable!(applications -> rounds (round_id));
 diesel::joinable!(applications -> grantees (grantee_id));
@@ -417,6 +443,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     funders,
     rounds,
     round_designations,
+    portal_sessions,
+    return_drafts,
     grantees,
     users,
     applications,

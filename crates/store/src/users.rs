@@ -14,7 +14,7 @@ use crate::sql_types::{DbTime, DbUuid};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = users)]
-struct UserRow {
+pub(crate) struct UserRow {
     id: DbUuid,
     email: String,
     password_hash: String,
@@ -26,7 +26,7 @@ struct UserRow {
     updated_at: DbTime,
 }
 
-fn to_record(row: UserRow) -> Result<(Record<User>, String), StoreError> {
+pub(crate) fn to_record(row: UserRow) -> Result<(Record<User>, String), StoreError> {
     let user = User {
         id: UserId::from_uuid(row.id.0),
         email: Email::parse(&row.email).map_err(|e| StoreError::corrupt("user email", e))?,
@@ -197,6 +197,10 @@ pub fn save(
         diesel::update(users::table.filter(users::id.eq(db_id(id))))
             .set(users::password_hash.eq(hash))
             .execute(conn)?;
+    }
+    // A disabled account or a new password ends every portal session now.
+    if after.disabled || new_password_hash.is_some() {
+        crate::sessions::delete_for_user(conn, id)?;
     }
     audit::record_change(
         conn,

@@ -498,3 +498,24 @@ pub fn decide_many(
         })
         .collect())
 }
+
+/// A page of the caller's own organisation's applications in every round
+/// (a grantee's dashboard). Staff have no organisation: 403.
+pub fn mine(
+    c: &mut AnyConnection,
+    principal: &Principal,
+    page: PageRequest,
+) -> Result<Page<Record<applications::Stored>>, ApiError> {
+    let grantee_id = principal
+        .grantee_id
+        .filter(|_| principal.role == Role::Grantee)
+        .ok_or_else(|| {
+            ApiError::Forbidden("only a grantee user has applications of its own".into())
+        })?;
+    let filter = applications::ApplicationFilter {
+        round_id: None,
+        grantee_id: Some(grantee_id),
+        status: None,
+    };
+    Ok(applications::list(c, &filter, page)?)
+}

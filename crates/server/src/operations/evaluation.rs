@@ -190,13 +190,13 @@ pub fn review(
 ) -> Result<ReturnDetail, ApiError> {
     let actor = principal.actor();
     let before = visible_return(conn, principal, id)?;
-    if let Some(n) = input.version_number {
-        if n != before.value.latest_version {
-            return Err(ApiError::Conflict(format!(
-                "you reviewed version {n} but the latest is version {}; read it and review again",
-                before.value.latest_version
-            )));
-        }
+    if let Some(n) = input.version_number
+        && n != before.value.latest_version
+    {
+        return Err(ApiError::Conflict(format!(
+            "you reviewed version {n} but the latest is version {}; read it and review again",
+            before.value.latest_version
+        )));
     }
     let record = evaluation::review(
         conn,
@@ -225,13 +225,13 @@ pub fn set_return_due_date(
         grantledger_domain::award::return_due_on(before.awarded_at, due)
             .map_err(|e| ApiError::invalid("return_due_on", e.to_string()))?;
     }
-    if let Some(IfMatch::Version(v)) = if_match {
-        if v != before.version {
-            return Err(ApiError::PreconditionFailed(format!(
-                "the award has changed: you sent If-Match \"{v}\" but it is now at \"{}\"; reload it and try again",
-                before.version
-            )));
-        }
+    if let Some(IfMatch::Version(v)) = if_match
+        && v != before.version
+    {
+        return Err(ApiError::PreconditionFailed(format!(
+            "the award has changed: you sent If-Match \"{v}\" but it is now at \"{}\"; reload it and try again",
+            before.version
+        )));
     }
     Ok(evaluation::set_return_due_date(
         conn,
@@ -341,4 +341,63 @@ pub fn outcomes_csv(outcomes: &FundOutcomes) -> Result<Vec<u8>, ApiError> {
         rows,
     )
     .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// The award's grantee saves an evaluation return part-way (the form's
+/// fields as JSON; nothing in it is checked until it is submitted).
+#[tracing::instrument(skip_all, fields(award_id = %id))]
+pub fn save_draft(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    id: AwardId,
+    form: &str,
+) -> Result<(), ApiError> {
+    crate::policy::authorize(principal, crate::policy::Action::SubmitEvaluationReturns)?;
+    visible_award(conn, principal, id)?;
+    Ok(grantledger_store::return_drafts::save(
+        conn,
+        id,
+        form,
+        principal.user_id,
+        Utc::now(),
+    )?)
+}
+
+/// The draft return saved on an award, if any.
+pub fn draft(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    id: AwardId,
+) -> Result<Option<grantledger_store::return_drafts::Draft>, ApiError> {
+    visible_award(conn, principal, id)?;
+    Ok(grantledger_store::return_drafts::get(conn, id)?)
+}
+
+/// Submits a return made in the portal and discards its draft, in the
+/// caller's transaction.
+#[tracing::instrument(skip_all, fields(award_id = %id))]
+pub fn submit_draft(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    id: AwardId,
+    content: &ReturnContent,
+) -> Result<ReturnDetail, ApiError> {
+    crate::policy::authorize(principal, crate::policy::Action::SubmitEvaluationReturns)?;
+    let detail = submit(conn, principal, id, content)?;
+    grantledger_store::return_drafts::delete(conn, id)?;
+    Ok(detail)
+}
+
+/// The return on an award with its latest version and reviews, if one has
+/// been submitted.
+pub fn for_award(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    id: AwardId,
+) -> Result<Option<ReturnDetail>, ApiError> {
+    let award = visible_award(conn, principal, id)?;
+    match evaluation::for_award(conn, award.id)? {
+        Some(record) => Ok(Some(detail(conn, record)?)),
+        None => Ok(None),
+    }
 }

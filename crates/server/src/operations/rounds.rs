@@ -247,3 +247,26 @@ pub fn update(
     }
     state_of(c, record)
 }
+
+/// A page of the rounds open for applications at `now`, across all funds
+/// (what a grantee's dashboard offers).
+pub fn open_now(
+    c: &mut AnyConnection,
+    now: DateTime<Utc>,
+    page: PageRequest,
+) -> Result<Page<RoundState>, ApiError> {
+    let filter = rounds::RoundFilter {
+        fund_id: None,
+        open_at: Some(now),
+    };
+    let page = rounds::list(c, &filter, page)?;
+    let items = page
+        .items
+        .into_iter()
+        .map(|record| state_of(c, record))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Page {
+        items,
+        next: page.next,
+    })
+}

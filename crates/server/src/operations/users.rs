@@ -163,3 +163,24 @@ pub fn update(
         Utc::now(),
     )?)
 }
+
+/// The users of the caller's own organisation (a grantee's "My
+/// organisation" page). Staff have no organisation: 403.
+pub fn of_my_organisation(
+    c: &mut AnyConnection,
+    principal: &Principal,
+) -> Result<Vec<Record<User>>, ApiError> {
+    let grantee_id = principal
+        .grantee_id
+        .filter(|_| principal.role == Role::Grantee)
+        .ok_or_else(|| ApiError::Forbidden("only a grantee user has an organisation".into()))?;
+    Ok(users::list(
+        c,
+        &users::UserFilter {
+            role: None,
+            grantee_id: Some(grantee_id),
+        },
+        PageRequest::new(Some(200), None),
+    )?
+    .items)
+}

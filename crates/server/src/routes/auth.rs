@@ -1,16 +1,12 @@
 //! `POST /v1/auth/token`: sign in with email and password, get a bearer token.
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use grantledger_domain::user::{Email, check_sign_in_password};
-use grantledger_store::users;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::auth::jwt::{IssuedToken, JwtKeys};
-use crate::auth::password::{dummy_verify, verify_password};
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
-use crate::http::blocking;
 use crate::state::AppState;
 
 /// Credentials.
@@ -56,39 +52,8 @@ pub async fn issue_token(
     body: Json<TokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let TokenRequest { email, password } = body.into_inner();
-    check_sign_in_password(&password).map_err(|e| ApiError::invalid("password", e.to_string()))?;
-    let normalised = email.trim().to_lowercase();
-    let ip = req.peer_addr().map(|a| a.ip());
-    state.limiter.check(&normalised, ip)?;
-    let found = {
-        let state = state.clone();
-        blocking(move || match Email::parse(&email) {
-            Ok(email) => state
-                .db
-                .read(|c| Ok::<_, ApiError>(users::find_for_login(c, &email)?)),
-            Err(_) => Ok(None),
-        })
-        .await?
-    };
-    let user = state
-        .hashing
-        .run(move || match found {
-            Some((user, hash)) if !user.value.disabled => {
-                verify_password(&hash, &password).then_some(user.value)
-            }
-            _ => {
-                dummy_verify(&password);
-                None
-            }
-        })
-        .await?;
-    let Some(user) = user else {
-        state.limiter.failed(&normalised, ip);
-        return Err(ApiError::Unauthorized(
-            "the email or password is wrong".into(),
-        ));
-    };
-    state.limiter.succeeded(&normalised, ip);
+    let user =
+        crate::auth::sign_in(&state, email, password, req.peer_addr().map(|a| a.ip())).await?;
     let token = keys.issue(user.id, user.role, user.grantee_id)?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))

@@ -1,0 +1,503 @@
+//! Applying: start a draft, save and come back, change it, check the
+//! answers, submit (a confirmation with the reference), or withdraw.
+
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web};
+use askama::Template;
+use grantledger_domain::application::ApplicationStatus;
+use grantledger_domain::ids::{ApplicationId, RoundId};
+use grantledger_store::applications::Stored;
+use grantledger_store::common::Record;
+use serde::Deserialize;
+
+use crate::http::{IfMatch, blocking};
+use crate::operations;
+use crate::operations::applications::{DraftChanges, NewApplication};
+use crate::policy::Action;
+use crate::portal::format::{instant, pounds, status};
+use crate::portal::forms::FormErrors;
+use crate::portal::messages::english;
+use crate::portal::page::{Chrome, PortalError, PortalResult, html, html_with_status, see_other};
+use crate::portal::rounds::money_answer;
+use crate::portal::session::{Posted, SignedIn};
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "application_form.html")]
+struct FormPage {
+    c: Chrome,
+    errors: FormErrors,
+    heading: String,
+    action: String,
+    back: String,
+    round: String,
+    version: String,
+    project_title: String,
+    summary: String,
+    amount_requested: String,
+}
+
+/// An application as its pages show it.
+#[derive(Debug)]
+pub struct View {
+    /// Its id.
+    pub id: String,
+    /// The round's name.
+    pub round: String,
+    /// When the round closes.
+    pub closes: String,
+    /// The project's title.
+    pub title: String,
+    /// What it will do.
+    pub summary: String,
+    /// What is asked for.
+    pub amount: String,
+    /// Its status in words and tag colour.
+    pub status: (String, &'static str),
+    /// When it was submitted.
+    pub submitted: Option<String>,
+    /// Why it was not funded.
+    pub reason: Option<String>,
+    /// Whether it can still be changed.
+    pub editable: bool,
+    /// Whether it can be withdrawn.
+    pub withdrawable: bool,
+}
+
+#[derive(Template)]
+#[template(path = "application.html")]
+struct ApplicationPage {
+    c: Chrome,
+    a: View,
+    saved: bool,
+}
+
+#[derive(Template)]
+#[template(path = "check_answers.html")]
+struct CheckPage {
+    c: Chrome,
+    errors: FormErrors,
+    a: View,
+}
+
+#[derive(Template)]
+#[template(path = "submitted.html")]
+struct SubmittedPage {
+    c: Chrome,
+    a: View,
+}
+
+#[derive(Template)]
+#[template(path = "withdraw.html")]
+struct WithdrawPage {
+    c: Chrome,
+    a: View,
+}
+
+fn application_id(raw: &str) -> Result<ApplicationId, PortalError> {
+    raw.parse::<uuid::Uuid>()
+        .map(ApplicationId::from_uuid)
+        .map_err(|_| PortalError::NotFound)
+}
+
+fn view(record: &Record<Stored>, round: &grantledger_domain::round::Round) -> View {
+    let m = english();
+    let a = &record.value.application;
+    View {
+        id: a.id.to_string(),
+        round: round.name.clone(),
+        closes: instant(round.window.closes_at()),
+        title: a.project_title.clone(),
+        summary: a.summary.clone(),
+        amount: pounds(a.amount_requested),
+        status: status(m, "application", a.status.as_str()),
+        submitted: a.submitted_at.map(instant),
+        reason: record.value.decision_reason.clone(),
+        editable: a.status.is_editable(),
+        withdrawable: matches!(
+            a.status,
+            ApplicationStatus::Draft
+                | ApplicationStatus::Submitted
+                | ApplicationStatus::UnderReview
+        ),
+    }
+}
+
+/// Loads an application the signed-in person may see, with its round.
+async fn load(
+    state: &web::Data<AppState>,
+    signed_in: &SignedIn,
+    id: ApplicationId,
+) -> Result<(Record<Stored>, grantledger_domain::round::Round), PortalError> {
+    let state = state.clone();
+    let principal = signed_in.principal.clone();
+    Ok(blocking(move || {
+        state.db.read(|c| {
+            let record = operations::applications::visible(c, &principal, id)?;
+            let round = operations::rounds::get(c, record.value.application.round_id)?;
+            Ok((record, round.record.value))
+        })
+    })
+    .await?)
+}
+
+/// What the application form posts.
+#[derive(Debug, Default, Deserialize)]
+pub struct Draft {
+    #[serde(default)]
+    project_title: String,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    amount_requested: String,
+    /// The version read, for a change.
+    #[serde(default)]
+    version: String,
+    /// `later` to save and return to the application page.
+    #[serde(default)]
+    then: String,
+}
+
+/// A blank application form for a round.
+#[get("/rounds/{id}/apply")]
+pub async fn new_form(
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    path: web::Path<String>,
+) -> PortalResult {
+    let id = round_id(&path)?;
+    signed_in.may(Action::Apply)?;
+    let round = blocking(move || state.db.read(|c| operations::rounds::get(c, id))).await?;
+    html(&start_page(
+        &signed_in,
+        &round.record.value,
+        Draft::default(),
+        FormErrors::default(),
+    ))
+}
+
+fn round_id(raw: &str) -> Result<RoundId, PortalError> {
+    raw.parse::<uuid::Uuid>()
+        .map(RoundId::from_uuid)
+        .map_err(|_| PortalError::NotFound)
+}
+
+fn start_page(
+    signed_in: &SignedIn,
+    round: &grantledger_domain::round::Round,
+    draft: Draft,
+    errors: FormErrors,
+) -> FormPage {
+    let m = english();
+    FormPage {
+        c: Chrome::signed_in(signed_in, "home"),
+        errors,
+        heading: m.t("apply-title"),
+        action: format!("/rounds/{}/apply", round.id),
+        back: format!("/rounds/{}", round.id),
+        round: round.name.clone(),
+        version: String::new(),
+        project_title: draft.project_title,
+        summary: draft.summary,
+        amount_requested: draft.amount_requested,
+    }
+}
+
+/// Starts a draft.
+#[post("/rounds/{id}/apply")]
+pub async fn start(
+    state: web::Data<AppState>,
+    posted: Posted<Draft>,
+    path: web::Path<String>,
+) -> PortalResult {
+    let id = round_id(&path)?;
+    posted.signed_in.may(Action::Apply)?;
+    let Posted { signed_in, form } = posted;
+    let round = {
+        let state = state.clone();
+        blocking(move || state.db.read(|c| operations::rounds::get(c, id))).await?
+    };
+    let m = english();
+    let mut errors = FormErrors::default();
+    let amount = money_answer(&mut errors, m, "amount_requested", &form.amount_requested);
+    let Some(amount) = amount else {
+        return html_with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &start_page(&signed_in, &round.record.value, form, errors),
+        );
+    };
+    let input = NewApplication {
+        round_id: id,
+        grantee_id: None,
+        amount_requested: amount,
+        project_title: form.project_title.clone(),
+        summary: form.summary.clone(),
+    };
+    let principal = signed_in.principal.clone();
+    let started = blocking(move || {
+        state
+            .db
+            .write(|c| operations::applications::start(c, &principal, input))
+    })
+    .await;
+    match started {
+        Ok(record) => Ok(next_page(&record.value.application.id, &form.then)),
+        Err(e) => {
+            let errors = FormErrors::from_api(e)?;
+            html_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &start_page(&signed_in, &round.record.value, form, errors),
+            )
+        }
+    }
+}
+
+fn next_page(id: &ApplicationId, then: &str) -> actix_web::HttpResponse {
+    if then == "later" {
+        see_other(&format!("/applications/{id}?saved=1"))
+    } else {
+        see_other(&format!("/applications/{id}/check"))
+    }
+}
+
+/// Whether the application page should say the draft was saved.
+#[derive(Debug, Deserialize)]
+pub struct Saved {
+    saved: Option<String>,
+}
+
+/// One application.
+#[get("/applications/{id}")]
+pub async fn show(
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    path: web::Path<String>,
+    query: web::Query<Saved>,
+) -> PortalResult {
+    let id = application_id(&path)?;
+    signed_in.may(Action::ReadApplications)?;
+    let (record, round) = load(&state, &signed_in, id).await?;
+    html(&ApplicationPage {
+        c: Chrome::signed_in(&signed_in, "home"),
+        a: view(&record, &round),
+        saved: query.saved.is_some(),
+    })
+}
+
+fn edit_page(
+    signed_in: &SignedIn,
+    record: &Record<Stored>,
+    round: &grantledger_domain::round::Round,
+    draft: Option<Draft>,
+    errors: FormErrors,
+) -> FormPage {
+    let m = english();
+    let a = &record.value.application;
+    let draft = draft.unwrap_or_else(|| Draft {
+        project_title: a.project_title.clone(),
+        summary: a.summary.clone(),
+        amount_requested: a.amount_requested.to_string(),
+        version: record.version.to_string(),
+        then: String::new(),
+    });
+    FormPage {
+        c: Chrome::signed_in(signed_in, "home"),
+        errors,
+        heading: m.t("edit-title"),
+        action: format!("/applications/{}/edit", a.id),
+        back: format!("/applications/{}", a.id),
+        round: round.name.clone(),
+        version: draft.version,
+        project_title: draft.project_title,
+        summary: draft.summary,
+        amount_requested: draft.amount_requested,
+    }
+}
+
+/// The draft's answers, to change.
+#[get("/applications/{id}/edit")]
+pub async fn edit_form(
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    path: web::Path<String>,
+) -> PortalResult {
+    let id = application_id(&path)?;
+    signed_in.may(Action::Apply)?;
+    let (record, round) = load(&state, &signed_in, id).await?;
+    if !record.value.application.status.is_editable() {
+        return Ok(see_other(&format!("/applications/{id}")));
+    }
+    html(&edit_page(
+        &signed_in,
+        &record,
+        &round,
+        None,
+        FormErrors::default(),
+    ))
+}
+
+/// Saves changed answers over the version the form was read at.
+#[post("/applications/{id}/edit")]
+pub async fn edit(
+    state: web::Data<AppState>,
+    posted: Posted<Draft>,
+    path: web::Path<String>,
+) -> PortalResult {
+    let id = application_id(&path)?;
+    posted.signed_in.may(Action::Apply)?;
+    let Posted { signed_in, form } = posted;
+    let (record, round) = load(&state, &signed_in, id).await?;
+    let m = english();
+    let mut errors = FormErrors::default();
+    let amount = money_answer(&mut errors, m, "amount_requested", &form.amount_requested);
+    let version = form
+        .version
+        .parse::<i64>()
+        .map_err(|_| PortalError::BadForm)?;
+    let Some(amount) = amount else {
+        return html_with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &edit_page(&signed_in, &record, &round, Some(form), errors),
+        );
+    };
+    let changes = DraftChanges {
+        amount_requested: Some(amount),
+        project_title: Some(form.project_title.clone()),
+        summary: Some(form.summary.clone()),
+    };
+    let principal = signed_in.principal.clone();
+    let saved = blocking(move || {
+        state.db.write(|c| {
+            operations::applications::update(c, &principal, id, IfMatch::Version(version), changes)
+        })
+    })
+    .await;
+    match saved {
+        Ok(_) => Ok(next_page(&id, &form.then)),
+        Err(crate::error::ApiError::PreconditionFailed(_)) => {
+            let errors = FormErrors::one("", m.t("edit-stale"));
+            html_with_status(
+                StatusCode::CONFLICT,
+                &edit_page(&signed_in, &record, &round, None, errors),
+            )
+        }
+        Err(e) => {
+            let errors = FormErrors::from_api(e)?;
+            html_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &edit_page(&signed_in, &record, &round, Some(form), errors),
+            )
+        }
+    }
+}
+
+/// Check your answers, then submit.
+#[get("/applications/{id}/check")]
+pub async fn check(
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    path: web::Path<String>,
+) -> PortalResult {
+    let id = application_id(&path)?;
+    signed_in.may(Action::Apply)?;
+    let (record, round) = load(&state, &signed_in, id).await?;
+    if !record.value.application.status.is_editable() {
+        return Ok(see_other(&format!("/applications/{id}")));
+    }
+    html(&CheckPage {
+        c: Chrome::signed_in(&signed_in, "home"),
+        errors: FormErrors::default(),
+        a: view(&record, &round),
+    })
+}
+
+/// Submits the draft; every failed rule is listed on the check page.
+#[post("/applications/{id}/submit")]
+pub async fn submit(
+    state: web::Data<AppState>,
+    posted: Posted<std::collections::HashMap<String, String>>,
+    path: web::Path<String>,
+) -> PortalResult {
+    let id = application_id(&path)?;
+    posted.signed_in.may(Action::Apply)?;
+    let signed_in = posted.signed_in;
+    let principal = signed_in.principal.clone();
+    let submitted = {
+        let state = state.clone();
+        blocking(move || {
+            state
+                .db
+                .write(|c| operations::applications::submit(c, &principal, id))
+        })
+        .await
+    };
+    match submitted {
+        Ok(_) => Ok(see_other(&format!("/applications/{id}/submitted"))),
+        Err(e) => {
+            let errors = FormErrors::from_api(e)?;
+            let (record, round) = load(&state, &signed_in, id).await?;
+            html_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &CheckPage {
+                    c: Chrome::signed_in(&signed_in, "home"),
+                    errors,
+                    a: view(&record, &round),
+                },
+            )
+        }
+    }
+}
+
+/// The confirmation, with the reference.
+#[get("/applications/{id}/submitted")]
+pub async fn confirmation(
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    path: web::Path<String>,
+) -> PortalResult {
+    let id = application_id(&path)?;
+    signed_in.may(Action::ReadApplications)?;
+    let (record, round) = load(&state, &signed_in, id).await?;
+    if record.value.application.status != ApplicationStatus::Submitted {
+        return Ok(see_other(&format!("/applications/{id}")));
+    }
+    html(&SubmittedPage {
+        c: Chrome::signed_in(&signed_in, "home"),
+        a: view(&record, &round),
+    })
+}
+
+/// Are you sure you want to withdraw?
+#[get("/applications/{id}/withdraw")]
+pub async fn withdraw_form(
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    path: web::Path<String>,
+) -> PortalResult {
+    let id = application_id(&path)?;
+    signed_in.may(Action::Apply)?;
+    let (record, round) = load(&state, &signed_in, id).await?;
+    html(&WithdrawPage {
+        c: Chrome::signed_in(&signed_in, "home"),
+        a: view(&record, &round),
+    })
+}
+
+/// Withdraws the application.
+#[post("/applications/{id}/withdraw")]
+pub async fn withdraw(
+    state: web::Data<AppState>,
+    posted: Posted<std::collections::HashMap<String, String>>,
+    path: web::Path<String>,
+) -> PortalResult {
+    let id = application_id(&path)?;
+    posted.signed_in.may(Action::Apply)?;
+    let principal = posted.signed_in.principal.clone();
+    blocking(move || {
+        state
+            .db
+            .write(|c| operations::applications::withdraw(c, &principal, id))
+    })
+    .await?;
+    Ok(see_other(&format!("/applications/{id}")))
+}

@@ -1,0 +1,77 @@
+//! How the portal writes money, dates and statuses for people.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use grantledger_domain::Money;
+
+use crate::portal::messages::Messages;
+
+/// `£2,500.00`: pounds with thousands separated, always two decimals.
+#[must_use]
+pub fn pounds(money: Money) -> String {
+    let pence = money.pence();
+    let sign = if pence < 0 { "-" } else { "" };
+    let pence = pence.unsigned_abs();
+    let whole = (pence / 100).to_string();
+    let mut grouped = String::new();
+    for (i, ch) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    format!("{sign}£{grouped}.{:02}", pence % 100)
+}
+
+/// `1 December 2026 at 17:00 UTC`: the server keeps UTC and says so.
+#[must_use]
+pub fn instant(at: DateTime<Utc>) -> String {
+    at.format("%-d %B %Y at %H:%M UTC").to_string()
+}
+
+/// `1 December 2026`.
+#[must_use]
+pub fn date(on: NaiveDate) -> String {
+    on.format("%-d %B %Y").to_string()
+}
+
+/// A status in words, from the catalogue (`<kind>-status-<wire name>`),
+/// and the GOV.UK tag colour that goes with it.
+#[must_use]
+pub fn status(m: &Messages, kind: &str, wire: &str) -> (String, &'static str) {
+    let colour = match wire {
+        "draft" | "offered" => "blue",
+        "submitted" | "under_review" | "changes_requested" => "yellow",
+        "awarded" | "accepted" | "completed" | "paid" => "green",
+        "rejected" | "declined" | "cancelled" | "failed" => "red",
+        _ => "grey",
+    };
+    (m.t(&format!("{kind}-status-{wire}")), colour)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use grantledger_domain::application::ApplicationStatus;
+    use grantledger_domain::award::AwardStatus;
+
+    #[test]
+    fn pounds_are_grouped_with_two_decimals() {
+        let p = |s: &str| pounds(Money::parse(s).unwrap());
+        assert_eq!(p("0.00"), "£0.00");
+        assert_eq!(p("300.5"), "£300.50");
+        assert_eq!(p("2500.00"), "£2,500.00");
+        assert_eq!(p("4000000.01"), "£4,000,000.01");
+        assert_eq!(p("100000"), "£100,000.00");
+    }
+
+    #[test]
+    fn every_status_has_words_in_the_catalogue() {
+        let m = crate::portal::messages::english();
+        for s in ApplicationStatus::ALL {
+            assert!(m.has(&format!("application-status-{s}")), "{s}");
+        }
+        for s in AwardStatus::ALL {
+            assert!(m.has(&format!("award-status-{s}")), "{s}");
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! The web portal: server-rendered pages at `/` for the people the fund
+//! serves, on the same operations as the JSON API at `/v1`.
+//!
+//! Pages are askama templates (`templates/`, escaped by default) in the
+//! GOV.UK Frontend design under our own name; every word comes from the
+//! message catalogue (`locales/`). Every journey is a plain form post, so
+//! the portal works with JavaScript off; `assets/app.js` only enhances.
+//! Sessions, CSRF and the security headers are in [`session`] and [`page`];
+//! docs/PORTAL.md describes the journeys.
+
+pub mod applications;
+pub mod assets;
+pub mod awards;
+pub mod dashboard;
+pub mod format;
+pub mod forms;
+pub mod messages;
+pub mod organisation;
+pub mod page;
+pub mod returns;
+pub mod rounds;
+pub mod session;
+pub mod sign_in;
+
+use actix_web::middleware::{Compress, from_fn};
+use actix_web::web;
+
+/// Sources whose message keys the catalogue test checks.
+#[cfg(test)]
+pub(crate) const SOURCES_USING_MESSAGES: &[&str] = &[
+    include_str!("../../templates/base.html"),
+    include_str!("../../templates/macros.html"),
+    include_str!("../../templates/error.html"),
+    include_str!("../../templates/sign_in.html"),
+    include_str!("../../templates/dashboard.html"),
+    include_str!("../../templates/staff_home.html"),
+    include_str!("page.rs"),
+    include_str!("sign_in.rs"),
+    include_str!("dashboard.rs"),
+    include_str!("rounds.rs"),
+    include_str!("applications.rs"),
+    include_str!("awards.rs"),
+    include_str!("organisation.rs"),
+    include_str!("../../templates/round.html"),
+    include_str!("../../templates/eligibility.html"),
+    include_str!("../../templates/eligibility_result.html"),
+    include_str!("../../templates/application_form.html"),
+    include_str!("../../templates/application_summary.html"),
+    include_str!("../../templates/application.html"),
+    include_str!("../../templates/check_answers.html"),
+    include_str!("../../templates/submitted.html"),
+    include_str!("../../templates/withdraw.html"),
+    include_str!("../../templates/award.html"),
+    include_str!("../../templates/decline.html"),
+    include_str!("../../templates/organisation.html"),
+    include_str!("../../templates/return.html"),
+    include_str!("returns/mod.rs"),
+    include_str!("returns/form.rs"),
+    include_str!("returns/upload.rs"),
+];
+
+/// Adds the portal's pages. Registered after the API, so `/v1`, `/docs`
+/// and the health routes keep their own answers; any other path is the
+/// portal's, and an unknown one gets its 404 page.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("")
+            .wrap(from_fn(page::protect))
+            .wrap(Compress::default())
+            .service(assets::serve)
+            .service(sign_in::home)
+            .service(sign_in::show)
+            .service(sign_in::submit)
+            .service(sign_in::sign_out)
+            .service(organisation::show)
+            .service(rounds::show)
+            .service(rounds::questions)
+            .service(rounds::check)
+            .service(applications::new_form)
+            .service(applications::start)
+            .service(applications::show)
+            .service(applications::edit_form)
+            .service(applications::edit)
+            .service(applications::check)
+            .service(applications::submit)
+            .service(applications::confirmation)
+            .service(applications::withdraw_form)
+            .service(applications::withdraw)
+            .service(awards::show)
+            .service(awards::accept)
+            .service(awards::decline_form)
+            .service(awards::decline)
+            .service(returns::show)
+            .service(returns::save)
+            .service(returns::template)
+            .service(returns::upload_file)
+            .default_service(web::to(not_found)),
+    );
+}
+
+async fn not_found() -> page::PortalResult {
+    Err(page::PortalError::NotFound)
+}

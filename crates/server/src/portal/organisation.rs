@@ -1,0 +1,106 @@
+//! "Your organisation": what the fund holds about the grantee, and who
+//! can sign in for it.
+
+use actix_web::{get, web};
+use askama::Template;
+
+use crate::http::blocking;
+use crate::operations;
+use crate::portal::format::pounds;
+use crate::portal::messages::english;
+use crate::portal::page::{Chrome, PortalError, PortalResult, html};
+use crate::portal::session::SignedIn;
+use crate::state::AppState;
+
+/// A row of a summary list.
+#[derive(Debug)]
+pub struct Row {
+    /// What it is.
+    pub key: String,
+    /// Its value.
+    pub value: String,
+}
+
+/// A user of the organisation.
+#[derive(Debug)]
+pub struct Person {
+    /// Their email address.
+    pub email: String,
+    /// Whether they can sign in, in words.
+    pub state: String,
+}
+
+#[derive(Template)]
+#[template(path = "organisation.html")]
+struct OrganisationPage {
+    c: Chrome,
+    name: String,
+    rows: Vec<Row>,
+    people: Vec<Person>,
+}
+
+/// The organisation's details and users.
+#[get("/organisation")]
+pub async fn show(state: web::Data<AppState>, signed_in: SignedIn) -> PortalResult {
+    let m = english();
+    signed_in.may(crate::policy::Action::ReadGrantees)?;
+    let principal = signed_in.principal.clone();
+    let grantee_id = principal
+        .grantee_id
+        .ok_or_else(|| PortalError::Forbidden(m.t("grantee-only")))?;
+    let (grantee, users) = blocking(move || {
+        state.db.read(|c| {
+            let grantee = operations::grantees::visible(c, &principal, grantee_id)?.value;
+            let users = operations::users::of_my_organisation(c, &principal)?;
+            Ok((grantee, users))
+        })
+    })
+    .await?;
+    let row = |key: &str, value: String| Row {
+        key: m.t(key),
+        value,
+    };
+    let rows = vec![
+        row(
+            "organisation-org-id",
+            grantee
+                .org_id
+                .map_or_else(|| m.t("organisation-none"), |o| o.to_string()),
+        ),
+        row(
+            "eligibility-type",
+            m.t(&format!("organisation-type-{}", grantee.organisation_type)),
+        ),
+        row(
+            "eligibility-region",
+            m.t(&format!("region-{}", grantee.region)),
+        ),
+        row(
+            "organisation-local-authority",
+            grantee.local_authority.to_string(),
+        ),
+        row("organisation-postcode", grantee.postcode.to_string()),
+        row("eligibility-income", pounds(grantee.annual_income)),
+        row(
+            "organisation-due-diligence",
+            m.t(&format!("due-diligence-{}", grantee.due_diligence.status)),
+        ),
+    ];
+    let people = users
+        .into_iter()
+        .map(|u| Person {
+            email: u.value.email.as_str().to_owned(),
+            state: if u.value.disabled {
+                m.t("user-disabled")
+            } else {
+                m.t("user-active")
+            },
+        })
+        .collect();
+    html(&OrganisationPage {
+        c: Chrome::signed_in(&signed_in, "organisation"),
+        name: grantee.name.to_string(),
+        rows,
+        people,
+    })
+}

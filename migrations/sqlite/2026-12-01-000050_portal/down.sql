@@ -1,0 +1,2 @@
+DROP TABLE return_drafts;
+DROP TABLE portal_sessions;

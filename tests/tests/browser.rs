@@ -1,0 +1,615 @@
+//! Every grantee journey in a real browser: Debian's Chromium driven over
+//! WebDriver (chromedriver), once with JavaScript on and once with it off.
+//! axe-core runs on every page visited and any WCAG 2.0/2.1/2.2 A or AA
+//! violation fails the test; screenshots go to `target/screenshots/`.
+//!
+//! Without Chromium and chromedriver the tests skip with a message; under
+//! `CI=true` (where `.ci/run` installs them) a missing browser fails.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use grantledger_domain::ids::GranteeId;
+use grantledger_domain::user::Role;
+use grantledger_tests::{DueDiligence, PASSWORD, TestApp, expect, tameside};
+use serde_json::{Value, json};
+
+const AXE: &str = include_str!("../vendor/axe-core/axe.min.js");
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// The browser's binaries, or `None` (after saying why) when the test
+/// should skip.
+fn browser_binaries() -> Option<(String, String)> {
+    let chromium = std::env::var("GRANTLEDGER_CHROMIUM").unwrap_or_else(|_| CHROMIUM.to_owned());
+    let driver =
+        std::env::var("GRANTLEDGER_CHROMEDRIVER").unwrap_or_else(|_| CHROMEDRIVER.to_owned());
+    if std::path::Path::new(&chromium).exists() && std::path::Path::new(&driver).exists() {
+        return Some((chromium, driver));
+    }
+    let message = format!(
+        "browser tests need {chromium} and {driver} (Debian packages chromium and chromium-driver; .ci/run installs them under CI=true)"
+    );
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "{message}");
+    eprintln!("SKIPPED: {message}");
+    None
+}
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A browser session on a running server.
+struct Browser {
+    client: Client,
+    base: String,
+    mode: &'static str,
+    shots: PathBuf,
+    pages_checked: usize,
+}
+
+impl Browser {
+    async fn open(app: &TestApp, js: bool, chromium: &str, driver_path: &str) -> (Browser, Driver) {
+        let port = free_port();
+        let driver = Driver(
+            Command::new(driver_path)
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("chromedriver starts"),
+        );
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not listen on {port}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let profile = tempfile::tempdir().unwrap();
+        let mut args = vec![
+            "--headless=new".to_owned(),
+            "--no-sandbox".to_owned(),
+            "--disable-gpu".to_owned(),
+            "--disable-dev-shm-usage".to_owned(),
+            "--disable-background-networking".to_owned(),
+            "--disable-component-update".to_owned(),
+            "--disable-sync".to_owned(),
+            "--no-first-run".to_owned(),
+            "--window-size=1280,1000".to_owned(),
+            format!("--user-data-dir={}", profile.keep().display()),
+        ];
+        if !js {
+            args.push("--blink-settings=scriptEnabled=false".to_owned());
+        }
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".to_owned(),
+            json!({"binary": chromium, "args": args}),
+        );
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("a WebDriver session");
+        let mode = if js { "js" } else { "no-js" };
+        let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+        std::fs::create_dir_all(&shots).unwrap();
+        (
+            Browser {
+                client,
+                base: app.base.clone(),
+                mode,
+                shots,
+                pages_checked: 0,
+            },
+            driver,
+        )
+    }
+
+    async fn goto(&mut self, path: &str) {
+        self.client
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .unwrap();
+    }
+
+    async fn path(&self) -> String {
+        self.client.current_url().await.unwrap().path().to_owned()
+    }
+
+    async fn source(&self) -> String {
+        self.client.source().await.unwrap()
+    }
+
+    /// Asserts the page says `text`, showing the page's text when not.
+    async fn see(&self, text: &str) {
+        let source = self.source().await;
+        if !source.contains(text) {
+            let shown: Value = self
+                .client
+                .execute(
+                    "return document.body ? document.body.innerText : ''",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            panic!(
+                "{} ({}) does not say {text:?}; it says:\n{}",
+                self.path().await,
+                self.mode,
+                shown.as_str().unwrap_or_default()
+            );
+        }
+    }
+
+    async fn fill(&self, css: &str, text: &str) {
+        let e = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|_| panic!("no {css}"));
+        e.clear().await.unwrap();
+        e.send_keys(text).await.unwrap();
+    }
+
+    async fn choose(&self, css: &str, value: &str) {
+        let e = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|_| panic!("no {css}"));
+        e.select_by_value(value).await.unwrap();
+    }
+
+    /// Clicks something that does not leave the page (a checkbox).
+    async fn tick(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|_| panic!("no {css}"))
+            .click()
+            .await
+            .unwrap();
+    }
+
+    /// Marks the current document, so that [`Browser::wait_for_new_page`]
+    /// can tell when another has replaced it.
+    async fn mark(&self) {
+        self.client
+            .execute("window.__glOldPage = true;", vec![])
+            .await
+            .unwrap();
+    }
+
+    /// Waits until a new document has loaded (clicks may return before
+    /// the navigation they start is done, most visibly with scripts off).
+    async fn wait_for_new_page(&self) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let loaded: Value = self
+                .client
+                .execute(
+                    "return !window.__glOldPage && document.readyState === 'complete';",
+                    vec![],
+                )
+                .await
+                .unwrap_or(Value::Bool(false));
+            if loaded == Value::Bool(true) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no new page loaded after a click"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Clicks a button or link that loads another page, and waits for it.
+    async fn click(&self, css: &str) {
+        self.mark().await;
+        self.tick(css).await;
+        self.wait_for_new_page().await;
+    }
+
+    async fn click_text(&self, text: &str) {
+        self.mark().await;
+        self.client
+            .find(Locator::LinkText(text))
+            .await
+            .unwrap_or_else(|_| panic!("no link {text:?}"))
+            .click()
+            .await
+            .unwrap();
+        self.wait_for_new_page().await;
+    }
+
+    /// Runs axe-core on the page and fails on any violation; saves a
+    /// screenshot named `name`.
+    async fn check(&mut self, name: &str) {
+        if self.mode == "no-js" {
+            // With scripts off the page's timers never fire, and axe waits
+            // on them: run its callbacks as microtasks instead (only our
+            // injected script runs on such a page).
+            self.client
+                .execute(
+                    "window.setTimeout = function (f) { var a = [].slice.call(arguments, 2); \
+                     Promise.resolve().then(function () { f.apply(null, a); }); return 1; }; \
+                     window.clearTimeout = function () {};",
+                    vec![],
+                )
+                .await
+                .unwrap();
+        }
+        self.client.execute(AXE, vec![]).await.unwrap();
+        let result = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a','wcag2aa','wcag21a','wcag21aa','wcag22aa']}})
+                   .then(r => done(r.violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))))
+                   .catch(e => done(['axe failed: ' + e]));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let violations: Vec<String> = serde_json::from_value(result).unwrap();
+        let path = self.path().await;
+        assert!(
+            violations.is_empty(),
+            "accessibility violations on {path} ({}): {violations:#?}",
+            self.mode
+        );
+        let title: Value = self
+            .client
+            .execute("return document.title", vec![])
+            .await
+            .unwrap();
+        let title = title.as_str().unwrap_or_default().to_owned();
+        assert!(
+            title.ends_with(" – grantledger"),
+            "title {title:?} on {path}"
+        );
+        let h1s: Value = self
+            .client
+            .execute("return document.querySelectorAll('h1').length", vec![])
+            .await
+            .unwrap();
+        assert_eq!(h1s, json!(1), "one h1 on {path}");
+        let png = self.client.screenshot().await.unwrap();
+        std::fs::write(self.shots.join(format!("{}-{name}.png", self.mode)), png).unwrap();
+        self.pages_checked += 1;
+    }
+
+    async fn focused_class(&self) -> String {
+        let v: Value = self
+            .client
+            .execute(
+                "return document.activeElement ? document.activeElement.className : ''",
+                vec![],
+            )
+            .await
+            .unwrap();
+        v.as_str().unwrap_or_default().to_owned()
+    }
+}
+
+/// Runs blocking HTTP calls (the test app's reqwest client) off the
+/// browser's async runtime.
+fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| s.spawn(f).join().unwrap())
+}
+
+/// What the journeys start from: a round, an organisation with a user, an
+/// offer to accept, one to decline, an accepted award to report on and a
+/// draft to withdraw.
+struct World {
+    round: String,
+    email: String,
+    offer: String,
+    to_decline: String,
+    accepted: String,
+    draft: String,
+    grantee_token: String,
+    admin: String,
+}
+
+fn world(app: &TestApp) -> World {
+    let admin = app.admin();
+    let fund = app.fund(&admin, "100000.00");
+    let round = app.open_round(&fund, "50000.00", ("300.00", "2500.00"));
+    let grantee = app.grantee(
+        &admin,
+        tameside("Tameside Lunch Club"),
+        DueDiligence::Passed,
+    );
+    let id: GranteeId = grantee.id.parse::<uuid::Uuid>().unwrap().into();
+    let email = app.user_email(Role::Grantee, Some(id));
+    let token = app.login(&email, PASSWORD);
+    let grantee = grantledger_tests::Grantee {
+        user: Some(token.clone()),
+        ..grantee
+    };
+    let offer = {
+        let a = app.submitted_application(&round, &grantee, "800.00");
+        app.start_review(&round, &a);
+        app.award(&round, &a, "800.00")
+    };
+    let to_decline = {
+        let a = app.submitted_application(&round, &grantee, "700.00");
+        app.start_review(&round, &a);
+        app.award(&round, &a, "700.00")
+    };
+    let accepted = app.accepted_award(&round, &grantee, "1500.00");
+    app.paid_tranche(&round, &accepted, "750.00", "2027-01-15");
+    let draft = app.draft_application(&round, &grantee, "600.00")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    World {
+        round: round.id,
+        email,
+        offer,
+        to_decline,
+        accepted,
+        draft,
+        grantee_token: token,
+        admin,
+    }
+}
+
+async fn journeys(app: &TestApp, w: &World, b: &mut Browser) {
+    // 1. Sign in; the dashboard.
+    b.goto("/").await;
+    assert_eq!(b.path().await, "/sign-in");
+    b.check("sign-in").await;
+    b.fill("#email", &w.email).await;
+    b.fill("#password", "wrong password").await;
+    b.click("form[action='/sign-in'] button").await;
+    b.see("The email address or password is not right").await;
+    assert!(
+        b.focused_class().await.contains("govuk-error-summary"),
+        "the error summary takes focus"
+    );
+    b.check("sign-in-error").await;
+    b.fill("#email", &w.email).await;
+    b.fill("#password", PASSWORD).await;
+    b.click("form[action='/sign-in'] button").await;
+    assert_eq!(b.path().await, "/");
+    let home = b.source().await;
+    assert!(home.contains("Tameside Lunch Club") && home.contains("Accept or decline the offer"));
+    b.check("dashboard").await;
+
+    // 2. Check eligibility before starting.
+    b.click(&format!("a[href='/rounds/{}']", w.round)).await;
+    b.check("round").await;
+    b.click_text("Check if you can apply").await;
+    b.check("eligibility").await;
+    b.fill("#amount_requested", "9000").await;
+    b.click("main form button[type=submit]").await;
+    b.see("You cannot apply to this round").await;
+    b.check("eligibility-failed").await;
+    b.click_text("Change your answers").await;
+    b.fill("#amount_requested", "1000").await;
+    b.click("main form button[type=submit]").await;
+    b.see("You can apply to this round").await;
+    b.check("eligibility-passed").await;
+
+    // 3. Apply: errors, save and return, check answers, submit.
+    b.click_text("Start an application").await;
+    b.click("main form button[type=submit]:not([name])").await;
+    b.see("There is a problem").await;
+    assert!(b.focused_class().await.contains("govuk-error-summary"));
+    b.check("apply-errors").await;
+    b.fill("#project_title", "Friday lunch club").await;
+    b.fill(
+        "#summary",
+        "Weekly lunches for older neighbours who live alone.",
+    )
+    .await;
+    b.fill("#amount_requested", "1000.00").await;
+    b.click("button[name=then][value=later]").await;
+    b.see("Your draft is saved").await;
+    b.check("application-draft").await;
+    b.click_text("Check your answers and submit").await;
+    b.check("check-answers").await;
+    b.click("form[action$='/submit'] button").await;
+    assert!(b.path().await.ends_with("/submitted"));
+    b.check("application-submitted").await;
+
+    // Withdraw a draft.
+    b.goto(&format!("/applications/{}", w.draft)).await;
+    b.click_text("Withdraw this application").await;
+    b.check("withdraw").await;
+    b.click("form[action$='/withdraw'] button").await;
+    b.see("Withdrawn").await;
+
+    // 4. Accept one offer (the declaration is required) and decline another.
+    b.goto(&format!("/awards/{}", w.offer)).await;
+    b.check("offer").await;
+    b.click("form[action$='/accept'] button").await;
+    b.see("Confirm that you accept the conditions").await;
+    b.check("offer-error").await;
+    b.tick("#declaration").await;
+    b.click("form[action$='/accept'] button").await;
+    b.see("You have accepted the offer").await;
+    b.check("offer-accepted").await;
+    b.goto(&format!("/awards/{}/decline", w.to_decline)).await;
+    b.check("decline").await;
+    b.click("form[action$='/decline'] button").await;
+    let declined = b.source().await;
+    assert!(declined.contains("Declined"), "{declined}");
+
+    // Tranches scheduled and paid.
+    b.goto(&format!("/awards/{}", w.accepted)).await;
+    let award = b.source().await;
+    assert!(award.contains("15 January 2027") && award.contains("£750.00"));
+    b.check("award-tranches").await;
+
+    // 5. The evaluation return: typed, a participant added, submitted.
+    b.click_text("Make or see your evaluation return").await;
+    b.check("return-blank").await;
+    for (field, value) in [
+        ("#start-day", "1"),
+        ("#start-month", "9"),
+        ("#start-year", "2026"),
+        ("#end-day", "31"),
+        ("#end-month", "3"),
+        ("#end-year", "2027"),
+        ("#participants_reached", "12"),
+        ("#volunteers", "3"),
+        ("#sessions_delivered", "20"),
+        ("#narrative", "Weekly lunches."),
+        ("#p0_code", "P-1"),
+    ] {
+        b.fill(field, value).await;
+    }
+    b.choose("#p0_before_direct", "often_always").await;
+    b.choose("#p0_after_direct", "occasionally").await;
+    b.choose("#p0_before_lack_companionship", "often").await;
+    b.click("button[value=add]").await;
+    b.see("Participant 2 added").await;
+    b.fill("#p1_code", "jo@example.org").await;
+    b.choose("#p1_before_direct", "never").await;
+    b.click("button[value=submit]").await;
+    b.see("There is a problem").await;
+    b.check("return-errors").await;
+    b.fill("#p1_code", "P-2").await;
+    b.click("button[value=submit]").await;
+    b.see("Your return has been sent to the fund").await;
+    b.check("return-sent").await;
+
+    // Changes requested: the comment is shown; upload participants; send again.
+    let return_id = off_runtime(|| {
+        let returns = expect(
+            app.get(
+                &format!("/v1/awards/{}/evaluation-returns", w.accepted),
+                Some(&w.grantee_token),
+            ),
+            200,
+        );
+        let return_id = returns["items"][0]["return_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        expect(
+            app.post(
+                &format!("/v1/evaluation-returns/{return_id}/review"),
+                Some(&w.admin),
+                &json!({"decision": "request_changes", "comment": "Please add everyone who answered."}),
+            ),
+            200,
+        );
+        return_id
+    });
+    b.goto(&format!("/awards/{}/return", w.accepted)).await;
+    b.see("Please add everyone who answered.").await;
+    b.check("return-changes-requested").await;
+    let csv = b.shots.join(format!("{}-participants.csv", b.mode));
+    std::fs::write(
+        &csv,
+        "participant_code,before_direct,before_lack_companionship,before_left_out,before_isolated,after_direct,after_lack_companionship,after_left_out,after_isolated\n\
+         P-1,often_always,often,often,some_of_the_time,occasionally,some_of_the_time,hardly_ever_or_never,some_of_the_time\n\
+         P-2,some_of_the_time,,,,hardly_ever,,,\n\
+         P-3,Never,,,,never,,,\n",
+    )
+    .unwrap();
+    b.client
+        .find(Locator::Css("#participants"))
+        .await
+        .unwrap()
+        .send_keys(&csv.canonicalize().unwrap().display().to_string())
+        .await
+        .unwrap();
+    b.click("form[enctype='multipart/form-data'] button").await;
+    b.see("3 participants were loaded from your file").await;
+    b.check("return-uploaded").await;
+    b.click("button[value=submit]").await;
+    b.see("Your return has been sent to the fund").await;
+    let detail = off_runtime(|| {
+        expect(
+            app.get(
+                &format!("/v1/evaluation-returns/{return_id}"),
+                Some(&w.grantee_token),
+            ),
+            200,
+        )
+    });
+    assert_eq!(detail["latest_version"], 2);
+
+    // 6. My organisation; a 404 page; reflow at 320 px; sign out.
+    b.click_text("Your organisation").await;
+    b.see(&w.email).await;
+    b.check("organisation").await;
+    b.goto(&format!("/awards/{}", uuid::Uuid::now_v7())).await;
+    b.see("Page not found").await;
+    b.check("not-found").await;
+    b.client.set_window_size(320, 900).await.unwrap();
+    b.goto("/").await;
+    let overflow: Value = b
+        .client
+        .execute("return document.documentElement.scrollWidth", vec![])
+        .await
+        .unwrap();
+    assert!(
+        overflow.as_u64().unwrap() <= 320,
+        "the dashboard scrolls sideways at 320 px: {overflow}"
+    );
+    b.check("dashboard-320").await;
+    b.client.set_window_size(1280, 1000).await.unwrap();
+    b.click("form[action='/sign-out'] button").await;
+    b.see("You have signed out").await;
+    b.goto("/organisation").await;
+    assert_eq!(b.path().await, "/sign-in");
+}
+
+fn run(js: bool) {
+    let Some((chromium, driver)) = browser_binaries() else {
+        return;
+    };
+    let app = TestApp::start(grantledger_store::testing::TestDb::sqlite());
+    let w = world(&app);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let (mut b, _driver) = Browser::open(&app, js, &chromium, &driver).await;
+        journeys(&app, &w, &mut b).await;
+        assert!(
+            b.pages_checked >= 25,
+            "only {} pages were checked",
+            b.pages_checked
+        );
+        b.client.close().await.unwrap();
+    });
+}
+
+#[test]
+fn grantee_journeys_with_javascript() {
+    run(true);
+}
+
+#[test]
+fn grantee_journeys_without_javascript() {
+    run(false);
+}
