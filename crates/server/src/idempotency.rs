@@ -92,6 +92,18 @@ pub struct Created<V> {
     pub version: Option<i64>,
 }
 
+impl<V> Created<V> {
+    /// An answer that is no record of its own (an import's summary, a
+    /// batch's results): no `Location`, no `ETag`.
+    pub fn unversioned(body: V) -> Self {
+        Created {
+            location: None,
+            version: None,
+            body,
+        }
+    }
+}
+
 impl<V: crate::http::Versioned> Created<V> {
     /// A changed record: 200 (or the route's status) with its `ETag`.
     pub fn updated(body: V) -> Self {
@@ -146,7 +158,7 @@ fn fingerprint(req: &HttpRequest) -> String {
 }
 
 fn is_unique_violation(error: &ApiError) -> bool {
-    matches!(error, ApiError::Conflict(_))
+    matches!(error, ApiError::Conflict { .. })
 }
 
 /// Runs `work` in one write transaction and answers `status` with its
@@ -190,7 +202,7 @@ where
         };
         // A concurrent first claim of the same key on PostgreSQL shows as a
         // unique violation; looking again then finds it.
-        let mut claim = Err(ApiError::Conflict(String::new()));
+        let mut claim = Err(ApiError::conflict(String::new()));
         for _ in 0..3 {
             claim = state
                 .db
@@ -208,9 +220,8 @@ where
                 ));
             }
             Claim::InFlight => {
-                return Err(ApiError::Conflict(
-                    "a request with this Idempotency-Key is still being processed; retry shortly"
-                        .into(),
+                return Err(ApiError::conflict(
+                    "a request with this Idempotency-Key is still being processed; retry shortly",
                 ));
             }
             Claim::Fresh => {}

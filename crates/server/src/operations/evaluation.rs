@@ -192,7 +192,7 @@ pub fn review(
     let before = visible_return(conn, principal, id)?;
     if let Some(n) = input.version_number {
         if n != before.value.latest_version {
-            return Err(ApiError::Conflict(format!(
+            return Err(ApiError::conflict(format!(
                 "you reviewed version {n} but the latest is version {}; read it and review again",
                 before.value.latest_version
             )));

@@ -92,11 +92,7 @@ pub async fn assess(
         StatusCode::CREATED,
         move |c| {
             let (assessment, all) = op::assess(c, &caller, id, outcome)?;
-            Ok(Created {
-                location: None,
-                version: None,
-                body: assessment_view(&assessment, &all),
-            })
+            Ok(Created::unversioned(assessment_view(&assessment, &all)))
         },
     )
     .await
@@ -208,15 +204,11 @@ pub async fn bulk_decision(
             })
             .collect();
         let succeeded = results.iter().filter(|r| r.status == 201).count();
-        Ok(Created {
-            location: None,
-            version: None,
-            body: BulkDecisionView {
-                succeeded,
-                failed: results.len() - succeeded,
-                results,
-            },
-        })
+        Ok(Created::unversioned(BulkDecisionView {
+            succeeded,
+            failed: results.len() - succeeded,
+            results,
+        }))
     })
     .await
 }
