@@ -471,6 +471,43 @@ mod tests {
         assert!(std::error::Error::source(&ApiError::conflict("taken")).is_none());
     }
 
+    /// A log that keeps what is written to it, for reading back.
+    #[derive(Clone, Default)]
+    struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_conflict_logs_its_cause_under_the_request_id() {
+        let log = Captured::default();
+        let writer = log.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let response = tracing::subscriber::with_default(subscriber, || {
+            let span = tracing::info_span!("http_request", request_id = "req-7");
+            let _entered = span.enter();
+            ApiError::from(StoreError::Conflict("the round cannot cover it".into()))
+                .error_response()
+        });
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+        let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+        assert!(text.contains("request_id=\"req-7\""), "{text}");
+        assert!(
+            text.contains(r#"Conflict("the round cannot cover it")"#),
+            "{text}"
+        );
+    }
+
     #[test]
     fn serialization_failures_ask_for_a_retry() {
         let api = ApiError::from(StoreError::ConcurrentChange);
