@@ -161,6 +161,21 @@ fn is_unique_violation(error: &ApiError) -> bool {
     matches!(error, ApiError::Conflict { .. })
 }
 
+/// [`write`] for a request that creates a record: answers 201.
+pub async fn create<V, F>(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    principal: &Principal,
+    key: IdempotencyKey,
+    work: F,
+) -> Result<HttpResponse, ApiError>
+where
+    V: Serialize + Send + 'static,
+    F: FnOnce(&mut AnyConnection) -> Result<Created<V>, ApiError> + Send + 'static,
+{
+    write(state, req, principal, key, StatusCode::CREATED, work).await
+}
+
 /// Runs `work` in one write transaction and answers `status` with its
 /// result, honouring the caller's idempotency key if any.
 pub async fn write<V, F>(

@@ -1,6 +1,5 @@
 //! `/v1/grantees`: grantee organisations and their due diligence.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use grantledger_domain::Money;
@@ -191,17 +190,10 @@ pub async fn create_grantee(
     };
     let distinct = b.distinct_organisation;
     let caller = principal.clone();
-    idempotency::write(
-        &state,
-        &req,
-        &principal,
-        key,
-        StatusCode::CREATED,
-        move |c| {
-            let view = GranteeView::from(op::register(c, &caller, &grantee, distinct)?);
-            Ok(Created::at(format!("/v1/grantees/{}", view.id), view))
-        },
-    )
+    idempotency::create(&state, &req, &principal, key, move |c| {
+        let view = GranteeView::from(op::register(c, &caller, &grantee, distinct)?);
+        Ok(Created::at(format!("/v1/grantees/{}", view.id), view))
+    })
     .await
 }
 

@@ -84,17 +84,10 @@ pub async fn assess(
     let id = ApplicationId::from_uuid(id.into_inner());
     let outcome = body.into_inner().outcome()?;
     let caller = principal.clone();
-    idempotency::write(
-        &state,
-        &req,
-        &principal,
-        key,
-        StatusCode::CREATED,
-        move |c| {
-            let (assessment, all) = op::assess(c, &caller, id, outcome)?;
-            Ok(Created::unversioned(assessment_view(&assessment, &all)))
-        },
-    )
+    idempotency::create(&state, &req, &principal, key, move |c| {
+        let (assessment, all) = op::assess(c, &caller, id, outcome)?;
+        Ok(Created::unversioned(assessment_view(&assessment, &all)))
+    })
     .await
 }
 
@@ -125,22 +118,15 @@ pub async fn decide_one(
     let id = ApplicationId::from_uuid(id.into_inner());
     let body = body.into_inner();
     let actor = principal.actor();
-    idempotency::write(
-        &state,
-        &req,
-        &principal,
-        key,
-        StatusCode::CREATED,
-        move |c| {
-            let view = DecisionView::from(op::decide(c, id, None, &body, &actor)?);
-            let location = view.award.as_ref().map(|a| format!("/v1/awards/{}", a.id));
-            Ok(Created {
-                location,
-                version: None,
-                body: view,
-            })
-        },
-    )
+    idempotency::create(&state, &req, &principal, key, move |c| {
+        let view = DecisionView::from(op::decide(c, id, None, &body, &actor)?);
+        let location = view.award.as_ref().map(|a| format!("/v1/awards/{}", a.id));
+        Ok(Created {
+            location,
+            version: None,
+            body: view,
+        })
+    })
     .await
 }
 
