@@ -183,12 +183,7 @@ impl TestApp {
             .send()
             .unwrap();
         let status = response.status().as_u16();
-        let content_type = response
-            .headers()
-            .get("Content-Type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
+        let content_type = content_type(&response);
         (status, content_type, response.text().unwrap())
     }
 
@@ -670,6 +665,42 @@ pub fn expect(response: Response, status: u16) -> Value {
     let text = response.text().unwrap_or_default();
     assert_eq!(got, status, "unexpected status; body: {text}");
     serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+/// The `field` of each error a 422 lists, in the order given.
+pub fn error_fields(problem: &Value) -> Vec<&str> {
+    problem["errors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no errors listed: {problem}"))
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect()
+}
+
+/// A response's `Content-Type`, or "" when it has none.
+pub fn content_type(response: &Response) -> String {
+    response
+        .headers()
+        .get("Content-Type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Asserts the API document lists the `Idempotency-Key` header for the
+/// POST at each of `paths`.
+pub fn assert_documents_idempotency_key(app: &TestApp, paths: &[&str]) {
+    let document = expect(app.get("/openapi.json", None), 200);
+    for path in paths {
+        let params = document["paths"][path]["post"]["parameters"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert!(
+            params.iter().any(|p| p["name"] == "Idempotency-Key"),
+            "{path}: {params:?}"
+        );
+    }
 }
 
 /// Generates, for each test body `fn name(app: &TestApp)`, a test against a

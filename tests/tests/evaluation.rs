@@ -3,7 +3,7 @@
 
 use grantledger_domain::award::AwardStatus;
 use grantledger_domain::ids::{FundId, GranteeId, RoundId};
-use grantledger_tests::{DueDiligence, TestApp, api_tests, expect};
+use grantledger_tests::{DueDiligence, TestApp, api_tests, error_fields, expect};
 use serde_json::{Value, json};
 
 struct Setup {
@@ -112,12 +112,7 @@ fn grantees_submit_versions_and_administrators_review(app: &TestApp) {
         app.post(&path(&own), Some(&token), &return_body(2, bad)),
         422,
     );
-    let fields: Vec<&str> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields: Vec<&str> = error_fields(&problem);
     assert_eq!(
         fields,
         [

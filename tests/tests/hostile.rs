@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 
 use grantledger_server::demo::{DEMO_PASSWORD, DEMO_USERS};
-use grantledger_tests::{TestApp, api_tests, expect};
+use grantledger_tests::{TestApp, api_tests, content_type, expect};
 use serde_json::{Map, Value, json};
 
 /// Values that replace one field at a time.
@@ -257,12 +257,7 @@ impl Checker<'_> {
             Err(error) => panic!("{} {path} ({what}): {error}", method.to_uppercase()),
         };
         let status = response.status().as_u16();
-        let content_type = response
-            .headers()
-            .get("Content-Type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
+        let content_type = content_type(&response);
         let text = response.text().unwrap_or_default();
         let shown: String = text.chars().take(300).collect();
         assert!(

@@ -5,7 +5,7 @@
 use grantledger_store::awards::{self, AwardFilter};
 use grantledger_store::common::PageRequest;
 use grantledger_store::grantees::{self, GranteeFilter};
-use grantledger_tests::{Grantee, TestApp, api_tests, expect};
+use grantledger_tests::{Grantee, TestApp, api_tests, assert_documents_idempotency_key, expect};
 use serde_json::{Value, json};
 
 const HEADER: &str =
@@ -324,21 +324,14 @@ fn a_retried_import_applies_once(app: &TestApp) {
     expect(send("import-once", &other), 422);
     assert_eq!(counts(app).0, 1);
 
-    let document = expect(app.get("/openapi.json", None), 200);
-    for path in [
-        "/v1/imports/grantees",
-        "/v1/rounds/{id}/imports/awards",
-        "/v1/evaluation-returns/{id}/review",
-    ] {
-        let params = document["paths"][path]["post"]["parameters"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        assert!(
-            params.iter().any(|p| p["name"] == "Idempotency-Key"),
-            "{path}: {params:?}"
-        );
-    }
+    assert_documents_idempotency_key(
+        app,
+        &[
+            "/v1/imports/grantees",
+            "/v1/rounds/{id}/imports/awards",
+            "/v1/evaluation-returns/{id}/review",
+        ],
+    );
 }
 
 /// Matching is done in memory over the whole file: a re-import that adds

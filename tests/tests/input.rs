@@ -4,7 +4,9 @@
 //! list envelope with a checked `limit`, and one precision for instants.
 
 use grantledger_domain::user::Role;
-use grantledger_tests::{DueDiligence, TestApp, api_tests, expect};
+use grantledger_tests::{
+    DueDiligence, TestApp, api_tests, assert_documents_idempotency_key, expect,
+};
 use serde_json::{Value, json};
 
 /// The `field`s of a 422, sorted, after checking that no message reads
@@ -52,20 +54,18 @@ fn a_fund_body_with_three_bad_fields_gets_three_errors(app: &TestApp) {
 
 fn a_grantee_body_with_six_bad_fields_gets_six_errors_each_with_its_path(app: &TestApp) {
     let admin = app.user(Role::Admin, None);
-    let problem = expect(
-        app.post(
-            "/v1/grantees",
-            Some(&admin),
-            &json!({
-                "name": "",
-                "org_id": "GB-CHC-12",
-                "organisation_type": "club",
-                "region": "narnia",
-                "local_authority": "Calderdale",
-                "postcode": "HX1",
-                "annual_income": 12000
-            }),
-        ),
+    let problem = post_grantee(
+        app,
+        &admin,
+        &json!({
+            "name": "",
+            "org_id": "GB-CHC-12",
+            "organisation_type": "club",
+            "region": "narnia",
+            "local_authority": "Calderdale",
+            "postcode": "HX1",
+            "annual_income": 12000
+        }),
         422,
     );
     assert_eq!(
@@ -83,18 +83,16 @@ fn a_grantee_body_with_six_bad_fields_gets_six_errors_each_with_its_path(app: &T
     let six_bad = problem;
     // A required field left out is reported beside the bad values before
     // it, not lost behind them.
-    let problem = expect(
-        app.post(
-            "/v1/grantees",
-            Some(&admin),
-            &json!({
-                "name": "",
-                "organisation_type": "club",
-                "region": "narnia",
-                "local_authority": "Calderdale",
-                "annual_income": 12000
-            }),
-        ),
+    let problem = post_grantee(
+        app,
+        &admin,
+        &json!({
+            "name": "",
+            "organisation_type": "club",
+            "region": "narnia",
+            "local_authority": "Calderdale",
+            "annual_income": 12000
+        }),
         422,
     );
     assert_eq!(
@@ -468,13 +466,11 @@ fn a_draft_cannot_be_started_in_a_closed_round(app: &TestApp) {
         201,
     );
     let round = expect(past_round(app, &admin, "LCF", Some(true)), 201);
-    let grantee = expect(
-        app.post(
-            "/v1/grantees",
-            Some(&admin),
-            &json!({"name": "Hebden Lunch Club", "organisation_type": "community_group", "region": "yorkshire_and_the_humber",
+    let grantee = post_grantee(
+        app,
+        &admin,
+        &json!({"name": "Hebden Lunch Club", "organisation_type": "community_group", "region": "yorkshire_and_the_humber",
                     "local_authority": "Calderdale", "postcode": "HX7 8AD", "annual_income": "9000.00"}),
-        ),
         201,
     );
     let user = app.user(
@@ -513,6 +509,11 @@ fn grantee(name: &str, postcode: &str, org_id: Option<&str>) -> Value {
     body
 }
 
+/// Registers `body` as `admin`, expecting `status`.
+fn post_grantee(app: &TestApp, admin: &str, body: &Value, status: u16) -> Value {
+    expect(app.post("/v1/grantees", Some(admin), body), status)
+}
+
 fn grantee_count(app: &TestApp, admin: &str) -> usize {
     expect(app.get("/v1/grantees?limit=500", Some(admin)), 200)["items"]
         .as_array()
@@ -548,40 +549,29 @@ fn a_retried_grantee_post_registers_one_grantee(app: &TestApp) {
     assert_eq!(grantee_count(app, &admin), 1);
 
     // The key is listed in the API document for every POST that creates.
-    let document = expect(app.get("/openapi.json", None), 200);
-    for path in [
-        "/v1/grantees",
-        "/v1/users",
-        "/v1/applications/{id}/assessments",
-    ] {
-        let params = document["paths"][path]["post"]["parameters"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        assert!(
-            params.iter().any(|p| p["name"] == "Idempotency-Key"),
-            "{path}: {params:?}"
-        );
-    }
+    assert_documents_idempotency_key(
+        app,
+        &[
+            "/v1/grantees",
+            "/v1/users",
+            "/v1/applications/{id}/assessments",
+        ],
+    );
 }
 
 fn likely_duplicate_grantees_are_refused_naming_the_one_held(app: &TestApp) {
     let admin = app.user(Role::Admin, None);
-    let held = expect(
-        app.post(
-            "/v1/grantees",
-            Some(&admin),
-            &grantee("Hebden Lunch Club", "HX1 1AA", None),
-        ),
+    let held = post_grantee(
+        app,
+        &admin,
+        &grantee("Hebden Lunch Club", "HX1 1AA", None),
         201,
     );
     // The same group typed in lower case with a run-together postcode.
-    let problem = expect(
-        app.post(
-            "/v1/grantees",
-            Some(&admin),
-            &grantee("hebden lunch club", "HX11AA", None),
-        ),
+    let problem = post_grantee(
+        app,
+        &admin,
+        &grantee("hebden lunch club", "HX11AA", None),
         409,
     );
     assert_eq!(problem["type"], "/problems/duplicate");
@@ -594,31 +584,27 @@ fn likely_duplicate_grantees_are_refused_naming_the_one_held(app: &TestApp) {
         "{problem}"
     );
     // Another group of the same name elsewhere is not a duplicate.
-    expect(
-        app.post(
-            "/v1/grantees",
-            Some(&admin),
-            &grantee("Hebden Lunch Club", "LS1 4AP", None),
-        ),
+    post_grantee(
+        app,
+        &admin,
+        &grantee("Hebden Lunch Club", "LS1 4AP", None),
         201,
     );
     // The caller can confirm a distinct organisation at the same address.
     let mut distinct = grantee("Hebden Lunch Club", "HX1 1AA", None);
     distinct["distinct_organisation"] = json!(true);
-    expect(app.post("/v1/grantees", Some(&admin), &distinct), 201);
+    post_grantee(app, &admin, &distinct, 201);
 
     // A charity number already held: 409 naming the record, confirmed or not.
-    let charity = expect(
-        app.post(
-            "/v1/grantees",
-            Some(&admin),
-            &grantee("Reading Friends", "SE11 5QY", Some("GB-CHC-1234567")),
-        ),
+    let charity = post_grantee(
+        app,
+        &admin,
+        &grantee("Reading Friends", "SE11 5QY", Some("GB-CHC-1234567")),
         201,
     );
     let mut again = grantee("Reading Friends Lambeth", "SE1 7PB", Some("GB-CHC-1234567"));
     again["distinct_organisation"] = json!(true);
-    let problem = expect(app.post("/v1/grantees", Some(&admin), &again), 409);
+    let problem = post_grantee(app, &admin, &again, 409);
     assert_eq!(problem["existing_id"], charity["id"], "{problem}");
     assert!(
         problem["detail"]
@@ -632,22 +618,15 @@ fn likely_duplicate_grantees_are_refused_naming_the_one_held(app: &TestApp) {
 
 fn look_alike_names_count_as_the_same_and_are_warned_of(app: &TestApp) {
     let admin = app.user(Role::Admin, None);
-    let held = expect(
-        app.post(
-            "/v1/grantees",
-            Some(&admin),
-            &grantee("EPIC Dad", "MK40 1SJ", None),
-        ),
-        201,
-    );
+    let held = post_grantee(app, &admin, &grantee("EPIC Dad", "MK40 1SJ", None), 201);
     assert!(held.get("warnings").is_none(), "{held}");
     // "EPIC Dаd" with a Cyrillic а.
     let look_alike = grantee("EPIC D\u{0430}d", "MK40 1SJ", None);
-    let problem = expect(app.post("/v1/grantees", Some(&admin), &look_alike), 409);
+    let problem = post_grantee(app, &admin, &look_alike, 409);
     assert_eq!(problem["existing_id"], held["id"], "{problem}");
     let mut confirmed = look_alike.clone();
     confirmed["distinct_organisation"] = json!(true);
-    let created = expect(app.post("/v1/grantees", Some(&admin), &confirmed), 201);
+    let created = post_grantee(app, &admin, &confirmed, 201);
     let warnings = created["warnings"].as_array().cloned().unwrap_or_default();
     assert_eq!(warnings.len(), 1, "{created}");
     assert!(
@@ -658,12 +637,10 @@ fn look_alike_names_count_as_the_same_and_are_warned_of(app: &TestApp) {
 
 fn importing_an_org_id_updates_the_grantee_held_by_name_and_postcode(app: &TestApp) {
     let admin = app.user(Role::Admin, None);
-    let held = expect(
-        app.post(
-            "/v1/grantees",
-            Some(&admin),
-            &grantee("Hebden Lunch Club", "HX1 1AA", None),
-        ),
+    let held = post_grantee(
+        app,
+        &admin,
+        &grantee("Hebden Lunch Club", "HX1 1AA", None),
         201,
     );
     let file = "name,org_id,organisation_type,region,local_authority,postcode,annual_income\n\
@@ -705,12 +682,10 @@ fn an_administrator_gives_one_late_draft_a_later_deadline(app: &TestApp) {
         201,
     );
     let round_id = round["id"].as_str().unwrap();
-    let grantee_id = expect(
-        app.post(
-            "/v1/grantees",
-            Some(&admin),
-            &grantee("Hebden Lunch Club", "HX7 8AD", None),
-        ),
+    let grantee_id = post_grantee(
+        app,
+        &admin,
+        &grantee("Hebden Lunch Club", "HX7 8AD", None),
         201,
     )["id"]
         .as_str()

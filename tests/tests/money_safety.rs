@@ -60,11 +60,7 @@ fn tranche(app: &TestApp, w: &World, award: &str, amount: &str) -> String {
 
 fn new_run(app: &TestApp, w: &World) -> Value {
     expect(
-        app.post(
-            "/v1/payment-runs",
-            Some(&w.admin),
-            &json!({"due_by": "2026-12-31"}),
-        ),
+        act(app, w, "/v1/payment-runs", json!({"due_by": "2026-12-31"})),
         201,
     )
 }
@@ -107,6 +103,11 @@ fn tranche_of(app: &TestApp, w: &World, award: &str, id: &str) -> Value {
         .clone()
 }
 
+/// POSTs `body` to `path` as the fund's administrator.
+fn act(app: &TestApp, w: &World, path: &str, body: Value) -> Response {
+    app.post(path, Some(&w.admin), &body)
+}
+
 fn conflict(response: Response, needle: &str) {
     let problem = expect(response, 409);
     let detail = problem["detail"].as_str().unwrap();
@@ -141,10 +142,11 @@ fn cancelling_an_award_takes_its_tranche_out_of_a_draft_run(app: &TestApp) {
     let id = created["id"].as_str().unwrap().to_owned();
 
     expect(
-        app.post(
+        act(
+            app,
+            &w,
             &format!("/v1/awards/{cancelled}/cancel"),
-            Some(&w.admin),
-            &json!({"reason": "fraud suspected"}),
+            json!({"reason": "fraud suspected"}),
         ),
         200,
     );
@@ -158,10 +160,11 @@ fn cancelling_an_award_takes_its_tranche_out_of_a_draft_run(app: &TestApp) {
     );
 
     let confirmed = expect(
-        app.post(
+        act(
+            app,
+            &w,
             &format!("/v1/payment-runs/{id}/confirm"),
-            Some(&w.admin),
-            &json!({}),
+            json!({}),
         ),
         200,
     );
@@ -189,20 +192,22 @@ fn a_run_emptied_by_a_cancellation_cannot_be_confirmed(app: &TestApp) {
     tranche(app, &w, &award, "500.00");
     let id = new_run(app, &w)["id"].as_str().unwrap().to_owned();
     expect(
-        app.post(
+        act(
+            app,
+            &w,
             &format!("/v1/awards/{award}/cancel"),
-            Some(&w.admin),
-            &json!({"reason": "fraud suspected"}),
+            json!({"reason": "fraud suspected"}),
         ),
         200,
     );
     assert_eq!(run(app, &w, &id), ("0.00".to_owned(), 0));
     assert!(bank_file(app, &w, &id).is_empty());
     conflict(
-        app.post(
+        act(
+            app,
+            &w,
             &format!("/v1/payment-runs/{id}/confirm"),
-            Some(&w.admin),
-            &json!({}),
+            json!({}),
         ),
         "nothing left to pay",
     );
@@ -211,11 +216,7 @@ fn a_run_emptied_by_a_cancellation_cannot_be_confirmed(app: &TestApp) {
         "draft"
     );
     expect(
-        app.post(
-            &format!("/v1/payment-runs/{id}/cancel"),
-            Some(&w.admin),
-            &json!({}),
-        ),
+        act(app, &w, &format!("/v1/payment-runs/{id}/cancel"), json!({})),
         200,
     );
     reconciles(app, &w);
@@ -227,10 +228,11 @@ fn a_tranche_in_a_draft_run_cannot_be_paid_directly(app: &TestApp) {
     let d = tranche(app, &w, &award, "500.00");
     let id = new_run(app, &w)["id"].as_str().unwrap().to_owned();
     conflict(
-        app.post(
+        act(
+            app,
+            &w,
             &format!("/v1/disbursements/{d}/paid"),
-            Some(&w.admin),
-            &json!({"note": "paid by cheque"}),
+            json!({"note": "paid by cheque"}),
         ),
         &format!("payment run {id}"),
     );
@@ -239,10 +241,11 @@ fn a_tranche_in_a_draft_run_cannot_be_paid_directly(app: &TestApp) {
     assert_eq!(bank_file(app, &w, &id), [(d.clone(), "500.00".to_owned())]);
 
     let confirmed = expect(
-        app.post(
+        act(
+            app,
+            &w,
             &format!("/v1/payment-runs/{id}/confirm"),
-            Some(&w.admin),
-            &json!({}),
+            json!({}),
         ),
         200,
     );
@@ -261,18 +264,20 @@ fn a_tranche_in_a_draft_run_cannot_be_paid_directly(app: &TestApp) {
     let other = tranche(app, &w, &accepted_award(app, &w, "400.00"), "400.00");
     let second = new_run(app, &w)["id"].as_str().unwrap().to_owned();
     expect(
-        app.post(
+        act(
+            app,
+            &w,
             &format!("/v1/payment-runs/{second}/cancel"),
-            Some(&w.admin),
-            &json!({}),
+            json!({}),
         ),
         200,
     );
     expect(
-        app.post(
+        act(
+            app,
+            &w,
             &format!("/v1/disbursements/{other}/paid"),
-            Some(&w.admin),
-            &json!({}),
+            json!({}),
         ),
         200,
     );
@@ -292,10 +297,11 @@ fn a_failed_tranche_leaves_its_draft_run(app: &TestApp) {
     let id = created["id"].as_str().unwrap().to_owned();
 
     let failed = expect(
-        app.post(
+        act(
+            app,
+            &w,
             &format!("/v1/disbursements/{bounced}/failed"),
-            Some(&w.admin),
-            &json!({"note": "account closed"}),
+            json!({"note": "account closed"}),
         ),
         200,
     );
@@ -308,10 +314,11 @@ fn a_failed_tranche_leaves_its_draft_run(app: &TestApp) {
     );
 
     let confirmed = expect(
-        app.post(
+        act(
+            app,
+            &w,
             &format!("/v1/payment-runs/{id}/confirm"),
-            Some(&w.admin),
-            &json!({}),
+            json!({}),
         ),
         200,
     );
@@ -333,10 +340,11 @@ fn reconciliation_finds_a_confirmed_run_whose_total_is_not_what_it_paid(app: &Te
     tranche(app, &w, &award, "500.00");
     let id = new_run(app, &w)["id"].as_str().unwrap().to_owned();
     expect(
-        app.post(
+        act(
+            app,
+            &w,
             &format!("/v1/payment-runs/{id}/confirm"),
-            Some(&w.admin),
-            &json!({}),
+            json!({}),
         ),
         200,
     );
@@ -381,19 +389,21 @@ fn a_cancelled_award_keeps_its_reason_and_owes_nothing(app: &TestApp) {
     let award = accepted_award(app, &w, "1000.00");
     let paid = tranche(app, &w, &award, "400.00");
     expect(
-        app.post(
+        act(
+            app,
+            &w,
             &format!("/v1/disbursements/{paid}/paid"),
-            Some(&w.admin),
-            &json!({}),
+            json!({}),
         ),
         200,
     );
     let unpaid = tranche(app, &w, &award, "300.00");
     let problem = expect(
-        app.post(
+        act(
+            app,
+            &w,
             &format!("/v1/awards/{award}/cancel"),
-            Some(&w.admin),
-            &json!({"reason": "  "}),
+            json!({"reason": "  "}),
         ),
         422,
     );
@@ -401,10 +411,11 @@ fn a_cancelled_award_keeps_its_reason_and_owes_nothing(app: &TestApp) {
 
     let reason = "Group has wound up; trustees resigned";
     let cancelled = expect(
-        app.post(
+        act(
+            app,
+            &w,
             &format!("/v1/awards/{award}/cancel"),
-            Some(&w.admin),
-            &json!({"reason": reason}),
+            json!({"reason": reason}),
         ),
         200,
     );
@@ -475,20 +486,17 @@ fn a_part_paid_cancelled_award_can_report_how_its_money_was_spent(app: &TestApp)
     let part_paid = accepted_award(app, &w, "1000.00");
     let d = tranche(app, &w, &part_paid, "400.00");
     expect(
-        app.post(
-            &format!("/v1/disbursements/{d}/paid"),
-            Some(&w.admin),
-            &json!({}),
-        ),
+        act(app, &w, &format!("/v1/disbursements/{d}/paid"), json!({})),
         200,
     );
     let unpaid = accepted_award(app, &w, "600.00");
     for award in [&part_paid, &unpaid] {
         expect(
-            app.post(
+            act(
+                app,
+                &w,
                 &format!("/v1/awards/{award}/cancel"),
-                Some(&w.admin),
-                &json!({"reason": "Group has wound up"}),
+                json!({"reason": "Group has wound up"}),
             ),
             200,
         );
@@ -505,10 +513,11 @@ fn a_part_paid_cancelled_award_can_report_how_its_money_was_spent(app: &TestApp)
     // A resubmission works too, once changes are asked for.
     let id = submitted["id"].as_str().unwrap();
     expect(
-        app.post(
+        act(
+            app,
+            &w,
             &format!("/v1/evaluation-returns/{id}/review"),
-            Some(&w.admin),
-            &json!({"decision": "request_changes", "comment": "Add the spend"}),
+            json!({"decision": "request_changes", "comment": "Add the spend"}),
         ),
         200,
     );

@@ -1,7 +1,7 @@
 //! Funds, rounds, grantees and users over HTTP, on both backends.
 
 use grantledger_domain::user::Role;
-use grantledger_tests::{DueDiligence, TestApp, api_tests, expect};
+use grantledger_tests::{DueDiligence, TestApp, api_tests, error_fields, expect};
 use serde_json::{Value, json};
 
 /// Fund `code`, "Local Connections Fund", with two funders' 4,000,000.
@@ -172,12 +172,7 @@ fn bad_input_is_named_field_by_field(app: &TestApp) {
     let several = json!({"name": "", "organisation_type": "cic", "region": "london",
         "local_authority": "", "postcode": "nonsense", "annual_income": "100.00"});
     let problem = expect(app.post("/v1/grantees", Some(&admin), &several), 422);
-    let mut fields: Vec<&str> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let mut fields: Vec<&str> = error_fields(&problem);
     fields.sort_unstable();
     assert_eq!(fields, ["local_authority", "name", "postcode"]);
 

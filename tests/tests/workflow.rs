@@ -3,7 +3,7 @@
 //! recover; every forbidden move answers 409; retried POSTs apply once.
 
 use grantledger_domain::user::Role;
-use grantledger_tests::{DueDiligence, Grantee, Round, TestApp, api_tests, expect};
+use grantledger_tests::{DueDiligence, Grantee, Round, TestApp, api_tests, error_fields, expect};
 use reqwest::blocking::Response;
 use serde_json::{Value, json};
 
@@ -384,12 +384,7 @@ fn rejections_withdrawals_declines_and_cancellations_release_nothing_or_everythi
         ),
         422,
     );
-    let fields: Vec<&str> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields: Vec<&str> = error_fields(&problem);
     assert_eq!(fields.len(), 4, "{problem}");
     for field in [
         "amount_requested",

@@ -444,18 +444,12 @@ fn run_import(cli: &Cli, command: &ImportCommand) -> anyhow::Result<()> {
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    let s = result.map_err(|error| match error {
-        crate::error::ApiError::Unprocessable { errors, .. } => {
-            let mut text = format!(
-                "{} cannot be imported; nothing was changed:",
-                file.display()
-            );
-            for e in errors {
-                text.push_str(&format!("\n  {}: {}", e.field, e.message));
-            }
-            anyhow::anyhow!(text)
-        }
-        other => describe_api_error(other),
+    let s = result.map_err(|error| {
+        let headline = format!(
+            "{} cannot be imported; nothing was changed:",
+            file.display()
+        );
+        import_refused(headline, error)
     })?;
     eprintln!(
         "imported {}: {} rows; {} created, {} updated, {} unchanged",
@@ -549,18 +543,12 @@ fn run_commitments(cli: &Cli, command: &CommitmentsCommand) -> anyhow::Result<()
                 .with_context(|| format!("reading {}", args.file.display()))?;
             let db = cli.open_database()?;
             let actor = grantledger_store::common::Actor::system("cli");
-            let s = routes::import_tracker(&db, &bytes, &actor).map_err(|error| match error {
-                crate::error::ApiError::Unprocessable { errors, .. } => {
-                    let mut text = format!(
-                        "{} is not a pledge tracker that can be imported; nothing was changed:",
-                        args.file.display()
-                    );
-                    for e in errors {
-                        text.push_str(&format!("\n  {}: {}", e.field, e.message));
-                    }
-                    anyhow::anyhow!(text)
-                }
-                other => describe_api_error(other),
+            let s = routes::import_tracker(&db, &bytes, &actor).map_err(|error| {
+                let headline = format!(
+                    "{} is not a pledge tracker that can be imported; nothing was changed:",
+                    args.file.display()
+                );
+                import_refused(headline, error)
             })?;
             eprintln!(
                 "imported {}: {} rows; {} created, {} status changed, {} details changed, {} unchanged; {} held but not in the file",
@@ -752,6 +740,21 @@ fn describe_api_error(error: crate::error::ApiError) -> anyhow::Error {
         text.push_str(&format!("\n  {}: {}", field.field, field.message));
     }
     anyhow::anyhow!(text)
+}
+
+/// A file refused by an import: for invalid content, `headline` and each
+/// bad line; anything else as [`describe_api_error`] says it.
+fn import_refused(headline: String, error: crate::error::ApiError) -> anyhow::Error {
+    match error {
+        crate::error::ApiError::Unprocessable { errors, .. } => {
+            let mut text = headline;
+            for e in errors {
+                text.push_str(&format!("\n  {}: {}", e.field, e.message));
+            }
+            anyhow::anyhow!(text)
+        }
+        other => describe_api_error(other),
+    }
 }
 
 fn load_demo(db: &Database) -> anyhow::Result<()> {

@@ -81,8 +81,15 @@ pub enum ApiError {
         entity: &'static str,
     },
     /// 409: the change conflicts with the current state.
-    #[error("{0}")]
-    Conflict(String),
+    #[error("{detail}")]
+    Conflict {
+        /// What conflicts, in words for the client.
+        detail: String,
+        /// The domain or store error it came from, kept for the log (see
+        /// [`ApiError::conflict_from`]); never sent.
+        #[source]
+        cause: Option<Cause>,
+    },
     /// 409: what would be created is likely a record already held.
     #[error("{detail}")]
     Duplicate {
@@ -147,7 +154,30 @@ pub enum ApiError {
     Internal(String),
 }
 
+/// The error behind an answer, kept so the log shows what the answer
+/// summarises.
+pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 impl ApiError {
+    /// A 409 the operation words itself (there is no error behind it).
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        ApiError::Conflict {
+            detail: detail.into(),
+            cause: None,
+        }
+    }
+
+    /// A 409 for a domain or store error that refuses the change: the
+    /// client reads its message, and the error itself is kept as the
+    /// source, which [`ResponseError::error_response`] logs under the
+    /// request's id.
+    pub fn conflict_from(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        ApiError::Conflict {
+            detail: error.to_string(),
+            cause: Some(Box::new(error)),
+        }
+    }
+
     /// A 422 naming one invalid value.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         let error = FieldError::new(field, message);
@@ -171,7 +201,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound { .. } => "not-found",
-            ApiError::Conflict(_) => "conflict",
+            ApiError::Conflict { .. } => "conflict",
             ApiError::Duplicate { .. } => "duplicate",
             ApiError::PreconditionFailed(_) => "precondition-failed",
             ApiError::PreconditionRequired => "precondition-required",
@@ -237,7 +267,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
-            ApiError::Conflict(_) | ApiError::Duplicate { .. } => StatusCode::CONFLICT,
+            ApiError::Conflict { .. } | ApiError::Duplicate { .. } => StatusCode::CONFLICT,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::PayloadTooLarge { .. } | ApiError::FileTooLarge { .. } => {
@@ -252,8 +282,15 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let ApiError::Internal(detail) = self {
-            tracing::error!(%detail, "internal error");
+        match self {
+            ApiError::Internal(detail) => tracing::error!(%detail, "internal error"),
+            // The answer says what conflicts; the log keeps which error said
+            // so, inside the request's span and so under its id.
+            ApiError::Conflict {
+                detail,
+                cause: Some(cause),
+            } => tracing::info!(%detail, ?cause, "change refused"),
+            _ => {}
         }
         let mut response = problem_response(&self.problem());
         let headers = response.headers_mut();
@@ -277,7 +314,6 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::NotFound { entity } => ApiError::NotFound { entity },
-            StoreError::Conflict(detail) => ApiError::Conflict(detail),
             stale @ StoreError::StaleVersion { .. } => {
                 ApiError::PreconditionFailed(stale.to_string())
             }
@@ -288,10 +324,11 @@ impl From<StoreError> for ApiError {
             }
             StoreError::Corrupt(detail) => ApiError::Internal(format!("corrupt data: {detail}")),
             StoreError::Migration(detail) => ApiError::Internal(format!("migration: {detail}")),
-            e @ (StoreError::Duplicate { .. }
+            e @ (StoreError::Conflict(_)
+            | StoreError::Duplicate { .. }
             | StoreError::Reference
             | StoreError::RuleBroken
-            | StoreError::ConcurrentChange) => ApiError::Conflict(e.to_string()),
+            | StoreError::ConcurrentChange) => ApiError::conflict_from(e),
             StoreError::InvalidText => ApiError::BadRequest(StoreError::InvalidText.to_string()),
             StoreError::Busy => {
                 tracing::warn!("database busy");
@@ -416,6 +453,59 @@ mod tests {
     /// in the store.
     fn diesel_free_cause() -> diesel::result::Error {
         diesel::result::Error::RollbackTransaction
+    }
+
+    #[test]
+    fn conflicts_keep_the_error_behind_them_but_answer_only_its_message() {
+        let api = ApiError::from(StoreError::Conflict("budget exceeded".into()));
+        let cause = std::error::Error::source(&api).expect("the store error is kept");
+        assert!(
+            matches!(cause.downcast_ref::<StoreError>(), Some(StoreError::Conflict(d)) if d == "budget exceeded"),
+            "{cause:?}"
+        );
+        let problem = api.problem();
+        assert_eq!(
+            (problem.status, problem.detail.as_str()),
+            (409, "budget exceeded")
+        );
+        assert!(std::error::Error::source(&ApiError::conflict("taken")).is_none());
+    }
+
+    /// A log that keeps what is written to it, for reading back.
+    #[derive(Clone, Default)]
+    struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_conflict_logs_its_cause_under_the_request_id() {
+        let log = Captured::default();
+        let writer = log.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let response = tracing::subscriber::with_default(subscriber, || {
+            let span = tracing::info_span!("http_request", request_id = "req-7");
+            let _entered = span.enter();
+            ApiError::from(StoreError::Conflict("the round cannot cover it".into()))
+                .error_response()
+        });
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+        let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+        assert!(text.contains("request_id=\"req-7\""), "{text}");
+        assert!(
+            text.contains(r#"Conflict("the round cannot cover it")"#),
+            "{text}"
+        );
     }
 
     #[test]

@@ -92,6 +92,18 @@ pub struct Created<V> {
     pub version: Option<i64>,
 }
 
+impl<V> Created<V> {
+    /// An answer that is no record of its own (an import's summary, a
+    /// batch's results): no `Location`, no `ETag`.
+    pub fn unversioned(body: V) -> Self {
+        Created {
+            location: None,
+            version: None,
+            body,
+        }
+    }
+}
+
 impl<V: crate::http::Versioned> Created<V> {
     /// A changed record: 200 (or the route's status) with its `ETag`.
     pub fn updated(body: V) -> Self {
@@ -146,7 +158,22 @@ fn fingerprint(req: &HttpRequest) -> String {
 }
 
 fn is_unique_violation(error: &ApiError) -> bool {
-    matches!(error, ApiError::Conflict(_))
+    matches!(error, ApiError::Conflict { .. })
+}
+
+/// [`write`] for a request that creates a record: answers 201.
+pub async fn create<V, F>(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    principal: &Principal,
+    key: IdempotencyKey,
+    work: F,
+) -> Result<HttpResponse, ApiError>
+where
+    V: Serialize + Send + 'static,
+    F: FnOnce(&mut AnyConnection) -> Result<Created<V>, ApiError> + Send + 'static,
+{
+    write(state, req, principal, key, StatusCode::CREATED, work).await
 }
 
 /// Runs `work` in one write transaction and answers `status` with its
@@ -190,7 +217,7 @@ where
         };
         // A concurrent first claim of the same key on PostgreSQL shows as a
         // unique violation; looking again then finds it.
-        let mut claim = Err(ApiError::Conflict(String::new()));
+        let mut claim = Err(ApiError::conflict(String::new()));
         for _ in 0..3 {
             claim = state
                 .db
@@ -208,9 +235,8 @@ where
                 ));
             }
             Claim::InFlight => {
-                return Err(ApiError::Conflict(
-                    "a request with this Idempotency-Key is still being processed; retry shortly"
-                        .into(),
+                return Err(ApiError::conflict(
+                    "a request with this Idempotency-Key is still being processed; retry shortly",
                 ));
             }
             Claim::Fresh => {}

@@ -210,7 +210,7 @@ pub fn prepare(
             }
         }
         if let Some((grantee, org_id)) = grantees::invalid_org_ids(conn, fund)?.first() {
-            return Err(ApiError::Conflict(format!(
+            return Err(ApiError::conflict(format!(
                 "grantee {grantee} holds the org id \"{org_id}\", which is not a valid org id; correct the grantee's record, then export"
             )));
         }
@@ -243,7 +243,7 @@ pub fn prepare(
             Some(f) => format!("fund {} has", f.code),
             None => "there are".to_owned(),
         };
-        Err(ApiError::Conflict(format!(
+        Err(ApiError::conflict(format!(
             "nothing to publish: {scope} no offered, accepted or completed awards, and no cancelled award with payments; a 360Giving file must hold at least one grant"
         )))
     })

@@ -86,6 +86,7 @@ pub struct Plan {
 /// # Errors
 /// 404 for an unknown fund; 422 naming `round_field` for a round that does
 /// not exist or is another fund's.
+#[tracing::instrument(skip_all, fields(sheet = ?sheet, fund = %fund, round_id = ?round))]
 pub fn plan(
     db: &Database,
     sheet: Sheet,
@@ -206,6 +207,7 @@ fn io_error(e: impl std::fmt::Display) -> ApiError {
 ///
 /// # Errors
 /// A store error, or the writer failing (the client went away).
+#[tracing::instrument(skip_all, fields(sheet = ?plan.sheet, fund_id = %plan.scope.fund, round_id = ?plan.scope.round))]
 pub fn write_csv(db: &Database, plan: &Plan, out: impl Write) -> Result<u64, ApiError> {
     let mut writer = CsvWriter::new(out);
     let written = each_row(db, plan, |cells| {
@@ -223,7 +225,7 @@ pub fn write_csv(db: &Database, plan: &Plan, out: impl Write) -> Result<u64, Api
 
 fn xlsx_error(e: XlsxError) -> ApiError {
     match e {
-        XlsxError::RowColumnLimitError => ApiError::Conflict(format!(
+        XlsxError::RowColumnLimitError => ApiError::conflict(format!(
             "the export has more rows than a worksheet holds ({XLSX_MAX_ROWS}); ask for CSV, or for one round at a time"
         )),
         other => ApiError::Internal(format!("writing the workbook: {other}")),
@@ -236,6 +238,7 @@ fn xlsx_error(e: XlsxError) -> ApiError {
 ///
 /// # Errors
 /// A store error; 409 when the rows do not fit in one worksheet.
+#[tracing::instrument(skip_all, fields(sheet = ?plan.sheet, fund_id = %plan.scope.fund, round_id = ?plan.scope.round))]
 pub fn build_xlsx(db: &Database, plan: &Plan) -> Result<(Workbook, u64), ApiError> {
     let mut workbook = Workbook::new();
     let bold = Format::new().set_bold().set_align(FormatAlign::Top);

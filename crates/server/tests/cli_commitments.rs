@@ -3,78 +3,58 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod cli_support;
+
+use cli_support::{Scratch, text};
 
 const REAL: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../tests/fixtures/pledge-tracker-appendix-2.txt"
 );
 
-struct Scratch(PathBuf);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn scratch() -> Scratch {
-    let dir = std::env::temp_dir().join(format!("gl-cli-{}", uuid::Uuid::now_v7().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    Scratch(dir)
-}
-
-fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_grantledger"))
-        .args(args)
-        .env("DATABASE_URL", dir.join("db.sqlite3"))
-        .env_remove("RUST_LOG")
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 #[test]
 fn import_twice_then_report_in_three_formats() {
-    let dir = scratch();
-    let first = run(&dir.0, &["commitments", "import", REAL]);
+    let dir = Scratch::new();
+    let first = dir.run(&["commitments", "import", REAL]);
     assert!(first.status.success(), "{}", text(&first.stderr));
     assert!(
         text(&first.stderr).contains("61 rows; 61 created"),
         "{}",
         text(&first.stderr)
     );
-    let second = run(&dir.0, &["commitments", "import", REAL]);
+    let second = dir.run(&["commitments", "import", REAL]);
     assert!(second.status.success());
     assert!(
         text(&second.stderr)
             .contains("0 created, 0 status changed, 0 details changed, 61 unchanged")
     );
 
-    let markdown = run(&dir.0, &["commitments", "report", "--format", "markdown"]);
+    let markdown = dir.run(&["commitments", "report", "--format", "markdown"]);
     assert!(markdown.status.success());
     let markdown = text(&markdown.stdout);
     assert!(markdown.starts_with("# Annual progress report"));
     assert!(markdown.contains("| **Total** | **61** |"));
 
-    let csv = text(&run(&dir.0, &["commitments", "report", "--format", "csv"]).stdout);
+    let csv = text(
+        &dir.run(&["commitments", "report", "--format", "csv"])
+            .stdout,
+    );
     assert_eq!(csv.lines().filter(|l| l.starts_with("pledge,")).count(), 61);
 
-    let json = run(&dir.0, &["commitments", "report", "--format", "json"]);
+    let json = dir.run(&["commitments", "report", "--format", "json"]);
     let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(json["total"], 61);
 
-    let list = text(&run(&dir.0, &["commitments", "list", "--department", "DFE"]).stdout);
+    let list = text(
+        &dir.run(&["commitments", "list", "--department", "DFE"])
+            .stdout,
+    );
     assert_eq!(list.lines().count(), 10);
 }
 
 #[test]
 fn malformed_files_fail_with_the_line_on_stderr_and_change_nothing() {
-    let dir = scratch();
+    let dir = Scratch::new();
     let real = std::fs::read_to_string(REAL).unwrap();
     let mut few = real.lines().take(8).collect::<Vec<_>>().join("\n");
     few.push_str("\n2. A pledge with no columns\n");
@@ -90,17 +70,17 @@ fn malformed_files_fail_with_the_line_on_stderr_and_change_nothing() {
     for (name, bytes, expected) in cases {
         let path = dir.0.join(name);
         std::fs::write(&path, bytes).unwrap();
-        let out = run(&dir.0, &["commitments", "import", path.to_str().unwrap()]);
+        let out = dir.run(&["commitments", "import", path.to_str().unwrap()]);
         assert!(!out.status.success(), "{name} was accepted");
         let stderr = text(&out.stderr);
         assert!(stderr.contains(expected), "{name}: {stderr}");
         assert!(stderr.contains("nothing was changed"), "{name}: {stderr}");
     }
-    let report = run(&dir.0, &["commitments", "report", "--format", "json"]);
+    let report = dir.run(&["commitments", "report", "--format", "json"]);
     let report: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
     assert_eq!(report["total"], 0);
 
-    let missing = run(&dir.0, &["commitments", "import", "no-such-file.txt"]);
+    let missing = dir.run(&["commitments", "import", "no-such-file.txt"]);
     assert!(!missing.status.success());
     assert!(text(&missing.stderr).contains("no-such-file.txt"));
 }

@@ -5,29 +5,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod cli_support;
 
-struct Scratch(PathBuf);
+use std::process::Output;
 
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use cli_support::{Scratch, text};
 
-fn scratch() -> Scratch {
-    let dir = std::env::temp_dir().join(format!("gl-cli-{}", uuid::Uuid::now_v7().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    Scratch(dir)
-}
-
-fn run(dir: &Path, prefix: Option<&str>, args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_grantledger"));
+/// Runs `grantledger ARGS` with no publisher settings from the
+/// environment but the prefix given.
+fn run(dir: &Scratch, prefix: Option<&str>, args: &[&str]) -> Output {
+    let mut command = dir.command(args);
     command
-        .args(args)
-        .env("DATABASE_URL", dir.join("db.sqlite3"))
-        .env_remove("RUST_LOG")
         .env_remove("GRANTLEDGER_360G_PREFIX")
         .env_remove("GRANTLEDGER_360G_PUBLISHER_NAME")
         .env_remove("GRANTLEDGER_360G_DATA_SOURCE");
@@ -37,18 +25,14 @@ fn run(dir: &Path, prefix: Option<&str>, args: &[&str]) -> Output {
     command.output().unwrap()
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 #[test]
 fn exports_need_a_prefix_and_a_grant_and_name_the_demo_funders_by_their_org_ids() {
-    let dir = scratch();
-    let demo = run(&dir.0, None, &["demo"]);
+    let dir = Scratch::new();
+    let demo = run(&dir, None, &["demo"]);
     assert!(demo.status.success(), "{}", text(&demo.stderr));
 
     // No prefix: refused, nothing written.
-    let unconfigured = run(&dir.0, None, &["export", "360giving", "--format", "json"]);
+    let unconfigured = run(&dir, None, &["export", "360giving", "--format", "json"]);
     assert!(!unconfigured.status.success());
     assert!(unconfigured.stdout.is_empty());
     assert!(
@@ -57,7 +41,7 @@ fn exports_need_a_prefix_and_a_grant_and_name_the_demo_funders_by_their_org_ids(
         text(&unconfigured.stderr)
     );
     let bad = run(
-        &dir.0,
+        &dir,
         Some("360G-x y"),
         &["export", "360giving", "--format", "json"],
     );
@@ -70,7 +54,7 @@ fn exports_need_a_prefix_and_a_grant_and_name_the_demo_funders_by_their_org_ids(
 
     // The Volunteering Futures Fund has made no awards: refused, nothing written.
     let empty = run(
-        &dir.0,
+        &dir,
         Some("demo-funder"),
         &["export", "360giving", "--fund", "VFF", "--format", "csv"],
     );
@@ -83,7 +67,7 @@ fn exports_need_a_prefix_and_a_grant_and_name_the_demo_funders_by_their_org_ids(
     );
 
     let json = run(
-        &dir.0,
+        &dir,
         Some("demo-funder"),
         &["export", "360giving", "--fund", "LCF", "--format", "json"],
     );

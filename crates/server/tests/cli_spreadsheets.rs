@@ -5,58 +5,29 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod cli_support;
+
+use cli_support::{Scratch, text};
 
 use calamine::{Data, Reader, Xlsx};
 
-struct Scratch(PathBuf);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn scratch() -> Scratch {
-    let dir = std::env::temp_dir().join(format!("gl-cli-{}", uuid::Uuid::now_v7().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    Scratch(dir)
-}
-
-fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_grantledger"))
-        .args(args)
-        .env("DATABASE_URL", dir.join("db.sqlite3"))
-        .env_remove("RUST_LOG")
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 #[test]
 fn exports_write_xlsx_and_csv_files() {
-    let dir = scratch();
-    let demo = run(&dir.0, &["demo"]);
+    let dir = Scratch::new();
+    let demo = dir.run(&["demo"]);
     assert!(demo.status.success(), "{}", text(&demo.stderr));
 
     let xlsx = dir.0.join("awards.xlsx");
-    let out = run(
-        &dir.0,
-        &[
-            "export",
-            "awards",
-            "--fund",
-            "lcf",
-            "--format",
-            "xlsx",
-            "--output",
-            xlsx.to_str().unwrap(),
-        ],
-    );
+    let out = dir.run(&[
+        "export",
+        "awards",
+        "--fund",
+        "lcf",
+        "--format",
+        "xlsx",
+        "--output",
+        xlsx.to_str().unwrap(),
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
         text(&out.stderr).contains("exported"),
@@ -94,19 +65,16 @@ fn exports_write_xlsx_and_csv_files() {
     }
 
     let csv = dir.0.join("panel.csv");
-    let out = run(
-        &dir.0,
-        &[
-            "export",
-            "panel-pack",
-            "--fund",
-            "LCF",
-            "--format",
-            "csv",
-            "--output",
-            csv.to_str().unwrap(),
-        ],
-    );
+    let out = dir.run(&[
+        "export",
+        "panel-pack",
+        "--fund",
+        "LCF",
+        "--format",
+        "csv",
+        "--output",
+        csv.to_str().unwrap(),
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let body = std::fs::read_to_string(&csv).unwrap();
     assert!(
@@ -115,21 +83,18 @@ fn exports_write_xlsx_and_csv_files() {
     );
 
     let missing = dir.0.join("missing.xlsx");
-    let out = run(
-        &dir.0,
-        &[
-            "export",
-            "tranches",
-            "--fund",
-            "LCF",
-            "--round",
-            &uuid::Uuid::now_v7().to_string(),
-            "--format",
-            "xlsx",
-            "--output",
-            missing.to_str().unwrap(),
-        ],
-    );
+    let out = dir.run(&[
+        "export",
+        "tranches",
+        "--fund",
+        "LCF",
+        "--round",
+        &uuid::Uuid::now_v7().to_string(),
+        "--format",
+        "xlsx",
+        "--output",
+        missing.to_str().unwrap(),
+    ]);
     assert!(!out.status.success());
     assert!(
         text(&out.stderr).contains("--round"),

@@ -39,18 +39,9 @@ use std::time::{Duration, Instant};
 use chrono::{Duration as Days, Utc};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use grantledger_domain::Money;
-use grantledger_domain::application::Application;
-use grantledger_domain::fund::{Fund, FundName};
-use grantledger_domain::grantee::{
-    DueDiligence, DueDiligenceOutcome, Grantee, LocalAuthority, OrganisationName, OrganisationType,
-    Postcode, Region,
-};
-use grantledger_domain::ids::{ApplicationId, FundId, GranteeId, RoundId, UserId};
-use grantledger_domain::reference::FundCode;
-use grantledger_domain::round::{Eligibility, GrantRange, Round, RoundWindow};
+use grantledger_domain::grantee::Grantee;
+use grantledger_domain::ids::{ApplicationId, FundId};
 use grantledger_domain::user::Role;
-use grantledger_store::common::Actor;
 use grantledger_store::schema::{
     applications as apps_t, audit_events as events_t, awards as awards_t, disbursements as disb_t,
     evaluation_returns as returns_t, idempotency_keys as keys_t,
@@ -61,16 +52,12 @@ use grantledger_store::{StoreError, applications, funds, grantees, rounds};
 use serde_json::{Value, json};
 
 mod common;
-use common::{PASSWORD, free_port, login};
+use common::{PASSWORD, free_port, login, seed};
 
 /// Starts a server whose log level is `FAULTS_SERVER_LOG` (default: errors only).
 fn start(url: &str, port: u16) -> common::Server {
     let log = std::env::var("FAULTS_SERVER_LOG").unwrap_or_else(|_| "error".to_owned());
     common::start(url, port, &log)
-}
-
-fn m(s: &str) -> Money {
-    Money::parse(s).unwrap()
 }
 
 fn uuid_of(v: &Value) -> uuid::Uuid {
@@ -95,43 +82,18 @@ struct Prepared {
 /// who passed due diligence, each with a user and `per_grantee` submitted
 /// applications for £100.
 fn prepare(db: &TestDb, grantee_count: usize, per_grantee: usize) -> Prepared {
-    let actor = Actor::system("test");
+    let actor = seed::actor();
     let now = Utc::now();
-    let fund = Fund::new(
-        FundId::new(),
-        FundCode::parse("FLT").unwrap(),
-        FundName::parse("Faults").unwrap(),
-        Some(m("10000000.00")),
-        vec![],
-    )
-    .unwrap();
-    let round = Round::new(
-        RoundId::new(),
-        fund.id,
-        1,
-        "Round 1",
-        RoundWindow::new(now - Days::days(1), now + Days::days(30)).unwrap(),
-        m("1000000.00"),
-        GrantRange::new(m("100.00"), m("1000.00")).unwrap(),
-        Eligibility::default(),
-    )
-    .unwrap();
-    let mut people = Vec::new();
-    for g in 0..grantee_count {
-        people.push(Grantee {
-            id: GranteeId::new(),
-            name: OrganisationName::parse(&format!("Group {g}")).unwrap(),
-            org_id: None,
-            organisation_type: OrganisationType::CommunityGroup,
-            region: Region::London,
-            local_authority: LocalAuthority::parse("Lambeth").unwrap(),
-            postcode: Postcode::parse("SE11 5QY").unwrap(),
-            annual_income: m("1000.00"),
-            due_diligence: DueDiligence::pending()
-                .record(DueDiligenceOutcome::Passed, UserId::new(), now)
-                .unwrap(),
-        });
-    }
+    let (fund, round) = seed::fund_and_open_round(
+        "FLT",
+        "Faults",
+        "10000000.00",
+        "1000000.00",
+        ("100.00", "1000.00"),
+    );
+    let people: Vec<Grantee> = (0..grantee_count)
+        .map(|g| seed::group(&format!("Group {g}"), true))
+        .collect();
     let applications = db
         .db
         .write(|c| {
@@ -142,17 +104,8 @@ fn prepare(db: &TestDb, grantee_count: usize, per_grantee: usize) -> Prepared {
                 grantees::create(c, grantee, &actor, now)?;
                 let mut ids = Vec::new();
                 for i in 0..per_grantee {
-                    let a = Application::draft(
-                        ApplicationId::new(),
-                        round.id,
-                        grantee.id,
-                        m("100.00"),
-                        &format!("Project {i}"),
-                        "Tea and talk",
-                    )
-                    .unwrap()
-                    .submit(&round, grantee, now)
-                    .unwrap();
+                    let a =
+                        seed::submitted(&round, grantee, &format!("Project {i}"), "Tea and talk");
                     applications::create(c, &a, fund.id, &actor, now)?;
                     ids.push(a.id);
                 }
@@ -163,27 +116,11 @@ fn prepare(db: &TestDb, grantee_count: usize, per_grantee: usize) -> Prepared {
         .unwrap();
     let tag = uuid::Uuid::now_v7().simple().to_string();
     let admin_email = format!("admin-{tag}@example.org");
-    grantledger_server::routes::users::create_user(
-        &db.db,
-        &admin_email,
-        PASSWORD,
-        Role::Admin,
-        None,
-        &actor,
-    )
-    .unwrap();
+    seed::user(db, &admin_email, Role::Admin, None);
     let mut grantee_emails = Vec::new();
     for (g, grantee) in people.iter().enumerate() {
         let email = format!("grantee{g}-{tag}@example.org");
-        grantledger_server::routes::users::create_user(
-            &db.db,
-            &email,
-            PASSWORD,
-            Role::Grantee,
-            Some(grantee.id),
-            &actor,
-        )
-        .unwrap();
+        seed::user(db, &email, Role::Grantee, Some(grantee.id));
         grantee_emails.push(email);
     }
     Prepared {

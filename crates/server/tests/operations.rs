@@ -13,11 +13,10 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use grantledger_store::testing::TestDb;
-use serde_json::{Value, json};
 
 #[allow(dead_code)]
 mod common;
-use common::{PASSWORD, SECRET};
+use common::{PASSWORD, SECRET, login, wait_ready};
 
 /// A free loopback port never handed out before in this process: tests run
 /// in parallel, and two servers given one port would answer each other's
@@ -57,19 +56,6 @@ fn create_user(url: &str, role: &str) -> (String, String) {
     (email, id)
 }
 
-fn wait_ready(base: &str) {
-    let client = reqwest::blocking::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !client
-        .get(format!("{base}/readyz"))
-        .send()
-        .is_ok_and(|r| r.status().is_success())
-    {
-        assert!(Instant::now() < deadline, "{base} did not become ready");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 /// Issue 14 item 17: a log written to a file carries no colour codes,
 /// latencies have a fixed number of decimals, and each request line names
 /// the signed-in user.
@@ -89,16 +75,7 @@ fn request_log_lines_are_plain_fixed_precision_and_name_the_user() {
         .unwrap();
     wait_ready(&base);
     let client = reqwest::blocking::Client::new();
-    let token = client
-        .post(format!("{base}/v1/auth/token"))
-        .json(&json!({"email": email, "password": PASSWORD}))
-        .send()
-        .unwrap()
-        .json::<Value>()
-        .unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = login(&base, &email);
     let status = client
         .get(format!("{base}/v1/funds"))
         .bearer_auth(&token)
@@ -350,16 +327,7 @@ impl Logged {
 
     fn admin_token(&self) -> String {
         let (email, _) = create_user(&self.url, "admin");
-        reqwest::blocking::Client::new()
-            .post(format!("{}/v1/auth/token", self.base))
-            .json(&json!({"email": email, "password": PASSWORD}))
-            .send()
-            .unwrap()
-            .json::<Value>()
-            .unwrap()["access_token"]
-            .as_str()
-            .unwrap()
-            .to_owned()
+        login(&self.base, &email)
     }
 
     /// Waits up to `within` for the process to exit.

@@ -13,26 +13,18 @@
 
 use std::time::Duration;
 
-use chrono::{Duration as Days, Utc};
+use chrono::Utc;
 use diesel::prelude::*;
 use grantledger_domain::Money;
-use grantledger_domain::application::Application;
-use grantledger_domain::fund::{Fund, FundName};
-use grantledger_domain::grantee::{
-    DueDiligence, Grantee, LocalAuthority, OrganisationName, OrganisationType, Postcode, Region,
-};
-use grantledger_domain::ids::{ApplicationId, FundId, GranteeId, RoundId};
+use grantledger_domain::ids::{ApplicationId, RoundId};
 use grantledger_domain::ledger::Account;
-use grantledger_domain::reference::FundCode;
-use grantledger_domain::round::{Eligibility, GrantRange, Round, RoundWindow};
 use grantledger_domain::user::Role;
-use grantledger_store::common::Actor;
 use grantledger_store::testing::TestDb;
 use grantledger_store::{StoreError, applications, funds, grantees, ledger, rounds, schema};
 use serde_json::json;
 
 mod common;
-use common::{PASSWORD, free_port, login};
+use common::{free_port, login, seed};
 
 /// Starts a server on a free port; returns it and its base URL.
 fn start(url: &str) -> (common::Server, String) {
@@ -41,45 +33,19 @@ fn start(url: &str) -> (common::Server, String) {
     (server, base)
 }
 
-fn m(s: &str) -> Money {
-    Money::parse(s).unwrap()
-}
-
 /// A fund whose round affords exactly 100 awards of £100, and 500 submitted
 /// applications for £100 each.
 fn prepare(db: &TestDb) -> (RoundId, Vec<ApplicationId>) {
-    let actor = Actor::system("test");
+    let actor = seed::actor();
     let now = Utc::now();
-    let fund = Fund::new(
-        FundId::new(),
-        FundCode::parse("RACE").unwrap(),
-        FundName::parse("Race").unwrap(),
-        Some(m("1000000.00")),
-        vec![],
-    )
-    .unwrap();
-    let round = Round::new(
-        RoundId::new(),
-        fund.id,
-        1,
-        "Round 1",
-        RoundWindow::new(now - Days::days(1), now + Days::days(30)).unwrap(),
-        m("10000.00"),
-        GrantRange::new(m("100.00"), m("100.00")).unwrap(),
-        Eligibility::default(),
-    )
-    .unwrap();
-    let grantee = Grantee {
-        id: GranteeId::new(),
-        name: OrganisationName::parse("Busy Group").unwrap(),
-        org_id: None,
-        organisation_type: OrganisationType::CommunityGroup,
-        region: Region::London,
-        local_authority: LocalAuthority::parse("Lambeth").unwrap(),
-        postcode: Postcode::parse("SE11 5QY").unwrap(),
-        annual_income: m("1000.00"),
-        due_diligence: DueDiligence::pending(),
-    };
+    let (fund, round) = seed::fund_and_open_round(
+        "RACE",
+        "Race",
+        "1000000.00",
+        "10000.00",
+        ("100.00", "100.00"),
+    );
+    let grantee = seed::group("Busy Group", false);
     let ids = db
         .db
         .write(|c| {
@@ -88,31 +54,14 @@ fn prepare(db: &TestDb) -> (RoundId, Vec<ApplicationId>) {
             grantees::create(c, &grantee, &actor, now)?;
             let mut ids = Vec::new();
             for i in 0..500 {
-                let mut a = Application::draft(
-                    ApplicationId::new(),
-                    round.id,
-                    grantee.id,
-                    m("100.00"),
-                    &format!("Project {i}"),
-                    "Tea",
-                )
-                .unwrap();
-                a = a.submit(&round, &grantee, now).unwrap();
+                let a = seed::submitted(&round, &grantee, &format!("Project {i}"), "Tea");
                 applications::create(c, &a, fund.id, &actor, now)?;
                 ids.push(a.id);
             }
             Ok::<_, StoreError>(ids)
         })
         .unwrap();
-    grantledger_server::routes::users::create_user(
-        &db.db,
-        "race@example.org",
-        PASSWORD,
-        Role::Admin,
-        None,
-        &actor,
-    )
-    .unwrap();
+    seed::user(db, "race@example.org", Role::Admin, None);
     (round.id, ids)
 }
 

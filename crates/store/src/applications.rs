@@ -7,7 +7,9 @@ use grantledger_domain::assessment::{Assessment, AssessmentOutcome, Recommendati
 use grantledger_domain::ids::{ApplicationId, AssessmentId, GranteeId, RoundId, UserId};
 
 use crate::audit;
-use crate::common::{Actor, Page, PageRequest, Record, db_id, money, parse, update_versioned};
+use crate::common::{
+    Actor, Page, PageRequest, Record, db_id, find_row, money, page_query, parse, update_versioned,
+};
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
 use crate::schema::{applications, assessments, rounds};
@@ -74,6 +76,43 @@ fn to_record(row: ApplicationRow) -> Result<Record<Stored>, StoreError> {
     })
 }
 
+/// The columns a change to an application sets, for insert and update
+/// alike, so the two cannot drift.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = applications, treat_none_as_null = true)]
+struct ApplicationFields<'a> {
+    amount_requested_pence: i64,
+    project_title: &'a str,
+    summary: &'a str,
+    status: &'a str,
+    submitted_at: Option<DbTime>,
+    decided_at: Option<DbTime>,
+    decision_reason: Option<&'a str>,
+    extended_until: Option<DbTime>,
+    extension_reason: Option<&'a str>,
+}
+
+impl<'a> ApplicationFields<'a> {
+    fn of(
+        a: &'a Application,
+        decided_at: Option<DateTime<Utc>>,
+        decision_reason: Option<&'a str>,
+    ) -> Self {
+        let extension = a.deadline_extension.as_ref();
+        ApplicationFields {
+            amount_requested_pence: a.amount_requested.pence(),
+            project_title: &a.project_title,
+            summary: &a.summary,
+            status: a.status.as_str(),
+            submitted_at: a.submitted_at.map(DbTime::new),
+            decided_at: decided_at.map(DbTime::new),
+            decision_reason,
+            extended_until: extension.map(|e| DbTime::new(e.until)),
+            extension_reason: extension.map(|e| e.reason.as_str()),
+        }
+    }
+}
+
 /// Records a draft application.
 pub fn create(
     conn: &mut AnyConnection,
@@ -88,11 +127,7 @@ pub fn create(
             applications::id.eq(db_id(application.id)),
             applications::round_id.eq(db_id(application.round_id)),
             applications::grantee_id.eq(db_id(application.grantee_id)),
-            applications::amount_requested_pence.eq(application.amount_requested.pence()),
-            applications::project_title.eq(&application.project_title),
-            applications::summary.eq(&application.summary),
-            applications::status.eq(application.status.as_str()),
-            applications::submitted_at.eq(application.submitted_at.map(DbTime::new)),
+            ApplicationFields::of(application, None, None),
             applications::version.eq(1_i64),
             applications::created_at.eq(at),
             applications::updated_at.eq(at),
@@ -114,14 +149,7 @@ pub fn create(
 
 /// One application.
 pub fn get(conn: &mut AnyConnection, id: ApplicationId) -> Result<Record<Stored>, StoreError> {
-    let row: ApplicationRow = applications::table
-        .find(db_id(id))
-        .select(ApplicationRow::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or(StoreError::NotFound {
-            entity: "application",
-        })?;
+    let row = find_row!(conn, applications, ApplicationRow, db_id(id), "application")?;
     to_record(row)
 }
 
@@ -142,11 +170,7 @@ pub fn list(
     filter: &ApplicationFilter,
     page: PageRequest,
 ) -> Result<Page<Record<Stored>>, StoreError> {
-    let mut query = applications::table
-        .select(ApplicationRow::as_select())
-        .order(applications::id.asc())
-        .limit(page.fetch())
-        .into_boxed();
+    let mut query = page_query!(applications, ApplicationRow, page);
     if let Some(round) = filter.round_id {
         query = query.filter(applications::round_id.eq(db_id(round)));
     }
@@ -156,15 +180,8 @@ pub fn list(
     if let Some(status) = filter.status {
         query = query.filter(applications::status.eq(status.as_str()));
     }
-    if let Some(after) = page.after() {
-        query = query.filter(applications::id.gt(DbUuid(after)));
-    }
     let rows: Vec<ApplicationRow> = query.load(conn)?;
-    let records = rows
-        .into_iter()
-        .map(to_record)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(page.finish(records, |r| r.value.application.id.into()))
+    page.finish_with(rows, to_record, |r| r.value.application.id.into())
 }
 
 /// The fund an application's round belongs to.
@@ -200,18 +217,8 @@ pub fn save(
         before.version,
         "application",
         (
-            applications::amount_requested_pence.eq(a.amount_requested.pence()),
-            applications::project_title.eq(&a.project_title),
-            applications::summary.eq(&a.summary),
-            applications::status.eq(a.status.as_str()),
-            applications::submitted_at.eq(a.submitted_at.map(DbTime::new)),
-            applications::decided_at.eq(after.decided_at.map(DbTime::new)),
-            applications::decision_reason.eq(after.decision_reason.as_deref()),
+            ApplicationFields::of(a, after.decided_at, after.decision_reason.as_deref()),
             applications::updated_at.eq(DbTime::new(now)),
-            applications::extended_until
-                .eq(a.deadline_extension.as_ref().map(|e| DbTime::new(e.until))),
-            applications::extension_reason
-                .eq(a.deadline_extension.as_ref().map(|e| e.reason.as_str())),
         ),
         returning(
             applications::id,

@@ -129,20 +129,42 @@ pub fn append(
 ) -> Result<AuditEventId, StoreError> {
     let id = AuditEventId::new();
     diesel::insert_into(audit_events::table)
-        .values((
-            audit_events::id.eq(db_id(id)),
-            audit_events::occurred_at.eq(DbTime::new(at)),
-            audit_events::actor_id.eq(event.actor.user_id.map(db_id)),
-            audit_events::actor.eq(&event.actor.label),
-            audit_events::action.eq(event.action),
-            audit_events::entity_type.eq(event.entity_type),
-            audit_events::entity_id.eq(DbUuid(event.entity_id)),
-            audit_events::fund_id.eq(event.fund_id.map(db_id)),
-            audit_events::before.eq(event.before.map(|v| v.to_string())),
-            audit_events::after.eq(event.after.map(|v| v.to_string())),
-        ))
+        .values(NewEventRow::new(id, &event, DbTime::new(at)))
         .execute(conn)?;
     Ok(id)
+}
+
+/// An event as the row [`append`] and [`append_many`] both write.
+#[derive(Insertable)]
+#[diesel(table_name = audit_events, treat_none_as_default_value = false)]
+struct NewEventRow<'a> {
+    id: DbUuid,
+    occurred_at: DbTime,
+    actor_id: Option<DbUuid>,
+    actor: &'a str,
+    action: &'a str,
+    entity_type: &'a str,
+    entity_id: DbUuid,
+    fund_id: Option<DbUuid>,
+    before: Option<String>,
+    after: Option<String>,
+}
+
+impl<'a> NewEventRow<'a> {
+    fn new(id: AuditEventId, event: &NewEvent<'a>, at: DbTime) -> Self {
+        NewEventRow {
+            id: db_id(id),
+            occurred_at: at,
+            actor_id: event.actor.user_id.map(db_id),
+            actor: &event.actor.label,
+            action: event.action,
+            entity_type: event.entity_type,
+            entity_id: DbUuid(event.entity_id),
+            fund_id: event.fund_id.map(db_id),
+            before: event.before.as_ref().map(ToString::to_string),
+            after: event.after.as_ref().map(ToString::to_string),
+        }
+    }
 }
 
 /// Appends many events at `at` in batched inserts (an import's thousands
@@ -155,20 +177,7 @@ pub fn append_many<'a>(
     let at = DbTime::new(at);
     let rows: Vec<_> = events
         .into_iter()
-        .map(|event| {
-            (
-                audit_events::id.eq(db_id(AuditEventId::new())),
-                audit_events::occurred_at.eq(at),
-                audit_events::actor_id.eq(event.actor.user_id.map(db_id)),
-                audit_events::actor.eq(event.actor.label.clone()),
-                audit_events::action.eq(event.action),
-                audit_events::entity_type.eq(event.entity_type),
-                audit_events::entity_id.eq(DbUuid(event.entity_id)),
-                audit_events::fund_id.eq(event.fund_id.map(db_id)),
-                audit_events::before.eq(event.before.map(|v| v.to_string())),
-                audit_events::after.eq(event.after.map(|v| v.to_string())),
-            )
-        })
+        .map(|event| NewEventRow::new(AuditEventId::new(), &event, at))
         .collect();
     if !rows.is_empty() {
         crate::connection::insert_batch!(conn, audit_events::table, &rows)?;

@@ -9,7 +9,9 @@ use grantledger_domain::reference::AwardReference;
 use grantledger_domain::{Money, MoneyDelta};
 
 use crate::audit;
-use crate::common::{Actor, Page, PageRequest, Record, db_id, money, parse, update_versioned};
+use crate::common::{
+    Actor, Page, PageRequest, Record, db_id, find_row, money, page_query, parse, update_versioned,
+};
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
 use crate::ledger::{self, Cause};
@@ -87,6 +89,37 @@ fn stored_summary(s: &Stored) -> serde_json::Value {
     value
 }
 
+/// The columns a change to an award sets, for insert and update alike, so
+/// the two cannot drift.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = awards, treat_none_as_null = true)]
+struct AwardFields<'a> {
+    amount_pence: i64,
+    paid_pence: i64,
+    scheduled_pence: i64,
+    status: &'a str,
+    return_due_on: Option<NaiveDate>,
+    cancellation_reason: Option<&'a str>,
+}
+
+impl<'a> AwardFields<'a> {
+    fn new(
+        award: &Award,
+        scheduled_pence: i64,
+        return_due_on: Option<NaiveDate>,
+        cancellation_reason: Option<&'a str>,
+    ) -> Self {
+        AwardFields {
+            amount_pence: award.amount.pence(),
+            paid_pence: award.paid.pence(),
+            scheduled_pence,
+            status: award.status.as_str(),
+            return_due_on,
+            cancellation_reason,
+        }
+    }
+}
+
 fn conflict(e: impl std::fmt::Display) -> StoreError {
     StoreError::Conflict(e.to_string())
 }
@@ -138,10 +171,7 @@ pub fn create(
             awards::round_id.eq(db_id(award.round_id)),
             awards::application_id.eq(db_id(award.application_id)),
             awards::grantee_id.eq(db_id(award.grantee_id)),
-            awards::amount_pence.eq(award.amount.pence()),
-            awards::paid_pence.eq(award.paid.pence()),
-            awards::scheduled_pence.eq(0_i64),
-            awards::status.eq(award.status.as_str()),
+            AwardFields::new(award, 0, None, None),
             awards::version.eq(1_i64),
             awards::created_at.eq(at),
             awards::updated_at.eq(at),
@@ -180,12 +210,7 @@ pub fn create(
 
 /// One award.
 pub fn get(conn: &mut AnyConnection, id: AwardId) -> Result<Record<Stored>, StoreError> {
-    let row: AwardRow = awards::table
-        .find(db_id(id))
-        .select(AwardRow::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or(StoreError::NotFound { entity: "award" })?;
+    let row = find_row!(conn, awards, AwardRow, db_id(id), "award")?;
     to_record(row)
 }
 
@@ -221,11 +246,7 @@ pub fn list(
     filter: &AwardFilter,
     page: PageRequest,
 ) -> Result<Page<Record<Stored>>, StoreError> {
-    let mut query = awards::table
-        .select(AwardRow::as_select())
-        .order(awards::id.asc())
-        .limit(page.fetch())
-        .into_boxed();
+    let mut query = page_query!(awards, AwardRow, page);
     if let Some(fund) = filter.fund_id {
         query = query.filter(awards::fund_id.eq(db_id(fund)));
     }
@@ -238,15 +259,8 @@ pub fn list(
     if let Some(status) = filter.status {
         query = query.filter(awards::status.eq(status.as_str()));
     }
-    if let Some(after) = page.after() {
-        query = query.filter(awards::id.gt(DbUuid(after)));
-    }
     let rows: Vec<AwardRow> = query.load(conn)?;
-    let records = rows
-        .into_iter()
-        .map(to_record)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(page.finish(records, |r| r.value.award.id.into()))
+    page.finish_with(rows, to_record, |r| r.value.award.id.into())
 }
 
 /// Saves a changed award over the version it was read at, posts the
@@ -280,12 +294,12 @@ pub fn save(
         before.version,
         "award",
         (
-            awards::amount_pence.eq(a.amount.pence()),
-            awards::paid_pence.eq(a.paid.pence()),
-            awards::scheduled_pence.eq(after.scheduled.pence()),
-            awards::status.eq(a.status.as_str()),
-            awards::return_due_on.eq(after.return_due_on),
-            awards::cancellation_reason.eq(after.cancellation_reason.as_deref()),
+            AwardFields::new(
+                a,
+                after.scheduled.pence(),
+                after.return_due_on,
+                after.cancellation_reason.as_deref(),
+            ),
             awards::updated_at.eq(DbTime::new(now)),
         ),
     )?;

@@ -18,7 +18,9 @@ use grantledger_domain::commitment::{
 use grantledger_domain::ids::{CommitmentId, UserId};
 
 use crate::audit;
-use crate::common::{Actor, Page, PageRequest, Record, db_id, parse, update_versioned};
+use crate::common::{
+    Actor, Page, PageRequest, Record, db_id, find_row, page_query, parse, update_versioned,
+};
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
 use crate::schema::{commitment_departments, commitment_history, commitments};
@@ -337,14 +339,7 @@ pub fn all(conn: &mut AnyConnection) -> Result<Vec<Commitment>, StoreError> {
 
 /// One commitment.
 pub fn get(conn: &mut AnyConnection, id: CommitmentId) -> Result<Record<Commitment>, StoreError> {
-    let row: CommitmentRow = commitments::table
-        .find(db_id(id))
-        .select(CommitmentRow::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or(StoreError::NotFound {
-            entity: "commitment",
-        })?;
+    let row = find_row!(conn, commitments, CommitmentRow, db_id(id), "commitment")?;
     with_departments(conn, vec![row], false)?
         .pop()
         .ok_or(StoreError::NotFound {
@@ -392,11 +387,7 @@ pub fn list(
     filter: &CommitmentFilter,
     page: PageRequest,
 ) -> Result<Page<Record<Commitment>>, StoreError> {
-    let mut query = commitments::table
-        .select(CommitmentRow::as_select())
-        .order(commitments::id.asc())
-        .limit(page.fetch())
-        .into_boxed();
+    let mut query = page_query!(commitments, CommitmentRow, page);
     if let Some(department) = &filter.department {
         let naming = commitment_departments::table
             .filter(commitment_departments::department.eq(department.code().to_owned()))
@@ -405,9 +396,6 @@ pub fn list(
     }
     if let Some(status) = filter.status {
         query = query.filter(commitments::status.eq(status.as_str()));
-    }
-    if let Some(after) = page.after() {
-        query = query.filter(commitments::id.gt(DbUuid(after)));
     }
     let rows: Vec<CommitmentRow> = query.load(conn)?;
     let records = with_departments(conn, rows, false)?;

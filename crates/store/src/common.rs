@@ -70,7 +70,54 @@ impl PageRequest {
         };
         Page { items, next }
     }
+
+    /// Turns the rows a [`page_query!`] loaded into records, then
+    /// [finishes](Self::finish) the page.
+    pub(crate) fn finish_with<R, T>(
+        &self,
+        rows: Vec<R>,
+        to_record: impl FnMut(R) -> Result<T, StoreError>,
+        id_of: impl Fn(&T) -> uuid::Uuid,
+    ) -> Result<Page<T>, StoreError> {
+        let records = rows.into_iter().map(to_record).collect::<Result<_, _>>()?;
+        Ok(self.finish(records, id_of))
+    }
 }
+
+/// A boxed query for one page of `$table` (a module of [`crate::schema`])
+/// read as `$row`: in id order, the rows after the page's cursor, one more
+/// than the page holds (see [`PageRequest::fetch`]). A list adds its
+/// filters, loads it and hands the rows to [`PageRequest::finish_with`].
+macro_rules! page_query {
+    ($table:ident, $row:ty, $page:expr) => {{
+        let page: &$crate::common::PageRequest = &$page;
+        let mut query = $table::table
+            .select(<$row>::as_select())
+            .order($table::id.asc())
+            .limit(page.fetch())
+            .into_boxed();
+        if let Some(after) = page.after() {
+            query = query.filter($table::id.gt($crate::sql_types::DbUuid(after)));
+        }
+        query
+    }};
+}
+pub(crate) use page_query;
+
+/// The row of `$table` with primary key `$key`, read as `$row`, or
+/// [`StoreError::NotFound`] naming `$entity`.
+macro_rules! find_row {
+    ($conn:expr, $table:ident, $row:ty, $key:expr, $entity:expr $(,)?) => {
+        $table::table
+            .find($key)
+            .select(<$row>::as_select())
+            .first::<$row>($conn)
+            .optional()
+            .map_err($crate::error::StoreError::from)
+            .and_then(|row| row.ok_or($crate::error::StoreError::NotFound { entity: $entity }))
+    };
+}
+pub(crate) use find_row;
 
 impl Default for PageRequest {
     fn default() -> Self {
@@ -85,6 +132,17 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// The cursor for the next page, if there is one.
     pub next: Option<uuid::Uuid>,
+}
+
+impl<T> Page<T> {
+    /// The same page with each item turned into another; the first error
+    /// stops it.
+    pub fn try_map<U, E>(self, f: impl FnMut(T) -> Result<U, E>) -> Result<Page<U>, E> {
+        Ok(Page {
+            items: self.items.into_iter().map(f).collect::<Result<_, _>>()?,
+            next: self.next,
+        })
+    }
 }
 
 /// Who is making a change, for the audit trail.
@@ -163,25 +221,13 @@ where
 /// when no row changed. With `returning $columns` it evaluates to the row
 /// as stored instead.
 macro_rules! update_versioned {
-    ($conn:expr, $table:ident, $id:expr, $version:expr, $entity:expr, $changes:expr $(,)?) => {{
-        use ::diesel::prelude::*;
-        let version: i64 = $version;
-        ::diesel::update(
-            $table::table
-                .filter($table::id.eq($id))
-                .filter($table::version.eq(version)),
+    ($conn:expr, $table:ident, $id:expr, $version:expr, $entity:expr, $changes:expr $(,)?) => {
+        $crate::common::update_versioned!(
+            $conn, $table, $id, $version, $entity, $changes,
+            returning $table::version,
         )
-        .set(($changes, $table::version.eq(version + 1)))
-        .execute($conn)
-        .map_err($crate::error::StoreError::from)
-        .and_then(|changed| match changed {
-            0 => Err($crate::error::StoreError::StaleVersion {
-                entity: $entity,
-                expected: version,
-            }),
-            _ => Ok(()),
-        })
-    }};
+        .map(|_: i64| ())
+    };
     ($conn:expr, $table:ident, $id:expr, $version:expr, $entity:expr, $changes:expr,
      returning $columns:expr $(,)?) => {{
         use ::diesel::prelude::*;

@@ -10,7 +10,9 @@ use grantledger_domain::payment_run::{PaymentRun, PaymentRunStatus};
 
 use crate::audit;
 use crate::awards;
-use crate::common::{Actor, Page, PageRequest, Record, db_id, money, parse, update_versioned};
+use crate::common::{
+    Actor, Page, PageRequest, Record, db_id, find_row, money, page_query, parse, update_versioned,
+};
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
 use crate::schema::{awards as awards_table, disbursements, grantees, payment_runs};
@@ -64,6 +66,32 @@ fn to_record(row: DisbursementRow) -> Result<Record<Stored>, StoreError> {
     })
 }
 
+/// The columns a change to a tranche sets, for insert and update alike, so
+/// the two cannot drift.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = disbursements, treat_none_as_null = true)]
+struct DisbursementFields<'a> {
+    amount_pence: i64,
+    due_on: NaiveDate,
+    status: &'a str,
+    payment_run_id: Option<DbUuid>,
+    paid_at: Option<DbTime>,
+    note: Option<&'a str>,
+}
+
+impl<'a> DisbursementFields<'a> {
+    fn new(d: &Disbursement, paid_at: Option<DateTime<Utc>>, note: Option<&'a str>) -> Self {
+        DisbursementFields {
+            amount_pence: d.amount.pence(),
+            due_on: d.due_on,
+            status: d.status.as_str(),
+            payment_run_id: d.payment_run_id.map(db_id),
+            paid_at: paid_at.map(DbTime::new),
+            note,
+        }
+    }
+}
+
 fn conflict(e: impl std::fmt::Display) -> StoreError {
     StoreError::Conflict(e.to_string())
 }
@@ -102,9 +130,7 @@ pub fn schedule(
         .values((
             disbursements::id.eq(db_id(d.id)),
             disbursements::award_id.eq(db_id(d.award_id)),
-            disbursements::amount_pence.eq(amount),
-            disbursements::due_on.eq(d.due_on),
-            disbursements::status.eq(d.status.as_str()),
+            DisbursementFields::new(d, None, None),
             disbursements::version.eq(1_i64),
             disbursements::created_at.eq(at),
             disbursements::updated_at.eq(at),
@@ -147,14 +173,13 @@ fn event(
 
 /// One tranche.
 pub fn get(conn: &mut AnyConnection, id: DisbursementId) -> Result<Record<Stored>, StoreError> {
-    let row: DisbursementRow = disbursements::table
-        .find(db_id(id))
-        .select(DisbursementRow::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or(StoreError::NotFound {
-            entity: "disbursement",
-        })?;
+    let row = find_row!(
+        conn,
+        disbursements,
+        DisbursementRow,
+        db_id(id),
+        "disbursement"
+    )?;
     to_record(row)
 }
 
@@ -185,10 +210,7 @@ fn write(
         before.version,
         "disbursement",
         (
-            disbursements::status.eq(d.status.as_str()),
-            disbursements::payment_run_id.eq(d.payment_run_id.map(db_id)),
-            disbursements::paid_at.eq(after.paid_at.map(DbTime::new)),
-            disbursements::note.eq(after.note.as_deref()),
+            DisbursementFields::new(d, after.paid_at, after.note.as_deref()),
             disbursements::updated_at.eq(DbTime::new(now)),
         ),
     )?;
@@ -467,14 +489,7 @@ pub fn get_run(
     conn: &mut AnyConnection,
     id: PaymentRunId,
 ) -> Result<Record<PaymentRun>, StoreError> {
-    let row: RunRow = payment_runs::table
-        .find(db_id(id))
-        .select(RunRow::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or(StoreError::NotFound {
-            entity: "payment run",
-        })?;
+    let row = find_row!(conn, payment_runs, RunRow, db_id(id), "payment run")?;
     to_run(row)
 }
 
@@ -483,20 +498,9 @@ pub fn list_runs(
     conn: &mut AnyConnection,
     page: PageRequest,
 ) -> Result<Page<Record<PaymentRun>>, StoreError> {
-    let mut query = payment_runs::table
-        .select(RunRow::as_select())
-        .order(payment_runs::id.asc())
-        .limit(page.fetch())
-        .into_boxed();
-    if let Some(after) = page.after() {
-        query = query.filter(payment_runs::id.gt(DbUuid(after)));
-    }
+    let query = page_query!(payment_runs, RunRow, page);
     let rows: Vec<RunRow> = query.load(conn)?;
-    let records = rows
-        .into_iter()
-        .map(to_run)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(page.finish(records, |r| r.value.id.into()))
+    page.finish_with(rows, to_run, |r| r.value.id.into())
 }
 
 /// One line of a payment run, as the bank file needs it.

@@ -16,7 +16,7 @@ use grantledger_domain::grantee::Region;
 use grantledger_domain::ids::{AwardId, EvaluationReturnId, FundId, GranteeId, RoundId, UserId};
 
 use crate::audit;
-use crate::common::{Actor, Page, PageRequest, Record, db_id, parse, update_versioned};
+use crate::common::{Actor, Page, PageRequest, Record, db_id, find_row, parse, update_versioned};
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
 use crate::schema::{
@@ -268,8 +268,7 @@ pub fn submit(
                     returns::fund_id.eq(db_id(first.fund_id)),
                     returns::round_id.eq(db_id(first.round_id)),
                     returns::grantee_id.eq(db_id(first.grantee_id)),
-                    returns::status.eq(first.status.as_str()),
-                    returns::latest_version.eq(1),
+                    ReturnFields::of(&first)?,
                     returns::version.eq(1_i64),
                     returns::created_at.eq(at),
                     returns::updated_at.eq(at),
@@ -355,14 +354,31 @@ pub fn submit(
     Ok((record, version))
 }
 
+/// The columns a change to a return's header sets, for insert and update
+/// alike, so the two cannot drift.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = returns)]
+struct ReturnFields {
+    status: &'static str,
+    latest_version: i32,
+}
+
+impl ReturnFields {
+    fn of(r: &EvaluationReturn) -> Result<Self, StoreError> {
+        Ok(ReturnFields {
+            status: r.status.as_str(),
+            latest_version: i32::try_from(r.latest_version)
+                .map_err(|_| StoreError::Conflict("too many versions".into()))?,
+        })
+    }
+}
+
 fn update_header(
     conn: &mut AnyConnection,
     before: &Record<EvaluationReturn>,
     after: &EvaluationReturn,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let latest = i32::try_from(after.latest_version)
-        .map_err(|_| StoreError::Conflict("too many versions".into()))?;
     update_versioned!(
         conn,
         returns,
@@ -370,8 +386,7 @@ fn update_header(
         before.version,
         "evaluation return",
         (
-            returns::status.eq(after.status.as_str()),
-            returns::latest_version.eq(latest),
+            ReturnFields::of(after)?,
             returns::updated_at.eq(DbTime::new(now)),
         ),
     )?;
@@ -383,14 +398,7 @@ pub fn get(
     conn: &mut AnyConnection,
     id: EvaluationReturnId,
 ) -> Result<Record<EvaluationReturn>, StoreError> {
-    let row: ReturnRow = returns::table
-        .find(db_id(id))
-        .select(ReturnRow::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or(StoreError::NotFound {
-            entity: "evaluation return",
-        })?;
+    let row = find_row!(conn, returns, ReturnRow, db_id(id), "evaluation return")?;
     to_record(row)
 }
 
@@ -417,14 +425,13 @@ pub fn version(
     let number = i32::try_from(number).map_err(|_| StoreError::NotFound {
         entity: "evaluation return version",
     })?;
-    let row: VersionRow = versions::table
-        .find((db_id(id), number))
-        .select(VersionRow::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or(StoreError::NotFound {
-            entity: "evaluation return version",
-        })?;
+    let row = find_row!(
+        conn,
+        versions,
+        VersionRow,
+        (db_id(id), number),
+        "evaluation return version"
+    )?;
     to_version(row)
 }
 

@@ -10,7 +10,9 @@ use grantledger_domain::org_id::OrgId;
 use grantledger_domain::reference::FundCode;
 
 use crate::audit;
-use crate::common::{Actor, Page, PageRequest, Record, db_id, money, parse, update_versioned};
+use crate::common::{
+    Actor, Page, PageRequest, Record, db_id, find_row, money, page_query, parse, update_versioned,
+};
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
 use crate::ledger::{self, Cause};
@@ -166,12 +168,7 @@ pub fn create(
 
 /// One fund.
 pub fn get(conn: &mut AnyConnection, id: FundId) -> Result<Record<Fund>, StoreError> {
-    let row: FundRow = funds::table
-        .find(db_id(id))
-        .select(FundRow::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or(StoreError::NotFound { entity: "fund" })?;
+    let row = find_row!(conn, funds, FundRow, db_id(id), "fund")?;
     let funder_rows: Vec<FunderRow> = funders::table
         .filter(funders::fund_id.eq(db_id(id)))
         .select(FunderRow::as_select())
@@ -208,16 +205,9 @@ pub fn list(
     filter: &FundFilter,
     page: PageRequest,
 ) -> Result<Page<Record<Fund>>, StoreError> {
-    let mut query = funds::table
-        .select(FundRow::as_select())
-        .order(funds::id.asc())
-        .limit(page.fetch())
-        .into_boxed();
+    let mut query = page_query!(funds, FundRow, page);
     if let Some(status) = filter.status {
         query = query.filter(funds::status.eq(status.as_str()));
-    }
-    if let Some(after) = page.after() {
-        query = query.filter(funds::id.gt(DbUuid(after)));
     }
     let rows: Vec<FundRow> = query.load(conn)?;
     let ids: Vec<DbUuid> = rows.iter().map(|r| r.id).collect();
@@ -225,11 +215,7 @@ pub fn list(
         .filter(funders::fund_id.eq_any(&ids))
         .select(FunderRow::as_select())
         .load(conn)?;
-    let records = rows
-        .into_iter()
-        .map(|r| to_record(r, &funder_rows))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(page.finish(records, |r| r.value.id.into()))
+    page.finish_with(rows, |r| to_record(r, &funder_rows), |r| r.value.id.into())
 }
 
 /// Saves a changed fund over the version it was read at: the budget change

@@ -10,7 +10,9 @@ use grantledger_domain::ids::{GranteeId, UserId};
 use grantledger_domain::org_id::OrgId;
 
 use crate::audit::{self, NewEvent};
-use crate::common::{Actor, Page, PageRequest, Record, db_id, money, parse, update_versioned};
+use crate::common::{
+    Actor, Page, PageRequest, Record, db_id, find_row, money, page_query, parse, update_versioned,
+};
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
 use crate::schema::grantees;
@@ -236,12 +238,7 @@ pub fn invalid_org_ids(
 
 /// One grantee.
 pub fn get(conn: &mut AnyConnection, id: GranteeId) -> Result<Record<Grantee>, StoreError> {
-    let row: GranteeRow = grantees::table
-        .find(db_id(id))
-        .select(GranteeRow::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or(StoreError::NotFound { entity: "grantee" })?;
+    let row = find_row!(conn, grantees, GranteeRow, db_id(id), "grantee")?;
     to_record(row)
 }
 
@@ -264,11 +261,7 @@ pub fn list(
     filter: &GranteeFilter,
     page: PageRequest,
 ) -> Result<Page<Record<Grantee>>, StoreError> {
-    let mut query = grantees::table
-        .select(GranteeRow::as_select())
-        .order(grantees::id.asc())
-        .limit(page.fetch())
-        .into_boxed();
+    let mut query = page_query!(grantees, GranteeRow, page);
     if let Some(region) = filter.region {
         query = query.filter(grantees::region.eq(region.as_str()));
     }
@@ -281,15 +274,8 @@ pub fn list(
     if let Some(only) = filter.only {
         query = query.filter(grantees::id.eq(db_id(only)));
     }
-    if let Some(after) = page.after() {
-        query = query.filter(grantees::id.gt(DbUuid(after)));
-    }
     let rows: Vec<GranteeRow> = query.load(conn)?;
-    let records = rows
-        .into_iter()
-        .map(to_record)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(page.finish(records, |r| r.value.id.into()))
+    page.finish_with(rows, to_record, |r| r.value.id.into())
 }
 
 /// Saves a changed grantee over the version it was read at.

@@ -422,8 +422,10 @@ struct GroupRow {
     amount: i64,
 }
 
+/// The award accounts' totals, read by the account-by-account comparison
+/// and by the fingerprints alike.
 #[derive(QueryableByName)]
-struct AccountsRow {
+struct AccountTotals {
     #[diesel(sql_type = BigInt)]
     accounts: i64,
     #[diesel(sql_type = BigInt)]
@@ -432,20 +434,20 @@ struct AccountsRow {
     ledger: i64,
     #[diesel(sql_type = BigInt)]
     stored: i64,
+}
+
+#[derive(QueryableByName)]
+struct AccountsRow {
+    #[diesel(embed)]
+    totals: AccountTotals,
     #[diesel(sql_type = BigInt)]
     mismatched: i64,
 }
 
 #[derive(QueryableByName)]
 struct FingerprintRow {
-    #[diesel(sql_type = BigInt)]
-    accounts: i64,
-    #[diesel(sql_type = BigInt)]
-    expected: i64,
-    #[diesel(sql_type = BigInt)]
-    ledger: i64,
-    #[diesel(sql_type = BigInt)]
-    stored: i64,
+    #[diesel(embed)]
+    totals: AccountTotals,
     #[diesel(sql_type = BigInt)]
     fe: i64,
     #[diesel(sql_type = BigInt)]
@@ -715,10 +717,7 @@ pub fn figures(
     };
     let accounts: Vec<AccountsRow> = match agreed {
         Some(f) => vec![AccountsRow {
-            accounts: f.accounts,
-            expected: f.expected,
-            ledger: f.ledger,
-            stored: f.stored,
+            totals: f.totals,
             mismatched: 0,
         }],
         None => load(conn, &q.award_accounts())?,
@@ -727,10 +726,10 @@ pub fn figures(
         .into_iter()
         .next()
         .map(|a| AwardAccounts {
-            accounts: a.accounts,
-            expected: a.expected,
-            ledger: a.ledger,
-            stored: as_of.is_none().then_some(a.stored),
+            accounts: a.totals.accounts,
+            expected: a.totals.expected,
+            ledger: a.totals.ledger,
+            stored: as_of.is_none().then_some(a.totals.stored),
             mismatched: a.mismatched,
             examples: Vec::new(),
         })

@@ -9,7 +9,8 @@ use grantledger_domain::round::{Eligibility, GrantRange, Round, RoundWindow};
 
 use crate::audit;
 use crate::common::{
-    Actor, Page, PageRequest, Record, db_id, join_names, money, split_names, update_versioned,
+    Actor, Page, PageRequest, Record, db_id, find_row, join_names, money, page_query, split_names,
+    update_versioned,
 };
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
@@ -208,12 +209,7 @@ fn insert(
 
 /// One round.
 pub fn get(conn: &mut AnyConnection, id: RoundId) -> Result<Record<Round>, StoreError> {
-    let row: RoundRow = rounds::table
-        .find(db_id(id))
-        .select(RoundRow::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or(StoreError::NotFound { entity: "round" })?;
+    let row = find_row!(conn, rounds, RoundRow, db_id(id), "round")?;
     to_record(row)
 }
 
@@ -232,11 +228,7 @@ pub fn list(
     filter: &RoundFilter,
     page: PageRequest,
 ) -> Result<Page<Record<Round>>, StoreError> {
-    let mut query = rounds::table
-        .select(RoundRow::as_select())
-        .order(rounds::id.asc())
-        .limit(page.fetch())
-        .into_boxed();
+    let mut query = page_query!(rounds, RoundRow, page);
     if let Some(fund) = filter.fund_id {
         query = query.filter(rounds::fund_id.eq(db_id(fund)));
     }
@@ -246,15 +238,8 @@ pub fn list(
             .filter(rounds::opens_at.le(at))
             .filter(rounds::closes_at.gt(at));
     }
-    if let Some(after) = page.after() {
-        query = query.filter(rounds::id.gt(DbUuid(after)));
-    }
     let rows: Vec<RoundRow> = query.load(conn)?;
-    let records = rows
-        .into_iter()
-        .map(to_record)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(page.finish(records, |r| r.value.id.into()))
+    page.finish_with(rows, to_record, |r| r.value.id.into())
 }
 
 /// Saves a changed round over the version it was read at. A changed

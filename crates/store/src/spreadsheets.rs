@@ -28,6 +28,38 @@ pub struct Scope {
     pub round: Option<RoundId>,
 }
 
+/// One batch of an export: `$query` in order of `$id`, at most `$limit`
+/// rows after id `$after`, and only the scope's round (through `$round`,
+/// the round column of the rows' award or application) when it names one.
+/// Every batch is the same keyset read, so each costs the same however far
+/// into the export it is.
+macro_rules! batch {
+    ($query:expr, $id:expr, $round:expr, $scope:expr, $after:expr, $limit:expr $(,)?) => {{
+        let mut query = $query
+            .order($id.asc())
+            .limit(i64::from($limit))
+            .into_boxed();
+        if let Some(round) = $scope.round {
+            query = query.filter($round.eq(db_id(round)));
+        }
+        if let Some(after) = $after {
+            query = query.filter($id.gt(DbUuid(after)));
+        }
+        query
+    }};
+}
+
+/// `$query`, rows of awards (alone or joined), joined to each award's
+/// grantee and round and kept to the scope's fund.
+macro_rules! with_grantee_and_round {
+    ($query:expr, $scope:expr) => {
+        $query
+            .inner_join(grantees::table.on(grantees::id.eq(awards::grantee_id)))
+            .inner_join(rounds::table.on(rounds::id.eq(awards::round_id)))
+            .filter(awards::fund_id.eq(db_id($scope.fund)))
+    };
+}
+
 /// The most assessments any application in the panel pack has: how many
 /// assessor column groups its header needs.
 pub fn most_assessments(conn: &mut AnyConnection, scope: Scope) -> Result<usize, StoreError> {
@@ -67,32 +99,30 @@ pub fn panel_batch(
         String,
         Option<DbTime>,
     );
-    let mut query = applications::table
-        .inner_join(rounds::table.on(rounds::id.eq(applications::round_id)))
-        .inner_join(grantees::table.on(grantees::id.eq(applications::grantee_id)))
-        .filter(rounds::fund_id.eq(db_id(scope.fund)))
-        .filter(applications::status.ne(ApplicationStatus::Draft.as_str()))
-        .select((
-            applications::id,
-            rounds::number,
-            rounds::name,
-            grantees::name,
-            grantees::region,
-            applications::project_title,
-            applications::summary,
-            applications::amount_requested_pence,
-            applications::status,
-            applications::submitted_at,
-        ))
-        .order(applications::id.asc())
-        .limit(i64::from(limit))
-        .into_boxed();
-    if let Some(round) = scope.round {
-        query = query.filter(applications::round_id.eq(db_id(round)));
-    }
-    if let Some(after) = after {
-        query = query.filter(applications::id.gt(DbUuid(after)));
-    }
+    let query = batch!(
+        applications::table
+            .inner_join(rounds::table.on(rounds::id.eq(applications::round_id)))
+            .inner_join(grantees::table.on(grantees::id.eq(applications::grantee_id)))
+            .filter(rounds::fund_id.eq(db_id(scope.fund)))
+            .filter(applications::status.ne(ApplicationStatus::Draft.as_str()))
+            .select((
+                applications::id,
+                rounds::number,
+                rounds::name,
+                grantees::name,
+                grantees::region,
+                applications::project_title,
+                applications::summary,
+                applications::amount_requested_pence,
+                applications::status,
+                applications::submitted_at,
+            )),
+        applications::id,
+        applications::round_id,
+        scope,
+        after,
+        limit
+    );
     let rows: Vec<Row> = query.load(conn)?;
     let ids: Vec<DbUuid> = rows.iter().map(|r| r.0).collect();
     let marks: Vec<(DbUuid, String, Option<i32>, Option<String>)> = assessments::table
@@ -163,11 +193,12 @@ pub fn award_batch(
         (DbTime, DbTime, Option<chrono::NaiveDate>, Option<String>),
         (i32, String, String, String, String),
     );
-    let mut query = awards::table
-        .inner_join(applications::table.on(applications::id.eq(awards::application_id)))
-        .inner_join(grantees::table.on(grantees::id.eq(awards::grantee_id)))
-        .inner_join(rounds::table.on(rounds::id.eq(awards::round_id)))
-        .filter(awards::fund_id.eq(db_id(scope.fund)))
+    let query = batch!(
+        with_grantee_and_round!(
+            awards::table
+                .inner_join(applications::table.on(applications::id.eq(awards::application_id))),
+            scope
+        )
         .select((
             (
                 awards::id,
@@ -190,16 +221,13 @@ pub fn award_batch(
                 grantees::region,
                 applications::project_title,
             ),
-        ))
-        .order(awards::id.asc())
-        .limit(i64::from(limit))
-        .into_boxed();
-    if let Some(round) = scope.round {
-        query = query.filter(awards::round_id.eq(db_id(round)));
-    }
-    if let Some(after) = after {
-        query = query.filter(awards::id.gt(DbUuid(after)));
-    }
+        )),
+        awards::id,
+        awards::round_id,
+        scope,
+        after,
+        limit
+    );
     let rows: Vec<Row> = query.load(conn)?;
     rows.into_iter()
         .map(
@@ -250,11 +278,12 @@ pub fn variation_batch(
         Option<String>,
         DbTime,
     );
-    let mut query = award_variations::table
-        .inner_join(awards::table.on(awards::id.eq(award_variations::award_id)))
-        .inner_join(grantees::table.on(grantees::id.eq(awards::grantee_id)))
-        .inner_join(rounds::table.on(rounds::id.eq(awards::round_id)))
-        .filter(awards::fund_id.eq(db_id(scope.fund)))
+    let query = batch!(
+        with_grantee_and_round!(
+            award_variations::table
+                .inner_join(awards::table.on(awards::id.eq(award_variations::award_id))),
+            scope
+        )
         .select((
             award_variations::id,
             awards::reference,
@@ -265,16 +294,13 @@ pub fn variation_batch(
             award_variations::reason,
             award_variations::range_override_reason,
             award_variations::created_at,
-        ))
-        .order(award_variations::id.asc())
-        .limit(i64::from(limit))
-        .into_boxed();
-    if let Some(round) = scope.round {
-        query = query.filter(awards::round_id.eq(db_id(round)));
-    }
-    if let Some(after) = after {
-        query = query.filter(award_variations::id.gt(DbUuid(after)));
-    }
+        )),
+        award_variations::id,
+        awards::round_id,
+        scope,
+        after,
+        limit
+    );
     let rows: Vec<Row> = query.load(conn)?;
     rows.into_iter()
         .map(
@@ -316,11 +342,12 @@ pub fn tranche_batch(
         Option<DbUuid>,
         Option<String>,
     );
-    let mut query = disbursements::table
-        .inner_join(awards::table.on(awards::id.eq(disbursements::award_id)))
-        .inner_join(grantees::table.on(grantees::id.eq(awards::grantee_id)))
-        .inner_join(rounds::table.on(rounds::id.eq(awards::round_id)))
-        .filter(awards::fund_id.eq(db_id(scope.fund)))
+    let query = batch!(
+        with_grantee_and_round!(
+            disbursements::table
+                .inner_join(awards::table.on(awards::id.eq(disbursements::award_id))),
+            scope
+        )
         .select((
             disbursements::id,
             awards::reference,
@@ -332,16 +359,13 @@ pub fn tranche_batch(
             disbursements::paid_at,
             disbursements::payment_run_id,
             disbursements::note,
-        ))
-        .order(disbursements::id.asc())
-        .limit(i64::from(limit))
-        .into_boxed();
-    if let Some(round) = scope.round {
-        query = query.filter(awards::round_id.eq(db_id(round)));
-    }
-    if let Some(after) = after {
-        query = query.filter(disbursements::id.gt(DbUuid(after)));
-    }
+        )),
+        disbursements::id,
+        awards::round_id,
+        scope,
+        after,
+        limit
+    );
     let rows: Vec<Row> = query.load(conn)?;
     rows.into_iter()
         .map(
@@ -384,11 +408,13 @@ pub fn return_batch(
         ),
         (Option<String>, Option<i32>, Option<DbTime>, Option<DbTime>),
     );
-    let mut query = awards::table
-        .left_join(evaluation_returns::table.on(evaluation_returns::award_id.eq(awards::id)))
-        .inner_join(grantees::table.on(grantees::id.eq(awards::grantee_id)))
-        .inner_join(rounds::table.on(rounds::id.eq(awards::round_id)))
-        .filter(awards::fund_id.eq(db_id(scope.fund)))
+    let query = batch!(
+        with_grantee_and_round!(
+            awards::table.left_join(
+                evaluation_returns::table.on(evaluation_returns::award_id.eq(awards::id))
+            ),
+            scope
+        )
         .filter(
             awards::return_due_on
                 .is_not_null()
@@ -409,16 +435,13 @@ pub fn return_batch(
                 evaluation_returns::created_at.nullable(),
                 evaluation_returns::updated_at.nullable(),
             ),
-        ))
-        .order(awards::id.asc())
-        .limit(i64::from(limit))
-        .into_boxed();
-    if let Some(round) = scope.round {
-        query = query.filter(awards::round_id.eq(db_id(round)));
-    }
-    if let Some(after) = after {
-        query = query.filter(awards::id.gt(DbUuid(after)));
-    }
+        )),
+        awards::id,
+        awards::round_id,
+        scope,
+        after,
+        limit
+    );
     let rows: Vec<Row> = query.load(conn)?;
     Ok(rows
         .into_iter()

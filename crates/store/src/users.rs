@@ -6,7 +6,9 @@ use grantledger_domain::ids::{GranteeId, UserId};
 use grantledger_domain::user::{Email, Role, User};
 
 use crate::audit;
-use crate::common::{Actor, Page, PageRequest, Record, db_id, parse, update_versioned};
+use crate::common::{
+    Actor, Page, PageRequest, Record, db_id, find_row, page_query, parse, update_versioned,
+};
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
 use crate::schema::users;
@@ -112,12 +114,7 @@ pub fn create(
 
 /// One user.
 pub fn get(conn: &mut AnyConnection, id: UserId) -> Result<Record<User>, StoreError> {
-    let row: UserRow = users::table
-        .find(db_id(id))
-        .select(UserRow::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or(StoreError::NotFound { entity: "user" })?;
+    let row = find_row!(conn, users, UserRow, db_id(id), "user")?;
     to_record(row).map(|(r, _)| r)
 }
 
@@ -149,26 +146,19 @@ pub fn list(
     filter: &UserFilter,
     page: PageRequest,
 ) -> Result<Page<Record<User>>, StoreError> {
-    let mut query = users::table
-        .select(UserRow::as_select())
-        .order(users::id.asc())
-        .limit(page.fetch())
-        .into_boxed();
+    let mut query = page_query!(users, UserRow, page);
     if let Some(role) = filter.role {
         query = query.filter(users::role.eq(role.as_str()));
     }
     if let Some(grantee) = filter.grantee_id {
         query = query.filter(users::grantee_id.eq(db_id(grantee)));
     }
-    if let Some(after) = page.after() {
-        query = query.filter(users::id.gt(DbUuid(after)));
-    }
     let rows: Vec<UserRow> = query.load(conn)?;
-    let records = rows
-        .into_iter()
-        .map(|r| to_record(r).map(|(u, _)| u))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(page.finish(records, |r| r.value.id.into()))
+    page.finish_with(
+        rows,
+        |r| to_record(r).map(|(u, _)| u),
+        |r| r.value.id.into(),
+    )
 }
 
 /// Saves a changed user over the version it was read at; a new password

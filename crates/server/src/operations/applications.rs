@@ -78,6 +78,7 @@ pub struct Decided {
 }
 
 /// Loads an application the caller may see (another organisation's: 404).
+#[tracing::instrument(skip_all, fields(application_id = %id))]
 pub fn visible(
     c: &mut AnyConnection,
     principal: &Principal,
@@ -114,14 +115,14 @@ fn submit_error(e: SubmitError) -> ApiError {
                 .map(|r| FieldError::new(r.field(), r.to_string()))
                 .collect(),
         },
-        other => ApiError::Conflict(other.to_string()),
+        other => ApiError::conflict_from(other),
     }
 }
 
 fn decision_error(e: DecisionError) -> ApiError {
     match e {
-        DecisionError::Transition(t) => ApiError::Conflict(t.to_string()),
-        DecisionError::WrongRound => ApiError::Conflict(e.to_string()),
+        DecisionError::Transition(t) => ApiError::conflict_from(t),
+        DecisionError::WrongRound => ApiError::conflict_from(e),
         DecisionError::Reason(_) => ApiError::invalid("reason", e.to_string()),
         DecisionError::AmountAboveRequested { .. } | DecisionError::AmountOutsideRange { .. } => {
             ApiError::invalid("amount", e.to_string())
@@ -171,7 +172,7 @@ pub fn start(
         .value
         .window
         .check_can_start(now)
-        .map_err(|e| ApiError::Conflict(e.to_string()))?;
+        .map_err(ApiError::conflict_from)?;
     grantees::get(c, grantee_id)
         .map_err(|_| ApiError::invalid("grantee_id", format!("no grantee has id {grantee_id}")))?;
     Ok(applications::create(
@@ -184,6 +185,7 @@ pub fn start(
 }
 
 /// A page of a round's applications; a grantee sees only its own.
+#[tracing::instrument(skip_all, fields(round_id = %round_id))]
 pub fn list(
     c: &mut AnyConnection,
     principal: &Principal,
@@ -218,7 +220,7 @@ pub fn update(
     if_match.check(&before, "application")?;
     let cur = &before.value.application;
     if !cur.status.is_editable() {
-        return Err(ApiError::Conflict(format!(
+        return Err(ApiError::conflict(format!(
             "only a draft can be changed; this application is {}",
             cur.status
         )));
@@ -320,7 +322,7 @@ pub fn withdraw(
         stored
             .application
             .withdraw()
-            .map_err(|e| ApiError::Conflict(e.to_string()))
+            .map_err(ApiError::conflict_from)
     })
 }
 
@@ -340,7 +342,7 @@ pub fn start_review(
             stored
                 .application
                 .start_review()
-                .map_err(|e| ApiError::Conflict(e.to_string()))
+                .map_err(ApiError::conflict_from)
         },
     )
 }
@@ -365,7 +367,7 @@ pub fn extend_deadline(
                 .application
                 .extend_deadline(&round, until, reason, now)
                 .map_err(|e| match e {
-                    ExtensionError::NotDraft(_) => ApiError::Conflict(e.to_string()),
+                    ExtensionError::NotDraft(_) => ApiError::conflict_from(e),
                     ExtensionError::NotLater { .. } => ApiError::invalid("until", e.to_string()),
                     ExtensionError::Reason(_) => ApiError::invalid("reason", e.to_string()),
                 })
@@ -375,6 +377,7 @@ pub fn extend_deadline(
 
 /// Every assessment of an application (the caller filters what a
 /// conflicted assessor may see).
+#[tracing::instrument(skip_all, fields(application_id = %id))]
 pub fn assessments(c: &mut AnyConnection, id: ApplicationId) -> Result<Vec<Assessment>, ApiError> {
     applications::get(c, id)?;
     Ok(applications::assessments(c, id)?)
@@ -402,7 +405,7 @@ pub fn assess(
         now,
         &existing,
     )
-    .map_err(|e| ApiError::Conflict(e.to_string()))?;
+    .map_err(ApiError::conflict_from)?;
     let fund = applications::fund_of_round(c, application.round_id)?;
     applications::add_assessment(c, &assessment, fund, &principal.actor(), now)?;
     let mut all = existing;
@@ -466,7 +469,7 @@ pub fn decide(
             let fund = funds::get(c, round.fund_id)?.value;
             let sequence = awards::next_sequence(c, round.id)?;
             let reference = AwardReference::new(fund.code, round.number, sequence)
-                .map_err(|e| ApiError::Conflict(e.to_string()))?;
+                .map_err(ApiError::conflict_from)?;
             let award = Award::offer(AwardId::new(), reference, &decided, &round, amount);
             Some(awards::create(c, &award, actor, now)?)
         }

@@ -68,7 +68,7 @@ pub fn list(
 }
 
 fn award_error(e: AwardError) -> ApiError {
-    ApiError::Conflict(e.to_string())
+    ApiError::conflict_from(e)
 }
 
 fn variation_error(e: VariationError) -> ApiError {
@@ -80,7 +80,7 @@ fn variation_error(e: VariationError) -> ApiError {
         VariationError::OverrideNotNeeded { .. } => {
             ApiError::invalid("range_override", e.to_string())
         }
-        _ => ApiError::Conflict(e.to_string()),
+        _ => ApiError::conflict_from(e),
     }
 }
 
@@ -183,7 +183,7 @@ pub fn cancel(
         .award
         .status
         .cancel()
-        .map_err(|e| ApiError::Conflict(e.to_string()))?;
+        .map_err(ApiError::conflict_from)?;
     let now = Utc::now();
     // Unpaid tranches fail first, so what is left to release is exact.
     disbursements::fail_unpaid(conn, id, &reason.tranche_note(), &actor, now)?;

@@ -86,6 +86,7 @@ pub fn tracker_error(errors: &TrackerErrors) -> ApiError {
 /// Reads a tracker file and imports it in one write transaction: all or
 /// nothing. Shared by `POST /v1/commitments/import` and `grantledger
 /// commitments import`.
+#[tracing::instrument(skip_all, fields(bytes = bytes.len()))]
 pub fn import_tracker(
     db: &Database,
     bytes: &[u8],
@@ -106,6 +107,7 @@ pub fn import(
 }
 
 /// The progress report over every commitment held, as of now.
+#[tracing::instrument(skip_all)]
 pub fn progress_report(db: &Database) -> Result<ProgressReport, ApiError> {
     let all = db.read(|c| Ok::<_, ApiError>(commitments::all(c)?))?;
     Ok(ProgressReport::new(&all, Utc::now()))
@@ -128,6 +130,7 @@ pub fn render_report(report: &ProgressReport, format: ReportFormat) -> Result<St
 }
 
 /// A commitment with its status history, oldest first.
+#[tracing::instrument(skip_all, fields(commitment_id = %id))]
 pub fn get(
     c: &mut AnyConnection,
     id: CommitmentId,
@@ -149,7 +152,7 @@ pub fn set_status(
 ) -> Result<(Record<Commitment>, Vec<StatusChange>), ApiError> {
     let before = commitments::get(c, id)?;
     let (after, note) = before.value.set_status(status, note).map_err(|e| match e {
-        CommitmentError::Unchanged(_) => ApiError::Conflict(e.to_string()),
+        CommitmentError::Unchanged(_) => ApiError::conflict_from(e),
         CommitmentError::Note(message) => ApiError::invalid("note", message),
     })?;
     let record = commitments::set_status(c, &before, &after, &note, actor, Utc::now())?;

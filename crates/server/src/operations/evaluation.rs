@@ -193,7 +193,7 @@ pub fn review(
     if let Some(n) = input.version_number
         && n != before.value.latest_version
     {
-        return Err(ApiError::Conflict(format!(
+        return Err(ApiError::conflict(format!(
             "you reviewed version {n} but the latest is version {}; read it and review again",
             before.value.latest_version
         )));

@@ -57,24 +57,17 @@ pub fn create(c: &mut AnyConnection, actor: &Actor, fund: &Fund) -> Result<FundS
 }
 
 /// A page of funds, optionally in one status.
+#[tracing::instrument(skip_all, fields(status = ?status))]
 pub fn list(
     c: &mut AnyConnection,
     status: Option<FundStatus>,
     page: PageRequest,
 ) -> Result<Page<FundState>, ApiError> {
-    let page = funds::list(c, &funds::FundFilter { status }, page)?;
-    let items = page
-        .items
-        .into_iter()
-        .map(|record| state_of(c, record))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Page {
-        items,
-        next: page.next,
-    })
+    funds::list(c, &funds::FundFilter { status }, page)?.try_map(|record| state_of(c, record))
 }
 
 /// One fund, by its id or its code.
+#[tracing::instrument(skip_all, fields(fund = %id_or_code))]
 pub fn get(c: &mut AnyConnection, id_or_code: &str) -> Result<FundState, ApiError> {
     let record = funds::find(c, id_or_code)?;
     state_of(c, record)
@@ -141,7 +134,7 @@ fn transition(
     change: fn(&Fund) -> Result<Fund, grantledger_domain::TransitionError>,
 ) -> Result<FundState, ApiError> {
     let before = funds::find(c, id_or_code)?;
-    let after = change(&before.value).map_err(|e| ApiError::Conflict(e.to_string()))?;
+    let after = change(&before.value).map_err(ApiError::conflict_from)?;
     let record = funds::save(c, &before, &after, action, actor, Utc::now())?;
     state_of(c, record)
 }

@@ -16,8 +16,13 @@ use crate::auth::principal::Principal;
 use crate::error::ApiError;
 use crate::http::IfMatch;
 
-/// Changes to a grantee; `None` keeps what is there.
-#[derive(Debug, Clone, Default)]
+// The JSON API reads this as the body of `PATCH /grantees/{id}` as it is,
+// so the operation and the request cannot list different fields. (A plain
+// comment: the doc comment is the API document's description.)
+/// Changes to a grantee; absent fields stay as they are.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = GranteeChangesBody)]
 pub struct GranteeChanges {
     /// A new name.
     pub name: Option<OrganisationName>,
@@ -47,6 +52,7 @@ pub struct GranteeListing {
 }
 
 /// Loads a grantee the caller may see; any other is not found.
+#[tracing::instrument(skip_all, fields(grantee_id = %id))]
 pub fn visible(
     c: &mut AnyConnection,
     principal: &Principal,
@@ -102,6 +108,7 @@ fn duplicate(held: &Record<Grantee>, likeness: Likeness) -> ApiError {
 }
 
 /// A page of grantees; a grantee user sees only its own organisation.
+#[tracing::instrument(skip_all)]
 pub fn list(
     c: &mut AnyConnection,
     principal: &Principal,
@@ -170,7 +177,7 @@ pub fn record_due_diligence(
     let after = before
         .value
         .record_due_diligence(outcome, principal.user_id, now)
-        .map_err(|e| ApiError::Conflict(e.to_string()))?;
+        .map_err(ApiError::conflict_from)?;
     Ok(grantees::save(
         c,
         &before,

@@ -86,6 +86,7 @@ fn same_details(a: &Grantee, b: &Grantee) -> bool {
 /// already held by org id, or by name and postcode: a match with the same
 /// details is unchanged, one with other details is updated (its id and due
 /// diligence kept), no match is registered.
+#[tracing::instrument(skip_all, fields(bytes = bytes.len()))]
 pub fn import_grantees(
     db: &Database,
     bytes: &[u8],
@@ -180,6 +181,7 @@ impl Register {
 /// matched in memory against every grantee held and new grantees are
 /// inserted in batches, so 100,000 rows take seconds, not minutes, and a
 /// file whose rows are all unchanged writes nothing.
+#[tracing::instrument(skip_all, fields(rows = rows.len()))]
 pub fn import_grantee_rows(
     c: &mut AnyConnection,
     rows: &[GranteeImportRow],
@@ -253,6 +255,7 @@ pub fn import_grantee_rows(
 /// would (eligibility of the amount, the round's money). An application
 /// already awarded that amount is unchanged; any other outcome already
 /// decided is an error on its line.
+#[tracing::instrument(skip_all, fields(round_id = %round, bytes = bytes.len()))]
 pub fn import_awards(
     db: &Database,
     round: RoundId,
@@ -264,6 +267,7 @@ pub fn import_awards(
 }
 
 /// [`import_awards`] on a connection already in a write transaction.
+#[tracing::instrument(skip_all, fields(round_id = %round, bytes = bytes.len()))]
 pub fn import_award_file(
     c: &mut AnyConnection,
     round: RoundId,
@@ -284,7 +288,7 @@ pub fn import_award_file(
                     return Ok(false);
                 }
                 if award.round_id == round {
-                    return Err(ApiError::Conflict(format!(
+                    return Err(ApiError::conflict(format!(
                         "the application was already awarded {} ({}); vary the award instead",
                         award.amount, award.reference
                     )));

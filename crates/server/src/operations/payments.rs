@@ -38,7 +38,7 @@ pub fn tranches(
 fn schedule_error(e: DisbursementError) -> ApiError {
     match e {
         DisbursementError::ZeroAmount => ApiError::invalid("amount", e.to_string()),
-        _ => ApiError::Conflict(e.to_string()),
+        _ => ApiError::conflict_from(e),
     }
 }
 

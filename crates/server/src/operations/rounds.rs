@@ -157,6 +157,7 @@ pub fn create(
 }
 
 /// A page of a fund's rounds; with `open_at`, only those open then.
+#[tracing::instrument(skip_all, fields(fund = %fund))]
 pub fn list(
     c: &mut AnyConnection,
     fund: &str,
@@ -168,19 +169,11 @@ pub fn list(
         fund_id: Some(fund_id),
         open_at,
     };
-    let page = rounds::list(c, &filter, page)?;
-    let items = page
-        .items
-        .into_iter()
-        .map(|record| state_of(c, record))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Page {
-        items,
-        next: page.next,
-    })
+    rounds::list(c, &filter, page)?.try_map(|record| state_of(c, record))
 }
 
 /// One round.
+#[tracing::instrument(skip_all, fields(round_id = %id))]
 pub fn get(c: &mut AnyConnection, id: RoundId) -> Result<RoundState, ApiError> {
     let record = rounds::get(c, id)?;
     state_of(c, record)

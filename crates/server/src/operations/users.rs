@@ -37,6 +37,7 @@ pub struct UserChanges {
 /// Makes a user: checks every field, hashes the password, and checks the
 /// grantee exists, all before writing. Shared by the API, the CLI and the
 /// demo loader.
+#[tracing::instrument(skip_all, fields(role = %role, grantee_id = ?grantee_id))]
 pub fn create_user(
     db: &Database,
     email: &str,
@@ -85,6 +86,7 @@ pub fn create(
 }
 
 /// A page of users, by role or grantee.
+#[tracing::instrument(skip_all, fields(role = ?role, grantee_id = ?grantee_id))]
 pub fn list(
     c: &mut AnyConnection,
     role: Option<Role>,
@@ -99,6 +101,7 @@ pub fn list(
 }
 
 /// One user.
+#[tracing::instrument(skip_all, fields(user_id = %id))]
 pub fn get(c: &mut AnyConnection, id: UserId) -> Result<Record<User>, ApiError> {
     Ok(users::get(c, id)?)
 }
@@ -119,8 +122,8 @@ pub fn check_self_change(
     if id == principal.user_id
         && (changes.disabled == Some(true) || changes.role.is_some_and(|r| r != Role::Admin))
     {
-        return Err(ApiError::Conflict(
-            "you cannot disable yourself or give up your own admin role".into(),
+        return Err(ApiError::conflict(
+            "you cannot disable yourself or give up your own admin role",
         ));
     }
     Ok(())

@@ -75,8 +75,8 @@ impl FormErrors {
                 };
                 Ok(FormErrors { items })
             }
-            ApiError::Conflict(message) | ApiError::PreconditionFailed(message) => {
-                Ok(FormErrors::one("", message))
+            ApiError::Conflict { detail, .. } | ApiError::PreconditionFailed(detail) => {
+                Ok(FormErrors::one("", detail))
             }
             other => Err(other.into()),
         }
@@ -99,7 +99,7 @@ mod tests {
             e.described_by("amount_requested", "hint"),
             "amount_requested-hint amount_requested-error"
         );
-        let e = FormErrors::from_api(ApiError::Conflict("the round is closed".into())).unwrap();
+        let e = FormErrors::from_api(ApiError::conflict("the round is closed")).unwrap();
         assert_eq!(e.get(""), Some("the round is closed"));
         assert!(FormErrors::from_api(ApiError::NotFound { entity: "award" }).is_err());
     }

@@ -188,11 +188,7 @@ pub async fn import_commitments(
     let principal = auth.principal;
     let actor = principal.actor();
     idempotency::write(&state, &req, &principal, key, StatusCode::OK, move |c| {
-        Ok(Created {
-            location: None,
-            version: None,
-            body: op::import(c, &body.0, &actor)?,
-        })
+        Ok(Created::unversioned(op::import(c, &body.0, &actor)?))
     })
     .await
 }

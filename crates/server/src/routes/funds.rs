@@ -1,6 +1,5 @@
 //! `/v1/funds`: funds, their funders and budgets.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use grantledger_domain::Money;
@@ -173,17 +172,10 @@ pub async fn create_fund(
     )
     .map_err(op::fund_error)?;
     let actor = principal.actor();
-    idempotency::write(
-        &state,
-        &req,
-        &principal,
-        key,
-        StatusCode::CREATED,
-        move |c| {
-            let view = FundView::of(op::create(c, &actor, &fund)?);
-            Ok(Created::at(format!("/v1/funds/{}", view.id), view))
-        },
-    )
+    idempotency::create(&state, &req, &principal, key, move |c| {
+        let view = FundView::of(op::create(c, &actor, &fund)?);
+        Ok(Created::at(format!("/v1/funds/{}", view.id), view))
+    })
     .await
 }
 

@@ -1,6 +1,5 @@
 //! `/v1/grantees`: grantee organisations and their due diligence.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use grantledger_domain::Money;
@@ -126,46 +125,12 @@ pub struct NewGranteeBody {
     pub distinct_organisation: bool,
 }
 
-/// Changes to a grantee; absent fields stay as they are.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct GranteeChangesBody {
-    /// A new name.
-    pub name: Option<OrganisationName>,
-    /// A new org id.
-    pub org_id: Option<OrgId>,
-    /// A new organisation type.
-    pub organisation_type: Option<OrganisationType>,
-    /// A new region.
-    pub region: Option<Region>,
-    /// A new local authority.
-    pub local_authority: Option<LocalAuthority>,
-    /// A new postcode.
-    pub postcode: Option<Postcode>,
-    /// A new annual income.
-    pub annual_income: Option<Money>,
-}
-
 /// A due-diligence decision.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DueDiligenceBody {
     /// `passed` or `failed`.
     pub outcome: DueDiligenceOutcome,
-}
-
-impl From<GranteeChangesBody> for op::GranteeChanges {
-    fn from(b: GranteeChangesBody) -> Self {
-        op::GranteeChanges {
-            name: b.name,
-            org_id: b.org_id,
-            organisation_type: b.organisation_type,
-            region: b.region,
-            local_authority: b.local_authority,
-            postcode: b.postcode,
-            annual_income: b.annual_income,
-        }
-    }
 }
 
 /// Filters for the grantee list.
@@ -225,17 +190,10 @@ pub async fn create_grantee(
     };
     let distinct = b.distinct_organisation;
     let caller = principal.clone();
-    idempotency::write(
-        &state,
-        &req,
-        &principal,
-        key,
-        StatusCode::CREATED,
-        move |c| {
-            let view = GranteeView::from(op::register(c, &caller, &grantee, distinct)?);
-            Ok(Created::at(format!("/v1/grantees/{}", view.id), view))
-        },
-    )
+    idempotency::create(&state, &req, &principal, key, move |c| {
+        let view = GranteeView::from(op::register(c, &caller, &grantee, distinct)?);
+        Ok(Created::at(format!("/v1/grantees/{}", view.id), view))
+    })
     .await
 }
 
@@ -290,7 +248,7 @@ pub async fn get_grantee(
 #[utoipa::path(
     tag = "grantees",
     params(("id" = Uuid, Path, description = "The grantee's id"), ("If-Match" = String, Header, description = "The ETag you read")),
-    request_body = GranteeChangesBody,
+    request_body = op::GranteeChanges,
     responses(
         (status = 200, description = "The changed grantee", body = GranteeView),
         (status = 409, description = "The org id is taken", body = Problem),
@@ -306,12 +264,12 @@ pub async fn update_grantee(
     auth: Authorized<can::ManageGrantees>,
     req: HttpRequest,
     id: web::Path<uuid::Uuid>,
-    body: Json<GranteeChangesBody>,
+    body: Json<op::GranteeChanges>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.principal;
     let if_match = require_if_match(&req)?;
     let id = GranteeId::from_uuid(id.into_inner());
-    let changes = body.into_inner().into();
+    let changes = body.into_inner();
     write_one::<GranteeView, _>(&state, move |c| {
         op::update(c, &principal, id, if_match, changes)
     })

@@ -46,11 +46,13 @@ pub async fn import_grantees_route(
     let actor = principal.actor();
     idempotency::write(&state, &req, &principal, key, StatusCode::OK, move |c| {
         let rows = parse_grantees(&body.0).map_err(import_error)?;
-        Ok(Created {
-            location: None,
-            version: None,
-            body: import_grantee_rows(c, &rows, &actor, Utc::now(), |_| {})?,
-        })
+        Ok(Created::unversioned(import_grantee_rows(
+            c,
+            &rows,
+            &actor,
+            Utc::now(),
+            |_| {},
+        )?))
     })
     .await
 }
@@ -90,11 +92,13 @@ pub async fn import_awards_route(
     let actor = principal.actor();
     let round = RoundId::from_uuid(id.into_inner());
     idempotency::write(&state, &req, &principal, key, StatusCode::OK, move |c| {
-        Ok(Created {
-            location: None,
-            version: None,
-            body: import_award_file(c, round, &body.0, &actor, |_| {})?,
-        })
+        Ok(Created::unversioned(import_award_file(
+            c,
+            round,
+            &body.0,
+            &actor,
+            |_| {},
+        )?))
     })
     .await
 }

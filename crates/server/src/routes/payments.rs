@@ -195,18 +195,11 @@ pub async fn create_run(
     let principal = auth.principal;
     let due_by = body.into_inner().due_by;
     let actor = principal.actor();
-    idempotency::write(
-        &state,
-        &req,
-        &principal,
-        key,
-        StatusCode::CREATED,
-        move |c| {
-            let record = operations::payments::create_run(c, &actor, due_by)?;
-            let view = PaymentRunView::from(record);
-            Ok(Created::at(format!("/v1/payment-runs/{}", view.id), view))
-        },
-    )
+    idempotency::create(&state, &req, &principal, key, move |c| {
+        let record = operations::payments::create_run(c, &actor, due_by)?;
+        let view = PaymentRunView::from(record);
+        Ok(Created::at(format!("/v1/payment-runs/{}", view.id), view))
+    })
     .await
 }
 

@@ -1,6 +1,5 @@
 //! Grant rounds: `/v1/funds/{id}/rounds` and `/v1/rounds/{id}`.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use grantledger_domain::Money;
@@ -272,17 +271,10 @@ pub async fn create_round(
         records_past_round: past,
     };
     let actor = principal.actor();
-    idempotency::write(
-        &state,
-        &req,
-        &principal,
-        key,
-        StatusCode::CREATED,
-        move |c| {
-            let view = RoundView::of(op::create(c, &actor, input)?, Utc::now());
-            Ok(Created::at(format!("/v1/rounds/{}", view.id), view))
-        },
-    )
+    idempotency::create(&state, &req, &principal, key, move |c| {
+        let view = RoundView::of(op::create(c, &actor, input)?, Utc::now());
+        Ok(Created::at(format!("/v1/rounds/{}", view.id), view))
+    })
     .await
 }
 

@@ -1,6 +1,5 @@
 //! `/v1/users` (administrators) and `/v1/me` (anyone signed in).
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use grantledger_domain::ids::{GranteeId, UserId};
@@ -143,17 +142,10 @@ pub async fn create(
     let actor = principal.actor();
     let prepared =
         blocking(move || op::prepare(&b.email, &b.password, b.role, b.grantee_id)).await?;
-    idempotency::write(
-        &state,
-        &req,
-        &principal,
-        key,
-        StatusCode::CREATED,
-        move |c| {
-            let view = UserView::from(op::create(c, &prepared, &actor)?);
-            Ok(Created::at(format!("/v1/users/{}", view.id), view))
-        },
-    )
+    idempotency::create(&state, &req, &principal, key, move |c| {
+        let view = UserView::from(op::create(c, &prepared, &actor)?);
+        Ok(Created::at(format!("/v1/users/{}", view.id), view))
+    })
     .await
 }
 

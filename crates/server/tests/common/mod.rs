@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+pub mod seed;
+
 /// The signing secret every test server shares, so a token from one
 /// process is good at the other.
 pub const SECRET: &str = "process-tests-secret-process-tests-secret";
@@ -56,6 +58,13 @@ pub fn start(url: &str, port: u16, log: &str) -> Server {
         .spawn()
         .unwrap();
     let base = format!("http://127.0.0.1:{port}");
+    wait_ready(&base);
+    Server { child, base }
+}
+
+/// Waits up to a minute for the server at `base` to answer `/readyz` with
+/// 200.
+pub fn wait_ready(base: &str) {
     let client = reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()
@@ -72,7 +81,6 @@ pub fn start(url: &str, port: u16, log: &str) -> Server {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    Server { child, base }
 }
 
 /// Signs `email` in with [`PASSWORD`]; panics unless it succeeds.

@@ -5,7 +5,6 @@
 mod review;
 mod views;
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use grantledger_domain::ids::{ApplicationId, RoundId};
 
@@ -46,17 +45,10 @@ pub async fn create_application(
         .into_inner()
         .into_input(RoundId::from_uuid(id.into_inner()));
     let caller = principal.clone();
-    idempotency::write(
-        &state,
-        &req,
-        &principal,
-        key,
-        StatusCode::CREATED,
-        move |c| {
-            let view = ApplicationView::from(op::start(c, &caller, input)?);
-            Ok(Created::at(format!("/v1/applications/{}", view.id), view))
-        },
-    )
+    idempotency::create(&state, &req, &principal, key, move |c| {
+        let view = ApplicationView::from(op::start(c, &caller, input)?);
+        Ok(Created::at(format!("/v1/applications/{}", view.id), view))
+    })
     .await
 }
 

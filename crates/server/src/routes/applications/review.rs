@@ -84,21 +84,10 @@ pub async fn assess(
     let id = ApplicationId::from_uuid(id.into_inner());
     let outcome = body.into_inner().outcome()?;
     let caller = principal.clone();
-    idempotency::write(
-        &state,
-        &req,
-        &principal,
-        key,
-        StatusCode::CREATED,
-        move |c| {
-            let (assessment, all) = op::assess(c, &caller, id, outcome)?;
-            Ok(Created {
-                location: None,
-                version: None,
-                body: assessment_view(&assessment, &all),
-            })
-        },
-    )
+    idempotency::create(&state, &req, &principal, key, move |c| {
+        let (assessment, all) = op::assess(c, &caller, id, outcome)?;
+        Ok(Created::unversioned(assessment_view(&assessment, &all)))
+    })
     .await
 }
 
@@ -129,22 +118,15 @@ pub async fn decide_one(
     let id = ApplicationId::from_uuid(id.into_inner());
     let body = body.into_inner();
     let actor = principal.actor();
-    idempotency::write(
-        &state,
-        &req,
-        &principal,
-        key,
-        StatusCode::CREATED,
-        move |c| {
-            let view = DecisionView::from(op::decide(c, id, None, &body, &actor)?);
-            let location = view.award.as_ref().map(|a| format!("/v1/awards/{}", a.id));
-            Ok(Created {
-                location,
-                version: None,
-                body: view,
-            })
-        },
-    )
+    idempotency::create(&state, &req, &principal, key, move |c| {
+        let view = DecisionView::from(op::decide(c, id, None, &body, &actor)?);
+        let location = view.award.as_ref().map(|a| format!("/v1/awards/{}", a.id));
+        Ok(Created {
+            location,
+            version: None,
+            body: view,
+        })
+    })
     .await
 }
 
@@ -208,15 +190,11 @@ pub async fn bulk_decision(
             })
             .collect();
         let succeeded = results.iter().filter(|r| r.status == 201).count();
-        Ok(Created {
-            location: None,
-            version: None,
-            body: BulkDecisionView {
-                succeeded,
-                failed: results.len() - succeeded,
-                results,
-            },
-        })
+        Ok(Created::unversioned(BulkDecisionView {
+            succeeded,
+            failed: results.len() - succeeded,
+            results,
+        }))
     })
     .await
 }

@@ -282,24 +282,17 @@ pub async fn vary(
         reason: b.reason,
     };
     let actor = principal.actor();
-    idempotency::write(
-        &state,
-        &req,
-        &principal,
-        key,
-        StatusCode::CREATED,
-        move |c| {
-            let (record, variation) = operations::awards::vary(c, &actor, id, &input)?;
-            Ok(Created {
-                location: Some(format!("/v1/awards/{id}/variations")),
-                version: Some(record.version),
-                body: VariedView {
-                    variation: variation.into(),
-                    award: record.into(),
-                },
-            })
-        },
-    )
+    idempotency::create(&state, &req, &principal, key, move |c| {
+        let (record, variation) = operations::awards::vary(c, &actor, id, &input)?;
+        Ok(Created {
+            location: Some(format!("/v1/awards/{id}/variations")),
+            version: Some(record.version),
+            body: VariedView {
+                variation: variation.into(),
+                award: record.into(),
+            },
+        })
+    })
     .await
 }
 
@@ -363,17 +356,9 @@ pub async fn schedule(
         due_on: b.due_on,
     };
     let actor = principal.actor();
-    idempotency::write(
-        &state,
-        &req,
-        &principal,
-        key,
-        StatusCode::CREATED,
-        move |c| {
-            let view =
-                DisbursementView::from(operations::payments::schedule(c, &actor, id, input)?);
-            Ok(Created::at(format!("/v1/awards/{id}/disbursements"), view))
-        },
-    )
+    idempotency::create(&state, &req, &principal, key, move |c| {
+        let view = DisbursementView::from(operations::payments::schedule(c, &actor, id, input)?);
+        Ok(Created::at(format!("/v1/awards/{id}/disbursements"), view))
+    })
     .await
 }

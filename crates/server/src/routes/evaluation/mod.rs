@@ -56,20 +56,13 @@ pub async fn submit_return(
     let caller = principal.clone();
     // A resubmission is a new version, so a retried POST would add a second
     // one: the key makes the retry return the first answer instead.
-    idempotency::write(
-        &state,
-        &req,
-        &principal,
-        key,
-        StatusCode::CREATED,
-        move |c| {
-            let view = ReturnView::from(operations::evaluation::submit(c, &caller, id, &content)?);
-            Ok(Created::at(
-                format!("/v1/evaluation-returns/{}", view.id),
-                view,
-            ))
-        },
-    )
+    idempotency::create(&state, &req, &principal, key, move |c| {
+        let view = ReturnView::from(operations::evaluation::submit(c, &caller, id, &content)?);
+        Ok(Created::at(
+            format!("/v1/evaluation-returns/{}", view.id),
+            view,
+        ))
+    })
     .await
 }
 
