@@ -248,6 +248,15 @@ pub struct Grantee {
 }
 
 impl Grantee {
+    /// Gives the grantee a user of its own and returns that user's email
+    /// too, for tests that sign in through the portal's form.
+    pub fn with_user_email(mut self, app: &TestApp) -> (Grantee, String) {
+        let id: GranteeId = self.id.parse::<uuid::Uuid>().unwrap().into();
+        let email = app.user_email(Role::Grantee, Some(id));
+        self.user = Some(app.login(&email, PASSWORD));
+        (self, email)
+    }
+
     /// Gives the grantee a user of its own, who then applies and accepts.
     pub fn signed_in(mut self, app: &TestApp) -> Grantee {
         let id: GranteeId = self.id.parse::<uuid::Uuid>().unwrap().into();

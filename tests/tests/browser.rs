@@ -12,8 +12,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
-use grantledger_domain::ids::GranteeId;
-use grantledger_domain::user::Role;
 use grantledger_tests::{DueDiligence, PASSWORD, TestApp, expect, tameside};
 use serde_json::{Value, json};
 
@@ -342,13 +340,8 @@ fn world(app: &TestApp) -> World {
         tameside("Tameside Lunch Club"),
         DueDiligence::Passed,
     );
-    let id: GranteeId = grantee.id.parse::<uuid::Uuid>().unwrap().into();
-    let email = app.user_email(Role::Grantee, Some(id));
-    let token = app.login(&email, PASSWORD);
-    let grantee = grantledger_tests::Grantee {
-        user: Some(token.clone()),
-        ..grantee
-    };
+    let (grantee, email) = grantee.with_user_email(app);
+    let token = grantee.user.clone().unwrap();
     let offer = {
         let a = app.submitted_application(&round, &grantee, "800.00");
         app.start_review(&round, &a);

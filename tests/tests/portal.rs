@@ -20,12 +20,7 @@ fn set_up(app: &TestApp) -> (Round, Grantee, String) {
         tameside("Tameside Lunch Club"),
         DueDiligence::Passed,
     );
-    let id: GranteeId = grantee.id.parse::<uuid::Uuid>().unwrap().into();
-    let email = app.user_email(Role::Grantee, Some(id));
-    let grantee = Grantee {
-        user: Some(app.login(&email, grantledger_tests::PASSWORD)),
-        ..grantee
-    };
+    let (grantee, email) = grantee.with_user_email(app);
     (round, grantee, email)
 }
 
@@ -478,6 +473,13 @@ fn a_grantee_checks_applies_saves_submits_and_withdraws(app: &TestApp) {
         )
         .expect(422);
     assert!(bad.body.contains("href=\"#amount_requested\""));
+    let empty = v.submit(&apply, &apply, &[]).expect(422);
+    for field in ["project_title", "summary", "amount_requested"] {
+        assert!(
+            empty.body.contains(&format!("href=\"#{field}\"")),
+            "every error at once: {field}"
+        );
+    }
     assert!(
         bad.body.contains("value=\"Lunch club\""),
         "typed values are kept"

@@ -138,6 +138,29 @@ impl Application {
         })
     }
 
+    /// Every problem with a draft's title and summary at once (where
+    /// [`Application::draft`] stops at the first), for forms that show all
+    /// their errors together.
+    ///
+    /// ```
+    /// use grantledger_domain::application::Application;
+    ///
+    /// let problems = Application::text_problems("", "");
+    /// let fields: Vec<_> = problems.iter().map(|e| e.field()).collect();
+    /// assert_eq!(fields, ["project title", "summary"]);
+    /// assert!(Application::text_problems("Lunch club", "Weekly lunches.").is_empty());
+    /// ```
+    #[must_use]
+    pub fn text_problems(project_title: &str, summary: &str) -> Vec<TextError> {
+        [
+            text::single_line("project title", project_title, Self::MAX_TITLE_CHARS).err(),
+            text::multi_line("summary", summary, Self::MAX_SUMMARY_CHARS).err(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
     /// The longest reason for a deadline extension.
     pub const MAX_EXTENSION_REASON_CHARS: usize = 500;
 

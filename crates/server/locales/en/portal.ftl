@@ -77,6 +77,7 @@ column-unallocated = Not yet allocated
 staff-title = Funds
 staff-intro = The funds you can see. Pages for setting up rounds, assessing and paying come next; until then use the API or the command line.
 staff-funds = All funds
+staff-no-funds = There are no funds yet.
 
 ## Statuses
 application-status-draft = Draft

@@ -4,7 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web};
 use askama::Template;
-use grantledger_domain::application::ApplicationStatus;
+use grantledger_domain::application::{Application, ApplicationStatus};
 use grantledger_domain::ids::{ApplicationId, RoundId};
 use grantledger_store::applications::Stored;
 use grantledger_store::common::Record;
@@ -123,22 +123,34 @@ fn view(record: &Record<Stored>, round: &grantledger_domain::round::Round) -> Vi
     }
 }
 
-/// Loads an application the signed-in person may see, with its round.
+/// Checks the person may take `action`, then loads the application at
+/// `path` (if they may see it) with its round.
 async fn load(
     state: &web::Data<AppState>,
     signed_in: &SignedIn,
-    id: ApplicationId,
-) -> Result<(Record<Stored>, grantledger_domain::round::Round), PortalError> {
+    path: &str,
+    action: Action,
+) -> Result<
+    (
+        ApplicationId,
+        Record<Stored>,
+        grantledger_domain::round::Round,
+    ),
+    PortalError,
+> {
+    let id = application_id(path)?;
+    signed_in.may(action)?;
     let state = state.clone();
     let principal = signed_in.principal.clone();
-    Ok(blocking(move || {
+    let (record, round) = blocking(move || {
         state.db.read(|c| {
             let record = operations::applications::visible(c, &principal, id)?;
             let round = operations::rounds::get(c, record.value.application.round_id)?;
             Ok((record, round.record.value))
         })
     })
-    .await?)
+    .await?;
+    Ok((id, record, round))
 }
 
 /// What the application form posts.
@@ -218,9 +230,9 @@ pub async fn start(
         blocking(move || state.db.read(|c| operations::rounds::get(c, id))).await?
     };
     let m = english();
-    let mut errors = FormErrors::default();
+    let mut errors = draft_errors(&form);
     let amount = money_answer(&mut errors, m, "amount_requested", &form.amount_requested);
-    let Some(amount) = amount else {
+    let Some(amount) = amount.filter(|_| errors.is_empty()) else {
         return html_with_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             &start_page(&signed_in, &round.record.value, form, errors),
@@ -252,6 +264,21 @@ pub async fn start(
     }
 }
 
+/// The title's and summary's problems, by the domain's rules, so that a
+/// form shows every error at once.
+fn draft_errors(form: &Draft) -> FormErrors {
+    let mut errors = FormErrors::default();
+    for e in Application::text_problems(&form.project_title, &form.summary) {
+        let field = if e.field() == "summary" {
+            "summary"
+        } else {
+            "project_title"
+        };
+        errors.add(field, e.to_string());
+    }
+    errors
+}
+
 fn next_page(id: &ApplicationId, then: &str) -> actix_web::HttpResponse {
     if then == "later" {
         see_other(&format!("/applications/{id}?saved=1"))
@@ -274,9 +301,7 @@ pub async fn show(
     path: web::Path<String>,
     query: web::Query<Saved>,
 ) -> PortalResult {
-    let id = application_id(&path)?;
-    signed_in.may(Action::ReadApplications)?;
-    let (record, round) = load(&state, &signed_in, id).await?;
+    let (_, record, round) = load(&state, &signed_in, &path, Action::ReadApplications).await?;
     html(&ApplicationPage {
         c: Chrome::signed_in(&signed_in, "home"),
         a: view(&record, &round),
@@ -321,9 +346,7 @@ pub async fn edit_form(
     signed_in: SignedIn,
     path: web::Path<String>,
 ) -> PortalResult {
-    let id = application_id(&path)?;
-    signed_in.may(Action::Apply)?;
-    let (record, round) = load(&state, &signed_in, id).await?;
+    let (id, record, round) = load(&state, &signed_in, &path, Action::Apply).await?;
     if !record.value.application.status.is_editable() {
         return Ok(see_other(&format!("/applications/{id}")));
     }
@@ -343,18 +366,16 @@ pub async fn edit(
     posted: Posted<Draft>,
     path: web::Path<String>,
 ) -> PortalResult {
-    let id = application_id(&path)?;
-    posted.signed_in.may(Action::Apply)?;
     let Posted { signed_in, form } = posted;
-    let (record, round) = load(&state, &signed_in, id).await?;
+    let (id, record, round) = load(&state, &signed_in, &path, Action::Apply).await?;
     let m = english();
-    let mut errors = FormErrors::default();
+    let mut errors = draft_errors(&form);
     let amount = money_answer(&mut errors, m, "amount_requested", &form.amount_requested);
     let version = form
         .version
         .parse::<i64>()
         .map_err(|_| PortalError::BadForm)?;
-    let Some(amount) = amount else {
+    let Some(amount) = amount.filter(|_| errors.is_empty()) else {
         return html_with_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             &edit_page(&signed_in, &record, &round, Some(form), errors),
@@ -398,9 +419,7 @@ pub async fn check(
     signed_in: SignedIn,
     path: web::Path<String>,
 ) -> PortalResult {
-    let id = application_id(&path)?;
-    signed_in.may(Action::Apply)?;
-    let (record, round) = load(&state, &signed_in, id).await?;
+    let (id, record, round) = load(&state, &signed_in, &path, Action::Apply).await?;
     if !record.value.application.status.is_editable() {
         return Ok(see_other(&format!("/applications/{id}")));
     }
@@ -435,7 +454,7 @@ pub async fn submit(
         Ok(_) => Ok(see_other(&format!("/applications/{id}/submitted"))),
         Err(e) => {
             let errors = FormErrors::from_api(e)?;
-            let (record, round) = load(&state, &signed_in, id).await?;
+            let (_, record, round) = load(&state, &signed_in, &path, Action::Apply).await?;
             html_with_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &CheckPage {
@@ -455,9 +474,7 @@ pub async fn confirmation(
     signed_in: SignedIn,
     path: web::Path<String>,
 ) -> PortalResult {
-    let id = application_id(&path)?;
-    signed_in.may(Action::ReadApplications)?;
-    let (record, round) = load(&state, &signed_in, id).await?;
+    let (id, record, round) = load(&state, &signed_in, &path, Action::ReadApplications).await?;
     if record.value.application.status != ApplicationStatus::Submitted {
         return Ok(see_other(&format!("/applications/{id}")));
     }
@@ -474,9 +491,7 @@ pub async fn withdraw_form(
     signed_in: SignedIn,
     path: web::Path<String>,
 ) -> PortalResult {
-    let id = application_id(&path)?;
-    signed_in.may(Action::Apply)?;
-    let (record, round) = load(&state, &signed_in, id).await?;
+    let (_, record, round) = load(&state, &signed_in, &path, Action::Apply).await?;
     html(&WithdrawPage {
         c: Chrome::signed_in(&signed_in, "home"),
         a: view(&record, &round),

@@ -18,20 +18,8 @@ use crate::portal::forms::FormErrors;
 use crate::portal::messages::english;
 use crate::portal::page::{Chrome, PortalError, PortalResult, html, html_with_status, see_other};
 use crate::portal::session::{Posted, SignedIn};
+use crate::portal::table::{Cell, Table};
 use crate::state::AppState;
-
-/// A tranche as listed.
-#[derive(Debug)]
-pub struct TrancheLine {
-    /// When it is due.
-    pub due: String,
-    /// How much.
-    pub amount: String,
-    /// Its status in words and tag colour.
-    pub status: (String, &'static str),
-    /// When it was paid.
-    pub paid: String,
-}
 
 /// An award as its pages show it.
 #[derive(Debug)]
@@ -65,7 +53,7 @@ struct AwardPage {
     errors: FormErrors,
     a: View,
     conditions: Vec<String>,
-    tranches: Vec<TrancheLine>,
+    tranches: Table,
     accepted: bool,
 }
 
@@ -133,13 +121,26 @@ async fn page(
     })
     .await?;
     let m = english();
-    let tranches = tranches
+    let mut table = Table::under_heading(
+        m.t("award-tranches"),
+        &[
+            (m.t("column-due"), false),
+            (m.t("column-amount"), true),
+            (m.t("column-status"), false),
+            (m.t("column-paid-on"), false),
+        ],
+        m.t("award-no-tranches"),
+    );
+    table.rows = tranches
         .into_iter()
-        .map(|t| TrancheLine {
-            due: date(t.value.disbursement.due_on),
-            amount: pounds(t.value.disbursement.amount),
-            status: status(m, "tranche", t.value.disbursement.status.as_str()),
-            paid: t.value.paid_at.map(instant).unwrap_or_default(),
+        .map(|t| {
+            let d = &t.value.disbursement;
+            vec![
+                Cell::text(date(d.due_on)),
+                Cell::figure(pounds(d.amount)),
+                Cell::tag(status(m, "tranche", d.status.as_str())),
+                Cell::text(t.value.paid_at.map(instant).unwrap_or_default()),
+            ]
         })
         .collect();
     let status = if errors.is_empty() {
@@ -154,7 +155,7 @@ async fn page(
             errors,
             a: view(&record, &round),
             conditions: conditions(),
-            tranches,
+            tranches: table,
             accepted,
         },
     )

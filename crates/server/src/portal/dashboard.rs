@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use actix_web::web;
 use askama::Template;
 use chrono::Utc;
+use grantledger_domain::application::ApplicationStatus;
 use grantledger_domain::award::AwardStatus;
 use grantledger_domain::ids::RoundId;
 use grantledger_store::awards::AwardFilter;
@@ -18,83 +19,24 @@ use crate::portal::format::{date, instant, pounds, status};
 use crate::portal::messages::english;
 use crate::portal::page::{Chrome, PortalResult, html};
 use crate::portal::session::SignedIn;
+use crate::portal::table::{Cell, Table};
 use crate::state::AppState;
-
-/// A round open for applications.
-#[derive(Debug)]
-pub struct OpenRound {
-    /// Its id, for links.
-    pub id: String,
-    /// Its name.
-    pub name: String,
-    /// When it closes, in words.
-    pub closes: String,
-    /// Smallest to largest grant, in words.
-    pub range: String,
-}
-
-/// An application, as listed.
-#[derive(Debug)]
-pub struct ApplicationLine {
-    /// Its id, for links.
-    pub id: String,
-    /// The project's title.
-    pub title: String,
-    /// The round's name.
-    pub round: String,
-    /// The amount asked for.
-    pub amount: String,
-    /// Its status in words, and the tag colour.
-    pub status: (String, &'static str),
-}
-
-/// An award, as listed, with what the grantee should do next.
-#[derive(Debug)]
-pub struct AwardLine {
-    /// Its id, for links.
-    pub id: String,
-    /// Its reference.
-    pub reference: String,
-    /// The amount awarded.
-    pub amount: String,
-    /// Paid so far.
-    pub paid: String,
-    /// Its status in words, and the tag colour.
-    pub status: (String, &'static str),
-    /// What is due next, in words.
-    pub next: String,
-}
 
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 struct GranteeDashboard {
     c: Chrome,
     organisation: String,
-    rounds: Vec<OpenRound>,
-    applications: Vec<ApplicationLine>,
-    awards: Vec<AwardLine>,
-}
-
-/// A fund, as staff see it listed.
-#[derive(Debug)]
-pub struct FundLine {
-    /// Its code.
-    pub code: String,
-    /// Its name.
-    pub name: String,
-    /// Its budget.
-    pub budget: String,
-    /// Not yet allocated to rounds.
-    pub unallocated: String,
-    /// Its status in words.
-    pub status: String,
+    rounds: Table,
+    applications: Table,
+    awards: Table,
 }
 
 #[derive(Template)]
 #[template(path = "staff_home.html")]
 struct StaffHome {
     c: Chrome,
-    funds: Vec<FundLine>,
+    funds: Table,
 }
 
 fn next_step(award: &grantledger_store::awards::Stored) -> String {
@@ -123,23 +65,35 @@ pub async fn show(state: &web::Data<AppState>, signed_in: &SignedIn) -> PortalRe
                 .read(|c| operations::funds::list(c, None, PageRequest::new(Some(100), None)))
         })
         .await?;
-        let funds = funds
+        let mut table = Table::under_heading(
+            m.t("staff-funds"),
+            &[
+                (m.t("column-code"), false),
+                (m.t("column-fund"), false),
+                (m.t("column-budget"), true),
+                (m.t("column-unallocated"), true),
+                (m.t("column-status"), false),
+            ],
+            m.t("staff-no-funds"),
+        );
+        table.caption_class = "govuk-table__caption--m";
+        table.rows = funds
             .items
             .into_iter()
             .map(|f| {
                 let fund = f.record.value;
-                FundLine {
-                    code: fund.code.to_string(),
-                    name: fund.name.to_string(),
-                    budget: pounds(fund.budget),
-                    unallocated: pounds(f.unallocated),
-                    status: m.t(&format!("fund-status-{}", fund.status)),
-                }
+                vec![
+                    Cell::text(fund.code.to_string()),
+                    Cell::text(fund.name.to_string()),
+                    Cell::figure(pounds(fund.budget)),
+                    Cell::figure(pounds(f.unallocated)),
+                    Cell::text(m.t(&format!("fund-status-{}", fund.status))),
+                ]
             })
             .collect();
         return html(&StaffHome {
             c: Chrome::signed_in(signed_in, "home"),
-            funds,
+            funds: table,
         });
     };
     let (organisation, rounds, applications, awards, round_names) = blocking(move || {
@@ -166,62 +120,92 @@ pub async fn show(state: &web::Data<AppState>, signed_in: &SignedIn) -> PortalRe
         })
     })
     .await?;
-    let rounds = rounds
+    let mut round_table = Table::under_heading(
+        m.t("dashboard-rounds"),
+        &[
+            (m.t("column-round"), false),
+            (m.t("column-grants"), false),
+            (m.t("column-closes"), false),
+        ],
+        m.t("dashboard-no-rounds"),
+    );
+    round_table.rows = rounds
         .items
         .into_iter()
         .map(|r| {
             let round = r.record.value;
-            OpenRound {
-                id: round.id.to_string(),
-                name: round.name,
-                closes: instant(round.window.closes_at()),
-                range: m.with(
+            vec![
+                Cell::link(round.name, format!("/rounds/{}", round.id)),
+                Cell::text(m.with(
                     "grant-range",
                     &[
                         ("min", &pounds(round.grant_range.min())),
                         ("max", &pounds(round.grant_range.max())),
                     ],
-                ),
-            }
+                )),
+                Cell::text(instant(round.window.closes_at())),
+            ]
         })
         .collect();
-    let mut applications: Vec<ApplicationLine> = applications
+    let mut listed: Vec<_> = applications
         .items
         .into_iter()
-        .map(|r| {
-            let a = r.value.application;
-            ApplicationLine {
-                id: a.id.to_string(),
-                round: round_names.get(&a.round_id).cloned().unwrap_or_default(),
-                title: a.project_title,
-                amount: pounds(a.amount_requested),
-                status: status(m, "application", a.status.as_str()),
-            }
-        })
+        .map(|r| r.value.application)
         .collect();
     // Drafts first: they are what the grantee still has to do.
-    applications.sort_by_key(|a| a.status.1 != "blue");
-    let awards = awards
+    listed.sort_by_key(|a| a.status != ApplicationStatus::Draft);
+    let mut application_table = Table::under_heading(
+        m.t("dashboard-applications"),
+        &[
+            (m.t("column-project"), false),
+            (m.t("column-round"), false),
+            (m.t("column-requested"), true),
+            (m.t("column-status"), false),
+        ],
+        m.t("dashboard-no-applications"),
+    );
+    application_table.rows = listed
+        .into_iter()
+        .map(|a| {
+            vec![
+                Cell::link(a.project_title, format!("/applications/{}", a.id)),
+                Cell::text(round_names.get(&a.round_id).cloned().unwrap_or_default()),
+                Cell::figure(pounds(a.amount_requested)),
+                Cell::tag(status(m, "application", a.status.as_str())),
+            ]
+        })
+        .collect();
+    let mut award_table = Table::under_heading(
+        m.t("dashboard-awards"),
+        &[
+            (m.t("column-reference"), false),
+            (m.t("column-awarded"), true),
+            (m.t("column-paid"), true),
+            (m.t("column-status"), false),
+            (m.t("column-next"), false),
+        ],
+        m.t("dashboard-no-awards"),
+    );
+    award_table.rows = awards
         .items
         .into_iter()
         .map(|r| {
             let next = next_step(&r.value);
             let a = r.value.award;
-            AwardLine {
-                id: a.id.to_string(),
-                reference: a.reference.to_string(),
-                amount: pounds(a.amount),
-                paid: pounds(a.paid),
-                status: status(m, "award", a.status.as_str()),
-                next,
-            }
+            vec![
+                Cell::link(a.reference.to_string(), format!("/awards/{}", a.id)),
+                Cell::figure(pounds(a.amount)),
+                Cell::figure(pounds(a.paid)),
+                Cell::tag(status(m, "award", a.status.as_str())),
+                Cell::text(next),
+            ]
         })
         .collect();
     html(&GranteeDashboard {
         c: Chrome::signed_in(signed_in, "home"),
         organisation: organisation.value.name.to_string(),
-        rounds,
-        applications,
-        awards,
+        rounds: round_table,
+        applications: application_table,
+        awards: award_table,
     })
 }

@@ -21,6 +21,7 @@ pub mod returns;
 pub mod rounds;
 pub mod session;
 pub mod sign_in;
+pub mod table;
 
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::web;

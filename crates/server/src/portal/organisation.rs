@@ -10,6 +10,7 @@ use crate::portal::format::pounds;
 use crate::portal::messages::english;
 use crate::portal::page::{Chrome, PortalError, PortalResult, html};
 use crate::portal::session::SignedIn;
+use crate::portal::table::{Cell, Table};
 use crate::state::AppState;
 
 /// A row of a summary list.
@@ -21,22 +22,13 @@ pub struct Row {
     pub value: String,
 }
 
-/// A user of the organisation.
-#[derive(Debug)]
-pub struct Person {
-    /// Their email address.
-    pub email: String,
-    /// Whether they can sign in, in words.
-    pub state: String,
-}
-
 #[derive(Template)]
 #[template(path = "organisation.html")]
 struct OrganisationPage {
     c: Chrome,
     name: String,
     rows: Vec<Row>,
-    people: Vec<Person>,
+    people: Table,
 }
 
 /// The organisation's details and users.
@@ -86,15 +78,20 @@ pub async fn show(state: web::Data<AppState>, signed_in: SignedIn) -> PortalResu
             m.t(&format!("due-diligence-{}", grantee.due_diligence.status)),
         ),
     ];
-    let people = users
+    let mut people = Table::under_heading(
+        m.t("organisation-users"),
+        &[(m.t("sign-in-email"), false), (m.t("column-status"), false)],
+        String::new(),
+    );
+    people.rows = users
         .into_iter()
-        .map(|u| Person {
-            email: u.value.email.as_str().to_owned(),
-            state: if u.value.disabled {
+        .map(|u| {
+            let state = if u.value.disabled {
                 m.t("user-disabled")
             } else {
                 m.t("user-active")
-            },
+            };
+            vec![Cell::text(u.value.email.as_str()), Cell::text(state)]
         })
         .collect();
     html(&OrganisationPage {

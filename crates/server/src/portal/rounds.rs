@@ -199,6 +199,30 @@ fn region_choices(m: &Messages, chosen: &str) -> Vec<Choice> {
         .collect()
 }
 
+/// The round, and the signed-in grantee's organisation as the fund holds
+/// it: what the eligibility check asks about.
+async fn round_and_organisation(
+    state: &web::Data<AppState>,
+    signed_in: &SignedIn,
+    path: &str,
+) -> Result<(Round, grantledger_domain::grantee::Grantee), PortalError> {
+    let id = round_id(path)?;
+    signed_in.may(Action::Apply)?;
+    let principal = signed_in.principal.clone();
+    let grantee_id = principal
+        .grantee_id
+        .ok_or_else(|| PortalError::Forbidden(english().t("grantee-only")))?;
+    let state = state.clone();
+    Ok(blocking(move || {
+        state.db.read(|c| {
+            let round = operations::rounds::get(c, id)?.record.value;
+            let grantee = operations::grantees::visible(c, &principal, grantee_id)?.value;
+            Ok((round, grantee))
+        })
+    })
+    .await?)
+}
+
 /// The eligibility questions, answered from the organisation's record.
 #[get("/rounds/{id}/eligibility")]
 pub async fn questions(
@@ -206,20 +230,7 @@ pub async fn questions(
     signed_in: SignedIn,
     path: web::Path<String>,
 ) -> PortalResult {
-    let id = round_id(&path)?;
-    signed_in.may(Action::Apply)?;
-    let principal = signed_in.principal.clone();
-    let grantee_id = principal
-        .grantee_id
-        .ok_or_else(|| PortalError::Forbidden(english().t("grantee-only")))?;
-    let (round, grantee) = blocking(move || {
-        state.db.read(|c| {
-            let round = operations::rounds::get(c, id)?.record.value;
-            let grantee = operations::grantees::visible(c, &principal, grantee_id)?.value;
-            Ok((round, grantee))
-        })
-    })
-    .await?;
+    let (round, grantee) = round_and_organisation(&state, &signed_in, &path).await?;
     let m = english();
     html(&EligibilityPage {
         c: Chrome::signed_in(&signed_in, "home"),
@@ -253,21 +264,8 @@ pub async fn check(
     posted: Posted<Answers>,
     path: web::Path<String>,
 ) -> PortalResult {
-    let id = round_id(&path)?;
-    posted.signed_in.may(Action::Apply)?;
     let Posted { signed_in, form } = posted;
-    let principal = signed_in.principal.clone();
-    let grantee_id = principal
-        .grantee_id
-        .ok_or_else(|| PortalError::Forbidden(english().t("grantee-only")))?;
-    let (round, grantee) = blocking(move || {
-        state.db.read(|c| {
-            let round = operations::rounds::get(c, id)?.record.value;
-            let grantee = operations::grantees::visible(c, &principal, grantee_id)?.value;
-            Ok((round, grantee))
-        })
-    })
-    .await?;
+    let (round, grantee) = round_and_organisation(&state, &signed_in, &path).await?;
     let m = english();
     let mut errors = FormErrors::default();
     let organisation_type = form.organisation_type.parse::<OrganisationType>().ok();

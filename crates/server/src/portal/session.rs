@@ -116,7 +116,11 @@ pub async fn start(
             if let Some(old) = &previous {
                 sessions::delete(c, &hash(old))?;
             }
-            sessions::create(c, &id_hash, user, &csrf, Utc::now())?;
+            let now = Utc::now();
+            // Sessions nobody signed out of are swept here, a sign-in at a
+            // time, so the table holds only live ones.
+            sessions::delete_idle(c, now - grantledger_domain::user::SESSION_IDLE_TIMEOUT)?;
+            sessions::create(c, &id_hash, user, &csrf, now)?;
             Ok(())
         })
     })
