@@ -196,7 +196,7 @@ const HOSTILE_TITLE: &str = "<script>alert(1)</script>";
 const HOSTILE_SUMMARY: &str = "\"><img src=x onerror=alert(1)>";
 
 fn everything_a_grantee_types_is_escaped(app: &TestApp) {
-    let (round, _, email) = set_up(app);
+    let (round, grantee, email) = set_up(app);
     let mut v = Visitor::new(app);
     v.sign_in(&email);
     let apply = format!("/rounds/{}/apply", round.id);
@@ -234,6 +234,13 @@ fn everything_a_grantee_types_is_escaped(app: &TestApp) {
             page.body
         );
     }
+    // An evaluation return's typed text too.
+    let award = app.accepted_award(&round, &grantee, "1000.00");
+    let mut fields = return_fields(&[(HOSTILE_TITLE, "never", "")]);
+    fields.push(("narrative".into(), HOSTILE_SUMMARY.into()));
+    post_return(&mut v, &award, &fields, "save").expect(303);
+    let page = v.get(&format!("/awards/{award}/return")).expect(200);
+    assert!(!page.body.contains(HOSTILE_TITLE) && !page.body.contains("<img src=x"));
     // A rejected form shows the typed values back, escaped too.
     let bad = v.submit(
         &apply,

@@ -288,7 +288,7 @@ pub async fn protect(
     );
     headers.insert(
         header::REFERRER_POLICY,
-        header::HeaderValue::from_static("same-origin"),
+        header::HeaderValue::from_static("no-referrer"),
     );
     headers.insert(
         header::X_FRAME_OPTIONS,
@@ -301,4 +301,48 @@ pub async fn protect(
         );
     }
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_fault_of_ours_shows_the_request_id_and_no_detail() {
+        let page = error_page(
+            &PortalError::Internal("database password wrong at db.internal:5432".into()),
+            Some("req-123".into()),
+        )
+        .render()
+        .unwrap();
+        assert!(page.contains("Reference: req-123"));
+        assert!(page.contains("Sorry, there is a problem with the service"));
+        assert!(
+            !page.contains("db.internal"),
+            "internals never reach the page"
+        );
+        let missing = error_page(&PortalError::NotFound, Some("req-456".into()))
+            .render()
+            .unwrap();
+        assert!(missing.contains("Page not found"));
+        assert!(!missing.contains("req-456"));
+    }
+
+    #[test]
+    fn statuses_follow_the_error() {
+        assert_eq!(PortalError::NotFound.status_code(), StatusCode::NOT_FOUND);
+        assert_eq!(PortalError::BadCsrf.status_code(), StatusCode::FORBIDDEN);
+        assert_eq!(
+            PortalError::SignInRequired { next: "/x".into() }.status_code(),
+            StatusCode::SEE_OTHER
+        );
+        let redirect = PortalError::SignInRequired {
+            next: "/awards/1?a=b".into(),
+        }
+        .error_response();
+        assert_eq!(
+            redirect.headers().get(header::LOCATION).unwrap(),
+            "/sign-in?next=%2Fawards%2F1%3Fa%3Db"
+        );
+    }
 }
