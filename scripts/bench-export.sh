@@ -20,7 +20,7 @@ GRANTEES=10000
 PER_ROUND=500000   # award references have six digits of sequence per round
 
 [ -n "${BENCH_NO_BUILD:-}" ] || cargo build --release -p grantledger-server --quiet
-BIN=target/release/grantledger
+BIN="${BENCH_BIN:-target/release/grantledger}"
 
 psql "${PG}/postgres" -qc "DROP DATABASE IF EXISTS ${DB}" -c "CREATE DATABASE ${DB}"
 DATABASE_URL="$URL" "$BIN" migrate

@@ -226,8 +226,16 @@ pub fn prepare(
             funders,
         };
         let mut after: Option<AwardId> = None;
+        let mut cache = awards::ExportCache::default();
         loop {
-            let batch = awards::export_batch(conn, fund, &PUBLISHED_STATUSES, after, BATCH_SIZE)?;
+            let batch = awards::export_batch(
+                conn,
+                fund,
+                &PUBLISHED_STATUSES,
+                after,
+                BATCH_SIZE,
+                &mut cache,
+            )?;
             let Some(last) = batch.last() else {
                 break;
             };
@@ -284,10 +292,17 @@ pub fn export(
 ) -> Result<u64, ApiError> {
     let mut encoder = Encoder::begin(out, format, plan.funders)?;
     let mut after: Option<AwardId> = None;
+    let mut cache = awards::ExportCache::default();
     db.read(|conn| {
         loop {
-            let batch =
-                awards::export_batch(conn, plan.fund, &PUBLISHED_STATUSES, after, BATCH_SIZE)?;
+            let batch = awards::export_batch(
+                conn,
+                plan.fund,
+                &PUBLISHED_STATUSES,
+                after,
+                BATCH_SIZE,
+                &mut cache,
+            )?;
             let Some(last) = batch.last() else {
                 break;
             };

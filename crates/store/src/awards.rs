@@ -1,5 +1,8 @@
 //! Awards (the microgrants), their variations, and the money they commit.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use grantledger_domain::award::{Award, AwardStatus};
@@ -461,32 +464,47 @@ pub struct ExportRow {
     pub summary: String,
     /// What the application asked for.
     pub amount_requested: Money,
-    /// The recipient.
-    pub grantee: grantledger_domain::grantee::Grantee,
+    /// The recipient (shared with the other grants to it, see [`ExportCache`]).
+    pub grantee: Arc<grantledger_domain::grantee::Grantee>,
     /// The round's number.
     pub round_number: u16,
     /// The round's name.
-    pub round_name: String,
+    pub round_name: Arc<str>,
 }
+
+/// What an export has read of grantees and rounds. Each award's grantee
+/// and round are looked up here rather than joined to every award row:
+/// the database reads and the store parses each grantee once per export
+/// instead of once per grant (10,000 grantees against 1,000,000 grants in
+/// the benchmark). At most [`EXPORT_CACHE_GRANTEES`] grantees are kept, so
+/// memory stays flat however many grants and grantees there are.
+#[derive(Debug, Default)]
+pub struct ExportCache {
+    grantees: HashMap<GranteeId, Arc<grantledger_domain::grantee::Grantee>>,
+    rounds: HashMap<RoundId, (u16, Arc<str>)>,
+}
+
+/// The most grantees an [`ExportCache`] holds (about 300 bytes each).
+pub const EXPORT_CACHE_GRANTEES: usize = 20_000;
 
 /// The next `limit` awards (of one fund, or all) whose status may be
 /// published, after the award `after`, in id order: keyset pagination, so
 /// each batch costs the same however far into the export it is and memory
-/// holds one batch at a time.
+/// holds one batch at a time. Grantees and rounds come from `cache`, read
+/// for the batch when it does not hold them.
 pub fn export_batch(
     conn: &mut AnyConnection,
     fund: Option<FundId>,
     statuses: &[AwardStatus],
     after: Option<AwardId>,
     limit: u32,
+    cache: &mut ExportCache,
 ) -> Result<Vec<ExportRow>, StoreError> {
     use crate::grantees::{GranteeRow, to_record as grantee_record};
     use crate::schema::{applications, grantees};
     let statuses: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
     let mut query = awards::table
         .inner_join(applications::table.on(applications::id.eq(awards::application_id)))
-        .inner_join(grantees::table.on(grantees::id.eq(awards::grantee_id)))
-        .inner_join(rounds::table.on(rounds::id.eq(awards::round_id)))
         .filter(awards::status.eq_any(statuses))
         .select((
             AwardRow::as_select(),
@@ -495,8 +513,6 @@ pub fn export_batch(
                 applications::summary,
                 applications::amount_requested_pence,
             ),
-            GranteeRow::as_select(),
-            (rounds::number, rounds::name),
         ))
         .order(awards::id.asc())
         .limit(i64::from(limit))
@@ -507,23 +523,76 @@ pub fn export_batch(
     if let Some(after) = after {
         query = query.filter(awards::id.gt(db_id(after)));
     }
-    type Joined = (AwardRow, (String, String, i64), GranteeRow, (i32, String));
-    let rows: Vec<Joined> = query.load(conn)?;
+    let rows: Vec<(AwardRow, (String, String, i64))> = query.load(conn)?;
+    // The batch's grantees and rounds the cache lacks, read in one query each.
+    let mut missing: Vec<GranteeId> = rows
+        .iter()
+        .map(|(a, _)| GranteeId::from_uuid(a.grantee_id.0))
+        .filter(|id| !cache.grantees.contains_key(id))
+        .collect();
+    missing.sort_unstable();
+    missing.dedup();
+    if cache.grantees.len() + missing.len() > EXPORT_CACHE_GRANTEES {
+        cache.grantees.clear();
+        missing = rows
+            .iter()
+            .map(|(a, _)| GranteeId::from_uuid(a.grantee_id.0))
+            .collect();
+        missing.sort_unstable();
+        missing.dedup();
+    }
+    for chunk in missing.chunks(1_000) {
+        let found: Vec<GranteeRow> = grantees::table
+            .filter(grantees::id.eq_any(chunk.iter().map(|g| db_id(*g))))
+            .select(GranteeRow::as_select())
+            .load(conn)?;
+        for row in found {
+            let grantee = grantee_record(row)?.value;
+            cache.grantees.insert(grantee.id, Arc::new(grantee));
+        }
+    }
+    let mut missing_rounds: Vec<RoundId> = rows
+        .iter()
+        .map(|(a, _)| RoundId::from_uuid(a.round_id.0))
+        .filter(|id| !cache.rounds.contains_key(id))
+        .collect();
+    missing_rounds.sort_unstable();
+    missing_rounds.dedup();
+    if !missing_rounds.is_empty() {
+        let found: Vec<(DbUuid, i32, String)> = rounds::table
+            .filter(rounds::id.eq_any(missing_rounds.iter().map(|r| db_id(*r))))
+            .select((rounds::id, rounds::number, rounds::name))
+            .load(conn)?;
+        for (id, number, name) in found {
+            let number =
+                u16::try_from(number).map_err(|e| StoreError::corrupt("round number", e))?;
+            cache
+                .rounds
+                .insert(RoundId::from_uuid(id.0), (number, Arc::from(name)));
+        }
+    }
     rows.into_iter()
-        .map(
-            |(award, (title, summary, requested), grantee, (number, round_name))| {
-                Ok(ExportRow {
-                    award: to_record(award)?,
-                    title,
-                    summary,
-                    amount_requested: money("amount requested", requested)?,
-                    grantee: grantee_record(grantee)?.value,
-                    round_number: u16::try_from(number)
-                        .map_err(|e| StoreError::corrupt("round number", e))?,
-                    round_name,
-                })
-            },
-        )
+        .map(|(award, (title, summary, requested))| {
+            let grantee = cache
+                .grantees
+                .get(&GranteeId::from_uuid(award.grantee_id.0))
+                .cloned()
+                .ok_or(StoreError::NotFound { entity: "grantee" })?;
+            let (round_number, round_name) = cache
+                .rounds
+                .get(&RoundId::from_uuid(award.round_id.0))
+                .cloned()
+                .ok_or(StoreError::NotFound { entity: "round" })?;
+            Ok(ExportRow {
+                award: to_record(award)?,
+                title,
+                summary,
+                amount_requested: money("amount requested", requested)?,
+                grantee,
+                round_number,
+                round_name,
+            })
+        })
         .collect()
 }
 

@@ -9,8 +9,8 @@ use diesel::prelude::*;
 use grantledger_domain::Money;
 use grantledger_domain::award::AwardStatus;
 use grantledger_domain::evaluation::{
-    EvaluationReturn, OutcomeBuilder, ReturnContent, ReviewDecision, ReviewStatus, Stage,
-    SurveyResponse,
+    EvaluationReturn, Moments, OutcomeBuilder, PairedTable, ReturnContent, ReviewDecision,
+    ReviewStatus, Stage, StageTally, SurveyResponse, Tally,
 };
 use grantledger_domain::grantee::Region;
 use grantledger_domain::ids::{AwardId, EvaluationReturnId, FundId, GranteeId, RoundId, UserId};
@@ -21,7 +21,7 @@ use crate::connection::AnyConnection;
 use crate::error::StoreError;
 use crate::schema::{
     awards, evaluation_return_versions as versions, evaluation_returns as returns,
-    evaluation_reviews as reviews, grantees, rounds,
+    evaluation_reviews as reviews, evaluation_version_tallies as tallies, grantees, rounds,
 };
 use crate::sql_types::{DbTime, DbUuid};
 
@@ -328,6 +328,12 @@ pub fn submit(
             versions::submitted_at.eq(at),
         ))
         .execute(conn)?;
+    insert_tally(
+        conn,
+        after.id,
+        number,
+        &Tally::of_return(content.participants_reached, &content.responses),
+    )?;
     // The return's summary, with how many responses and participants the
     // version submitted carries.
     let mut after_summary = audit::summary(&after);
@@ -665,18 +671,266 @@ pub fn fund_rounds(conn: &mut AnyConnection, fund: FundId) -> Result<Vec<RoundLa
         .collect())
 }
 
-/// How many returns the outcome query reads at a time.
-const OUTCOME_BATCH: i64 = 500;
+/// A tally as stored: its counts and sums as comma-separated integers, in
+/// the order of [`tally_values`]. Small enough that the fund report reads
+/// a few dozen bytes a return instead of every survey response.
+fn encode_tally(tally: &Tally) -> String {
+    let values = tally_values(tally);
+    let mut out = String::with_capacity(values.len() * 4);
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&v.to_string());
+    }
+    out
+}
+
+/// How many integers a stored tally holds.
+const TALLY_VALUES: usize = 39;
+
+fn stage_values(s: &StageTally) -> [i128; 10] {
+    let [a, b, c, d, e] = s.direct;
+    [
+        s.respondents.into(),
+        a.into(),
+        b.into(),
+        c.into(),
+        d.into(),
+        e.into(),
+        s.direct_not_answered.into(),
+        s.ucla.n.into(),
+        s.ucla.sum.into(),
+        s.ucla.sum_sq.into(),
+    ]
+}
+
+fn moments_values(m: &Moments) -> [i128; 3] {
+    [m.n.into(), m.sum.into(), m.sum_sq.into()]
+}
+
+fn tally_values(t: &Tally) -> Vec<i128> {
+    let mut v: Vec<i128> = vec![t.returns.into(), t.participants_reached.into()];
+    v.extend(stage_values(&t.baseline));
+    v.extend(stage_values(&t.follow_up));
+    v.push(t.paired.into());
+    v.extend(moments_values(&t.change));
+    v.extend([t.improved, t.same, t.worse].map(i128::from));
+    v.extend(moments_values(&t.change_baseline));
+    v.extend(moments_values(&t.change_follow_up));
+    let dp = &t.direct_pairs;
+    v.extend([dp.both, dp.baseline_only, dp.follow_up_only, dp.neither].map(i128::from));
+    v
+}
+
+/// Reads a stored tally's integers in order; a negative count is corrupt.
+struct TallyReader<'a> {
+    values: std::str::Split<'a, char>,
+    text: &'a str,
+}
+
+impl TallyReader<'_> {
+    fn corrupt(&self) -> StoreError {
+        StoreError::corrupt(
+            "outcome tally",
+            format!("expected {TALLY_VALUES} integers, found \"{}\"", self.text),
+        )
+    }
+
+    fn int(&mut self) -> Result<i64, StoreError> {
+        match self.values.next().map(str::parse::<i64>) {
+            Some(Ok(v)) => Ok(v),
+            _ => Err(self.corrupt()),
+        }
+    }
+
+    fn count(&mut self) -> Result<u64, StoreError> {
+        let v = self.int()?;
+        u64::try_from(v).map_err(|_| self.corrupt())
+    }
+
+    fn moments(&mut self) -> Result<Moments, StoreError> {
+        Ok(Moments {
+            n: self.count()?,
+            sum: self.int()?,
+            sum_sq: self.int()?,
+        })
+    }
+
+    fn stage(&mut self) -> Result<StageTally, StoreError> {
+        Ok(StageTally {
+            respondents: self.count()?,
+            direct: [
+                self.count()?,
+                self.count()?,
+                self.count()?,
+                self.count()?,
+                self.count()?,
+            ],
+            direct_not_answered: self.count()?,
+            ucla: self.moments()?,
+        })
+    }
+}
+
+/// Reads a stored tally back, in the order [`tally_values`] writes it;
+/// anything but [`TALLY_VALUES`] integers is corrupt.
+fn decode_tally(text: &str) -> Result<Tally, StoreError> {
+    let mut r = TallyReader {
+        values: text.split(','),
+        text,
+    };
+    let tally = Tally {
+        returns: r.count()?,
+        participants_reached: r.count()?,
+        baseline: r.stage()?,
+        follow_up: r.stage()?,
+        paired: r.count()?,
+        change: r.moments()?,
+        improved: r.count()?,
+        same: r.count()?,
+        worse: r.count()?,
+        change_baseline: r.moments()?,
+        change_follow_up: r.moments()?,
+        direct_pairs: PairedTable {
+            both: r.count()?,
+            baseline_only: r.count()?,
+            follow_up_only: r.count()?,
+            neither: r.count()?,
+        },
+    };
+    if r.values.next().is_some() {
+        return Err(r.corrupt());
+    }
+    Ok(tally)
+}
+
+/// Stores the tally of a return version (in the version's transaction).
+fn insert_tally(
+    conn: &mut AnyConnection,
+    id: EvaluationReturnId,
+    number: i32,
+    tally: &Tally,
+) -> Result<(), StoreError> {
+    diesel::insert_into(tallies::table)
+        .values((
+            tallies::return_id.eq(db_id(id)),
+            tallies::number.eq(number),
+            tallies::tally.eq(encode_tally(tally)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// How many returns the outcome queries read at a time.
+const OUTCOME_BATCH: i64 = 5_000;
+
+/// The tallies of one fund's returns, summed by round and grantee in the
+/// order each pair was first met (so rounds outside the fund's list are
+/// reported in the order their first return was read, as before).
+/// Grouping by grantee rather than region spares the report a grantee
+/// lookup for every return: the regions of the few grantees are read once
+/// at the end.
+#[derive(Default)]
+struct Groups {
+    index: std::collections::HashMap<(RoundId, GranteeId), usize>,
+    groups: Vec<((RoundId, GranteeId), Tally)>,
+}
+
+impl Groups {
+    fn add(&mut self, round: RoundId, grantee: GranteeId, tally: &Tally) {
+        let key = (round, grantee);
+        if let Some(t) = self.index.get(&key).and_then(|&i| self.groups.get_mut(i)) {
+            t.1.merge(tally);
+        } else {
+            self.index.insert(key, self.groups.len());
+            self.groups.push((key, tally.clone()));
+        }
+    }
+
+    /// Adds every group to `builder` under its grantee's region.
+    fn report(
+        self,
+        conn: &mut AnyConnection,
+        builder: &mut OutcomeBuilder,
+    ) -> Result<(), StoreError> {
+        let mut grantee_ids: Vec<GranteeId> = self.index.keys().map(|(_, g)| *g).collect();
+        grantee_ids.sort_unstable();
+        grantee_ids.dedup();
+        let mut regions = std::collections::HashMap::with_capacity(grantee_ids.len());
+        for chunk in grantee_ids.chunks(1_000) {
+            let rows: Vec<(DbUuid, String)> = grantees::table
+                .filter(grantees::id.eq_any(chunk.iter().map(|g| db_id(*g))))
+                .select((grantees::id, grantees::region))
+                .load(conn)?;
+            for (id, region) in rows {
+                regions.insert(
+                    GranteeId::from_uuid(id.0),
+                    parse::<Region>("region", &region)?,
+                );
+            }
+        }
+        for ((round, grantee), tally) in &self.groups {
+            let region = regions
+                .get(grantee)
+                .ok_or(StoreError::NotFound { entity: "grantee" })?;
+            builder.add_tally(*round, *region, tally);
+        }
+        Ok(())
+    }
+}
 
 /// Tallies a fund's outcomes from the latest version of every return that
-/// counts (submitted or accepted), reading returns in batches so memory does
-/// not grow with the fund. Every round of the fund is reported.
+/// counts (submitted or accepted). Each version was tallied once when it
+/// was submitted; the report sums those tallies (a group's tally is
+/// exactly the sum of its returns', see [`Tally::merge`]), reading returns
+/// in batches so memory grows with the fund's grantees, not its returns.
+/// Versions submitted before tallies were stored are tallied here from
+/// their responses. Every round of the fund is reported.
 pub fn outcomes(conn: &mut AnyConnection, fund: FundId) -> Result<OutcomeBuilder, StoreError> {
     let mut builder = OutcomeBuilder::new(fund_rounds(conn, fund)?.into_iter().map(|r| r.id));
     let counted = [
         ReviewStatus::Submitted.as_str(),
         ReviewStatus::Accepted.as_str(),
     ];
+    let mut groups = Groups::default();
+    let mut after: Option<DbUuid> = None;
+    loop {
+        let mut query = returns::table
+            .inner_join(
+                tallies::table.on(tallies::return_id
+                    .eq(returns::id)
+                    .and(tallies::number.eq(returns::latest_version))),
+            )
+            .filter(returns::fund_id.eq(db_id(fund)))
+            .filter(returns::status.eq_any(counted))
+            .select((
+                returns::id,
+                returns::round_id,
+                returns::grantee_id,
+                tallies::tally,
+            ))
+            .order(returns::id.asc())
+            .limit(OUTCOME_BATCH)
+            .into_boxed();
+        if let Some(last) = after {
+            query = query.filter(returns::id.gt(last));
+        }
+        let rows: Vec<(DbUuid, DbUuid, DbUuid, String)> = query.load(conn)?;
+        let full = rows.len() as i64 == OUTCOME_BATCH;
+        for (id, round, grantee, tally) in rows {
+            groups.add(
+                RoundId::from_uuid(round.0),
+                GranteeId::from_uuid(grantee.0),
+                &decode_tally(&tally)?,
+            );
+            after = Some(id);
+        }
+        if !full {
+            break;
+        }
+    }
+    // Versions without a stored tally (submitted before tallies were kept).
     let mut after: Option<DbUuid> = None;
     loop {
         let mut query = returns::table
@@ -685,32 +939,36 @@ pub fn outcomes(conn: &mut AnyConnection, fund: FundId) -> Result<OutcomeBuilder
                     .eq(returns::id)
                     .and(versions::number.eq(returns::latest_version))),
             )
-            .inner_join(grantees::table.on(grantees::id.eq(returns::grantee_id)))
+            .left_join(
+                tallies::table.on(tallies::return_id
+                    .eq(returns::id)
+                    .and(tallies::number.eq(returns::latest_version))),
+            )
             .filter(returns::fund_id.eq(db_id(fund)))
             .filter(returns::status.eq_any(counted))
+            .filter(tallies::return_id.is_null())
             .select((
                 returns::id,
                 returns::round_id,
-                grantees::region,
+                returns::grantee_id,
                 versions::participants_reached,
                 versions::responses,
             ))
             .order(returns::id.asc())
-            .limit(OUTCOME_BATCH)
+            .limit(OUTCOME_BATCH / 10)
             .into_boxed();
         if let Some(last) = after {
             query = query.filter(returns::id.gt(last));
         }
-        let rows: Vec<(DbUuid, DbUuid, String, i32, String)> = query.load(conn)?;
-        let full = rows.len() as i64 == OUTCOME_BATCH;
-        for (id, round, region, participants, responses) in rows {
-            let region = parse::<Region>("region", &region)?;
+        let rows: Vec<(DbUuid, DbUuid, DbUuid, i32, String)> = query.load(conn)?;
+        let full = rows.len() as i64 == OUTCOME_BATCH / 10;
+        for (id, round, grantee, participants, responses) in rows {
             let responses = parse_responses(&responses)?;
-            builder.add(
+            let tally = Tally::of_return(count("participants reached", participants)?, &responses);
+            groups.add(
                 RoundId::from_uuid(round.0),
-                region,
-                count("participants reached", participants)?,
-                &responses,
+                GranteeId::from_uuid(grantee.0),
+                &tally,
             );
             after = Some(id);
         }
@@ -718,6 +976,7 @@ pub fn outcomes(conn: &mut AnyConnection, fund: FundId) -> Result<OutcomeBuilder
             break;
         }
     }
+    groups.report(conn, &mut builder)?;
     Ok(builder)
 }
 
@@ -787,6 +1046,241 @@ pub mod fixture {
             ))
             .execute(conn)?;
         Ok(id)
+    }
+
+    /// What [`returns_at_scale`] made.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct ScaleSeed {
+        /// Returns whose latest version counts (submitted or accepted).
+        pub counted_returns: u64,
+        /// Survey responses in those latest versions.
+        pub counted_responses: u64,
+        /// Returns in all (some have changes requested and do not count).
+        pub returns: u64,
+    }
+
+    /// A small deterministic generator (xorshift64*): the benchmark's data
+    /// is the same every run without a dependency on `rand`.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n.max(1)
+        }
+    }
+
+    fn responses(rng: &mut Rng, participants: usize) -> Vec<SurveyResponse> {
+        use grantledger_domain::evaluation::{DirectAnswer, ParticipantCode, UclaAnswer};
+        let ucla = |rng: &mut Rng| match rng.below(10) {
+            0 => None,
+            1..=3 => Some(UclaAnswer::HardlyEverOrNever),
+            4..=7 => Some(UclaAnswer::SomeOfTheTime),
+            _ => Some(UclaAnswer::Often),
+        };
+        let mut out = Vec::with_capacity(participants * 2);
+        for p in 0..participants {
+            // Codes are the grantee's own pseudonyms; one in ten
+            // participants answers at one stage only.
+            let code = ParticipantCode::parse(&format!("P-{p:04}")).ok();
+            let stages: &[Stage] = if rng.below(10) == 0 {
+                &[Stage::Baseline]
+            } else {
+                &[Stage::Baseline, Stage::FollowUp]
+            };
+            for &stage in stages {
+                out.push(SurveyResponse {
+                    stage,
+                    participant_code: code.clone(),
+                    direct: DirectAnswer::ALL.get(rng.below(6) as usize).copied(),
+                    lack_companionship: ucla(rng),
+                    left_out: ucla(rng),
+                    isolated: ucla(rng),
+                });
+            }
+        }
+        out
+    }
+
+    /// Seeds `returns` evaluation returns for a benchmark, spread over
+    /// `rounds` (id and number) of `fund` (whose code is `code`), each on
+    /// its own accepted award to one of `grantees` new grantees (every
+    /// region), with `participants` participants a return answering at
+    /// baseline and (nine in ten) at follow-up. One return in ten has a
+    /// second version (the latest counts), one in twenty has changes
+    /// requested (not counted), a third are accepted. Rows (with each
+    /// version's outcome tally) are written 500 a statement, as the
+    /// application would have written them, without audit events.
+    /// **Benchmarks only.**
+    pub fn returns_at_scale(
+        conn: &mut AnyConnection,
+        fund: FundId,
+        code: &str,
+        rounds: &[(RoundId, i32)],
+        grantees: usize,
+        returns: usize,
+        participants: usize,
+    ) -> Result<ScaleSeed, StoreError> {
+        use crate::connection::insert_batch;
+        const CHUNK: usize = 500;
+        let now = DbTime::now();
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let grantee_ids: Vec<DbUuid> = (0..grantees.max(1))
+            .map(|_| DbUuid(uuid::Uuid::now_v7()))
+            .collect();
+        for (c, chunk) in grantee_ids.chunks(CHUNK).enumerate() {
+            let rows: Vec<_> = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, id)| {
+                    let k = c * CHUNK + i;
+                    let region = Region::ALL.get(k % Region::ALL.len()).copied();
+                    (
+                        grantees::id.eq(*id),
+                        grantees::name.eq(format!("Community group {k}")),
+                        grantees::organisation_type.eq("community_group"),
+                        grantees::region.eq(region.map_or("london", Region::as_str)),
+                        grantees::local_authority.eq("Leeds"),
+                        grantees::postcode.eq("LS1 4DY"),
+                        grantees::annual_income_pence.eq(500_000_i64),
+                        grantees::due_diligence.eq("passed"),
+                        grantees::version.eq(1_i64),
+                        grantees::created_at.eq(now),
+                        grantees::updated_at.eq(now),
+                    )
+                })
+                .collect();
+            insert_batch!(&mut *conn, grantees::table, &rows)?;
+        }
+        let period_start = NaiveDate::from_ymd_opt(2025, 4, 1).unwrap_or_default();
+        let period_end = NaiveDate::from_ymd_opt(2026, 3, 31).unwrap_or_default();
+        let mut seed = ScaleSeed {
+            counted_returns: 0,
+            counted_responses: 0,
+            returns: 0,
+        };
+        let mut sequence = vec![0_u64; rounds.len()];
+        let mut start = 0;
+        while start < returns {
+            let end = (start + CHUNK).min(returns);
+            let mut apps = Vec::new();
+            let mut award_rows = Vec::new();
+            let mut return_rows = Vec::new();
+            let mut version_rows = Vec::new();
+            let mut tally_rows = Vec::new();
+            for k in start..end {
+                let r = k % rounds.len().max(1);
+                let Some(&(round, number)) = rounds.get(r) else {
+                    break;
+                };
+                let Some(&grantee) = grantee_ids.get(k % grantee_ids.len()) else {
+                    break;
+                };
+                let Some(seq) = sequence.get_mut(r) else {
+                    break;
+                };
+                *seq += 1;
+                let (application, award, ret) = (
+                    DbUuid(uuid::Uuid::now_v7()),
+                    DbUuid(uuid::Uuid::now_v7()),
+                    DbUuid(uuid::Uuid::now_v7()),
+                );
+                apps.push((
+                    applications::id.eq(application),
+                    applications::round_id.eq(db_id(round)),
+                    applications::grantee_id.eq(grantee),
+                    applications::amount_requested_pence.eq(100_000_i64),
+                    applications::project_title.eq("Benchmark project"),
+                    applications::summary.eq("Seeded for the outcomes benchmark."),
+                    applications::status.eq("awarded"),
+                    applications::version.eq(1_i64),
+                    applications::created_at.eq(now),
+                    applications::updated_at.eq(now),
+                ));
+                award_rows.push((
+                    awards::id.eq(award),
+                    awards::reference.eq(format!("{code}-R{number}-{seq:06}")),
+                    awards::fund_id.eq(db_id(fund)),
+                    awards::round_id.eq(db_id(round)),
+                    awards::application_id.eq(application),
+                    awards::grantee_id.eq(grantee),
+                    awards::amount_pence.eq(100_000_i64),
+                    awards::paid_pence.eq(0_i64),
+                    awards::status.eq(AwardStatus::Accepted.as_str()),
+                    awards::version.eq(1_i64),
+                    awards::created_at.eq(now),
+                    awards::updated_at.eq(now),
+                ));
+                let latest: i32 = if rng.below(10) == 0 { 2 } else { 1 };
+                let status = match rng.below(20) {
+                    0 => ReviewStatus::ChangesRequested,
+                    1..=6 => ReviewStatus::Accepted,
+                    _ => ReviewStatus::Submitted,
+                };
+                return_rows.push((
+                    returns::id.eq(ret),
+                    returns::award_id.eq(award),
+                    returns::fund_id.eq(db_id(fund)),
+                    returns::round_id.eq(db_id(round)),
+                    returns::grantee_id.eq(grantee),
+                    returns::status.eq(status.as_str()),
+                    returns::latest_version.eq(latest),
+                    returns::version.eq(i64::from(latest)),
+                    returns::created_at.eq(now),
+                    returns::updated_at.eq(now),
+                ));
+                seed.returns += 1;
+                for number in 1..=latest {
+                    let responses = responses(&mut rng, participants);
+                    let stage_count = |s: Stage| {
+                        i32::try_from(responses.iter().filter(|r| r.stage == s).count())
+                            .unwrap_or(i32::MAX)
+                    };
+                    let reached = i32::try_from(participants).unwrap_or(i32::MAX)
+                        + i32::try_from(rng.below(20)).unwrap_or_default();
+                    if number == latest && status != ReviewStatus::ChangesRequested {
+                        seed.counted_returns += 1;
+                        seed.counted_responses += responses.len() as u64;
+                    }
+                    tally_rows.push((
+                        tallies::return_id.eq(ret),
+                        tallies::number.eq(number),
+                        tallies::tally.eq(encode_tally(&Tally::of_return(
+                            u32::try_from(reached).unwrap_or_default(),
+                            &responses,
+                        ))),
+                    ));
+                    version_rows.push((
+                        versions::return_id.eq(ret),
+                        versions::number.eq(number),
+                        versions::period_start.eq(period_start),
+                        versions::period_end.eq(period_end),
+                        versions::participants_reached.eq(reached),
+                        versions::volunteers.eq(3),
+                        versions::sessions_delivered.eq(40),
+                        versions::narrative.eq("Weekly lunch club and walking group."),
+                        versions::baseline_respondents.eq(stage_count(Stage::Baseline)),
+                        versions::follow_up_respondents.eq(stage_count(Stage::FollowUp)),
+                        versions::responses.eq(serde_json::to_string(&responses).map_err(|e| {
+                            StoreError::Conflict(format!("responses cannot be stored: {e}"))
+                        })?),
+                        versions::submitted_at.eq(now),
+                    ));
+                }
+            }
+            insert_batch!(&mut *conn, applications::table, &apps)?;
+            insert_batch!(&mut *conn, awards::table, &award_rows)?;
+            insert_batch!(&mut *conn, returns::table, &return_rows)?;
+            insert_batch!(&mut *conn, versions::table, &version_rows)?;
+            insert_batch!(&mut *conn, tallies::table, &tally_rows)?;
+            start = end;
+        }
+        Ok(seed)
     }
 }
 

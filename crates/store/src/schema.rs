@@ -414,6 +414,17 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
+    use crate::sql_types::Uuid;
+
+    evaluation_version_tallies (return_id, number) {
+        return_id -> Uuid,
+        number -> Integer,
+        tally -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
     use crate::sql_types::Instant;
 
     audit_chain (position) {
@@ -463,5 +474,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     evaluation_returns,
     evaluation_return_versions,
     evaluation_reviews,
+    evaluation_version_tallies,
     audit_chain,
 );

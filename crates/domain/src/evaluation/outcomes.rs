@@ -54,7 +54,67 @@ pub struct Tally {
     pub direct_pairs: PairedTable,
 }
 
+impl StageTally {
+    /// Adds another stage's counts.
+    pub fn merge(&mut self, other: &StageTally) {
+        self.respondents += other.respondents;
+        for (slot, n) in self.direct.iter_mut().zip(other.direct) {
+            *slot += n;
+        }
+        self.direct_not_answered += other.direct_not_answered;
+        self.ucla.merge(&other.ucla);
+    }
+}
+
 impl Tally {
+    /// The tally of one return: what [`Tally::add_return`] adds for it.
+    /// Every figure of a group is a sum over its returns, so a group's
+    /// tally is exactly the [`Tally::merge`] of its returns' tallies: a
+    /// return can be tallied once, when it is submitted, and groups summed
+    /// from those.
+    #[must_use]
+    pub fn of_return(participants_reached: u32, responses: &[SurveyResponse]) -> Tally {
+        let mut tally = Tally::default();
+        tally.add_return(participants_reached, responses);
+        tally
+    }
+
+    /// Adds another tally's counts and sums (of other returns).
+    ///
+    /// ```
+    /// use grantledger_domain::evaluation::*;
+    ///
+    /// let r = |stage, direct| SurveyResponse {
+    ///     stage, participant_code: Some(ParticipantCode::parse("A").unwrap()), direct: Some(direct),
+    ///     lack_companionship: None, left_out: None, isolated: None,
+    /// };
+    /// let one = [r(Stage::Baseline, DirectAnswer::OftenAlways), r(Stage::FollowUp, DirectAnswer::Never)];
+    /// let two = [r(Stage::Baseline, DirectAnswer::Never)];
+    /// let mut together = Tally::default();
+    /// together.add_return(5, &one);
+    /// together.add_return(7, &two);
+    /// let mut merged = Tally::of_return(5, &one);
+    /// merged.merge(&Tally::of_return(7, &two));
+    /// assert_eq!(merged, together);
+    /// ```
+    pub fn merge(&mut self, other: &Tally) {
+        self.returns += other.returns;
+        self.participants_reached += other.participants_reached;
+        self.baseline.merge(&other.baseline);
+        self.follow_up.merge(&other.follow_up);
+        self.paired += other.paired;
+        self.change.merge(&other.change);
+        self.improved += other.improved;
+        self.same += other.same;
+        self.worse += other.worse;
+        self.change_baseline.merge(&other.change_baseline);
+        self.change_follow_up.merge(&other.change_follow_up);
+        self.direct_pairs.both += other.direct_pairs.both;
+        self.direct_pairs.baseline_only += other.direct_pairs.baseline_only;
+        self.direct_pairs.follow_up_only += other.direct_pairs.follow_up_only;
+        self.direct_pairs.neither += other.direct_pairs.neither;
+    }
+
     fn stage_mut(&mut self, stage: Stage) -> &mut StageTally {
         match stage {
             Stage::Baseline => &mut self.baseline,
@@ -784,17 +844,23 @@ impl OutcomeBuilder {
         participants_reached: u32,
         responses: &[SurveyResponse],
     ) {
-        self.total.add_return(participants_reached, responses);
-        self.regions
-            .entry(region)
-            .or_default()
-            .add_return(participants_reached, responses);
-        if let Some((_, tally)) = self.rounds.iter_mut().find(|(id, _)| *id == round) {
-            tally.add_return(participants_reached, responses);
+        self.add_tally(
+            round,
+            region,
+            &Tally::of_return(participants_reached, responses),
+        );
+    }
+
+    /// Counts returns already tallied (one return's [`Tally::of_return`],
+    /// or the merged tallies of several) from `round`, by grantees in
+    /// `region`: the same as adding each of those returns.
+    pub fn add_tally(&mut self, round: RoundId, region: Region, tally: &Tally) {
+        self.total.merge(tally);
+        self.regions.entry(region).or_default().merge(tally);
+        if let Some((_, t)) = self.rounds.iter_mut().find(|(id, _)| *id == round) {
+            t.merge(tally);
         } else {
-            let mut tally = Tally::default();
-            tally.add_return(participants_reached, responses);
-            self.rounds.push((round, tally));
+            self.rounds.push((round, tally.clone()));
         }
     }
 
