@@ -428,7 +428,7 @@ fn varied(k: usize) -> ReturnContent {
     let mut c = content(40, &[]);
     for p in 0..12 {
         for (i, stage) in Stage::ALL.into_iter().enumerate() {
-            if (p + k) % 5 == 0 && stage == Stage::FollowUp {
+            if (p + k).is_multiple_of(5) && stage == Stage::FollowUp {
                 continue;
             }
             let pick = |n: usize| p * 7 + k * 3 + i * 5 + n;
