@@ -115,6 +115,15 @@ fn forms_without_the_token_or_from_another_site_change_nothing(app: &TestApp) {
     assert!(cross.body.contains("This form has expired"));
     let evil = v.post_with(&apply, &right, &[("Origin", "https://evil.example")]);
     assert_eq!(evil.status, 403);
+    let told = v.post_with(
+        &apply,
+        &right,
+        &[
+            ("Origin", "https://evil.example"),
+            ("Sec-Fetch-Site", "cross-site"),
+        ],
+    );
+    assert_eq!(told.status, 403);
     let listed = expect(
         app.get(
             &format!("/v1/rounds/{}/applications", round.id),
@@ -123,8 +132,14 @@ fn forms_without_the_token_or_from_another_site_change_nothing(app: &TestApp) {
         200,
     );
     assert_eq!(listed["items"].as_array().unwrap().len(), 0, "{listed}");
-    // With the token, from this site, it works.
-    assert_eq!(v.post(&apply, &right).status, 303);
+    // With the token, from this site, it works: also with the opaque
+    // `Origin: null` a no-referrer page makes Chromium send.
+    let from_here = v.post_with(
+        &apply,
+        &right,
+        &[("Origin", "null"), ("Sec-Fetch-Site", "same-origin")],
+    );
+    assert_eq!(from_here.status, 303, "{}", from_here.body);
     // Signing in needs the pre-session token too.
     let mut w = Visitor::new(app);
     let page = w.post(

@@ -214,15 +214,23 @@ impl FromRequest for SignedIn {
     }
 }
 
-/// Refuses a post that a browser says came from another site.
+/// Refuses a post that a browser says came from another site. Browsers
+/// that send `Sec-Fetch-Site` are believed; for others, an `Origin` naming
+/// another host is refused. `Origin: null` (what a page with
+/// `Referrer-Policy: no-referrer` sends) says nothing either way: the CSRF
+/// token still decides.
 pub fn check_same_site(req: &HttpRequest) -> Result<(), PortalError> {
     let headers = req.headers();
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
-        && !matches!(site, "same-origin" | "none")
-    {
-        return Err(PortalError::CrossSite);
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return if matches!(site, "same-origin" | "none") {
+            Ok(())
+        } else {
+            Err(PortalError::CrossSite)
+        };
     }
-    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok())
+        && origin != "null"
+    {
         let host = req.connection_info().host().to_owned();
         let origin_host = origin
             .split_once("://")
