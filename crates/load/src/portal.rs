@@ -369,7 +369,12 @@ pub async fn prepare(
                     &json!({"amount": amount, "due_on": (today + Days::days(days)).to_string()}),
                 )
                 .await;
-            success(answer, "scheduling a tranche")?;
+            // Tranches need the grantee's due diligence passed first;
+            // without it the dashboard still shows the return due.
+            if let Err(e) = success(answer, "scheduling a tranche") {
+                eprintln!("grantledger-load: no tranches on the dashboard: {e:#}");
+                break;
+            }
         }
     }
 
