@@ -18,8 +18,15 @@
 //!   counted from when each read was due.
 //!
 //! It exits 2 when any request got a 5xx or no answer, after reporting.
+//!
+//! `portal` measures the web portal's budget (issue 16): it sets up one
+//! grantee with applications, awards and a return draft, signs in through
+//! the portal's form, then asks for the dashboard (`GET /`) at a constant
+//! rate (open loop, default 100/s), and can write the session cookie and
+//! the pages worth weighing for `scripts/bench-portal.sh`.
 
 mod api;
+mod portal;
 mod report;
 mod scenarios;
 mod schedule;
@@ -51,6 +58,78 @@ enum Command {
     Run(Box<RunArgs>),
     /// Print a markdown table of runs (from `run --json`) against the targets.
     Compare(CompareArgs),
+    /// Set up a grantee through the API, sign in through the portal's form,
+    /// and ask for the dashboard (`GET /`) at a constant rate.
+    Portal(Box<PortalArgs>),
+}
+
+#[derive(Debug, clap::Args)]
+struct PortalArgs {
+    /// The server.
+    #[arg(
+        long,
+        env = "GRANTLEDGER_LOAD_BASE",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    base: String,
+    /// An administrator's email (default: the demo administrator).
+    #[arg(
+        long,
+        env = "GRANTLEDGER_LOAD_EMAIL",
+        default_value = "admin@demo.grantledger.org"
+    )]
+    email: String,
+    /// Their password.
+    #[arg(
+        long,
+        env = "GRANTLEDGER_LOAD_PASSWORD",
+        default_value = "demo-password-2026",
+        hide_env_values = true
+    )]
+    password: String,
+    /// A name for this run in reports, e.g. the backend.
+    #[arg(long, default_value = "server")]
+    label: String,
+    /// Applications the grantee has made (the last stays a draft).
+    #[arg(long, default_value_t = 6)]
+    applications: usize,
+    /// Of the submitted applications, how many are awarded (the first
+    /// award stays offered, the rest are accepted).
+    #[arg(long, default_value_t = 3)]
+    awards: usize,
+    /// Participants loaded into an evaluation return draft (0: none).
+    #[arg(long, default_value_t = 100)]
+    participants: usize,
+    /// Dashboard requests a second.
+    #[arg(long, default_value_t = report::PORTAL_RATE)]
+    rate: f64,
+    /// For this many seconds.
+    #[arg(long, default_value_t = 60)]
+    seconds: u64,
+    /// First this many seconds at the same rate, not measured.
+    #[arg(long, default_value_t = 5)]
+    warm_up_seconds: u64,
+    /// Most requests in flight at once.
+    #[arg(long, default_value_t = 512)]
+    max_in_flight: usize,
+    /// First wait this long for the server's /readyz.
+    #[arg(long, default_value_t = 60)]
+    wait_seconds: u64,
+    /// Each request gives up after this many seconds (counted as no answer).
+    #[arg(long, default_value_t = 30)]
+    timeout_seconds: u64,
+    /// Threads for the client (the server needs the other cores).
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    /// Also write the report as JSON to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Write the session's `Cookie` header value to this file.
+    #[arg(long)]
+    cookie_file: Option<PathBuf>,
+    /// Write the pages worth weighing, `name<TAB>path` a line, to this file.
+    #[arg(long)]
+    pages_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -175,6 +254,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run(&args),
         Command::Compare(args) => compare(&args).map(|()| ExitCode::SUCCESS),
+        Command::Portal(args) => run_portal(&args),
     };
     match result {
         Ok(code) => code,
@@ -234,6 +314,96 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let failures = report.failures();
     if failures > 0 {
         eprintln!("grantledger-load: {failures} requests got a 5xx or no answer");
+        return Ok(ExitCode::from(2));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_portal(args: &PortalArgs) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(args.threads.max(1))
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let options = portal::Options {
+        applications: args.applications,
+        awards: args.awards,
+        participants: args.participants,
+        rate: args.rate,
+        duration: Duration::from_secs(args.seconds),
+        warm_up: Duration::from_secs(args.warm_up_seconds),
+        max_in_flight: args.max_in_flight,
+        timeout: Duration::from_secs(args.timeout_seconds),
+    };
+    let base = args.base.trim_end_matches('/').to_owned();
+    let report = runtime.block_on(async {
+        let api = Api::new(&base, options.timeout)?;
+        api.wait_ready(Duration::from_secs(args.wait_seconds))
+            .await?;
+        let client = portal::client(options.timeout)?;
+        let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        note(&format!(
+            "setting up on {base}: one grantee with {} applications, {} awards, a return draft of {} participants",
+            options.applications, options.awards, options.participants
+        ));
+        let prepared =
+            portal::prepare(&api, &client, &base, &args.email, &args.password, &options).await?;
+        if let Some(path) = &args.cookie_file {
+            std::fs::write(path, format!("{}\n", prepared.cookie))
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+        if let Some(path) = &args.pages_file {
+            let text: String = prepared
+                .pages
+                .iter()
+                .map(|(name, path)| format!("{name}\t{path}\n"))
+                .collect();
+            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+        }
+        note(&format!(
+            "portal: GET / as a grantee of {}, {:.0} a second for {} s after {} s unmeasured",
+            prepared.organisation,
+            options.rate,
+            options.duration.as_secs(),
+            options.warm_up.as_secs()
+        ));
+        let scenario = portal::dashboard(&client, &base, &prepared, &options).await?;
+        anyhow::Ok(report::RunReport {
+            label: args.label.clone(),
+            base: base.clone(),
+            started_at,
+            grantee_users: 1,
+            scenarios: vec![scenario],
+        })
+    })?;
+    print!("{}", report::table(&report));
+    if let Some(dashboard) = report
+        .scenario("portal")
+        .and_then(|s| s.requests.get("dashboard"))
+    {
+        let met = dashboard.p99_ms < report::PORTAL_P99_MS
+            && dashboard.server_errors + dashboard.transport_errors == 0
+            && dashboard.rejected == 0;
+        println!(
+            "\nportal budget on {}: p99 {:.2} ms at {:.0}/s (target < {} ms, no errors): {}",
+            report.label,
+            dashboard.p99_ms,
+            args.rate,
+            report::PORTAL_P99_MS,
+            if met { "met" } else { "MISSED" }
+        );
+    }
+    if let Some(path) = &args.json {
+        let text = serde_json::to_string_pretty(&report)?;
+        std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+    }
+    let failures = report.failures()
+        + report
+            .scenario("portal")
+            .and_then(|s| s.requests.get("dashboard"))
+            .map_or(0, |d| d.rejected);
+    if failures > 0 {
+        eprintln!("grantledger-load: {failures} dashboard requests failed (not 200)");
         return Ok(ExitCode::from(2));
     }
     Ok(ExitCode::SUCCESS)

@@ -15,6 +15,11 @@ pub const SURGE_SECONDS: f64 = 60.0;
 pub const READ_P99_MS: f64 = 5.0;
 /// …at this arrival rate.
 pub const READ_RATE: f64 = 1_000.0;
+/// Portal budget (issue 16): the grantee dashboard's p99 under this many
+/// milliseconds…
+pub const PORTAL_P99_MS: f64 = 5.0;
+/// …at this arrival rate.
+pub const PORTAL_RATE: f64 = 100.0;
 /// Award decisions a second, as a share of pgbench's TPS.
 pub const DECISIONS_PER_PGBENCH_TPS: f64 = 0.5;
 

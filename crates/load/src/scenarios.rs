@@ -53,7 +53,8 @@ pub struct ScenarioReport {
 }
 
 impl ScenarioReport {
-    fn new(
+    /// A report of `completed` of `attempted` units of work since `started`.
+    pub(crate) fn new(
         scenario: &str,
         started: Instant,
         completed: u64,
@@ -91,11 +92,17 @@ impl ScenarioReport {
     }
 }
 
-fn recorders(kinds: &[&'static str]) -> anyhow::Result<BTreeMap<&'static str, Recorder>> {
+pub(crate) fn recorders(
+    kinds: &[&'static str],
+) -> anyhow::Result<BTreeMap<&'static str, Recorder>> {
     kinds.iter().map(|k| Ok((*k, Recorder::new()?))).collect()
 }
 
-fn record(map: &mut BTreeMap<&'static str, Recorder>, kind: &'static str, answer: &Answer) {
+pub(crate) fn record(
+    map: &mut BTreeMap<&'static str, Recorder>,
+    kind: &'static str,
+    answer: &Answer,
+) {
     if let Some(r) = map.get_mut(kind) {
         r.record(answer.outcome, answer.latency);
     }
@@ -482,6 +489,9 @@ mod tests {
             fund: "f".into(),
             round: "r".into(),
             grantees: vec!["g0".into(), "g1".into()],
+            grantee_emails: vec!["g0@example.org".into(), "g1@example.org".into()],
+            grantee_password: "p".into(),
+            grantee_names: vec!["G0".into(), "G1".into()],
         }
     }
 

@@ -29,6 +29,12 @@ pub struct World {
     pub round: String,
     /// Each grantee user's token.
     pub grantees: Vec<String>,
+    /// Each grantee user's email, in the order of [`World::grantees`].
+    pub grantee_emails: Vec<String>,
+    /// The password every grantee user has.
+    pub grantee_password: String,
+    /// Each grantee organisation's name, in the same order.
+    pub grantee_names: Vec<String>,
 }
 
 fn id(value: &Value, what: &str) -> anyhow::Result<String> {
@@ -107,14 +113,17 @@ pub async fn prepare(
         "scotland",
     ];
     let mut grantees = Vec::with_capacity(grantee_users);
+    let mut grantee_emails = Vec::with_capacity(grantee_users);
+    let mut grantee_names = Vec::with_capacity(grantee_users);
     for n in 0..grantee_users {
         let region = regions.get(n % regions.len()).copied().unwrap_or("london");
+        let name = format!("Load test group {code}-{n}");
         let grantee = api
             .must(
                 "/v1/grantees",
                 Some(&admin),
                 &json!({
-                    "name": format!("Load test group {code}-{n}"),
+                    "name": name,
                     "organisation_type": "community_group",
                     "region": region,
                     "local_authority": "Leeds",
@@ -141,12 +150,17 @@ pub async fn prepare(
         .await
         .context("creating a grantee user")?;
         grantees.push(api.login(&user_email, &password_for(&tag)).await?);
+        grantee_emails.push(user_email);
+        grantee_names.push(name);
     }
     Ok(World {
         admin,
         fund,
         round,
         grantees,
+        grantee_emails,
+        grantee_password: password_for(&tag),
+        grantee_names,
     })
 }
 

@@ -117,10 +117,16 @@ pub fn on_connect(
     connection: &dyn std::any::Any,
     data: &mut Extensions,
 ) {
-    if let Some(stream) = connection.downcast_ref::<actix_web::rt::net::TcpStream>()
-        && let Ok(peer) = stream.peer_addr()
-    {
-        data.insert(counts.open(peer.ip()));
+    if let Some(stream) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {
+        // A response written in pieces (the portal's compressed pages) must
+        // not wait for the client's delayed ACK: Nagle's algorithm held the
+        // second piece back ~40 ms (docs/BENCHMARKS.md, Portal).
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "could not set TCP_NODELAY");
+        }
+        if let Ok(peer) = stream.peer_addr() {
+            data.insert(counts.open(peer.ip()));
+        }
     }
 }
 
