@@ -66,6 +66,7 @@ pub(crate) const SOURCES_USING_MESSAGES: &[&str] = &[
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("")
+            .app_data(web::PayloadConfig::new(session::FORM_LIMIT))
             .wrap(from_fn(page::protect))
             .wrap(Compress::default())
             .service(assets::serve)

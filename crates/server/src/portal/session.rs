@@ -260,9 +260,10 @@ pub struct Posted<T> {
     pub form: T,
 }
 
-/// The largest form the portal reads (a return of many participants typed
-/// by hand stays far below it).
-pub const FORM_LIMIT: usize = 256 * 1024;
+/// The largest form the portal reads: an evaluation return holding the
+/// most participants a file may load (2,500, about 0.8 MiB as a form)
+/// stays below it.
+pub const FORM_LIMIT: usize = 2 * 1024 * 1024;
 
 impl<T: DeserializeOwned + 'static> FromRequest for Posted<T> {
     type Error = PortalError;

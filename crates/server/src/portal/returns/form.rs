@@ -102,8 +102,8 @@ pub const ITEMS: [&str; 4] = ["direct", "lack_companionship", "left_out", "isola
 /// The stages, as the form names them.
 pub const STAGES: [&str; 2] = ["before", "after"];
 
-/// The most participants the form takes by hand; more come by file.
-pub const MAX_TYPED_PARTICIPANTS: usize = 200;
+/// The most participants a form holds: as many as a file may load.
+pub const MAX_TYPED_PARTICIPANTS: usize = crate::portal::returns::upload::MAX_ROWS;
 
 fn field(fields: &[(String, String)], name: &str) -> String {
     fields
@@ -118,24 +118,31 @@ impl ReturnForm {
     /// Reads the posted fields (`p3_before_direct`, `start_day`, …).
     #[must_use]
     pub fn from_fields(fields: &[(String, String)]) -> ReturnForm {
-        let mut participants = Vec::new();
-        for i in 0..MAX_TYPED_PARTICIPANTS {
-            let code_name = format!("p{i}_code");
-            if !fields.iter().any(|(k, _)| k.starts_with(&format!("p{i}_"))) {
-                break;
-            }
-            let mut p = Participant {
-                code: field(fields, &code_name),
-                ..Participant::default()
+        // One pass over the fields: a return may hold thousands of
+        // participants (an upload), and none may be dropped on the way back.
+        let mut by_index: std::collections::BTreeMap<usize, Participant> =
+            std::collections::BTreeMap::new();
+        for (key, value) in fields {
+            let Some((index, name)) = key.strip_prefix('p').and_then(|k| k.split_once('_')) else {
+                continue;
             };
-            for item in ITEMS {
-                p.before
-                    .set(item, field(fields, &format!("p{i}_before_{item}")));
-                p.after
-                    .set(item, field(fields, &format!("p{i}_after_{item}")));
+            let Some(i) = index
+                .parse::<usize>()
+                .ok()
+                .filter(|i| *i < MAX_TYPED_PARTICIPANTS)
+            else {
+                continue;
+            };
+            let p = by_index.entry(i).or_default();
+            if name == "code" {
+                p.code.clone_from(value);
+            } else if let Some(item) = name.strip_prefix("before_") {
+                p.before.set(item, value.clone());
+            } else if let Some(item) = name.strip_prefix("after_") {
+                p.after.set(item, value.clone());
             }
-            participants.push(p);
         }
+        let participants = by_index.into_values().collect();
         ReturnForm {
             start: [
                 field(fields, "start_day"),
@@ -420,6 +427,20 @@ mod tests {
         );
         let content = ReturnContent::parse(input).unwrap();
         assert_eq!(ReturnForm::from_content(&content).participants.len(), 1);
+    }
+
+    #[test]
+    fn every_participant_comes_back_however_many() {
+        let mut fields = filled();
+        for i in 2..2_500 {
+            fields.push((format!("p{i}_code"), format!("P-{i}")));
+            fields.push((format!("p{i}_after_direct"), "never".into()));
+        }
+        let form = ReturnForm::from_fields(&fields);
+        assert_eq!(form.participants.len(), 2_500);
+        assert_eq!(form.participants[2_499].code, "P-2499");
+        assert_eq!(form.participants[2_499].after.direct, "never");
+        assert_eq!(form.participants[0].before.direct, "often_always");
     }
 
     #[test]
