@@ -110,6 +110,7 @@ pub mod as_of;
 pub mod assessment;
 pub mod audit;
 pub mod award;
+pub mod bank;
 pub mod commitment;
 pub mod csv_writer;
 pub mod disbursement;
