@@ -6,3 +6,38 @@ mod account;
 pub use account::{
     AccountName, AccountNumber, BankAccount, BankAccountError, RollNumber, SortCode,
 };
+
+/// Why tranches due to a grantee are held out of a payment run: money goes
+/// only to an account a second administrator has verified, and a change of
+/// account (the usual way grant money is stolen) holds payments until the
+/// new one is verified too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PaymentHold {
+    /// The grantee has given no bank account.
+    NoBankDetails,
+    /// An account was given or changed and no second administrator has
+    /// verified it yet.
+    AwaitingVerification,
+}
+
+impl PaymentHold {
+    /// A stable code for APIs and files.
+    #[must_use]
+    pub const fn code(self) -> &'static str {
+        match self {
+            PaymentHold::NoBankDetails => "no_bank_details",
+            PaymentHold::AwaitingVerification => "bank_details_awaiting_verification",
+        }
+    }
+}
+
+impl core::fmt::Display for PaymentHold {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            PaymentHold::NoBankDetails => "the grantee has given no bank details",
+            PaymentHold::AwaitingVerification => {
+                "the grantee's bank details are new or changed and not yet verified by a second administrator"
+            }
+        })
+    }
+}
