@@ -311,6 +311,30 @@ impl Award {
             ..self.clone()
         })
     }
+
+    /// Records `amount` paid earlier and sent back by the grantee's bank.
+    /// Unlike a recovery the grantee is still owed it: the award keeps its
+    /// amount and what is still to pay grows by `amount`, to be scheduled
+    /// again (to corrected bank details).
+    ///
+    /// # Errors
+    /// [`AwardError::RecoveryExceedsPaid`] when more than was paid.
+    pub fn record_return(&self, amount: Money) -> Result<Award, AwardError> {
+        if amount.is_zero() {
+            return Err(AwardError::ZeroAmount);
+        }
+        let paid = self
+            .paid
+            .checked_sub(amount)
+            .map_err(|_| AwardError::RecoveryExceedsPaid {
+                amount,
+                paid: self.paid,
+            })?;
+        Ok(Award {
+            paid,
+            ..self.clone()
+        })
+    }
 }
 
 #[cfg(test)]

@@ -31,6 +31,19 @@ impl PaymentHold {
     }
 }
 
+impl PaymentHold {
+    /// Reads back [`PaymentHold::code`].
+    #[must_use]
+    pub fn from_code(code: &str) -> Option<PaymentHold> {
+        [
+            PaymentHold::NoBankDetails,
+            PaymentHold::AwaitingVerification,
+        ]
+        .into_iter()
+        .find(|h| h.code() == code)
+    }
+}
+
 impl core::fmt::Display for PaymentHold {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(match self {

@@ -20,10 +20,14 @@ string_enum! {
         Failed = "failed", "Failed";
         /// Paid, then returned (a recovery).
         Reversed = "reversed", "Reversed";
+        /// Paid, then sent back by the grantee's bank (account closed, name
+        /// does not match…): the grantee is still owed it, so the money is
+        /// payable again and a new tranche can be scheduled.
+        Returned = "returned", "Returned by the bank";
     }
 }
 
-use DisbursementStatus::{Failed, Paid, Reversed, Scheduled};
+use DisbursementStatus::{Failed, Paid, Returned, Reversed, Scheduled};
 
 impl DisbursementStatus {
     fn refuse(self, action: &'static str) -> TransitionError {
@@ -60,6 +64,17 @@ impl DisbursementStatus {
         match self {
             Paid => Ok(Reversed),
             from => Err(from.refuse("reverse")),
+        }
+    }
+
+    /// paid → returned (by the grantee's bank).
+    ///
+    /// # Errors
+    /// [`TransitionError`] from any other state.
+    pub fn bank_return(self) -> Result<DisbursementStatus, TransitionError> {
+        match self {
+            Paid => Ok(Returned),
+            from => Err(from.refuse("return")),
         }
     }
 
@@ -150,7 +165,7 @@ pub enum SettleError {
     Transition(#[from] TransitionError),
     /// Paying on its own a tranche that a draft payment run will pay.
     #[error(
-        "the tranche is in draft payment run {run}, whose bank file lists it: it is paid when that run is confirmed; to pay it another way, cancel the run first"
+        "the tranche is in payment run {run}, whose bank file lists it: mark it paid through that run (once approved), or cancel the run first to pay it another way"
     )]
     InDraftRun {
         /// The run carrying it.
@@ -162,6 +177,61 @@ pub enum SettleError {
         /// The run being confirmed.
         run: PaymentRunId,
     },
+}
+
+/// The code a bank gives when it sends a payment back, as on its returns
+/// report (for Bacs credits, the ARUCS report: e.g. `B`, account closed):
+/// 1 to 4 letters or digits, upper-cased.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ReturnReasonCode(String);
+
+/// A return reason code that is not 1 to 4 letters or digits.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the return reason code must be 1 to 4 letters or digits, as on the bank's returns report (e.g. B)"
+)]
+pub struct ReturnReasonCodeError;
+
+impl ReturnReasonCode {
+    /// Parses a code.
+    ///
+    /// ```
+    /// use grantledger_domain::disbursement::ReturnReasonCode;
+    /// assert_eq!(ReturnReasonCode::parse(" b ")?.as_str(), "B");
+    /// assert!(ReturnReasonCode::parse("account closed").is_err());
+    /// # Ok::<(), grantledger_domain::disbursement::ReturnReasonCodeError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`ReturnReasonCodeError`].
+    pub fn parse(s: &str) -> Result<ReturnReasonCode, ReturnReasonCodeError> {
+        let t = s.trim().to_ascii_uppercase();
+        if (1..=4).contains(&t.len()) && t.chars().all(|c| c.is_ascii_alphanumeric()) {
+            Ok(ReturnReasonCode(t))
+        } else {
+            Err(ReturnReasonCodeError)
+        }
+    }
+
+    /// The code.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for ReturnReasonCode {
+    type Error = ReturnReasonCodeError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        ReturnReasonCode::parse(&s)
+    }
+}
+
+impl From<ReturnReasonCode> for String {
+    fn from(c: ReturnReasonCode) -> String {
+        c.0
+    }
 }
 
 /// One payment tranche.
@@ -264,6 +334,19 @@ impl Disbursement {
         })
     }
 
+    /// Records that the grantee's bank sent the payment back, with its
+    /// reason code. The tranche keeps its payment run, whose records show
+    /// it paid and then returned.
+    ///
+    /// # Errors
+    /// [`TransitionError`] unless paid.
+    pub fn returned_by_bank(&self) -> Result<Disbursement, TransitionError> {
+        Ok(Disbursement {
+            status: self.status.bank_return()?,
+            ..self.clone()
+        })
+    }
+
     /// The total of the tranches that still use up their award.
     ///
     /// # Errors
@@ -299,11 +382,13 @@ mod tests {
                 ("pay", DisbursementStatus::pay),
                 ("fail", DisbursementStatus::fail),
                 ("reverse", DisbursementStatus::reverse),
+                ("return", DisbursementStatus::bank_return),
             ],
             &[
                 (Scheduled, "pay", Paid),
                 (Scheduled, "fail", Failed),
                 (Paid, "reverse", Reversed),
+                (Paid, "return", Returned),
             ],
         );
     }

@@ -3,10 +3,12 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use grantledger_domain::Money;
-use grantledger_domain::disbursement::{Disbursement, DisbursementStatus};
-use grantledger_domain::ids::{AwardId, DisbursementId, PaymentRunId};
+use grantledger_domain::bank::PaymentHold;
+use grantledger_domain::disbursement::{Disbursement, DisbursementStatus, ReturnReasonCode};
+use grantledger_domain::ids::{AwardId, DisbursementId, PaymentRunId, UserId};
+use grantledger_domain::ids::{FundId, GranteeId, RoundId};
 use grantledger_domain::ledger::Transfer;
-use grantledger_domain::payment_run::{PaymentRun, PaymentRunStatus};
+use grantledger_domain::payment_run::{PaymentRun, PaymentRunError, PaymentRunStatus, RunScope};
 
 use crate::audit;
 use crate::awards;
@@ -15,7 +17,9 @@ use crate::common::{
 };
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
-use crate::schema::{awards as awards_table, disbursements, grantees, payment_runs};
+use crate::schema::{
+    awards as awards_table, disbursements, grantees, payment_run_holds, payment_runs,
+};
 use crate::sql_types::{DbTime, DbUuid};
 
 #[derive(Queryable, Selectable)]
@@ -32,6 +36,9 @@ struct DisbursementRow {
     version: i64,
     created_at: DbTime,
     updated_at: DbTime,
+    settled_by: Option<DbUuid>,
+    settled_at: Option<DbTime>,
+    return_reason: Option<String>,
 }
 
 /// A tranche with when it was paid and any note (why it failed, why it was reversed).
@@ -43,6 +50,13 @@ pub struct Stored {
     pub paid_at: Option<DateTime<Utc>>,
     /// Why it failed or was reversed.
     pub note: Option<String>,
+    /// Who last marked it paid, failed, reversed or returned (`None`: the
+    /// system, or not yet settled).
+    pub settled_by: Option<UserId>,
+    /// When it was last so marked.
+    pub settled_at: Option<DateTime<Utc>>,
+    /// The bank's reason code, once returned by the bank.
+    pub return_reason: Option<ReturnReasonCode>,
 }
 
 fn to_record(row: DisbursementRow) -> Result<Record<Stored>, StoreError> {
@@ -59,6 +73,14 @@ fn to_record(row: DisbursementRow) -> Result<Record<Stored>, StoreError> {
             disbursement,
             paid_at: row.paid_at.map(|t| t.0),
             note: row.note,
+            settled_by: row.settled_by.map(|u| UserId::from_uuid(u.0)),
+            settled_at: row.settled_at.map(|t| t.0),
+            return_reason: row
+                .return_reason
+                .map(|r| {
+                    ReturnReasonCode::parse(&r).map_err(|e| StoreError::corrupt("return reason", e))
+                })
+                .transpose()?,
         },
         version: row.version,
         created_at: row.created_at.0,
@@ -77,17 +99,24 @@ struct DisbursementFields<'a> {
     payment_run_id: Option<DbUuid>,
     paid_at: Option<DbTime>,
     note: Option<&'a str>,
+    settled_by: Option<DbUuid>,
+    settled_at: Option<DbTime>,
+    return_reason: Option<&'a str>,
 }
 
 impl<'a> DisbursementFields<'a> {
-    fn new(d: &Disbursement, paid_at: Option<DateTime<Utc>>, note: Option<&'a str>) -> Self {
+    fn new(s: &'a Stored) -> Self {
+        let d = &s.disbursement;
         DisbursementFields {
             amount_pence: d.amount.pence(),
             due_on: d.due_on,
             status: d.status.as_str(),
             payment_run_id: d.payment_run_id.map(db_id),
-            paid_at: paid_at.map(DbTime::new),
-            note,
+            paid_at: s.paid_at.map(DbTime::new),
+            note: s.note.as_deref(),
+            settled_by: s.settled_by.map(db_id),
+            settled_at: s.settled_at.map(DbTime::new),
+            return_reason: s.return_reason.as_ref().map(ReturnReasonCode::as_str),
         }
     }
 }
@@ -130,7 +159,14 @@ pub fn schedule(
         .values((
             disbursements::id.eq(db_id(d.id)),
             disbursements::award_id.eq(db_id(d.award_id)),
-            DisbursementFields::new(d, None, None),
+            DisbursementFields::new(&Stored {
+                disbursement: d.clone(),
+                paid_at: None,
+                note: None,
+                settled_by: None,
+                settled_at: None,
+                return_reason: None,
+            }),
             disbursements::version.eq(1_i64),
             disbursements::created_at.eq(at),
             disbursements::updated_at.eq(at),
@@ -210,7 +246,7 @@ fn write(
         before.version,
         "disbursement",
         (
-            DisbursementFields::new(d, after.paid_at, after.note.as_deref()),
+            DisbursementFields::new(after),
             disbursements::updated_at.eq(DbTime::new(now)),
         ),
     )?;
@@ -218,7 +254,7 @@ fn write(
 }
 
 /// What happened to a scheduled or paid tranche.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// The bank paid it: the award's payable money goes to the grantee.
     Paid,
@@ -226,6 +262,10 @@ pub enum Outcome {
     Failed,
     /// Money paid came back: it returns to the round, and the award shrinks by it.
     Reversed,
+    /// The grantee's bank sent it back, with its reason code: the grantee
+    /// is still owed it, so it is payable on the award again and a new
+    /// tranche can be scheduled.
+    Returned(ReturnReasonCode),
 }
 
 /// Records what happened to a tranche: its state change, the award's paid and
@@ -242,7 +282,12 @@ pub fn settle(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<Record<Stored>, StoreError> {
-    apply(conn, id, outcome, None, note, actor, now)
+    let run = get(conn, id)?.value.disbursement.payment_run_id;
+    let settled = apply(conn, id, outcome, None, note, actor, now)?;
+    if let Some(run) = run {
+        settle_run_if_done(conn, run, actor, now)?;
+    }
+    Ok(settled)
 }
 
 // `run` is the payment run being confirmed, when it is the one paying.
@@ -259,7 +304,7 @@ fn apply(
     let d = &before.value.disbursement;
     let award = awards::get(conn, d.award_id)?;
     let a = &award.value.award;
-    let (changed, award_after, transfer, action) = match outcome {
+    let (changed, award_after, transfer, action) = match &outcome {
         Outcome::Paid => {
             let changed = match run {
                 Some(run) => d.pay_in_run(run),
@@ -300,6 +345,26 @@ fn apply(
                 "disbursement.failed",
             )
         }
+        Outcome::Returned(_) => {
+            let changed = d.returned_by_bank().map_err(conflict)?;
+            let returned = a.record_return(d.amount).map_err(conflict)?;
+            let scheduled = award
+                .value
+                .scheduled
+                .checked_sub(d.amount)
+                .map_err(conflict)?;
+            let transfer = Transfer::payment_returned(a.id, d.amount).map_err(conflict)?;
+            (
+                changed,
+                awards::Stored {
+                    award: returned,
+                    scheduled,
+                    ..award.value.clone()
+                },
+                Some(transfer),
+                "disbursement.returned",
+            )
+        }
         Outcome::Reversed => {
             let changed = d.reverse().map_err(conflict)?;
             let recovered = a.record_recovery(d.amount).map_err(conflict)?;
@@ -323,7 +388,7 @@ fn apply(
     };
     let after = Stored {
         disbursement: changed,
-        paid_at: if outcome == Outcome::Paid {
+        paid_at: if matches!(outcome, Outcome::Paid) {
             Some(now)
         } else {
             before.value.paid_at
@@ -331,6 +396,12 @@ fn apply(
         note: note
             .map(str::to_owned)
             .or_else(|| before.value.note.clone()),
+        settled_by: actor.user_id,
+        settled_at: Some(now),
+        return_reason: match &outcome {
+            Outcome::Returned(code) => Some(code.clone()),
+            _ => before.value.return_reason.clone(),
+        },
     };
     write(conn, &before, &after, now)?;
     awards::save(
@@ -394,51 +465,117 @@ struct RunRow {
     created_at: DbTime,
     confirmed_at: Option<DbTime>,
     version: i64,
+    fund_id: Option<DbUuid>,
+    round_id: Option<DbUuid>,
+    due_by: NaiveDate,
+    approved_by: Option<DbUuid>,
+    approved_at: Option<DbTime>,
 }
 
 fn to_run(row: RunRow) -> Result<Record<PaymentRun>, StoreError> {
+    let approved = match (row.approved_by, row.approved_at) {
+        (Some(by), Some(at)) => Some((UserId::from_uuid(by.0), at.0)),
+        _ => None,
+    };
     let run = PaymentRun {
         id: PaymentRunId::from_uuid(row.id.0),
+        scope: RunScope {
+            fund_id: row.fund_id.map(|f| FundId::from_uuid(f.0)),
+            round_id: row.round_id.map(|r| RoundId::from_uuid(r.0)),
+            due_by: row.due_by,
+        },
         created_at: row.created_at.0,
+        created_by: row.created_by.map(|u| UserId::from_uuid(u.0)),
+        approved,
         status: parse::<PaymentRunStatus>("payment run status", &row.status)?,
         total: money("payment run total", row.total_pence)?,
         count: u32::try_from(row.disbursement_count)
             .map_err(|e| StoreError::corrupt("payment run count", e))?,
     };
-    let _ = row.created_by;
+    let updated = [row.confirmed_at, row.approved_at]
+        .into_iter()
+        .flatten()
+        .map(|t| t.0)
+        .max()
+        .unwrap_or(row.created_at.0);
     Ok(Record {
         value: run,
         version: row.version,
         created_at: row.created_at.0,
-        updated_at: row.confirmed_at.unwrap_or(row.created_at).0,
+        updated_at: updated,
     })
 }
 
-/// Assembles a payment run of every scheduled tranche due on or before
-/// `due_by` that is in no other run, for accepted awards. Fails with a
-/// conflict when there is nothing to pay, or when another run took some of
-/// the same tranches at the same moment.
+/// A tranche due for payment: what a new run would pay, before holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DueTranche {
+    /// The tranche.
+    pub disbursement_id: DisbursementId,
+    /// Whom it pays.
+    pub grantee_id: GranteeId,
+    /// How much.
+    pub amount: Money,
+}
+
+/// Every scheduled tranche in `scope` (the fund, the round if given, due on
+/// or before the date) on an accepted award and in no other run, in a
+/// stable order.
+pub fn due_tranches(
+    conn: &mut AnyConnection,
+    scope: &RunScope,
+) -> Result<Vec<DueTranche>, StoreError> {
+    let mut query = disbursements::table
+        .inner_join(awards_table::table)
+        .filter(disbursements::status.eq(DisbursementStatus::Scheduled.as_str()))
+        .filter(disbursements::payment_run_id.is_null())
+        .filter(disbursements::due_on.le(scope.due_by))
+        .filter(awards_table::status.eq("accepted"))
+        .into_boxed();
+    if let Some(fund) = scope.fund_id {
+        query = query.filter(awards_table::fund_id.eq(db_id(fund)));
+    }
+    if let Some(round) = scope.round_id {
+        query = query.filter(awards_table::round_id.eq(db_id(round)));
+    }
+    let rows: Vec<(DbUuid, DbUuid, i64)> = query
+        .order(disbursements::id.asc())
+        .select((
+            disbursements::id,
+            awards_table::grantee_id,
+            disbursements::amount_pence,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, grantee, pence)| {
+            Ok(DueTranche {
+                disbursement_id: DisbursementId::from_uuid(id.0),
+                grantee_id: GranteeId::from_uuid(grantee.0),
+                amount: money("disbursement amount", pence)?,
+            })
+        })
+        .collect()
+}
+
+/// Assembles a draft payment run of `pay` (from [`due_tranches`]) and
+/// records `held`, the tranches due but held out of it and why. Fails with
+/// a conflict when there is nothing to pay, or when another run took some
+/// of the same tranches at the same moment.
 pub fn create_run(
     conn: &mut AnyConnection,
-    due_by: NaiveDate,
+    scope: RunScope,
+    pay: &[DueTranche],
+    held: &[(DueTranche, PaymentHold)],
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<Record<PaymentRun>, StoreError> {
-    let due: Vec<(DbUuid, i64)> = disbursements::table
-        .inner_join(awards_table::table)
-        .filter(disbursements::status.eq("scheduled"))
-        .filter(disbursements::payment_run_id.is_null())
-        .filter(disbursements::due_on.le(due_by))
-        .filter(awards_table::status.eq("accepted"))
-        .order(disbursements::id.asc())
-        .select((disbursements::id, disbursements::amount_pence))
-        .load(conn)?;
-    let amounts = due
-        .iter()
-        .map(|(_, p)| money("disbursement amount", *p))
-        .collect::<Result<Vec<_>, _>>()?;
-    let run =
-        PaymentRun::draft(PaymentRunId::new(), DbTime::new(now).0, amounts).map_err(conflict)?;
+    let run = PaymentRun::draft(
+        PaymentRunId::new(),
+        scope,
+        actor.user_id,
+        DbTime::new(now).0,
+        pay.iter().map(|t| t.amount),
+    )
+    .map_err(conflict)?;
     let count = i32::try_from(run.count).map_err(conflict)?;
     diesel::insert_into(payment_runs::table)
         .values((
@@ -449,9 +586,12 @@ pub fn create_run(
             payment_runs::created_by.eq(actor.user_id.map(db_id)),
             payment_runs::created_at.eq(DbTime::new(now)),
             payment_runs::version.eq(1_i64),
+            payment_runs::fund_id.eq(scope.fund_id.map(db_id)),
+            payment_runs::round_id.eq(scope.round_id.map(db_id)),
+            payment_runs::due_by.eq(scope.due_by),
         ))
         .execute(conn)?;
-    let ids: Vec<DbUuid> = due.iter().map(|(id, _)| *id).collect();
+    let ids: Vec<DbUuid> = pay.iter().map(|t| db_id(t.disbursement_id)).collect();
     for chunk in ids.chunks(500) {
         let taken = diesel::update(
             disbursements::table
@@ -470,13 +610,24 @@ pub fn create_run(
             ));
         }
     }
+    // One row at a time: diesel's two-backend connection has no batch
+    // insert, and a run holds back few tranches.
+    for (t, hold) in held {
+        diesel::insert_into(payment_run_holds::table)
+            .values((
+                payment_run_holds::payment_run_id.eq(db_id(run.id)),
+                payment_run_holds::disbursement_id.eq(db_id(t.disbursement_id)),
+                payment_run_holds::reason.eq(hold.code()),
+            ))
+            .execute(conn)?;
+    }
     audit::record_change(
         conn,
         actor,
         "payment_run.created",
         "payment_run",
         run.id,
-        None,
+        scope.fund_id,
         None,
         Some(&run),
         now,
@@ -508,9 +659,13 @@ pub fn list_runs(
 pub struct RunLine {
     /// The tranche.
     pub disbursement_id: DisbursementId,
+    /// Its state: to pay, paid, or paid and then reversed or returned.
+    pub status: DisbursementStatus,
     /// The award's reference, used as the payment reference.
     pub award_reference: String,
     /// Who is paid.
+    pub grantee_id: GranteeId,
+    /// Their name.
     pub payee: String,
     /// The payee's org id, if registered.
     pub payee_org_id: Option<String>,
@@ -518,49 +673,128 @@ pub struct RunLine {
     pub amount: Money,
     /// When it is due.
     pub due_on: NaiveDate,
+    /// Who marked it paid (or returned), and when.
+    pub settled_by: Option<UserId>,
+    /// When.
+    pub settled_at: Option<DateTime<Utc>>,
 }
+
+type RunLineRow = (
+    DbUuid,
+    String,
+    String,
+    DbUuid,
+    String,
+    Option<String>,
+    i64,
+    NaiveDate,
+    Option<DbUuid>,
+    Option<DbTime>,
+);
 
 /// The lines of a run that it pays (or, confirmed, paid), in a stable
 /// order: see [`PaymentRunStatus::lists`].
 pub fn run_lines(conn: &mut AnyConnection, run: &PaymentRun) -> Result<Vec<RunLine>, StoreError> {
     let listed: Vec<&str> = run.status.lists().iter().map(|s| s.as_str()).collect();
-    let rows: Vec<(DbUuid, String, String, Option<String>, i64, NaiveDate)> = disbursements::table
+    let rows: Vec<RunLineRow> = disbursements::table
         .inner_join(awards_table::table.inner_join(grantees::table))
         .filter(disbursements::payment_run_id.eq(db_id(run.id)))
         .filter(disbursements::status.eq_any(listed))
         .order(disbursements::id.asc())
         .select((
             disbursements::id,
+            disbursements::status,
             awards_table::reference,
+            grantees::id,
             grantees::name,
             grantees::org_id,
             disbursements::amount_pence,
             disbursements::due_on,
+            disbursements::settled_by,
+            disbursements::settled_at,
         ))
         .load(conn)?;
     rows.into_iter()
-        .map(|(id, reference, payee, org, pence, due_on)| {
-            Ok(RunLine {
+        .map(
+            |(id, status, reference, grantee, payee, org, pence, due_on, by, at)| {
+                Ok(RunLine {
+                    disbursement_id: DisbursementId::from_uuid(id.0),
+                    status: parse::<DisbursementStatus>("disbursement status", &status)?,
+                    award_reference: reference,
+                    grantee_id: GranteeId::from_uuid(grantee.0),
+                    payee,
+                    payee_org_id: org,
+                    amount: money("disbursement amount", pence)?,
+                    due_on,
+                    settled_by: by.map(|u| UserId::from_uuid(u.0)),
+                    settled_at: at.map(|t| t.0),
+                })
+            },
+        )
+        .collect()
+}
+
+/// A tranche that was due when a run was made but held out of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeldLine {
+    /// The tranche.
+    pub disbursement_id: DisbursementId,
+    /// The award's reference.
+    pub award_reference: String,
+    /// Whom it would have paid.
+    pub grantee_id: GranteeId,
+    /// Their name.
+    pub payee: String,
+    /// How much.
+    pub amount: Money,
+    /// Why it was held.
+    pub reason: PaymentHold,
+}
+
+/// The tranches held out of a run when it was made, and why.
+pub fn held_lines(
+    conn: &mut AnyConnection,
+    run: PaymentRunId,
+) -> Result<Vec<HeldLine>, StoreError> {
+    let rows: Vec<(DbUuid, String, DbUuid, String, i64, String)> = payment_run_holds::table
+        .inner_join(
+            disbursements::table.inner_join(awards_table::table.inner_join(grantees::table)),
+        )
+        .filter(payment_run_holds::payment_run_id.eq(db_id(run)))
+        .order(payment_run_holds::disbursement_id.asc())
+        .select((
+            disbursements::id,
+            awards_table::reference,
+            grantees::id,
+            grantees::name,
+            disbursements::amount_pence,
+            payment_run_holds::reason,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, reference, grantee, payee, pence, reason)| {
+            Ok(HeldLine {
                 disbursement_id: DisbursementId::from_uuid(id.0),
                 award_reference: reference,
+                grantee_id: GranteeId::from_uuid(grantee.0),
                 payee,
-                payee_org_id: org,
                 amount: money("disbursement amount", pence)?,
-                due_on,
+                reason: PaymentHold::from_code(&reason)
+                    .ok_or_else(|| StoreError::corrupt("payment hold reason", reason.clone()))?,
             })
         })
         .collect()
 }
 
-// Only tranches still scheduled: one settled some other way (before runs
-// kept their tranches to themselves) stays as it is.
-fn run_disbursements(
+// Tranches of the run with the given status, with their amounts.
+fn run_tranches(
     conn: &mut AnyConnection,
     run: PaymentRunId,
+    status: DisbursementStatus,
 ) -> Result<Vec<(DisbursementId, Money)>, StoreError> {
     let rows: Vec<(DbUuid, i64)> = disbursements::table
         .filter(disbursements::payment_run_id.eq(db_id(run)))
-        .filter(disbursements::status.eq(DisbursementStatus::Scheduled.as_str()))
+        .filter(disbursements::status.eq(status.as_str()))
         .order(disbursements::id.asc())
         .select((disbursements::id, disbursements::amount_pence))
         .load(conn)?;
@@ -572,6 +806,20 @@ fn run_disbursements(
             ))
         })
         .collect()
+}
+
+// What a run has paid: tranches paid through it, reversed or returned later
+// or not.
+fn run_paid(conn: &mut AnyConnection, run: PaymentRunId) -> Result<Vec<Money>, StoreError> {
+    let mut paid = Vec::new();
+    for status in PaymentRunStatus::Confirmed.lists() {
+        paid.extend(
+            run_tranches(conn, run, *status)?
+                .into_iter()
+                .map(|(_, m)| m),
+        );
+    }
+    Ok(paid)
 }
 
 fn save_run(
@@ -594,6 +842,8 @@ fn save_run(
             payment_runs::disbursement_count.eq(i32::try_from(after.count).map_err(conflict)?),
             payment_runs::confirmed_at
                 .eq((after.status == PaymentRunStatus::Confirmed).then_some(DbTime::new(now))),
+            payment_runs::approved_by.eq(after.approved.map(|(by, _)| db_id(by))),
+            payment_runs::approved_at.eq(after.approved.map(|(_, at)| DbTime::new(at))),
         ),
     )?;
     audit::record_change(
@@ -602,7 +852,7 @@ fn save_run(
         action,
         "payment_run",
         after.id,
-        None,
+        after.scope.fund_id,
         Some(&before.value),
         Some(after),
         now,
@@ -610,9 +860,9 @@ fn save_run(
     Ok(())
 }
 
-// A tranche failed (or its award was cancelled) while in a draft run: the
+// A tranche failed (or its award was cancelled) while in an open run: the
 // run's total and count drop by it, so its bank file and confirmation
-// never pay it.
+// never pay it; if it was the last line to settle, the run is confirmed.
 fn leave_run(
     conn: &mut AnyConnection,
     run: PaymentRunId,
@@ -625,9 +875,75 @@ fn leave_run(
     save_run(conn, &before, &after, "payment_run.changed", actor, now)
 }
 
-/// Confirms a run as paid: every tranche still in it is marked paid, with
-/// its ledger transfer, in the caller's one transaction. The run records as
-/// its total and count exactly the tranches it paid.
+// After a line of an approved run is settled on its own: confirm the run
+// once no line is left to pay.
+fn settle_run_if_done(
+    conn: &mut AnyConnection,
+    run: PaymentRunId,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let before = get_run(conn, run)?;
+    let still = run_tranches(conn, run, DisbursementStatus::Scheduled)?.len();
+    let paid = run_paid(conn, run)?;
+    let after = before
+        .value
+        .after_line_settled(u32::try_from(still).map_err(conflict)?, &paid)
+        .map_err(conflict)?;
+    if after != before.value {
+        save_run(conn, &before, &after, "payment_run.confirmed", actor, now)?;
+    }
+    Ok(())
+}
+
+/// Approves a draft run: `actor` must be a named administrator other than
+/// the one who made it.
+pub fn approve_run(
+    conn: &mut AnyConnection,
+    id: PaymentRunId,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Record<PaymentRun>, StoreError> {
+    let before = get_run(conn, id)?;
+    let after = before
+        .value
+        .approve(actor.user_id, DbTime::new(now).0)
+        .map_err(conflict)?;
+    save_run(conn, &before, &after, "payment_run.approved", actor, now)?;
+    get_run(conn, id)
+}
+
+/// Records one line of an approved run as paid, failed or returned, with
+/// who and when; the run is confirmed once no line is left to pay.
+pub fn settle_line(
+    conn: &mut AnyConnection,
+    run: PaymentRunId,
+    line: DisbursementId,
+    outcome: Outcome,
+    note: Option<&str>,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Record<Stored>, StoreError> {
+    let current = get_run(conn, run)?;
+    let tranche = get(conn, line)?;
+    if tranche.value.disbursement.payment_run_id != Some(run) {
+        return Err(StoreError::NotFound {
+            entity: "payment run line",
+        });
+    }
+    if matches!(outcome, Outcome::Paid | Outcome::Failed)
+        && current.value.status != PaymentRunStatus::Approved
+    {
+        return Err(conflict(PaymentRunError::NotApproved(current.value.status)));
+    }
+    let settled = apply(conn, line, outcome, Some(run), note, actor, now)?;
+    settle_run_if_done(conn, run, actor, now)?;
+    Ok(settled)
+}
+
+/// Confirms every line of an approved run still to pay as paid, in one
+/// step, with its ledger transfers, in the caller's one transaction. The
+/// run records as its total and count exactly the tranches it paid.
 pub fn confirm_run(
     conn: &mut AnyConnection,
     id: PaymentRunId,
@@ -635,11 +951,10 @@ pub fn confirm_run(
     now: DateTime<Utc>,
 ) -> Result<Record<PaymentRun>, StoreError> {
     let before = get_run(conn, id)?;
-    let due = run_disbursements(conn, id)?;
-    let after = before
-        .value
-        .confirm(due.iter().map(|(_, amount)| *amount))
-        .map_err(conflict)?;
+    let due = run_tranches(conn, id, DisbursementStatus::Scheduled)?;
+    let mut paid = run_paid(conn, id)?;
+    paid.extend(due.iter().map(|(_, amount)| *amount));
+    let after = before.value.confirm(paid).map_err(conflict)?;
     // The version check on the run row stops a tranche leaving the run
     // between the read above and this write.
     save_run(conn, &before, &after, "payment_run.confirmed", actor, now)?;
@@ -649,7 +964,8 @@ pub fn confirm_run(
     get_run(conn, id)
 }
 
-/// Abandons a draft run; its tranches become free for another run.
+/// Abandons a draft or approved run none of whose lines is confirmed paid;
+/// its tranches become free for another run.
 pub fn cancel_run(
     conn: &mut AnyConnection,
     id: PaymentRunId,
@@ -657,13 +973,18 @@ pub fn cancel_run(
     now: DateTime<Utc>,
 ) -> Result<Record<PaymentRun>, StoreError> {
     let before = get_run(conn, id)?;
-    let after = before.value.cancel().map_err(conflict)?;
+    let paid = u32::try_from(run_paid(conn, id)?.len()).map_err(conflict)?;
+    let after = before.value.cancel(paid).map_err(conflict)?;
     save_run(conn, &before, &after, "payment_run.cancelled", actor, now)?;
-    diesel::update(disbursements::table.filter(disbursements::payment_run_id.eq(db_id(id))))
-        .set((
-            disbursements::payment_run_id.eq(None::<DbUuid>),
-            disbursements::version.eq(disbursements::version + 1),
-        ))
-        .execute(conn)?;
+    diesel::update(
+        disbursements::table
+            .filter(disbursements::payment_run_id.eq(db_id(id)))
+            .filter(disbursements::status.eq(DisbursementStatus::Scheduled.as_str())),
+    )
+    .set((
+        disbursements::payment_run_id.eq(None::<DbUuid>),
+        disbursements::version.eq(disbursements::version + 1),
+    ))
+    .execute(conn)?;
     get_run(conn, id)
 }

@@ -1,5 +1,6 @@
 //! Embedded migrations, one set per backend, run on start.
 
+use diesel::RunQueryDsl;
 use diesel::connection::SimpleConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
@@ -8,6 +9,13 @@ use crate::error::StoreError;
 
 const POSTGRES: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
 const SQLITE: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+
+#[derive(diesel::QueryableByName)]
+struct ForeignKeyProblem {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    #[allow(dead_code)]
+    table: String,
+}
 
 /// An arbitrary constant naming grantledger's migration lock on PostgreSQL.
 const MIGRATION_LOCK: i64 = 0x6772_616e_746c_6467;
@@ -26,9 +34,26 @@ pub fn run_pending(conn: &mut AnyConnection) -> Result<usize, StoreError> {
             c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
             result.map_err(migration_error)
         }
-        AnyConnection::Sqlite(c) => c
-            .run_pending_migrations(SQLITE)
-            .map(|v| v.len())
-            .map_err(migration_error),
+        AnyConnection::Sqlite(c) => {
+            // SQLite changes a table's constraints only by rebuilding it,
+            // which its foreign keys forbid while they are on; the pragma is
+            // ignored inside a transaction, so it is set around them all and
+            // every key is checked before the database is used again.
+            c.batch_execute("PRAGMA foreign_keys = OFF")?;
+            let result = c
+                .run_pending_migrations(SQLITE)
+                .map(|v| v.len())
+                .map_err(migration_error);
+            let broken = diesel::sql_query("PRAGMA foreign_key_check")
+                .load::<ForeignKeyProblem>(c)
+                .map(|v| v.len());
+            c.batch_execute("PRAGMA foreign_keys = ON")?;
+            match broken? {
+                0 => result,
+                n => Err(StoreError::Migration(format!(
+                    "{n} rows break a foreign key after the migrations"
+                ))),
+            }
+        }
     }
 }

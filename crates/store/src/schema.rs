@@ -223,6 +223,22 @@ diesel::table! {
         created_at -> Instant,
         confirmed_at -> Nullable<Instant>,
         version -> BigInt,
+        fund_id -> Nullable<Uuid>,
+        round_id -> Nullable<Uuid>,
+        due_by -> Date,
+        approved_by -> Nullable<Uuid>,
+        approved_at -> Nullable<Instant>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::Uuid;
+
+    payment_run_holds (payment_run_id, disbursement_id) {
+        payment_run_id -> Uuid,
+        disbursement_id -> Uuid,
+        reason -> Text,
     }
 }
 
@@ -242,6 +258,9 @@ diesel::table! {
         version -> BigInt,
         created_at -> Instant,
         updated_at -> Instant,
+        settled_by -> Nullable<Uuid>,
+        settled_at -> Nullable<Instant>,
+        return_reason -> Nullable<Text>,
     }
 }
 
@@ -444,6 +463,7 @@ diesel::joinable!(applications -> grantees (grantee_id));
 diesel::joinable!(awards -> rounds (round_id));
 diesel::joinable!(awards -> grantees (grantee_id));
 diesel::joinable!(disbursements -> awards (award_id));
+diesel::joinable!(payment_run_holds -> disbursements (disbursement_id));
 diesel::joinable!(award_variations -> awards (award_id));
 diesel::joinable!(commitment_departments -> commitments (commitment_id));
 diesel::joinable!(commitment_history -> commitments (commitment_id));
@@ -463,6 +483,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     awards,
     award_variations,
     payment_runs,
+    payment_run_holds,
     disbursements,
     ledger_accounts,
     ledger_transfers,

@@ -106,6 +106,12 @@ fn constructors_follow_the_table() {
             K::Recovery,
         ),
         (
+            Transfer::payment_returned(a, m("1")).unwrap(),
+            Grantees,
+            AwardPayable(a),
+            K::PaymentReturned,
+        ),
+        (
             Transfer::budget_adjusted(f, MoneyDelta::parse("1").unwrap()).unwrap(),
             Funders,
             FundUnallocated(f),

@@ -23,6 +23,8 @@ string_enum! {
         DisbursementPaid = "disbursement_paid", "Disbursement paid";
         /// Money returned by a grantee to the round.
         Recovery = "recovery", "Recovery";
+        /// A payment sent back by the grantee's bank: payable on the award again.
+        PaymentReturned = "payment_returned", "Payment returned by the bank";
         /// A change to a fund's budget after it was recorded.
         BudgetAdjusted = "budget_adjusted", "Budget adjusted";
         /// A round's allocation changed after it was set: more taken from
@@ -243,6 +245,19 @@ impl Transfer {
         )
     }
 
+    /// grantees → award:payable, when the grantee's bank sends a payment back.
+    ///
+    /// # Errors
+    /// [`LedgerError::ZeroAmount`].
+    pub fn payment_returned(award: AwardId, amount: Money) -> Result<Transfer, LedgerError> {
+        Self::build(
+            Account::Grantees,
+            Account::AwardPayable(award),
+            amount,
+            TransferKind::PaymentReturned,
+        )
+    }
+
     /// Rebuilds a transfer read back from storage, checking its accounts fit its kind.
     ///
     /// # Errors
@@ -268,6 +283,7 @@ impl Transfer {
             K::VariationDown | K::AwardReleased => matches!((debit, credit), (Aw(_), Ro(_))),
             K::DisbursementPaid => matches!((debit, credit), (Aw(_), Grantees)),
             K::Recovery => matches!((debit, credit), (Grantees, Ro(_))),
+            K::PaymentReturned => matches!((debit, credit), (Grantees, Aw(_))),
         };
         if !fits {
             return Err(LedgerError::WrongAccounts {

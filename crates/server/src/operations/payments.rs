@@ -4,12 +4,14 @@
 
 use chrono::{NaiveDate, Utc};
 use grantledger_domain::Money;
+use grantledger_domain::bank::PaymentHold;
 use grantledger_domain::disbursement::{Disbursement, DisbursementError};
 use grantledger_domain::ids::{AwardId, DisbursementId, PaymentRunId};
-use grantledger_domain::payment_run::PaymentRun;
+use grantledger_domain::ids::{FundId, GranteeId, RoundId};
+use grantledger_domain::payment_run::{PaymentRun, PaymentRunError, RunScope, split_held};
 use grantledger_store::common::{Actor, Page, PageRequest, Record};
 use grantledger_store::disbursements::{self, Outcome};
-use grantledger_store::{AnyConnection, awards, grantees};
+use grantledger_store::{AnyConnection, awards, funds, grantees, rounds};
 
 use crate::auth::principal::Principal;
 use crate::error::ApiError;
@@ -90,15 +92,129 @@ pub fn settle(
     )?)
 }
 
-/// Assembles a payment run of every scheduled tranche due by `due_by` and in
-/// no other run (409 when nothing is due).
-#[tracing::instrument(skip_all, fields(due_by = %due_by))]
+/// What a new payment run pays: one fund's (optionally one round's)
+/// scheduled tranches due on or before a date.
+#[derive(Debug, Clone, Copy)]
+pub struct NewRun {
+    /// The fund paying.
+    pub fund_id: FundId,
+    /// Only this round, when given (it must belong to the fund).
+    pub round_id: Option<RoundId>,
+    /// Tranches due on or before this date.
+    pub due_by: NaiveDate,
+}
+
+/// Assembles a draft payment run of the fund's tranches now due, in no
+/// other run, holding out those whose grantee's bank details are missing or
+/// not yet verified (recorded with the run, with why). 404 for an unknown
+/// fund or round, 422 for a round of another fund, 409 when nothing is due.
+#[tracing::instrument(skip_all, fields(fund_id = %input.fund_id, due_by = %input.due_by))]
 pub fn create_run(
     conn: &mut AnyConnection,
     actor: &Actor,
-    due_by: NaiveDate,
+    input: NewRun,
 ) -> Result<Record<PaymentRun>, ApiError> {
-    Ok(disbursements::create_run(conn, due_by, actor, Utc::now())?)
+    funds::get(conn, input.fund_id)?;
+    if let Some(round) = input.round_id {
+        if rounds::get(conn, round)?.value.fund_id != input.fund_id {
+            return Err(ApiError::invalid(
+                "round_id",
+                "the round is not one of this fund's rounds",
+            ));
+        }
+    }
+    let scope = RunScope {
+        fund_id: Some(input.fund_id),
+        round_id: input.round_id,
+        due_by: input.due_by,
+    };
+    let due = disbursements::due_tranches(conn, &scope)?;
+    let mut grantees: Vec<GranteeId> = due.iter().map(|t| t.grantee_id).collect();
+    grantees.sort_unstable();
+    grantees.dedup();
+    let holds = payment_holds(conn, &grantees)?;
+    let (pay, held) = split_held(due, |t| holds.get(&t.grantee_id).copied());
+    if pay.is_empty() && !held.is_empty() {
+        return Err(ApiError::conflict(format!(
+            "every tranche due ({}) is held: {}",
+            held.len(),
+            held_summary(&held)
+        )));
+    }
+    Ok(disbursements::create_run(
+        conn,
+        scope,
+        &pay,
+        &held,
+        actor,
+        Utc::now(),
+    )?)
+}
+
+// The grantees whose tranches are held out of payment runs, and why.
+fn payment_holds(
+    _conn: &mut AnyConnection,
+    _grantees: &[GranteeId],
+) -> Result<std::collections::HashMap<GranteeId, PaymentHold>, ApiError> {
+    Ok(std::collections::HashMap::new()) // MERGE: bank_details::holds
+}
+
+fn held_summary(held: &[(disbursements::DueTranche, PaymentHold)]) -> String {
+    let mut reasons: Vec<String> = held.iter().map(|(_, h)| h.to_string()).collect();
+    reasons.sort();
+    reasons.dedup();
+    reasons.join("; ")
+}
+
+/// Approves a draft run: a named administrator other than its maker (403
+/// for the maker, or for the command line without `--as`).
+#[tracing::instrument(skip_all, fields(payment_run_id = %id))]
+pub fn approve_run(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: PaymentRunId,
+) -> Result<Record<PaymentRun>, ApiError> {
+    let run = disbursements::get_run(conn, id)?;
+    match run.value.approve(actor.user_id, Utc::now()) {
+        Err(e @ (PaymentRunError::SameAdministrator | PaymentRunError::UnnamedApprover)) => {
+            return Err(ApiError::Forbidden(e.to_string()));
+        }
+        Err(e) => return Err(ApiError::conflict_from(e)),
+        Ok(_) => {}
+    }
+    Ok(disbursements::approve_run(conn, id, actor, Utc::now())?)
+}
+
+/// Records one line of an approved run as paid or failed (who and when are
+/// kept on the line); the run is confirmed once no line is left to pay.
+#[tracing::instrument(skip_all, fields(payment_run_id = %run, disbursement_id = %line))]
+pub fn settle_line(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    run: PaymentRunId,
+    line: DisbursementId,
+    outcome: Outcome,
+    note: Option<&str>,
+) -> Result<Record<disbursements::Stored>, ApiError> {
+    Ok(disbursements::settle_line(
+        conn,
+        run,
+        line,
+        outcome,
+        note,
+        actor,
+        Utc::now(),
+    )?)
+}
+
+/// The tranches held out of a run when it was made, and why.
+#[tracing::instrument(skip_all, fields(payment_run_id = %id))]
+pub fn held_lines(
+    conn: &mut AnyConnection,
+    id: PaymentRunId,
+) -> Result<Vec<disbursements::HeldLine>, ApiError> {
+    disbursements::get_run(conn, id)?;
+    Ok(disbursements::held_lines(conn, id)?)
 }
 
 /// A page of payment runs.

@@ -8,7 +8,9 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use grantledger_domain::Money;
-use grantledger_domain::ids::{DisbursementId, PaymentRunId};
+use grantledger_domain::bank::PaymentHold;
+use grantledger_domain::disbursement::{DisbursementStatus, ReturnReasonCode};
+use grantledger_domain::ids::{DisbursementId, FundId, GranteeId, PaymentRunId, RoundId, UserId};
 use grantledger_domain::payment_run::{PaymentRun, PaymentRunStatus};
 use grantledger_store::common::Record;
 use grantledger_store::disbursements::Outcome;
@@ -143,12 +145,25 @@ pub async fn reverse(
 pub struct PaymentRunView {
     /// Its id.
     pub id: PaymentRunId,
-    /// `draft`, `confirmed` or `cancelled`.
+    /// `draft` (waiting for a second administrator), `approved` (its bank
+    /// file may be sent), `confirmed` or `cancelled`.
     pub status: PaymentRunStatus,
+    /// The fund paying (`null` only for runs made before runs were per fund).
+    pub fund_id: Option<FundId>,
+    /// The round, when the run pays one round only.
+    pub round_id: Option<RoundId>,
+    /// Tranches due on or before this date.
+    pub due_by: NaiveDate,
     /// The sum of its tranches.
     pub total: Money,
     /// How many tranches.
     pub count: u32,
+    /// Who assembled it (`null`: the system).
+    pub created_by: Option<UserId>,
+    /// Who approved it.
+    pub approved_by: Option<UserId>,
+    /// When it was approved.
+    pub approved_at: Option<DateTime<Utc>>,
     /// The version, also sent as the `ETag`.
     pub version: i64,
     /// When it was assembled.
@@ -157,11 +172,18 @@ pub struct PaymentRunView {
 
 impl From<Record<PaymentRun>> for PaymentRunView {
     fn from(r: Record<PaymentRun>) -> Self {
+        let run = r.value;
         PaymentRunView {
-            id: r.value.id,
-            status: r.value.status,
-            total: r.value.total,
-            count: r.value.count,
+            id: run.id,
+            status: run.status,
+            fund_id: run.scope.fund_id,
+            round_id: run.scope.round_id,
+            due_by: run.scope.due_by,
+            total: run.total,
+            count: run.count,
+            created_by: run.created_by,
+            approved_by: run.approved.map(|(by, _)| by),
+            approved_at: run.approved.map(|(_, at)| at),
             version: r.version,
             created_at: r.created_at,
         }
@@ -172,16 +194,23 @@ impl From<Record<PaymentRun>> for PaymentRunView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewRunBody {
+    /// The fund whose tranches it pays.
+    pub fund_id: FundId,
+    /// Only this round's tranches, when given.
+    #[serde(default)]
+    pub round_id: Option<RoundId>,
     /// Every scheduled tranche due on or before this date, in no other run.
     pub due_by: NaiveDate,
 }
 
-/// Assemble a payment run of the tranches now due.
+/// Assemble a payment run of one fund's (or one round's) tranches now due.
+/// Tranches whose grantee has no verified bank details, or changed them
+/// since, are held out of it: see `GET /v1/payment-runs/{id}/lines`.
 #[utoipa::path(
     tag = "payments",
     params(IdempotencyKey),
     request_body = NewRunBody,
-    responses((status = 201, description = "Assembled", body = PaymentRunView), (status = 409, description = "Nothing is due", body = Problem)),
+    responses((status = 201, description = "Assembled, as a draft waiting for a second administrator's approval", body = PaymentRunView), (status = 404, description = "No such fund or round", body = Problem), (status = 409, description = "Nothing is due, or everything due is held", body = Problem), (status = 422, description = "The round is not the fund's", body = Problem)),
     security(("bearer" = []))
 )]
 #[post("/payment-runs")]
@@ -193,10 +222,15 @@ pub async fn create_run(
     body: Json<NewRunBody>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.principal;
-    let due_by = body.into_inner().due_by;
+    let body = body.into_inner();
+    let input = operations::payments::NewRun {
+        fund_id: body.fund_id,
+        round_id: body.round_id,
+        due_by: body.due_by,
+    };
     let actor = principal.actor();
     idempotency::create(&state, &req, &principal, key, move |c| {
-        let record = operations::payments::create_run(c, &actor, due_by)?;
+        let record = operations::payments::create_run(c, &actor, input)?;
         let view = PaymentRunView::from(record);
         Ok(Created::at(format!("/v1/payment-runs/{}", view.id), view))
     })
@@ -270,22 +304,29 @@ pub async fn export_run(
         .body(csv))
 }
 
+#[derive(Debug, Clone, Copy)]
+enum RunChange {
+    Approve,
+    Confirm,
+    Cancel,
+}
+
 async fn run_change(
     state: web::Data<AppState>,
     auth: Authorized<can::ManagePayments>,
     req: HttpRequest,
     key: IdempotencyKey,
     id: uuid::Uuid,
-    confirm: bool,
+    change: RunChange,
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.principal;
     let id = PaymentRunId::from_uuid(id);
     let actor = principal.actor();
     idempotency::write(&state, &req, &principal, key, StatusCode::OK, move |c| {
-        let record = if confirm {
-            operations::payments::confirm_run(c, &actor, id)?
-        } else {
-            operations::payments::cancel_run(c, &actor, id)?
+        let record = match change {
+            RunChange::Approve => operations::payments::approve_run(c, &actor, id)?,
+            RunChange::Confirm => operations::payments::confirm_run(c, &actor, id)?,
+            RunChange::Cancel => operations::payments::cancel_run(c, &actor, id)?,
         };
         let view = PaymentRunView::from(record);
         Ok(Created::updated(view))
@@ -293,14 +334,33 @@ async fn run_change(
     .await
 }
 
-/// Confirm the whole run as paid, in one step: every tranche in it is marked
-/// paid with its ledger transfer, or none is. The answer's total and count
-/// are exactly what was recorded as paid; a run with nothing left in it is
-/// refused (409): cancel it.
+/// Approve a draft run. The administrator who assembled it cannot (403):
+/// a second one must. Only an approved run has a bank file.
 #[utoipa::path(
     tag = "payments",
     params(("id" = Uuid, Path, description = "The run's id"), IdempotencyKey),
-    responses((status = 200, description = "Confirmed", body = PaymentRunView), (status = 409, description = "Not a draft, or nothing left in it to pay", body = Problem)),
+    responses((status = 200, description = "Approved", body = PaymentRunView), (status = 403, description = "You assembled this run", body = Problem), (status = 409, description = "Not a draft", body = Problem)),
+    security(("bearer" = []))
+)]
+#[post("/payment-runs/{id}/approve")]
+pub async fn approve_run(
+    state: web::Data<AppState>,
+    auth: Authorized<can::ManagePayments>,
+    req: HttpRequest,
+    key: IdempotencyKey,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    run_change(state, auth, req, key, id.into_inner(), RunChange::Approve).await
+}
+
+/// Confirm every line of an approved run still to pay as paid, in one
+/// step: each is marked paid with its ledger transfer, or none is. The
+/// answer's total and count are exactly what was recorded as paid; a run
+/// with nothing paid in it is refused (409): cancel it.
+#[utoipa::path(
+    tag = "payments",
+    params(("id" = Uuid, Path, description = "The run's id"), IdempotencyKey),
+    responses((status = 200, description = "Confirmed", body = PaymentRunView), (status = 409, description = "Not approved, or nothing left in it to pay", body = Problem)),
     security(("bearer" = []))
 )]
 #[post("/payment-runs/{id}/confirm")]
@@ -311,14 +371,15 @@ pub async fn confirm_run(
     key: IdempotencyKey,
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    run_change(state, auth, req, key, id.into_inner(), true).await
+    run_change(state, auth, req, key, id.into_inner(), RunChange::Confirm).await
 }
 
-/// Abandon a draft run: its tranches are free for another.
+/// Abandon a draft or approved run none of whose lines is confirmed paid:
+/// its tranches are free for another.
 #[utoipa::path(
     tag = "payments",
     params(("id" = Uuid, Path, description = "The run's id"), IdempotencyKey),
-    responses((status = 200, description = "Cancelled", body = PaymentRunView), (status = 409, description = "Not a draft", body = Problem)),
+    responses((status = 200, description = "Cancelled", body = PaymentRunView), (status = 409, description = "Confirmed, cancelled, or a line already paid", body = Problem)),
     security(("bearer" = []))
 )]
 #[post("/payment-runs/{id}/cancel")]
@@ -329,7 +390,246 @@ pub async fn cancel_run(
     key: IdempotencyKey,
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    run_change(state, auth, req, key, id.into_inner(), false).await
+    run_change(state, auth, req, key, id.into_inner(), RunChange::Cancel).await
+}
+
+/// One line of a payment run.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunLineView {
+    /// The tranche.
+    pub disbursement_id: DisbursementId,
+    /// `scheduled` (to pay), `paid`, `reversed` or `returned`.
+    pub status: DisbursementStatus,
+    /// The award's reference: the payment reference on the bank file.
+    pub award_reference: String,
+    /// The grantee paid.
+    pub grantee_id: GranteeId,
+    /// Its name.
+    pub payee: String,
+    /// How much.
+    pub amount: Money,
+    /// When it was due.
+    pub due_on: NaiveDate,
+    /// Who marked it paid, failed or returned.
+    pub settled_by: Option<UserId>,
+    /// When.
+    pub settled_at: Option<DateTime<Utc>>,
+}
+
+/// A tranche due when the run was made but held out of it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HeldLineView {
+    /// The tranche.
+    pub disbursement_id: DisbursementId,
+    /// The award's reference.
+    pub award_reference: String,
+    /// The grantee it would have paid.
+    pub grantee_id: GranteeId,
+    /// Its name.
+    pub payee: String,
+    /// How much.
+    pub amount: Money,
+    /// `no_bank_details` or `bank_details_awaiting_verification`.
+    pub reason: String,
+    /// The reason in words.
+    pub explanation: String,
+}
+
+/// A run's lines and the tranches held out of it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunLinesView {
+    /// What it pays (or paid).
+    pub lines: Vec<RunLineView>,
+    /// What was due but held, and why.
+    pub held: Vec<HeldLineView>,
+}
+
+fn hold_view(h: grantledger_store::disbursements::HeldLine) -> HeldLineView {
+    let reason: PaymentHold = h.reason;
+    HeldLineView {
+        disbursement_id: h.disbursement_id,
+        award_reference: h.award_reference,
+        grantee_id: h.grantee_id,
+        payee: h.payee,
+        amount: h.amount,
+        reason: reason.code().to_owned(),
+        explanation: reason.to_string(),
+    }
+}
+
+/// A run's lines (with who confirmed each and when) and the tranches held
+/// out of it when it was made, with why.
+#[utoipa::path(
+    tag = "payments",
+    params(("id" = Uuid, Path, description = "The run's id")),
+    responses((status = 200, description = "Lines and held tranches", body = RunLinesView), (status = 404, body = Problem)),
+    security(("bearer" = []))
+)]
+#[get("/payment-runs/{id}/lines")]
+pub async fn run_lines(
+    state: web::Data<AppState>,
+    _auth: Authorized<can::ReadPayments>,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = PaymentRunId::from_uuid(id.into_inner());
+    let view = blocking(move || {
+        state.db.read(|c| {
+            let lines = operations::payments::run_lines(c, id)?;
+            let held = operations::payments::held_lines(c, id)?;
+            Ok::<_, ApiError>(RunLinesView {
+                lines: lines
+                    .into_iter()
+                    .map(|l| RunLineView {
+                        disbursement_id: l.disbursement_id,
+                        status: l.status,
+                        award_reference: l.award_reference,
+                        grantee_id: l.grantee_id,
+                        payee: l.payee,
+                        amount: l.amount,
+                        due_on: l.due_on,
+                        settled_by: l.settled_by,
+                        settled_at: l.settled_at,
+                    })
+                    .collect(),
+                held: held.into_iter().map(hold_view).collect(),
+            })
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+async fn settle_line(
+    state: web::Data<AppState>,
+    auth: Authorized<can::ManagePayments>,
+    req: HttpRequest,
+    key: IdempotencyKey,
+    path: (uuid::Uuid, uuid::Uuid),
+    body: Option<Json<NoteBody>>,
+    outcome: Outcome,
+) -> Result<HttpResponse, ApiError> {
+    let principal = auth.principal;
+    let run = PaymentRunId::from_uuid(path.0);
+    let line = DisbursementId::from_uuid(path.1);
+    let note = match body {
+        Some(body) => crate::input_errors::validated(body.into_inner())?.note,
+        None => None,
+    };
+    let actor = principal.actor();
+    idempotency::write(&state, &req, &principal, key, StatusCode::OK, move |c| {
+        let record =
+            operations::payments::settle_line(c, &actor, run, line, outcome, note.as_deref())?;
+        Ok(Created::updated(DisbursementView::from(record)))
+    })
+    .await
+}
+
+/// Confirm one line of an approved run paid (who and when are kept). Once
+/// no line is left to pay, the run is confirmed.
+#[utoipa::path(
+    tag = "payments",
+    params(("id" = Uuid, Path, description = "The run's id"), ("line" = Uuid, Path, description = "The tranche's id"), IdempotencyKey),
+    request_body(content = Option<NoteBody>, description = "An optional note"),
+    responses((status = 200, description = "Paid", body = DisbursementView), (status = 404, description = "No such run, or the tranche is not in it", body = Problem), (status = 409, description = "The run is not approved, or the line is not to pay", body = Problem)),
+    security(("bearer" = []))
+)]
+#[post("/payment-runs/{id}/lines/{line}/paid")]
+pub async fn line_paid(
+    state: web::Data<AppState>,
+    auth: Authorized<can::ManagePayments>,
+    req: HttpRequest,
+    key: IdempotencyKey,
+    path: web::Path<(uuid::Uuid, uuid::Uuid)>,
+    body: Option<Json<NoteBody>>,
+) -> Result<HttpResponse, ApiError> {
+    settle_line(
+        state,
+        auth,
+        req,
+        key,
+        path.into_inner(),
+        body,
+        Outcome::Paid,
+    )
+    .await
+}
+
+/// Record one line of an approved run as failed: it leaves the run (whose
+/// total drops) and no longer counts against its award.
+#[utoipa::path(
+    tag = "payments",
+    params(("id" = Uuid, Path, description = "The run's id"), ("line" = Uuid, Path, description = "The tranche's id"), IdempotencyKey),
+    request_body(content = Option<NoteBody>, description = "What the bank said"),
+    responses((status = 200, description = "Failed", body = DisbursementView), (status = 404, description = "No such run, or the tranche is not in it", body = Problem), (status = 409, description = "The run is not approved, or the line is not to pay", body = Problem)),
+    security(("bearer" = []))
+)]
+#[post("/payment-runs/{id}/lines/{line}/failed")]
+pub async fn line_failed(
+    state: web::Data<AppState>,
+    auth: Authorized<can::ManagePayments>,
+    req: HttpRequest,
+    key: IdempotencyKey,
+    path: web::Path<(uuid::Uuid, uuid::Uuid)>,
+    body: Option<Json<NoteBody>>,
+) -> Result<HttpResponse, ApiError> {
+    settle_line(
+        state,
+        auth,
+        req,
+        key,
+        path.into_inner(),
+        body,
+        Outcome::Failed,
+    )
+    .await
+}
+
+/// A payment the grantee's bank sent back.
+#[derive(Debug, Deserialize, ToSchema, validator::Validate)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnedBody {
+    /// The bank's reason code, as on its returns report (e.g. `B`).
+    #[schema(value_type = String, example = "B")]
+    pub reason_code: ReturnReasonCode,
+    /// What the bank said.
+    #[validate(length(max = 2000, message = "a note has at most 2000 characters"))]
+    pub note: Option<String>,
+}
+
+/// Record a paid tranche as returned by the grantee's bank (with its reason
+/// code): the money is payable on the award again, and a new tranche can be
+/// scheduled for it (to corrected bank details).
+#[utoipa::path(
+    tag = "payments",
+    params(("id" = Uuid, Path, description = "The tranche's id"), IdempotencyKey),
+    request_body = ReturnedBody,
+    responses((status = 200, description = "Returned", body = DisbursementView), (status = 409, description = "Not paid", body = Problem), (status = 422, description = "A bad reason code", body = Problem)),
+    security(("bearer" = []))
+)]
+#[post("/disbursements/{id}/returned")]
+pub async fn returned(
+    state: web::Data<AppState>,
+    auth: Authorized<can::ManagePayments>,
+    req: HttpRequest,
+    key: IdempotencyKey,
+    id: web::Path<uuid::Uuid>,
+    body: Json<ReturnedBody>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = auth.principal;
+    let id = DisbursementId::from_uuid(id.into_inner());
+    let body = crate::input_errors::validated(body.into_inner())?;
+    let actor = principal.actor();
+    idempotency::write(&state, &req, &principal, key, StatusCode::OK, move |c| {
+        let record = operations::payments::settle(
+            c,
+            &actor,
+            id,
+            Outcome::Returned(body.reason_code.clone()),
+            body.note.as_deref(),
+        )?;
+        Ok(Created::updated(DisbursementView::from(record)))
+    })
+    .await
 }
 
 crate::http::versioned!(PaymentRunView);
