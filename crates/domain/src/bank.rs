@@ -2,9 +2,13 @@
 //! modules) by the Pay.UK modulus rules, and the files a bank accepts.
 
 mod account;
+mod details;
 
 pub use account::{
     AccountName, AccountNumber, BankAccount, BankAccountError, RollNumber, SortCode,
+};
+pub use details::{
+    BankDetails, BankDetailsError, Decision, Entered, Pending, Verified, payment_hold,
 };
 
 /// Why tranches due to a grantee are held out of a payment run: money goes
