@@ -121,15 +121,18 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         | ("post", "/v1/awards/{id}/disbursements") => r(ADMIN, T::Award),
         ("post", "/v1/disbursements/{id}/paid")
         | ("post", "/v1/disbursements/{id}/failed")
-        | ("post", "/v1/disbursements/{id}/reverse") => r(ADMIN, T::Disbursement),
+        | ("post", "/v1/disbursements/{id}/reverse")
+        | ("post", "/v1/disbursements/{id}/returned") => r(ADMIN, T::Disbursement),
         ("get", "/v1/payment-runs") => r(PAYMENT_READERS, T::None),
         ("post", "/v1/payment-runs") => r(ADMIN, T::None),
-        ("get", "/v1/payment-runs/{id}") | ("get", "/v1/payment-runs/{id}/export") => {
-            r(PAYMENT_READERS, T::PaymentRun)
-        }
-        ("post", "/v1/payment-runs/{id}/confirm") | ("post", "/v1/payment-runs/{id}/cancel") => {
-            r(ADMIN, T::PaymentRun)
-        }
+        ("get", "/v1/payment-runs/{id}")
+        | ("get", "/v1/payment-runs/{id}/export")
+        | ("get", "/v1/payment-runs/{id}/lines") => r(PAYMENT_READERS, T::PaymentRun),
+        ("post", "/v1/payment-runs/{id}/confirm")
+        | ("post", "/v1/payment-runs/{id}/cancel")
+        | ("post", "/v1/payment-runs/{id}/approve")
+        | ("post", "/v1/payment-runs/{id}/lines/{line}/paid")
+        | ("post", "/v1/payment-runs/{id}/lines/{line}/failed") => r(ADMIN, T::PaymentRun),
         ("get", "/v1/commitments") | ("get", "/v1/commitments/report") => r(EVERYONE, T::None),
         ("post", "/v1/commitments/import") => r(ADMIN, T::None),
         ("get", "/v1/commitments/{id}") => r(EVERYONE, T::Commitment),
@@ -205,6 +208,7 @@ fn body(method: &str, path: &str, world: Option<&World>) -> Option<Value> {
             Some(json!({"amount": "1.00", "due_on": "2026-01-01"}))
         }
         ("post", "/v1/payment-runs") => Some(json!({"due_by": "2099-01-01"})),
+        ("post", "/v1/disbursements/{id}/returned") => Some(json!({"reason_code": "B"})),
         ("post", "/v1/commitments/{id}/status") => {
             Some(json!({"status": "completed", "note": "Matrix check"}))
         }
@@ -307,11 +311,12 @@ fn world(app: &TestApp) -> World {
         ),
         201,
     );
+    // Made by another administrator, so the matrix's may approve it.
     let run = expect(
         app.post(
             "/v1/payment-runs",
-            Some(&admin),
-            &json!({"due_by": "2026-01-01"}),
+            Some(&app.admin()),
+            &json!({"fund_id": fund, "due_by": "2026-01-01"}),
         ),
         201,
     );
@@ -421,6 +426,7 @@ fn every_route_answers_every_role_as_the_policy_says(app: &TestApp) {
                 Target::PaymentRun => with(&world.payment_run),
                 Target::Commitment => with(&world.commitment),
             };
+            let path = path.replace("{line}", &world.disbursement);
             let anonymous = call(app, &world, method, &path, template, None);
             if rule.public {
                 assert!(

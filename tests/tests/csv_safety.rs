@@ -80,10 +80,18 @@ fn formula_cells_are_neutralised_in_every_csv(app: &TestApp) {
         app.post(
             "/v1/payment-runs",
             Some(&admin),
-            &json!({"due_by": "2099-01-01"}),
+            &json!({"fund_id": fund, "due_by": "2099-01-01"}),
         ),
         201,
     ));
+    expect(
+        app.post(
+            &format!("/v1/payment-runs/{run}/approve"),
+            Some(&app.admin()),
+            &json!({}),
+        ),
+        200,
+    );
 
     let neutral_link = format!("'{HYPERLINK}");
     let bank = csv_get(app, &admin, &format!("/v1/payment-runs/{run}/export"));

@@ -9,8 +9,9 @@
 
 use diesel::connection::SimpleConnection;
 use grantledger_domain::user::Role;
-use grantledger_tests::{DueDiligence, Grantee, Round, TestApp, api_tests, expect};
+use grantledger_tests::{DueDiligence, Grantee, Round, TestApp, api_tests, error_fields, expect};
 use reqwest::blocking::Response;
+
 use serde_json::{Value, json};
 
 struct World {
@@ -58,10 +59,26 @@ fn tranche(app: &TestApp, w: &World, award: &str, amount: &str) -> String {
     app.tranche(&w.round, award, amount, "2026-02-01")
 }
 
+/// A run of what is due, approved by a second administrator so that its
+/// bank file exists and it can be confirmed.
 fn new_run(app: &TestApp, w: &World) -> Value {
-    expect(
-        act(app, w, "/v1/payment-runs", json!({"due_by": "2026-12-31"})),
+    let draft = expect(
+        act(
+            app,
+            w,
+            "/v1/payment-runs",
+            json!({"fund_id": w.fund, "due_by": "2026-12-31"}),
+        ),
         201,
+    );
+    let approver = app.admin();
+    expect(
+        app.post(
+            &format!("/v1/payment-runs/{}/approve", draft["id"].as_str().unwrap()),
+            Some(&approver),
+            &json!({}),
+        ),
+        200,
     )
 }
 
@@ -213,7 +230,7 @@ fn a_run_emptied_by_a_cancellation_cannot_be_confirmed(app: &TestApp) {
     );
     assert_eq!(
         get(app, &w, &format!("/v1/payment-runs/{id}"))["status"],
-        "draft"
+        "approved"
     );
     expect(
         act(app, &w, &format!("/v1/payment-runs/{id}/cancel"), json!({})),
@@ -695,7 +712,244 @@ fn a_variation_outside_the_grant_range_needs_an_audited_override(app: &TestApp) 
     reconciles(app, &w);
 }
 
+/// Each line of an approved run is confirmed on its own, with who and when;
+/// the run is confirmed with exactly what was paid once nothing is left.
+fn lines_are_confirmed_one_by_one(app: &TestApp) {
+    let w = world(app);
+    let first = accepted_award(app, &w, "500.00");
+    let second = accepted_award(app, &w, "300.00");
+    let paid = tranche(app, &w, &first, "500.00");
+    let failing = tranche(app, &w, &second, "300.00");
+    let id = new_run(app, &w)["id"].as_str().unwrap().to_owned();
+    let line = |d: &str, what: &str| {
+        act(
+            app,
+            &w,
+            &format!("/v1/payment-runs/{id}/lines/{d}/{what}"),
+            json!({"note": "bank statement 12 March"}),
+        )
+    };
+    let one = expect(line(&paid, "paid"), 200);
+    assert_eq!(one["status"], "paid");
+    assert_eq!(
+        get(app, &w, &format!("/v1/payment-runs/{id}"))["status"],
+        "approved"
+    );
+    conflict(
+        line(&paid, "paid"),
+        "cannot pay a disbursement that is paid",
+    );
+    expect(line(&failing, "failed"), 200);
+    let done = get(app, &w, &format!("/v1/payment-runs/{id}"));
+    assert_eq!(
+        (
+            done["status"].as_str(),
+            done["total"].as_str(),
+            done["count"].as_u64()
+        ),
+        (Some("confirmed"), Some("500.00"), Some(1))
+    );
+    let lines = get(app, &w, &format!("/v1/payment-runs/{id}/lines"));
+    let lines = lines["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["disbursement_id"], paid.as_str());
+    assert!(lines[0]["settled_by"].is_string(), "{lines:?}");
+    assert!(lines[0]["settled_at"].is_string(), "{lines:?}");
+    // A tranche of another run is not this run's line.
+    conflict(line(&failing, "paid"), "not in payment run");
+    reconciles(app, &w);
+}
+
+/// A draft's lines cannot be confirmed before approval, and a run with a
+/// line confirmed paid cannot be cancelled.
+fn a_run_with_a_paid_line_cannot_be_cancelled(app: &TestApp) {
+    let w = world(app);
+    let a = accepted_award(app, &w, "500.00");
+    let b = accepted_award(app, &w, "400.00");
+    let ta = tranche(app, &w, &a, "500.00");
+    tranche(app, &w, &b, "400.00");
+    let draft = expect(
+        act(
+            app,
+            &w,
+            "/v1/payment-runs",
+            json!({"fund_id": w.fund, "due_by": "2026-12-31"}),
+        ),
+        201,
+    );
+    let id = draft["id"].as_str().unwrap();
+    conflict(
+        act(
+            app,
+            &w,
+            &format!("/v1/payment-runs/{id}/lines/{ta}/paid"),
+            json!({}),
+        ),
+        "only an approved run",
+    );
+    let approver = app.admin();
+    expect(
+        app.post(
+            &format!("/v1/payment-runs/{id}/approve"),
+            Some(&approver),
+            &json!({}),
+        ),
+        200,
+    );
+    expect(
+        act(
+            app,
+            &w,
+            &format!("/v1/payment-runs/{id}/lines/{ta}/paid"),
+            json!({}),
+        ),
+        200,
+    );
+    conflict(
+        act(app, &w, &format!("/v1/payment-runs/{id}/cancel"), json!({})),
+        "already confirmed paid",
+    );
+    expect(
+        act(
+            app,
+            &w,
+            &format!("/v1/payment-runs/{id}/confirm"),
+            json!({}),
+        ),
+        200,
+    );
+    assert_eq!(run(app, &w, id), ("900.00".to_owned(), 2));
+    reconciles(app, &w);
+}
+
+/// A payment the grantee's bank sends back is owed again: the award's paid
+/// figure drops, a new tranche can be scheduled, and the ledger reconciles.
+fn a_payment_returned_by_the_bank_is_payable_again(app: &TestApp) {
+    let w = world(app);
+    let award = accepted_award(app, &w, "800.00");
+    let d = tranche(app, &w, &award, "800.00");
+    let id = new_run(app, &w)["id"].as_str().unwrap().to_owned();
+    expect(
+        act(
+            app,
+            &w,
+            &format!("/v1/payment-runs/{id}/confirm"),
+            json!({}),
+        ),
+        200,
+    );
+    let bad = expect(
+        act(
+            app,
+            &w,
+            &format!("/v1/disbursements/{d}/returned"),
+            json!({"reason_code": "account closed"}),
+        ),
+        422,
+    );
+    assert_eq!(error_fields(&bad), ["reason_code"], "{bad}");
+    let returned = expect(
+        act(
+            app,
+            &w,
+            &format!("/v1/disbursements/{d}/returned"),
+            json!({"reason_code": "b", "note": "ARUCS 14 March"}),
+        ),
+        200,
+    );
+    assert_eq!(returned["status"], "returned");
+    let a = get(app, &w, &format!("/v1/awards/{award}"));
+    assert_eq!(
+        (
+            a["amount"].as_str(),
+            a["paid"].as_str(),
+            a["outstanding"].as_str()
+        ),
+        (Some("800.00"), Some("0.00"), Some("800.00"))
+    );
+    conflict(
+        act(
+            app,
+            &w,
+            &format!("/v1/disbursements/{d}/returned"),
+            json!({"reason_code": "B"}),
+        ),
+        "cannot return",
+    );
+    // The money is scheduled again and paid by a new run.
+    app.tranche(&w.round, &award, "800.00", "2026-03-01");
+    let again = new_run(app, &w)["id"].as_str().unwrap().to_owned();
+    expect(
+        act(
+            app,
+            &w,
+            &format!("/v1/payment-runs/{again}/confirm"),
+            json!({}),
+        ),
+        200,
+    );
+    let a = get(app, &w, &format!("/v1/awards/{award}"));
+    assert_eq!(a["paid"], "800.00");
+    let report = reconciles(app, &w);
+    assert_eq!(report["passed"], true);
+}
+
+/// A run pays one fund's tranches (one round's when asked), never another's.
+fn a_run_pays_one_fund(app: &TestApp) {
+    let w = world(app);
+    let award = accepted_award(app, &w, "500.00");
+    tranche(app, &w, &award, "500.00");
+    let other_fund = app.fund_with(
+        &w.admin,
+        json!({"code": "OTH", "name": "Other Fund", "budget": "10000.00"}),
+    );
+    let other_round = app.open_round(&other_fund, "5000.00", ("300.00", "2500.00"));
+    let bad = expect(
+        act(
+            app,
+            &w,
+            "/v1/payment-runs",
+            json!({"fund_id": other_fund.id, "round_id": w.round.id, "due_by": "2026-12-31"}),
+        ),
+        422,
+    );
+    assert_eq!(error_fields(&bad), ["round_id"], "{bad}");
+    conflict(
+        act(
+            app,
+            &w,
+            "/v1/payment-runs",
+            json!({"fund_id": other_fund.id, "round_id": other_round.id, "due_by": "2026-12-31"}),
+        ),
+        "at least one disbursement",
+    );
+    expect(
+        act(
+            app,
+            &w,
+            "/v1/payment-runs",
+            json!({"fund_id": "01a23129-cfcc-75f0-a510-4bf1debb7462", "due_by": "2026-12-31"}),
+        ),
+        404,
+    );
+    let run = expect(
+        act(
+            app,
+            &w,
+            "/v1/payment-runs",
+            json!({"fund_id": w.fund, "round_id": w.round.id, "due_by": "2026-12-31"}),
+        ),
+        201,
+    );
+    assert_eq!(run["round_id"], w.round.id.as_str());
+    assert_eq!(run["count"], 1);
+}
+
 api_tests!(
+    lines_are_confirmed_one_by_one,
+    a_run_with_a_paid_line_cannot_be_cancelled,
+    a_payment_returned_by_the_bank_is_payable_again,
+    a_run_pays_one_fund,
     a_variation_outside_the_grant_range_needs_an_audited_override,
     a_conflicted_assessor_cannot_read_the_other_assessments,
     a_cancelled_award_keeps_its_reason_and_owes_nothing,

@@ -237,18 +237,57 @@ fn a_microgrant_goes_from_application_to_payment(app: &TestApp) {
         201,
     );
 
-    // A payment run takes what is due, exports for the bank, and confirms in one step.
+    // A payment run takes one fund's tranches due; a second administrator
+    // approves it before its bank file exists; it confirms in one step.
     let run = expect(
         app.post(
             "/v1/payment-runs",
             Some(&s.admin),
-            &json!({"due_by": "2026-12-31"}),
+            &json!({"fund_id": s.fund, "due_by": "2026-12-31"}),
         ),
         201,
     );
     assert_eq!(run["count"], 1);
     assert_eq!(run["total"], "1500.00");
+    assert_eq!(run["status"], "draft");
+    assert_eq!(run["fund_id"], s.fund.as_str());
     let run_id = run["id"].as_str().unwrap();
+    conflict(
+        app.get(&format!("/v1/payment-runs/{run_id}/export"), Some(&s.admin)),
+        "second administrator must approve",
+    );
+    let refused = app.post(
+        &format!("/v1/payment-runs/{run_id}/approve"),
+        Some(&s.admin),
+        &json!({}),
+    );
+    assert_eq!(refused.status().as_u16(), 403);
+    assert!(
+        refused
+            .text()
+            .unwrap()
+            .contains("another administrator must approve")
+    );
+    conflict(
+        app.post(
+            &format!("/v1/payment-runs/{run_id}/confirm"),
+            Some(&s.admin),
+            &json!({}),
+        ),
+        "cannot confirm a payment run that is draft",
+    );
+    let approver = app.admin();
+    let approved = expect(
+        app.post(
+            &format!("/v1/payment-runs/{run_id}/approve"),
+            Some(&approver),
+            &json!({}),
+        ),
+        200,
+    );
+    assert_eq!(approved["status"], "approved");
+    assert!(approved["approved_by"].is_string());
+    assert_ne!(approved["approved_by"], approved["created_by"]);
     let csv = app.get(&format!("/v1/payment-runs/{run_id}/export"), Some(&s.admin));
     assert_eq!(csv.status().as_u16(), 200);
     let csv = csv.text().unwrap();
@@ -264,7 +303,7 @@ fn a_microgrant_goes_from_application_to_payment(app: &TestApp) {
         app.post(
             "/v1/payment-runs",
             Some(&s.admin),
-            &json!({"due_by": "2026-12-31"}),
+            &json!({"fund_id": s.fund, "due_by": "2026-12-31"}),
         ),
         "at least one disbursement",
     );
@@ -284,6 +323,13 @@ fn a_microgrant_goes_from_application_to_payment(app: &TestApp) {
         ),
         "cannot confirm",
     );
+    let lines = expect(
+        app.get(&format!("/v1/payment-runs/{run_id}/lines"), Some(&s.admin)),
+        200,
+    );
+    assert_eq!(lines["lines"][0]["status"], "paid");
+    assert!(lines["lines"][0]["settled_at"].is_string());
+    assert_eq!(lines["held"], json!([]));
     let award = expect(app.get(&a(""), Some(&s.admin)), 200);
     assert_eq!(award["paid"], "1500.00");
     assert_eq!(award["outstanding"], "500.00");
@@ -598,7 +644,7 @@ fn retried_posts_take_effect_once(app: &TestApp) {
         (
             "/v1/payment-runs".to_owned(),
             "run-1",
-            json!({"due_by": "2026-01-01"}),
+            json!({"fund_id": s.fund, "due_by": "2026-01-01"}),
         ),
     ];
     let mut last = Value::Null;
@@ -618,6 +664,17 @@ fn retried_posts_take_effect_once(app: &TestApp) {
         last = one;
     }
     let run = last["id"].as_str().unwrap().to_owned();
+    let approver = app.admin();
+    for _ in 0..2 {
+        let approve = post_with_key(
+            app,
+            &approver,
+            &format!("/v1/payment-runs/{run}/approve"),
+            "approve-1",
+            &json!({}),
+        );
+        expect(approve, 200);
+    }
     for _ in 0..2 {
         let confirm = post_with_key(
             app,

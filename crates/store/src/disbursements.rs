@@ -4,7 +4,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use grantledger_domain::Money;
 use grantledger_domain::bank::PaymentHold;
-use grantledger_domain::disbursement::{Disbursement, DisbursementStatus, ReturnReasonCode};
+use grantledger_domain::disbursement::{
+    Disbursement, DisbursementStatus, ReturnReasonCode, SettleError,
+};
 use grantledger_domain::ids::{AwardId, DisbursementId, PaymentRunId, UserId};
 use grantledger_domain::ids::{FundId, GranteeId, RoundId};
 use grantledger_domain::ledger::Transfer;
@@ -927,9 +929,7 @@ pub fn settle_line(
     let current = get_run(conn, run)?;
     let tranche = get(conn, line)?;
     if tranche.value.disbursement.payment_run_id != Some(run) {
-        return Err(StoreError::NotFound {
-            entity: "payment run line",
-        });
+        return Err(conflict(SettleError::NotInRun { run }));
     }
     if matches!(outcome, Outcome::Paid | Outcome::Failed)
         && current.value.status != PaymentRunStatus::Approved

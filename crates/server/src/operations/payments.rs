@@ -7,8 +7,8 @@ use grantledger_domain::Money;
 use grantledger_domain::bank::PaymentHold;
 use grantledger_domain::disbursement::{Disbursement, DisbursementError};
 use grantledger_domain::ids::{AwardId, DisbursementId, PaymentRunId};
-use grantledger_domain::ids::{FundId, GranteeId, RoundId};
-use grantledger_domain::payment_run::{PaymentRun, PaymentRunError, RunScope, split_held};
+use grantledger_domain::ids::{FundId, RoundId};
+use grantledger_domain::payment_run::{PaymentRun, PaymentRunError, RunScope};
 use grantledger_store::common::{Actor, Page, PageRequest, Record};
 use grantledger_store::disbursements::{self, Outcome};
 use grantledger_store::{AnyConnection, awards, funds, grantees, rounds};
@@ -105,8 +105,7 @@ pub struct NewRun {
 }
 
 /// Assembles a draft payment run of the fund's tranches now due, in no
-/// other run, holding out those whose grantee's bank details are missing or
-/// not yet verified (recorded with the run, with why). 404 for an unknown
+/// other run. 404 for an unknown
 /// fund or round, 422 for a round of another fund, 409 when nothing is due.
 #[tracing::instrument(skip_all, fields(fund_id = %input.fund_id, due_by = %input.due_by))]
 pub fn create_run(
@@ -115,32 +114,23 @@ pub fn create_run(
     input: NewRun,
 ) -> Result<Record<PaymentRun>, ApiError> {
     funds::get(conn, input.fund_id)?;
-    if let Some(round) = input.round_id {
-        if rounds::get(conn, round)?.value.fund_id != input.fund_id {
-            return Err(ApiError::invalid(
-                "round_id",
-                "the round is not one of this fund's rounds",
-            ));
-        }
+    if let Some(round) = input.round_id
+        && rounds::get(conn, round)?.value.fund_id != input.fund_id
+    {
+        return Err(ApiError::invalid(
+            "round_id",
+            "the round is not one of this fund's rounds",
+        ));
     }
     let scope = RunScope {
         fund_id: Some(input.fund_id),
         round_id: input.round_id,
         due_by: input.due_by,
     };
-    let due = disbursements::due_tranches(conn, &scope)?;
-    let mut grantees: Vec<GranteeId> = due.iter().map(|t| t.grantee_id).collect();
-    grantees.sort_unstable();
-    grantees.dedup();
-    let holds = payment_holds(conn, &grantees)?;
-    let (pay, held) = split_held(due, |t| holds.get(&t.grantee_id).copied());
-    if pay.is_empty() && !held.is_empty() {
-        return Err(ApiError::conflict(format!(
-            "every tranche due ({}) is held: {}",
-            held.len(),
-            held_summary(&held)
-        )));
-    }
+    // Grantees' bank details (and so holds for missing or unverified
+    // ones) are not stored yet: every tranche due is paid by the run.
+    let pay = disbursements::due_tranches(conn, &scope)?;
+    let held: Vec<(disbursements::DueTranche, PaymentHold)> = Vec::new();
     Ok(disbursements::create_run(
         conn,
         scope,
@@ -149,21 +139,6 @@ pub fn create_run(
         actor,
         Utc::now(),
     )?)
-}
-
-// The grantees whose tranches are held out of payment runs, and why.
-fn payment_holds(
-    _conn: &mut AnyConnection,
-    _grantees: &[GranteeId],
-) -> Result<std::collections::HashMap<GranteeId, PaymentHold>, ApiError> {
-    Ok(std::collections::HashMap::new()) // MERGE: bank_details::holds
-}
-
-fn held_summary(held: &[(disbursements::DueTranche, PaymentHold)]) -> String {
-    let mut reasons: Vec<String> = held.iter().map(|(_, h)| h.to_string()).collect();
-    reasons.sort();
-    reasons.dedup();
-    reasons.join("; ")
 }
 
 /// Approves a draft run: a named administrator other than its maker (403
@@ -240,6 +215,20 @@ pub fn run_lines(
     id: PaymentRunId,
 ) -> Result<Vec<disbursements::RunLine>, ApiError> {
     let run = disbursements::get_run(conn, id)?;
+    Ok(disbursements::run_lines(conn, &run.value)?)
+}
+
+/// The lines of an approved (or confirmed) run's bank file: a draft has
+/// none until a second administrator approves it (409).
+#[tracing::instrument(skip_all, fields(payment_run_id = %id))]
+pub fn bank_file_lines(
+    conn: &mut AnyConnection,
+    id: PaymentRunId,
+) -> Result<Vec<disbursements::RunLine>, ApiError> {
+    let run = disbursements::get_run(conn, id)?;
+    run.value
+        .check_exportable()
+        .map_err(ApiError::conflict_from)?;
     Ok(disbursements::run_lines(conn, &run.value)?)
 }
 

@@ -203,14 +203,13 @@ pub struct NewRunBody {
     pub due_by: NaiveDate,
 }
 
-/// Assemble a payment run of one fund's (or one round's) tranches now due.
-/// Tranches whose grantee has no verified bank details, or changed them
-/// since, are held out of it: see `GET /v1/payment-runs/{id}/lines`.
+/// Assemble a payment run of one fund's (or one round's) tranches now due,
+/// as a draft that a second administrator must approve.
 #[utoipa::path(
     tag = "payments",
     params(IdempotencyKey),
     request_body = NewRunBody,
-    responses((status = 201, description = "Assembled, as a draft waiting for a second administrator's approval", body = PaymentRunView), (status = 404, description = "No such fund or round", body = Problem), (status = 409, description = "Nothing is due, or everything due is held", body = Problem), (status = 422, description = "The round is not the fund's", body = Problem)),
+    responses((status = 201, description = "Assembled, as a draft waiting for a second administrator's approval", body = PaymentRunView), (status = 404, description = "No such fund or round", body = Problem), (status = 409, description = "Nothing is due", body = Problem), (status = 422, description = "The round is not the fund's", body = Problem)),
     security(("bearer" = []))
 )]
 #[post("/payment-runs")]
@@ -273,14 +272,14 @@ pub async fn get_run(
     read_one::<PaymentRunView, _>(&state, move |c| operations::payments::get_run(c, id)).await
 }
 
-/// The run as a CSV file for the bank: one line per tranche it will pay (a
-/// draft) or paid (confirmed), with the award reference as the payment
-/// reference. A tranche that failed or whose award was cancelled has left
+/// An approved run as a CSV file for the bank: one line per tranche it
+/// pays, with the award reference as the payment reference; a draft has no
+/// file until a second administrator approves it (409). A tranche that failed or whose award was cancelled has left
 /// the run and is not listed.
 #[utoipa::path(
     tag = "payments",
     params(("id" = Uuid, Path, description = "The run's id")),
-    responses((status = 200, description = "CSV", content_type = "text/csv", body = String), (status = 404, body = Problem)),
+    responses((status = 200, description = "CSV", content_type = "text/csv", body = String), (status = 404, body = Problem), (status = 409, description = "Not approved", body = Problem)),
     security(("bearer" = []))
 )]
 #[get("/payment-runs/{id}/export")]
@@ -291,7 +290,9 @@ pub async fn export_run(
 ) -> Result<HttpResponse, ApiError> {
     let id = PaymentRunId::from_uuid(id.into_inner());
     let csv = blocking(move || {
-        let lines = state.db.read(|c| operations::payments::run_lines(c, id))?;
+        let lines = state
+            .db
+            .read(|c| operations::payments::bank_file_lines(c, id))?;
         operations::payments::bank_file(lines)
     })
     .await?;
@@ -530,7 +531,7 @@ async fn settle_line(
     tag = "payments",
     params(("id" = Uuid, Path, description = "The run's id"), ("line" = Uuid, Path, description = "The tranche's id"), IdempotencyKey),
     request_body(content = Option<NoteBody>, description = "An optional note"),
-    responses((status = 200, description = "Paid", body = DisbursementView), (status = 404, description = "No such run, or the tranche is not in it", body = Problem), (status = 409, description = "The run is not approved, or the line is not to pay", body = Problem)),
+    responses((status = 200, description = "Paid", body = DisbursementView), (status = 404, description = "No such run or tranche", body = Problem), (status = 409, description = "The run is not approved, the tranche is not in it, or the line is not to pay", body = Problem)),
     security(("bearer" = []))
 )]
 #[post("/payment-runs/{id}/lines/{line}/paid")]
@@ -560,7 +561,7 @@ pub async fn line_paid(
     tag = "payments",
     params(("id" = Uuid, Path, description = "The run's id"), ("line" = Uuid, Path, description = "The tranche's id"), IdempotencyKey),
     request_body(content = Option<NoteBody>, description = "What the bank said"),
-    responses((status = 200, description = "Failed", body = DisbursementView), (status = 404, description = "No such run, or the tranche is not in it", body = Problem), (status = 409, description = "The run is not approved, or the line is not to pay", body = Problem)),
+    responses((status = 200, description = "Failed", body = DisbursementView), (status = 404, description = "No such run or tranche", body = Problem), (status = 409, description = "The run is not approved, the tranche is not in it, or the line is not to pay", body = Problem)),
     security(("bearer" = []))
 )]
 #[post("/payment-runs/{id}/lines/{line}/failed")]
