@@ -2,10 +2,15 @@
 //! modules) by the Pay.UK modulus rules, and the files a bank accepts.
 
 mod account;
+mod bacs;
 mod details;
 
 pub use account::{
     AccountName, AccountNumber, BankAccount, BankAccountError, RollNumber, SortCode,
+};
+pub use bacs::{
+    BANK_CSV_HEADER, BacsError, BacsLine, Originator, OriginatorError, OriginatorName,
+    ServiceUserNumber, bacs_field, bank_csv, is_bacs_char, julian, standard18, to_bacs,
 };
 pub use details::{
     BankDetails, BankDetailsError, Decision, Entered, Pending, Verified, payment_hold,
