@@ -50,6 +50,13 @@ pub enum BacsError {
         "the payment reference must contain letters or digits (Bacs allows A-Z, 0-9 and . & / - and space)"
     )]
     EmptyReference,
+    /// An account name with nothing left once put in the Bacs character
+    /// set (e.g. written only in a non-Latin script): the payee's bank
+    /// would have no name to check.
+    #[error(
+        "the account name has no letters or digits Bacs can carry (A-Z, 0-9); ask the grantee for the name as their bank holds it in Latin letters"
+    )]
+    EmptyAccountName,
     /// A file with no payments.
     #[error("a bank file needs at least one payment")]
     NoLines,

@@ -30,7 +30,7 @@ impl BacsLine {
     ///
     /// # Errors
     /// [`BacsError::AmountNotPositive`], [`BacsError::AmountTooLarge`] or
-    /// [`BacsError::EmptyReference`].
+    /// [`BacsError::EmptyReference`] or [`BacsError::EmptyAccountName`].
     pub fn new(
         destination: BankAccount,
         amount: Money,
@@ -47,6 +47,12 @@ impl BacsLine {
         let reference = reference.trim_end().to_owned();
         if !reference.bytes().any(|b| b.is_ascii_alphanumeric()) {
             return Err(BacsError::EmptyReference);
+        }
+        if !to_bacs(destination.account_name.as_str())
+            .bytes()
+            .any(|b| b.is_ascii_alphanumeric())
+        {
+            return Err(BacsError::EmptyAccountName);
         }
         Ok(BacsLine {
             destination,
@@ -127,6 +133,15 @@ mod tests {
                 "{blank:?}"
             );
         }
+    }
+
+    #[test]
+    fn account_names_need_something_bacs_can_carry() {
+        let to = BankAccount::parse("漢字 ---", "12-34-56", "12345678", "").unwrap();
+        assert!(matches!(
+            BacsLine::new(to, Money::parse("1").unwrap(), "LCF-R1-000001"),
+            Err(BacsError::EmptyAccountName)
+        ));
     }
 
     #[test]
