@@ -29,7 +29,7 @@ impl BacsLine {
     /// ```
     ///
     /// # Errors
-    /// [`BacsError::AmountNotPositive`], [`BacsError::AmountTooLarge`] or
+    /// [`BacsError::AmountNotPositive`], [`BacsError::AmountTooLarge`],
     /// [`BacsError::EmptyReference`] or [`BacsError::EmptyAccountName`].
     pub fn new(
         destination: BankAccount,
