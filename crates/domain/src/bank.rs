@@ -3,12 +3,16 @@
 
 mod account;
 mod details;
+mod modulus;
 
 pub use account::{
     AccountName, AccountNumber, BankAccount, BankAccountError, RollNumber, SortCode,
 };
 pub use details::{
     BankDetails, BankDetailsError, Decision, Entered, Pending, Verified, payment_hold,
+};
+pub use modulus::{
+    ModulusFile, ModulusLineProblem, ModulusOutcome, ModulusTable, ModulusTableError,
 };
 
 /// Why tranches due to a grantee are held out of a payment run: money goes
