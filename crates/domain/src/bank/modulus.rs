@@ -205,7 +205,7 @@ impl ModulusTable {
             (None, true) => true,
             (Some(_), true) if either => true,
             (Some(second), true) => second.passes(subject, &self.substitutions),
-            (_, false) if range.first.exception == Some(Exception::Coutts14) => range
+            (_, false) if range.first.exception == Some(Exception::Coutts) => range
                 .first
                 .passes_coutts_retry(subject, &self.substitutions),
             (Some(second), false) if either => second.passes(subject, &self.substitutions),

@@ -52,50 +52,50 @@ pub(super) enum Exception {
     /// 1: add 27 to the double alternate total.
     Add27,
     /// 2: Lloyds sterling check, with weights replaced when `a` is not 0.
-    LloydsSterling2,
+    LloydsSterling,
     /// 3: skip the check when `c` is 6 or 9.
     SkipWhenC6Or9,
     /// 4: the remainder must equal the two-digit check digit `gh`.
-    RemainderIsGh4,
+    RemainderIsGh,
     /// 5: substituted sort code; the check digit is `g` (standard) or `h`
     /// (double alternate).
-    CheckDigit5,
+    CheckDigitGOrH,
     /// 6: foreign currency accounts, which cannot be checked.
-    ForeignCurrency6,
+    ForeignCurrency,
     /// 7: zero the weights `u` to `b` when `g` is 9.
     ZeroWhenG9,
     /// 8: check with sort code 090126.
     SortCode090126,
     /// 9: Lloyds euro check, with sort code 309634.
-    LloydsEuro9,
+    LloydsEuro,
     /// 10: zero the weights `u` to `b` when `ab` is 09 or 99 and `g` is 9.
     ZeroWhenAb09Or99G9,
     /// 11: second half of the 10/11 pair.
-    Pair11,
+    Either11,
     /// 12: first half of the 12/13 pair.
-    Pair12,
+    Either12,
     /// 13: second half of the 12/13 pair.
-    Pair13,
+    Either13,
     /// 14: Coutts; a failed first check is retried on a shifted number.
-    Coutts14,
+    Coutts,
 }
 
 impl Exception {
     const ALL: [Exception; 14] = [
         Exception::Add27,
-        Exception::LloydsSterling2,
+        Exception::LloydsSterling,
         Exception::SkipWhenC6Or9,
-        Exception::RemainderIsGh4,
-        Exception::CheckDigit5,
-        Exception::ForeignCurrency6,
+        Exception::RemainderIsGh,
+        Exception::CheckDigitGOrH,
+        Exception::ForeignCurrency,
         Exception::ZeroWhenG9,
         Exception::SortCode090126,
-        Exception::LloydsEuro9,
+        Exception::LloydsEuro,
         Exception::ZeroWhenAb09Or99G9,
-        Exception::Pair11,
-        Exception::Pair12,
-        Exception::Pair13,
-        Exception::Coutts14,
+        Exception::Either11,
+        Exception::Either12,
+        Exception::Either13,
+        Exception::Coutts,
     ];
 
     /// The exception numbered `n` in the table (1 to 14).
@@ -110,13 +110,13 @@ impl Exception {
     pub(super) fn either_suffices(self) -> bool {
         matches!(
             self,
-            Exception::LloydsSterling2
-                | Exception::LloydsEuro9
+            Exception::LloydsSterling
+                | Exception::LloydsEuro
                 | Exception::ZeroWhenAb09Or99G9
-                | Exception::Pair11
-                | Exception::Pair12
-                | Exception::Pair13
-                | Exception::Coutts14
+                | Exception::Either11
+                | Exception::Either12
+                | Exception::Either13
+                | Exception::Coutts
         )
     }
 }
@@ -200,11 +200,11 @@ impl Check {
     /// The sort code the check runs with (exceptions 5, 8 and 9 replace it).
     fn checked_subject(&self, subject: &Subject, subs: &Substitutions) -> Subject {
         match self.exception {
-            Some(Exception::CheckDigit5) => {
+            Some(Exception::CheckDigitGOrH) => {
                 subject.with_sort_code(subs.substitute(subject.sort_code()))
             }
             Some(Exception::SortCode090126) => subject.with_sort_code(EXCEPTION_8_SORT_CODE),
-            Some(Exception::LloydsEuro9) => subject.with_sort_code(LLOYDS_EURO_SORT_CODE),
+            Some(Exception::LloydsEuro) => subject.with_sort_code(LLOYDS_EURO_SORT_CODE),
             _ => *subject,
         }
     }
@@ -213,8 +213,8 @@ impl Check {
     fn weights_for(&self, s: &Subject) -> Weights {
         let (a, b, g) = (s.at(A), s.at(B), s.at(G));
         match self.exception {
-            Some(Exception::LloydsSterling2) if a != 0 && g == 9 => EXCEPTION_2_WEIGHTS_G9,
-            Some(Exception::LloydsSterling2) if a != 0 => EXCEPTION_2_WEIGHTS,
+            Some(Exception::LloydsSterling) if a != 0 && g == 9 => EXCEPTION_2_WEIGHTS_G9,
+            Some(Exception::LloydsSterling) if a != 0 => EXCEPTION_2_WEIGHTS,
             Some(Exception::ZeroWhenG9) if g == 9 => zero_u_to_b(self.weights),
             Some(Exception::ZeroWhenAb09Or99G9) if matches!((a, b), (0 | 9, 9)) && g == 9 => {
                 zero_u_to_b(self.weights)
@@ -244,10 +244,10 @@ impl Check {
 
     fn remainder_passes(&self, remainder: i32, s: &Subject) -> bool {
         match self.exception {
-            Some(Exception::RemainderIsGh4) => {
+            Some(Exception::RemainderIsGh) => {
                 remainder == i32::from(s.at(G)) * 10 + i32::from(s.at(H))
             }
-            Some(Exception::CheckDigit5) => self.check_digit_5_passes(remainder, s),
+            Some(Exception::CheckDigitGOrH) => self.check_digit_5_passes(remainder, s),
             _ => remainder == 0,
         }
     }

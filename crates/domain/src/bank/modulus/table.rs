@@ -121,7 +121,7 @@ impl Range {
     pub(super) fn is_foreign_currency(&self, subject: &Subject) -> bool {
         let flagged = core::iter::once(&self.first)
             .chain(&self.second)
-            .any(|c| c.exception == Some(Exception::ForeignCurrency6));
+            .any(|c| c.exception == Some(Exception::ForeignCurrency));
         flagged && subject.is_foreign_currency()
     }
 }
