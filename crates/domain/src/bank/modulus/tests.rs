@@ -460,3 +460,53 @@ fn the_debug_form_summarises_rather_than_dumping_the_table() {
         "ModulusTable { ranges: 694, substitutions: 21 }"
     );
 }
+
+fn account_from(digits: [u8; 8]) -> AccountNumber {
+    AccountNumber::parse(
+        &digits
+            .map(|d| char::from(b'0' + d))
+            .iter()
+            .collect::<String>(),
+    )
+    .unwrap()
+}
+
+fn sort_code_from(n: u32) -> SortCode {
+    SortCode::parse(&format!("{n:06}")).unwrap()
+}
+
+proptest::proptest! {
+    /// What administrators rely on: at a modulus 11 sort code whose account
+    /// weights are all 1 to 10, any single mistyped digit is caught.
+    #[test]
+    fn a_single_mistyped_digit_is_caught_at_a_modulus_11_sort_code(
+        first7 in proptest::array::uniform7(0u8..10),
+        position in 0usize..8,
+        shift in 1u8..10,
+    ) {
+        let weights = [8u32, 7, 6, 5, 4, 3, 2];
+        let sum: u32 = first7.iter().zip(weights).map(|(d, w)| u32::from(*d) * w).sum();
+        let h = (11 - sum % 11) % 11;
+        proptest::prop_assume!(h < 10);
+        let mut digits = [0u8; 8];
+        digits[..7].copy_from_slice(&first7);
+        digits[7] = u8::try_from(h).unwrap();
+        let table = ModulusTable::shipped();
+        let sort_code = SortCode::parse("107999").unwrap();
+        proptest::prop_assert_eq!(table.check(&sort_code, &account_from(digits)), ModulusOutcome::Valid);
+        digits[position] = (digits[position] + shift) % 10;
+        proptest::prop_assert_eq!(table.check(&sort_code, &account_from(digits)), ModulusOutcome::Invalid);
+    }
+
+    /// The binary search finds exactly the sort codes some range covers.
+    #[test]
+    fn not_listed_exactly_when_no_range_covers_the_sort_code(
+        sort_code in 0u32..1_000_000,
+        account in proptest::array::uniform8(0u8..10),
+    ) {
+        let table = ModulusTable::shipped();
+        let listed = table.ranges.iter().any(|r| (r.start..=r.end).contains(&sort_code));
+        let outcome = table.check(&sort_code_from(sort_code), &account_from(account));
+        proptest::prop_assert_eq!(outcome == ModulusOutcome::NotListed, !listed);
+    }
+}
