@@ -4,6 +4,7 @@
 mod account;
 mod bacs;
 mod details;
+mod modulus;
 
 pub use account::{
     AccountName, AccountNumber, BankAccount, BankAccountError, RollNumber, SortCode,
@@ -14,6 +15,9 @@ pub use bacs::{
 };
 pub use details::{
     BankDetails, BankDetailsError, Decision, Entered, Pending, Verified, payment_hold,
+};
+pub use modulus::{
+    ModulusFile, ModulusLineProblem, ModulusOutcome, ModulusTable, ModulusTableError,
 };
 
 /// Why tranches due to a grantee are held out of a payment run: money goes
