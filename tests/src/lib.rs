@@ -42,6 +42,21 @@ pub fn test_publisher() -> grantledger_domain::opendata::Publisher {
     grantledger_domain::opendata::Publisher::new("grantledger", "grantledger", None).unwrap()
 }
 
+/// The Bacs originator of test servers.
+pub fn test_originator() -> grantledger_domain::bank::Originator {
+    grantledger_domain::bank::Originator::parse(
+        "900001",
+        "20-00-00",
+        "55779911",
+        "LOCAL CONNECTIONS",
+    )
+    .unwrap()
+}
+
+/// The account test grantees are paid into: Pay.UK's published example of
+/// a valid account (it passes the modulus check), belonging to nobody.
+pub const TEST_ACCOUNT: (&str, &str) = ("08-99-99", "66374958");
+
 /// A running server and a client for it.
 pub struct TestApp {
     pub base: String,
@@ -73,6 +88,9 @@ impl TestApp {
                     workers: Some(2),
                     operations: Default::default(),
                     publisher: Some(test_publisher()),
+                    bank_keys: grantledger_store::bank_details::Keyring::demo(),
+                    originator: Some(test_originator()),
+                    modulus: grantledger_domain::bank::ModulusTable::shipped().clone(),
                 };
                 let server = grantledger_server::app::server(database, listener, config).unwrap();
                 tx.send(server.handle()).unwrap();
@@ -409,6 +427,9 @@ impl TestApp {
         grantee
     }
 
+    /// Records due diligence passed and, so that payment runs pay the
+    /// grantee as a real one would be paid, gives it verified bank details
+    /// ([`TestApp::verified_bank_details`]).
     pub fn pass_due_diligence(&self, admin: &str, grantee: &Grantee) {
         step(
             "pass due diligence",
@@ -419,6 +440,45 @@ impl TestApp {
             ),
             200,
         );
+        self.verified_bank_details(admin, grantee);
+    }
+
+    /// Bank details for `grantee` ([`TEST_ACCOUNT`]), entered by `admin`
+    /// and verified by another administrator.
+    pub fn verified_bank_details(&self, admin: &str, grantee: &Grantee) {
+        self.enter_bank_details(admin, grantee, TEST_ACCOUNT);
+        step(
+            "verify bank details",
+            self.post(
+                &format!("/v1/grantees/{}/bank-details/verify", grantee.id),
+                Some(&self.admin()),
+                &json!({"note": "called the treasurer on the number we hold"}),
+            ),
+            200,
+        );
+    }
+
+    /// Enters `(sort code, account number)` for `grantee` as `token`; the
+    /// change then waits for verification.
+    pub fn enter_bank_details(
+        &self,
+        token: &str,
+        grantee: &Grantee,
+        account: (&str, &str),
+    ) -> Value {
+        step(
+            "enter bank details",
+            self.request(
+                "PUT",
+                &format!("/v1/grantees/{}/bank-details", grantee.id),
+                Some(token),
+                Some(
+                    &json!({"account_name": "Tuesday Lunch Club", "sort_code": account.0,
+                             "account_number": account.1}),
+                ),
+            ),
+            200,
+        )
     }
 
     /// A draft application for `amount` ("Lunches"), by the grantee's user

@@ -59,6 +59,7 @@ const ADMIN: &[Role] = &[Role::Admin];
 const APPLICANTS: &[Role] = &[Role::Admin, Role::Grantee];
 const ASSESSORS: &[Role] = &[Role::Admin, Role::Assessor];
 const PAYMENT_READERS: &[Role] = &[Role::Admin, Role::Auditor];
+const BANK_READERS: &[Role] = &[Role::Admin, Role::Auditor, Role::Grantee];
 const READ_RETURNS: &[Role] = &[Role::Admin, Role::Auditor, Role::Grantee];
 const OVERSIGHT: &[Role] = &[Role::Admin, Role::Auditor];
 const AUDITORS: &[Role] = &[Role::Admin, Role::Auditor];
@@ -125,9 +126,16 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         | ("post", "/v1/disbursements/{id}/returned") => r(ADMIN, T::Disbursement),
         ("get", "/v1/payment-runs") => r(PAYMENT_READERS, T::None),
         ("post", "/v1/payment-runs") => r(ADMIN, T::None),
-        ("get", "/v1/payment-runs/{id}")
-        | ("get", "/v1/payment-runs/{id}/export")
-        | ("get", "/v1/payment-runs/{id}/lines") => r(PAYMENT_READERS, T::PaymentRun),
+        ("get", "/v1/payment-runs/{id}") | ("get", "/v1/payment-runs/{id}/lines") => {
+            r(PAYMENT_READERS, T::PaymentRun)
+        }
+        // The bank file carries full account numbers: administrators only.
+        ("get", "/v1/payment-runs/{id}/export") => r(ADMIN, T::PaymentRun),
+        ("get", "/v1/grantees/{id}/bank-details") => r(BANK_READERS, T::Grantee),
+        ("put", "/v1/grantees/{id}/bank-details") => r(APPLICANTS, T::Grantee),
+        ("post", "/v1/grantees/{id}/bank-details/verify")
+        | ("post", "/v1/grantees/{id}/bank-details/reject") => r(ADMIN, T::Grantee),
+        ("get", "/v1/bank-details/waiting") => r(ADMIN, T::None),
         ("post", "/v1/payment-runs/{id}/confirm")
         | ("post", "/v1/payment-runs/{id}/cancel")
         | ("post", "/v1/payment-runs/{id}/approve")
@@ -209,6 +217,13 @@ fn body(method: &str, path: &str, world: Option<&World>) -> Option<Value> {
         }
         ("post", "/v1/payment-runs") => Some(json!({"due_by": "2099-01-01"})),
         ("post", "/v1/disbursements/{id}/returned") => Some(json!({"reason_code": "B"})),
+        // Entered last by the grantee user (the matrix tries roles in
+        // order), so the administrator may then verify or reject it.
+        ("put", "/v1/grantees/{id}/bank-details") => Some(json!({
+            "account_name": "Ours", "sort_code": "08-99-99", "account_number": "66374958"
+        })),
+        ("post", "/v1/grantees/{id}/bank-details/verify")
+        | ("post", "/v1/grantees/{id}/bank-details/reject") => Some(json!({"note": "matrix"})),
         ("post", "/v1/commitments/{id}/status") => {
             Some(json!({"status": "completed", "note": "Matrix check"}))
         }

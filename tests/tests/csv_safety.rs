@@ -75,6 +75,27 @@ fn formula_cells_are_neutralised_in_every_csv(app: &TestApp) {
         )
         .award;
     app.tranche(&round, &award, "400.00", "2026-02-01");
+    // The name on the account, as the grantee typed it, starts a formula.
+    expect(
+        app.request(
+            "PUT",
+            &format!("/v1/grantees/{}/bank-details", grantee.id),
+            Some(&admin),
+            Some(
+                &json!({"account_name": "-1+1 Lunch Club", "sort_code": "08-99-99",
+                         "account_number": "66374958"}),
+            ),
+        ),
+        200,
+    );
+    expect(
+        app.post(
+            &format!("/v1/grantees/{}/bank-details/verify", grantee.id),
+            Some(&app.admin()),
+            &json!({"note": "called the treasurer"}),
+        ),
+        200,
+    );
     let fund = fund.id;
     let run = id_of(&expect(
         app.post(
@@ -94,8 +115,12 @@ fn formula_cells_are_neutralised_in_every_csv(app: &TestApp) {
     );
 
     let neutral_link = format!("'{HYPERLINK}");
-    let bank = csv_get(app, &admin, &format!("/v1/payment-runs/{run}/export"));
-    assert_safe("bank file", &bank, &[&neutral_link, "400.00"]);
+    let bank = csv_get(
+        app,
+        &admin,
+        &format!("/v1/payment-runs/{run}/export?format=bank_csv"),
+    );
+    assert_safe("bank file", &bank, &["'-1 1 LUNCH CLUB", "400.00"]);
 
     let reconciliation = csv_get(
         app,

@@ -622,7 +622,13 @@ fn published_rates_never_undo_the_rounding(app: &TestApp) {
 /// Issue 14, item 19: the demo's accepted awards have evaluation returns,
 /// and the published report shows both suppressed and published cells.
 fn the_demo_fund_publishes_outcomes_with_suppressed_and_published_cells(app: &TestApp) {
-    assert!(grantledger_server::demo::load(&app.db.db).unwrap());
+    assert!(
+        grantledger_server::demo::load(
+            &app.db.db,
+            &grantledger_store::bank_details::Keyring::demo()
+        )
+        .unwrap()
+    );
     let admin = app.login(
         grantledger_server::demo::DEMO_USERS[0].0,
         grantledger_server::demo::DEMO_PASSWORD,

@@ -297,7 +297,11 @@ fn login(app: &TestApp, email: &str) -> String {
 }
 
 fn hostile_input_never_gets_a_5xx(app: &TestApp) {
-    grantledger_server::demo::load(&app.db.db).unwrap();
+    grantledger_server::demo::load(
+        &app.db.db,
+        &grantledger_store::bank_details::Keyring::demo(),
+    )
+    .unwrap();
     let admin = login(app, DEMO_USERS[0].0);
     let grantee = login(app, DEMO_USERS[3].0);
     // The pledge tracker, so `{id}` of a commitment names a real one.

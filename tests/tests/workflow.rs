@@ -3,7 +3,9 @@
 //! recover; every forbidden move answers 409; retried POSTs apply once.
 
 use grantledger_domain::user::Role;
-use grantledger_tests::{DueDiligence, Grantee, Round, TestApp, api_tests, error_fields, expect};
+use grantledger_tests::{
+    DueDiligence, Grantee, Round, TestApp, api_tests, content_type, error_fields, expect,
+};
 use reqwest::blocking::Response;
 use serde_json::{Value, json};
 
@@ -288,16 +290,33 @@ fn a_microgrant_goes_from_application_to_payment(app: &TestApp) {
     assert_eq!(approved["status"], "approved");
     assert!(approved["approved_by"].is_string());
     assert_ne!(approved["approved_by"], approved["created_by"]);
-    let csv = app.get(&format!("/v1/payment-runs/{run_id}/export"), Some(&s.admin));
+    // The bank file: Bacs Standard 18 by default, or a bank's upload CSV;
+    // both carry the full account number, and only these files do.
+    let std18 = app.get(&format!("/v1/payment-runs/{run_id}/export"), Some(&s.admin));
+    assert_eq!(std18.status().as_u16(), 200);
+    assert!(content_type(&std18).starts_with("text/plain"));
+    let std18 = std18.text().unwrap();
+    assert!(
+        std18.split_terminator("\r\n").all(|r| r.len() == 100),
+        "{std18}"
+    );
+    let credit = std18
+        .split_terminator("\r\n")
+        .find(|r| r.get(15..17) == Some("99"))
+        .unwrap();
+    assert_eq!(&credit[0..14], "08999966374958", "{credit}");
+    assert_eq!(&credit[35..46], "00000150000", "{credit}");
+    assert!(credit.contains("LCF-R1-000001") && credit.contains("TUESDAY LUNCH CLUB"));
+    let csv = app.get(
+        &format!("/v1/payment-runs/{run_id}/export?format=bank_csv"),
+        Some(&s.admin),
+    );
     assert_eq!(csv.status().as_u16(), 200);
     let csv = csv.text().unwrap();
-    assert!(
-        csv.starts_with("disbursement_id,payment_reference,payee,payee_org_id,amount_gbp,due_on"),
-        "{csv}"
-    );
-    assert!(
-        csv.contains("LCF-R1-000001,Made by Mortals CIC,,1500.00,2026-02-01"),
-        "{csv}"
+    assert_eq!(
+        csv,
+        "sort_code,account_number,account_name,amount,reference,roll_number\n\
+         089999,66374958,TUESDAY LUNCH CLUB,1500.00,LCF-R1-000001,\n"
     );
     conflict(
         app.post(

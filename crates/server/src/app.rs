@@ -32,6 +32,12 @@ pub struct ServerConfig {
     /// Who publishes the 360Giving export ([`crate::opendata::publisher_from_env`]);
     /// `None` refuses exports until a prefix is configured.
     pub publisher: Option<grantledger_domain::opendata::Publisher>,
+    /// The keys sealing grantees' bank details.
+    pub bank_keys: grantledger_store::bank_details::Keyring,
+    /// The fund's Bacs originator; `None` refuses Standard 18 files.
+    pub originator: Option<grantledger_domain::bank::Originator>,
+    /// Pay.UK's modulus checking tables.
+    pub modulus: grantledger_domain::bank::ModulusTable,
 }
 
 /// How a server protects itself and stops.
@@ -139,6 +145,9 @@ pub fn server(
         limiter: limiter.clone(),
         hashing: Arc::new(HashingPool::default()),
         publisher: config.publisher,
+        bank_keys: Arc::new(config.bank_keys),
+        originator: config.originator,
+        modulus: Arc::new(config.modulus),
     });
     let keys = web::Data::new(config.keys);
     let metrics = crate::middleware::metrics()?;

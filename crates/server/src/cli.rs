@@ -276,6 +276,15 @@ pub struct ServeArgs {
     /// Per-client limits, /metrics access and shutdown.
     #[command(flatten)]
     pub operations: crate::config::ServeSettings,
+    /// The keys sealing bank details.
+    #[command(flatten)]
+    pub bank: crate::config::BankKeySettings,
+    /// The fund's Bacs originator, for Standard 18 files.
+    #[command(flatten)]
+    pub bacs: crate::config::BacsSettings,
+    /// The modulus checking tables.
+    #[command(flatten)]
+    pub modulus: crate::config::ModulusSettings,
 }
 
 impl Cli {
@@ -330,9 +339,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let listener = std::net::TcpListener::bind(args.bind)
                 .with_context(|| format!("binding {}", args.bind))?;
             let operations = args.operations.operations()?;
+            let bank_keys = args.bank.keyring(args.demo)?;
             let db = cli.open_database_with(PoolOptions::default().min_idle)?;
+            check_bank_keys(&db, &bank_keys)?;
             if args.demo {
-                load_demo(&db)?;
+                load_demo(&db, &bank_keys)?;
                 let addr = listener.local_addr()?;
                 eprintln!(
                     "Open the portal at http://{addr}/ and sign in as a demo user above \
@@ -345,12 +356,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 workers: args.workers,
                 operations,
                 publisher: crate::opendata::publisher_from_env(args.demo)?,
+                bank_keys,
+                originator: args.bacs.originator(args.demo)?,
+                modulus: args.modulus.table()?,
             };
             actix_web::rt::System::new().block_on(crate::app::serve(db, listener, config))
         }
         Command::Demo => {
             let db = cli.open_database()?;
-            load_demo(&db)
+            load_demo(&db, &grantledger_store::bank_details::Keyring::demo())
         }
         Command::User(UserCommand::Create(args)) => {
             let db = cli.open_database()?;
@@ -757,7 +771,21 @@ fn import_refused(headline: String, error: crate::error::ApiError) -> anyhow::Er
     }
 }
 
-fn load_demo(db: &Database) -> anyhow::Result<()> {
+/// Stops the start when stored bank details name a key that is not
+/// configured, or the key given under their id does not open them.
+fn check_bank_keys(
+    db: &Database,
+    keyring: &grantledger_store::bank_details::Keyring,
+) -> anyhow::Result<()> {
+    db.read(|c| grantledger_store::bank_details::check_keys(c, keyring))
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .context("checking the bank details keys")
+}
+
+fn load_demo(
+    db: &Database,
+    bank_keys: &grantledger_store::bank_details::Keyring,
+) -> anyhow::Result<()> {
     if !crate::demo::holds_only_demo_data(db).map_err(describe_api_error)? {
         anyhow::bail!(
             "refusing to load the demo data: this database holds data other than the demo's, and \
@@ -765,7 +793,7 @@ fn load_demo(db: &Database) -> anyhow::Result<()> {
              DATABASE_URL=demo.sqlite3) for a demonstration"
         );
     }
-    let loaded = crate::demo::load(db).map_err(describe_api_error)?;
+    let loaded = crate::demo::load(db, bank_keys).map_err(describe_api_error)?;
     eprintln!(
         "{} Demo users (password \"{}\"):",
         if loaded {

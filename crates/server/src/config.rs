@@ -187,3 +187,140 @@ impl ServeSettings {
         })
     }
 }
+
+/// The keys that seal grantees' bank details at rest.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BankKeySettings {
+    /// The current key for bank details: 64 hexadecimal digits (32 random
+    /// bytes, e.g. `openssl rand -hex 32`). Required unless serving with
+    /// --demo, which uses a published demonstration key.
+    #[arg(
+        long = "bank-key",
+        env = "GRANTLEDGER_BANK_KEY",
+        hide_env_values = true
+    )]
+    pub bank_key: Option<String>,
+    /// The current key's id, stored with every sealed account so keys can
+    /// rotate.
+    #[arg(
+        long = "bank-key-id",
+        env = "GRANTLEDGER_BANK_KEY_ID",
+        default_value = "k1"
+    )]
+    pub bank_key_id: String,
+    /// Earlier keys, still needed to read accounts sealed under them until
+    /// `grantledger bank-details rekey` has run: `id=key` pairs separated by
+    /// commas.
+    #[arg(
+        long = "bank-previous-keys",
+        env = "GRANTLEDGER_BANK_PREVIOUS_KEYS",
+        hide_env_values = true
+    )]
+    pub bank_previous_keys: Option<String>,
+}
+
+impl BankKeySettings {
+    /// The keyring. Without a key it is an error, except in demo mode,
+    /// which uses the published demonstration key.
+    pub fn keyring(&self, demo: bool) -> anyhow::Result<grantledger_store::bank_details::Keyring> {
+        use grantledger_store::bank_details::Keyring;
+        let Some(key) = &self.bank_key else {
+            if demo {
+                return Ok(Keyring::demo());
+            }
+            bail!(
+                "GRANTLEDGER_BANK_KEY is not set: bank details are encrypted at rest, so give a key of \
+                 64 hexadecimal digits (e.g. `openssl rand -hex 32`) and keep it safe, or run `serve --demo`"
+            );
+        };
+        let mut previous = Vec::new();
+        if let Some(list) = &self.bank_previous_keys {
+            for pair in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                let (id, key) = pair.split_once('=').context(
+                    "GRANTLEDGER_BANK_PREVIOUS_KEYS must be id=key pairs separated by commas",
+                )?;
+                previous.push((id.trim().to_owned(), key.trim().to_owned()));
+            }
+        }
+        Ok(Keyring::new(&self.bank_key_id, key, &previous)?)
+    }
+}
+
+/// The fund's own bank account and Bacs identity, for Standard 18 files.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BacsSettings {
+    /// The Bacs service user number (6 digits) the bank gave the fund.
+    #[arg(long = "bacs-sun", env = "GRANTLEDGER_BACS_SUN")]
+    pub sun: Option<String>,
+    /// The sort code of the account payments are made from.
+    #[arg(long = "bacs-sort-code", env = "GRANTLEDGER_BACS_SORT_CODE")]
+    pub sort_code: Option<String>,
+    /// The account number payments are made from.
+    #[arg(
+        long = "bacs-account-number",
+        env = "GRANTLEDGER_BACS_ACCOUNT_NUMBER",
+        hide_env_values = true
+    )]
+    pub account_number: Option<String>,
+    /// The name grantees see on their statements (up to 18 characters).
+    #[arg(long = "bacs-name", env = "GRANTLEDGER_BACS_NAME")]
+    pub name: Option<String>,
+}
+
+/// The demonstration's originator: made-up numbers that belong to nobody.
+const DEMO_ORIGINATOR: (&str, &str, &str, &str) =
+    ("900001", "20-00-00", "55779911", "LOCAL CONNECTIONS");
+
+impl BacsSettings {
+    /// The originator: all four settings, or none (Standard 18 files are
+    /// then refused, naming the settings; the bank CSV still works). The
+    /// demo has made-up ones.
+    pub fn originator(
+        &self,
+        demo: bool,
+    ) -> anyhow::Result<Option<grantledger_domain::bank::Originator>> {
+        use grantledger_domain::bank::Originator;
+        let given = [&self.sun, &self.sort_code, &self.account_number, &self.name];
+        match given {
+            [Some(sun), Some(sort), Some(number), Some(name)] => {
+                Ok(Some(Originator::parse(sun, sort, number, name)?))
+            }
+            [None, None, None, None] if demo => {
+                let (sun, sort, number, name) = DEMO_ORIGINATOR;
+                Ok(Some(Originator::parse(sun, sort, number, name)?))
+            }
+            [None, None, None, None] => Ok(None),
+            _ => bail!(
+                "set all of GRANTLEDGER_BACS_SUN, GRANTLEDGER_BACS_SORT_CODE, GRANTLEDGER_BACS_ACCOUNT_NUMBER \
+                 and GRANTLEDGER_BACS_NAME, or none of them"
+            ),
+        }
+    }
+}
+
+/// Where Pay.UK's modulus checking tables come from.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ModulusSettings {
+    /// A directory holding newer `valacdos.txt` and `scsubtab.txt` from
+    /// Pay.UK (docs/MODULUS.md); the tables shipped with grantledger when
+    /// absent.
+    #[arg(long = "modulus-dir", env = "GRANTLEDGER_MODULUS_DIR")]
+    pub dir: Option<std::path::PathBuf>,
+}
+
+impl ModulusSettings {
+    /// The tables: read from the directory, or the shipped ones.
+    pub fn table(&self) -> anyhow::Result<grantledger_domain::bank::ModulusTable> {
+        use grantledger_domain::bank::ModulusTable;
+        let Some(dir) = &self.dir else {
+            return Ok(ModulusTable::shipped().clone());
+        };
+        let read = |name: &str| {
+            let path = dir.join(name);
+            std::fs::read_to_string(&path)
+                .with_context(|| format!("reading the modulus table {}", path.display()))
+        };
+        ModulusTable::parse(&read("valacdos.txt")?, &read("scsubtab.txt")?)
+            .with_context(|| format!("the modulus tables in {}", dir.display()))
+    }
+}

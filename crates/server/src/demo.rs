@@ -9,6 +9,7 @@
 use chrono::{Duration, TimeZone, Utc};
 use grantledger_domain::Money;
 use grantledger_domain::application::Application;
+use grantledger_domain::bank::BankAccount;
 use grantledger_domain::disbursement::Disbursement;
 use grantledger_domain::fund::{Fund, FundName, Funder};
 use grantledger_domain::grantee::{
@@ -16,10 +17,11 @@ use grantledger_domain::grantee::{
     Postcode, Region,
 };
 use grantledger_domain::ids::{ApplicationId, DisbursementId};
-use grantledger_domain::ids::{FundId, GranteeId, RoundId};
+use grantledger_domain::ids::{FundId, GranteeId, RoundId, UserId};
 use grantledger_domain::reference::FundCode;
 use grantledger_domain::round::{Eligibility, GrantRange, Round, RoundWindow};
 use grantledger_domain::user::{Email, Role};
+use grantledger_store::bank_details::Keyring;
 use grantledger_store::common::Actor;
 use grantledger_store::disbursements::Outcome as Outcome2;
 use grantledger_store::{
@@ -28,17 +30,21 @@ use grantledger_store::{
 
 use crate::error::ApiError;
 use crate::operations::applications::{DecisionBody, Outcome, decide};
+use crate::operations::bank_details;
 use crate::operations::users::create_user;
 
 /// The password every demo user has. Demo mode only.
 pub const DEMO_PASSWORD: &str = "demo-password-2026";
 
 /// The demo users: (email, role).
-pub const DEMO_USERS: [(&str, Role); 4] = [
+pub const DEMO_USERS: [(&str, Role); 5] = [
     ("admin@demo.grantledger.org", Role::Admin),
     ("assessor@demo.grantledger.org", Role::Assessor),
     ("auditor@demo.grantledger.org", Role::Auditor),
     ("grantee@demo.grantledger.org", Role::Grantee),
+    // A second administrator, for the steps that need two: verifying bank
+    // details another entered, approving a payment run another made.
+    ("treasurer@demo.grantledger.org", Role::Admin),
 ];
 
 fn m(pence: i64) -> Result<Money, ApiError> {
@@ -174,9 +180,51 @@ fn microgrants(
                 .map_err(internal)?;
             disbursements::schedule(c, &record.value, &tranche, actor, Utc::now())?;
             disbursements::settle(c, tranche.id, Outcome2::Paid, Some("demo BACS"), actor, Utc::now())?;
+            // The rest is due now, for a payment run to pay.
+            let rest = m(asked.pence() - half.pence())?;
+            let tranche = Disbursement::schedule(DisbursementId::new(), &record.value.award, rest, now_date(), half, grantee)
+                .map_err(internal)?;
+            disbursements::schedule(c, &record.value, &tranche, actor, Utc::now())?;
         }
         Ok(())
     })
+}
+
+fn now_date() -> chrono::NaiveDate {
+    Utc::now().date_naive()
+}
+
+/// Bank details for the grantees with accepted awards, except the demo
+/// grantee's own (entering them in the portal is one of its journeys):
+/// entered by the first administrator and verified by the second, so a
+/// payment run pays them and holds the demo grantee's tranche. The
+/// accounts pass the modulus check (they are Pay.UK's published examples
+/// of valid accounts) and belong to nobody.
+fn verified_bank_details(
+    db: &Database,
+    bank_keys: &Keyring,
+    grantees: &[Grantee],
+    admin: UserId,
+    treasurer: UserId,
+) -> Result<(), ApiError> {
+    let accounts = [("08-99-99", "66374958"), ("10-79-99", "88837491")];
+    let entering = Actor::user(admin, DEMO_USERS[0].0);
+    let verifying = Actor::user(treasurer, DEMO_USERS[4].0);
+    for (grantee, (sort_code, number)) in grantees.iter().skip(1).zip(accounts) {
+        let account = BankAccount::parse(grantee.name.as_str(), sort_code, number, "")
+            .map_err(|e| internal(format!("{} bad bank fields", e.len())))?;
+        db.write(|c| {
+            bank_details::enter_as(c, bank_keys, &entering, grantee.id, &account)?;
+            bank_details::verify(
+                c,
+                bank_keys,
+                &verifying,
+                grantee.id,
+                "demo: confirmed by telephone with the treasurer on the number held",
+            )
+        })?;
+    }
+    Ok(())
 }
 
 /// The audit trail's name for the demo loader.
@@ -206,7 +254,7 @@ pub fn holds_only_demo_data(db: &Database) -> Result<bool, ApiError> {
 
 /// Loads the demo data set unless it is already there. Returns whether it
 /// loaded anything.
-pub fn load(db: &Database) -> Result<bool, ApiError> {
+pub fn load(db: &Database, bank_keys: &Keyring) -> Result<bool, ApiError> {
     let admin_email = Email::parse(DEMO_USERS[0].0).map_err(internal)?;
     if db
         .read(|c| Ok::<_, ApiError>(users::find_for_login(c, &admin_email)?))?
@@ -326,11 +374,18 @@ pub fn load(db: &Database) -> Result<bool, ApiError> {
         registered.push(grantee);
     }
 
+    let mut treasurer = None;
     for (email, role) in DEMO_USERS.into_iter().skip(1) {
         let grantee = (role == Role::Grantee).then_some(first_grantee).flatten();
-        create_user(db, email, DEMO_PASSWORD, role, grantee, &actor)?;
+        let user = create_user(db, email, DEMO_PASSWORD, role, grantee, &actor)?;
+        if role == Role::Admin {
+            treasurer = Some(user.value.id);
+        }
     }
     microgrants(db, &round_1, &registered, &actor)?;
+    if let Some(treasurer) = treasurer {
+        verified_bank_details(db, bank_keys, &registered, admin.value.id, treasurer)?;
+    }
     evaluation_returns(db, lcf.id, &actor)?;
     if let Some(grantee) = registered.first() {
         portal_journeys(db, &round_1, grantee, &actor)?;

@@ -338,6 +338,7 @@ impl From<StoreError> for ApiError {
                 tracing::warn!(%cause, "database connection lost");
                 ApiError::Unavailable(DB_UNAVAILABLE.to_owned())
             }
+            StoreError::BankKey(cause) => ApiError::Internal(format!("bank details key: {cause}")),
             StoreError::Database(cause) => ApiError::Internal(format!("database error: {cause}")),
         }
     }

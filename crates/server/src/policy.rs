@@ -70,6 +70,12 @@ pub enum Action {
     /// Export a fund's spreadsheets: the panel pack, awards, variations,
     /// tranches and evaluation returns (names, scores and amounts).
     ExportSpreadsheets,
+    /// See a grantee's bank details, masked (grantees: their own).
+    ReadBankDetails,
+    /// Enter or change a grantee's bank details (grantees: their own).
+    EnterBankDetails,
+    /// Verify or reject a change of bank details someone else entered.
+    VerifyBankDetails,
 }
 
 impl Action {
@@ -83,6 +89,9 @@ impl Action {
             | Action::ReadAwards
             | Action::ReadCommitments
             | Action::ReadOutcomes => &[Admin, Assessor, Auditor, Grantee],
+            Action::ReadBankDetails => &[Admin, Auditor, Grantee],
+            Action::EnterBankDetails => &[Admin, Grantee],
+            Action::VerifyBankDetails => &[Admin],
             Action::ManageFunds
             | Action::ManageGrantees
             | Action::ManageUsers
@@ -134,6 +143,9 @@ impl Action {
             Action::ExportOpenData => "export open data",
             Action::ImportData => "import grantees or award decisions",
             Action::ExportSpreadsheets => "export spreadsheets",
+            Action::ReadBankDetails => "see bank details",
+            Action::EnterBankDetails => "enter bank details",
+            Action::VerifyBankDetails => "verify or reject bank details",
         }
     }
 }
@@ -190,7 +202,10 @@ pub mod can {
         Audit,
         ExportOpenData,
         ImportData,
-        ExportSpreadsheets
+        ExportSpreadsheets,
+        ReadBankDetails,
+        EnterBankDetails,
+        VerifyBankDetails
     );
 }
 

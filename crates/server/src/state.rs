@@ -19,4 +19,10 @@ pub struct AppState {
     pub hashing: Arc<HashingPool>,
     /// Who publishes the 360Giving export; `None` when no prefix is configured.
     pub publisher: Option<grantledger_domain::opendata::Publisher>,
+    /// The keys sealing grantees' bank details.
+    pub bank_keys: Arc<grantledger_store::bank_details::Keyring>,
+    /// The fund's Bacs originator; `None` refuses Standard 18 files.
+    pub originator: Option<grantledger_domain::bank::Originator>,
+    /// Pay.UK's modulus checking tables, for bank details as they are entered.
+    pub modulus: Arc<grantledger_domain::bank::ModulusTable>,
 }

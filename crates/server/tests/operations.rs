@@ -16,7 +16,7 @@ use grantledger_store::testing::TestDb;
 
 #[allow(dead_code)]
 mod common;
-use common::{PASSWORD, SECRET, login, wait_ready};
+use common::{BANK_KEY, PASSWORD, SECRET, login, wait_ready};
 
 /// A free loopback port never handed out before in this process: tests run
 /// in parallel, and two servers given one port would answer each other's
@@ -39,6 +39,7 @@ fn grantledger(url: &str) -> Command {
         .env("DATABASE_URL", url)
         .env("GRANTLEDGER_JWT_SECRET", SECRET)
         .env("GRANTLEDGER_DB_POOL_SIZE", "4")
+        .env("GRANTLEDGER_BANK_KEY", BANK_KEY)
         .env_remove("RUST_LOG")
         .stdin(Stdio::null());
     command
@@ -618,4 +619,48 @@ fn metrics_are_served_only_on_their_own_address_or_with_the_token() {
     // Without either setting, /metrics is served nowhere.
     let plain = Logged::start(&[]);
     assert_eq!(get(format!("{}/metrics", plain.base), None), 404);
+}
+
+/// Bank details are sealed at rest: outside `--demo`, `serve` will not
+/// start without a key, nor with one that does not open what is stored
+/// (naming the key), instead of failing payments later.
+#[test]
+fn serve_needs_the_bank_details_key_that_sealed_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = dir.path().join("db.sqlite3").to_string_lossy().into_owned();
+    let bind = format!("127.0.0.1:{}", free_port());
+    let output = grantledger(&url)
+        .args(["serve", "--bind", &bind])
+        .env_remove("GRANTLEDGER_BANK_KEY")
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("GRANTLEDGER_BANK_KEY is not set"),
+        "{stderr}"
+    );
+
+    // The demo seals its grantees' accounts under its published key, id "demo".
+    let output = grantledger(&url).arg("demo").output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let output = grantledger(&url)
+        .args(["serve", "--bind", &bind])
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("stored under key \"demo\", which is not configured"),
+        "{stderr}"
+    );
+    let output = grantledger(&url)
+        .args(["serve", "--bind", &bind])
+        .env("GRANTLEDGER_BANK_KEY_ID", "demo")
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("wrong key"), "{stderr}");
+    assert!(!stderr.contains(BANK_KEY), "the key was printed: {stderr}");
 }

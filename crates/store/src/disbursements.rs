@@ -646,6 +646,18 @@ pub fn get_run(
     to_run(row)
 }
 
+/// The run's number for its bank file's serial: its place among all runs
+/// ever made (ids are time-ordered), from 1, wrapping after 999999 as the
+/// six-digit Bacs file serial must. Unique for years at one run a day.
+pub fn run_serial(conn: &mut AnyConnection, id: PaymentRunId) -> Result<u32, StoreError> {
+    let place: i64 = payment_runs::table
+        .filter(payment_runs::id.le(db_id(id)))
+        .count()
+        .get_result(conn)?;
+    let place = u32::try_from(place.max(1) - 1).unwrap_or(0);
+    Ok(place % 999_999 + 1)
+}
+
 /// A page of payment runs, oldest first.
 pub fn list_runs(
     conn: &mut AnyConnection,

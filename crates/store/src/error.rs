@@ -63,6 +63,9 @@ pub enum StoreError {
     /// discards it and a retry gets another.
     #[error("the database connection was lost")]
     ConnectionLost(#[source] diesel::result::Error),
+    /// Stored bank details cannot be opened with the configured keys.
+    #[error(transparent)]
+    BankKey(#[from] crate::bank_details::KeyringError),
     /// Any other database error.
     #[error("database error: {0}")]
     Database(#[source] diesel::result::Error),

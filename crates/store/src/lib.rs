@@ -21,6 +21,7 @@ pub mod audit;
 #[cfg(test)]
 mod audit_tests;
 pub mod awards;
+pub mod bank_details;
 #[cfg(test)]
 mod commitment_tests;
 pub mod commitments;

@@ -246,6 +246,25 @@ diesel::table! {
     use diesel::sql_types::*;
     use crate::sql_types::{Uuid, Instant};
 
+    bank_details (id) {
+        id -> Uuid,
+        grantee_id -> Uuid,
+        state -> Text,
+        key_id -> Text,
+        sealed -> Text,
+        fingerprint -> Text,
+        entered_by -> Uuid,
+        entered_at -> Instant,
+        decided_by -> Nullable<Uuid>,
+        decided_at -> Nullable<Instant>,
+        decision_note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Uuid, Instant};
+
     disbursements (id) {
         id -> Uuid,
         award_id -> Uuid,
@@ -462,6 +481,7 @@ diesel::joinable!(applications -> rounds (round_id));
 diesel::joinable!(applications -> grantees (grantee_id));
 diesel::joinable!(awards -> rounds (round_id));
 diesel::joinable!(awards -> grantees (grantee_id));
+diesel::joinable!(bank_details -> grantees (grantee_id));
 diesel::joinable!(disbursements -> awards (award_id));
 diesel::joinable!(payment_run_holds -> disbursements (disbursement_id));
 diesel::joinable!(award_variations -> awards (award_id));
@@ -484,6 +504,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     award_variations,
     payment_runs,
     payment_run_holds,
+    bank_details,
     disbursements,
     ledger_accounts,
     ledger_transfers,

@@ -15,6 +15,7 @@
 pub mod applications;
 pub mod audit;
 pub mod awards;
+pub mod bank_details;
 pub mod commitments;
 pub mod evaluation;
 pub mod funds;

@@ -4,14 +4,15 @@
 
 use chrono::{NaiveDate, Utc};
 use grantledger_domain::Money;
-use grantledger_domain::bank::PaymentHold;
+use grantledger_domain::bank::{BacsError, BacsLine, Originator, bank_csv, standard18};
 use grantledger_domain::disbursement::{Disbursement, DisbursementError};
 use grantledger_domain::ids::{AwardId, DisbursementId, PaymentRunId};
-use grantledger_domain::ids::{FundId, RoundId};
-use grantledger_domain::payment_run::{PaymentRun, PaymentRunError, RunScope};
+use grantledger_domain::ids::{FundId, GranteeId, RoundId};
+use grantledger_domain::payment_run::{PaymentRun, PaymentRunError, RunScope, split_held};
+use grantledger_store::bank_details::Keyring;
 use grantledger_store::common::{Actor, Page, PageRequest, Record};
 use grantledger_store::disbursements::{self, Outcome};
-use grantledger_store::{AnyConnection, awards, funds, grantees, rounds};
+use grantledger_store::{AnyConnection, awards, bank_details, funds, grantees, rounds};
 
 use crate::auth::principal::Principal;
 use crate::error::ApiError;
@@ -105,7 +106,9 @@ pub struct NewRun {
 }
 
 /// Assembles a draft payment run of the fund's tranches now due, in no
-/// other run. 404 for an unknown
+/// other run. Tranches of grantees without verified bank details, or with
+/// a change waiting for verification, are held out of it and listed with
+/// why. 404 for an unknown
 /// fund or round, 422 for a round of another fund, 409 when nothing is due.
 #[tracing::instrument(skip_all, fields(fund_id = %input.fund_id, due_by = %input.due_by))]
 pub fn create_run(
@@ -127,10 +130,10 @@ pub fn create_run(
         round_id: input.round_id,
         due_by: input.due_by,
     };
-    // Grantees' bank details (and so holds for missing or unverified
-    // ones) are not stored yet: every tranche due is paid by the run.
-    let pay = disbursements::due_tranches(conn, &scope)?;
-    let held: Vec<(disbursements::DueTranche, PaymentHold)> = Vec::new();
+    let due = disbursements::due_tranches(conn, &scope)?;
+    let grantees: Vec<GranteeId> = due.iter().map(|t| t.grantee_id).collect();
+    let holds = bank_details::holds(conn, &grantees)?;
+    let (pay, held) = split_held(due, |t| holds.get(&t.grantee_id).copied());
     Ok(disbursements::create_run(
         conn,
         scope,
@@ -232,29 +235,126 @@ pub fn bank_file_lines(
     Ok(disbursements::run_lines(conn, &run.value)?)
 }
 
-/// A run's lines as the bank's CSV file, with the award reference as the
-/// payment reference (formula cells neutralised by the common writer).
-pub fn bank_file(lines: Vec<disbursements::RunLine>) -> Result<Vec<u8>, ApiError> {
-    let header = [
-        "disbursement_id",
-        "payment_reference",
-        "payee",
-        "payee_org_id",
-        "amount_gbp",
-        "due_on",
-    ];
-    let rows = lines.into_iter().map(|line| {
-        [
-            line.disbursement_id.to_string(),
-            line.award_reference,
-            line.payee,
-            line.payee_org_id.unwrap_or_default(),
-            line.amount.to_string(),
-            line.due_on.to_string(),
-        ]
-    });
-    grantledger_domain::csv_writer::to_bytes(header, rows)
-        .map_err(|e| ApiError::Internal(e.to_string()))
+/// The file a bank accepts for a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BankFileFormat {
+    /// Bacs Standard 18, for a direct submitter or bureau (docs/BACS.md).
+    #[default]
+    Standard18,
+    /// A CSV for a bank's bulk-payment upload: sort code, account number,
+    /// name, amount, reference (and roll number).
+    BankCsv,
+}
+
+/// A bank file, ready to download.
+#[derive(Debug, Clone)]
+pub struct BankFile {
+    /// The file.
+    pub bytes: Vec<u8>,
+    /// Its media type.
+    pub content_type: &'static str,
+    /// A name for the download.
+    pub filename: String,
+}
+
+/// The first banking day (Monday to Friday) after `today`: the soonest a
+/// file submitted today can be processed.
+#[must_use]
+pub fn next_banking_day(today: NaiveDate) -> NaiveDate {
+    use chrono::{Datelike, Weekday};
+    let mut day = today.succ_opt().unwrap_or(today);
+    while matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+        day = day.succ_opt().unwrap_or(day);
+    }
+    day
+}
+
+/// What a bank file needs besides the run.
+#[derive(Debug, Clone, Copy)]
+pub struct BankFileRequest<'a> {
+    /// Which layout.
+    pub format: BankFileFormat,
+    /// The Bacs processing day (Standard 18); the next banking day when absent.
+    pub processing_day: Option<NaiveDate>,
+    /// The fund's own account and Bacs identity (Standard 18 only).
+    pub originator: Option<&'a Originator>,
+}
+
+/// An approved (or confirmed) run's bank file. Refused (409) for a draft,
+/// and for any line whose grantee has no verified bank details now,
+/// naming each such grantee; nothing else is ever written with the full
+/// account numbers.
+#[tracing::instrument(skip_all, fields(payment_run_id = %id))]
+pub fn bank_file(
+    conn: &mut AnyConnection,
+    keyring: &Keyring,
+    id: PaymentRunId,
+    request: BankFileRequest<'_>,
+) -> Result<BankFile, ApiError> {
+    let lines = bank_file_lines(conn, id)?;
+    let grantees: Vec<GranteeId> = lines.iter().map(|l| l.grantee_id).collect();
+    let accounts = bank_details::accounts_for_payment(conn, keyring, &grantees)?;
+    let mut payments = Vec::with_capacity(lines.len());
+    let mut refused = Vec::new();
+    for line in &lines {
+        match accounts.get(&line.grantee_id) {
+            Some(Ok(account)) => payments.push(
+                BacsLine::new(account.clone(), line.amount, &line.award_reference)
+                    .map_err(ApiError::conflict_from)?,
+            ),
+            Some(Err(hold)) => {
+                refused.push(format!("{} ({}): {hold}", line.payee, line.grantee_id))
+            }
+            None => refused.push(format!(
+                "{} ({}): {}",
+                line.payee,
+                line.grantee_id,
+                grantledger_domain::bank::PaymentHold::NoBankDetails
+            )),
+        }
+    }
+    if !refused.is_empty() {
+        return Err(ApiError::conflict(format!(
+            "the bank file cannot be made until these grantees' bank details are verified: {}",
+            refused.join("; ")
+        )));
+    }
+    match request.format {
+        BankFileFormat::BankCsv => Ok(BankFile {
+            bytes: bank_csv(&payments).map_err(ApiError::conflict_from)?,
+            content_type: "text/csv; charset=utf-8",
+            filename: format!("payment-run-{id}.csv"),
+        }),
+        BankFileFormat::Standard18 => {
+            let originator = request.originator.ok_or_else(|| {
+                ApiError::conflict(
+                    "no Bacs originator is configured: set GRANTLEDGER_BACS_SUN, GRANTLEDGER_BACS_SORT_CODE, \
+                     GRANTLEDGER_BACS_ACCOUNT_NUMBER and GRANTLEDGER_BACS_NAME, or download format=bank_csv",
+                )
+            })?;
+            let today = Utc::now().date_naive();
+            let processing_day = request
+                .processing_day
+                .unwrap_or_else(|| next_banking_day(today));
+            let serial = disbursements::run_serial(conn, id)?;
+            let file =
+                standard18(originator, serial, today, processing_day, &payments).map_err(|e| {
+                    match e {
+                        BacsError::NotABankingDay { .. }
+                        | BacsError::ProcessingDayBeforeCreation { .. } => {
+                            ApiError::invalid("processing_day", e.to_string())
+                        }
+                        other => ApiError::conflict_from(other),
+                    }
+                })?;
+            Ok(BankFile {
+                bytes: file.into_bytes(),
+                content_type: "text/plain; charset=us-ascii",
+                filename: format!("payment-run-{id}.std18.txt"),
+            })
+        }
+    }
 }
 
 /// Confirms a whole draft run as paid, in one step.

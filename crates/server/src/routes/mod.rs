@@ -4,12 +4,14 @@ pub mod applications;
 pub mod audit;
 pub mod auth;
 pub mod awards;
+pub mod bank_details;
 pub mod commitments;
 pub mod evaluation;
 pub mod exports;
 pub mod funds;
 pub mod grantees;
 pub mod imports;
+pub mod payment_runs;
 pub mod payments;
 pub mod rounds;
 pub mod users;
@@ -42,6 +44,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(grantees::get_grantee)
             .service(grantees::update_grantee)
             .service(grantees::record_due_diligence)
+            .service(bank_details::get_bank_details)
+            .service(bank_details::enter_bank_details)
+            .service(bank_details::verify_bank_details)
+            .service(bank_details::reject_bank_details)
+            .service(bank_details::waiting_bank_details)
             .service(applications::create_application)
             .service(applications::list_applications)
             .service(applications::get_one)
@@ -68,16 +75,16 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(payments::failed)
             .service(payments::reverse)
             .service(payments::returned)
-            .service(payments::approve_run)
-            .service(payments::run_lines)
-            .service(payments::line_paid)
-            .service(payments::line_failed)
-            .service(payments::create_run)
-            .service(payments::list_runs)
-            .service(payments::get_run)
-            .service(payments::export_run)
-            .service(payments::confirm_run)
-            .service(payments::cancel_run)
+            .service(payment_runs::approve_run)
+            .service(payment_runs::run_lines)
+            .service(payment_runs::line_paid)
+            .service(payment_runs::line_failed)
+            .service(payment_runs::create_run)
+            .service(payment_runs::list_runs)
+            .service(payment_runs::get_run)
+            .service(payment_runs::export_run)
+            .service(payment_runs::confirm_run)
+            .service(payment_runs::cancel_run)
             .service(commitments::import_commitments)
             .service(commitments::list_commitments)
             // Before `/commitments/{id}`, which would otherwise take "report" for an id.

@@ -13,6 +13,8 @@ pub mod seed;
 /// The signing secret every test server shares, so a token from one
 /// process is good at the other.
 pub const SECRET: &str = "process-tests-secret-process-tests-secret";
+/// The bank details key of test servers (any 32 bytes, hexadecimal).
+pub const BANK_KEY: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 /// The password the tests give their users.
 pub const PASSWORD: &str = "process tests password";
 
@@ -51,6 +53,7 @@ pub fn start(url: &str, port: u16, log: &str) -> Server {
         ])
         .env("DATABASE_URL", url)
         .env("GRANTLEDGER_JWT_SECRET", SECRET)
+        .env("GRANTLEDGER_BANK_KEY", BANK_KEY)
         .env("GRANTLEDGER_DB_POOL_SIZE", "8")
         .env("RUST_LOG", log)
         .stdout(Stdio::null())

@@ -1,0 +1,503 @@
+//! `/v1/payment-runs`: one fund's due tranches batched for the bank. One
+//! administrator makes a run, another approves it; only then does its bank
+//! file (Bacs Standard 18 or a bank's bulk-upload CSV) exist, and its lines
+//! are confirmed paid or failed one by one. Each handler parses the
+//! request, calls the operation in
+//! [`operations::payments`](crate::operations::payments) and answers with
+//! its view.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use grantledger_domain::Money;
+use grantledger_domain::bank::PaymentHold;
+use grantledger_domain::disbursement::DisbursementStatus;
+use grantledger_domain::ids::{DisbursementId, FundId, GranteeId, PaymentRunId, RoundId, UserId};
+use grantledger_domain::payment_run::{PaymentRun, PaymentRunStatus};
+use grantledger_store::common::Record;
+use grantledger_store::disbursements::Outcome;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, Problem};
+use crate::extract::Json;
+use crate::http::{ListResponse, PageQuery, blocking, read_one};
+use crate::idempotency::{self, Created, IdempotencyKey};
+use crate::operations;
+use crate::policy::{Authorized, can};
+use crate::routes::awards::DisbursementView;
+use crate::routes::payments::NoteBody;
+use crate::state::AppState;
+
+/// A payment run as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaymentRunView {
+    /// Its id.
+    pub id: PaymentRunId,
+    /// `draft` (waiting for a second administrator), `approved` (its bank
+    /// file may be sent), `confirmed` or `cancelled`.
+    pub status: PaymentRunStatus,
+    /// The fund paying (`null` only for runs made before runs were per fund).
+    pub fund_id: Option<FundId>,
+    /// The round, when the run pays one round only.
+    pub round_id: Option<RoundId>,
+    /// Tranches due on or before this date.
+    pub due_by: NaiveDate,
+    /// The sum of its tranches.
+    pub total: Money,
+    /// How many tranches.
+    pub count: u32,
+    /// Who assembled it (`null`: the system).
+    pub created_by: Option<UserId>,
+    /// Who approved it.
+    pub approved_by: Option<UserId>,
+    /// When it was approved.
+    pub approved_at: Option<DateTime<Utc>>,
+    /// The version, also sent as the `ETag`.
+    pub version: i64,
+    /// When it was assembled.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Record<PaymentRun>> for PaymentRunView {
+    fn from(r: Record<PaymentRun>) -> Self {
+        let run = r.value;
+        PaymentRunView {
+            id: run.id,
+            status: run.status,
+            fund_id: run.scope.fund_id,
+            round_id: run.scope.round_id,
+            due_by: run.scope.due_by,
+            total: run.total,
+            count: run.count,
+            created_by: run.created_by,
+            approved_by: run.approved.map(|(by, _)| by),
+            approved_at: run.approved.map(|(_, at)| at),
+            version: r.version,
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// Which tranches a new run collects.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRunBody {
+    /// The fund whose tranches it pays.
+    pub fund_id: FundId,
+    /// Only this round's tranches, when given.
+    #[serde(default)]
+    pub round_id: Option<RoundId>,
+    /// Every scheduled tranche due on or before this date, in no other run.
+    pub due_by: NaiveDate,
+}
+
+/// Assemble a payment run of one fund's (or one round's) tranches now due,
+/// as a draft that a second administrator must approve.
+#[utoipa::path(
+    tag = "payments",
+    params(IdempotencyKey),
+    request_body = NewRunBody,
+    responses((status = 201, description = "Assembled, as a draft waiting for a second administrator's approval", body = PaymentRunView), (status = 404, description = "No such fund or round", body = Problem), (status = 409, description = "Nothing is due", body = Problem), (status = 422, description = "The round is not the fund's", body = Problem)),
+    security(("bearer" = []))
+)]
+#[post("/payment-runs")]
+pub async fn create_run(
+    state: web::Data<AppState>,
+    auth: Authorized<can::ManagePayments>,
+    req: HttpRequest,
+    key: IdempotencyKey,
+    body: Json<NewRunBody>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = auth.principal;
+    let body = body.into_inner();
+    let input = operations::payments::NewRun {
+        fund_id: body.fund_id,
+        round_id: body.round_id,
+        due_by: body.due_by,
+    };
+    let actor = principal.actor();
+    idempotency::create(&state, &req, &principal, key, move |c| {
+        let record = operations::payments::create_run(c, &actor, input)?;
+        let view = PaymentRunView::from(record);
+        Ok(Created::at(format!("/v1/payment-runs/{}", view.id), view))
+    })
+    .await
+}
+
+/// List payment runs.
+#[utoipa::path(
+    tag = "payments",
+    params(PageQuery),
+    responses((status = 200, description = "A page of payment runs", body = ListResponse<PaymentRunView>)),
+    security(("bearer" = []))
+)]
+#[get("/payment-runs")]
+pub async fn list_runs(
+    state: web::Data<AppState>,
+    _auth: Authorized<can::ReadPayments>,
+    query: crate::extract::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = query.into_inner().page();
+    let page =
+        blocking(move || state.db.read(|c| operations::payments::list_runs(c, page))).await?;
+    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, PaymentRunView::from)))
+}
+
+/// One payment run.
+#[utoipa::path(
+    tag = "payments",
+    params(("id" = Uuid, Path, description = "The run's id")),
+    responses((status = 200, description = "The run", body = PaymentRunView), (status = 404, body = Problem)),
+    security(("bearer" = []))
+)]
+#[get("/payment-runs/{id}")]
+pub async fn get_run(
+    state: web::Data<AppState>,
+    _auth: Authorized<can::ReadPayments>,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = PaymentRunId::from_uuid(id.into_inner());
+    read_one::<PaymentRunView, _>(&state, move |c| operations::payments::get_run(c, id)).await
+}
+
+/// Which bank file, and for which processing day.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ExportQuery {
+    /// `standard18` (Bacs Standard 18, the default) or `bank_csv` (a
+    /// bank's bulk-payment upload).
+    pub format: Option<operations::payments::BankFileFormat>,
+    /// The Bacs processing day (Standard 18), a Monday to Friday; the next
+    /// banking day when absent.
+    pub processing_day: Option<NaiveDate>,
+}
+
+/// An approved run's bank file, with the grantees' full account details:
+/// Bacs Standard 18 (docs/BACS.md) or a bank's bulk-payment CSV. A draft
+/// has no file until a second administrator approves it (409), and a file
+/// is refused (409) while any line's grantee has no verified bank details,
+/// naming each. A tranche that failed or whose award was cancelled has
+/// left the run and is not in the file.
+#[utoipa::path(
+    tag = "payments",
+    params(("id" = Uuid, Path, description = "The run's id"), ExportQuery),
+    responses(
+        (status = 200, description = "The bank file", content_type = "text/plain", body = String),
+        (status = 404, body = Problem),
+        (status = 409, description = "Not approved, or a grantee's bank details are not verified", body = Problem),
+        (status = 422, description = "The processing day is not a banking day", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/payment-runs/{id}/export")]
+pub async fn export_run(
+    state: web::Data<AppState>,
+    _auth: Authorized<can::ManagePayments>,
+    id: web::Path<uuid::Uuid>,
+    query: crate::extract::Query<ExportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = PaymentRunId::from_uuid(id.into_inner());
+    let q = query.into_inner();
+    let file = blocking(move || {
+        let request = operations::payments::BankFileRequest {
+            format: q.format.unwrap_or_default(),
+            processing_day: q.processing_day,
+            originator: state.originator.as_ref(),
+        };
+        state
+            .db
+            .read(|c| operations::payments::bank_file(c, &state.bank_keys, id, request))
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .content_type(file.content_type)
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{}\"", file.filename),
+        ))
+        .insert_header(("Cache-Control", "no-store"))
+        .body(file.bytes))
+}
+
+#[derive(Debug, Clone, Copy)]
+enum RunChange {
+    Approve,
+    Confirm,
+    Cancel,
+}
+
+async fn run_change(
+    state: web::Data<AppState>,
+    auth: Authorized<can::ManagePayments>,
+    req: HttpRequest,
+    key: IdempotencyKey,
+    id: uuid::Uuid,
+    change: RunChange,
+) -> Result<HttpResponse, ApiError> {
+    let principal = auth.principal;
+    let id = PaymentRunId::from_uuid(id);
+    let actor = principal.actor();
+    idempotency::write(&state, &req, &principal, key, StatusCode::OK, move |c| {
+        let record = match change {
+            RunChange::Approve => operations::payments::approve_run(c, &actor, id)?,
+            RunChange::Confirm => operations::payments::confirm_run(c, &actor, id)?,
+            RunChange::Cancel => operations::payments::cancel_run(c, &actor, id)?,
+        };
+        let view = PaymentRunView::from(record);
+        Ok(Created::updated(view))
+    })
+    .await
+}
+
+/// Approve a draft run. The administrator who assembled it cannot (403):
+/// a second one must. Only an approved run has a bank file.
+#[utoipa::path(
+    tag = "payments",
+    params(("id" = Uuid, Path, description = "The run's id"), IdempotencyKey),
+    responses((status = 200, description = "Approved", body = PaymentRunView), (status = 403, description = "You assembled this run", body = Problem), (status = 409, description = "Not a draft", body = Problem)),
+    security(("bearer" = []))
+)]
+#[post("/payment-runs/{id}/approve")]
+pub async fn approve_run(
+    state: web::Data<AppState>,
+    auth: Authorized<can::ManagePayments>,
+    req: HttpRequest,
+    key: IdempotencyKey,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    run_change(state, auth, req, key, id.into_inner(), RunChange::Approve).await
+}
+
+/// Confirm every line of an approved run still to pay as paid, in one
+/// step: each is marked paid with its ledger transfer, or none is. The
+/// answer's total and count are exactly what was recorded as paid; a run
+/// with nothing paid in it is refused (409): cancel it.
+#[utoipa::path(
+    tag = "payments",
+    params(("id" = Uuid, Path, description = "The run's id"), IdempotencyKey),
+    responses((status = 200, description = "Confirmed", body = PaymentRunView), (status = 409, description = "Not approved, or nothing left in it to pay", body = Problem)),
+    security(("bearer" = []))
+)]
+#[post("/payment-runs/{id}/confirm")]
+pub async fn confirm_run(
+    state: web::Data<AppState>,
+    auth: Authorized<can::ManagePayments>,
+    req: HttpRequest,
+    key: IdempotencyKey,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    run_change(state, auth, req, key, id.into_inner(), RunChange::Confirm).await
+}
+
+/// Abandon a draft or approved run none of whose lines is confirmed paid:
+/// its tranches are free for another.
+#[utoipa::path(
+    tag = "payments",
+    params(("id" = Uuid, Path, description = "The run's id"), IdempotencyKey),
+    responses((status = 200, description = "Cancelled", body = PaymentRunView), (status = 409, description = "Confirmed, cancelled, or a line already paid", body = Problem)),
+    security(("bearer" = []))
+)]
+#[post("/payment-runs/{id}/cancel")]
+pub async fn cancel_run(
+    state: web::Data<AppState>,
+    auth: Authorized<can::ManagePayments>,
+    req: HttpRequest,
+    key: IdempotencyKey,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    run_change(state, auth, req, key, id.into_inner(), RunChange::Cancel).await
+}
+
+/// One line of a payment run.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunLineView {
+    /// The tranche.
+    pub disbursement_id: DisbursementId,
+    /// `scheduled` (to pay), `paid`, `reversed` or `returned`.
+    pub status: DisbursementStatus,
+    /// The award's reference: the payment reference on the bank file.
+    pub award_reference: String,
+    /// The grantee paid.
+    pub grantee_id: GranteeId,
+    /// Its name.
+    pub payee: String,
+    /// How much.
+    pub amount: Money,
+    /// When it was due.
+    pub due_on: NaiveDate,
+    /// Who marked it paid, failed or returned.
+    pub settled_by: Option<UserId>,
+    /// When.
+    pub settled_at: Option<DateTime<Utc>>,
+}
+
+/// A tranche due when the run was made but held out of it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HeldLineView {
+    /// The tranche.
+    pub disbursement_id: DisbursementId,
+    /// The award's reference.
+    pub award_reference: String,
+    /// The grantee it would have paid.
+    pub grantee_id: GranteeId,
+    /// Its name.
+    pub payee: String,
+    /// How much.
+    pub amount: Money,
+    /// `no_bank_details` or `bank_details_awaiting_verification`.
+    pub reason: String,
+    /// The reason in words.
+    pub explanation: String,
+}
+
+/// A run's lines and the tranches held out of it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunLinesView {
+    /// What it pays (or paid).
+    pub lines: Vec<RunLineView>,
+    /// What was due but held, and why.
+    pub held: Vec<HeldLineView>,
+}
+
+fn hold_view(h: grantledger_store::disbursements::HeldLine) -> HeldLineView {
+    let reason: PaymentHold = h.reason;
+    HeldLineView {
+        disbursement_id: h.disbursement_id,
+        award_reference: h.award_reference,
+        grantee_id: h.grantee_id,
+        payee: h.payee,
+        amount: h.amount,
+        reason: reason.code().to_owned(),
+        explanation: reason.to_string(),
+    }
+}
+
+/// A run's lines (with who confirmed each and when) and the tranches held
+/// out of it when it was made, with why.
+#[utoipa::path(
+    tag = "payments",
+    params(("id" = Uuid, Path, description = "The run's id")),
+    responses((status = 200, description = "Lines and held tranches", body = RunLinesView), (status = 404, body = Problem)),
+    security(("bearer" = []))
+)]
+#[get("/payment-runs/{id}/lines")]
+pub async fn run_lines(
+    state: web::Data<AppState>,
+    _auth: Authorized<can::ReadPayments>,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = PaymentRunId::from_uuid(id.into_inner());
+    let view = blocking(move || {
+        state.db.read(|c| {
+            let lines = operations::payments::run_lines(c, id)?;
+            let held = operations::payments::held_lines(c, id)?;
+            Ok::<_, ApiError>(RunLinesView {
+                lines: lines
+                    .into_iter()
+                    .map(|l| RunLineView {
+                        disbursement_id: l.disbursement_id,
+                        status: l.status,
+                        award_reference: l.award_reference,
+                        grantee_id: l.grantee_id,
+                        payee: l.payee,
+                        amount: l.amount,
+                        due_on: l.due_on,
+                        settled_by: l.settled_by,
+                        settled_at: l.settled_at,
+                    })
+                    .collect(),
+                held: held.into_iter().map(hold_view).collect(),
+            })
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+async fn settle_line(
+    state: web::Data<AppState>,
+    auth: Authorized<can::ManagePayments>,
+    req: HttpRequest,
+    key: IdempotencyKey,
+    path: (uuid::Uuid, uuid::Uuid),
+    body: Option<Json<NoteBody>>,
+    outcome: Outcome,
+) -> Result<HttpResponse, ApiError> {
+    let principal = auth.principal;
+    let run = PaymentRunId::from_uuid(path.0);
+    let line = DisbursementId::from_uuid(path.1);
+    let note = match body {
+        Some(body) => crate::input_errors::validated(body.into_inner())?.note,
+        None => None,
+    };
+    let actor = principal.actor();
+    idempotency::write(&state, &req, &principal, key, StatusCode::OK, move |c| {
+        let record =
+            operations::payments::settle_line(c, &actor, run, line, outcome, note.as_deref())?;
+        Ok(Created::updated(DisbursementView::from(record)))
+    })
+    .await
+}
+
+/// Confirm one line of an approved run paid (who and when are kept). Once
+/// no line is left to pay, the run is confirmed.
+#[utoipa::path(
+    tag = "payments",
+    params(("id" = Uuid, Path, description = "The run's id"), ("line" = Uuid, Path, description = "The tranche's id"), IdempotencyKey),
+    request_body(content = Option<NoteBody>, description = "An optional note"),
+    responses((status = 200, description = "Paid", body = DisbursementView), (status = 404, description = "No such run or tranche", body = Problem), (status = 409, description = "The run is not approved, the tranche is not in it, or the line is not to pay", body = Problem)),
+    security(("bearer" = []))
+)]
+#[post("/payment-runs/{id}/lines/{line}/paid")]
+pub async fn line_paid(
+    state: web::Data<AppState>,
+    auth: Authorized<can::ManagePayments>,
+    req: HttpRequest,
+    key: IdempotencyKey,
+    path: web::Path<(uuid::Uuid, uuid::Uuid)>,
+    body: Option<Json<NoteBody>>,
+) -> Result<HttpResponse, ApiError> {
+    settle_line(
+        state,
+        auth,
+        req,
+        key,
+        path.into_inner(),
+        body,
+        Outcome::Paid,
+    )
+    .await
+}
+
+/// Record one line of an approved run as failed: it leaves the run (whose
+/// total drops) and no longer counts against its award.
+#[utoipa::path(
+    tag = "payments",
+    params(("id" = Uuid, Path, description = "The run's id"), ("line" = Uuid, Path, description = "The tranche's id"), IdempotencyKey),
+    request_body(content = Option<NoteBody>, description = "What the bank said"),
+    responses((status = 200, description = "Failed", body = DisbursementView), (status = 404, description = "No such run or tranche", body = Problem), (status = 409, description = "The run is not approved, the tranche is not in it, or the line is not to pay", body = Problem)),
+    security(("bearer" = []))
+)]
+#[post("/payment-runs/{id}/lines/{line}/failed")]
+pub async fn line_failed(
+    state: web::Data<AppState>,
+    auth: Authorized<can::ManagePayments>,
+    req: HttpRequest,
+    key: IdempotencyKey,
+    path: web::Path<(uuid::Uuid, uuid::Uuid)>,
+    body: Option<Json<NoteBody>>,
+) -> Result<HttpResponse, ApiError> {
+    settle_line(
+        state,
+        auth,
+        req,
+        key,
+        path.into_inner(),
+        body,
+        Outcome::Failed,
+    )
+    .await
+}
+
+crate::http::versioned!(PaymentRunView);
