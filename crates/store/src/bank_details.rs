@@ -134,6 +134,18 @@ fn summary(details: &Details) -> Value {
     })
 }
 
+/// [`summary`] with more fields (a decision's note, a rejected account's
+/// fingerprint), added without indexing, which could panic.
+fn summary_with(details: &Details, extra: &[(&str, &str)]) -> Value {
+    let mut value = summary(details);
+    if let Value::Object(map) = &mut value {
+        for (key, text) in extra {
+            map.insert((*key).to_owned(), Value::from(*text));
+        }
+    }
+    value
+}
+
 fn audit_change(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -263,8 +275,7 @@ pub fn verify(
     .execute(conn)?;
     decide_row(conn, pending.account.id, VERIFIED, decision)?;
     let after = load(conn, keyring, grantee)?;
-    let mut summary_after = summary(&after);
-    summary_after["note"] = Value::from(decision.note.as_str());
+    let summary_after = summary_with(&after, &[("note", decision.note.as_str())]);
     audit_change(
         conn,
         actor,
@@ -294,9 +305,13 @@ pub fn reject(
     })?;
     decide_row(conn, pending.account.id, REJECTED, decision)?;
     let after = load(conn, keyring, grantee)?;
-    let mut summary_after = summary(&after);
-    summary_after["rejected"] = Value::from(pending.account.fingerprint.as_str());
-    summary_after["note"] = Value::from(decision.note.as_str());
+    let summary_after = summary_with(
+        &after,
+        &[
+            ("rejected", pending.account.fingerprint.as_str()),
+            ("note", decision.note.as_str()),
+        ],
+    );
     audit_change(
         conn,
         actor,

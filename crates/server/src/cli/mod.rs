@@ -43,6 +43,8 @@ pub struct Cli {
 }
 
 /// The commands.
+// Parsed once per process, so the size of its largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP service (migrations run first).
