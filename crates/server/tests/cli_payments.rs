@@ -184,8 +184,12 @@ fn payment_runs_need_two_administrators(db: &TestDb) {
         &["payment-runs", "paid", &run, first, "--as", TREASURER],
     );
     assert!(paid.contains("paid"), "{paid}");
+    // A line paid: the run can no longer be cancelled, and the rest is
+    // confirmed in one step.
     let cancel = refused(db, &["payment-runs", "cancel", &run, "--as", ADMIN]);
     assert!(!cancel.is_empty());
+    let confirmed = ok(db, &["payment-runs", "confirm", &run, "--as", ADMIN]);
+    assert!(confirmed.contains("status: confirmed"), "{confirmed}");
 }
 
 fn bank_details_need_two_people_and_stay_masked(db: &TestDb) {
@@ -213,6 +217,33 @@ fn bank_details_need_two_people_and_stay_masked(db: &TestDb) {
     let anonymous = enter("");
     assert!(!anonymous.status.success());
     assert!(text(&anonymous.stderr).contains("needs --as EMAIL"));
+    // A grantee user enters only its own organisation's details.
+    let other = db
+        .db
+        .read(grantledger_store::grantees::all)
+        .unwrap()
+        .into_iter()
+        .map(|g| g.value.id.to_string())
+        .find(|id| *id != grantee)
+        .unwrap();
+    let elsewhere = refused(
+        db,
+        &[
+            "bank-details",
+            "enter",
+            "--grantee",
+            &other,
+            "--as",
+            GRANTEE,
+            "--account-name",
+            "Someone Else",
+            "--sort-code",
+            "20-00-00",
+            "--account-number",
+            "55779911",
+        ],
+    );
+    assert!(elsewhere.contains("not found"), "{elsewhere}");
     let entered = enter(GRANTEE);
     assert!(entered.status.success(), "{}", text(&entered.stderr));
     let entered = text(&entered.stdout);

@@ -36,6 +36,8 @@ pub enum PaymentRunsCommand {
     Paid(LineArgs),
     /// Record one line of an approved run as failed: it leaves the run.
     Failed(LineArgs),
+    /// Confirm every line of an approved run still to pay as paid, in one step.
+    Confirm(RunActArgs),
     /// Abandon a run none of whose lines is paid: its tranches are free again.
     Cancel(RunActArgs),
 }
@@ -57,7 +59,7 @@ pub struct CreateArgs {
     pub acting: ActingArgs,
 }
 
-/// A run and who acts on it: `approve`, `cancel`.
+/// A run and who acts on it: `approve`, `confirm`, `cancel`.
 #[derive(Debug, clap::Args)]
 pub struct RunActArgs {
     /// The run's id.
@@ -175,22 +177,21 @@ pub fn run(db: &Database, command: &PaymentRunsCommand) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        PaymentRunsCommand::Approve(args) | PaymentRunsCommand::Cancel(args) => {
-            let approve = matches!(command, PaymentRunsCommand::Approve(_));
-            let what = if approve {
-                "approving a payment run"
-            } else {
-                "cancelling a payment run"
+        PaymentRunsCommand::Approve(args)
+        | PaymentRunsCommand::Confirm(args)
+        | PaymentRunsCommand::Cancel(args) => {
+            let what = match command {
+                PaymentRunsCommand::Approve(_) => "approving a payment run",
+                PaymentRunsCommand::Confirm(_) => "confirming a payment run",
+                _ => "cancelling a payment run",
             };
             let acting = args.acting.resolve(db, Action::ManagePayments, what)?;
             let id = PaymentRunId::from_uuid(args.run);
             let run = db
-                .write(|c| {
-                    if approve {
-                        op::approve_run(c, &acting.actor, id)
-                    } else {
-                        op::cancel_run(c, &acting.actor, id)
-                    }
+                .write(|c| match command {
+                    PaymentRunsCommand::Approve(_) => op::approve_run(c, &acting.actor, id),
+                    PaymentRunsCommand::Confirm(_) => op::confirm_run(c, &acting.actor, id),
+                    _ => op::cancel_run(c, &acting.actor, id),
                 })
                 .map_err(describe_api_error)?;
             print_run(&PaymentRunView::from(run));
