@@ -137,6 +137,16 @@ fn payment_runs_need_two_administrators(db: &TestDb) {
     let approved = ok(db, &["payment-runs", "approve", &run, "--as", TREASURER]);
     assert!(approved.contains("status: approved"), "{approved}");
     assert!(ok(db, &["payment-runs", "list"]).contains(&format!("{run}\tapproved")));
+    let listed: serde_json::Value =
+        serde_json::from_str(&ok(db, &["payment-runs", "list", "--format", "json"])).unwrap();
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"] == run.as_str() && r["status"] == "approved"),
+        "{listed}"
+    );
 
     let no_originator = refused(db, &["payment-runs", "export", &run]);
     assert!(
@@ -250,6 +260,9 @@ fn bank_details_need_two_people_and_stay_masked(db: &TestDb) {
     assert!(entered.contains("****9911"), "{entered}");
     assert!(!entered.contains("55779911"), "{entered}");
     assert!(ok(db, &["bank-details", "waiting"]).contains(&grantee));
+    let waiting: serde_json::Value =
+        serde_json::from_str(&ok(db, &["bank-details", "waiting", "--format", "json"])).unwrap();
+    assert_eq!(waiting[0]["grantee_id"], grantee.as_str());
 
     let decide = |verb: &str, who: &str| -> Vec<String> {
         [
