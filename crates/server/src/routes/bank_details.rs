@@ -94,7 +94,13 @@ pub struct BankDetailsView {
 }
 
 impl BankDetailsView {
-    fn of(grantee_id: GranteeId, details: &Details, modulus: &ModulusTable) -> BankDetailsView {
+    /// The view of a grantee's details: the only form in which they are
+    /// shown, by the API and the command line alike.
+    pub(crate) fn of(
+        grantee_id: GranteeId,
+        details: &Details,
+        modulus: &ModulusTable,
+    ) -> BankDetailsView {
         BankDetailsView {
             grantee_id,
             payment_hold: details.hold().map(|h| PaymentHold::code(h).to_owned()),

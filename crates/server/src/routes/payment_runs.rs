@@ -361,6 +361,33 @@ pub struct RunLinesView {
     pub held: Vec<HeldLineView>,
 }
 
+impl RunLinesView {
+    /// The view of a run's lines and held tranches, for the API and the
+    /// command line alike.
+    pub(crate) fn of(
+        lines: Vec<grantledger_store::disbursements::RunLine>,
+        held: Vec<grantledger_store::disbursements::HeldLine>,
+    ) -> RunLinesView {
+        RunLinesView {
+            lines: lines
+                .into_iter()
+                .map(|l| RunLineView {
+                    disbursement_id: l.disbursement_id,
+                    status: l.status,
+                    award_reference: l.award_reference,
+                    grantee_id: l.grantee_id,
+                    payee: l.payee,
+                    amount: l.amount,
+                    due_on: l.due_on,
+                    settled_by: l.settled_by,
+                    settled_at: l.settled_at,
+                })
+                .collect(),
+            held: held.into_iter().map(hold_view).collect(),
+        }
+    }
+}
+
 fn hold_view(h: grantledger_store::disbursements::HeldLine) -> HeldLineView {
     let reason: PaymentHold = h.reason;
     HeldLineView {
@@ -393,23 +420,7 @@ pub async fn run_lines(
         state.db.read(|c| {
             let lines = operations::payments::run_lines(c, id)?;
             let held = operations::payments::held_lines(c, id)?;
-            Ok::<_, ApiError>(RunLinesView {
-                lines: lines
-                    .into_iter()
-                    .map(|l| RunLineView {
-                        disbursement_id: l.disbursement_id,
-                        status: l.status,
-                        award_reference: l.award_reference,
-                        grantee_id: l.grantee_id,
-                        payee: l.payee,
-                        amount: l.amount,
-                        due_on: l.due_on,
-                        settled_by: l.settled_by,
-                        settled_at: l.settled_at,
-                    })
-                    .collect(),
-                held: held.into_iter().map(hold_view).collect(),
-            })
+            Ok::<_, ApiError>(RunLinesView::of(lines, held))
         })
     })
     .await?;

@@ -9,6 +9,13 @@ use grantledger_store::{Database, PoolOptions};
 
 use crate::telemetry::LogFormat;
 
+mod bank_details;
+mod common;
+mod payment_runs;
+
+pub use bank_details::BankDetailsCommand;
+pub use payment_runs::PaymentRunsCommand;
+
 /// The embedded default database: a SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "grantledger.sqlite3";
 
@@ -67,6 +74,14 @@ pub enum Command {
     /// nothing; every bad line is listed and nothing changes.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Grantees' bank details under dual control: show (masked), enter,
+    /// verify, reject, list those waiting, re-seal under a new key.
+    #[command(subcommand)]
+    BankDetails(BankDetailsCommand),
+    /// Payment runs: one administrator makes a run, another approves it;
+    /// then its bank file, and each line paid or failed.
+    #[command(subcommand)]
+    PaymentRuns(PaymentRunsCommand),
 }
 
 /// `grantledger import …`.
@@ -413,6 +428,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(ExportCommand::ThreeSixtyGiving(args)) => run_export(&cli, args),
         Command::Export(command) => run_sheet_export(&cli, command),
         Command::Import(command) => run_import(&cli, command),
+        Command::BankDetails(command) => bank_details::run(&cli.open_database()?, command),
+        Command::PaymentRuns(command) => payment_runs::run(&cli.open_database()?, command),
     }
 }
 
@@ -752,6 +769,12 @@ pub fn export_audit(db: &Database, output: &std::path::Path) -> anyhow::Result<(
 }
 
 fn describe_api_error(error: crate::error::ApiError) -> anyhow::Error {
+    // An internal error's detail is hidden from API clients, but here the
+    // operator is the one who runs the database and holds the keys, and
+    // nothing else logs it: say what it was (e.g. which bank key failed).
+    if let crate::error::ApiError::Internal(detail) = &error {
+        return anyhow::anyhow!("{detail}");
+    }
     let problem = error.problem();
     let mut text = problem.detail.clone();
     for field in problem.errors.iter().flatten() {
