@@ -75,7 +75,7 @@ column-unallocated = Not yet allocated
 
 ## Staff
 staff-title = Funds
-staff-intro = The funds you can see. Pages for setting up rounds, assessing and paying come next; until then use the API or the command line.
+staff-intro = The funds you can see. Pages for setting up rounds and assessing come next; until then use the API or the command line.
 staff-funds = All funds
 staff-no-funds = There are no funds yet.
 
@@ -308,3 +308,48 @@ upload-too-many = The file has more than { $max } rows. Split it into smaller fi
 upload-bad-line = Line { $line } cannot be read
 upload-bad-answer = Line { $line }, column { $column }: "{ $value }" is not one of the answers
 upload-empty = The file has no participants in it
+
+## Bank details
+bank-details-title = Bank details
+bank-details-link = See or change your bank details
+bank-details-entered = Your new bank details are saved. Before paying into this account, the fund will check the change with your organisation, using contact details it already holds.
+bank-details-change-heading = Give new bank details
+bank-details-protection = When you give or change your bank details, the fund holds your payments until a second person at the fund has checked the change with your organisation. This protects you against fraud: changing bank details is the usual way criminals divert grant money. The fund will never ask you for your bank details by email or phone.
+bank-details-save = Save bank details
+bank-account-name = Name on the account
+bank-account-name-hint = As your bank or building society has it
+bank-sort-code = Sort code
+bank-sort-code-hint = 6 digits, for example 30-94-48
+bank-account-number = Account number
+bank-account-number-hint = 8 digits. For your security it is never shown again in full, and if there is a problem you type it again
+bank-roll-number = Building society roll number (if you have one)
+bank-roll-number-hint = You can find it on your card, statement or passbook
+bank-entered = Given
+bank-verified = Verified
+bank-verification-note = How it was checked
+bank-in-force = Account payments go to
+bank-none-in-force = No bank account has been verified yet.
+bank-pending = Change waiting for verification
+bank-not-held = Payments are not held: they go to the account below.
+hold-no_bank_details = Payments are held: no bank account has been given yet.
+hold-bank_details_awaiting_verification = Payments are held until a second person at the fund has verified the change of bank details.
+bank-waiting-title = Bank details to verify
+bank-waiting-intro = Changes of bank details waiting for a second administrator, oldest first. Payments to these organisations are held until each is verified or rejected.
+bank-waiting-none = No changes of bank details are waiting.
+column-grantee = Organisation
+column-entered-by = Given by
+column-entered-at = Given
+bank-grantee-title = Bank details of { $name }
+bank-decide-heading = Verify or reject the change
+bank-decide-intro = Check the change with the organisation using contact details the fund already holds, not ones given with the change. Someone other than the person who gave it must decide.
+bank-verify-note = How did you check the change?
+bank-verify-note-hint = For example: called the treasurer on the number we hold
+bank-verify-button = Verify
+bank-reject-note = Why are you rejecting it?
+bank-reject-note-hint = For example: the treasurer did not know of the change
+bank-reject-button = Reject
+bank-verified-done = The change is verified: payments go to the new account.
+bank-rejected-done = The change is rejected: the account in force (if any) stays.
+bank-same-administrator = You gave this change yourself, so another administrator must verify or reject it.
+staff-bank-details = Bank details to verify
+staff-payment-runs = Payment runs

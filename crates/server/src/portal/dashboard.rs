@@ -15,6 +15,7 @@ use grantledger_store::common::PageRequest;
 
 use crate::http::blocking;
 use crate::operations;
+use crate::policy::Action;
 use crate::portal::format::{date, instant, pounds, status};
 use crate::portal::messages::english;
 use crate::portal::page::{Chrome, PortalResult, html};
@@ -37,6 +38,8 @@ struct GranteeDashboard {
 struct StaffHome {
     c: Chrome,
     funds: Table,
+    verifies_bank_details: bool,
+    reads_payments: bool,
 }
 
 fn next_step(award: &grantledger_store::awards::Stored) -> String {
@@ -94,6 +97,8 @@ pub async fn show(state: &web::Data<AppState>, signed_in: &SignedIn) -> PortalRe
         return html(&StaffHome {
             c: Chrome::signed_in(signed_in, "home"),
             funds: table,
+            verifies_bank_details: signed_in.can(Action::VerifyBankDetails),
+            reads_payments: signed_in.can(Action::ReadPayments),
         });
     };
     let (organisation, rounds, applications, awards, round_names) = blocking(move || {

@@ -11,6 +11,7 @@
 pub mod applications;
 pub mod assets;
 pub mod awards;
+pub mod bank_details;
 pub mod dashboard;
 pub mod format;
 pub mod forms;
@@ -22,6 +23,7 @@ pub mod rounds;
 pub mod session;
 pub mod sign_in;
 pub mod table;
+pub mod verify_bank_details;
 
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::web;
@@ -58,6 +60,11 @@ pub(crate) const SOURCES_USING_MESSAGES: &[&str] = &[
     include_str!("returns/mod.rs"),
     include_str!("returns/form.rs"),
     include_str!("returns/upload.rs"),
+    include_str!("bank_details.rs"),
+    include_str!("verify_bank_details.rs"),
+    include_str!("../../templates/bank_details.html"),
+    include_str!("../../templates/bank_details_waiting.html"),
+    include_str!("../../templates/grantee_bank_details.html"),
 ];
 
 /// Adds the portal's pages. Registered after the API, so `/v1`, `/docs`
@@ -75,6 +82,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(sign_in::submit)
             .service(sign_in::sign_out)
             .service(organisation::show)
+            .service(bank_details::show)
+            .service(bank_details::enter)
+            .service(verify_bank_details::waiting)
+            .service(verify_bank_details::show)
+            .service(verify_bank_details::verify_change)
+            .service(verify_bank_details::reject_change)
             .service(rounds::show)
             .service(rounds::questions)
             .service(rounds::check)
