@@ -18,6 +18,8 @@ pub mod forms;
 pub mod messages;
 pub mod organisation;
 pub mod page;
+pub mod payment_run;
+pub mod payment_runs;
 pub mod returns;
 pub mod rounds;
 pub mod session;
@@ -65,6 +67,11 @@ pub(crate) const SOURCES_USING_MESSAGES: &[&str] = &[
     include_str!("../../templates/bank_details.html"),
     include_str!("../../templates/bank_details_waiting.html"),
     include_str!("../../templates/grantee_bank_details.html"),
+    include_str!("payment_runs.rs"),
+    include_str!("payment_run.rs"),
+    include_str!("../../templates/payment_runs.html"),
+    include_str!("../../templates/payment_run_new.html"),
+    include_str!("../../templates/payment_run.html"),
 ];
 
 /// Adds the portal's pages. Registered after the API, so `/v1`, `/docs`
@@ -88,6 +95,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(verify_bank_details::show)
             .service(verify_bank_details::verify_change)
             .service(verify_bank_details::reject_change)
+            .service(payment_runs::list)
+            .service(payment_runs::new_form)
+            .service(payment_runs::create)
+            .service(payment_run::show)
+            .service(payment_run::approve)
+            .service(payment_run::cancel)
+            .service(payment_run::settle)
+            .service(payment_run::file)
             .service(rounds::show)
             .service(rounds::questions)
             .service(rounds::check)
