@@ -116,8 +116,8 @@ struct BankDetailsPage {
 
 /// The form as typed. Only the name and sort code are shown again after
 /// an error: the account and roll numbers are typed again, so they never
-/// travel back to the browser.
-#[derive(Debug, Default, Deserialize)]
+/// travel back to the browser (nor into a log, by `Debug`).
+#[derive(Default, Deserialize)]
 pub struct Typed {
     #[serde(default)]
     account_name: String,
@@ -127,6 +127,15 @@ pub struct Typed {
     account_number: String,
     #[serde(default)]
     roll_number: String,
+}
+
+impl std::fmt::Debug for Typed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Typed")
+            .field("account_name", &self.account_name)
+            .field("sort_code", &self.sort_code)
+            .finish_non_exhaustive()
+    }
 }
 
 fn own_grantee(signed_in: &SignedIn) -> Result<GranteeId, PortalError> {

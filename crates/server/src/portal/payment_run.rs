@@ -189,7 +189,7 @@ async fn page(
             held: held_table,
             can_approve: manages && run.status == PaymentRunStatus::Draft,
             can_cancel: manages && run.status.is_open(),
-            has_file: manages && approved,
+            has_file: manages && run.check_exportable().is_ok(),
             can_settle: manages && approved,
         },
     )
