@@ -458,6 +458,30 @@ impl TestApp {
         );
     }
 
+    /// A payment run of the fund's tranches due by `due_by`, made by
+    /// `admin` and approved by another administrator (four eyes).
+    pub fn approved_run(&self, admin: &str, fund_id: &str, due_by: &str) -> Value {
+        let draft = step(
+            "make a payment run",
+            self.post(
+                "/v1/payment-runs",
+                Some(admin),
+                &json!({"fund_id": fund_id, "due_by": due_by}),
+            ),
+            201,
+        );
+        let id = draft["id"].as_str().unwrap_or_default();
+        step(
+            "approve the payment run",
+            self.post(
+                &format!("/v1/payment-runs/{id}/approve"),
+                Some(&self.admin()),
+                &json!({}),
+            ),
+            200,
+        )
+    }
+
     /// Enters `(sort code, account number)` for `grantee` as `token`; the
     /// change then waits for verification.
     pub fn enter_bank_details(

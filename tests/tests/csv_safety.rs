@@ -97,22 +97,7 @@ fn formula_cells_are_neutralised_in_every_csv(app: &TestApp) {
         200,
     );
     let fund = fund.id;
-    let run = id_of(&expect(
-        app.post(
-            "/v1/payment-runs",
-            Some(&admin),
-            &json!({"fund_id": fund, "due_by": "2099-01-01"}),
-        ),
-        201,
-    ));
-    expect(
-        app.post(
-            &format!("/v1/payment-runs/{run}/approve"),
-            Some(&app.admin()),
-            &json!({}),
-        ),
-        200,
-    );
+    let run = id_of(&app.approved_run(&admin, &fund, "2099-01-01"));
 
     let neutral_link = format!("'{HYPERLINK}");
     let bank = csv_get(

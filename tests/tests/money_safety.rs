@@ -62,24 +62,7 @@ fn tranche(app: &TestApp, w: &World, award: &str, amount: &str) -> String {
 /// A run of what is due, approved by a second administrator so that its
 /// bank file exists and it can be confirmed.
 fn new_run(app: &TestApp, w: &World) -> Value {
-    let draft = expect(
-        act(
-            app,
-            w,
-            "/v1/payment-runs",
-            json!({"fund_id": w.fund, "due_by": "2026-12-31"}),
-        ),
-        201,
-    );
-    let approver = app.admin();
-    expect(
-        app.post(
-            &format!("/v1/payment-runs/{}/approve", draft["id"].as_str().unwrap()),
-            Some(&approver),
-            &json!({}),
-        ),
-        200,
-    )
+    app.approved_run(&w.admin, &w.fund, "2026-12-31")
 }
 
 fn run(app: &TestApp, w: &World, id: &str) -> (String, u64) {

@@ -37,6 +37,10 @@ pub struct Cli {
 
 /// The commands.
 #[derive(Debug, Subcommand)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "parsed once per process; serve's settings are the big one"
+)]
 pub enum Command {
     /// Run the HTTP service (migrations run first).
     Serve(ServeArgs),

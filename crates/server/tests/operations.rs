@@ -664,3 +664,48 @@ fn serve_needs_the_bank_details_key_that_sealed_them() {
     assert!(stderr.contains("wrong key"), "{stderr}");
     assert!(!stderr.contains(BANK_KEY), "the key was printed: {stderr}");
 }
+
+/// Issue 21: account numbers never reach the log, at the most detailed
+/// level, whether the details are taken, refused by shape or refused by
+/// the modulus check.
+#[test]
+fn bank_details_never_reach_the_log() {
+    let server = Logged::start(&[("RUST_LOG", "trace"), ("GRANTLEDGER_LOG_FORMAT", "json")]);
+    let token = server.admin_token();
+    let client = reqwest::blocking::Client::new();
+    let grantee: serde_json::Value = client
+        .post(format!("{}/v1/grantees", server.base))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({
+            "name": "Tuesday Lunch Club", "organisation_type": "community_group",
+            "region": "north_east", "local_authority": "Gateshead", "postcode": "NE8 1HE",
+            "annual_income": "12000.00"
+        }))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let path = format!(
+        "{}/v1/grantees/{}/bank-details",
+        server.base,
+        grantee["id"].as_str().unwrap()
+    );
+    for (number, status) in [("66374958", 200), ("66374985", 422), ("6637495", 422)] {
+        let response = client
+            .put(&path)
+            .bearer_auth(&token)
+            .json(&serde_json::json!({
+                "account_name": "Tuesday Lunch Club", "sort_code": "08-99-99", "account_number": number
+            }))
+            .send()
+            .unwrap();
+        assert_eq!(response.status().as_u16(), status, "{number}");
+        let shown = client.get(&path).bearer_auth(&token).send().unwrap();
+        assert_eq!(shown.status().as_u16(), 200);
+    }
+    let logs = server.logs();
+    assert!(logs.contains("bank-details"), "nothing was logged: {logs}");
+    for number in ["66374958", "66374985", "6637495"] {
+        assert!(!logs.contains(number), "{number} is in the log:\n{logs}");
+    }
+}

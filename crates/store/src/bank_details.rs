@@ -127,11 +127,24 @@ pub fn load(
     Ok(details)
 }
 
-fn summary(details: &Details) -> Value {
-    json!({
-        "in_force": details.in_force.as_ref().map(|v| &v.account.fingerprint),
-        "pending": details.pending.as_ref().map(|p| &p.account.fingerprint),
-    })
+/// The details as the audit trail shows them: fingerprints only, with
+/// `extra` text (the note of a decision) added.
+fn summary(details: &Details, extra: &[(&str, &str)]) -> Value {
+    let mut fields = serde_json::Map::new();
+    let fingerprint =
+        |e: Option<&Entry>| e.map_or(Value::Null, |e| Value::from(e.fingerprint.as_str()));
+    fields.insert(
+        "in_force".into(),
+        fingerprint(details.in_force.as_ref().map(|v| &v.account)),
+    );
+    fields.insert(
+        "pending".into(),
+        fingerprint(details.pending.as_ref().map(|p| &p.account)),
+    );
+    for (key, value) in extra {
+        fields.insert((*key).into(), Value::from(*value));
+    }
+    Value::Object(fields)
 }
 
 fn audit_change(
@@ -150,7 +163,7 @@ fn audit_change(
         "grantee",
         grantee,
         None,
-        Some(&summary(before)),
+        Some(&summary(before, &[])),
         Some(&after),
         now,
     )?;
@@ -231,7 +244,7 @@ pub fn enter(
         "bank_details.entered",
         grantee,
         &before,
-        summary(&after),
+        summary(&after, &[]),
         entered.at,
     )?;
     Ok(after)
@@ -263,15 +276,13 @@ pub fn verify(
     .execute(conn)?;
     decide_row(conn, pending.account.id, VERIFIED, decision)?;
     let after = load(conn, keyring, grantee)?;
-    let mut summary_after = summary(&after);
-    summary_after["note"] = Value::from(decision.note.as_str());
     audit_change(
         conn,
         actor,
         "bank_details.verified",
         grantee,
         before,
-        summary_after,
+        summary(&after, &[("note", &decision.note)]),
         decision.at,
     )?;
     Ok(after)
@@ -294,16 +305,19 @@ pub fn reject(
     })?;
     decide_row(conn, pending.account.id, REJECTED, decision)?;
     let after = load(conn, keyring, grantee)?;
-    let mut summary_after = summary(&after);
-    summary_after["rejected"] = Value::from(pending.account.fingerprint.as_str());
-    summary_after["note"] = Value::from(decision.note.as_str());
     audit_change(
         conn,
         actor,
         "bank_details.rejected",
         grantee,
         before,
-        summary_after,
+        summary(
+            &after,
+            &[
+                ("rejected", &pending.account.fingerprint),
+                ("note", &decision.note),
+            ],
+        ),
         decision.at,
     )?;
     Ok(after)

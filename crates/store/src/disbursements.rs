@@ -306,7 +306,9 @@ fn apply(
     let d = &before.value.disbursement;
     let award = awards::get(conn, d.award_id)?;
     let a = &award.value.award;
-    let (changed, award_after, transfer, action) = match &outcome {
+    // Every outcome but payment takes the tranche's amount off what the
+    // award has scheduled, so it can be scheduled again.
+    let (changed, award_now, unschedules, transfer, action) = match &outcome {
         Outcome::Paid => {
             let changed = match run {
                 Some(run) => d.pay_in_run(run),
@@ -315,15 +317,7 @@ fn apply(
             .map_err(conflict)?;
             let paid = a.record_payment(d.amount).map_err(conflict)?;
             let transfer = Transfer::disbursement_paid(a.id, d.amount).map_err(conflict)?;
-            (
-                changed,
-                awards::Stored {
-                    award: paid,
-                    ..award.value.clone()
-                },
-                Some(transfer),
-                "disbursement.paid",
-            )
+            (changed, paid, false, Some(transfer), "disbursement.paid")
         }
         Outcome::Failed => {
             let changed = d.fail().map_err(conflict)?;
@@ -332,37 +326,16 @@ fn apply(
             if let Some(run) = d.payment_run_id {
                 leave_run(conn, run, d.amount, actor, now)?;
             }
-            let scheduled = award
-                .value
-                .scheduled
-                .checked_sub(d.amount)
-                .map_err(conflict)?;
-            (
-                changed,
-                awards::Stored {
-                    scheduled,
-                    ..award.value.clone()
-                },
-                None,
-                "disbursement.failed",
-            )
+            (changed, a.clone(), true, None, "disbursement.failed")
         }
         Outcome::Returned(_) => {
             let changed = d.returned_by_bank().map_err(conflict)?;
             let returned = a.record_return(d.amount).map_err(conflict)?;
-            let scheduled = award
-                .value
-                .scheduled
-                .checked_sub(d.amount)
-                .map_err(conflict)?;
             let transfer = Transfer::payment_returned(a.id, d.amount).map_err(conflict)?;
             (
                 changed,
-                awards::Stored {
-                    award: returned,
-                    scheduled,
-                    ..award.value.clone()
-                },
+                returned,
+                true,
                 Some(transfer),
                 "disbursement.returned",
             )
@@ -370,23 +343,29 @@ fn apply(
         Outcome::Reversed => {
             let changed = d.reverse().map_err(conflict)?;
             let recovered = a.record_recovery(d.amount).map_err(conflict)?;
-            let scheduled = award
-                .value
-                .scheduled
-                .checked_sub(d.amount)
-                .map_err(conflict)?;
             let transfer = Transfer::recovery(a.round_id, d.amount).map_err(conflict)?;
             (
                 changed,
-                awards::Stored {
-                    award: recovered,
-                    scheduled,
-                    ..award.value.clone()
-                },
+                recovered,
+                true,
                 Some(transfer),
                 "disbursement.reversed",
             )
         }
+    };
+    let scheduled = if unschedules {
+        award
+            .value
+            .scheduled
+            .checked_sub(d.amount)
+            .map_err(conflict)?
+    } else {
+        award.value.scheduled
+    };
+    let award_after = awards::Stored {
+        award: award_now,
+        scheduled,
+        ..award.value.clone()
     };
     let after = Stored {
         disbursement: changed,

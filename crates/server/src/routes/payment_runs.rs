@@ -167,6 +167,7 @@ pub async fn get_run(
 pub struct ExportQuery {
     /// `standard18` (Bacs Standard 18, the default) or `bank_csv` (a
     /// bank's bulk-payment upload).
+    #[param(inline)]
     pub format: Option<operations::payments::BankFileFormat>,
     /// The Bacs processing day (Standard 18), a Monday to Friday; the next
     /// banking day when absent.
