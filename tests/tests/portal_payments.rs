@@ -6,7 +6,7 @@
 
 use grantledger_domain::user::Role;
 use grantledger_tests::portal::{Visitor, value_after};
-use grantledger_tests::{DueDiligence, Fund, Grantee, TestApp, api_tests, expect, tameside};
+use grantledger_tests::{DueDiligence, Fund, Grantee, Round, TestApp, api_tests, expect, tameside};
 use serde_json::json;
 
 /// A grantee with verified bank details ([`grantledger_tests::TEST_ACCOUNT`])
@@ -17,14 +17,14 @@ fn grantee(app: &TestApp, admin: &str, name: &str) -> (Grantee, String) {
 }
 
 /// A fund whose grantee has a tranche of £400.00 due on 1 February 2026.
-fn fund_with_a_tranche_due(app: &TestApp) -> (Fund, Grantee) {
+fn fund_with_a_tranche_due(app: &TestApp) -> (Fund, Round, Grantee) {
     let admin = app.admin();
     let fund = app.fund(&admin, "100000.00");
     let round = app.open_round(&fund, "50000.00", ("100.00", "5000.00"));
     let (grantee, _) = grantee(app, &admin, "Tameside Lunch Club");
     let award = app.accepted_award(&round, &grantee, "1000.00");
     app.tranche(&round, &award, "400.00", "2026-02-01");
-    (fund, grantee)
+    (fund, round, grantee)
 }
 
 fn signed_in(app: &TestApp, email: &str) -> Visitor {
@@ -180,7 +180,13 @@ fn only_a_second_administrator_verifies_a_change(app: &TestApp) {
 }
 
 fn a_payment_run_needs_a_second_administrator_and_files_are_theirs(app: &TestApp) {
-    let (fund, _) = fund_with_a_tranche_due(app);
+    let (fund, round, _) = fund_with_a_tranche_due(app);
+    // A second grantee whose changed details hold its tranche.
+    let admin = app.admin();
+    let (changed, _) = grantee(app, &admin, "Changed Club");
+    let award = app.accepted_award(&round, &changed, "1000.00");
+    app.tranche(&round, &award, "300.00", "2026-02-01");
+    app.enter_bank_details(&admin, &changed, ("10-79-99", "88837491"));
     let maker_email = app.user_email(Role::Admin, None);
     let mut maker = signed_in(app, &maker_email);
     let home = maker.get("/").expect(200);
@@ -210,6 +216,14 @@ fn a_payment_run_needs_a_second_administrator_and_files_are_theirs(app: &TestApp
     assert!(shown.body.contains("The run is made"));
     assert!(shown.body.contains("Tameside Lunch Club") && shown.body.contains("£400.00"));
     assert!(shown.body.contains(&maker_email));
+    assert!(shown.body.contains("Changed Club") && shown.body.contains("£300.00"));
+    assert!(
+        shown
+            .body
+            .contains("New bank details waiting for verification")
+    );
+    let held_link = format!("href=\"/grantees/{}/bank-details\"", changed.id);
+    assert!(shown.body.contains(&held_link));
     let list = maker.get("/payment-runs").expect(200);
     assert!(list.body.contains(&run_page));
 
@@ -262,6 +276,7 @@ fn a_payment_run_needs_a_second_administrator_and_files_are_theirs(app: &TestApp
     assert!(read.body.contains("£400.00"));
     assert!(!read.body.contains("/approve") && !read.body.contains("/file?"));
     assert!(!read.body.contains("/paid\""));
+    assert!(read.body.contains("Changed Club") && !read.body.contains(&held_link));
     auditor
         .get(&format!("{run_page}/file?format=standard18"))
         .expect(403);
@@ -284,7 +299,7 @@ fn a_payment_run_needs_a_second_administrator_and_files_are_theirs(app: &TestApp
 }
 
 fn bank_and_payment_pages_follow_the_permission_table(app: &TestApp) {
-    let (fund, grantee) = fund_with_a_tranche_due(app);
+    let (fund, _, grantee) = fund_with_a_tranche_due(app);
     let admin = app.admin();
     let run = expect(
         app.post(

@@ -119,6 +119,7 @@ async fn page(
             .unwrap_or_else(|| m.t("runs-the-system"))
     };
     let manages = signed_in.can(Action::ManagePayments);
+    let verifies = signed_in.can(Action::VerifyBankDetails);
     let view = RunView {
         id: run.id.to_string(),
         status: status(m, "run", run.status.as_str()),
@@ -170,8 +171,15 @@ async fn page(
     held_table.rows = held
         .into_iter()
         .map(|h| {
+            // An administrator goes from a held payment to the change
+            // that holds it.
+            let payee = if verifies {
+                Cell::link(h.payee, format!("/grantees/{}/bank-details", h.grantee_id))
+            } else {
+                Cell::text(h.payee)
+            };
             vec![
-                Cell::text(h.payee),
+                payee,
                 Cell::text(h.award_reference),
                 Cell::figure(pounds(h.amount)),
                 Cell::text(m.t(&format!("held-{}", h.reason.code()))),
