@@ -116,6 +116,41 @@ fn a_grantee_gives_bank_details_and_never_sees_the_number_again(app: &TestApp) {
     );
 }
 
+fn a_grantee_without_bank_details_is_told_its_payments_are_held(app: &TestApp) {
+    let admin = app.admin();
+    let (_, email) = app
+        .grantee(&admin, tameside("New Club"), DueDiligence::NotDone)
+        .with_user_email(app);
+    let mut v = signed_in(app, &email);
+    let home = v.get("/").expect(200);
+    assert!(home.body.contains("no bank account has been given yet"));
+    assert!(home.body.contains("href=\"/organisation/bank-details\""));
+    let page = v.get("/organisation/bank-details").expect(200);
+    assert!(page.body.contains("No bank account has been verified yet"));
+    v.submit(
+        "/organisation/bank-details",
+        "/organisation/bank-details",
+        &[
+            ("account_name", "New Club"),
+            ("sort_code", "08 99 99"),
+            ("account_number", "6637 4958"),
+            ("roll_number", "ABC/12345678"),
+        ],
+    )
+    .expect(303);
+    let page = v.get("/organisation/bank-details").expect(200);
+    assert!(page.body.contains("****4958") && page.body.contains("08-99-99"));
+    assert!(
+        !page.body.contains("ABC/12345678"),
+        "the roll number is masked"
+    );
+    let home = v.get("/").expect(200);
+    assert!(
+        home.body
+            .contains("Payments are held until a second person")
+    );
+}
+
 fn only_a_second_administrator_verifies_a_change(app: &TestApp) {
     let first_email = app.user_email(Role::Admin, None);
     let first = app.login(&first_email, grantledger_tests::PASSWORD);
@@ -390,6 +425,7 @@ fn bank_and_payment_pages_follow_the_permission_table(app: &TestApp) {
 
 api_tests!(
     a_grantee_gives_bank_details_and_never_sees_the_number_again,
+    a_grantee_without_bank_details_is_told_its_payments_are_held,
     only_a_second_administrator_verifies_a_change,
     a_payment_run_needs_a_second_administrator_and_files_are_theirs,
     bank_and_payment_pages_follow_the_permission_table,
