@@ -275,6 +275,13 @@ fn a_payment_run_needs_a_second_administrator_and_files_are_theirs(app: &TestApp
     maker
         .get(&format!("{run_page}/file?format=standard18"))
         .expect(409);
+    let sure = maker.get(&format!("{run_page}/cancel")).expect(200);
+    assert!(
+        sure.body.contains("how many: 1; total: £400.00"),
+        "{}",
+        sure.body
+    );
+    assert!(sure.body.contains(&format!("action=\"{run_page}/cancel\"")));
 
     let mut checker = signed_in(app, &app.user_email(Role::Admin, None));
     let approved = checker.submit(&run_page, &approve, &[]).expect(303);
@@ -354,9 +361,10 @@ fn bank_and_payment_pages_follow_the_permission_table(app: &TestApp) {
     let new_run = "/payment-runs/new".to_owned();
     let one_run = format!("/payment-runs/{run}");
     let file = format!("/payment-runs/{run}/file?format=standard18");
+    let cancel = format!("/payment-runs/{run}/cancel");
     // (page, grantee, assessor, auditor, admin); the administrator's file
     // is refused only because the run is a draft.
-    let table: [(&str, [u16; 4]); 7] = [
+    let table: [(&str, [u16; 4]); 8] = [
         (&own, [200, 403, 403, 403]),
         (&waiting, [403, 403, 403, 200]),
         (&theirs, [403, 403, 403, 200]),
@@ -364,6 +372,7 @@ fn bank_and_payment_pages_follow_the_permission_table(app: &TestApp) {
         (&new_run, [403, 403, 403, 200]),
         (&one_run, [403, 403, 200, 200]),
         (&file, [403, 403, 403, 409]),
+        (&cancel, [403, 403, 403, 200]),
     ];
     let grantee_email = app.user_email(
         Role::Grantee,
@@ -381,7 +390,7 @@ fn bank_and_payment_pages_follow_the_permission_table(app: &TestApp) {
         format!("{theirs}/reject"),
         runs.clone(),
         format!("{one_run}/approve"),
-        format!("{one_run}/cancel"),
+        cancel.clone(),
         format!("{one_run}/lines/{run}/paid"),
         format!("{one_run}/lines/{run}/failed"),
     ];
@@ -421,6 +430,13 @@ fn bank_and_payment_pages_follow_the_permission_table(app: &TestApp) {
             }
         }
     }
+    // The administrator, not the run's maker, approved it and then
+    // cancelled it through the confirmation page's form.
+    let after = expect(
+        app.get(&format!("/v1/payment-runs/{run}"), Some(&admin)),
+        200,
+    );
+    assert_eq!(after["status"], "cancelled", "{after}");
 }
 
 api_tests!(

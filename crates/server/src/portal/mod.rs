@@ -72,6 +72,7 @@ pub(crate) const SOURCES_USING_MESSAGES: &[&str] = &[
     include_str!("../../templates/payment_runs.html"),
     include_str!("../../templates/payment_run_new.html"),
     include_str!("../../templates/payment_run.html"),
+    include_str!("../../templates/payment_run_cancel.html"),
 ];
 
 /// Adds the portal's pages. Registered after the API, so `/v1`, `/docs`
@@ -98,6 +99,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(payment_runs::list)
             .service(payment_runs::new_form)
             .service(payment_runs::create)
+            .service(payment_runs::cancel_form)
             .service(payment_run::show)
             .service(payment_run::approve)
             .service(payment_run::cancel)

@@ -1,6 +1,7 @@
-//! Payment runs: the list, and making a new one from a fund's (or one
-//! round's) tranches due by a date. The run is made as a draft that a
-//! second administrator approves on its own page ([`super::payment_run`]).
+//! Payment runs: the list, making a new one from a fund's (or one
+//! round's) tranches due by a date, and "are you sure?" before cancelling
+//! one. The run is made as a draft that a second administrator approves on
+//! its own page ([`super::payment_run`]).
 
 use std::collections::HashMap;
 
@@ -291,4 +292,39 @@ pub async fn create(state: web::Data<AppState>, posted: Posted<NewRunForm>) -> P
             new_page(&state, &signed_in, errors, form).await
         }
     }
+}
+
+#[derive(Template)]
+#[template(path = "payment_run_cancel.html")]
+struct CancelPage {
+    c: Chrome,
+    id: String,
+    warning: String,
+}
+
+/// Are you sure you want to cancel the run? (The form posts to
+/// [`super::payment_run::cancel`].)
+#[get("/payment-runs/{id}/cancel")]
+pub async fn cancel_form(
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    path: web::Path<String>,
+) -> PortalResult {
+    let id = path
+        .parse::<uuid::Uuid>()
+        .map(grantledger_domain::ids::PaymentRunId::from_uuid)
+        .map_err(|_| crate::portal::page::PortalError::NotFound)?;
+    signed_in.may(Action::ManagePayments)?;
+    let run = blocking(move || state.db.read(|c| operations::payments::get_run(c, id))).await?;
+    html(&CancelPage {
+        c: Chrome::signed_in(&signed_in, "home"),
+        id: run.value.id.to_string(),
+        warning: english().with(
+            "runs-cancel-warning",
+            &[
+                ("count", &run.value.count.to_string()),
+                ("total", &pounds(run.value.total)),
+            ],
+        ),
+    })
 }
