@@ -553,6 +553,22 @@ async fn journeys(app: &TestApp, w: &World, b: &mut Browser) {
     b.click_text("Your organisation").await;
     b.see(&w.email).await;
     b.check("organisation").await;
+    // Bank details: a wrong sort code named beside its field, then saved.
+    b.click_text("See or change your bank details").await;
+    b.check("bank-details").await;
+    let bank_form = "form[action='/organisation/bank-details'] button";
+    b.fill("#account_name", "Tuesday Lunch Club").await;
+    b.fill("#sort_code", "12-34").await;
+    b.fill("#account_number", "88837491").await;
+    b.click(bank_form).await;
+    b.see("There is a problem").await;
+    b.check("bank-details-error").await;
+    b.fill("#sort_code", "10-79-99").await;
+    b.fill("#account_number", "88837491").await;
+    b.click(bank_form).await;
+    b.see("****7491").await;
+    assert!(!b.source().await.contains("88837491"));
+    b.check("bank-details-entered").await;
     b.goto(&format!("/awards/{}", uuid::Uuid::now_v7())).await;
     b.see("Page not found").await;
     b.check("not-found").await;

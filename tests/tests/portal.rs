@@ -339,6 +339,11 @@ fn pages_need_a_signed_in_user_with_the_right_role(app: &TestApp) {
         format!("/awards/{award}/decline"),
         format!("/awards/{award}/return"),
         format!("/awards/{award}/return/template.csv"),
+        "/organisation/bank-details".to_owned(),
+        format!("/grantees/{}/bank-details", grantee.id),
+        "/bank-details".to_owned(),
+        "/payment-runs".to_owned(),
+        "/payment-runs/new".to_owned(),
     ];
     let mut anonymous = Visitor::new(app);
     for page in &pages {
@@ -360,6 +365,9 @@ fn pages_need_a_signed_in_user_with_the_right_role(app: &TestApp) {
         format!("/awards/{award}/decline"),
         format!("/awards/{award}/return"),
         "/sign-out".to_owned(),
+        "/organisation/bank-details".to_owned(),
+        format!("/grantees/{}/bank-details/verify", grantee.id),
+        "/payment-runs".to_owned(),
     ];
     for post in &posts {
         assert_eq!(anonymous.post(post, &[("csrf", "x")]).status, 303, "{post}");
@@ -373,6 +381,8 @@ fn pages_need_a_signed_in_user_with_the_right_role(app: &TestApp) {
         assert!(home.body.contains("Funds"), "{role}");
         let csrf = home.csrf();
         staff.get("/organisation").expect(403);
+        // Bank details and payment runs: see tests/portal_payments.rs.
+        staff.get("/organisation/bank-details").expect(403);
         staff.get(&format!("/rounds/{}", round.id)).expect(200);
         // The same table of permissions as the API: an administrator may
         // accept on a grantee's behalf; applying needs an organisation,

@@ -15,6 +15,7 @@ use grantledger_store::common::PageRequest;
 
 use crate::http::blocking;
 use crate::operations;
+use crate::policy::Action;
 use crate::portal::format::{date, instant, pounds, status};
 use crate::portal::messages::english;
 use crate::portal::page::{Chrome, PortalResult, html};
@@ -27,6 +28,7 @@ use crate::state::AppState;
 struct GranteeDashboard {
     c: Chrome,
     organisation: String,
+    payment_hold: Option<String>,
     rounds: Table,
     applications: Table,
     awards: Table,
@@ -37,6 +39,8 @@ struct GranteeDashboard {
 struct StaffHome {
     c: Chrome,
     funds: Table,
+    verifies_bank_details: bool,
+    reads_payments: bool,
 }
 
 fn next_step(award: &grantledger_store::awards::Stored) -> String {
@@ -94,11 +98,17 @@ pub async fn show(state: &web::Data<AppState>, signed_in: &SignedIn) -> PortalRe
         return html(&StaffHome {
             c: Chrome::signed_in(signed_in, "home"),
             funds: table,
+            verifies_bank_details: signed_in.can(Action::VerifyBankDetails),
+            reads_payments: signed_in.can(Action::ReadPayments),
         });
     };
-    let (organisation, rounds, applications, awards, round_names) = blocking(move || {
+    let (organisation, hold, rounds, applications, awards, round_names) = blocking(move || {
         state.db.read(|c| {
             let organisation = operations::grantees::visible(c, &principal, grantee_id)?;
+            // Held payments are the grantee's to unblock, so the first page
+            // says so.
+            let hold =
+                operations::bank_details::show(c, &state.bank_keys, &principal, grantee_id)?.hold();
             let rounds =
                 operations::rounds::open_now(c, Utc::now(), PageRequest::new(Some(50), None))?;
             let applications =
@@ -116,7 +126,14 @@ pub async fn show(state: &web::Data<AppState>, signed_in: &SignedIn) -> PortalRe
                     e.insert(operations::rounds::get(c, id)?.record.value.name);
                 }
             }
-            Ok((organisation, rounds, applications, awards, round_names))
+            Ok((
+                organisation,
+                hold,
+                rounds,
+                applications,
+                awards,
+                round_names,
+            ))
         })
     })
     .await?;
@@ -204,6 +221,7 @@ pub async fn show(state: &web::Data<AppState>, signed_in: &SignedIn) -> PortalRe
     html(&GranteeDashboard {
         c: Chrome::signed_in(signed_in, "home"),
         organisation: organisation.value.name.to_string(),
+        payment_hold: hold.map(|h| m.t(&format!("hold-{}", h.code()))),
         rounds: round_table,
         applications: application_table,
         awards: award_table,

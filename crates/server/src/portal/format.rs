@@ -41,7 +41,8 @@ pub fn status(m: &Messages, kind: &str, wire: &str) -> (String, &'static str) {
     let colour = match wire {
         "draft" | "offered" => "blue",
         "submitted" | "under_review" | "changes_requested" => "yellow",
-        "awarded" | "accepted" | "completed" | "paid" => "green",
+        "awarded" | "accepted" | "completed" | "paid" | "confirmed" => "green",
+        "approved" => "turquoise",
         "rejected" | "declined" | "cancelled" | "failed" => "red",
         _ => "grey",
     };
@@ -72,6 +73,12 @@ mod tests {
         }
         for s in AwardStatus::ALL {
             assert!(m.has(&format!("award-status-{s}")), "{s}");
+        }
+        for s in grantledger_domain::payment_run::PaymentRunStatus::ALL {
+            assert!(m.has(&format!("run-status-{s}")), "{s}");
+        }
+        for s in grantledger_domain::disbursement::DisbursementStatus::ALL {
+            assert!(m.has(&format!("tranche-status-{s}")), "{s}");
         }
     }
 }

@@ -11,17 +11,21 @@
 pub mod applications;
 pub mod assets;
 pub mod awards;
+pub mod bank_details;
 pub mod dashboard;
 pub mod format;
 pub mod forms;
 pub mod messages;
 pub mod organisation;
 pub mod page;
+pub mod payment_run;
+pub mod payment_runs;
 pub mod returns;
 pub mod rounds;
 pub mod session;
 pub mod sign_in;
 pub mod table;
+pub mod verify_bank_details;
 
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::web;
@@ -58,6 +62,17 @@ pub(crate) const SOURCES_USING_MESSAGES: &[&str] = &[
     include_str!("returns/mod.rs"),
     include_str!("returns/form.rs"),
     include_str!("returns/upload.rs"),
+    include_str!("bank_details.rs"),
+    include_str!("verify_bank_details.rs"),
+    include_str!("../../templates/bank_details.html"),
+    include_str!("../../templates/bank_details_waiting.html"),
+    include_str!("../../templates/grantee_bank_details.html"),
+    include_str!("payment_runs.rs"),
+    include_str!("payment_run.rs"),
+    include_str!("../../templates/payment_runs.html"),
+    include_str!("../../templates/payment_run_new.html"),
+    include_str!("../../templates/payment_run.html"),
+    include_str!("../../templates/payment_run_cancel.html"),
 ];
 
 /// Adds the portal's pages. Registered after the API, so `/v1`, `/docs`
@@ -75,6 +90,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(sign_in::submit)
             .service(sign_in::sign_out)
             .service(organisation::show)
+            .service(bank_details::show)
+            .service(bank_details::enter)
+            .service(verify_bank_details::waiting)
+            .service(verify_bank_details::show)
+            .service(verify_bank_details::verify_change)
+            .service(verify_bank_details::reject_change)
+            .service(payment_runs::list)
+            .service(payment_runs::new_form)
+            .service(payment_runs::create)
+            .service(payment_runs::cancel_form)
+            .service(payment_run::show)
+            .service(payment_run::approve)
+            .service(payment_run::cancel)
+            .service(payment_run::settle)
+            .service(payment_run::file)
             .service(rounds::show)
             .service(rounds::questions)
             .service(rounds::check)

@@ -65,6 +65,13 @@ impl SignedIn {
     pub fn may(&self, action: crate::policy::Action) -> Result<(), PortalError> {
         Ok(crate::policy::authorize(&self.principal, action)?)
     }
+
+    /// Whether their role may take `action`: for showing a button or link
+    /// only to those it would work for.
+    #[must_use]
+    pub fn can(&self, action: crate::policy::Action) -> bool {
+        crate::policy::authorize(&self.principal, action).is_ok()
+    }
 }
 
 /// A fresh random token, hex.

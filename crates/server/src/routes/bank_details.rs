@@ -54,7 +54,9 @@ impl MaskedAccount {
     }
 }
 
-fn mask_roll(roll: &RollNumber) -> String {
+/// A roll number with all but its last 4 characters hidden.
+#[must_use]
+pub fn mask_roll(roll: &RollNumber) -> String {
     let chars: Vec<char> = roll.as_str().chars().collect();
     let keep = chars.len().saturating_sub(4);
     chars
