@@ -137,6 +137,15 @@ pub enum PortalError {
     /// The change conflicts with the record's state now.
     #[error("{0}")]
     Conflict(String),
+    /// Refused for another reason a person can act on (a value out of
+    /// range, a stale version, too many attempts): the API's status kept.
+    #[error("{reason}")]
+    Refused {
+        /// The status the API would answer.
+        status: StatusCode,
+        /// Why, in the operation's words.
+        reason: String,
+    },
     /// The database is busy or down.
     #[error("{0}")]
     Unavailable(String),
@@ -155,7 +164,13 @@ impl From<ApiError> for PortalError {
             other if other.status_code().is_server_error() => {
                 PortalError::Internal(other.to_string())
             }
-            other => PortalError::Conflict(other.to_string()),
+            other if other.status_code() == StatusCode::CONFLICT => {
+                PortalError::Conflict(other.to_string())
+            }
+            other => PortalError::Refused {
+                status: other.status_code(),
+                reason: other.to_string(),
+            },
         }
     }
 }
@@ -171,6 +186,7 @@ impl ResponseError for PortalError {
             PortalError::BadForm => StatusCode::BAD_REQUEST,
             PortalError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             PortalError::Conflict(_) => StatusCode::CONFLICT,
+            PortalError::Refused { status, .. } => *status,
             PortalError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             PortalError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -218,7 +234,9 @@ fn error_page(error: &PortalError, request_id: Option<String>) -> ErrorPage {
         }
         PortalError::BadForm => (m.t("error-bad-form-heading"), m.t("error-bad-form-body")),
         PortalError::TooLarge => (m.t("error-too-large-heading"), m.t("error-too-large-body")),
-        PortalError::Conflict(reason) => (m.t("error-conflict-heading"), reason.clone()),
+        PortalError::Conflict(reason) | PortalError::Refused { reason, .. } => {
+            (m.t("error-conflict-heading"), reason.clone())
+        }
         PortalError::Unavailable(_) => (
             m.t("error-unavailable-heading"),
             m.t("error-unavailable-body"),
@@ -344,5 +362,16 @@ mod tests {
             redirect.headers().get(header::LOCATION).unwrap(),
             "/sign-in?next=%2Fawards%2F1%3Fa%3Db"
         );
+    }
+
+    #[test]
+    fn refusals_keep_the_apis_status() {
+        let status = |e: ApiError| PortalError::from(e).status_code().as_u16();
+        assert_eq!(status(ApiError::invalid("note", "enter a note")), 422);
+        assert_eq!(status(ApiError::PreconditionFailed("changed".into())), 412);
+        assert_eq!(status(ApiError::conflict("not now")), 409);
+        assert_eq!(status(ApiError::not_found("award")), 404);
+        assert_eq!(status(ApiError::Forbidden("no".into())), 403);
+        assert_eq!(status(ApiError::Internal("bug".into())), 500);
     }
 }
