@@ -4,7 +4,7 @@
 //! failed. Auditors see the same page without buttons or files.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, ResponseError, get, post, web};
+use actix_web::{ResponseError, get, post, web};
 use askama::Template;
 use grantledger_domain::disbursement::DisbursementStatus;
 use grantledger_domain::ids::{DisbursementId, PaymentRunId};
@@ -15,7 +15,7 @@ use serde::Deserialize;
 use crate::error::ApiError;
 use crate::http::blocking;
 use crate::operations;
-use crate::operations::payments::{BankFileFormat, BankFileRequest};
+use crate::operations::payments::BankFileFormat;
 use crate::policy::Action;
 use crate::portal::format::{date, instant, pounds, status};
 use crate::portal::forms::FormErrors;
@@ -366,23 +366,5 @@ pub async fn file(
         Some("bank_csv") => BankFileFormat::BankCsv,
         Some(_) => return Err(PortalError::NotFound),
     };
-    let file = blocking(move || {
-        let request = BankFileRequest {
-            format,
-            processing_day: None,
-            originator: state.originator.as_ref(),
-        };
-        state
-            .db
-            .read(|c| operations::payments::bank_file(c, &state.bank_keys, id, request))
-    })
-    .await?;
-    Ok(HttpResponse::Ok()
-        .content_type(file.content_type)
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"{}\"", file.filename),
-        ))
-        .insert_header(("Cache-Control", "no-store"))
-        .body(file.bytes))
+    Ok(crate::routes::payment_runs::download_bank_file(state, id, format, None).await?)
 }

@@ -200,10 +200,21 @@ pub async fn export_run(
 ) -> Result<HttpResponse, ApiError> {
     let id = PaymentRunId::from_uuid(id.into_inner());
     let q = query.into_inner();
+    download_bank_file(state, id, q.format.unwrap_or_default(), q.processing_day).await
+}
+
+/// A run's bank file as an attachment that is never cached (it holds the
+/// grantees' full account numbers); the API and the portal both serve it so.
+pub async fn download_bank_file(
+    state: web::Data<AppState>,
+    id: PaymentRunId,
+    format: operations::payments::BankFileFormat,
+    processing_day: Option<NaiveDate>,
+) -> Result<HttpResponse, ApiError> {
     let file = blocking(move || {
         let request = operations::payments::BankFileRequest {
-            format: q.format.unwrap_or_default(),
-            processing_day: q.processing_day,
+            format,
+            processing_day,
             originator: state.originator.as_ref(),
         };
         state
