@@ -289,6 +289,9 @@ pub struct ServeArgs {
     /// The modulus checking tables.
     #[command(flatten)]
     pub modulus: crate::config::ModulusSettings,
+    /// Where mail goes.
+    #[command(flatten)]
+    pub mail: crate::config::MailSettings,
 }
 
 impl Cli {
@@ -344,6 +347,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 .with_context(|| format!("binding {}", args.bind))?;
             let operations = args.operations.operations()?;
             let bank_keys = args.bank.keyring(args.demo)?;
+            let mail = args.mail.mail()?;
             let db = cli.open_database_with(PoolOptions::default().min_idle)?;
             check_bank_keys(&db, &bank_keys)?;
             if args.demo {
@@ -363,6 +367,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 bank_keys,
                 originator: args.bacs.originator(args.demo)?,
                 modulus: args.modulus.table()?,
+                notices: args.mail.notices(),
+                mail: Some(mail),
             };
             actix_web::rt::System::new().block_on(crate::app::serve(db, listener, config))
         }
