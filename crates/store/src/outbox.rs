@@ -22,7 +22,7 @@ const SENT: &str = "sent";
 const FAILED: &str = "failed";
 
 /// Attempts after which a message is given up as `failed`: with the
-/// default backoff (30 s doubling, at most an hour apart) about five hours
+/// default backoff (30 s doubling, at most an hour apart) about three hours
 /// of trying, long enough to outlast a mail server's maintenance window.
 pub const MAX_ATTEMPTS: i32 = 10;
 
@@ -507,6 +507,37 @@ mod tests {
         assert_eq!(db.db.read(|c| list_failed(c, 10)).unwrap().len(), 1);
     }
 
+    /// Two dispatchers at once on PostgreSQL: the second skips the rows
+    /// the first has locked instead of waiting for them or taking them too.
+    /// (On SQLite the second would wait for the write lock: nothing to
+    /// show.)
+    fn concurrent_claims_on_postgres_are_disjoint(db: &TestDb) {
+        if db.db.backend() == crate::BackendKind::Sqlite {
+            return;
+        }
+        for n in 0..3 {
+            db.db
+                .write(|c| enqueue(c, &message(&format!("u{n}@example.org")), t0()))
+                .unwrap();
+        }
+        let (first, second) = db
+            .db
+            .write(|a| {
+                let first = claim_due(a, t0(), 2)?;
+                // The first claim is not committed yet: its rows are locked.
+                let second = std::thread::scope(|s| {
+                    s.spawn(|| db.db.write(|b| claim_due(b, t0(), 10)))
+                        .join()
+                        .unwrap()
+                })?;
+                Ok::<_, StoreError>((first, second))
+            })
+            .unwrap();
+        assert_eq!(first.len(), 2);
+        assert_eq!(second.len(), 1);
+        assert!(first.iter().all(|m| m.id != second[0].id));
+    }
+
     #[test]
     fn backoff_doubles_up_to_an_hour() {
         let base = Duration::seconds(30);
@@ -524,5 +555,6 @@ mod tests {
         claims_respect_the_limit_and_a_rollback_enqueues_nothing,
         failures_back_off_then_give_up,
         a_permanent_refusal_fails_at_once,
+        concurrent_claims_on_postgres_are_disjoint,
     );
 }
