@@ -832,4 +832,13 @@ mod tests {
         assert_eq!(redact_url("postgres://app@db/gl"), "postgres://app@db/gl");
         assert_eq!(redact_url("grantledger.sqlite3"), "grantledger.sqlite3");
     }
+
+    /// Clap checks its declarations only when a command is parsed in a
+    /// debug build; two flattened settings sharing a field name (`dir`)
+    /// once broke `serve` that way. This checks every command at once.
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 }

@@ -352,7 +352,7 @@ pub struct MailSettings {
         env = "GRANTLEDGER_MAIL_DIR",
         default_value = "mail"
     )]
-    pub dir: std::path::PathBuf,
+    pub mail_dir: std::path::PathBuf,
     /// The portal's address, for links in messages.
     #[arg(
         long = "portal-url",
@@ -374,8 +374,8 @@ impl MailSettings {
                     crate::cli::redact_url(url)
                 )
             })?,
-            None => MailTransport::directory(&self.dir)
-                .with_context(|| format!("GRANTLEDGER_MAIL_DIR {}", self.dir.display()))?,
+            None => MailTransport::directory(&self.mail_dir)
+                .with_context(|| format!("GRANTLEDGER_MAIL_DIR {}", self.mail_dir.display()))?,
         };
         MailConfig::new(transport, &self.from).context("GRANTLEDGER_MAIL_FROM")
     }
