@@ -400,4 +400,79 @@ mod tests {
         }
         assert!(MailTransport::smtp("http://mail.example.org").is_err());
     }
+
+    fn enqueued(db: &Database) -> uuid::Uuid {
+        let m = stored();
+        db.write(|c| {
+            outbox::enqueue(
+                c,
+                &outbox::NewMessage {
+                    to_address: m.to_address.clone(),
+                    subject: m.subject.clone(),
+                    text_body: m.text_body.clone(),
+                    html_body: Some("<p>Account: ****4958</p>".to_owned()),
+                    kind: m.kind.clone(),
+                },
+                Utc::now(),
+            )
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn without_smtp_each_message_becomes_an_eml_file_and_is_marked_sent() {
+        let test = grantledger_store::testing::TestDb::sqlite();
+        let id = enqueued(&test.db);
+        let dir = tempfile::tempdir().unwrap();
+        let config = MailConfig::new(
+            MailTransport::directory(&dir.path().join("mail")).unwrap(),
+            "grantledger@localhost",
+        )
+        .unwrap();
+        let done = dispatch_once(&test.db, &config).unwrap();
+        assert_eq!(done.sent, 1);
+        let file = dir.path().join("mail").join(format!("{id}.eml"));
+        let text = std::fs::read_to_string(&file).expect("the .eml file");
+        assert!(text.contains(&format!("Message-ID: <{id}@grantledger>")));
+        assert!(text.contains("multipart/alternative"));
+        let sent = test.db.read(|c| outbox::list(c, Status::Sent, 10)).unwrap();
+        assert_eq!(sent.len(), 1);
+        // Nothing left to do.
+        assert_eq!(
+            dispatch_once(&test.db, &config).unwrap(),
+            Dispatched::default()
+        );
+    }
+
+    #[test]
+    fn an_unreachable_smtp_server_leaves_the_message_to_retry() {
+        let test = grantledger_store::testing::TestDb::sqlite();
+        enqueued(&test.db);
+        // A port nothing listens on: bound, then released.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let config = MailConfig::new(
+            MailTransport::smtp(&format!("smtp://127.0.0.1:{port}")).unwrap(),
+            "grantledger@localhost",
+        )
+        .unwrap();
+        let done = dispatch_once(&test.db, &config).unwrap();
+        assert_eq!(done.retrying, 1);
+        let pending = test
+            .db
+            .read(|c| outbox::list(c, Status::Pending, 10))
+            .unwrap();
+        assert_eq!(pending.len(), 1);
+        assert!(
+            pending[0]
+                .last_error
+                .as_deref()
+                .unwrap()
+                .starts_with("SMTP")
+        );
+        assert!(pending[0].next_attempt_at > Utc::now());
+    }
 }
