@@ -147,7 +147,7 @@ fn bank_text(notices: &Notices, event: &BankEvent<'_>, organisation: &str, by: &
              They will not be used; payments go to the account verified before, if any."
         ),
     };
-    format!(
+    wrapped(&format!(
         "Hello,\n\
          \n\
          {what}\n\
@@ -161,8 +161,39 @@ fn bank_text(notices: &Notices, event: &BankEvent<'_>, organisation: &str, by: &
          This message went to every user of {organisation}. It was sent automatically; \
          replies are not read.\n",
         portal = notices.portal_url,
-    )
+    ))
 }
+
+/// Lines of at most [`WIDTH`] characters, broken between words (a longer
+/// word, such as a link, keeps a line of its own): quoted-printable then
+/// has no line to break mid-word, so the message reads as written in a
+/// mail program and as plain text in an `.eml` file alike.
+fn wrapped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / WIDTH);
+    for line in text.split('\n') {
+        let mut width = 0;
+        for (i, word) in line.split(' ').enumerate() {
+            let len = word.chars().count();
+            if i > 0 && width + 1 + len > WIDTH {
+                out.push('\n');
+                width = 0;
+            } else if i > 0 {
+                out.push(' ');
+                width += 1;
+            }
+            out.push_str(word);
+            width += len;
+        }
+        out.push('\n');
+    }
+    // `split` yields one piece more than there are newlines.
+    out.pop();
+    out
+}
+
+/// The longest line of a notice, as RFC 5322 recommends (78 with room
+/// for a quoted reply's "> ").
+const WIDTH: usize = 72;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
@@ -187,11 +218,30 @@ mod tests {
             "Riverside Trust",
             "admin@example.org",
         );
+        let flat = text.replace('\n', " ");
         assert!(text.contains("****4958"));
         assert!(!text.contains("66374958"));
         assert!(text.contains("admin@example.org"));
-        assert!(text.contains("5 December 2026 at 09:30 UTC"));
-        assert!(text.contains("mandate fraud"));
+        assert!(flat.contains("5 December 2026 at 09:30 UTC"), "{text}");
+        assert!(flat.contains("(mandate fraud)"), "{text}");
         assert!(text.contains("https://grants.example.org/organisation"));
+        assert!(text.lines().all(|l| l.chars().count() <= WIDTH), "{text}");
+    }
+
+    #[test]
+    fn wrapping_breaks_between_words_and_keeps_paragraphs() {
+        let long = "word ".repeat(30);
+        let text = wrapped(&format!(
+            "Hello,\n\n{}\nhttps://{}\n",
+            long.trim(),
+            "x".repeat(80)
+        ));
+        assert!(text.starts_with("Hello,\n\nword word"));
+        assert!(text.ends_with(&format!("\nhttps://{}\n", "x".repeat(80))));
+        assert_eq!(text.replace('\n', " ").split_whitespace().count(), 32);
+        for line in text.lines().filter(|l| !l.starts_with("https")) {
+            assert!(line.chars().count() <= WIDTH);
+            assert!(!line.ends_with(' '));
+        }
     }
 }
