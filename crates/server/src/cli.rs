@@ -67,6 +67,28 @@ pub enum Command {
     /// nothing; every bad line is listed and nothing changes.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// The outbox of mail (docs/MAIL.md): messages given up, and sending
+    /// one again.
+    #[command(subcommand)]
+    Mail(MailCommand),
+}
+
+/// `grantledger mail …`.
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// List messages given up as failed, oldest first, tab-separated: id,
+    /// enqueued at, kind, recipient, attempts, last error.
+    Failed {
+        /// Most messages to list.
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+    /// Queue a failed message again (after fixing its cause); the running
+    /// service sends it within seconds.
+    Retry {
+        /// The message's id (from `mail failed`).
+        id: uuid::Uuid,
+    },
 }
 
 /// `grantledger import …`.
@@ -419,6 +441,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(ExportCommand::ThreeSixtyGiving(args)) => run_export(&cli, args),
         Command::Export(command) => run_sheet_export(&cli, command),
         Command::Import(command) => run_import(&cli, command),
+        Command::Mail(command) => {
+            let db = cli.open_database()?;
+            crate::mail::run_command(&db, command, &mut std::io::stdout().lock())
+        }
     }
 }
 

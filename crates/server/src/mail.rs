@@ -235,6 +235,9 @@ pub struct Dispatched {
 /// # Errors
 /// The claim itself failed.
 pub fn dispatch_once(db: &Database, config: &MailConfig) -> Result<Dispatched, StoreError> {
+    if !db.read(|c| outbox::any_due(c, Utc::now()))? {
+        return Ok(Dispatched::default());
+    }
     let claimed = db.write(|c| outbox::claim_due(c, Utc::now(), config.batch))?;
     let mut done = Dispatched::default();
     for message in claimed {
@@ -329,6 +332,56 @@ pub fn spawn(db: Database, config: MailConfig) {
             }
         }
     });
+}
+
+/// Runs `grantledger mail …`, writing what it lists to `out`.
+///
+/// # Errors
+/// Database errors; an id that is not a failed message.
+pub fn run_command(
+    db: &Database,
+    command: &crate::cli::MailCommand,
+    out: &mut dyn std::io::Write,
+) -> anyhow::Result<()> {
+    use anyhow::Context;
+    match command {
+        crate::cli::MailCommand::Failed { limit } => {
+            let failed = db
+                .read(|c| outbox::list_failed(c, *limit))
+                .context("listing failed mail")?;
+            for m in &failed {
+                // One line a message: the error loses its line breaks.
+                let error = m
+                    .last_error
+                    .as_deref()
+                    .unwrap_or("")
+                    .replace(['\n', '\r', '\t'], " ");
+                writeln!(
+                    out,
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    m.id,
+                    m.created_at
+                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    m.kind,
+                    m.to_address,
+                    m.attempts,
+                    error
+                )?;
+            }
+            eprintln!("{} failed message(s)", failed.len());
+            Ok(())
+        }
+        crate::cli::MailCommand::Retry { id } => {
+            let queued = db
+                .write(|c| outbox::retry_failed(c, *id, Utc::now()))
+                .context("queuing the message again")?;
+            if !queued {
+                anyhow::bail!("no failed message has id {id} (see `grantledger mail failed`)");
+            }
+            eprintln!("message {id} is queued again");
+            Ok(())
+        }
+    }
 }
 
 #[cfg(test)]
@@ -442,6 +495,35 @@ mod tests {
             dispatch_once(&test.db, &config).unwrap(),
             Dispatched::default()
         );
+    }
+
+    #[test]
+    fn failed_messages_are_listed_and_can_be_queued_again() {
+        let test = grantledger_store::testing::TestDb::sqlite();
+        let id = enqueued(&test.db);
+        test.db
+            .write(|c| {
+                outbox::claim_due(c, Utc::now(), 10)?;
+                outbox::mark_failed_attempt(c, id, "550 5.1.1 no such\nuser", None)
+            })
+            .unwrap();
+        let mut out = Vec::new();
+        run_command(
+            &test.db,
+            &crate::cli::MailCommand::Failed { limit: 10 },
+            &mut out,
+        )
+        .unwrap();
+        let listed = String::from_utf8(out).unwrap();
+        assert!(listed.starts_with(&id.to_string()), "{listed}");
+        assert!(
+            listed.contains("\ttreasurer@example.org\t1\t550 5.1.1 no such user\n"),
+            "{listed}"
+        );
+        let retry = crate::cli::MailCommand::Retry { id };
+        run_command(&test.db, &retry, &mut Vec::new()).unwrap();
+        assert!(run_command(&test.db, &retry, &mut Vec::new()).is_err());
+        assert!(test.db.read(|c| outbox::any_due(c, Utc::now())).unwrap());
     }
 
     #[test]

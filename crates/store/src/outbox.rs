@@ -178,6 +178,46 @@ pub fn enqueue(
     Ok(id)
 }
 
+/// Whether any message is due: a plain read, so that an idle dispatcher
+/// polling every few seconds does not take SQLite's write lock each time.
+///
+/// # Errors
+/// Database errors.
+pub fn any_due(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    let due: Option<DbUuid> = outbox_messages::table
+        .filter(outbox_messages::status.eq(PENDING))
+        .filter(outbox_messages::next_attempt_at.le(DbTime::new(now)))
+        .select(outbox_messages::id)
+        .first(conn)
+        .optional()?;
+    Ok(due.is_some())
+}
+
+/// Puts a `failed` message back in the queue, due at `now`, with its
+/// attempts counted afresh: for an operator who has fixed the cause
+/// (`grantledger mail retry`). Returns whether there was such a message.
+///
+/// # Errors
+/// Database errors.
+pub fn retry_failed(
+    conn: &mut AnyConnection,
+    id: uuid::Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let changed = diesel::update(
+        outbox_messages::table
+            .filter(outbox_messages::id.eq(DbUuid(id)))
+            .filter(outbox_messages::status.eq(FAILED)),
+    )
+    .set((
+        outbox_messages::status.eq(PENDING),
+        outbox_messages::attempts.eq(0),
+        outbox_messages::next_attempt_at.eq(DbTime::new(now)),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
 /// Claims up to `limit` due messages for sending, oldest due first: each
 /// counts an attempt and is kept from other dispatchers for
 /// [`CLAIM_LEASE`]. Runs in a write transaction of its own (a savepoint
@@ -505,6 +545,20 @@ mod tests {
             .unwrap();
         assert_eq!(outcome, AfterFailure::GaveUp);
         assert_eq!(db.db.read(|c| list_failed(c, 10)).unwrap().len(), 1);
+        assert!(
+            !db.db
+                .read(|c| any_due(c, t0() + Duration::days(1)))
+                .unwrap()
+        );
+        // An operator fixed the address: it goes out again.
+        let later = t0() + Duration::hours(2);
+        assert!(db.db.write(|c| retry_failed(c, id, later)).unwrap());
+        assert!(!db.db.write(|c| retry_failed(c, id, later)).unwrap());
+        assert!(db.db.read(|c| any_due(c, later)).unwrap());
+        let again = db.db.write(|c| claim_due(c, later, 10)).unwrap();
+        assert_eq!(again.len(), 1);
+        assert_eq!(again[0].attempts, 1);
+        assert_eq!(again[0].last_error.as_deref(), Some("550 no such user"));
     }
 
     /// Two dispatchers at once on PostgreSQL: the second skips the rows
