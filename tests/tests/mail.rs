@@ -18,7 +18,7 @@ use grantledger_domain::user::Role;
 use grantledger_server::mail::{MailConfig, MailTransport};
 use grantledger_store::outbox::{self, Status};
 use grantledger_store::testing::TestDb;
-use grantledger_tests::{DueDiligence, PASSWORD, TEST_ACCOUNT, TestApp};
+use grantledger_tests::{DueDiligence, PASSWORD, TEST_ACCOUNT, TestApp, api_tests, expect};
 use serde_json::json;
 
 fn python() -> Option<PathBuf> {
@@ -280,3 +280,111 @@ fn on_postgres() {
         bank_details_notices_reach_every_user_and_survive_an_smtp_outage(db, &python);
     }
 }
+
+/// Without a dispatcher the messages stay in the outbox, where each step's
+/// notices can be read: entered, verified and rejected each tell every
+/// enabled user (not a disabled one), name who acted, and show only the
+/// masked number; a refused step tells nobody.
+fn each_step_tells_the_enabled_users_and_a_refused_step_nobody(app: &TestApp) {
+    let entering_email = app.user_email(Role::Admin, None);
+    let entering = app.login(&entering_email, PASSWORD);
+    let deciding_email = app.user_email(Role::Admin, None);
+    let deciding = app.login(&deciding_email, PASSWORD);
+    let grantee = app.grantee(&entering, json!({}), DueDiligence::NotDone);
+    let grantee_id: GranteeId = grantee.id.parse::<uuid::Uuid>().unwrap().into();
+    let mut users = vec![
+        app.user_email(Role::Grantee, Some(grantee_id)),
+        app.user_email(Role::Grantee, Some(grantee_id)),
+    ];
+    users.sort();
+    let disabled = app.user_email(Role::Grantee, Some(grantee_id));
+    let disabled_id = app
+        .db
+        .db
+        .read(|c| {
+            grantledger_store::users::find_for_login(
+                c,
+                &grantledger_domain::user::Email::parse(&disabled).unwrap(),
+            )
+        })
+        .unwrap()
+        .unwrap()
+        .0
+        .value
+        .id;
+    expect(
+        app.patch(
+            &format!("/v1/users/{disabled_id}"),
+            Some(&entering),
+            Some("\"1\""),
+            &json!({"disabled": true}),
+        ),
+        200,
+    );
+    let pending = || {
+        app.db
+            .db
+            .read(|c| outbox::list(c, Status::Pending, 100))
+            .unwrap()
+    };
+    let step = |from: usize, subject: &str, masked: &str, by: &str| {
+        let all = pending();
+        let mut new: Vec<_> = all.iter().skip(from).collect();
+        new.sort_by(|a, b| a.to_address.cmp(&b.to_address));
+        let to: Vec<&str> = new.iter().map(|m| m.to_address.as_str()).collect();
+        assert_eq!(to, users, "{subject}");
+        for m in new {
+            assert_eq!(m.subject, subject);
+            assert!(m.text_body.contains(masked), "{}", m.text_body);
+            assert!(m.text_body.contains(by), "{}", m.text_body);
+            assert!(!m.text_body.contains(TEST_ACCOUNT.1));
+            assert!(!m.text_body.contains("88837491"));
+        }
+        all.len()
+    };
+
+    app.enter_bank_details(&entering, &grantee, TEST_ACCOUNT);
+    let n = step(
+        0,
+        "Your bank details were changed",
+        "****4958",
+        &entering_email,
+    );
+    assert_eq!(n, 2);
+    let decide = |token: &str, verb: &str| {
+        app.post(
+            &format!("/v1/grantees/{}/bank-details/{verb}", grantee.id),
+            Some(token),
+            &json!({"note": "called the treasurer on the number we hold"}),
+        )
+    };
+    // The person who entered it may not verify it: nothing is sent.
+    assert_eq!(decide(&entering, "verify").status().as_u16(), 403);
+    assert_eq!(pending().len(), 2);
+    expect(decide(&deciding, "verify"), 200);
+    let n = step(
+        n,
+        "Your bank details were verified",
+        "****4958",
+        &deciding_email,
+    );
+    assert_eq!(n, 4);
+    app.enter_bank_details(&entering, &grantee, ("10-79-99", "88837491"));
+    let n = step(
+        n,
+        "Your bank details were changed",
+        "****7491",
+        &entering_email,
+    );
+    expect(decide(&deciding, "reject"), 200);
+    let n = step(
+        n,
+        "Your bank details were rejected",
+        "****7491",
+        &deciding_email,
+    );
+    assert_eq!(n, 8);
+    assert!(pending().iter().all(|m| m.to_address != disabled));
+}
+
+api_tests!(each_step_tells_the_enabled_users_and_a_refused_step_nobody);
