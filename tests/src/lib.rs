@@ -74,8 +74,17 @@ impl std::fmt::Debug for TestApp {
 }
 
 impl TestApp {
-    /// Starts a server on `db`.
+    /// Starts a server on `db`, with no mail dispatcher: messages stay in
+    /// the outbox, where tests can read them.
     pub fn start(db: TestDb) -> TestApp {
+        Self::start_with_mail(db, None)
+    }
+
+    /// Starts a server on `db` whose dispatcher sends mail as `mail` says.
+    pub fn start_with_mail(
+        db: TestDb,
+        mail: Option<grantledger_server::mail::MailConfig>,
+    ) -> TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let keys = JwtKeys::new(&jwt_config(), false).unwrap();
@@ -91,6 +100,8 @@ impl TestApp {
                     bank_keys: grantledger_store::bank_details::Keyring::demo(),
                     originator: Some(test_originator()),
                     modulus: grantledger_domain::bank::ModulusTable::shipped().clone(),
+                    notices: grantledger_server::operations::notices::Notices::default(),
+                    mail,
                 };
                 let server = grantledger_server::app::server(database, listener, config).unwrap();
                 tx.send(server.handle()).unwrap();

@@ -38,6 +38,11 @@ pub struct ServerConfig {
     pub originator: Option<grantledger_domain::bank::Originator>,
     /// Pay.UK's modulus checking tables.
     pub modulus: grantledger_domain::bank::ModulusTable,
+    /// What notices by email link to.
+    pub notices: crate::operations::notices::Notices,
+    /// How the outbox is sent; `None` runs no dispatcher (messages wait
+    /// in the outbox for a process that does).
+    pub mail: Option<crate::mail::MailConfig>,
 }
 
 /// How a server protects itself and stops.
@@ -148,7 +153,11 @@ pub fn server(
         bank_keys: Arc::new(config.bank_keys),
         originator: config.originator,
         modulus: Arc::new(config.modulus),
+        notices: Arc::new(config.notices),
     });
+    if let Some(mail) = config.mail {
+        crate::mail::spawn(sealer_db.clone(), mail);
+    }
     let keys = web::Data::new(config.keys);
     let metrics = crate::middleware::metrics()?;
     let operations = config.operations;

@@ -324,3 +324,84 @@ impl ModulusSettings {
             .with_context(|| format!("the modulus tables in {}", dir.display()))
     }
 }
+
+/// Where mail goes (issue 18; docs/MAIL.md).
+#[derive(Debug, Clone, clap::Args)]
+pub struct MailSettings {
+    /// The SMTP server: `smtp://host:port` (plain), `smtps://host:port`
+    /// (implicit TLS) or `smtp://host:port?tls=required` (STARTTLS), with
+    /// `user:password@` before the host to sign in. Without it, mail is
+    /// written as .eml files to --mail-dir.
+    #[arg(
+        long = "smtp-url",
+        env = "GRANTLEDGER_SMTP_URL",
+        hide_env_values = true
+    )]
+    pub smtp_url: Option<String>,
+    /// The sender of every message.
+    #[arg(
+        long = "mail-from",
+        env = "GRANTLEDGER_MAIL_FROM",
+        default_value = "grantledger@localhost"
+    )]
+    pub from: String,
+    /// Where mail is written, one .eml file a message, when no SMTP server
+    /// is configured.
+    #[arg(
+        long = "mail-dir",
+        env = "GRANTLEDGER_MAIL_DIR",
+        default_value = "mail"
+    )]
+    pub mail_dir: std::path::PathBuf,
+    /// The portal's address, for links in messages.
+    #[arg(
+        long = "portal-url",
+        env = "GRANTLEDGER_PORTAL_URL",
+        default_value = crate::operations::notices::DEFAULT_PORTAL_URL
+    )]
+    pub portal_url: String,
+}
+
+impl MailSettings {
+    /// The dispatcher's settings: SMTP when a URL is given, else the
+    /// directory (created now, so a bad path fails the start).
+    pub fn mail(&self) -> anyhow::Result<crate::mail::MailConfig> {
+        use crate::mail::{MailConfig, MailTransport};
+        let transport = match &self.smtp_url {
+            Some(url) => MailTransport::smtp(url).with_context(|| {
+                format!(
+                    "GRANTLEDGER_SMTP_URL {} is not an SMTP URL lettre can use",
+                    crate::cli::redact_url(url)
+                )
+            })?,
+            None => MailTransport::directory(&self.mail_dir)
+                .with_context(|| format!("GRANTLEDGER_MAIL_DIR {}", self.mail_dir.display()))?,
+        };
+        MailConfig::new(transport, &self.from).context("GRANTLEDGER_MAIL_FROM")
+    }
+
+    /// What notices link to.
+    pub fn notices(&self) -> crate::operations::notices::Notices {
+        crate::operations::notices::Notices::new(&self.portal_url)
+    }
+}
+
+/// Where links in messages point, for commands that send notices but do
+/// not run the dispatcher (the service sends what they queue).
+#[derive(Debug, Clone, clap::Args)]
+pub struct NoticeSettings {
+    /// The portal's address, for links in messages.
+    #[arg(
+        long = "portal-url",
+        env = "GRANTLEDGER_PORTAL_URL",
+        default_value = crate::operations::notices::DEFAULT_PORTAL_URL
+    )]
+    pub portal_url: String,
+}
+
+impl NoticeSettings {
+    /// What notices link to.
+    pub fn notices(&self) -> crate::operations::notices::Notices {
+        crate::operations::notices::Notices::new(&self.portal_url)
+    }
+}

@@ -210,14 +210,18 @@ fn verified_bank_details(
     let accounts = [("08-99-99", "66374958"), ("10-79-99", "88837491")];
     let entering = Actor::user(admin, DEMO_USERS[0].0);
     let verifying = Actor::user(treasurer, DEMO_USERS[4].0);
+    // These grantees have no users, so no notice is written and the
+    // portal address in one does not matter.
+    let notices = crate::operations::notices::Notices::default();
     for (grantee, (sort_code, number)) in grantees.iter().skip(1).zip(accounts) {
         let account = BankAccount::parse(grantee.name.as_str(), sort_code, number, "")
             .map_err(|e| internal(format!("{} bad bank fields", e.len())))?;
         db.write(|c| {
-            bank_details::enter_as(c, bank_keys, &entering, grantee.id, &account)?;
+            bank_details::enter_as(c, bank_keys, &notices, &entering, grantee.id, &account)?;
             bank_details::verify(
                 c,
                 bank_keys,
+                &notices,
                 &verifying,
                 grantee.id,
                 "demo: confirmed by telephone with the treasurer on the number held",

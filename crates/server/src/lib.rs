@@ -14,6 +14,7 @@ pub mod http;
 pub mod idempotency;
 pub mod input_errors;
 pub mod limits;
+pub mod mail;
 pub mod middleware;
 pub mod opendata;
 pub mod operations;

@@ -25,4 +25,6 @@ pub struct AppState {
     pub originator: Option<grantledger_domain::bank::Originator>,
     /// Pay.UK's modulus checking tables, for bank details as they are entered.
     pub modulus: Arc<grantledger_domain::bank::ModulusTable>,
+    /// What notices by email link to.
+    pub notices: Arc<crate::operations::notices::Notices>,
 }

@@ -40,6 +40,12 @@ fn grantledger(url: &str) -> Command {
         .env("GRANTLEDGER_JWT_SECRET", SECRET)
         .env("GRANTLEDGER_DB_POOL_SIZE", "4")
         .env("GRANTLEDGER_BANK_KEY", BANK_KEY)
+        // `serve` writes mail as .eml files; not into the source tree.
+        .env(
+            "GRANTLEDGER_MAIL_DIR",
+            std::env::temp_dir().join("grantledger-test-mail"),
+        )
+        .env_remove("GRANTLEDGER_SMTP_URL")
         .env_remove("RUST_LOG")
         .stdin(Stdio::null());
     command

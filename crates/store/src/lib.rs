@@ -32,6 +32,7 @@ pub mod funds;
 pub mod grantees;
 pub mod idempotency;
 pub mod ledger;
+pub mod outbox;
 pub mod reconciliation;
 pub mod return_drafts;
 pub mod rounds;

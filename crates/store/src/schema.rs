@@ -481,6 +481,27 @@ diesel::joinable!(applications -> rounds (round_id));
 diesel::joinable!(applications -> grantees (grantee_id));
 diesel::joinable!(awards -> rounds (round_id));
 diesel::joinable!(awards -> grantees (grantee_id));
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Uuid, Instant};
+
+    outbox_messages (id) {
+        id -> Uuid,
+        created_at -> Instant,
+        to_address -> Text,
+        subject -> Text,
+        text_body -> Text,
+        html_body -> Nullable<Text>,
+        kind -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Instant,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<Instant>,
+        message_id -> Text,
+    }
+}
+
 diesel::joinable!(bank_details -> grantees (grantee_id));
 diesel::joinable!(disbursements -> awards (award_id));
 diesel::joinable!(payment_run_holds -> disbursements (disbursement_id));
@@ -518,4 +539,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     evaluation_reviews,
     evaluation_version_tallies,
     audit_chain,
+    outbox_messages,
 );

@@ -209,3 +209,21 @@ pub fn save(
     )?;
     get(conn, id)
 }
+
+/// The enabled users acting for `grantee`, oldest first: everyone who
+/// should hear of a change to the organisation (all of them, unpaged: an
+/// organisation has a handful of users, and a notice must reach each).
+pub fn enabled_of_grantee(
+    conn: &mut AnyConnection,
+    grantee: GranteeId,
+) -> Result<Vec<User>, StoreError> {
+    let rows: Vec<UserRow> = users::table
+        .filter(users::grantee_id.eq(db_id(grantee)))
+        .filter(users::disabled.eq(false))
+        .order(users::id)
+        .select(UserRow::as_select())
+        .load(conn)?;
+    rows.into_iter()
+        .map(|r| to_record(r).map(|(u, _)| u.value))
+        .collect()
+}

@@ -81,6 +81,9 @@ pub struct EnterArgs {
     /// The modulus checking tables.
     #[command(flatten)]
     pub modulus: ModulusSettings,
+    /// Where links in the notices to the organisation's users point.
+    #[command(flatten)]
+    pub notices: crate::config::NoticeSettings,
 }
 
 /// Flags of `bank-details verify` and `reject`.
@@ -102,6 +105,9 @@ pub struct DecideArgs {
     /// The modulus checking tables.
     #[command(flatten)]
     pub modulus: ModulusSettings,
+    /// Where links in the notices to the organisation's users point.
+    #[command(flatten)]
+    pub notices: crate::config::NoticeSettings,
 }
 
 /// Flags of `bank-details waiting`.
@@ -157,7 +163,16 @@ pub fn run(db: &Database, command: &BankDetailsCommand) -> anyhow::Result<()> {
                 .require_visible(id, "grantee")
                 .map_err(describe_api_error)?;
             let details = db
-                .write(|c| op::enter_as(c, &keys, &acting.actor, id, &account))
+                .write(|c| {
+                    op::enter_as(
+                        c,
+                        &keys,
+                        &args.notices.notices(),
+                        &acting.actor,
+                        id,
+                        &account,
+                    )
+                })
                 .map_err(describe_api_error)?;
             eprintln!(
                 "entered; payments to this grantee are held until an administrator other than \
@@ -179,12 +194,13 @@ pub fn run(db: &Database, command: &BankDetailsCommand) -> anyhow::Result<()> {
             };
             let acting = args.acting.resolve(db, Action::VerifyBankDetails, what)?;
             let id = GranteeId::from_uuid(args.grantee);
+            let notices = args.notices.notices();
             let details = db
                 .write(|c| {
                     if verify {
-                        op::verify(c, &keys, &acting.actor, id, &args.note)
+                        op::verify(c, &keys, &notices, &acting.actor, id, &args.note)
                     } else {
-                        op::reject(c, &keys, &acting.actor, id, &args.note)
+                        op::reject(c, &keys, &notices, &acting.actor, id, &args.note)
                     }
                 })
                 .map_err(describe_api_error)?;

@@ -82,6 +82,28 @@ pub enum Command {
     /// then its bank file, and each line paid or failed.
     #[command(subcommand)]
     PaymentRuns(PaymentRunsCommand),
+    /// The outbox of mail (docs/MAIL.md): messages given up, and sending
+    /// one again.
+    #[command(subcommand)]
+    Mail(MailCommand),
+}
+
+/// `grantledger mail …`.
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// List messages given up as failed, oldest first, tab-separated: id,
+    /// enqueued at, kind, recipient, attempts, last error.
+    Failed {
+        /// Most messages to list.
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+    /// Queue a failed message again (after fixing its cause); the running
+    /// service sends it within seconds.
+    Retry {
+        /// The message's id (from `mail failed`).
+        id: uuid::Uuid,
+    },
 }
 
 /// `grantledger import …`.
@@ -304,6 +326,9 @@ pub struct ServeArgs {
     /// The modulus checking tables.
     #[command(flatten)]
     pub modulus: crate::config::ModulusSettings,
+    /// Where mail goes.
+    #[command(flatten)]
+    pub mail: crate::config::MailSettings,
 }
 
 impl Cli {
@@ -359,6 +384,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 .with_context(|| format!("binding {}", args.bind))?;
             let operations = args.operations.operations()?;
             let bank_keys = args.bank.keyring(args.demo)?;
+            let mail = args.mail.mail()?;
             let db = cli.open_database_with(PoolOptions::default().min_idle)?;
             check_bank_keys(&db, &bank_keys)?;
             if args.demo {
@@ -378,6 +404,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 bank_keys,
                 originator: args.bacs.originator(args.demo)?,
                 modulus: args.modulus.table()?,
+                notices: args.mail.notices(),
+                mail: Some(mail),
             };
             actix_web::rt::System::new().block_on(crate::app::serve(db, listener, config))
         }
@@ -430,6 +458,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(command) => run_import(&cli, command),
         Command::BankDetails(command) => bank_details::run(&cli.open_database()?, command),
         Command::PaymentRuns(command) => payment_runs::run(&cli.open_database()?, command),
+        Command::Mail(command) => {
+            let db = cli.open_database()?;
+            crate::mail::run_command(&db, command, &mut std::io::stdout().lock())
+        }
     }
 }
 
@@ -848,5 +880,14 @@ mod tests {
         );
         assert_eq!(redact_url("postgres://app@db/gl"), "postgres://app@db/gl");
         assert_eq!(redact_url("grantledger.sqlite3"), "grantledger.sqlite3");
+    }
+
+    /// Clap checks its declarations only when a command is parsed in a
+    /// debug build; two flattened settings sharing a field name (`dir`)
+    /// once broke `serve` that way. This checks every command at once.
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
     }
 }

@@ -3,6 +3,8 @@
 //! rejects them, and payments are held meanwhile. The rules are the
 //! domain's [`BankDetails`](grantledger_domain::bank::BankDetails); the
 //! account is never shown in full except in an approved run's bank file.
+//! Every step tells the grantee's users by email ([`notices`]), in the
+//! same transaction as the step.
 
 use chrono::Utc;
 use grantledger_domain::bank::{
@@ -15,6 +17,7 @@ use grantledger_store::{AnyConnection, grantees};
 
 use crate::auth::principal::Principal;
 use crate::error::{ApiError, FieldError};
+use crate::operations::notices::{self, BankChange, BankEvent, Notices};
 
 /// Bank details as typed, before they are checked.
 #[derive(Debug, Clone, Default)]
@@ -104,12 +107,13 @@ pub fn show(
 pub fn enter(
     conn: &mut AnyConnection,
     keyring: &Keyring,
+    notices: &Notices,
     principal: &Principal,
     grantee: GranteeId,
     account: &BankAccount,
 ) -> Result<Details, ApiError> {
     visible(conn, principal, grantee)?;
-    enter_as(conn, keyring, &principal.actor(), grantee, account)
+    enter_as(conn, keyring, notices, &principal.actor(), grantee, account)
 }
 
 /// [`enter`] for a system caller (the command line with `--as`, the demo).
@@ -117,6 +121,7 @@ pub fn enter(
 pub fn enter_as(
     conn: &mut AnyConnection,
     keyring: &Keyring,
+    notices: &Notices,
     actor: &Actor,
     grantee: GranteeId,
     account: &BankAccount,
@@ -126,9 +131,19 @@ pub fn enter_as(
         by: named(actor, "entering bank details")?,
         at: Utc::now(),
     };
-    Ok(bank_details::enter(
-        conn, keyring, grantee, account, &entered, actor,
-    )?)
+    let after = bank_details::enter(conn, keyring, grantee, account, &entered, actor)?;
+    notices::bank_details_changed(
+        conn,
+        notices,
+        &BankEvent {
+            change: BankChange::Entered,
+            grantee,
+            account,
+            by: entered.by,
+            at: entered.at,
+        },
+    )?;
+    Ok(after)
 }
 
 /// Verifies the waiting change, with a note saying how it was checked:
@@ -137,6 +152,7 @@ pub fn enter_as(
 pub fn verify(
     conn: &mut AnyConnection,
     keyring: &Keyring,
+    notices: &Notices,
     actor: &Actor,
     grantee: GranteeId,
     note: &str,
@@ -154,9 +170,21 @@ pub fn verify(
         .as_ref()
         .map(|v| v.verified.clone())
         .ok_or_else(|| ApiError::Internal("a verified change has no decision".to_owned()))?;
-    Ok(bank_details::verify(
-        conn, keyring, grantee, &before, &decision, actor,
-    )?)
+    let after = bank_details::verify(conn, keyring, grantee, &before, &decision, actor)?;
+    if let Some(verified) = &after.in_force {
+        notices::bank_details_changed(
+            conn,
+            notices,
+            &BankEvent {
+                change: BankChange::Verified,
+                grantee,
+                account: &verified.account.account,
+                by,
+                at: decision.at,
+            },
+        )?;
+    }
+    Ok(after)
 }
 
 /// Rejects the waiting change with a note; the account in force (if any)
@@ -165,6 +193,7 @@ pub fn verify(
 pub fn reject(
     conn: &mut AnyConnection,
     keyring: &Keyring,
+    notices: &Notices,
     actor: &Actor,
     grantee: GranteeId,
     note: &str,
@@ -176,9 +205,21 @@ pub fn reject(
         .clone()
         .reject(by, Utc::now(), note)
         .map_err(decision_error)?;
-    Ok(bank_details::reject(
-        conn, keyring, grantee, &before, &decision, actor,
-    )?)
+    let after = bank_details::reject(conn, keyring, grantee, &before, &decision, actor)?;
+    if let Some(rejected) = &before.pending {
+        notices::bank_details_changed(
+            conn,
+            notices,
+            &BankEvent {
+                change: BankChange::Rejected,
+                grantee,
+                account: &rejected.account.account,
+                by,
+                at: decision.at,
+            },
+        )?;
+    }
+    Ok(after)
 }
 
 /// Changes waiting for a second administrator, oldest first.

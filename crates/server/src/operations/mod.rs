@@ -21,6 +21,7 @@ pub mod evaluation;
 pub mod funds;
 pub mod grantees;
 pub mod imports;
+pub mod notices;
 pub mod payments;
 pub mod rounds;
 pub mod users;

@@ -231,9 +231,16 @@ pub async fn enter(state: web::Data<AppState>, posted: Posted<Typed>) -> PortalR
     let entered = {
         let state = state.clone();
         blocking(move || {
-            state
-                .db
-                .write(|c| op::enter(c, &state.bank_keys, &principal, grantee, &account))
+            state.db.write(|c| {
+                op::enter(
+                    c,
+                    &state.bank_keys,
+                    &state.notices,
+                    &principal,
+                    grantee,
+                    &account,
+                )
+            })
         })
         .await
     };

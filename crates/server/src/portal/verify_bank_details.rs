@@ -233,9 +233,9 @@ async fn decide(
         blocking(move || {
             state.db.write(|c| {
                 if verifying {
-                    op::verify(c, &state.bank_keys, &actor, id, &note)
+                    op::verify(c, &state.bank_keys, &state.notices, &actor, id, &note)
                 } else {
-                    op::reject(c, &state.bank_keys, &actor, id, &note)
+                    op::reject(c, &state.bank_keys, &state.notices, &actor, id, &note)
                 }
             })
         })

@@ -212,7 +212,7 @@ pub async fn enter_bank_details(
     let details = blocking(move || {
         state
             .db
-            .write(|c| op::enter(c, &keys, &principal, id, &account))
+            .write(|c| op::enter(c, &keys, &state.notices, &principal, id, &account))
     })
     .await?;
     Ok(HttpResponse::Ok().json(BankDetailsView::of(id, &details, &modulus)))
@@ -292,9 +292,9 @@ async fn decide(
     let details = blocking(move || {
         state.db.write(|c| {
             if verify {
-                op::verify(c, &keys, &actor, id, &note)
+                op::verify(c, &keys, &state.notices, &actor, id, &note)
             } else {
-                op::reject(c, &keys, &actor, id, &note)
+                op::reject(c, &keys, &state.notices, &actor, id, &note)
             }
         })
     })

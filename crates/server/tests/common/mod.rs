@@ -55,6 +55,12 @@ pub fn start(url: &str, port: u16, log: &str) -> Server {
         .env("GRANTLEDGER_JWT_SECRET", SECRET)
         .env("GRANTLEDGER_BANK_KEY", BANK_KEY)
         .env("GRANTLEDGER_DB_POOL_SIZE", "8")
+        // `serve` writes mail as .eml files; not into the source tree.
+        .env(
+            "GRANTLEDGER_MAIL_DIR",
+            std::env::temp_dir().join("grantledger-test-mail"),
+        )
+        .env_remove("GRANTLEDGER_SMTP_URL")
         .env("RUST_LOG", log)
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())

@@ -1,0 +1,390 @@
+//! Mail (issue 18) over a real SMTP server on loopback (Python's
+//! aiosmtpd, `tests/fixtures/smtp_sink.py`), on both backends: a change of
+//! bank details reaches every user of the organisation with the number
+//! masked, and a message enqueued while the mail server is down arrives
+//! once it is back.
+//!
+//! The Python is `GRANTLEDGER_AIOSMTPD_PYTHON`, or the virtualenv
+//! `.ci/run` makes under `target/`. Without it the test is skipped with a
+//! message, except under CI=true, where it fails.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use grantledger_domain::ids::GranteeId;
+use grantledger_domain::user::Role;
+use grantledger_server::mail::{MailConfig, MailTransport};
+use grantledger_store::outbox::{self, Status};
+use grantledger_store::testing::TestDb;
+use grantledger_tests::{DueDiligence, PASSWORD, TEST_ACCOUNT, TestApp, api_tests, expect};
+use serde_json::json;
+
+fn python() -> Option<PathBuf> {
+    let candidates = std::env::var_os("GRANTLEDGER_AIOSMTPD_PYTHON")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain(std::iter::once(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/venv-aiosmtpd/bin/python"),
+        ));
+    for candidate in candidates {
+        let works = Command::new(&candidate)
+            .args(["-c", "import aiosmtpd"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if works {
+            return Some(candidate);
+        }
+    }
+    None
+}
+
+fn python_or_skip() -> Option<PathBuf> {
+    let found = python();
+    if found.is_none() {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "aiosmtpd is required under CI=true (.ci/run installs it into target/venv-aiosmtpd)"
+        );
+        eprintln!(
+            "SKIPPED: the SMTP test (python3 -m venv target/venv-aiosmtpd && \
+             target/venv-aiosmtpd/bin/pip install aiosmtpd, or set GRANTLEDGER_AIOSMTPD_PYTHON)"
+        );
+    }
+    found
+}
+
+/// The SMTP server process, stopped when dropped.
+struct Sink {
+    child: Child,
+}
+
+impl Sink {
+    fn start(python: &Path, port: u16, dir: &Path) -> Sink {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/smtp_sink.py");
+        let mut child = Command::new(python)
+            .arg(script)
+            .args(["127.0.0.1", &port.to_string()])
+            .arg(dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line.trim(), "ready", "the SMTP sink did not start");
+        Sink { child }
+    }
+
+    fn stop(mut self) {
+        self.kill();
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Every message received, as (envelope recipient, decoded text).
+fn received(dir: &Path) -> Vec<(String, String)> {
+    let mut messages = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "eml") {
+            let raw = std::fs::read_to_string(&path).unwrap();
+            let to = raw
+                .lines()
+                .next()
+                .and_then(|l| l.strip_prefix("X-Envelope-To: "))
+                .unwrap()
+                .to_owned();
+            messages.push((to, quoted_printable_decoded(&raw)));
+        }
+    }
+    messages.sort();
+    messages
+}
+
+/// Undoes quoted-printable (soft line breaks and `=XX`), which is enough
+/// to search the ASCII text of a message: a soft break must not hide a
+/// full account number from the check that it is absent.
+fn quoted_printable_decoded(raw: &str) -> String {
+    let joined = raw.replace("=\r\n", "").replace("=\n", "");
+    let mut out = Vec::new();
+    let bytes = joined.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'='
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(&joined[i + 1..i + 3], 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn header<'a>(message: &'a str, name: &str) -> Option<&'a str> {
+    message
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(": "))
+}
+
+fn bank_details_notices_reach_every_user_and_survive_an_smtp_outage(db: TestDb, python: &Path) {
+    let port = free_port();
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(python, port, dir.path());
+    let mut mail = MailConfig::new(
+        MailTransport::smtp(&format!("smtp://127.0.0.1:{port}")).unwrap(),
+        "grants@fund.example.org",
+    )
+    .unwrap();
+    mail.poll_interval = Duration::from_millis(100);
+    mail.retry_base = Duration::from_millis(200);
+    let app = TestApp::start_with_mail(db, Some(mail));
+
+    let admin_email = app.user_email(Role::Admin, None);
+    let admin = app.login(&admin_email, PASSWORD);
+    let grantee = app.grantee(&admin, json!({}), DueDiligence::NotDone);
+    let grantee_id: GranteeId = grantee.id.parse::<uuid::Uuid>().unwrap().into();
+    let mut users = vec![
+        app.user_email(Role::Grantee, Some(grantee_id)),
+        app.user_email(Role::Grantee, Some(grantee_id)),
+    ];
+    users.sort();
+    // A user of another organisation hears nothing.
+    let other = app.grantee(&admin, json!({"name": "Other Club"}), DueDiligence::NotDone);
+    app.user_email(
+        Role::Grantee,
+        Some(other.id.parse::<uuid::Uuid>().unwrap().into()),
+    );
+
+    app.enter_bank_details(&admin, &grantee, TEST_ACCOUNT);
+    wait_for("two messages", || received(dir.path()).len() >= 2);
+    let first = received(dir.path());
+    assert_eq!(first.len(), 2);
+    let mut ids = Vec::new();
+    for ((to, message), user) in first.iter().zip(&users) {
+        assert_eq!(to, user);
+        assert_eq!(
+            header(message, "Subject"),
+            Some("Your bank details were changed")
+        );
+        assert_eq!(header(message, "To"), Some(user.as_str()));
+        assert_eq!(header(message, "From"), Some("grants@fund.example.org"));
+        assert!(message.contains("****4958"), "{message}");
+        assert!(!message.contains(TEST_ACCOUNT.1), "{message}");
+        assert!(message.contains(&admin_email), "{message}");
+        // Lines are wrapped between words: phrases may span two.
+        let flat = message.replace("\r\n", " ").replace('\n', " ");
+        assert!(flat.contains("(mandate fraud)"), "{message}");
+        let id = header(message, "Message-ID").unwrap();
+        assert!(id.starts_with('<') && id.ends_with("@grantledger>"), "{id}");
+        ids.push(id.to_owned());
+    }
+    assert_ne!(ids[0], ids[1]);
+
+    // The mail server goes away; a change made meanwhile is tried, fails,
+    // waits in the outbox, and arrives once the server is back.
+    sink.stop();
+    app.enter_bank_details(&admin, &grantee, ("10-79-99", "88837491"));
+    wait_for("a failed attempt", || {
+        app.db
+            .db
+            .read(|c| outbox::list(c, Status::Pending, 10))
+            .unwrap()
+            .iter()
+            .filter(|m| m.last_error.is_some())
+            .count()
+            == 2
+    });
+    assert_eq!(received(dir.path()).len(), 2);
+    let _sink = Sink::start(python, port, dir.path());
+    wait_for("four messages", || received(dir.path()).len() >= 4);
+    let all = received(dir.path());
+    let later: Vec<_> = all.iter().filter(|(_, m)| m.contains("****7491")).collect();
+    assert_eq!(later.len(), 2, "{all:?}");
+    for (to, message) in later {
+        assert!(users.contains(to));
+        assert!(!message.contains("88837491"), "{message}");
+    }
+    wait_for("every message marked sent", || {
+        app.db
+            .db
+            .read(|c| outbox::list(c, Status::Sent, 10))
+            .unwrap()
+            .len()
+            == 4
+    });
+    assert!(
+        app.db
+            .db
+            .read(|c| outbox::list(c, Status::Pending, 10))
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        app.db
+            .db
+            .read(|c| outbox::list_failed(c, 10))
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn on_sqlite() {
+    if let Some(python) = python_or_skip() {
+        bank_details_notices_reach_every_user_and_survive_an_smtp_outage(TestDb::sqlite(), &python);
+    }
+}
+
+#[test]
+fn on_postgres() {
+    if let Some(python) = python_or_skip()
+        && let Some(db) = TestDb::postgres()
+    {
+        bank_details_notices_reach_every_user_and_survive_an_smtp_outage(db, &python);
+    }
+}
+
+/// Without a dispatcher the messages stay in the outbox, where each step's
+/// notices can be read: entered, verified and rejected each tell every
+/// enabled user (not a disabled one), name who acted, and show only the
+/// masked number; a refused step tells nobody.
+fn each_step_tells_the_enabled_users_and_a_refused_step_nobody(app: &TestApp) {
+    let entering_email = app.user_email(Role::Admin, None);
+    let entering = app.login(&entering_email, PASSWORD);
+    let deciding_email = app.user_email(Role::Admin, None);
+    let deciding = app.login(&deciding_email, PASSWORD);
+    let grantee = app.grantee(&entering, json!({}), DueDiligence::NotDone);
+    let grantee_id: GranteeId = grantee.id.parse::<uuid::Uuid>().unwrap().into();
+    let mut users = vec![
+        app.user_email(Role::Grantee, Some(grantee_id)),
+        app.user_email(Role::Grantee, Some(grantee_id)),
+    ];
+    users.sort();
+    let disabled = app.user_email(Role::Grantee, Some(grantee_id));
+    let disabled_id = app
+        .db
+        .db
+        .read(|c| {
+            grantledger_store::users::find_for_login(
+                c,
+                &grantledger_domain::user::Email::parse(&disabled).unwrap(),
+            )
+        })
+        .unwrap()
+        .unwrap()
+        .0
+        .value
+        .id;
+    expect(
+        app.patch(
+            &format!("/v1/users/{disabled_id}"),
+            Some(&entering),
+            Some("\"1\""),
+            &json!({"disabled": true}),
+        ),
+        200,
+    );
+    let pending = || {
+        app.db
+            .db
+            .read(|c| outbox::list(c, Status::Pending, 100))
+            .unwrap()
+    };
+    let step = |from: usize, subject: &str, masked: &str, by: &str| {
+        let all = pending();
+        let mut new: Vec<_> = all.iter().skip(from).collect();
+        new.sort_by(|a, b| a.to_address.cmp(&b.to_address));
+        let to: Vec<&str> = new.iter().map(|m| m.to_address.as_str()).collect();
+        assert_eq!(to, users, "{subject}");
+        for m in new {
+            assert_eq!(m.subject, subject);
+            assert!(m.text_body.contains(masked), "{}", m.text_body);
+            assert!(m.text_body.contains(by), "{}", m.text_body);
+            assert!(!m.text_body.contains(TEST_ACCOUNT.1));
+            assert!(!m.text_body.contains("88837491"));
+        }
+        all.len()
+    };
+
+    app.enter_bank_details(&entering, &grantee, TEST_ACCOUNT);
+    let n = step(
+        0,
+        "Your bank details were changed",
+        "****4958",
+        &entering_email,
+    );
+    assert_eq!(n, 2);
+    let decide = |token: &str, verb: &str| {
+        app.post(
+            &format!("/v1/grantees/{}/bank-details/{verb}", grantee.id),
+            Some(token),
+            &json!({"note": "called the treasurer on the number we hold"}),
+        )
+    };
+    // The person who entered it may not verify it: nothing is sent.
+    assert_eq!(decide(&entering, "verify").status().as_u16(), 403);
+    assert_eq!(pending().len(), 2);
+    expect(decide(&deciding, "verify"), 200);
+    let n = step(
+        n,
+        "Your bank details were verified",
+        "****4958",
+        &deciding_email,
+    );
+    assert_eq!(n, 4);
+    app.enter_bank_details(&entering, &grantee, ("10-79-99", "88837491"));
+    let n = step(
+        n,
+        "Your bank details were changed",
+        "****7491",
+        &entering_email,
+    );
+    expect(decide(&deciding, "reject"), 200);
+    let n = step(
+        n,
+        "Your bank details were rejected",
+        "****7491",
+        &deciding_email,
+    );
+    assert_eq!(n, 8);
+    assert!(pending().iter().all(|m| m.to_address != disabled));
+}
+
+api_tests!(each_step_tells_the_enabled_users_and_a_refused_step_nobody);
