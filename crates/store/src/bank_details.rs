@@ -250,6 +250,13 @@ pub fn enter(
     Ok(after)
 }
 
+/// The change a decision is about.
+fn pending_of(details: &Details) -> Result<&Pending<Entry>, StoreError> {
+    details.pending.as_ref().ok_or_else(|| {
+        StoreError::Conflict("there is no change of bank details waiting".to_owned())
+    })
+}
+
 /// Records the pending change verified (the domain's
 /// [`BankDetails::verify`] allowed it): the account in force until now is
 /// superseded.
@@ -264,9 +271,7 @@ pub fn verify(
     decision: &Decision,
     actor: &Actor,
 ) -> Result<Details, StoreError> {
-    let pending = before.pending.as_ref().ok_or_else(|| {
-        StoreError::Conflict("there is no change of bank details waiting".to_owned())
-    })?;
+    let pending = pending_of(before)?;
     diesel::update(
         bank_details::table
             .filter(bank_details::grantee_id.eq(db_id(grantee)))
@@ -300,9 +305,7 @@ pub fn reject(
     decision: &Decision,
     actor: &Actor,
 ) -> Result<Details, StoreError> {
-    let pending = before.pending.as_ref().ok_or_else(|| {
-        StoreError::Conflict("there is no change of bank details waiting".to_owned())
-    })?;
+    let pending = pending_of(before)?;
     decide_row(conn, pending.account.id, REJECTED, decision)?;
     let after = load(conn, keyring, grantee)?;
     audit_change(

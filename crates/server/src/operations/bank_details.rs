@@ -146,6 +146,20 @@ pub fn enter_as(
     Ok(after)
 }
 
+/// Who is deciding on a waiting change (a named user), and the details as
+/// they stand.
+fn deciding(
+    conn: &mut AnyConnection,
+    keyring: &Keyring,
+    actor: &Actor,
+    grantee: GranteeId,
+    what: &str,
+) -> Result<(UserId, Details), ApiError> {
+    let by = named(actor, what)?;
+    grantees::get(conn, grantee)?;
+    Ok((by, bank_details::load(conn, keyring, grantee)?))
+}
+
 /// Verifies the waiting change, with a note saying how it was checked:
 /// only an administrator who did not enter it (403 otherwise).
 #[tracing::instrument(skip_all, fields(grantee_id = %grantee))]
@@ -157,9 +171,7 @@ pub fn verify(
     grantee: GranteeId,
     note: &str,
 ) -> Result<Details, ApiError> {
-    let by = named(actor, "verifying bank details")?;
-    grantees::get(conn, grantee)?;
-    let before = bank_details::load(conn, keyring, grantee)?;
+    let (by, before) = deciding(conn, keyring, actor, grantee, "verifying bank details")?;
     let now = Utc::now();
     let after = before
         .clone()
@@ -198,9 +210,7 @@ pub fn reject(
     grantee: GranteeId,
     note: &str,
 ) -> Result<Details, ApiError> {
-    let by = named(actor, "rejecting bank details")?;
-    grantees::get(conn, grantee)?;
-    let before = bank_details::load(conn, keyring, grantee)?;
+    let (by, before) = deciding(conn, keyring, actor, grantee, "rejecting bank details")?;
     let (_, _, decision) = before
         .clone()
         .reject(by, Utc::now(), note)
