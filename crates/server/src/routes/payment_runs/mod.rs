@@ -10,12 +10,9 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use grantledger_domain::Money;
-use grantledger_domain::bank::PaymentHold;
-use grantledger_domain::disbursement::DisbursementStatus;
-use grantledger_domain::ids::{DisbursementId, FundId, GranteeId, PaymentRunId, RoundId, UserId};
+use grantledger_domain::ids::{FundId, PaymentRunId, RoundId, UserId};
 use grantledger_domain::payment_run::{PaymentRun, PaymentRunStatus};
 use grantledger_store::common::Record;
-use grantledger_store::disbursements::Outcome;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -25,9 +22,11 @@ use crate::http::{ListResponse, PageQuery, blocking, read_one};
 use crate::idempotency::{self, Created, IdempotencyKey};
 use crate::operations;
 use crate::policy::{Authorized, can};
-use crate::routes::awards::DisbursementView;
-use crate::routes::payments::NoteBody;
 use crate::state::AppState;
+
+mod lines;
+
+pub use lines::{HeldLineView, RunLineView, RunLinesView, line_failed, line_paid, run_lines};
 
 /// A payment run as the API shows it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -319,208 +318,6 @@ pub async fn cancel_run(
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     run_change(state, auth, req, key, id.into_inner(), RunChange::Cancel).await
-}
-
-/// One line of a payment run.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RunLineView {
-    /// The tranche.
-    pub disbursement_id: DisbursementId,
-    /// `scheduled` (to pay), `paid`, `reversed` or `returned`.
-    pub status: DisbursementStatus,
-    /// The award's reference: the payment reference on the bank file.
-    pub award_reference: String,
-    /// The grantee paid.
-    pub grantee_id: GranteeId,
-    /// Its name.
-    pub payee: String,
-    /// How much.
-    pub amount: Money,
-    /// When it was due.
-    pub due_on: NaiveDate,
-    /// Who marked it paid, failed or returned.
-    pub settled_by: Option<UserId>,
-    /// When.
-    pub settled_at: Option<DateTime<Utc>>,
-}
-
-/// A tranche due when the run was made but held out of it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct HeldLineView {
-    /// The tranche.
-    pub disbursement_id: DisbursementId,
-    /// The award's reference.
-    pub award_reference: String,
-    /// The grantee it would have paid.
-    pub grantee_id: GranteeId,
-    /// Its name.
-    pub payee: String,
-    /// How much.
-    pub amount: Money,
-    /// `no_bank_details` or `bank_details_awaiting_verification`.
-    pub reason: String,
-    /// The reason in words.
-    pub explanation: String,
-}
-
-/// A run's lines and the tranches held out of it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RunLinesView {
-    /// What it pays (or paid).
-    pub lines: Vec<RunLineView>,
-    /// What was due but held, and why.
-    pub held: Vec<HeldLineView>,
-}
-
-impl RunLinesView {
-    /// The view of a run's lines and held tranches, for the API and the
-    /// command line alike.
-    pub(crate) fn of(
-        lines: Vec<grantledger_store::disbursements::RunLine>,
-        held: Vec<grantledger_store::disbursements::HeldLine>,
-    ) -> RunLinesView {
-        RunLinesView {
-            lines: lines
-                .into_iter()
-                .map(|l| RunLineView {
-                    disbursement_id: l.disbursement_id,
-                    status: l.status,
-                    award_reference: l.award_reference,
-                    grantee_id: l.grantee_id,
-                    payee: l.payee,
-                    amount: l.amount,
-                    due_on: l.due_on,
-                    settled_by: l.settled_by,
-                    settled_at: l.settled_at,
-                })
-                .collect(),
-            held: held.into_iter().map(hold_view).collect(),
-        }
-    }
-}
-
-fn hold_view(h: grantledger_store::disbursements::HeldLine) -> HeldLineView {
-    let reason: PaymentHold = h.reason;
-    HeldLineView {
-        disbursement_id: h.disbursement_id,
-        award_reference: h.award_reference,
-        grantee_id: h.grantee_id,
-        payee: h.payee,
-        amount: h.amount,
-        reason: reason.code().to_owned(),
-        explanation: reason.to_string(),
-    }
-}
-
-/// A run's lines (with who confirmed each and when) and the tranches held
-/// out of it when it was made, with why.
-#[utoipa::path(
-    tag = "payments",
-    params(("id" = Uuid, Path, description = "The run's id")),
-    responses((status = 200, description = "Lines and held tranches", body = RunLinesView), (status = 404, body = Problem)),
-    security(("bearer" = []))
-)]
-#[get("/payment-runs/{id}/lines")]
-pub async fn run_lines(
-    state: web::Data<AppState>,
-    _auth: Authorized<can::ReadPayments>,
-    id: web::Path<uuid::Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    let id = PaymentRunId::from_uuid(id.into_inner());
-    let view = blocking(move || {
-        state.db.read(|c| {
-            let lines = operations::payments::run_lines(c, id)?;
-            let held = operations::payments::held_lines(c, id)?;
-            Ok::<_, ApiError>(RunLinesView::of(lines, held))
-        })
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(view))
-}
-
-async fn settle_line(
-    state: web::Data<AppState>,
-    auth: Authorized<can::ManagePayments>,
-    req: HttpRequest,
-    key: IdempotencyKey,
-    path: (uuid::Uuid, uuid::Uuid),
-    body: Option<Json<NoteBody>>,
-    outcome: Outcome,
-) -> Result<HttpResponse, ApiError> {
-    let principal = auth.principal;
-    let run = PaymentRunId::from_uuid(path.0);
-    let line = DisbursementId::from_uuid(path.1);
-    let note = match body {
-        Some(body) => crate::input_errors::validated(body.into_inner())?.note,
-        None => None,
-    };
-    let actor = principal.actor();
-    idempotency::write(&state, &req, &principal, key, StatusCode::OK, move |c| {
-        let record =
-            operations::payments::settle_line(c, &actor, run, line, outcome, note.as_deref())?;
-        Ok(Created::updated(DisbursementView::from(record)))
-    })
-    .await
-}
-
-/// Confirm one line of an approved run paid (who and when are kept). Once
-/// no line is left to pay, the run is confirmed.
-#[utoipa::path(
-    tag = "payments",
-    params(("id" = Uuid, Path, description = "The run's id"), ("line" = Uuid, Path, description = "The tranche's id"), IdempotencyKey),
-    request_body(content = Option<NoteBody>, description = "An optional note"),
-    responses((status = 200, description = "Paid", body = DisbursementView), (status = 404, description = "No such run or tranche", body = Problem), (status = 409, description = "The run is not approved, the tranche is not in it, or the line is not to pay", body = Problem)),
-    security(("bearer" = []))
-)]
-#[post("/payment-runs/{id}/lines/{line}/paid")]
-pub async fn line_paid(
-    state: web::Data<AppState>,
-    auth: Authorized<can::ManagePayments>,
-    req: HttpRequest,
-    key: IdempotencyKey,
-    path: web::Path<(uuid::Uuid, uuid::Uuid)>,
-    body: Option<Json<NoteBody>>,
-) -> Result<HttpResponse, ApiError> {
-    settle_line(
-        state,
-        auth,
-        req,
-        key,
-        path.into_inner(),
-        body,
-        Outcome::Paid,
-    )
-    .await
-}
-
-/// Record one line of an approved run as failed: it leaves the run (whose
-/// total drops) and no longer counts against its award.
-#[utoipa::path(
-    tag = "payments",
-    params(("id" = Uuid, Path, description = "The run's id"), ("line" = Uuid, Path, description = "The tranche's id"), IdempotencyKey),
-    request_body(content = Option<NoteBody>, description = "What the bank said"),
-    responses((status = 200, description = "Failed", body = DisbursementView), (status = 404, description = "No such run or tranche", body = Problem), (status = 409, description = "The run is not approved, the tranche is not in it, or the line is not to pay", body = Problem)),
-    security(("bearer" = []))
-)]
-#[post("/payment-runs/{id}/lines/{line}/failed")]
-pub async fn line_failed(
-    state: web::Data<AppState>,
-    auth: Authorized<can::ManagePayments>,
-    req: HttpRequest,
-    key: IdempotencyKey,
-    path: web::Path<(uuid::Uuid, uuid::Uuid)>,
-    body: Option<Json<NoteBody>>,
-) -> Result<HttpResponse, ApiError> {
-    settle_line(
-        state,
-        auth,
-        req,
-        key,
-        path.into_inner(),
-        body,
-        Outcome::Failed,
-    )
-    .await
 }
 
 crate::http::versioned!(PaymentRunView);
