@@ -321,6 +321,7 @@ fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
 /// offer to accept, one to decline, an accepted award to report on and a
 /// draft to withdraw.
 struct World {
+    fund: String,
     round: String,
     email: String,
     offer: String,
@@ -359,6 +360,7 @@ fn world(app: &TestApp) -> World {
         .unwrap()
         .to_owned();
     World {
+        fund: fund.id,
         round: round.id,
         email,
         offer,
@@ -589,6 +591,33 @@ async fn journeys(app: &TestApp, w: &World, b: &mut Browser) {
     b.see("You have signed out").await;
     b.goto("/organisation").await;
     assert_eq!(b.path().await, "/sign-in");
+
+    // 7. An administrator's fund page: its money, reconciliation and
+    // charts, a date it cannot read, and reflow at 320 px.
+    let admin_email = off_runtime(|| app.user_email(grantledger_domain::user::Role::Admin, None));
+    b.fill("#email", &admin_email).await;
+    b.fill("#password", PASSWORD).await;
+    b.click("form[action='/sign-in'] button").await;
+    b.goto("/").await;
+    b.click(&format!("a[href='/funds/{}']", w.fund)).await;
+    b.see("Every check passes").await;
+    b.see("Awards by grant size").await;
+    b.check("fund").await;
+    b.fill("#as_of", "30/11/2026").await;
+    b.click("form[method=get] button").await;
+    b.see("There is a problem").await;
+    b.check("fund-as-of-error").await;
+    b.client.set_window_size(320, 900).await.unwrap();
+    let overflow: Value = b
+        .client
+        .execute("return document.documentElement.scrollWidth", vec![])
+        .await
+        .unwrap();
+    assert!(
+        overflow.as_u64().unwrap() <= 320,
+        "the fund page scrolls sideways at 320 px: {overflow}"
+    );
+    b.client.set_window_size(1280, 1000).await.unwrap();
 }
 
 fn run(js: bool) {

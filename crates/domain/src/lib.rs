@@ -116,6 +116,7 @@ pub mod csv_writer;
 pub mod disbursement;
 pub mod evaluation;
 pub mod fund;
+pub mod fund_overview;
 pub mod grantee;
 pub mod ids;
 pub mod import;

@@ -28,6 +28,7 @@ pub mod commitments;
 pub mod common;
 pub mod disbursements;
 pub mod evaluation;
+pub mod fund_overview;
 pub mod funds;
 pub mod grantees;
 pub mod idempotency;

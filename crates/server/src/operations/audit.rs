@@ -2,8 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use grantledger_domain::csv_writer::{CsvWriteError, CsvWriter};
+use grantledger_domain::fund_overview::{MoneyAt, SizeCount, grant_sizes, money_over_time};
 use grantledger_domain::reconciliation::Reconciliation;
-use grantledger_store::{AnyConnection, funds, reconciliation};
+use grantledger_store::{AnyConnection, fund_overview, funds, reconciliation};
 
 use crate::error::ApiError;
 
@@ -16,6 +17,37 @@ pub fn reconcile(
 ) -> Result<Reconciliation, ApiError> {
     let fund = funds::find(c, fund)?.value.id;
     Ok(reconciliation::reconcile_fund(c, fund, as_of)?)
+}
+
+/// A fund at a glance: its reconciliation (now or `as_of`), its live
+/// awards by size and its money committed and paid over time (always up
+/// to now: the movements are the ledger's, which keeps no other past).
+#[derive(Debug)]
+pub struct FundOverview {
+    /// The reconciliation, with every figure by round, region and funder.
+    pub reconciliation: Reconciliation,
+    /// Live awards in each size band.
+    pub sizes: Vec<SizeCount>,
+    /// Committed and paid, cumulatively, per period.
+    pub over_time: Vec<MoneyAt>,
+}
+
+/// Everything the fund's page shows, read in one go.
+#[tracing::instrument(skip_all, fields(fund = %fund))]
+pub fn overview(
+    c: &mut AnyConnection,
+    fund: &str,
+    as_of: Option<DateTime<Utc>>,
+) -> Result<FundOverview, ApiError> {
+    let id = funds::find(c, fund)?.value.id;
+    let reconciliation = reconciliation::reconcile_fund(c, id, as_of)?;
+    let sizes = grant_sizes(fund_overview::award_amounts(c, id)?);
+    let over_time = money_over_time(fund_overview::commitment_movements(c, id)?);
+    Ok(FundOverview {
+        reconciliation,
+        sizes,
+        over_time,
+    })
 }
 
 /// Writes a reconciliation as CSV, through the common writer (formula

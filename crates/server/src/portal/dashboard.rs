@@ -81,13 +81,19 @@ pub async fn show(state: &web::Data<AppState>, signed_in: &SignedIn) -> PortalRe
             m.t("staff-no-funds"),
         );
         table.caption_class = "govuk-table__caption--m";
+        let audits = signed_in.can(Action::Audit);
         table.rows = funds
             .items
             .into_iter()
             .map(|f| {
                 let fund = f.record.value;
+                let code = fund.code.to_string();
                 vec![
-                    Cell::text(fund.code.to_string()),
+                    if audits {
+                        Cell::link(code, format!("/funds/{}", fund.id))
+                    } else {
+                        Cell::text(code)
+                    },
                     Cell::text(fund.name.to_string()),
                     Cell::figure(pounds(fund.budget)),
                     Cell::figure(pounds(f.unallocated)),

@@ -8,10 +8,27 @@ use crate::portal::messages::Messages;
 /// `£2,500.00`: pounds with thousands separated, always two decimals.
 #[must_use]
 pub fn pounds(money: Money) -> String {
-    let pence = money.pence();
+    pounds_of_pence(money.pence())
+}
+
+/// Pence as pounds, like [`pounds`], for figures that may be negative
+/// (a reconciliation's differences).
+#[must_use]
+pub fn pounds_of_pence(pence: i64) -> String {
     let sign = if pence < 0 { "-" } else { "" };
     let pence = pence.unsigned_abs();
-    let whole = (pence / 100).to_string();
+    format!("{sign}£{}.{:02}", grouped(pence / 100), pence % 100)
+}
+
+/// Whole pounds, rounded down, for a chart's axis: `£4,000,000`.
+#[must_use]
+pub fn whole_pounds(pence: i64) -> String {
+    let sign = if pence < 0 { "-" } else { "" };
+    format!("{sign}£{}", grouped(pence.unsigned_abs() / 100))
+}
+
+fn grouped(whole: u64) -> String {
+    let whole = whole.to_string();
     let mut grouped = String::new();
     for (i, ch) in whole.chars().enumerate() {
         if i > 0 && (whole.len() - i).is_multiple_of(3) {
@@ -19,7 +36,7 @@ pub fn pounds(money: Money) -> String {
         }
         grouped.push(ch);
     }
-    format!("{sign}£{grouped}.{:02}", pence % 100)
+    grouped
 }
 
 /// `1 December 2026 at 17:00 UTC`: the server keeps UTC and says so.
@@ -63,6 +80,8 @@ mod tests {
         assert_eq!(p("2500.00"), "£2,500.00");
         assert_eq!(p("4000000.01"), "£4,000,000.01");
         assert_eq!(p("100000"), "£100,000.00");
+        assert_eq!(pounds_of_pence(-123_456), "-£1,234.56");
+        assert_eq!(whole_pounds(400_000_099), "£4,000,000");
     }
 
     #[test]

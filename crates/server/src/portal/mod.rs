@@ -12,9 +12,11 @@ pub mod applications;
 pub mod assets;
 pub mod awards;
 pub mod bank_details;
+pub mod chart;
 pub mod dashboard;
 pub mod format;
 pub mod forms;
+pub mod funds;
 pub mod messages;
 pub mod organisation;
 pub mod page;
@@ -73,6 +75,8 @@ pub(crate) const SOURCES_USING_MESSAGES: &[&str] = &[
     include_str!("../../templates/payment_run_new.html"),
     include_str!("../../templates/payment_run.html"),
     include_str!("../../templates/payment_run_cancel.html"),
+    include_str!("funds.rs"),
+    include_str!("../../templates/fund.html"),
 ];
 
 /// Adds the portal's pages. Registered after the API, so `/v1`, `/docs`
@@ -105,6 +109,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(payment_run::cancel)
             .service(payment_run::settle)
             .service(payment_run::file)
+            .service(funds::show)
+            .service(funds::reconciliation_csv)
             .service(rounds::show)
             .service(rounds::questions)
             .service(rounds::check)
