@@ -618,6 +618,19 @@ async fn journeys(app: &TestApp, w: &World, b: &mut Browser) {
         "the fund page scrolls sideways at 320 px: {overflow}"
     );
     b.client.set_window_size(1280, 1000).await.unwrap();
+
+    // 8. The audit trail: browse, open an event, verify the chain.
+    b.goto("/").await;
+    b.click("a[href='/audit']").await;
+    b.see("fund.created").await;
+    b.check("audit-trail").await;
+    b.click("a[href='/audit/1']").await;
+    b.see("Previous link").await;
+    b.check("audit-event").await;
+    b.goto("/audit").await;
+    b.click("form[action='/audit/verify'] button").await;
+    b.see("The chain is intact").await;
+    b.check("audit-verify").await;
 }
 
 fn run(js: bool) {

@@ -1,10 +1,13 @@
-//! For auditors: reconcile a fund to the penny, now or as of an instant.
+//! For auditors: reconcile a fund to the penny, now or as of an instant;
+//! read the audit trail and verify its hash chain.
 
 use chrono::{DateTime, Utc};
+use grantledger_domain::audit::Verification;
 use grantledger_domain::csv_writer::{CsvWriteError, CsvWriter};
 use grantledger_domain::fund_overview::{MoneyAt, SizeCount, grant_sizes, money_over_time};
 use grantledger_domain::reconciliation::Reconciliation;
-use grantledger_store::{AnyConnection, fund_overview, funds, reconciliation};
+use grantledger_store::audit::{EventFilter, Listed};
+use grantledger_store::{AnyConnection, Database, audit, fund_overview, funds, reconciliation};
 
 use crate::error::ApiError;
 
@@ -59,4 +62,35 @@ pub fn reconciliation_csv(report: &Reconciliation) -> Result<Vec<u8>, CsvWriteEr
         writer.write_record(&row)?;
     }
     writer.into_inner()
+}
+
+/// A page of the audit trail in sequence order, after sequence number
+/// `after`, with the cursor for the next page.
+#[tracing::instrument(skip_all, fields(after = ?after, limit))]
+pub fn events(
+    c: &mut AnyConnection,
+    filter: &EventFilter,
+    limit: u32,
+    after: Option<i64>,
+) -> Result<(Vec<Listed>, Option<i64>), ApiError> {
+    Ok(audit::list(c, filter, limit, after)?)
+}
+
+/// The event with this sequence number, with its chain link if sealed.
+#[tracing::instrument(skip_all, fields(seq))]
+pub fn event(c: &mut AnyConnection, seq: i64) -> Result<Listed, ApiError> {
+    let (mut found, _) = audit::list(c, &EventFilter::default(), 1, seq.checked_sub(1))?;
+    match found.pop() {
+        Some(listed) if listed.event.seq == seq => Ok(listed),
+        _ => Err(ApiError::NotFound {
+            entity: "audit event",
+        }),
+    }
+}
+
+/// Seals pending events, then verifies the whole chain from the events as
+/// stored.
+#[tracing::instrument(skip_all)]
+pub fn verify(db: &Database) -> Result<Verification, ApiError> {
+    Ok(audit::verify(db)?)
 }

@@ -41,6 +41,7 @@ struct StaffHome {
     funds: Table,
     verifies_bank_details: bool,
     reads_payments: bool,
+    audits: bool,
 }
 
 fn next_step(award: &grantledger_store::awards::Stored) -> String {
@@ -106,6 +107,7 @@ pub async fn show(state: &web::Data<AppState>, signed_in: &SignedIn) -> PortalRe
             funds: table,
             verifies_bank_details: signed_in.can(Action::VerifyBankDetails),
             reads_payments: signed_in.can(Action::ReadPayments),
+            audits,
         });
     };
     let (organisation, hold, rounds, applications, awards, round_names) = blocking(move || {

@@ -10,6 +10,7 @@
 
 pub mod applications;
 pub mod assets;
+pub mod audit_trail;
 pub mod awards;
 pub mod bank_details;
 pub mod chart;
@@ -75,8 +76,13 @@ pub(crate) const SOURCES_USING_MESSAGES: &[&str] = &[
     include_str!("../../templates/payment_run_new.html"),
     include_str!("../../templates/payment_run.html"),
     include_str!("../../templates/payment_run_cancel.html"),
-    include_str!("funds.rs"),
+    include_str!("funds/mod.rs"),
+    include_str!("funds/figures.rs"),
     include_str!("../../templates/fund.html"),
+    include_str!("audit_trail.rs"),
+    include_str!("../../templates/audit_trail.html"),
+    include_str!("../../templates/audit_event.html"),
+    include_str!("../../templates/audit_verify.html"),
 ];
 
 /// Adds the portal's pages. Registered after the API, so `/v1`, `/docs`
@@ -109,6 +115,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(payment_run::cancel)
             .service(payment_run::settle)
             .service(payment_run::file)
+            .service(audit_trail::list)
+            .service(audit_trail::verify)
+            .service(audit_trail::show)
             .service(funds::show)
             .service(funds::reconciliation_csv)
             .service(rounds::show)

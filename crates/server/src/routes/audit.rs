@@ -236,12 +236,8 @@ pub async fn list_events(
         grantledger_store::common::DEFAULT_PAGE_SIZE,
         crate::http::PageLimit::get,
     );
-    let (items, next) = blocking(move || {
-        state
-            .db
-            .read(|c| Ok::<_, ApiError>(audit::list(c, &filter, limit, q.after)?))
-    })
-    .await?;
+    let (items, next) =
+        blocking(move || state.db.read(|c| op::events(c, &filter, limit, q.after))).await?;
     Ok(HttpResponse::Ok().json(EventList {
         items: items
             .into_iter()
@@ -265,6 +261,6 @@ pub async fn verify(
     state: web::Data<AppState>,
     _auth: Authorized<can::Audit>,
 ) -> Result<HttpResponse, ApiError> {
-    let report = blocking(move || Ok::<_, ApiError>(audit::verify(&state.db)?)).await?;
+    let report = blocking(move || op::verify(&state.db)).await?;
     Ok(HttpResponse::Ok().json(report))
 }

@@ -1,74 +1,15 @@
-//! A fund at a glance, for administrators and auditors: its money to the
-//! penny, its reconciliation (now or as of a date, with a CSV download),
-//! and charts of its awards by round, grant size and region and of the
-//! money committed and paid over time, each beside a table of the same
-//! figures.
+//! The fund page's figures, as tables and as the charts drawn beside
+//! them: one builder a section, each from the reconciliation or the
+//! domain's fund overview.
 
-use actix_web::http::header;
-use actix_web::{HttpResponse, get, web};
-use askama::Template;
 use grantledger_domain::Money;
-use grantledger_domain::as_of::AsOf;
 use grantledger_domain::fund_overview::{MoneyAt, Period, SizeCount};
 use grantledger_domain::reconciliation::{Check, Reconciliation, Totals, Unit};
-use serde::Deserialize;
 
-use crate::error::ApiError;
-use crate::http::blocking;
-use crate::operations::audit as op;
-use crate::policy::Action;
 use crate::portal::chart::{self, BLUE, Chart, GREEN, Series};
-use crate::portal::format::{date, instant, pounds, pounds_of_pence, whole_pounds};
-use crate::portal::forms::FormErrors;
-use crate::portal::messages::{Messages, english};
-use crate::portal::page::{Chrome, PortalError, PortalResult, html};
-use crate::portal::session::SignedIn;
+use crate::portal::format::{date, pounds, pounds_of_pence, whole_pounds};
+use crate::portal::messages::Messages;
 use crate::portal::table::{Cell, Table};
-use crate::state::AppState;
-
-/// `?as_of=` on the fund's page and its CSV.
-#[derive(Debug, Deserialize)]
-pub struct AsOfQuery {
-    /// A date (the end of that day, UTC) or an instant; empty for now.
-    #[serde(default)]
-    as_of: String,
-}
-
-impl AsOfQuery {
-    fn parsed(&self) -> Result<Option<AsOf>, String> {
-        let text = self.as_of.trim();
-        if text.is_empty() {
-            return Ok(None);
-        }
-        AsOf::parse(text).map(Some).map_err(|e| e.to_string())
-    }
-}
-
-#[derive(Template)]
-#[template(path = "fund.html")]
-struct FundPage {
-    c: Chrome,
-    name: String,
-    code: String,
-    id: String,
-    errors: FormErrors,
-    as_of: String,
-    as_of_said: Option<String>,
-    csv_href: String,
-    passed: bool,
-    money: Table,
-    checks: Table,
-    funders: Table,
-    rounds_chart: Chart,
-    rounds: Table,
-    time_chart: Chart,
-    time: Table,
-    any_awards: bool,
-    sizes_chart: Chart,
-    sizes: Table,
-    regions_chart: Chart,
-    regions: Table,
-}
 
 fn committed_and_paid(m: &Messages) -> [Series; 2] {
     [
@@ -83,7 +24,7 @@ fn committed_and_paid(m: &Messages) -> [Series; 2] {
     ]
 }
 
-fn money_table(m: &Messages, r: &Reconciliation) -> Table {
+pub(super) fn money_table(m: &Messages, r: &Reconciliation) -> Table {
     let mut t = Table::under_heading(
         m.t("fund-money"),
         &[(m.t("column-figure"), false), (m.t("column-amount"), true)],
@@ -113,7 +54,7 @@ fn figure(unit: Unit, text: &str) -> String {
     Money::parse(digits).map_or_else(|_| text.to_owned(), |m| format!("{sign}{}", pounds(m)))
 }
 
-fn checks_table(m: &Messages, checks: &[Check]) -> Table {
+pub(super) fn checks_table(m: &Messages, checks: &[Check]) -> Table {
     let mut t = Table::under_heading(
         m.t("fund-checks"),
         &[
@@ -147,7 +88,7 @@ fn checks_table(m: &Messages, checks: &[Check]) -> Table {
     t
 }
 
-fn funders_table(m: &Messages, r: &Reconciliation) -> Table {
+pub(super) fn funders_table(m: &Messages, r: &Reconciliation) -> Table {
     let mut t = Table::under_heading(
         m.t("fund-funders"),
         &[
@@ -180,7 +121,7 @@ fn funders_table(m: &Messages, r: &Reconciliation) -> Table {
 }
 
 /// The rounds as a chart of committed and paid, and as a table.
-fn rounds(m: &Messages, r: &Reconciliation) -> (Chart, Table) {
+pub(super) fn rounds(m: &Messages, r: &Reconciliation) -> (Chart, Table) {
     let mut t = Table::under_heading(
         m.t("fund-by-round"),
         &[
@@ -233,7 +174,7 @@ fn region_label(m: &Messages, region: &str) -> String {
     }
 }
 
-fn regions(m: &Messages, by_region: &[Totals]) -> (Chart, Table) {
+pub(super) fn regions(m: &Messages, by_region: &[Totals]) -> (Chart, Table) {
     let mut t = Table::under_heading(
         m.t("fund-by-region"),
         &[
@@ -290,7 +231,7 @@ fn size_label(m: &Messages, size: &SizeCount) -> String {
     }
 }
 
-fn sizes(m: &Messages, sizes: &[SizeCount]) -> (Chart, Table) {
+pub(super) fn sizes(m: &Messages, sizes: &[SizeCount]) -> (Chart, Table) {
     let mut t = Table::under_heading(
         m.t("fund-by-size"),
         &[
@@ -335,7 +276,7 @@ fn period_label(point: &MoneyAt) -> String {
     }
 }
 
-fn over_time(m: &Messages, points: &[MoneyAt]) -> (Chart, Table) {
+pub(super) fn over_time(m: &Messages, points: &[MoneyAt]) -> (Chart, Table) {
     let mut t = Table::under_heading(
         m.t("fund-over-time"),
         &[
@@ -369,119 +310,4 @@ fn over_time(m: &Messages, points: &[MoneyAt]) -> (Chart, Table) {
         whole_pounds,
     );
     (chart, t)
-}
-
-fn csv_href(id: &str, as_of: &str) -> String {
-    let mut href = format!("/funds/{id}/reconciliation.csv");
-    if !as_of.is_empty() {
-        href.push_str("?as_of=");
-        href.push_str(&url_encoded(as_of));
-    }
-    href
-}
-
-fn url_encoded(text: &str) -> String {
-    form_urlencoded::byte_serialize(text.as_bytes()).collect()
-}
-
-/// The fund's page. A date the reconciliation cannot read is named beside
-/// its field, and the figures are shown for now.
-#[get("/funds/{id}")]
-pub async fn show(
-    state: web::Data<AppState>,
-    signed_in: SignedIn,
-    id: web::Path<String>,
-    query: web::Query<AsOfQuery>,
-) -> PortalResult {
-    signed_in.may(Action::Audit)?;
-    let fund = id.into_inner();
-    let m = english();
-    let mut errors = FormErrors::default();
-    let as_of = query.parsed().unwrap_or_else(|message| {
-        errors.add("as_of", message);
-        None
-    });
-    let overview = blocking(move || {
-        state
-            .db
-            .read(|c| op::overview(c, &fund, as_of.map(AsOf::instant)))
-    })
-    .await?;
-    let r = &overview.reconciliation;
-    let id = r.fund_id.to_string();
-    let typed = if errors.is_empty() {
-        query.as_of.trim().to_owned()
-    } else {
-        String::new()
-    };
-    let (rounds_chart, rounds) = rounds(m, r);
-    let (time_chart, time) = over_time(m, &overview.over_time);
-    let any_awards = overview.sizes.iter().any(|s| s.awards > 0);
-    let (sizes_chart, sizes) = sizes(m, &overview.sizes);
-    let (regions_chart, regions) = regions(m, &r.by_region);
-    html(&FundPage {
-        c: Chrome::signed_in(&signed_in, "home"),
-        name: r.fund_name.clone(),
-        code: r.fund_code.clone(),
-        csv_href: csv_href(&id, &typed),
-        id,
-        as_of: if errors.is_empty() {
-            typed
-        } else {
-            query.as_of.clone()
-        },
-        as_of_said: r.as_of.map(instant),
-        errors,
-        passed: r.passed,
-        money: money_table(m, r),
-        checks: checks_table(m, &r.checks),
-        funders: funders_table(m, r),
-        rounds_chart,
-        rounds,
-        time_chart,
-        time,
-        any_awards,
-        sizes_chart,
-        sizes,
-        regions_chart,
-        regions,
-    })
-}
-
-/// The reconciliation as CSV, the same file the API gives, as an
-/// attachment named after the fund.
-#[get("/funds/{id}/reconciliation.csv")]
-pub async fn reconciliation_csv(
-    state: web::Data<AppState>,
-    signed_in: SignedIn,
-    id: web::Path<String>,
-    query: web::Query<AsOfQuery>,
-) -> PortalResult {
-    signed_in.may(Action::Audit)?;
-    let as_of = query
-        .parsed()
-        .map_err(|message| PortalError::from(ApiError::invalid("as_of", message)))?;
-    let fund = id.into_inner();
-    let report = blocking(move || {
-        state
-            .db
-            .read(|c| op::reconcile(c, &fund, as_of.map(AsOf::instant)))
-    })
-    .await?;
-    let body = op::reconciliation_csv(&report).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let name = format!(
-        "reconciliation-{}.csv",
-        report
-            .fund_code
-            .chars()
-            .filter(char::is_ascii_alphanumeric)
-            .collect::<String>()
-    );
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{name}\""),
-        ))
-        .body(body))
 }
