@@ -31,6 +31,13 @@ pub struct User {
     pub grantee_id: Option<GranteeId>,
     /// A disabled user cannot sign in.
     pub disabled: bool,
+    /// For grantee users, whether they may invite and remove colleagues of
+    /// their organisation (the first user of an organisation is its owner).
+    pub owner: bool,
+    /// How many times their credentials changed (a new password, disabled,
+    /// "sign out everywhere"). Every API token carries the count it was
+    /// issued at and stops working once the count moves on.
+    pub credentials_version: i64,
 }
 
 impl User {
@@ -70,7 +77,91 @@ impl User {
             role,
             grantee_id,
             disabled: false,
+            owner: false,
+            credentials_version: 0,
         })
+    }
+
+    /// Whether this user may invite and remove users of `grantee`: an
+    /// enabled owner acting for that organisation.
+    ///
+    /// ```
+    /// use grantledger_domain::ids::{GranteeId, UserId};
+    /// use grantledger_domain::user::{Email, Role, User};
+    /// let g = GranteeId::new();
+    /// let mut user = User::new(UserId::new(), Email::parse("a@example.org").unwrap(), Role::Grantee, Some(g)).unwrap();
+    /// assert!(!user.manages_colleagues_of(g));
+    /// user.owner = true;
+    /// assert!(user.manages_colleagues_of(g));
+    /// assert!(!user.manages_colleagues_of(GranteeId::new()));
+    /// ```
+    #[must_use]
+    pub fn manages_colleagues_of(&self, grantee: GranteeId) -> bool {
+        !self.disabled
+            && self.owner
+            && self.role == Role::Grantee
+            && self.grantee_id == Some(grantee)
+    }
+}
+
+string_enum! {
+    /// What a single-use account link is for.
+    pub enum LinkPurpose ("link purpose") {
+        /// Sets the first password of an invited user.
+        Invitation = "invitation", "Invitation";
+        /// Sets a new password for a user who forgot theirs.
+        PasswordReset = "password_reset", "Password reset";
+    }
+}
+
+impl LinkPurpose {
+    /// How long a link made now stays usable: an invitation 7 days, a
+    /// password reset 1 hour.
+    #[must_use]
+    pub fn lifetime(self) -> chrono::TimeDelta {
+        match self {
+            LinkPurpose::Invitation => chrono::TimeDelta::days(7),
+            LinkPurpose::PasswordReset => chrono::TimeDelta::hours(1),
+        }
+    }
+}
+
+/// Why a single-use account link cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum LinkRefused {
+    /// No link has this token (mistyped, or never issued).
+    #[error("this link is not valid")]
+    Unknown,
+    /// The link was used already.
+    #[error("this link has already been used")]
+    Used,
+    /// The link is past its expiry time.
+    #[error("this link has expired")]
+    Expired,
+}
+
+/// Whether a link that expires at `expires_at` and was used at `used_at`
+/// (if ever) may be used at `now`.
+///
+/// ```
+/// use chrono::{TimeDelta, Utc};
+/// use grantledger_domain::user::{LinkRefused, check_link};
+/// let now = Utc::now();
+/// assert_eq!(check_link(now + TimeDelta::hours(1), None, now), Ok(()));
+/// assert_eq!(check_link(now - TimeDelta::seconds(1), None, now), Err(LinkRefused::Expired));
+/// assert_eq!(check_link(now + TimeDelta::hours(1), Some(now), now), Err(LinkRefused::Used));
+/// ```
+pub fn check_link(
+    expires_at: chrono::DateTime<chrono::Utc>,
+    used_at: Option<chrono::DateTime<chrono::Utc>>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), LinkRefused> {
+    if used_at.is_some() {
+        Err(LinkRefused::Used)
+    } else if now >= expires_at {
+        Err(LinkRefused::Expired)
+    } else {
+        Ok(())
     }
 }
 

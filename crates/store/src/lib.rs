@@ -40,4 +40,5 @@ pub mod sessions;
 pub mod spreadsheets;
 #[cfg(test)]
 mod tests;
+pub mod user_tokens;
 pub mod users;
