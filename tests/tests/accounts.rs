@@ -87,6 +87,9 @@ fn an_admin_invites_and_the_link_sets_a_password_once(app: &TestApp) {
         v.post(&path, &[("password", "short"), ("csrf", &csrf)])
     };
     assert_eq!(weak.status, 422, "{}", weak.body);
+    let common = set_password(&mut v, &path, "Password1234");
+    assert_eq!(common.status, 422, "{}", common.body);
+    assert!(common.body.contains("too common"), "{}", common.body);
     let done = set_password(&mut v, &path, NEW_PASSWORD).expect(303);
     assert!(done.location().starts_with('/'));
     // Signed in by setting it.

@@ -185,6 +185,10 @@ pub enum UserError {
         /// Most characters.
         max: usize,
     },
+    /// The password is one of the most used (or one character repeated):
+    /// the first an attacker tries.
+    #[error("this password is too common: choose one that others are unlikely to use")]
+    PasswordCommon,
     /// A password given at sign-in is longer than any password can be.
     #[error("a password has at most {max} characters")]
     PasswordTooLong {
@@ -249,18 +253,52 @@ pub const PASSWORD_MIN_CHARS: usize = 12;
 /// Most characters in a password (bounds hashing work an attacker can cause).
 pub const PASSWORD_MAX_CHARS: usize = 1024;
 
-/// Checks a new password's length; strength beyond that is left to the
-/// organisation's policy and a password manager.
+/// Checks a new password: its length, and that it is not one of the most
+/// used passwords (`data/common_passwords.txt`, compared ignoring case,
+/// spaces around it and spaces within it) nor one character repeated.
+/// Strength beyond that is left to the organisation's policy and a
+/// password manager.
+///
+/// ```
+/// use grantledger_domain::user::{UserError, check_password};
+/// assert_eq!(check_password("Password1234"), Err(UserError::PasswordCommon));
+/// assert_eq!(check_password("aaaaaaaaaaaaa"), Err(UserError::PasswordCommon));
+/// assert!(check_password("tea urn in the village hall").is_ok());
+/// ```
 pub fn check_password(password: &str) -> Result<(), UserError> {
     let n = password.chars().count();
-    if (PASSWORD_MIN_CHARS..=PASSWORD_MAX_CHARS).contains(&n) {
-        Ok(())
-    } else {
-        Err(UserError::PasswordLength {
+    if !(PASSWORD_MIN_CHARS..=PASSWORD_MAX_CHARS).contains(&n) {
+        return Err(UserError::PasswordLength {
             min: PASSWORD_MIN_CHARS,
             max: PASSWORD_MAX_CHARS,
-        })
+        });
     }
+    if is_common_password(password) {
+        return Err(UserError::PasswordCommon);
+    }
+    Ok(())
+}
+
+/// The bundled list of common passwords (see the file's header).
+const COMMON_PASSWORDS: &str = include_str!("../data/common_passwords.txt");
+
+/// Whether `password` is on the bundled list of common passwords, or one
+/// character repeated.
+#[must_use]
+pub fn is_common_password(password: &str) -> bool {
+    let folded: String = password
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect();
+    let mut chars = folded.chars();
+    let repeated = chars.next().is_some_and(|first| chars.all(|c| c == first));
+    repeated
+        || COMMON_PASSWORDS
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .any(|l| l == folded)
 }
 
 /// Checks a password typed at sign-in. One longer than any password can be
@@ -347,6 +385,23 @@ mod tests {
                 Err(UserError::GranteeNotAllowed)
             );
         }
+    }
+
+    #[test]
+    fn common_passwords_are_refused_whatever_their_case_or_spacing() {
+        for common in [
+            "qwerty123456",
+            "QWERTY123456",
+            " Password 1234 ",
+            "111111111111",
+        ] {
+            assert_eq!(
+                check_password(common),
+                Err(UserError::PasswordCommon),
+                "{common}"
+            );
+        }
+        assert!(check_password("a quiet walk by the canal").is_ok());
     }
 
     #[test]
