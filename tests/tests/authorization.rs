@@ -74,12 +74,20 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         })
     };
     match (method, path) {
-        ("get", "/healthz") | ("get", "/readyz") | ("post", "/v1/auth/token") => Some(Rule {
+        ("get", "/healthz")
+        | ("get", "/readyz")
+        | ("post", "/v1/auth/token")
+        | ("post", "/v1/auth/password-reset") => Some(Rule {
             public: true,
             allowed: EVERYONE,
             target: T::None,
         }),
-        ("get", "/v1/me") => r(EVERYONE, T::None),
+        ("get", "/v1/me") | ("put", "/v1/me/password") | ("post", "/v1/me/sign-out-everywhere") => {
+            r(EVERYONE, T::None)
+        }
+        // Administrators invite anyone; an organisation's owner (the
+        // matrix's grantee user is its organisation's first) its colleagues.
+        ("post", "/v1/users/invitations") => r(APPLICANTS, T::None),
         ("get", "/v1/users") | ("post", "/v1/users") => r(ADMIN, T::None),
         ("get", "/v1/users/{id}") | ("patch", "/v1/users/{id}") => r(ADMIN, T::User),
         ("get", "/v1/funds") => r(EVERYONE, T::None),
@@ -177,6 +185,15 @@ fn body(method: &str, path: &str, world: Option<&World>) -> Option<Value> {
             json!({"email": format!("{unique}@example.org"), "password": "a long enough password", "role": "auditor"}),
         ),
         ("patch", "/v1/users/{id}") => Some(json!({"disabled": false})),
+        ("post", "/v1/users/invitations") => Some(
+            json!({"email": format!("{unique}@example.org"), "role": "grantee", "grantee_id": own}),
+        ),
+        ("post", "/v1/auth/password-reset") => Some(json!({"email": "nobody@example.org"})),
+        // A wrong current password: refused 422 for everyone signed in,
+        // so the matrix's tokens keep working.
+        ("put", "/v1/me/password") => Some(
+            json!({"current_password": "not the password", "new_password": "a long enough password"}),
+        ),
         ("post", "/v1/funds") => {
             Some(json!({"code": code, "name": "Matrix fund", "budget": "10.00"}))
         }
@@ -452,6 +469,17 @@ fn every_route_answers_every_role_as_the_policy_says(app: &TestApp) {
                 assert_eq!(anonymous, 401, "{method} {path} without a token");
             }
             for (role, token) in &world.tokens {
+                // Signing out everywhere ends the caller's tokens: a fresh
+                // user of the same role (and organisation) stands in.
+                let fresh;
+                let token = if template == "/v1/me/sign-out-everywhere" {
+                    let grantee = (*role == Role::Grantee)
+                        .then(|| world.own_grantee.parse::<uuid::Uuid>().unwrap().into());
+                    fresh = app.user(*role, grantee);
+                    &fresh
+                } else {
+                    token
+                };
                 let status = call(app, &world, method, &path, template, Some(token));
                 if rule.public {
                     assert!(

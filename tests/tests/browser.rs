@@ -664,3 +664,72 @@ fn grantee_journeys_with_javascript() {
 fn grantee_journeys_without_javascript() {
     run(false);
 }
+
+/// Issue 18: an invited person follows the emailed link, chooses a
+/// password (a short one is refused in words), is signed in, can sign in
+/// again with it, and finds the used link refused; every page passes axe.
+#[test]
+fn an_invited_person_sets_a_password_and_signs_in() {
+    let Some((chromium, driver)) = browser_binaries() else {
+        return;
+    };
+    let app = TestApp::start(grantledger_store::testing::TestDb::sqlite());
+    let admin = app.admin();
+    let email = format!("invited-{}@example.org", uuid::Uuid::now_v7().simple());
+    expect(
+        app.post(
+            "/v1/users/invitations",
+            Some(&admin),
+            &json!({"email": email, "role": "auditor"}),
+        ),
+        201,
+    );
+    let messages = app
+        .db
+        .db
+        .read(|c| {
+            grantledger_store::outbox::list(c, grantledger_store::outbox::Status::Pending, 50)
+        })
+        .unwrap();
+    let text = &messages
+        .iter()
+        .find(|m| m.to_address == email)
+        .expect("the invitation")
+        .text_body;
+    let start = text.find("/set-password/").unwrap();
+    let path = text[start..].split_whitespace().next().unwrap().to_owned();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let (mut b, _driver) = Browser::open(&app, true, &chromium, &driver).await;
+        b.goto(&path).await;
+        b.see("Choose your password").await;
+        b.see(&email).await;
+        b.check("set-password").await;
+        b.fill("#password", "short").await;
+        b.click("form[method='post'] button").await;
+        b.see("There is a problem").await;
+        b.check("set-password-error").await;
+        b.fill("#password", "a new long password of mine").await;
+        b.click("form[method='post'] button").await;
+        b.see(&email).await;
+        assert_eq!(b.path().await, "/");
+        b.goto("/account/password").await;
+        b.see("Change your password").await;
+        b.check("account-password").await;
+        b.click("form[action='/sign-out'] button").await;
+        b.see("You have signed out").await;
+        b.fill("#email", &email).await;
+        b.fill("#password", "a new long password of mine").await;
+        b.click("form[action='/sign-in'] button").await;
+        assert_eq!(b.path().await, "/");
+        b.goto(&path).await;
+        b.see("This link has already been used").await;
+        b.check("link-used").await;
+        b.goto("/forgot-password").await;
+        b.check("forgot-password").await;
+        b.client.close().await.unwrap();
+    });
+}

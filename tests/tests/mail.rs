@@ -281,6 +281,58 @@ fn on_postgres() {
     }
 }
 
+/// An invitation (issue 18) reaches the invited address over SMTP, with
+/// its single-use link to the portal, and that link opens the page.
+fn an_invitation_arrives_with_its_link(db: TestDb, python: &Path) {
+    let port = free_port();
+    let dir = tempfile::tempdir().unwrap();
+    let _sink = Sink::start(python, port, dir.path());
+    let mut mail = MailConfig::new(
+        MailTransport::smtp(&format!("smtp://127.0.0.1:{port}")).unwrap(),
+        "grants@fund.example.org",
+    )
+    .unwrap();
+    mail.poll_interval = Duration::from_millis(100);
+    let app = TestApp::start_with_mail(db, Some(mail));
+    let admin = app.admin();
+    let to = format!("invited-{}@example.org", uuid::Uuid::now_v7().simple());
+    let made = app.post(
+        "/v1/users/invitations",
+        Some(&admin),
+        &json!({"email": to, "role": "assessor"}),
+    );
+    expect(made, 201);
+    wait_for("the invitation", || !received(dir.path()).is_empty());
+    let got = received(dir.path());
+    assert_eq!(got.len(), 1);
+    let (envelope, message) = &got[0];
+    assert_eq!(envelope, &to);
+    assert_eq!(
+        header(message, "Subject"),
+        Some("You have been invited to the grant fund's portal")
+    );
+    let start = message.find("/set-password/").expect("a link");
+    let path: String = message[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || "/-_".contains(*c))
+        .collect();
+    assert_eq!(path.len(), "/set-password/".len() + 43, "{message}");
+    assert!(
+        message.contains(&format!("http://127.0.0.1:8080{path}")),
+        "{message}"
+    );
+    let page = app.client.get(app.url(&path)).send().unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().unwrap().contains(&to));
+}
+
+#[test]
+fn invitation_on_sqlite() {
+    if let Some(python) = python_or_skip() {
+        an_invitation_arrives_with_its_link(TestDb::sqlite(), &python);
+    }
+}
+
 /// Without a dispatcher the messages stay in the outbox, where each step's
 /// notices can be read: entered, verified and rejected each tell every
 /// enabled user (not a disabled one), name who acted, and show only the

@@ -344,6 +344,9 @@ fn pages_need_a_signed_in_user_with_the_right_role(app: &TestApp) {
         "/bank-details".to_owned(),
         "/payment-runs".to_owned(),
         "/payment-runs/new".to_owned(),
+        "/users".to_owned(),
+        "/organisation/users".to_owned(),
+        "/account/password".to_owned(),
     ];
     let mut anonymous = Visitor::new(app);
     for page in &pages {
@@ -368,6 +371,10 @@ fn pages_need_a_signed_in_user_with_the_right_role(app: &TestApp) {
         "/organisation/bank-details".to_owned(),
         format!("/grantees/{}/bank-details/verify", grantee.id),
         "/payment-runs".to_owned(),
+        "/users/invite".to_owned(),
+        "/organisation/users/invite".to_owned(),
+        "/account/password".to_owned(),
+        "/account/sign-out-everywhere".to_owned(),
     ];
     for post in &posts {
         assert_eq!(anonymous.post(post, &[("csrf", "x")]).status, 303, "{post}");

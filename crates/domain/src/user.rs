@@ -31,6 +31,13 @@ pub struct User {
     pub grantee_id: Option<GranteeId>,
     /// A disabled user cannot sign in.
     pub disabled: bool,
+    /// For grantee users, whether they may invite and remove colleagues of
+    /// their organisation (the first user of an organisation is its owner).
+    pub owner: bool,
+    /// How many times their credentials changed (a new password, disabled,
+    /// "sign out everywhere"). Every API token carries the count it was
+    /// issued at and stops working once the count moves on.
+    pub credentials_version: i64,
 }
 
 impl User {
@@ -70,7 +77,91 @@ impl User {
             role,
             grantee_id,
             disabled: false,
+            owner: false,
+            credentials_version: 0,
         })
+    }
+
+    /// Whether this user may invite and remove users of `grantee`: an
+    /// enabled owner acting for that organisation.
+    ///
+    /// ```
+    /// use grantledger_domain::ids::{GranteeId, UserId};
+    /// use grantledger_domain::user::{Email, Role, User};
+    /// let g = GranteeId::new();
+    /// let mut user = User::new(UserId::new(), Email::parse("a@example.org").unwrap(), Role::Grantee, Some(g)).unwrap();
+    /// assert!(!user.manages_colleagues_of(g));
+    /// user.owner = true;
+    /// assert!(user.manages_colleagues_of(g));
+    /// assert!(!user.manages_colleagues_of(GranteeId::new()));
+    /// ```
+    #[must_use]
+    pub fn manages_colleagues_of(&self, grantee: GranteeId) -> bool {
+        !self.disabled
+            && self.owner
+            && self.role == Role::Grantee
+            && self.grantee_id == Some(grantee)
+    }
+}
+
+string_enum! {
+    /// What a single-use account link is for.
+    pub enum LinkPurpose ("link purpose") {
+        /// Sets the first password of an invited user.
+        Invitation = "invitation", "Invitation";
+        /// Sets a new password for a user who forgot theirs.
+        PasswordReset = "password_reset", "Password reset";
+    }
+}
+
+impl LinkPurpose {
+    /// How long a link made now stays usable: an invitation 7 days, a
+    /// password reset 1 hour.
+    #[must_use]
+    pub fn lifetime(self) -> chrono::TimeDelta {
+        match self {
+            LinkPurpose::Invitation => chrono::TimeDelta::days(7),
+            LinkPurpose::PasswordReset => chrono::TimeDelta::hours(1),
+        }
+    }
+}
+
+/// Why a single-use account link cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum LinkRefused {
+    /// No link has this token (mistyped, or never issued).
+    #[error("this link is not valid")]
+    Unknown,
+    /// The link was used already.
+    #[error("this link has already been used")]
+    Used,
+    /// The link is past its expiry time.
+    #[error("this link has expired")]
+    Expired,
+}
+
+/// Whether a link that expires at `expires_at` and was used at `used_at`
+/// (if ever) may be used at `now`.
+///
+/// ```
+/// use chrono::{TimeDelta, Utc};
+/// use grantledger_domain::user::{LinkRefused, check_link};
+/// let now = Utc::now();
+/// assert_eq!(check_link(now + TimeDelta::hours(1), None, now), Ok(()));
+/// assert_eq!(check_link(now - TimeDelta::seconds(1), None, now), Err(LinkRefused::Expired));
+/// assert_eq!(check_link(now + TimeDelta::hours(1), Some(now), now), Err(LinkRefused::Used));
+/// ```
+pub fn check_link(
+    expires_at: chrono::DateTime<chrono::Utc>,
+    used_at: Option<chrono::DateTime<chrono::Utc>>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), LinkRefused> {
+    if used_at.is_some() {
+        Err(LinkRefused::Used)
+    } else if now >= expires_at {
+        Err(LinkRefused::Expired)
+    } else {
+        Ok(())
     }
 }
 
@@ -94,6 +185,10 @@ pub enum UserError {
         /// Most characters.
         max: usize,
     },
+    /// The password is one of the most used (or one character repeated):
+    /// the first an attacker tries.
+    #[error("this password is too common: choose one that others are unlikely to use")]
+    PasswordCommon,
     /// A password given at sign-in is longer than any password can be.
     #[error("a password has at most {max} characters")]
     PasswordTooLong {
@@ -158,18 +253,52 @@ pub const PASSWORD_MIN_CHARS: usize = 12;
 /// Most characters in a password (bounds hashing work an attacker can cause).
 pub const PASSWORD_MAX_CHARS: usize = 1024;
 
-/// Checks a new password's length; strength beyond that is left to the
-/// organisation's policy and a password manager.
+/// Checks a new password: its length, and that it is not one of the most
+/// used passwords (`data/common_passwords.txt`, compared ignoring case,
+/// spaces around it and spaces within it) nor one character repeated.
+/// Strength beyond that is left to the organisation's policy and a
+/// password manager.
+///
+/// ```
+/// use grantledger_domain::user::{UserError, check_password};
+/// assert_eq!(check_password("Password1234"), Err(UserError::PasswordCommon));
+/// assert_eq!(check_password("aaaaaaaaaaaaa"), Err(UserError::PasswordCommon));
+/// assert!(check_password("tea urn in the village hall").is_ok());
+/// ```
 pub fn check_password(password: &str) -> Result<(), UserError> {
     let n = password.chars().count();
-    if (PASSWORD_MIN_CHARS..=PASSWORD_MAX_CHARS).contains(&n) {
-        Ok(())
-    } else {
-        Err(UserError::PasswordLength {
+    if !(PASSWORD_MIN_CHARS..=PASSWORD_MAX_CHARS).contains(&n) {
+        return Err(UserError::PasswordLength {
             min: PASSWORD_MIN_CHARS,
             max: PASSWORD_MAX_CHARS,
-        })
+        });
     }
+    if is_common_password(password) {
+        return Err(UserError::PasswordCommon);
+    }
+    Ok(())
+}
+
+/// The bundled list of common passwords (see the file's header).
+const COMMON_PASSWORDS: &str = include_str!("../data/common_passwords.txt");
+
+/// Whether `password` is on the bundled list of common passwords, or one
+/// character repeated.
+#[must_use]
+pub fn is_common_password(password: &str) -> bool {
+    let folded: String = password
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect();
+    let mut chars = folded.chars();
+    let repeated = chars.next().is_some_and(|first| chars.all(|c| c == first));
+    repeated
+        || COMMON_PASSWORDS
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .any(|l| l == folded)
 }
 
 /// Checks a password typed at sign-in. One longer than any password can be
@@ -256,6 +385,23 @@ mod tests {
                 Err(UserError::GranteeNotAllowed)
             );
         }
+    }
+
+    #[test]
+    fn common_passwords_are_refused_whatever_their_case_or_spacing() {
+        for common in [
+            "qwerty123456",
+            "QWERTY123456",
+            " Password 1234 ",
+            "111111111111",
+        ] {
+            assert_eq!(
+                check_password(common),
+                Err(UserError::PasswordCommon),
+                "{common}"
+            );
+        }
+        assert!(check_password("a quiet walk by the canal").is_ok());
     }
 
     #[test]

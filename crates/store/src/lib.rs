@@ -41,4 +41,5 @@ pub mod sessions;
 pub mod spreadsheets;
 #[cfg(test)]
 mod tests;
+pub mod user_tokens;
 pub mod users;

@@ -128,6 +128,8 @@ diesel::table! {
         version -> BigInt,
         created_at -> Instant,
         updated_at -> Instant,
+        owner -> Bool,
+        credentials_version -> BigInt,
     }
 }
 
@@ -502,6 +504,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Uuid, Instant};
+
+    user_tokens (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        purpose -> Text,
+        token_hash -> Text,
+        expires_at -> Instant,
+        used_at -> Nullable<Instant>,
+        created_at -> Instant,
+    }
+}
+
+diesel::joinable!(user_tokens -> users (user_id));
 diesel::joinable!(bank_details -> grantees (grantee_id));
 diesel::joinable!(disbursements -> awards (award_id));
 diesel::joinable!(payment_run_holds -> disbursements (disbursement_id));
@@ -540,4 +558,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     evaluation_version_tallies,
     audit_chain,
     outbox_messages,
+    user_tokens,
 );

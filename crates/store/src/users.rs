@@ -26,6 +26,8 @@ pub(crate) struct UserRow {
     version: i64,
     created_at: DbTime,
     updated_at: DbTime,
+    owner: bool,
+    credentials_version: i64,
 }
 
 pub(crate) fn to_record(row: UserRow) -> Result<(Record<User>, String), StoreError> {
@@ -35,6 +37,8 @@ pub(crate) fn to_record(row: UserRow) -> Result<(Record<User>, String), StoreErr
         role: parse::<Role>("user role", &row.role)?,
         grantee_id: row.grantee_id.map(|g| GranteeId::from_uuid(g.0)),
         disabled: row.disabled,
+        owner: row.owner,
+        credentials_version: row.credentials_version,
     };
     let record = Record {
         value: user,
@@ -55,6 +59,7 @@ struct UserFields<'a> {
     #[diesel(treat_none_as_default_value = false)]
     grantee_id: Option<DbUuid>,
     disabled: bool,
+    owner: bool,
 }
 
 impl<'a> UserFields<'a> {
@@ -63,9 +68,14 @@ impl<'a> UserFields<'a> {
             role: user.role.as_str(),
             grantee_id: user.grantee_id.map(db_id),
             disabled: user.disabled,
+            owner: user.owner,
         }
     }
 }
+
+/// The password hash of a user who has none yet (invited, not yet
+/// accepted): no password verifies against it, as it is no PHC string.
+pub const NO_PASSWORD: &str = "!";
 
 // Audit summaries of users never include the password hash.
 /// Creates a user with an already-hashed password.
@@ -188,9 +198,10 @@ pub fn save(
             .set(users::password_hash.eq(hash))
             .execute(conn)?;
     }
-    // A disabled account or a new password ends every portal session now.
+    // A disabled account or a new password ends every portal session and
+    // API token now.
     if after.disabled || new_password_hash.is_some() {
-        crate::sessions::delete_for_user(conn, id)?;
+        end_everything(conn, id)?;
     }
     audit::record_change(
         conn,
@@ -226,4 +237,68 @@ pub fn enabled_of_grantee(
     rows.into_iter()
         .map(|r| to_record(r).map(|(u, _)| u.value))
         .collect()
+}
+
+/// Ends every portal session of a user and every API token issued to them
+/// so far (their credentials version moves on).
+fn end_everything(conn: &mut AnyConnection, id: UserId) -> Result<(), StoreError> {
+    diesel::update(users::table.filter(users::id.eq(db_id(id))))
+        .set(users::credentials_version.eq(users::credentials_version + 1_i64))
+        .execute(conn)?;
+    crate::sessions::delete_for_user(conn, id)?;
+    Ok(())
+}
+
+/// "Sign out everywhere": ends every portal session and API token of the
+/// user, and records that they asked.
+pub fn sign_out_everywhere(
+    conn: &mut AnyConnection,
+    id: UserId,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let before = get(conn, id)?;
+    end_everything(conn, id)?;
+    let after = get(conn, id)?;
+    audit::record_change(
+        conn,
+        actor,
+        "user.signed_out_everywhere",
+        "user",
+        id,
+        None,
+        Some(&before.value),
+        Some(&after.value),
+        now,
+    )?;
+    Ok(())
+}
+
+/// The password hash of a user, to check their current password.
+pub fn password_hash(conn: &mut AnyConnection, id: UserId) -> Result<String, StoreError> {
+    let row = find_row!(conn, users, UserRow, db_id(id), "user")?;
+    to_record(row).map(|(_, hash)| hash)
+}
+
+/// Records an account event about a user that changes no field of it
+/// (invited, removed, an invitation accepted) in the audit trail.
+pub fn record_event(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    action: &str,
+    user: &User,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    audit::record_change(
+        conn,
+        actor,
+        action,
+        "user",
+        user.id,
+        None,
+        None,
+        Some(user),
+        now,
+    )?;
+    Ok(())
 }

@@ -129,6 +129,12 @@ pub struct Claims {
     pub nbf: u64,
     /// Unique token id, for tracing a token through logs.
     pub jti: Uuid,
+    /// The user's credentials version when the token was issued: once a
+    /// new password, disabling or "sign out everywhere" moves the user's
+    /// count on, the token is refused. Absent (0) in tokens issued before
+    /// the count existed.
+    #[serde(default)]
+    pub cv: i64,
 }
 
 /// The body of a successful sign-in.
@@ -238,6 +244,21 @@ impl JwtKeys {
         self.issue_at(user, role, grantee, now_secs())
     }
 
+    /// Issues a token for a user who has just proven who they are, bound to
+    /// their current credentials version.
+    pub fn issue_for(
+        &self,
+        user: &grantledger_domain::user::User,
+    ) -> Result<IssuedToken, ApiError> {
+        self.issue_full(
+            user.id,
+            user.role,
+            user.grantee_id,
+            now_secs(),
+            user.credentials_version,
+        )
+    }
+
     /// Issues a token as if the clock read `now` (seconds since the epoch),
     /// so tests can make expired and future tokens.
     pub(crate) fn issue_at(
@@ -246,6 +267,17 @@ impl JwtKeys {
         role: Role,
         grantee: Option<GranteeId>,
         now: u64,
+    ) -> Result<IssuedToken, ApiError> {
+        self.issue_full(user, role, grantee, now, 0)
+    }
+
+    fn issue_full(
+        &self,
+        user: UserId,
+        role: Role,
+        grantee: Option<GranteeId>,
+        now: u64,
+        cv: i64,
     ) -> Result<IssuedToken, ApiError> {
         let ttl = self.ttl.as_secs();
         let claims = Claims {
@@ -258,6 +290,7 @@ impl JwtKeys {
             iat: now,
             nbf: now,
             jti: Uuid::now_v7(),
+            cv,
         };
         let access_token = self.sign(&claims)?;
         Ok(IssuedToken {
@@ -277,6 +310,13 @@ impl JwtKeys {
     /// Checks a token and returns who it was issued to. Every failure is a
     /// 401 with a short reason; the token itself is never echoed.
     pub fn verify(&self, token: &str) -> Result<Principal, ApiError> {
+        self.verify_with_version(token)
+            .map(|(principal, _)| principal)
+    }
+
+    /// Like [`JwtKeys::verify`], with the credentials version the token
+    /// was issued at.
+    pub fn verify_with_version(&self, token: &str) -> Result<(Principal, i64), ApiError> {
         let invalid = || ApiError::Unauthorized("invalid token".to_owned());
         // The header is read before the signature is checked only to pick
         // the key; nothing in it is trusted beyond that choice.
@@ -313,11 +353,14 @@ impl JwtKeys {
         // A validly signed token with an impossible role binding can only
         // come from a bug; refusing it keeps grantee scoping sound.
         check_binding(claims.role, grantee_id).map_err(|_| invalid())?;
-        Ok(Principal {
-            user_id: UserId::from_uuid(claims.sub),
-            role: claims.role,
-            grantee_id,
-        })
+        Ok((
+            Principal {
+                user_id: UserId::from_uuid(claims.sub),
+                role: claims.role,
+                grantee_id,
+            },
+            claims.cv,
+        ))
     }
 }
 
@@ -382,6 +425,7 @@ mod tests {
             iat: now,
             nbf: now,
             jti: Uuid::now_v7(),
+            cv: 0,
         }
     }
 

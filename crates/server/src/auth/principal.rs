@@ -106,8 +106,8 @@ fn current(req: &HttpRequest) -> Result<Principal, ApiError> {
 
 fn stale() -> ApiError {
     ApiError::Unauthorized(
-        "this token no longer matches your account (disabled, or its role or organisation \
-         changed); sign in again"
+        "this token no longer matches your account (disabled, its role or organisation \
+         changed, its password changed, or signed out everywhere); sign in again"
             .into(),
     )
 }
@@ -143,18 +143,23 @@ async fn current_user_fn<B: MessageBody>(
         req.app_data::<web::Data<JwtKeys>>(),
         bearer_token(req.request()),
     ) {
-        (Some(keys), Some(token)) => keys.verify(token).ok(),
+        (Some(keys), Some(token)) => keys.verify_with_version(token).ok(),
         _ => None,
     };
-    if let (Some(principal), Some(state)) = (verified, req.app_data::<web::Data<AppState>>()) {
+    if let (Some((principal, version)), Some(state)) =
+        (verified, req.app_data::<web::Data<AppState>>())
+    {
         let db = state.db.clone();
         let id = principal.user_id;
         let found = web::block(move || db.read(|c| users::get(c, id))).await;
         let outcome = match found {
             Ok(Ok(record)) => {
+                // A token issued before the user's last password change,
+                // disabling or "sign out everywhere" is refused.
                 if record
                     .value
                     .still_holds(principal.role, principal.grantee_id)
+                    && record.value.credentials_version == version
                 {
                     Ok(principal)
                 } else {

@@ -38,7 +38,7 @@ pub async fn sign_in(
     let user = state
         .hashing
         .run(move || match found {
-            Some((user, hash)) if !user.value.disabled => {
+            Some((user, hash)) if !user.value.disabled && hash != users::NO_PASSWORD => {
                 verify_password(&hash, &password).then_some(user.value)
             }
             _ => {

@@ -12,6 +12,7 @@ use crate::telemetry::LogFormat;
 mod bank_details;
 mod common;
 mod payment_runs;
+mod users;
 
 pub use bank_details::BankDetailsCommand;
 pub use payment_runs::PaymentRunsCommand;
@@ -278,6 +279,9 @@ pub struct AuditExportArgs {
 pub enum UserCommand {
     /// Create a user, e.g. the first administrator.
     Create(UserCreateArgs),
+    /// Invite someone by email: their account gets no password until they
+    /// choose one with the link (printed, and emailed by the service).
+    Invite(users::UserInviteArgs),
 }
 
 /// Flags of `user create`.
@@ -434,6 +438,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 record.value.email, record.value.id, record.value.role
             );
             Ok(())
+        }
+        Command::User(UserCommand::Invite(args)) => {
+            let db = cli.open_database()?;
+            users::run(&db, args)
         }
         Command::Reconcile(args) => {
             let db = cli.open_database()?;

@@ -12,6 +12,7 @@
 //! variants say what went wrong in the domain's terms and are mapped to
 //! HTTP in one place (`error.rs`). No actix or HTML type appears here.
 
+pub mod accounts;
 pub mod applications;
 pub mod audit;
 pub mod awards;

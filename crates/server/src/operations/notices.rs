@@ -164,6 +164,80 @@ fn bank_text(notices: &Notices, event: &BankEvent<'_>, organisation: &str, by: &
     ))
 }
 
+/// Puts the email carrying a single-use account link (an invitation or
+/// a password reset) in the outbox. Call inside the transaction that made
+/// the link. `organisation` names the grantee an invited user will act
+/// for, if any.
+///
+/// # Errors
+/// Database errors (which roll the link back with it).
+pub fn account_link(
+    conn: &mut AnyConnection,
+    notices: &Notices,
+    to: &grantledger_domain::user::Email,
+    purpose: grantledger_domain::user::LinkPurpose,
+    token: &str,
+    organisation: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<String, ApiError> {
+    let link = format!("{}/set-password/{token}", notices.portal_url);
+    let (subject, kind, text_body) = link_text(purpose, &link, organisation);
+    outbox::enqueue(
+        conn,
+        &NewMessage {
+            to_address: to.as_str().to_owned(),
+            subject: subject.to_owned(),
+            text_body,
+            html_body: None,
+            kind: kind.to_owned(),
+        },
+        at,
+    )?;
+    Ok(link)
+}
+
+fn link_text(
+    purpose: grantledger_domain::user::LinkPurpose,
+    link: &str,
+    organisation: Option<&str>,
+) -> (&'static str, &'static str, String) {
+    use grantledger_domain::user::LinkPurpose;
+    match purpose {
+        LinkPurpose::Invitation => {
+            let what = organisation.map_or_else(
+                || "You have been given an account on the grant fund's portal.".to_owned(),
+                |o| {
+                    format!(
+                        "You have been given an account on the grant fund's portal, to act for {o}."
+                    )
+                },
+            );
+            (
+                "You have been invited to the grant fund's portal",
+                "user.invited",
+                wrapped(&format!(
+                    "Hello,\n\n{what}\n\nTo start, choose your password by opening this link:\n\n\
+                     {link}\n\nThe link works once, for 7 days. If it has expired, ask whoever \
+                     invited you to invite you again.\n\nIf you did not expect this message, \
+                     you can ignore it. It was sent automatically; replies are not read.\n"
+                )),
+            )
+        }
+        LinkPurpose::PasswordReset => (
+            "Reset your password for the grant fund's portal",
+            "user.password_reset",
+            wrapped(&format!(
+                "Hello,\n\nSomeone (we hope you) asked to reset the password of your \
+                 account on the grant fund's portal.\n\nTo choose a new password, open this \
+                 link:\n\n{link}\n\nThe link works once, for 1 hour. Choosing a new password \
+                 signs your account out everywhere.\n\nIf you did not ask, you can ignore this \
+                 message: your password has not changed. It was sent automatically; replies \
+                 are not read.\n"
+            )),
+        ),
+    }
+}
+
 /// Lines of at most [`WIDTH`] characters, broken between words (a longer
 /// word, such as a link, keeps a line of its own): quoted-printable then
 /// has no line to break mid-word, so the message reads as written in a

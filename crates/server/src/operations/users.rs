@@ -77,12 +77,15 @@ pub fn create(
     prepared: &PreparedUser,
     actor: &Actor,
 ) -> Result<Record<User>, ApiError> {
-    let user = &prepared.user;
+    let mut user = prepared.user.clone();
     if let Some(g) = user.grantee_id {
         grantees::get(c, g)
             .map_err(|_| ApiError::invalid("grantee_id", format!("no grantee has id {g}")))?;
+        // The first user of an organisation is its owner: they may invite
+        // and remove colleagues.
+        user.owner = users::enabled_of_grantee(c, g)?.is_empty();
     }
-    Ok(users::create(c, user, &prepared.hash, actor, Utc::now())?)
+    Ok(users::create(c, &user, &prepared.hash, actor, Utc::now())?)
 }
 
 /// A page of users, by role or grantee.

@@ -8,6 +8,8 @@
 //! Sessions, CSRF and the security headers are in [`session`] and [`page`];
 //! docs/PORTAL.md describes the journeys.
 
+pub mod account;
+pub mod accounts;
 pub mod applications;
 pub mod assets;
 pub mod audit_trail;
@@ -23,6 +25,7 @@ pub mod organisation;
 pub mod page;
 pub mod payment_run;
 pub mod payment_runs;
+pub mod people;
 pub mod returns;
 pub mod rounds;
 pub mod session;
@@ -83,6 +86,14 @@ pub(crate) const SOURCES_USING_MESSAGES: &[&str] = &[
     include_str!("../../templates/audit_trail.html"),
     include_str!("../../templates/audit_event.html"),
     include_str!("../../templates/audit_verify.html"),
+    include_str!("accounts.rs"),
+    include_str!("account.rs"),
+    include_str!("people.rs"),
+    include_str!("../../templates/set_password.html"),
+    include_str!("../../templates/link_refused.html"),
+    include_str!("../../templates/forgot_password.html"),
+    include_str!("../../templates/account_password.html"),
+    include_str!("../../templates/people.html"),
 ];
 
 /// Adds the portal's pages. Registered after the API, so `/v1`, `/docs`
@@ -99,6 +110,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(sign_in::show)
             .service(sign_in::submit)
             .service(sign_in::sign_out)
+            .service(accounts::show)
+            .service(accounts::submit)
+            .service(accounts::forgot)
+            .service(accounts::request)
+            .service(account::show)
+            .service(account::change)
+            .service(account::sign_out_everywhere)
+            .service(people::admin_list)
+            .service(people::admin_invite)
+            .service(people::owner_list)
+            .service(people::owner_invite)
+            .service(people::owner_remove)
             .service(organisation::show)
             .service(bank_details::show)
             .service(bank_details::enter)

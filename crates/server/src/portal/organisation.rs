@@ -29,6 +29,7 @@ struct OrganisationPage {
     name: String,
     rows: Vec<Row>,
     people: Table,
+    owner: bool,
 }
 
 /// The organisation's details and users.
@@ -83,6 +84,9 @@ pub async fn show(state: web::Data<AppState>, signed_in: SignedIn) -> PortalResu
         &[(m.t("sign-in-email"), false), (m.t("column-status"), false)],
         String::new(),
     );
+    let owner = users
+        .iter()
+        .any(|u| u.value.id == signed_in.principal.user_id && u.value.owner);
     people.rows = users
         .into_iter()
         .map(|u| {
@@ -99,5 +103,6 @@ pub async fn show(state: web::Data<AppState>, signed_in: SignedIn) -> PortalResu
         name: grantee.name.to_string(),
         rows,
         people,
+        owner,
     })
 }

@@ -54,7 +54,7 @@ pub async fn issue_token(
     let TokenRequest { email, password } = body.into_inner();
     let user =
         crate::auth::sign_in(&state, email, password, req.peer_addr().map(|a| a.ip())).await?;
-    let token = keys.issue(user.id, user.role, user.grantee_id)?;
+    let token = keys.issue_for(&user)?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(token))

@@ -1,5 +1,6 @@
 //! The `/v1` routes, registered with their OpenAPI descriptions.
 
+pub mod accounts;
 pub mod applications;
 pub mod audit;
 pub mod auth;
@@ -25,6 +26,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         scope("/v1")
             .service(auth::issue_token)
             .service(users::me)
+            .service(accounts::password_reset)
+            .service(accounts::put_password)
+            .service(accounts::sign_out_everywhere)
+            .service(accounts::invite)
             .service(users::create)
             .service(users::list)
             .service(users::get_one)
