@@ -338,6 +338,33 @@ fn step(what: &str, response: Response, status: u16) -> Value {
 /// Typed fixtures: each does its work over HTTP with the requests the tests
 /// make, asserting the status it expects.
 impl TestApp {
+    /// Runs SQL straight on the test database, as someone with database
+    /// access could, behind the service's back.
+    pub fn exec_sql(&self, sql: &str) {
+        use diesel::connection::SimpleConnection;
+        self.db
+            .db
+            .read(|c| {
+                c.batch_execute(sql)
+                    .map_err(grantledger_store::StoreError::from)
+            })
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    /// Runs an `UPDATE` of the audit trail past its append-only trigger,
+    /// as an attacker with database access would.
+    pub fn edit_audit_trail(&self, update: &str) {
+        if self.db.db.backend() == grantledger_store::BackendKind::Postgres {
+            self.exec_sql("ALTER TABLE audit_events DISABLE TRIGGER ALL");
+            self.exec_sql(update);
+            self.exec_sql("ALTER TABLE audit_events ENABLE TRIGGER ALL");
+        } else {
+            self.exec_sql(&format!("DROP TRIGGER audit_events_no_update; {update}"));
+        }
+    }
+}
+
+impl TestApp {
     pub fn admin(&self) -> String {
         self.user(Role::Admin, None)
     }

@@ -3,9 +3,7 @@
 //! filters and cursor, chain verification that names a tampered event, and
 //! the export verified offline.
 
-use diesel::connection::SimpleConnection;
 use grantledger_server::cli::{self, Cli};
-use grantledger_store::BackendKind;
 use grantledger_tests::{DueDiligence, TestApp, api_tests, expect};
 use serde_json::{Value, json};
 
@@ -35,30 +33,12 @@ fn world(app: &TestApp) -> World {
     }
 }
 
-fn exec(app: &TestApp, sql: &str) {
-    app.db
-        .db
-        .read(|c| {
-            c.batch_execute(sql)
-                .map_err(grantledger_store::StoreError::from)
-        })
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-}
-
 /// Edits an audit event's summary behind the append-only trigger's back.
 fn edit_first_award_event(app: &TestApp) {
-    let update = "UPDATE audit_events SET after = replace(after, '\"1200.00\"', '\"12000.00\"') \
-                  WHERE seq = (SELECT MIN(seq) FROM audit_events WHERE action = 'award.offered')";
-    if app.db.db.backend() == BackendKind::Postgres {
-        exec(app, "ALTER TABLE audit_events DISABLE TRIGGER ALL");
-        exec(app, update);
-        exec(app, "ALTER TABLE audit_events ENABLE TRIGGER ALL");
-    } else {
-        exec(
-            app,
-            &format!("DROP TRIGGER audit_events_no_update; {update}"),
-        );
-    }
+    app.edit_audit_trail(
+        "UPDATE audit_events SET after = replace(after, '\"1200.00\"', '\"12000.00\"') \
+         WHERE seq = (SELECT MIN(seq) FROM audit_events WHERE action = 'award.offered')",
+    );
 }
 
 fn auditors_reconcile_a_fund(app: &TestApp) {
@@ -141,7 +121,7 @@ fn auditors_reconcile_a_fund(app: &TestApp) {
     );
 
     // An award amount changed in the database is named.
-    exec(app, "UPDATE awards SET amount_pence = amount_pence + 1");
+    app.exec_sql("UPDATE awards SET amount_pence = amount_pence + 1");
     let report = expect(app.get(&path, Some(&w.auditor)), 200);
     assert_eq!(report["passed"], false);
     assert_eq!(
@@ -255,7 +235,7 @@ fn the_command_line_reconciles_verifies_and_exports(app: &TestApp) {
     assert!(error.contains("event sequence"), "{error}");
 
     // The reconciliation's report for a tampered fund: non-zero exit, checks named.
-    exec(app, "UPDATE awards SET paid_pence = paid_pence + 1");
+    app.exec_sql("UPDATE awards SET paid_pence = paid_pence + 1");
     let mut out = Vec::new();
     let args = cli::ReconcileArgs {
         fund: "LCF".to_owned(),

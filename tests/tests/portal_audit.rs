@@ -3,9 +3,7 @@
 //! verify the chain in the browser alone and see where it breaks after an
 //! event is edited in the database; and who may do each.
 
-use diesel::connection::SimpleConnection;
 use grantledger_domain::user::Role;
-use grantledger_store::BackendKind;
 use grantledger_tests::portal::{Page, Visitor};
 use grantledger_tests::{DueDiligence, TestApp, api_tests, tameside};
 use serde_json::json;
@@ -14,16 +12,6 @@ fn signed_in(app: &TestApp, role: Role) -> Visitor {
     let mut v = Visitor::new(app);
     v.sign_in(&app.user_email(role, None));
     v
-}
-
-fn exec(app: &TestApp, sql: &str) {
-    app.db
-        .db
-        .read(|c| {
-            c.batch_execute(sql)
-                .map_err(grantledger_store::StoreError::from)
-        })
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
 /// The sequence numbers linked from a page of the trail, in order.
@@ -112,18 +100,10 @@ fn the_chain_is_verified_in_the_browser_and_a_break_is_named(app: &TestApp) {
     assert!(intact.body.contains("Last link: position"));
 
     // An event edited behind the append-only trigger's back.
-    let update = "UPDATE audit_events SET actor = 'someone else' \
-                  WHERE seq = (SELECT MIN(seq) FROM audit_events)";
-    if app.db.db.backend() == BackendKind::Postgres {
-        exec(app, "ALTER TABLE audit_events DISABLE TRIGGER ALL");
-        exec(app, update);
-        exec(app, "ALTER TABLE audit_events ENABLE TRIGGER ALL");
-    } else {
-        exec(
-            app,
-            &format!("DROP TRIGGER audit_events_no_update; {update}"),
-        );
-    }
+    app.edit_audit_trail(
+        "UPDATE audit_events SET actor = 'someone else' \
+         WHERE seq = (SELECT MIN(seq) FROM audit_events)",
+    );
     let broken = auditor
         .post("/audit/verify", &[("csrf", &csrf)])
         .expect(200);
