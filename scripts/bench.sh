@@ -15,6 +15,7 @@
 #        BENCH_OUT        where logs and JSON reports go (default target/bench)
 #        BENCH_BACKENDS   "postgresql sqlite" (default) or one of them
 #        BENCH_NO_BUILD=1 use the release binaries already built
+#        BENCH_BIN  the server binary to time (default target/release/grantledger)
 #        BENCH_KEEP=1     keep the databases afterwards
 #        BENCH_LOAD_ARGS  extra flags for grantledger-load run (see --help)
 #        GRANTLEDGER_WORKERS, GRANTLEDGER_DB_POOL_SIZE, RUST_LOG pass through to the server
@@ -67,7 +68,10 @@ if [ -z "${BENCH_NO_BUILD:-}" ]; then
     echo "building (release) ..." >&2
     cargo build --release --locked --quiet -p grantledger-server -p grantledger-load
 fi
-SERVER_BIN=target/release/grantledger
+SERVER_BIN="${BENCH_BIN:-target/release/grantledger}"
+# The server refuses to start without a key for bank details at rest; a
+# throwaway one does for a benchmark database.
+export GRANTLEDGER_BANK_KEY="${GRANTLEDGER_BANK_KEY:-$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
 LOAD_BIN=target/release/grantledger-load
 
 fresh_db() {

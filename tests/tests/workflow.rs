@@ -611,6 +611,105 @@ fn bulk_decisions_report_each_item_and_stop_at_the_allocation(app: &TestApp) {
     assert_eq!(third["status"], "submitted");
 }
 
+fn bulk_decisions_keep_the_ledger_and_the_trail_whole(app: &TestApp) {
+    let s = setup(app, "5000.00");
+    let ids: Vec<String> = (0..3).map(|_| apply(app, &s, "1000.00")).collect();
+    let decisions = json!([
+        {"application_id": ids[0], "outcome": "award", "amount": "1000.00"},
+        {"application_id": ids[1], "outcome": "reject", "reason": "Out of scope"},
+        {"application_id": ids[0], "outcome": "award", "amount": "1000.00"},
+        {"application_id": ids[2], "outcome": "award", "amount": "1500.00"},
+        {"application_id": ids[2], "outcome": "award", "amount": "1000.00"},
+    ]);
+    let result = expect(
+        app.post(
+            &format!("/v1/rounds/{}/decisions", s.round.id),
+            Some(&s.admin),
+            &json!({"decisions": decisions}),
+        ),
+        200,
+    );
+    let results = result["results"].as_array().unwrap();
+    let statuses: Vec<u64> = results
+        .iter()
+        .map(|r| r["status"].as_u64().unwrap())
+        .collect();
+    // The second decision on the same application finds it already decided;
+    // an amount above what was asked is refused and takes no number.
+    assert_eq!(statuses, [201, 201, 409, 422, 201], "{result}");
+    let awards: Vec<(&str, &str)> = results
+        .iter()
+        .filter_map(|r| {
+            Some((
+                r["award"]["id"].as_str()?,
+                r["award"]["reference"].as_str()?,
+            ))
+        })
+        .collect();
+    assert_eq!(
+        awards.iter().map(|(_, r)| *r).collect::<Vec<_>>(),
+        ["LCF-R1-000001", "LCF-R1-000002"]
+    );
+    assert_eq!(available(app, &s), "3000.00");
+    // Each award reads back as the bulk answer gave it.
+    for (i, (id, _)) in awards.iter().enumerate() {
+        let stored = expect(app.get(&format!("/v1/awards/{id}"), Some(&s.admin)), 200);
+        let answered = &results[if i == 0 { 0 } else { 4 }]["award"];
+        assert_eq!(&stored, answered);
+    }
+    // One audit event per change.
+    for (id, _) in &awards {
+        let events = expect(
+            app.get(
+                &format!("/v1/audit-events?entity_type=award&entity_id={id}"),
+                Some(&s.admin),
+            ),
+            200,
+        );
+        let actions: Vec<&str> = events["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(actions, ["award.offered"], "{events}");
+    }
+    for (id, decided) in [
+        (&ids[0], "application.awarded"),
+        (&ids[1], "application.rejected"),
+        (&ids[2], "application.awarded"),
+    ] {
+        let events = expect(
+            app.get(
+                &format!("/v1/audit-events?entity_type=application&entity_id={id}"),
+                Some(&s.admin),
+            ),
+            200,
+        );
+        let decisions = events["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| {
+                let action = e["action"].as_str().unwrap();
+                action == "application.awarded" || action == "application.rejected"
+            })
+            .map(|e| e["action"].as_str().unwrap())
+            .collect::<Vec<_>>();
+        assert_eq!(decisions, [decided], "{events}");
+    }
+    // The ledger the batch wrote reconciles with the awards.
+    let report = expect(
+        app.get(
+            &format!("/v1/funds/{}/reconciliation", s.fund),
+            Some(&s.admin),
+        ),
+        200,
+    );
+    assert_eq!(report["passed"], true, "{report:#}");
+    assert_eq!(report["committed"], "2000.00", "{report:#}");
+}
+
 fn post_with_key(app: &TestApp, token: &str, path: &str, key: &str, body: &Value) -> Response {
     app.client
         .post(app.url(path))
@@ -761,5 +860,6 @@ api_tests!(
     a_microgrant_goes_from_application_to_payment,
     rejections_withdrawals_declines_and_cancellations_release_nothing_or_everything,
     bulk_decisions_report_each_item_and_stop_at_the_allocation,
+    bulk_decisions_keep_the_ledger_and_the_trail_whole,
     retried_posts_take_effect_once,
 );

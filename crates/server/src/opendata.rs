@@ -20,7 +20,7 @@ use utoipa::ToSchema;
 use crate::error::ApiError;
 
 /// Awards read per batch.
-pub const BATCH_SIZE: u32 = 1_000;
+pub const BATCH_SIZE: u32 = 5_000;
 
 /// The publisher prefix `serve --demo` uses when `GRANTLEDGER_360G_PREFIX`
 /// is not set. Real deployments must set their own: every deployment
@@ -291,33 +291,24 @@ pub fn export(
     mut progress: impl FnMut(u64),
 ) -> Result<u64, ApiError> {
     let mut encoder = Encoder::begin(out, format, plan.funders)?;
-    let mut after: Option<AwardId> = None;
     let mut cache = awards::ExportCache::default();
     db.read(|conn| {
-        loop {
-            let batch = awards::export_batch(
-                conn,
-                plan.fund,
-                &PUBLISHED_STATUSES,
-                after,
-                BATCH_SIZE,
-                &mut cache,
-            )?;
-            let Some(last) = batch.last() else {
-                break;
-            };
-            after = Some(last.award.value.award.id);
-            for row in &batch {
-                if let Some(grant) = plan.grant(row, publisher) {
-                    encoder.grant(&grant)?;
+        awards::export_each(
+            conn,
+            plan.fund,
+            &PUBLISHED_STATUSES,
+            BATCH_SIZE,
+            &mut cache,
+            |batch| {
+                for row in &batch {
+                    if let Some(grant) = plan.grant(row, publisher) {
+                        encoder.grant(&grant)?;
+                    }
                 }
-            }
-            progress(batch.len() as u64);
-            if batch.len() < BATCH_SIZE as usize {
-                break;
-            }
-        }
-        Ok::<_, ApiError>(())
+                progress(batch.len() as u64);
+                Ok::<_, ApiError>(())
+            },
+        )
     })?;
     encoder.finish()
 }

@@ -1,10 +1,12 @@
 //! Applications and their assessments.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use grantledger_domain::application::{Application, ApplicationStatus, DeadlineExtension};
 use grantledger_domain::assessment::{Assessment, AssessmentOutcome, Recommendation, Score};
-use grantledger_domain::ids::{ApplicationId, AssessmentId, GranteeId, RoundId, UserId};
+use grantledger_domain::ids::{ApplicationId, AssessmentId, FundId, GranteeId, RoundId, UserId};
 
 use crate::audit;
 use crate::common::{
@@ -208,6 +210,78 @@ pub fn save(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<Record<Stored>, StoreError> {
+    let record = update(conn, before, after, now)?;
+    let a = &after.application;
+    let fund_id = fund_of_round(conn, a.round_id)?;
+    audit::record_change(
+        conn,
+        actor,
+        action,
+        "application",
+        a.id,
+        Some(fund_id),
+        Some(&before.value.application),
+        Some(a),
+        now,
+    )?;
+    Ok(record)
+}
+
+/// [`save`] within a batch of one fund's changes (a bulk decision): the
+/// fund is given rather than read, and the audit event is returned for
+/// the caller to append in this transaction with the batch's others
+/// ([`audit::append_pending`]) once the change is kept.
+pub fn save_in_batch<'a>(
+    conn: &mut AnyConnection,
+    before: &Record<Stored>,
+    after: &Stored,
+    fund_id: FundId,
+    action: &'a str,
+    actor: &'a Actor,
+    now: DateTime<Utc>,
+) -> Result<(Record<Stored>, audit::PendingEvent<'a>), StoreError> {
+    let record = update(conn, before, after, now)?;
+    let a = &after.application;
+    let event = audit::PendingEvent::change(
+        actor,
+        action,
+        "application",
+        a.id,
+        Some(fund_id),
+        Some(&before.value.application),
+        Some(a),
+        now,
+    );
+    Ok((record, event))
+}
+
+/// Applications by id, as [`get`] reads each, in one query; ids not found
+/// are left out.
+pub fn get_many(
+    conn: &mut AnyConnection,
+    ids: &[ApplicationId],
+) -> Result<HashMap<ApplicationId, Record<Stored>>, StoreError> {
+    let mut found = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(1_000) {
+        let rows: Vec<ApplicationRow> = applications::table
+            .filter(applications::id.eq_any(chunk.iter().map(|id| db_id(*id))))
+            .select(ApplicationRow::as_select())
+            .load(conn)?;
+        for row in rows {
+            let record = to_record(row)?;
+            found.insert(record.value.application.id, record);
+        }
+    }
+    Ok(found)
+}
+
+/// The versioned update of [`save`], without its audit event.
+fn update(
+    conn: &mut AnyConnection,
+    before: &Record<Stored>,
+    after: &Stored,
+    now: DateTime<Utc>,
+) -> Result<Record<Stored>, StoreError> {
     let a = &after.application;
     // RETURNING gives the row as stored without reading it back.
     let row: ApplicationRow = update_versioned!(
@@ -237,18 +311,6 @@ pub fn save(
             applications::extended_until,
             applications::extension_reason,
         ),
-    )?;
-    let fund_id = fund_of_round(conn, a.round_id)?;
-    audit::record_change(
-        conn,
-        actor,
-        action,
-        "application",
-        a.id,
-        Some(fund_id),
-        Some(&before.value.application),
-        Some(a),
-        now,
     )?;
     to_record(row)
 }

@@ -185,6 +185,63 @@ pub fn append_many<'a>(
     Ok(())
 }
 
+/// An event made now and appended later in the same transaction with
+/// others, by [`append_pending`] (a bulk decision's events, one insert for
+/// the batch). It still commits, or rolls back, with the change.
+#[derive(Debug, Clone)]
+pub struct PendingEvent<'a> {
+    event: NewEvent<'a>,
+    at: DateTime<Utc>,
+}
+
+impl<'a> PendingEvent<'a> {
+    /// The event for a change to one record, as [`record_change`] would
+    /// append it at `now`.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one audit event: who, what, which record and fund, before and after, when"
+    )]
+    pub(crate) fn change<T: Serialize + ?Sized>(
+        actor: &'a Actor,
+        action: &'a str,
+        entity_type: &'a str,
+        entity_id: impl Into<uuid::Uuid>,
+        fund_id: Option<FundId>,
+        before: Option<&T>,
+        after: Option<&T>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        PendingEvent {
+            event: NewEvent::change(
+                actor,
+                action,
+                entity_type,
+                entity_id,
+                fund_id,
+                before,
+                after,
+            ),
+            at: now,
+        }
+    }
+}
+
+/// Appends events made earlier in this transaction, in their order, in
+/// batched inserts; each row is what [`append`] would have written.
+pub fn append_pending(
+    conn: &mut AnyConnection,
+    events: &[PendingEvent<'_>],
+) -> Result<(), StoreError> {
+    let rows: Vec<_> = events
+        .iter()
+        .map(|p| NewEventRow::new(AuditEventId::new(), &p.event, DbTime::new(p.at)))
+        .collect();
+    if !rows.is_empty() {
+        crate::connection::insert_batch!(conn, audit_events::table, &rows)?;
+    }
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------
 // Reading the trail, and the hash chain.
 // ---------------------------------------------------------------------------

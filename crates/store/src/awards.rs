@@ -21,7 +21,7 @@ use crate::ledger::{self, Cause};
 use crate::schema::{award_variations, awards, rounds};
 use crate::sql_types::{DbTime, DbUuid};
 
-#[derive(Queryable, Selectable)]
+#[derive(Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = awards)]
 struct AwardRow {
     id: DbUuid,
@@ -209,6 +209,197 @@ pub fn create(
         now,
     )?;
     to_record(row)
+}
+
+/// The awards of one bulk decision in one round, made together: the
+/// round's award number and its available money are read once, with both
+/// rows locked until the transaction ends, each award is checked against
+/// what the batch has left, and [`RoundBatch::finish`] writes them all in a
+/// few statements. Numbers stay gap-free (only awards added take one) and
+/// the round is never over-committed (the final debit is conditional too).
+#[derive(Debug)]
+pub struct RoundBatch {
+    round: RoundId,
+    fund: FundId,
+    first_sequence: u32,
+    available: Money,
+    made: Vec<(Award, ledger::Posting)>,
+}
+
+/// Starts a [`RoundBatch`] in the caller's write transaction: locks the
+/// round's row and its available money's ledger row and reads both.
+pub fn begin_batch(
+    conn: &mut AnyConnection,
+    round: RoundId,
+    fund: FundId,
+) -> Result<RoundBatch, StoreError> {
+    let next: i32 = diesel::update(rounds::table.find(db_id(round)))
+        .set(rounds::next_award_sequence.eq(rounds::next_award_sequence))
+        .returning(rounds::next_award_sequence)
+        .get_result(conn)
+        .optional()?
+        .ok_or(StoreError::NotFound { entity: "round" })?;
+    let first_sequence =
+        u32::try_from(next).map_err(|e| StoreError::corrupt("award sequence", e))?;
+    let available = ledger::lock_balance(
+        conn,
+        &grantledger_domain::ledger::Account::RoundAvailable(round),
+    )?;
+    Ok(RoundBatch {
+        round,
+        fund,
+        first_sequence,
+        available,
+        made: Vec::new(),
+    })
+}
+
+impl RoundBatch {
+    /// The number the next award added takes.
+    pub fn next_sequence(&self) -> u32 {
+        self.first_sequence
+            .saturating_add(u32::try_from(self.made.len()).unwrap_or(u32::MAX))
+    }
+
+    /// Checks that the round can cover `award` after the awards added so
+    /// far, and gives the award as [`create`] would have stored it at `now`
+    /// with its transfer. Nothing is written: [`RoundBatch::add`] it once
+    /// the rest of its item has succeeded. A conflict, as [`create`]'s, when
+    /// the money left does not cover it.
+    pub fn offer(
+        &self,
+        award: &Award,
+        now: DateTime<Utc>,
+    ) -> Result<(Record<Stored>, ledger::Posting), StoreError> {
+        if award.round_id != self.round || award.fund_id != self.fund {
+            return Err(StoreError::Conflict(
+                "an award of a batch must be of its round".to_owned(),
+            ));
+        }
+        let transfer =
+            Transfer::award_committed(award.round_id, award.id, award.amount).map_err(conflict)?;
+        if award.amount > self.available {
+            return Err(ledger::not_enough(
+                &transfer.debit(),
+                self.available,
+                award.amount,
+            ));
+        }
+        let at = DbTime::new(now).0;
+        let record = Record {
+            value: Stored {
+                award: award.clone(),
+                scheduled: Money::ZERO,
+                return_due_on: None,
+                cancellation_reason: None,
+            },
+            version: 1,
+            created_at: at,
+            updated_at: at,
+        };
+        let posting = ledger::Posting {
+            transfer,
+            cause: Cause {
+                entity_type: "award",
+                entity_id: award.id.into(),
+            },
+            at: now,
+        };
+        Ok((record, posting))
+    }
+
+    /// Adds an award [`RoundBatch::offer`] accepted: it takes the next
+    /// number and its amount from the money left.
+    pub fn add(&mut self, award: Award, posting: ledger::Posting) -> Result<(), StoreError> {
+        self.available = self.available.checked_sub(award.amount).map_err(conflict)?;
+        self.made.push((award, posting));
+        Ok(())
+    }
+
+    /// The `award.offered` event of an award of the batch, for
+    /// [`audit::append_pending`].
+    pub fn offered_event<'a>(
+        actor: &'a Actor,
+        award: &Award,
+        now: DateTime<Utc>,
+    ) -> audit::PendingEvent<'a> {
+        audit::PendingEvent::change(
+            actor,
+            "award.offered",
+            "award",
+            award.id,
+            Some(award.fund_id),
+            None,
+            Some(award),
+            now,
+        )
+    }
+
+    /// Writes the batch's awards: the round's number moved past them, one
+    /// conditional debit of the round for their total with their accounts
+    /// and transfers ([`ledger::post_to_new_accounts`]), and the award rows
+    /// in one insert. Their audit events are the caller's to append.
+    pub fn finish(self, conn: &mut AnyConnection) -> Result<(), StoreError> {
+        if self.made.is_empty() {
+            return Ok(());
+        }
+        let n =
+            i32::try_from(self.made.len()).map_err(|e| StoreError::corrupt("award count", e))?;
+        diesel::update(rounds::table.find(db_id(self.round)))
+            .set(rounds::next_award_sequence.eq(rounds::next_award_sequence + n))
+            .execute(conn)?;
+        let postings: Vec<ledger::Posting> = self.made.iter().map(|(_, p)| p.clone()).collect();
+        ledger::post_to_new_accounts(
+            conn,
+            self.fund,
+            &grantledger_domain::ledger::Account::RoundAvailable(self.round),
+            &postings,
+        )?;
+        let references: Vec<String> = self
+            .made
+            .iter()
+            .map(|(a, _)| a.reference.to_string())
+            .collect();
+        let rows: Vec<NewAwardRow<'_>> = self
+            .made
+            .iter()
+            .zip(&references)
+            .map(|((award, posting), reference)| {
+                let at = DbTime::new(posting.at);
+                NewAwardRow {
+                    id: db_id(award.id),
+                    reference: reference.as_str(),
+                    fund_id: db_id(award.fund_id),
+                    round_id: db_id(award.round_id),
+                    application_id: db_id(award.application_id),
+                    grantee_id: db_id(award.grantee_id),
+                    fields: AwardFields::new(award, 0, None, None),
+                    version: 1,
+                    created_at: at,
+                    updated_at: at,
+                }
+            })
+            .collect();
+        crate::connection::insert_batch!(conn, awards::table, &rows)?;
+        Ok(())
+    }
+}
+
+/// A new award's row, for [`RoundBatch::finish`]: what [`create`] inserts.
+#[derive(Insertable)]
+#[diesel(table_name = awards, treat_none_as_null = true)]
+struct NewAwardRow<'a> {
+    id: DbUuid,
+    reference: &'a str,
+    fund_id: DbUuid,
+    round_id: DbUuid,
+    application_id: DbUuid,
+    grantee_id: DbUuid,
+    #[diesel(embed)]
+    fields: AwardFields<'a>,
+    version: i64,
+    created_at: DbTime,
+    updated_at: DbTime,
 }
 
 /// One award.
@@ -487,6 +678,10 @@ pub struct ExportCache {
 /// The most grantees an [`ExportCache`] holds (about 300 bytes each).
 pub const EXPORT_CACHE_GRANTEES: usize = 20_000;
 
+/// The most ids one `IN (…)` of [`export_batch`] binds (SQLite binds each
+/// as its own parameter).
+const EXPORT_IN_CHUNK: usize = 5_000;
+
 /// The next `limit` awards (of one fund, or all) whose status may be
 /// published, after the award `after`, in id order: keyset pagination, so
 /// each batch costs the same however far into the export it is and memory
@@ -500,20 +695,11 @@ pub fn export_batch(
     limit: u32,
     cache: &mut ExportCache,
 ) -> Result<Vec<ExportRow>, StoreError> {
-    use crate::grantees::{GranteeRow, to_record as grantee_record};
-    use crate::schema::{applications, grantees};
+    use crate::schema::applications;
     let statuses: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
     let mut query = awards::table
-        .inner_join(applications::table.on(applications::id.eq(awards::application_id)))
         .filter(awards::status.eq_any(statuses))
-        .select((
-            AwardRow::as_select(),
-            (
-                applications::project_title,
-                applications::summary,
-                applications::amount_requested_pence,
-            ),
-        ))
+        .select(AwardRow::as_select())
         .order(awards::id.asc())
         .limit(i64::from(limit))
         .into_boxed();
@@ -523,7 +709,51 @@ pub fn export_batch(
     if let Some(after) = after {
         query = query.filter(awards::id.gt(db_id(after)));
     }
-    let rows: Vec<(AwardRow, (String, String, i64))> = query.load(conn)?;
+    let awards: Vec<AwardRow> = query.load(conn)?;
+    // The batch's applications in one query rather than a join: joined, the
+    // database looked each one up in award order (a random page each);
+    // asked for by id, it reads their pages once each, in page order.
+    let mut texts: HashMap<uuid::Uuid, (String, String, i64)> =
+        HashMap::with_capacity(awards.len());
+    for chunk in awards.chunks(EXPORT_IN_CHUNK) {
+        let found: Vec<(DbUuid, String, String, i64)> = applications::table
+            .filter(applications::id.eq_any(chunk.iter().map(|a| a.application_id)))
+            .select((
+                applications::id,
+                applications::project_title,
+                applications::summary,
+                applications::amount_requested_pence,
+            ))
+            .load(conn)?;
+        texts.extend(
+            found
+                .into_iter()
+                .map(|(id, title, summary, requested)| (id.0, (title, summary, requested))),
+        );
+    }
+    let rows: Vec<(AwardRow, (String, String, i64))> = awards
+        .into_iter()
+        .map(|award| {
+            let text = texts
+                .remove(&award.application_id.0)
+                .ok_or(StoreError::NotFound {
+                    entity: "application",
+                })?;
+            Ok((award, text))
+        })
+        .collect::<Result<_, StoreError>>()?;
+    export_rows(conn, rows, cache)
+}
+
+/// A batch's rows as [`ExportRow`]s, their grantees and rounds from `cache`
+/// (read for the batch when it does not hold them).
+fn export_rows(
+    conn: &mut AnyConnection,
+    rows: Vec<(AwardRow, (String, String, i64))>,
+    cache: &mut ExportCache,
+) -> Result<Vec<ExportRow>, StoreError> {
+    use crate::grantees::{GranteeRow, to_record as grantee_record};
+    use crate::schema::grantees;
     // The batch's grantees and rounds the cache lacks, read in one query each.
     let mut missing: Vec<GranteeId> = rows
         .iter()
@@ -594,6 +824,130 @@ pub fn export_batch(
             })
         })
         .collect()
+}
+
+/// A row of [`export_each`]'s cursor: the award and its application's text.
+#[derive(QueryableByName)]
+#[diesel(table_name = awards)]
+struct ExportCursorRow {
+    #[diesel(embed)]
+    award: AwardRow,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    project_title: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    summary: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    amount_requested_pence: i64,
+}
+
+/// Every award (of one fund, or all) whose status may be published, in id
+/// order as [`export_batch`] pages through them, given to `each` in batches
+/// of `limit`; memory holds one batch at a time.
+///
+/// On PostgreSQL the export is one query over a cursor in a read-only
+/// transaction, fetched `limit` rows at a time: the database joins awards
+/// to applications in one pass over each table and sorts once, instead of
+/// an index lookup of the application for every award (which, with ids in
+/// no particular heap order, is a random page each). On SQLite, in-process,
+/// it pages with [`export_batch`].
+pub fn export_each<E: From<StoreError>>(
+    conn: &mut AnyConnection,
+    fund: Option<FundId>,
+    statuses: &[AwardStatus],
+    limit: u32,
+    cache: &mut ExportCache,
+    mut each: impl FnMut(Vec<ExportRow>) -> Result<(), E>,
+) -> Result<(), E> {
+    if matches!(conn, AnyConnection::Sqlite(_)) {
+        let mut after: Option<AwardId> = None;
+        loop {
+            let batch = export_batch(conn, fund, statuses, after, limit, cache)?;
+            let Some(last) = batch.last() else {
+                return Ok(());
+            };
+            after = Some(last.award.value.award.id);
+            let full = batch.len() >= limit as usize;
+            each(batch)?;
+            if !full {
+                return Ok(());
+            }
+        }
+    }
+    use diesel::connection::TransactionManager;
+    type Manager = <AnyConnection as Connection>::TransactionManager;
+    Manager::begin_transaction(conn).map_err(StoreError::from)?;
+    let outcome = export_cursor(conn, fund, statuses, limit, cache, &mut each);
+    let ended = match outcome {
+        Ok(()) => Manager::commit_transaction(conn),
+        Err(_) => Manager::rollback_transaction(conn),
+    };
+    outcome?;
+    ended.map_err(StoreError::from)?;
+    Ok(())
+}
+
+fn export_cursor<E: From<StoreError>>(
+    conn: &mut AnyConnection,
+    fund: Option<FundId>,
+    statuses: &[AwardStatus],
+    limit: u32,
+    cache: &mut ExportCache,
+    each: &mut impl FnMut(Vec<ExportRow>) -> Result<(), E>,
+) -> Result<(), E> {
+    use diesel::connection::SimpleConnection;
+    // Only our own values go into the text: statuses are fixed words and
+    // the fund a UUID.
+    let statuses = statuses
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let fund = fund.map_or_else(String::new, |f| {
+        format!(" AND a.fund_id = '{}'", uuid::Uuid::from(f))
+    });
+    conn.batch_execute(&format!(
+        "SET TRANSACTION READ ONLY; \
+         SET LOCAL cursor_tuple_fraction = 1.0; \
+         DECLARE grantledger_export NO SCROLL CURSOR FOR \
+         SELECT a.id, a.reference, a.fund_id, a.round_id, a.application_id, a.grantee_id, \
+                a.amount_pence, a.paid_pence, a.scheduled_pence, a.status, a.return_due_on, \
+                a.version, a.created_at, a.updated_at, a.cancellation_reason, \
+                p.project_title, p.summary, p.amount_requested_pence \
+         FROM awards a JOIN applications p ON p.id = a.application_id \
+         WHERE a.status IN ({statuses}){fund} ORDER BY a.id"
+    ))
+    .map_err(StoreError::from)?;
+    let fetch = format!("FETCH FORWARD {limit} FROM grantledger_export");
+    loop {
+        let found: Vec<ExportCursorRow> = match conn {
+            AnyConnection::Postgresql(pg) => diesel::sql_query(&fetch)
+                .load(pg)
+                .map_err(StoreError::from)?,
+            AnyConnection::Sqlite(_) => {
+                return Err(StoreError::Conflict("a cursor export on SQLite".to_owned()).into());
+            }
+        };
+        let full = found.len() >= limit as usize;
+        if found.is_empty() {
+            break;
+        }
+        let rows = found
+            .into_iter()
+            .map(|r| {
+                (
+                    r.award,
+                    (r.project_title, r.summary, r.amount_requested_pence),
+                )
+            })
+            .collect();
+        each(export_rows(conn, rows, cache)?)?;
+        if !full {
+            break;
+        }
+    }
+    conn.batch_execute("CLOSE grantledger_export")
+        .map_err(StoreError::from)?;
+    Ok(())
 }
 
 /// How many awards (of one fund, or all) have a status that may be

@@ -94,12 +94,132 @@ pub fn post(
 
 fn insufficient(conn: &mut AnyConnection, account: &Account, requested: Money) -> StoreError {
     match balance(conn, account) {
-        Ok(balance) => StoreError::Conflict(format!(
-            "not enough money: {} holds {balance}, but {requested} is needed",
-            account.description()
-        )),
+        Ok(balance) => not_enough(account, balance, requested),
         Err(error) => error,
     }
+}
+
+/// The conflict for a debit of `requested` that `account`, holding
+/// `balance`, cannot cover: the error [`post`] fails with.
+pub fn not_enough(account: &Account, balance: Money, requested: Money) -> StoreError {
+    StoreError::Conflict(format!(
+        "not enough money: {} holds {balance}, but {requested} is needed",
+        account.description()
+    ))
+}
+
+/// Locks an internal account's row until the transaction ends (a no-op
+/// update) and returns its balance: nothing else can move it meanwhile, so
+/// the caller may plan several debits against it and post them together
+/// with [`post_to_new_accounts`]. An account never credited holds zero.
+pub fn lock_balance(conn: &mut AnyConnection, account: &Account) -> Result<Money, StoreError> {
+    let pence: Option<i64> =
+        diesel::update(ledger_accounts::table.filter(ledger_accounts::key.eq(account.key())))
+            .set(ledger_accounts::balance_pence.eq(ledger_accounts::balance_pence))
+            .returning(ledger_accounts::balance_pence)
+            .get_result(conn)
+            .optional()?;
+    money("ledger balance", pence.unwrap_or(0))
+}
+
+/// One transfer of [`post_to_new_accounts`], with its cause and time.
+#[derive(Debug, Clone)]
+pub struct Posting {
+    /// The transfer.
+    pub transfer: Transfer,
+    /// What caused it.
+    pub cause: Cause,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = ledger_accounts)]
+struct NewAccountRow {
+    key: String,
+    fund_id: DbUuid,
+    balance_pence: i64,
+    created_at: DbTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = ledger_transfers)]
+struct TransferRow {
+    id: DbUuid,
+    fund_id: DbUuid,
+    debit_account: String,
+    credit_account: String,
+    amount_pence: i64,
+    kind: &'static str,
+    entity_type: &'static str,
+    entity_id: DbUuid,
+    created_at: DbTime,
+}
+
+/// Posts transfers that all debit one internal account and each credit an
+/// account of its own that nothing has credited yet (a new award's), as
+/// [`post`] would post them one by one, in three statements: one
+/// conditional debit of their total (a conflict, and nothing changed, when
+/// the account cannot cover it), one insert opening the credited accounts
+/// and one of the transfer rows. Must run inside a write transaction.
+pub fn post_to_new_accounts(
+    conn: &mut AnyConnection,
+    fund: FundId,
+    debit: &Account,
+    postings: &[Posting],
+) -> Result<(), StoreError> {
+    if postings.is_empty() {
+        return Ok(());
+    }
+    let mut total = Money::ZERO;
+    for posting in postings {
+        let t = &posting.transfer;
+        if t.debit() != *debit || t.credit().is_external() || debit.is_external() {
+            return Err(StoreError::Conflict(format!(
+                "a batched transfer must debit {} and credit an internal account",
+                debit.description()
+            )));
+        }
+        total = total
+            .checked_add(t.amount())
+            .map_err(|e| StoreError::Conflict(e.to_string()))?;
+    }
+    let moved = diesel::update(
+        ledger_accounts::table
+            .filter(ledger_accounts::key.eq(debit.key()))
+            .filter(ledger_accounts::balance_pence.ge(total.pence())),
+    )
+    .set(ledger_accounts::balance_pence.eq(ledger_accounts::balance_pence - total.pence()))
+    .execute(conn)?;
+    if moved == 0 {
+        return Err(insufficient(conn, debit, total));
+    }
+    let accounts: Vec<NewAccountRow> = postings
+        .iter()
+        .map(|p| NewAccountRow {
+            key: p.transfer.credit().key(),
+            fund_id: db_id(fund),
+            balance_pence: p.transfer.amount().pence(),
+            created_at: DbTime::new(p.at),
+        })
+        .collect();
+    crate::connection::insert_batch!(conn, ledger_accounts::table, &accounts)?;
+    let transfers: Vec<TransferRow> = postings
+        .iter()
+        .map(|p| TransferRow {
+            id: db_id(TransferId::new()),
+            fund_id: db_id(fund),
+            debit_account: debit.key(),
+            credit_account: p.transfer.credit().key(),
+            amount_pence: p.transfer.amount().pence(),
+            kind: p.transfer.kind().as_str(),
+            entity_type: p.cause.entity_type,
+            entity_id: DbUuid(p.cause.entity_id),
+            created_at: DbTime::new(p.at),
+        })
+        .collect();
+    crate::connection::insert_batch!(conn, ledger_transfers::table, &transfers)?;
+    Ok(())
 }
 
 /// The balance of an internal account (zero if it has never been credited).

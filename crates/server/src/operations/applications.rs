@@ -413,6 +413,23 @@ pub fn assess(
     Ok((assessment, all))
 }
 
+/// The domain's decision a request asks for.
+fn decision_of(body: &DecisionBody) -> Result<Decision, ApiError> {
+    Ok(match body.outcome {
+        Outcome::Award => Decision::Award {
+            amount: body
+                .amount
+                .ok_or_else(|| ApiError::invalid("amount", "an award needs an amount"))?,
+        },
+        Outcome::Reject => Decision::Reject {
+            reason: body
+                .reason
+                .clone()
+                .ok_or_else(|| ApiError::invalid("reason", "a rejection needs a reason"))?,
+        },
+    })
+}
+
 /// Decides one application inside the caller's transaction: the
 /// application's new state, and for an award the award itself with its
 /// money committed from the round (409 when the round cannot cover it).
@@ -430,19 +447,7 @@ pub fn decide(
         return Err(ApiError::not_found("application"));
     }
     let round = rounds::get(c, before.value.application.round_id)?.value;
-    let decision = match body.outcome {
-        Outcome::Award => Decision::Award {
-            amount: body
-                .amount
-                .ok_or_else(|| ApiError::invalid("amount", "an award needs an amount"))?,
-        },
-        Outcome::Reject => Decision::Reject {
-            reason: body
-                .reason
-                .clone()
-                .ok_or_else(|| ApiError::invalid("reason", "a rejection needs a reason"))?,
-        },
-    };
+    let decision = decision_of(body)?;
     let (decided, amount) = before
         .value
         .application
@@ -483,6 +488,15 @@ pub type ItemDecided = (ApplicationId, Result<Decided, ApiError>);
 
 /// Decides many applications of a round, each in its own savepoint so one
 /// that fails does not undo the others; results in request order.
+///
+/// Each item is decided as [`decide`] decides one, with the same checks,
+/// errors and audit events, but the batch does once what `decide` does an
+/// item: the round, its fund and the applications are read once, the round's
+/// award number and available money are locked and read once (at the first
+/// award asked for), and the awards, their ledger transfers and every audit
+/// event are written together at the end, in this transaction
+/// ([`awards::RoundBatch`]). An item that fails leaves nothing behind and
+/// takes no number, as before.
 #[tracing::instrument(skip_all, fields(round_id = %round_id, items = items.len()))]
 pub fn decide_many(
     c: &mut AnyConnection,
@@ -490,16 +504,110 @@ pub fn decide_many(
     items: Vec<(ApplicationId, DecisionBody)>,
     actor: &Actor,
 ) -> Result<Vec<ItemDecided>, ApiError> {
-    rounds::get(c, round_id)?;
-    Ok(items
-        .into_iter()
-        .map(|(id, body)| {
-            let outcome = grantledger_store::write_transaction(c, |c| {
-                decide(c, id, Some(round_id), &body, actor)
-            });
-            (id, outcome)
-        })
-        .collect())
+    let round = rounds::get(c, round_id)?.value;
+    let fund = funds::get(c, round.fund_id)?.value;
+    let ids: Vec<ApplicationId> = items.iter().map(|(id, _)| *id).collect();
+    let mut stored = applications::get_many(c, &ids)?;
+    let mut batch: Option<awards::RoundBatch> = None;
+    let mut events = Vec::with_capacity(items.len() * 2);
+    let mut results = Vec::with_capacity(items.len());
+    for (id, body) in items {
+        if body.outcome == Outcome::Award && batch.is_none() {
+            batch = Some(awards::begin_batch(c, round.id, fund.id)?);
+        }
+        let before = stored.get(&id);
+        let outcome = grantledger_store::write_transaction(c, |c| {
+            decide_in_batch(c, before, &round, &fund, &body, actor, batch.as_ref())
+        });
+        let outcome = match outcome {
+            Ok(item) => {
+                events.push(item.event);
+                if let Some((award, posting, now)) = item.award {
+                    events.push(awards::RoundBatch::offered_event(actor, &award, now));
+                    batch
+                        .as_mut()
+                        .ok_or_else(|| ApiError::Internal("an award without its batch".into()))?
+                        .add(award, posting)?;
+                }
+                stored.insert(id, item.decided.application.clone());
+                Ok(item.decided)
+            }
+            Err(error) => Err(error),
+        };
+        results.push((id, outcome));
+    }
+    if let Some(batch) = batch {
+        batch.finish(c)?;
+    }
+    grantledger_store::audit::append_pending(c, &events)?;
+    Ok(results)
+}
+
+/// One item of [`decide_many`] decided, and what the batch must write for it.
+struct BatchItem<'a> {
+    decided: Decided,
+    event: grantledger_store::audit::PendingEvent<'a>,
+    award: Option<(Award, grantledger_store::ledger::Posting, DateTime<Utc>)>,
+}
+
+/// [`decide`] for one item of a batch: the same steps and errors, with the
+/// round, fund and application read by the batch, and the award checked
+/// against the batch's money left instead of written.
+fn decide_in_batch<'a>(
+    c: &mut AnyConnection,
+    before: Option<&Record<applications::Stored>>,
+    round: &grantledger_domain::round::Round,
+    fund: &grantledger_domain::fund::Fund,
+    body: &DecisionBody,
+    actor: &'a Actor,
+    batch: Option<&awards::RoundBatch>,
+) -> Result<BatchItem<'a>, ApiError> {
+    let before = before.ok_or(grantledger_store::StoreError::NotFound {
+        entity: "application",
+    })?;
+    if before.value.application.round_id != round.id {
+        return Err(ApiError::not_found("application"));
+    }
+    let decision = decision_of(body)?;
+    let (decided, amount) = before
+        .value
+        .application
+        .decide(round, decision)
+        .map_err(decision_error)?;
+    let now = Utc::now();
+    let after = applications::Stored {
+        application: decided.clone(),
+        decided_at: Some(now),
+        decision_reason: body.reason.clone(),
+    };
+    let action = if amount.is_some() {
+        "application.awarded"
+    } else {
+        "application.rejected"
+    };
+    let (application, event) =
+        applications::save_in_batch(c, before, &after, fund.id, action, actor, now)?;
+    let (award, record) = match amount {
+        Some(amount) => {
+            let batch =
+                batch.ok_or_else(|| ApiError::Internal("an award without its batch".into()))?;
+            let reference =
+                AwardReference::new(fund.code.clone(), round.number, batch.next_sequence())
+                    .map_err(ApiError::conflict_from)?;
+            let award = Award::offer(AwardId::new(), reference, &decided, round, amount);
+            let (record, posting) = batch.offer(&award, now)?;
+            (Some((award, posting, now)), Some(record))
+        }
+        None => (None, None),
+    };
+    Ok(BatchItem {
+        decided: Decided {
+            application,
+            award: record,
+        },
+        event,
+        award,
+    })
 }
 
 /// A page of the caller's own organisation's applications in every round
