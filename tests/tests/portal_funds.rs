@@ -159,6 +159,32 @@ fn the_reconciliation_is_taken_as_of_a_date_and_downloaded(app: &TestApp) {
     );
 }
 
+fn the_fund_page_downloads_its_grants_as_open_data(app: &TestApp) {
+    let fund = fund_with_an_award(app);
+    let mut auditor = signed_in(app, Role::Auditor);
+    let page = auditor.get(&format!("/funds/{}", fund.id)).expect(200);
+    let json_href = format!("/funds/{}/360giving?format=json", fund.id);
+    assert!(page.body.contains(&format!("href=\"{json_href}\"")));
+    let json = auditor.get(&json_href).expect(200);
+    assert!(json.header("content-type").starts_with("application/json"));
+    assert!(
+        json.header("content-disposition")
+            .starts_with("attachment; filename=\"360giving-")
+    );
+    let package: serde_json::Value = serde_json::from_str(&json.body).unwrap();
+    let grants = package["grants"].as_array().unwrap();
+    assert_eq!(grants.len(), 1);
+    assert_eq!(grants[0]["amountAwarded"], 1234.56);
+    let csv = auditor
+        .get(&format!("/funds/{}/360giving?format=csv", fund.id))
+        .expect(200);
+    assert!(csv.header("content-type").starts_with("text/csv"));
+    assert!(csv.body.contains("1234.56"));
+    let bad = auditor.get(&format!("/funds/{}/360giving?format=pdf", fund.id));
+    assert!((400..500).contains(&bad.status), "{}", bad.status);
+    auditor.get("/funds/NOPE/360giving").expect(404);
+}
+
 fn names_on_charts_are_escaped(app: &TestApp) {
     let admin = app.admin();
     let fund = app.fund(&admin, "100000.00");
@@ -192,6 +218,7 @@ fn only_administrators_and_auditors_open_a_fund(app: &TestApp) {
         .1;
     let page = format!("/funds/{}", fund.id);
     let csv = format!("/funds/{}/reconciliation.csv", fund.id);
+    let open_data = format!("/funds/{}/360giving", fund.id);
     let people = [
         (grantee, 403),
         (app.user_email(Role::Assessor, None), 403),
@@ -203,6 +230,7 @@ fn only_administrators_and_auditors_open_a_fund(app: &TestApp) {
         v.sign_in(&email);
         assert_eq!(v.get(&page).status, status, "{email} {page}");
         assert_eq!(v.get(&csv).status, status, "{email} {csv}");
+        assert_eq!(v.get(&open_data).status, status, "{email} {open_data}");
         if status == 200 {
             assert_eq!(v.get("/funds/NOPE").status, 404);
         }
@@ -216,6 +244,7 @@ fn only_administrators_and_auditors_open_a_fund(app: &TestApp) {
 api_tests!(
     the_fund_page_shows_its_money_to_the_penny,
     the_reconciliation_is_taken_as_of_a_date_and_downloaded,
+    the_fund_page_downloads_its_grants_as_open_data,
     names_on_charts_are_escaped,
     only_administrators_and_auditors_open_a_fund,
 );

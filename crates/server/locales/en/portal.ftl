@@ -550,3 +550,5 @@ account-password-changed = Your password has been changed. Every other session o
 account-everywhere-title = Sign out everywhere
 account-everywhere-intro = Ends every session of your account, on every device, this one included, and stops every API token issued to you.
 account-everywhere-button = Sign out everywhere
+fund-download-360-json = Download the fund's grants as 360Giving open data (JSON)
+fund-download-360-csv = Download the fund's grants as 360Giving open data (CSV)

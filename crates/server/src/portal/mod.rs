@@ -143,6 +143,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(audit_trail::show)
             .service(funds::show)
             .service(funds::reconciliation_csv)
+            .service(funds::open_data)
             .service(rounds::show)
             .service(rounds::questions)
             .service(rounds::check)

@@ -57,7 +57,16 @@ pub async fn export_360giving(
     query: crate::extract::Query<ExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
-    let format = q.format.unwrap_or_default();
+    stream_360giving(state, q.fund_id, q.format.unwrap_or_default()).await
+}
+
+/// Streams one fund's grants (or every fund's) as a 360Giving file
+/// attachment: the API's export and the portal's download are this one.
+pub async fn stream_360giving(
+    state: web::Data<AppState>,
+    fund_id: Option<String>,
+    format: ExportFormat,
+) -> Result<HttpResponse, ApiError> {
     let publisher = state.publisher.clone().ok_or_else(opendata::no_publisher)?;
     let db = state.db.clone();
     // Everything that can be refused is checked before the body starts, so
@@ -66,10 +75,7 @@ pub async fn export_360giving(
         let db = db.clone();
         let publisher = publisher.clone();
         blocking(move || {
-            let fund = q
-                .fund_id
-                .map(|f| opendata::find_fund(&db, &f))
-                .transpose()?;
+            let fund = fund_id.map(|f| opendata::find_fund(&db, &f)).transpose()?;
             let plan = opendata::prepare(&db, fund, &publisher)?;
             Ok::<_, ApiError>((fund, plan))
         })

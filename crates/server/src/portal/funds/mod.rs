@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use crate::error::ApiError;
 use crate::http::blocking;
+use crate::opendata::ExportFormat;
 use crate::operations::audit as op;
 use crate::policy::Action;
 use crate::portal::chart::Chart;
@@ -56,6 +57,7 @@ struct FundPage {
     as_of: String,
     as_of_said: Option<String>,
     csv_href: String,
+    exports: bool,
     passed: bool,
     money: Table,
     checks: Table,
@@ -124,6 +126,7 @@ pub async fn show(
         name: r.fund_name.clone(),
         code: r.fund_code.clone(),
         csv_href: csv_href(&id, &typed),
+        exports: signed_in.can(Action::ExportOpenData),
         id,
         as_of: if errors.is_empty() {
             typed
@@ -146,6 +149,27 @@ pub async fn show(
         regions_chart,
         regions,
     })
+}
+
+/// `?format=json|csv` on the 360Giving download.
+#[derive(Debug, Deserialize)]
+pub struct OpenDataQuery {
+    #[serde(default)]
+    format: Option<ExportFormat>,
+}
+
+/// The fund's grants as 360Giving open data, the same file the API
+/// streams.
+#[get("/funds/{id}/360giving")]
+pub async fn open_data(
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    id: web::Path<String>,
+    query: web::Query<OpenDataQuery>,
+) -> PortalResult {
+    signed_in.may(Action::ExportOpenData)?;
+    let format = query.format.unwrap_or_default();
+    Ok(crate::routes::exports::stream_360giving(state, Some(id.into_inner()), format).await?)
 }
 
 /// The reconciliation as CSV, the same file the API gives, as an
