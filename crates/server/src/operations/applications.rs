@@ -430,6 +430,45 @@ fn decision_of(body: &DecisionBody) -> Result<Decision, ApiError> {
     })
 }
 
+/// A decision worked out on an application, before anything is written:
+/// shared by [`decide`] and the batch.
+struct Reached {
+    decided: grantledger_domain::application::Application,
+    amount: Option<grantledger_domain::Money>,
+    after: applications::Stored,
+    action: &'static str,
+    now: DateTime<Utc>,
+}
+
+fn decision_on(
+    application: &grantledger_domain::application::Application,
+    round: &grantledger_domain::round::Round,
+    body: &DecisionBody,
+) -> Result<Reached, ApiError> {
+    let decision = decision_of(body)?;
+    let (decided, amount) = application
+        .decide(round, decision)
+        .map_err(decision_error)?;
+    let now = Utc::now();
+    let after = applications::Stored {
+        application: decided.clone(),
+        decided_at: Some(now),
+        decision_reason: body.reason.clone(),
+    };
+    let action = if amount.is_some() {
+        "application.awarded"
+    } else {
+        "application.rejected"
+    };
+    Ok(Reached {
+        decided,
+        amount,
+        after,
+        action,
+        now,
+    })
+}
+
 /// Decides one application inside the caller's transaction: the
 /// application's new state, and for an award the award itself with its
 /// money committed from the round (409 when the round cannot cover it).
@@ -447,23 +486,13 @@ pub fn decide(
         return Err(ApiError::not_found("application"));
     }
     let round = rounds::get(c, before.value.application.round_id)?.value;
-    let decision = decision_of(body)?;
-    let (decided, amount) = before
-        .value
-        .application
-        .decide(&round, decision)
-        .map_err(decision_error)?;
-    let now = Utc::now();
-    let after = applications::Stored {
-        application: decided.clone(),
-        decided_at: Some(now),
-        decision_reason: body.reason.clone(),
-    };
-    let action = if amount.is_some() {
-        "application.awarded"
-    } else {
-        "application.rejected"
-    };
+    let Reached {
+        decided,
+        amount,
+        after,
+        action,
+        now,
+    } = decision_on(&before.value.application, &round, body)?;
     // The application first, the award last: the award takes the round's
     // number and debits its money, two rows every decision in the round
     // waits for until this transaction commits, so as little as possible
@@ -568,23 +597,13 @@ fn decide_in_batch<'a>(
     if before.value.application.round_id != round.id {
         return Err(ApiError::not_found("application"));
     }
-    let decision = decision_of(body)?;
-    let (decided, amount) = before
-        .value
-        .application
-        .decide(round, decision)
-        .map_err(decision_error)?;
-    let now = Utc::now();
-    let after = applications::Stored {
-        application: decided.clone(),
-        decided_at: Some(now),
-        decision_reason: body.reason.clone(),
-    };
-    let action = if amount.is_some() {
-        "application.awarded"
-    } else {
-        "application.rejected"
-    };
+    let Reached {
+        decided,
+        amount,
+        after,
+        action,
+        now,
+    } = decision_on(&before.value.application, round, body)?;
     let (application, event) =
         applications::save_in_batch(c, before, &after, fund.id, action, actor, now)?;
     let (award, record) = match amount {
