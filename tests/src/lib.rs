@@ -9,6 +9,9 @@ pub mod portal;
 use std::net::TcpListener;
 use std::time::Duration;
 
+/// Shorter than the server's keep-alive (actix's default, 5 s).
+pub const IDLE_BEFORE_KEEP_ALIVE_ENDS: Duration = Duration::from_secs(2);
+
 use grantledger_domain::ids::GranteeId;
 use grantledger_domain::user::Role;
 use grantledger_server::app::ServerConfig;
@@ -109,8 +112,13 @@ impl TestApp {
             });
         });
         let handle = rx.recv_timeout(Duration::from_secs(30)).unwrap();
+        // Idle connections are dropped before the server's 5 s keep-alive
+        // ends them: otherwise a request sent on a connection the server is
+        // closing that instant fails with an incomplete message (seen on a
+        // loaded CI machine after a slow step).
         let client = Client::builder()
             .timeout(Duration::from_secs(60))
+            .pool_idle_timeout(IDLE_BEFORE_KEEP_ALIVE_ENDS)
             .build()
             .unwrap();
         TestApp {

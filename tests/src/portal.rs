@@ -90,6 +90,7 @@ impl Visitor {
             base: app.base.clone(),
             client: Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
+                .pool_idle_timeout(crate::IDLE_BEFORE_KEEP_ALIVE_ENDS)
                 .build()
                 .unwrap(),
             cookies: BTreeMap::new(),
