@@ -3,6 +3,7 @@
 mod due_diligence;
 mod likeness;
 mod postcode;
+mod search;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -14,6 +15,7 @@ pub use crate::text::{LocalAuthority, OrganisationName};
 pub use due_diligence::{DueDiligence, DueDiligenceOutcome, DueDiligenceStatus};
 pub use likeness::{Likeness, NameKey, mixes_scripts};
 pub use postcode::{Postcode, PostcodeError};
+pub use search::{KeyRange, NameSearch, NameSearchError};
 
 string_enum! {
     /// The legal form of a grantee organisation.

@@ -28,19 +28,35 @@ impl NameKey {
     /// The key of a name.
     #[must_use]
     pub fn of(name: &OrganisationName) -> NameKey {
-        let lowered = name.as_str().to_lowercase().replace('&', " and ");
-        // The skeleton maps look-alikes to one prototype, sometimes in
-        // upper case, so case is folded again after it.
-        let skeleton: String = skeleton(&lowered).collect::<String>().to_lowercase();
-        let mut words = skeleton
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .peekable();
-        if words.peek() == Some(&"the") {
+        let mut words = folded_words(name.as_str()).into_iter().peekable();
+        if words.peek().map(String::as_str) == Some("the") {
             words.next();
         }
         NameKey(words.collect::<Vec<_>>().join(" "))
     }
+
+    /// The key's words run together, without the spaces between them:
+    /// "The Hebden Lunch-Club" gives `hebdenlunchclub`.
+    #[must_use]
+    pub fn compact(&self) -> String {
+        self.0.chars().filter(|c| *c != ' ').collect()
+    }
+}
+
+/// The words of `text` as names are compared: lower case, "&" read as
+/// "and", look-alike letters folded to one (UTS #39 skeleton), split at
+/// anything that is not a letter or digit. Both [`NameKey`] and the grantee
+/// search ([`super::NameSearch`]) fold text this way, so they cannot drift.
+pub(crate) fn folded_words(text: &str) -> Vec<String> {
+    let lowered = text.to_lowercase().replace('&', " and ");
+    // The skeleton maps look-alikes to one prototype, sometimes in
+    // upper case, so case is folded again after it.
+    let skeleton: String = skeleton(&lowered).collect::<String>().to_lowercase();
+    skeleton
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Whether a name mixes letters from different writing systems, as
