@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use grantledger_domain::grantee::{
-    DueDiligence, DueDiligenceStatus, Grantee, Likeness, LocalAuthority, OrganisationName,
-    OrganisationType, Postcode, Region,
+    DueDiligence, DueDiligenceStatus, Grantee, Likeness, LocalAuthority, NameKey, NameSearch,
+    OrganisationName, OrganisationType, Postcode, Region,
 };
 use grantledger_domain::ids::{GranteeId, UserId};
 use grantledger_domain::org_id::OrgId;
@@ -97,6 +97,10 @@ struct GranteeFields<'a> {
     due_diligence: &'a str,
     due_diligence_by: Option<DbUuid>,
     due_diligence_at: Option<DbTime>,
+    /// The name as a search compares it ([`NameKey::compact`]).
+    name_key: String,
+    /// The local authority as a search compares it.
+    local_authority_key: String,
 }
 
 impl<'a> GranteeFields<'a> {
@@ -112,6 +116,8 @@ impl<'a> GranteeFields<'a> {
             due_diligence: g.due_diligence.status.as_str(),
             due_diligence_by: g.due_diligence.decided_by.map(db_id),
             due_diligence_at: g.due_diligence.decided_at.map(DbTime::new),
+            name_key: NameKey::of(&g.name).compact(),
+            local_authority_key: g.local_authority.search_key(),
         }
     }
 }
@@ -149,7 +155,7 @@ pub fn create(
 }
 
 /// How many rows one batched insert carries: well under SQLite's and
-/// PostgreSQL's limits on bound parameters (14 columns a grantee row).
+/// PostgreSQL's limits on bound parameters (16 columns a grantee row).
 const INSERT_BATCH: usize = 1_000;
 
 /// Registers many grantees at once, as [`create`] does one: a few batched
@@ -253,6 +259,14 @@ pub struct GranteeFilter {
     pub due_diligence: Option<DueDiligenceStatus>,
     /// Only this grantee (a grantee user sees its own organisation only).
     pub only: Option<GranteeId>,
+    /// Only grantees whose name this finds (by prefix of the name's key).
+    pub name: Option<NameSearch>,
+    /// Only the grantee with this org id.
+    pub org_id: Option<OrgId>,
+    /// Only grantees at this postcode.
+    pub postcode: Option<Postcode>,
+    /// Only grantees in this local authority, compared without case.
+    pub local_authority: Option<LocalAuthority>,
 }
 
 /// A page of grantees, oldest first.
@@ -273,6 +287,30 @@ pub fn list(
     }
     if let Some(only) = filter.only {
         query = query.filter(grantees::id.eq(db_id(only)));
+    }
+    if let Some(name) = &filter.name {
+        // Each range is one index range scan on `grantees_name_key`; two
+        // are OR-ed (PostgreSQL's BitmapOr, SQLite's MULTI-INDEX OR).
+        let in_range = |r: &grantledger_domain::grantee::KeyRange| {
+            grantees::name_key
+                .ge(r.from.clone())
+                .and(grantees::name_key.lt(r.to.clone()))
+        };
+        match name.ranges().as_slice() {
+            [one] => query = query.filter(in_range(one)),
+            [one, two] => query = query.filter(in_range(one).or(in_range(two))),
+            // A search always has a key, so at least one range.
+            _ => query = query.filter(grantees::id.ne(grantees::id)),
+        }
+    }
+    if let Some(org_id) = &filter.org_id {
+        query = query.filter(grantees::org_id.eq(org_id.as_str().to_owned()));
+    }
+    if let Some(postcode) = &filter.postcode {
+        query = query.filter(grantees::postcode.eq(postcode.as_str().to_owned()));
+    }
+    if let Some(authority) = &filter.local_authority {
+        query = query.filter(grantees::local_authority_key.eq(authority.search_key()));
     }
     let rows: Vec<GranteeRow> = query.load(conn)?;
     page.finish_with(rows, to_record, |r| r.value.id.into())
@@ -355,4 +393,39 @@ pub fn likely_same(
         }
     }
     Ok(None)
+}
+
+/// Fills in the search keys of grantees stored before they were kept
+/// (migration `2026-12-05-000130_grantee_search`), computing them in Rust
+/// as every insert and update does; returns how many rows it filled. A row
+/// whose name or local authority no longer parses is left for `get` to
+/// report.
+pub fn backfill_search_keys(conn: &mut AnyConnection) -> Result<usize, StoreError> {
+    conn.transaction(|conn| {
+        let rows: Vec<(DbUuid, String, String)> = grantees::table
+            .filter(
+                grantees::name_key
+                    .is_null()
+                    .or(grantees::local_authority_key.is_null()),
+            )
+            .select((grantees::id, grantees::name, grantees::local_authority))
+            .load(conn)?;
+        let mut filled = 0;
+        for (id, name, authority) in rows {
+            let (Ok(name), Ok(authority)) = (
+                OrganisationName::parse(&name),
+                LocalAuthority::parse(&authority),
+            ) else {
+                continue;
+            };
+            diesel::update(grantees::table.find(id))
+                .set((
+                    grantees::name_key.eq(NameKey::of(&name).compact()),
+                    grantees::local_authority_key.eq(authority.search_key()),
+                ))
+                .execute(conn)?;
+            filled += 1;
+        }
+        Ok(filled)
+    })
 }

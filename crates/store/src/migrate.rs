@@ -20,11 +20,20 @@ struct ForeignKeyProblem {
 /// An arbitrary constant naming grantledger's migration lock on PostgreSQL.
 const MIGRATION_LOCK: i64 = 0x6772_616e_746c_6467;
 
-/// Applies every pending migration; returns how many ran.
+/// Applies every pending migration, then fills in any grantee search keys
+/// not yet written (see [`crate::grantees::backfill_search_keys`]: they are
+/// computed in Rust, so SQL cannot backfill them); returns how many
+/// migrations ran.
 ///
 /// On PostgreSQL several server processes may start at once; an advisory lock
 /// makes them take turns, so each migration runs exactly once.
 pub fn run_pending(conn: &mut AnyConnection) -> Result<usize, StoreError> {
+    let ran = run_migrations(conn)?;
+    crate::grantees::backfill_search_keys(conn)?;
+    Ok(ran)
+}
+
+fn run_migrations(conn: &mut AnyConnection) -> Result<usize, StoreError> {
     let migration_error =
         |e: Box<dyn std::error::Error + Send + Sync>| StoreError::Migration(e.to_string());
     match conn {

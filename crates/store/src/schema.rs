@@ -111,6 +111,8 @@ diesel::table! {
         version -> BigInt,
         created_at -> Instant,
         updated_at -> Instant,
+        name_key -> Nullable<Text>,
+        local_authority_key -> Nullable<Text>,
     }
 }
 

@@ -12,6 +12,7 @@
 
 use core::fmt;
 
+use super::LocalAuthority;
 #[cfg(doc)]
 use super::NameKey;
 use super::likeness::folded_words;
@@ -173,6 +174,27 @@ impl NameSearch {
     #[must_use]
     pub fn matches(&self, stored: &str) -> bool {
         self.ranges().iter().any(|r| r.contains(stored))
+    }
+}
+
+impl LocalAuthority {
+    /// The local authority as a search compares it: lower case, with runs
+    /// of spaces as one, so "north  TYNESIDE" finds "North Tyneside".
+    ///
+    /// ```
+    /// use grantledger_domain::grantee::LocalAuthority;
+    ///
+    /// let key = |s| LocalAuthority::parse(s).unwrap().search_key();
+    /// assert_eq!(key("North  TYNESIDE"), key("North Tyneside"));
+    /// assert_ne!(key("Tyneside"), key("North Tyneside"));
+    /// ```
+    #[must_use]
+    pub fn search_key(&self) -> String {
+        self.as_str()
+            .to_lowercase()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 

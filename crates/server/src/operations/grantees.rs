@@ -3,8 +3,8 @@
 use chrono::Utc;
 use grantledger_domain::Money;
 use grantledger_domain::grantee::{
-    DueDiligenceOutcome, DueDiligenceStatus, Grantee, Likeness, LocalAuthority, OrganisationName,
-    OrganisationType, Postcode, Region,
+    DueDiligenceOutcome, DueDiligenceStatus, Grantee, Likeness, LocalAuthority, NameSearch,
+    OrganisationName, OrganisationType, Postcode, Region,
 };
 use grantledger_domain::ids::GranteeId;
 use grantledger_domain::org_id::OrgId;
@@ -40,8 +40,8 @@ pub struct GranteeChanges {
     pub annual_income: Option<Money>,
 }
 
-/// Which grantees to list.
-#[derive(Debug, Clone, Copy, Default)]
+/// Which grantees to list: every filter given must hold (issue 20).
+#[derive(Debug, Clone, Default)]
 pub struct GranteeListing {
     /// Only grantees in this region.
     pub region: Option<Region>,
@@ -49,6 +49,15 @@ pub struct GranteeListing {
     pub organisation_type: Option<OrganisationType>,
     /// Only grantees whose due diligence is in this state.
     pub due_diligence: Option<DueDiligenceStatus>,
+    /// Only grantees whose name starts with this, ignoring case, spaces,
+    /// punctuation and look-alike letters.
+    pub name: Option<NameSearch>,
+    /// Only the grantee with this org id.
+    pub org_id: Option<OrgId>,
+    /// Only grantees at this postcode.
+    pub postcode: Option<Postcode>,
+    /// Only grantees in this local authority (case does not count).
+    pub local_authority: Option<LocalAuthority>,
 }
 
 /// Loads a grantee the caller may see; any other is not found.
@@ -128,6 +137,10 @@ pub fn list(
         organisation_type: listing.organisation_type,
         due_diligence: listing.due_diligence,
         only,
+        name: listing.name,
+        org_id: listing.org_id,
+        postcode: listing.postcode,
+        local_authority: listing.local_authority,
     };
     Ok(grantees::list(c, &filter, page)?)
 }

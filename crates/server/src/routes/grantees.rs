@@ -4,7 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use grantledger_domain::Money;
 use grantledger_domain::grantee::{
-    DueDiligence, DueDiligenceOutcome, DueDiligenceStatus, Grantee, LocalAuthority,
+    DueDiligence, DueDiligenceOutcome, DueDiligenceStatus, Grantee, LocalAuthority, NameSearch,
     OrganisationName, OrganisationType, Postcode, Region, mixes_scripts,
 };
 use grantledger_domain::ids::{GranteeId, UserId};
@@ -133,11 +133,22 @@ pub struct DueDiligenceBody {
     pub outcome: DueDiligenceOutcome,
 }
 
-/// Filters for the grantee list.
+/// Filters for the grantee list; every one given must hold.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct GranteeQuery {
+    /// Only grantees whose name starts with this (1–200 characters, with at
+    /// least one letter or digit). Case, spaces, punctuation, "&" against
+    /// "and", a leading "The" and look-alike letters do not count, so
+    /// `st. mary's  church` finds "St Marys Church Hall".
+    pub name: Option<NameSearch>,
+    /// Only the grantee with this org-id.guide identifier, e.g. `GB-CHC-1234567`.
+    pub org_id: Option<OrgId>,
+    /// Only grantees at this postcode, in any case and spacing (`sw1a1aa`).
+    pub postcode: Option<Postcode>,
+    /// Only grantees in this local authority, e.g. `Leeds` (case does not count).
+    pub local_authority: Option<LocalAuthority>,
     /// Only grantees in this region.
     pub region: Option<Region>,
     /// Only grantees of this type.
@@ -197,11 +208,17 @@ pub async fn create_grantee(
     .await
 }
 
-/// List grantees. A grantee user sees only its own organisation.
+/// List or search grantees: by name (its beginning, ignoring case, spaces
+/// and punctuation), org id, postcode or local authority, alongside region,
+/// type and due diligence, oldest first. A grantee user sees only its own
+/// organisation, whatever it searches for.
 #[utoipa::path(
     tag = "grantees",
     params(GranteeQuery),
-    responses((status = 200, description = "A page of grantees", body = ListResponse<GranteeView>)),
+    responses(
+        (status = 200, description = "A page of grantees", body = ListResponse<GranteeView>),
+        (status = 422, description = "A filter is not valid: `field` names it", body = Problem),
+    ),
     security(("bearer" = []))
 )]
 #[get("/grantees")]
@@ -221,6 +238,10 @@ pub async fn list_grantees(
         region: q.region,
         organisation_type: q.organisation_type,
         due_diligence: q.due_diligence,
+        name: q.name,
+        org_id: q.org_id,
+        postcode: q.postcode,
+        local_authority: q.local_authority,
     };
     let page = blocking(move || state.db.read(|c| op::list(c, &principal, listing, page))).await?;
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, GranteeView::from)))

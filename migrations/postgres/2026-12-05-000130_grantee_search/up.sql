@@ -1,0 +1,15 @@
+-- Finding grantees (issue 20). A grantee's name is searched by its key:
+-- lower case, no spaces or punctuation, look-alike letters folded, worked
+-- out in Rust (grantledger_domain::grantee::NameKey::compact) and written
+-- with every insert and update; rows held before this migration are filled
+-- in by the store's migrate step, which computes the same key.
+--
+-- A search is a prefix of the key, asked as a range
+-- (name_key >= 'abc' AND name_key < 'abd'), which a plain B-tree answers
+-- when the column compares bytes: hence COLLATE "C", the order SQLite's
+-- BINARY uses too, so both backends match the same rows.
+ALTER TABLE grantees ADD COLUMN name_key text COLLATE "C";
+-- The local authority as compared: lower case, single spaces.
+ALTER TABLE grantees ADD COLUMN local_authority_key text;
+CREATE INDEX grantees_name_key ON grantees (name_key);
+CREATE INDEX grantees_local_authority_key ON grantees (local_authority_key);
