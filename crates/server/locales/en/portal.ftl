@@ -210,6 +210,30 @@ due-diligence-pending = Not yet checked
 due-diligence-passed = Passed
 due-diligence-failed = Failed
 
+## Grantees, for staff (issues 17 and 20)
+staff-grantees = Grantees
+grantees-title = Grantees
+grantees-caption = Grantee
+grantees-intro = Find an organisation by the beginning of its name, its organisation identifier, its postcode or its local authority. Case, spaces and punctuation in names do not matter.
+grantees-name = Name
+grantees-name-hint = Or its beginning, for example st marys
+grantees-org-id-hint = For example GB-CHC-1234567
+grantees-postcode-hint = For example LS1 4DY
+grantees-local-authority-hint = For example Leeds
+grantees-search-button = Search
+grantees-results = Organisations
+grantees-none = No organisations match.
+grantees-next = Next page
+grantees-back = Grantees
+grantees-name-invalid = Enter a name with at least one letter or number, up to 200 characters
+grantees-org_id-invalid = Enter an organisation identifier such as GB-CHC-1234567
+grantees-postcode-invalid = Enter a full UK postcode, for example LS1 4DY
+grantees-local_authority-invalid = Enter a local authority name of up to 100 characters
+grantees-decided-by = Due diligence recorded by
+grantees-decided-at = Due diligence recorded
+grantees-no-users = Nobody can sign in for this organisation yet.
+grantees-bank-details-link = See its bank details
+
 ## Organisation types and regions
 organisation-type-registered_charity = Registered charity
 organisation-type-cio = Charitable incorporated organisation (CIO)

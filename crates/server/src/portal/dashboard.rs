@@ -42,6 +42,7 @@ struct StaffHome {
     verifies_bank_details: bool,
     reads_payments: bool,
     audits: bool,
+    reads_grantees: bool,
 }
 
 fn next_step(award: &grantledger_store::awards::Stored) -> String {
@@ -108,6 +109,7 @@ pub async fn show(state: &web::Data<AppState>, signed_in: &SignedIn) -> PortalRe
             verifies_bank_details: signed_in.can(Action::VerifyBankDetails),
             reads_payments: signed_in.can(Action::ReadPayments),
             audits,
+            reads_grantees: signed_in.can(Action::ReadGrantees),
         });
     };
     let (organisation, hold, rounds, applications, awards, round_names) = blocking(move || {

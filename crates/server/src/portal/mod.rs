@@ -20,6 +20,7 @@ pub mod dashboard;
 pub mod format;
 pub mod forms;
 pub mod funds;
+pub mod grantees;
 pub mod messages;
 pub mod organisation;
 pub mod page;
@@ -141,6 +142,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(audit_trail::list)
             .service(audit_trail::verify)
             .service(audit_trail::show)
+            .service(grantees::list)
+            .service(grantees::show)
             .service(funds::show)
             .service(funds::reconciliation_csv)
             .service(funds::open_data)
