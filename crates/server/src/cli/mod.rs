@@ -11,10 +11,12 @@ use crate::telemetry::LogFormat;
 
 mod bank_details;
 mod common;
+mod grantees;
 mod payment_runs;
 mod users;
 
 pub use bank_details::BankDetailsCommand;
+pub use grantees::GranteeCommand;
 pub use payment_runs::PaymentRunsCommand;
 
 /// The embedded default database: a SQLite file in the working directory.
@@ -75,6 +77,10 @@ pub enum Command {
     /// nothing; every bad line is listed and nothing changes.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Grantee organisations: search by name, org id, postcode or local
+    /// authority.
+    #[command(subcommand)]
+    Grantee(GranteeCommand),
     /// Grantees' bank details under dual control: show (masked), enter,
     /// verify, reject, list those waiting, re-seal under a new key.
     #[command(subcommand)]
@@ -464,6 +470,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(ExportCommand::ThreeSixtyGiving(args)) => run_export(&cli, args),
         Command::Export(command) => run_sheet_export(&cli, command),
         Command::Import(command) => run_import(&cli, command),
+        Command::Grantee(command) => grantees::run(&cli.open_database()?, command),
         Command::BankDetails(command) => bank_details::run(&cli.open_database()?, command),
         Command::PaymentRuns(command) => payment_runs::run(&cli.open_database()?, command),
         Command::Mail(command) => {
