@@ -516,8 +516,73 @@ fn concurrent_allocations_never_exceed_the_budget(db: &TestDb) {
     );
 }
 
+/// Grantees held before the search keys existed (keys NULL) are found by
+/// name and local authority once the migrate step has backfilled them, with
+/// the keys Rust computes; a rename rewrites the key (issue 20).
+fn search_keys_are_backfilled_and_follow_renames(db: &TestDb) {
+    let g = grantee(None);
+    db.db
+        .write(|c| grantees::create(c, &g, &actor(), Utc::now()))
+        .unwrap();
+    let by_name = |text: &str| grantees::GranteeFilter {
+        name: Some(grantledger_domain::grantee::NameSearch::parse(text).unwrap()),
+        ..Default::default()
+    };
+    let found = |filter: &grantees::GranteeFilter| {
+        db.db
+            .read(|c| grantees::list(c, filter, PageRequest::default()))
+            .unwrap()
+            .items
+            .len()
+    };
+    assert_eq!(found(&by_name("friends of moss")), 1);
+    db.db
+        .write(|c| {
+            c.batch_execute("UPDATE grantees SET name_key = NULL, local_authority_key = NULL")?;
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
+    assert_eq!(found(&by_name("friends of moss")), 0);
+    let filled = db
+        .db
+        .write(|c| {
+            crate::migrate::run_pending(c)?;
+            grantees::backfill_search_keys(c)
+        })
+        .unwrap();
+    assert_eq!(filled, 0, "run_pending filled them already");
+    assert_eq!(found(&by_name("FRIENDS-of moss")), 1);
+    let authority = grantees::GranteeFilter {
+        local_authority: Some(
+            LocalAuthority::parse(&g.local_authority.as_str().to_uppercase()).unwrap(),
+        ),
+        ..Default::default()
+    };
+    assert_eq!(found(&authority), 1);
+    let before = db.db.read(|c| grantees::get(c, g.id)).unwrap();
+    let renamed = Grantee {
+        name: OrganisationName::parse("Hulme Tenants' Association").unwrap(),
+        ..g.clone()
+    };
+    db.db
+        .write(|c| {
+            grantees::save(
+                c,
+                &before,
+                &renamed,
+                "grantee.updated",
+                &actor(),
+                Utc::now(),
+            )
+        })
+        .unwrap();
+    assert_eq!(found(&by_name("friends of moss")), 0);
+    assert_eq!(found(&by_name("hulme tenants")), 1);
+}
+
 crate::backend_tests!(
     fund_round_trips_with_funders_and_ledger,
+    search_keys_are_backfilled_and_follow_renames,
     duplicate_fund_code_is_a_conflict_and_writes_nothing,
     lists_page_by_cursor_and_filter,
     stale_versions_are_refused,
