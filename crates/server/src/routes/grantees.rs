@@ -142,6 +142,7 @@ pub struct GranteeQuery {
     /// least one letter or digit). Case, spaces, punctuation, "&" against
     /// "and", a leading "The" and look-alike letters do not count, so
     /// `st. mary's  church` finds "St Marys Church Hall".
+    #[param(inline)]
     pub name: Option<NameSearch>,
     /// Only the grantee with this org-id.guide identifier, e.g. `GB-CHC-1234567`.
     pub org_id: Option<OrgId>,
