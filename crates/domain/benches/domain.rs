@@ -123,14 +123,7 @@ fn eligibility(c: &mut Criterion) {
     });
     let submitted = draft.submit(&round, &grantee, now).unwrap();
     g.bench_function("decide an award", |b| {
-        b.iter(|| {
-            black_box(&submitted).decide(
-                &round,
-                Decision::Award {
-                    amount: m("1800.00"),
-                },
-            )
-        })
+        b.iter(|| black_box(&submitted).decide(&round, Decision::award(m("1800.00"))))
     });
     g.finish();
 }

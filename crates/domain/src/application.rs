@@ -12,7 +12,7 @@ use crate::money::Money;
 use crate::round::{Ineligibility, Round};
 use crate::text::{self, TextError};
 use crate::transition::TransitionError;
-pub use decision::{Decision, DecisionError};
+pub use decision::{Decided, Decision, DecisionError, Verdict};
 pub use status::ApplicationStatus;
 
 /// An application by a grantee to a round.

@@ -75,7 +75,8 @@
 //!     "Tuesday lunches", "A hot lunch and good company every Tuesday.",
 //! )?
 //! .submit(&round, &grantee, Utc.with_ymd_and_hms(2019, 6, 20, 9, 30, 0).unwrap())?;
-//! let (application, amount) = application.decide(&round, Decision::Award { amount: Money::parse("1200")? })?;
+//! let decided = application.decide(&round, Decision::award(Money::parse("1200")?))?;
+//! let (application, amount) = (decided.application, decided.amount);
 //! assert_eq!(application.status, ApplicationStatus::Awarded);
 //!
 //! let reference = AwardReference::new(fund.code.clone(), round.number, 1)?;

@@ -17,6 +17,22 @@ string_enum! {
     }
 }
 
+impl Role {
+    /// Whether people in this role may read staff-only texts such as a
+    /// decision's internal note. Only a grantee may not: the note is about
+    /// their own application.
+    ///
+    /// ```
+    /// use grantledger_domain::user::Role;
+    /// assert!(Role::Auditor.sees_internal_notes());
+    /// assert!(!Role::Grantee.sees_internal_notes());
+    /// ```
+    #[must_use]
+    pub const fn sees_internal_notes(self) -> bool {
+        !matches!(self, Role::Grantee)
+    }
+}
+
 /// A person who can sign in. The password hash is not part of the domain
 /// value: it never leaves the store except to be verified.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

@@ -92,6 +92,13 @@ impl ApplicationStatus {
         matches!(self, Draft)
     }
 
+    /// Whether it awaits a decision: it can be awarded (or, the same,
+    /// rejected) from here.
+    #[must_use]
+    pub fn is_decidable(self) -> bool {
+        self.award().is_ok()
+    }
+
     /// Whether assessors may record assessments on it.
     #[must_use]
     pub const fn is_assessable(self) -> bool {

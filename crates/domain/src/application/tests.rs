@@ -161,67 +161,54 @@ fn decisions() {
     let submitted = draft(&r, &g, "1000").submit(&r, &g, at(10, 9)).unwrap();
     let reviewing = submitted.start_review().unwrap();
 
-    let (awarded, amount) = reviewing
-        .decide(&r, Decision::Award { amount: m("800") })
-        .unwrap();
+    let decided = reviewing.decide(&r, Decision::award(m("800"))).unwrap();
     assert_eq!(
-        (awarded.status, amount),
+        (decided.application.status, decided.amount),
         (ApplicationStatus::Awarded, Some(m("800")))
     );
-    let (awarded, _) = submitted
-        .decide(&r, Decision::Award { amount: m("1000") })
-        .unwrap();
-    assert_eq!(awarded.status, ApplicationStatus::Awarded);
+    assert_eq!((decided.feedback, decided.internal_note), (None, None));
+    let decided = submitted.decide(&r, Decision::award(m("1000"))).unwrap();
+    assert_eq!(decided.application.status, ApplicationStatus::Awarded);
 
     assert_eq!(
-        reviewing.decide(
-            &r,
-            Decision::Award {
-                amount: m("1000.01")
-            }
-        ),
+        reviewing.decide(&r, Decision::award(m("1000.01"))),
         Err(DecisionError::AmountAboveRequested {
             amount: m("1000.01"),
             requested: m("1000")
         })
     );
     let err = reviewing
-        .decide(
-            &r,
-            Decision::Award {
-                amount: m("249.99"),
-            },
-        )
+        .decide(&r, Decision::award(m("249.99")))
         .unwrap_err();
     assert_eq!(
         err.to_string(),
         "the award of 249.99 is outside this round's grant range of 250.00 to 2500.00"
     );
 
-    let (rejected, none) = reviewing
+    let rejected = reviewing
         .decide(
             &r,
-            Decision::Reject {
-                reason: "Outside our priorities".into(),
-            },
+            Decision::reject("  Outside our priorities ").with_internal_note("Scored 3/10"),
         )
         .unwrap();
-    assert_eq!((rejected.status, none), (ApplicationStatus::Rejected, None));
-    let err = reviewing
-        .decide(&r, Decision::Reject { reason: " ".into() })
-        .unwrap_err();
-    assert_eq!(err.to_string(), "rejection reason must not be empty");
+    assert_eq!(
+        (rejected.application.status, rejected.amount),
+        (ApplicationStatus::Rejected, None)
+    );
+    assert_eq!(rejected.feedback.as_deref(), Some("Outside our priorities"));
+    assert_eq!(rejected.internal_note.as_deref(), Some("Scored 3/10"));
+    let rejected = rejected.application;
 
     assert!(matches!(
-        rejected.decide(&r, Decision::Award { amount: m("800") }),
+        rejected.decide(&r, Decision::award(m("800"))),
         Err(DecisionError::Transition(_))
     ));
     assert!(matches!(
-        draft(&r, &g, "1000").decide(&r, Decision::Reject { reason: "x".into() }),
+        draft(&r, &g, "1000").decide(&r, Decision::reject("x")),
         Err(DecisionError::Transition(_))
     ));
     assert_eq!(
-        reviewing.decide(&round(), Decision::Award { amount: m("800") }),
+        reviewing.decide(&round(), Decision::award(m("800"))),
         Err(DecisionError::WrongRound)
     );
     assert_eq!(
@@ -231,15 +218,65 @@ fn decisions() {
 }
 
 #[test]
+fn decision_texts() {
+    let (r, g) = (round(), grantee());
+    let reviewing = draft(&r, &g, "1000")
+        .submit(&r, &g, at(10, 9))
+        .unwrap()
+        .start_review()
+        .unwrap();
+    // A rejection must tell the applicant something; the note does not count.
+    let err = reviewing
+        .decide(&r, Decision::reject(" ").with_internal_note("weak"))
+        .unwrap_err();
+    assert_eq!(err, DecisionError::FeedbackMissing);
+    assert_eq!(
+        err.to_string(),
+        "a rejection needs feedback for the applicant"
+    );
+    // An award may carry both.
+    let decided = reviewing
+        .decide(
+            &r,
+            Decision::award(m("900"))
+                .with_feedback("Well done")
+                .with_internal_note("Cut the equipment line"),
+        )
+        .unwrap();
+    assert_eq!(decided.feedback.as_deref(), Some("Well done"));
+    assert_eq!(
+        decided.internal_note.as_deref(),
+        Some("Cut the equipment line")
+    );
+    let long = "x".repeat(Application::MAX_DECISION_TEXT_CHARS + 1);
+    let err = reviewing
+        .decide(&r, Decision::reject(long.clone()))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "feedback must be at most 2000 characters; got 2001"
+    );
+    let err = reviewing
+        .decide(&r, Decision::reject("no").with_internal_note(long))
+        .unwrap_err();
+    assert!(matches!(err, DecisionError::InternalNote(_)), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "internal note must be at most 2000 characters; got 2001"
+    );
+    let err = reviewing
+        .decide(&r, Decision::reject("no\u{7}"))
+        .unwrap_err();
+    assert!(matches!(err, DecisionError::Feedback(_)), "{err}");
+}
+
+#[test]
 fn decision_json_shape() {
     let d: Decision = serde_json::from_str(r#"{"outcome":"award","amount":"800.00"}"#).unwrap();
-    assert_eq!(d, Decision::Award { amount: m("800") });
-    let d: Decision = serde_json::from_str(r#"{"outcome":"reject","reason":"no"}"#).unwrap();
-    assert_eq!(
-        d,
-        Decision::Reject {
-            reason: "no".into()
-        }
-    );
+    assert_eq!(d, Decision::award(m("800")));
+    let d: Decision =
+        serde_json::from_str(r#"{"outcome":"reject","feedback":"no","internal_note":"weak"}"#)
+            .unwrap();
+    assert_eq!(d, Decision::reject("no").with_internal_note("weak"));
     assert!(serde_json::from_str::<Decision>(r#"{"outcome":"award","amount":800}"#).is_err());
 }
