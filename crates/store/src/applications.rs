@@ -29,12 +29,13 @@ struct ApplicationRow {
     status: String,
     submitted_at: Option<DbTime>,
     decided_at: Option<DbTime>,
-    decision_reason: Option<String>,
+    decision_feedback: Option<String>,
     version: i64,
     created_at: DbTime,
     updated_at: DbTime,
     extended_until: Option<DbTime>,
     extension_reason: Option<String>,
+    decision_note: Option<String>,
 }
 
 /// An application with what was decided about it.
@@ -44,8 +45,11 @@ pub struct Stored {
     pub application: Application,
     /// When it was awarded or rejected.
     pub decided_at: Option<DateTime<Utc>>,
-    /// Why it was rejected.
-    pub decision_reason: Option<String>,
+    /// The decision's feedback, which the applicant reads.
+    pub decision_feedback: Option<String>,
+    /// The decision's internal note, for staff only: see
+    /// [`grantledger_domain::user::Role::sees_internal_notes`].
+    pub decision_note: Option<String>,
 }
 
 fn to_record(row: ApplicationRow) -> Result<Record<Stored>, StoreError> {
@@ -70,7 +74,8 @@ fn to_record(row: ApplicationRow) -> Result<Record<Stored>, StoreError> {
         value: Stored {
             application,
             decided_at: row.decided_at.map(|t| t.0),
-            decision_reason: row.decision_reason,
+            decision_feedback: row.decision_feedback,
+            decision_note: row.decision_note,
         },
         version: row.version,
         created_at: row.created_at.0,
@@ -89,17 +94,15 @@ struct ApplicationFields<'a> {
     status: &'a str,
     submitted_at: Option<DbTime>,
     decided_at: Option<DbTime>,
-    decision_reason: Option<&'a str>,
+    decision_feedback: Option<&'a str>,
+    decision_note: Option<&'a str>,
     extended_until: Option<DbTime>,
     extension_reason: Option<&'a str>,
 }
 
 impl<'a> ApplicationFields<'a> {
-    fn of(
-        a: &'a Application,
-        decided_at: Option<DateTime<Utc>>,
-        decision_reason: Option<&'a str>,
-    ) -> Self {
+    fn of(stored: &'a Stored) -> Self {
+        let a = &stored.application;
         let extension = a.deadline_extension.as_ref();
         ApplicationFields {
             amount_requested_pence: a.amount_requested.pence(),
@@ -107,8 +110,9 @@ impl<'a> ApplicationFields<'a> {
             summary: &a.summary,
             status: a.status.as_str(),
             submitted_at: a.submitted_at.map(DbTime::new),
-            decided_at: decided_at.map(DbTime::new),
-            decision_reason,
+            decided_at: stored.decided_at.map(DbTime::new),
+            decision_feedback: stored.decision_feedback.as_deref(),
+            decision_note: stored.decision_note.as_deref(),
             extended_until: extension.map(|e| DbTime::new(e.until)),
             extension_reason: extension.map(|e| e.reason.as_str()),
         }
@@ -124,12 +128,18 @@ pub fn create(
     now: DateTime<Utc>,
 ) -> Result<Record<Stored>, StoreError> {
     let at = DbTime::new(now);
+    let draft = Stored {
+        application: application.clone(),
+        decided_at: None,
+        decision_feedback: None,
+        decision_note: None,
+    };
     diesel::insert_into(applications::table)
         .values((
             applications::id.eq(db_id(application.id)),
             applications::round_id.eq(db_id(application.round_id)),
             applications::grantee_id.eq(db_id(application.grantee_id)),
-            ApplicationFields::of(application, None, None),
+            ApplicationFields::of(&draft),
             applications::version.eq(1_i64),
             applications::created_at.eq(at),
             applications::updated_at.eq(at),
@@ -291,7 +301,7 @@ fn update(
         before.version,
         "application",
         (
-            ApplicationFields::of(a, after.decided_at, after.decision_reason.as_deref()),
+            ApplicationFields::of(after),
             applications::updated_at.eq(DbTime::new(now)),
         ),
         returning(
@@ -304,12 +314,13 @@ fn update(
             applications::status,
             applications::submitted_at,
             applications::decided_at,
-            applications::decision_reason,
+            applications::decision_feedback,
             applications::version,
             applications::created_at,
             applications::updated_at,
             applications::extended_until,
             applications::extension_reason,
+            applications::decision_note,
         ),
     )?;
     to_record(row)

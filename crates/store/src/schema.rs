@@ -149,12 +149,13 @@ diesel::table! {
         status -> Text,
         submitted_at -> Nullable<Instant>,
         decided_at -> Nullable<Instant>,
-        decision_reason -> Nullable<Text>,
+        decision_feedback -> Nullable<Text>,
         version -> BigInt,
         created_at -> Instant,
         updated_at -> Instant,
         extended_until -> Nullable<Instant>,
         extension_reason -> Nullable<Text>,
+        decision_note -> Nullable<Text>,
     }
 }
 
