@@ -162,9 +162,14 @@ fn microgrants(
             let submitted = draft.submit(round, grantee, submitted_at).map_err(internal)?;
             applications::create(c, &submitted, round.fund_id, actor, submitted_at)?;
             let decision = if i < 4 {
-                DecisionBody { outcome: Outcome::Award, amount: Some(asked), reason: None }
+                DecisionBody { outcome: Outcome::Award, amount: Some(asked), feedback: None, internal_note: None }
             } else {
-                DecisionBody { outcome: Outcome::Reject, amount: None, reason: Some("The round was oversubscribed".into()) }
+                DecisionBody {
+                    outcome: Outcome::Reject,
+                    amount: None,
+                    feedback: Some("Thank you for applying. The round was oversubscribed and we could not fund every good project.".into()),
+                    internal_note: Some("Scored 5/10 by the panel: sound idea, but the budget lacked detail.".into()),
+                }
             };
             let decided = decide(c, submitted.id, Some(round.id), &decision, actor)?;
             let Some(record) = decided.award else { continue };
@@ -441,7 +446,8 @@ fn portal_journeys(
             let decision = DecisionBody {
                 outcome: Outcome::Award,
                 amount: Some(asked),
-                reason: None,
+                feedback: None,
+                internal_note: None,
             };
             let decided = decide(c, submitted.id, Some(round.id), &decision, actor)?;
             if let (true, Some(record)) = (accept, decided.award) {

@@ -4,7 +4,7 @@
 use chrono::{DateTime, SubsecRound, Utc};
 use grantledger_domain::Money;
 use grantledger_domain::application::{
-    Application, ApplicationStatus, Decision, DecisionError, ExtensionError, SubmitError,
+    Application, ApplicationStatus, Decision, DecisionError, ExtensionError, SubmitError, Verdict,
 };
 use grantledger_domain::assessment::{Assessment, AssessmentOutcome};
 use grantledger_domain::award::Award;
@@ -54,8 +54,13 @@ pub struct DecisionBody {
     pub outcome: Outcome,
     /// The amount to award (at most the amount requested, within the round's range).
     pub amount: Option<Money>,
-    /// Why (required to reject; recorded either way).
-    pub reason: Option<String>,
+    /// What the applicant is told (required to reject). `reason`, its old
+    /// name, is still accepted.
+    #[serde(default, alias = "reason")]
+    pub feedback: Option<String>,
+    /// A note for staff only: never shown to the applicant.
+    #[serde(default)]
+    pub internal_note: Option<String>,
 }
 
 /// What was decided.
@@ -123,7 +128,10 @@ fn decision_error(e: DecisionError) -> ApiError {
     match e {
         DecisionError::Transition(t) => ApiError::conflict_from(t),
         DecisionError::WrongRound => ApiError::conflict_from(e),
-        DecisionError::Reason(_) => ApiError::invalid("reason", e.to_string()),
+        DecisionError::FeedbackMissing | DecisionError::Feedback(_) => {
+            ApiError::invalid("feedback", e.to_string())
+        }
+        DecisionError::InternalNote(_) => ApiError::invalid("internal_note", e.to_string()),
         DecisionError::AmountAboveRequested { .. } | DecisionError::AmountOutsideRange { .. } => {
             ApiError::invalid("amount", e.to_string())
         }
@@ -415,18 +423,18 @@ pub fn assess(
 
 /// The domain's decision a request asks for.
 fn decision_of(body: &DecisionBody) -> Result<Decision, ApiError> {
-    Ok(match body.outcome {
-        Outcome::Award => Decision::Award {
+    let verdict = match body.outcome {
+        Outcome::Award => Verdict::Award {
             amount: body
                 .amount
                 .ok_or_else(|| ApiError::invalid("amount", "an award needs an amount"))?,
         },
-        Outcome::Reject => Decision::Reject {
-            reason: body
-                .reason
-                .clone()
-                .ok_or_else(|| ApiError::invalid("reason", "a rejection needs a reason"))?,
-        },
+        Outcome::Reject => Verdict::Reject,
+    };
+    Ok(Decision {
+        verdict,
+        feedback: body.feedback.clone().unwrap_or_default(),
+        internal_note: body.internal_note.clone().unwrap_or_default(),
     })
 }
 
@@ -446,14 +454,16 @@ fn decision_on(
     body: &DecisionBody,
 ) -> Result<Reached, ApiError> {
     let decision = decision_of(body)?;
-    let (decided, amount) = application
+    let made = application
         .decide(round, decision)
         .map_err(decision_error)?;
+    let (decided, amount) = (made.application, made.amount);
     let now = Utc::now();
     let after = applications::Stored {
         application: decided.clone(),
         decided_at: Some(now),
-        decision_reason: body.reason.clone(),
+        decision_feedback: made.feedback,
+        decision_note: made.internal_note,
     };
     let action = if amount.is_some() {
         "application.awarded"

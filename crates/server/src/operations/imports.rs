@@ -297,7 +297,8 @@ pub fn import_award_file(
             let body = DecisionBody {
                 outcome: Outcome::Award,
                 amount: Some(row.amount),
-                reason: Some("imported".to_owned()),
+                feedback: None,
+                internal_note: Some("Imported from a spreadsheet of decisions.".to_owned()),
             };
             decide(c, row.application_id, Some(round), &body, actor).map(|_| true)
         });

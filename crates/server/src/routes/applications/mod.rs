@@ -46,7 +46,7 @@ pub async fn create_application(
         .into_input(RoundId::from_uuid(id.into_inner()));
     let caller = principal.clone();
     idempotency::create(&state, &req, &principal, key, move |c| {
-        let view = ApplicationView::from(op::start(c, &caller, input)?);
+        let view = ApplicationView::from((op::start(c, &caller, input)?, caller.role));
         Ok(Created::at(format!("/v1/applications/{}", view.id), view))
     })
     .await
@@ -67,6 +67,7 @@ pub async fn list_applications(
     query: crate::extract::Query<ApplicationQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.principal;
+    let reader = principal.role;
     let round_id = RoundId::from_uuid(id.into_inner());
     let q = query.into_inner();
     let page = PageQuery {
@@ -80,7 +81,9 @@ pub async fn list_applications(
             .read(|c| op::list(c, &principal, round_id, q.status, q.grantee_id, page))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, ApplicationView::from)))
+    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| {
+        ApplicationView::from((r, reader))
+    })))
 }
 
 /// One application.
@@ -98,7 +101,10 @@ pub async fn get_one(
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.principal;
     let id = ApplicationId::from_uuid(id.into_inner());
-    read_one::<ApplicationView, _>(&state, move |c| op::visible(c, &principal, id)).await
+    read_one::<ApplicationView, _>(&state, move |c| {
+        op::visible(c, &principal, id).map(|r| (r, principal.role))
+    })
+    .await
 }
 
 /// Change a draft. Requires `If-Match`.
@@ -127,7 +133,7 @@ pub async fn update(
     let id = ApplicationId::from_uuid(id.into_inner());
     let changes = body.into_inner().into();
     write_one::<ApplicationView, _>(&state, move |c| {
-        op::update(c, &principal, id, if_match, changes)
+        op::update(c, &principal, id, if_match, changes).map(|r| (r, principal.role))
     })
     .await
 }
@@ -147,7 +153,10 @@ pub(super) async fn transition(
     >,
 ) -> Result<HttpResponse, ApiError> {
     let id = ApplicationId::from_uuid(id);
-    write_one::<ApplicationView, _>(&state, move |c| change(c, &principal, id)).await
+    write_one::<ApplicationView, _>(&state, move |c| {
+        change(c, &principal, id).map(|r| (r, principal.role))
+    })
+    .await
 }
 
 /// Submit a draft: only while the round is open and only if eligible. A 422
@@ -213,7 +222,7 @@ pub async fn extend_deadline(
     let id = ApplicationId::from_uuid(id.into_inner());
     let b = body.into_inner();
     write_one::<ApplicationView, _>(&state, move |c| {
-        op::extend_deadline(c, &principal, id, b.until, &b.reason)
+        op::extend_deadline(c, &principal, id, b.until, &b.reason).map(|r| (r, principal.role))
     })
     .await
 }

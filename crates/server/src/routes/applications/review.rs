@@ -115,11 +115,12 @@ pub async fn decide_one(
     body: Json<DecisionBody>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.principal;
+    let reader = principal.role;
     let id = ApplicationId::from_uuid(id.into_inner());
     let body = body.into_inner();
     let actor = principal.actor();
     idempotency::create(&state, &req, &principal, key, move |c| {
-        let view = DecisionView::from(op::decide(c, id, None, &body, &actor)?);
+        let view = DecisionView::from((op::decide(c, id, None, &body, &actor)?, reader));
         let location = view.award.as_ref().map(|a| format!("/v1/awards/{}", a.id));
         Ok(Created {
             location,
@@ -164,7 +165,8 @@ pub async fn bulk_decision(
                 let body = DecisionBody {
                     outcome: item.outcome,
                     amount: item.amount,
-                    reason: item.reason,
+                    feedback: item.feedback,
+                    internal_note: item.internal_note,
                 };
                 (item.application_id, body)
             })

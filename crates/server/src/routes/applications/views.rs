@@ -5,6 +5,7 @@ use grantledger_domain::Money;
 use grantledger_domain::application::ApplicationStatus;
 use grantledger_domain::assessment::{Assessment, AssessmentOutcome, Recommendation, Score};
 use grantledger_domain::ids::{ApplicationId, AssessmentId, GranteeId, RoundId, UserId};
+use grantledger_domain::user::Role;
 use grantledger_store::applications;
 use grantledger_store::common::Record;
 use serde::{Deserialize, Serialize};
@@ -37,8 +38,12 @@ pub struct ApplicationView {
     pub submitted_at: Option<DateTime<Utc>>,
     /// When it was awarded or rejected.
     pub decided_at: Option<DateTime<Utc>>,
-    /// Why it was rejected.
-    pub decision_reason: Option<String>,
+    /// The decision's feedback, which the applicant reads.
+    pub decision_feedback: Option<String>,
+    /// The decision's internal note, for staff only: absent from every
+    /// answer to a grantee.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision_note: Option<String>,
     /// A later deadline for this application alone, with the reason an
     /// administrator gave it; absent when it has none.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -51,8 +56,10 @@ pub struct ApplicationView {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<Record<applications::Stored>> for ApplicationView {
-    fn from(r: Record<applications::Stored>) -> Self {
+/// An application record and the role of whoever will read it, which
+/// decides whether the internal note is shown.
+impl From<(Record<applications::Stored>, Role)> for ApplicationView {
+    fn from((r, reader): (Record<applications::Stored>, Role)) -> Self {
         let a = r.value.application;
         ApplicationView {
             id: a.id,
@@ -64,7 +71,11 @@ impl From<Record<applications::Stored>> for ApplicationView {
             status: a.status,
             submitted_at: a.submitted_at,
             decided_at: r.value.decided_at,
-            decision_reason: r.value.decision_reason,
+            decision_feedback: r.value.decision_feedback,
+            decision_note: r
+                .value
+                .decision_note
+                .filter(|_| reader.sees_internal_notes()),
             deadline_extension: a.deadline_extension.map(|e| DeadlineExtensionView {
                 until: e.until,
                 reason: e.reason,
@@ -292,8 +303,13 @@ pub struct BulkDecisionItem {
     pub outcome: Outcome,
     /// The amount to award.
     pub amount: Option<Money>,
-    /// Why.
-    pub reason: Option<String>,
+    /// What the applicant is told (required to reject). `reason`, its old
+    /// name, is still accepted.
+    #[serde(default, alias = "reason")]
+    pub feedback: Option<String>,
+    /// A note for staff only: never shown to the applicant.
+    #[serde(default)]
+    pub internal_note: Option<String>,
 }
 
 /// What happened to one item of a bulk decision.
@@ -343,10 +359,11 @@ impl From<ApplicationChangesBody> for DraftChanges {
     }
 }
 
-impl From<Decided> for DecisionView {
-    fn from(d: Decided) -> Self {
+/// A decision and the role of whoever made it.
+impl From<(Decided, Role)> for DecisionView {
+    fn from((d, reader): (Decided, Role)) -> Self {
         DecisionView {
-            application: d.application.into(),
+            application: (d.application, reader).into(),
             award: d.award.map(AwardView::from),
         }
     }
