@@ -15,10 +15,10 @@ use crate::http::blocking;
 use crate::operations;
 use crate::operations::grantees::GranteeListing;
 use crate::policy::Action;
-use crate::portal::format::{instant, pounds};
+use crate::portal::format::instant;
 use crate::portal::forms::FormErrors;
 use crate::portal::messages::english;
-use crate::portal::organisation::Row;
+use crate::portal::organisation::{Row, organisation_rows, people_table};
 use crate::portal::page::{Chrome, PortalError, PortalResult, html};
 use crate::portal::session::SignedIn;
 use crate::portal::table::{Cell, Table};
@@ -224,55 +224,14 @@ pub async fn show(
         value,
     };
     let dd = &grantee.due_diligence;
-    let mut rows = vec![
-        row(
-            "organisation-org-id",
-            grantee
-                .org_id
-                .as_ref()
-                .map_or_else(|| m.t("organisation-none"), ToString::to_string),
-        ),
-        row(
-            "eligibility-type",
-            m.t(&format!("organisation-type-{}", grantee.organisation_type)),
-        ),
-        row(
-            "eligibility-region",
-            m.t(&format!("region-{}", grantee.region)),
-        ),
-        row(
-            "organisation-local-authority",
-            grantee.local_authority.to_string(),
-        ),
-        row("organisation-postcode", grantee.postcode.to_string()),
-        row("eligibility-income", pounds(grantee.annual_income)),
-        row(
-            "organisation-due-diligence",
-            m.t(&format!("due-diligence-{}", dd.status)),
-        ),
-    ];
+    let mut rows = organisation_rows(m, &grantee);
     if let Some(by) = decided_by.or_else(|| dd.decided_by.map(|u| u.to_string())) {
         rows.push(row("grantees-decided-by", by));
     }
     if let Some(at) = dd.decided_at {
         rows.push(row("grantees-decided-at", instant(at)));
     }
-    let mut people = Table::under_heading(
-        m.t("organisation-users"),
-        &[(m.t("sign-in-email"), false), (m.t("column-status"), false)],
-        m.t("grantees-no-users"),
-    );
-    people.rows = users
-        .into_iter()
-        .map(|u| {
-            let state = if u.value.disabled {
-                m.t("user-disabled")
-            } else {
-                m.t("user-active")
-            };
-            vec![Cell::text(u.value.email.as_str()), Cell::text(state)]
-        })
-        .collect();
+    let people = people_table(m, users, m.t("grantees-no-users"));
     html(&GranteePage {
         c: Chrome::signed_in(&signed_in, "home"),
         id: grantee.id.to_string(),

@@ -3,11 +3,14 @@
 
 use actix_web::{get, web};
 use askama::Template;
+use grantledger_domain::grantee::Grantee;
+use grantledger_domain::user::User;
+use grantledger_store::common::Record;
 
 use crate::http::blocking;
 use crate::operations;
 use crate::portal::format::pounds;
-use crate::portal::messages::english;
+use crate::portal::messages::{Messages, english};
 use crate::portal::page::{Chrome, PortalError, PortalResult, html};
 use crate::portal::session::SignedIn;
 use crate::portal::table::{Cell, Table};
@@ -32,33 +35,20 @@ struct OrganisationPage {
     owner: bool,
 }
 
-/// The organisation's details and users.
-#[get("/organisation")]
-pub async fn show(state: web::Data<AppState>, signed_in: SignedIn) -> PortalResult {
-    let m = english();
-    signed_in.may(crate::policy::Action::ReadGrantees)?;
-    let principal = signed_in.principal.clone();
-    let grantee_id = principal
-        .grantee_id
-        .ok_or_else(|| PortalError::Forbidden(m.t("grantee-only")))?;
-    let (grantee, users) = blocking(move || {
-        state.db.read(|c| {
-            let grantee = operations::grantees::visible(c, &principal, grantee_id)?.value;
-            let users = operations::users::of_my_organisation(c, &principal)?;
-            Ok((grantee, users))
-        })
-    })
-    .await?;
+/// The summary rows every page about an organisation starts with, so that
+/// the grantee's own page and the staff's page of it say the same things.
+pub fn organisation_rows(m: &Messages, grantee: &Grantee) -> Vec<Row> {
     let row = |key: &str, value: String| Row {
         key: m.t(key),
         value,
     };
-    let rows = vec![
+    vec![
         row(
             "organisation-org-id",
             grantee
                 .org_id
-                .map_or_else(|| m.t("organisation-none"), |o| o.to_string()),
+                .as_ref()
+                .map_or_else(|| m.t("organisation-none"), ToString::to_string),
         ),
         row(
             "eligibility-type",
@@ -78,15 +68,16 @@ pub async fn show(state: web::Data<AppState>, signed_in: SignedIn) -> PortalResu
             "organisation-due-diligence",
             m.t(&format!("due-diligence-{}", grantee.due_diligence.status)),
         ),
-    ];
+    ]
+}
+
+/// The people who sign in for an organisation, and whether each may.
+pub fn people_table(m: &Messages, users: Vec<Record<User>>, empty: String) -> Table {
     let mut people = Table::under_heading(
         m.t("organisation-users"),
         &[(m.t("sign-in-email"), false), (m.t("column-status"), false)],
-        String::new(),
+        empty,
     );
-    let owner = users
-        .iter()
-        .any(|u| u.value.id == signed_in.principal.user_id && u.value.owner);
     people.rows = users
         .into_iter()
         .map(|u| {
@@ -98,6 +89,31 @@ pub async fn show(state: web::Data<AppState>, signed_in: SignedIn) -> PortalResu
             vec![Cell::text(u.value.email.as_str()), Cell::text(state)]
         })
         .collect();
+    people
+}
+
+/// The organisation's details and users.
+#[get("/organisation")]
+pub async fn show(state: web::Data<AppState>, signed_in: SignedIn) -> PortalResult {
+    let m = english();
+    signed_in.may(crate::policy::Action::ReadGrantees)?;
+    let principal = signed_in.principal.clone();
+    let grantee_id = principal
+        .grantee_id
+        .ok_or_else(|| PortalError::Forbidden(m.t("grantee-only")))?;
+    let (grantee, users) = blocking(move || {
+        state.db.read(|c| {
+            let grantee = operations::grantees::visible(c, &principal, grantee_id)?.value;
+            let users = operations::users::of_my_organisation(c, &principal)?;
+            Ok((grantee, users))
+        })
+    })
+    .await?;
+    let rows = organisation_rows(m, &grantee);
+    let owner = users
+        .iter()
+        .any(|u| u.value.id == signed_in.principal.user_id && u.value.owner);
+    let people = people_table(m, users, String::new());
     html(&OrganisationPage {
         c: Chrome::signed_in(&signed_in, "organisation"),
         name: grantee.name.to_string(),
