@@ -421,7 +421,8 @@ fn a_1700_award_fund_validates(app: &TestApp) {
                 &DecisionBody {
                     outcome: Outcome::Award,
                     amount: Some(asked),
-                    reason: None,
+                    feedback: None,
+                    internal_note: None,
                 },
                 &actor,
             )?;

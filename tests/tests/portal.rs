@@ -335,6 +335,7 @@ fn pages_need_a_signed_in_user_with_the_right_role(app: &TestApp) {
         format!("/applications/{application}/check"),
         format!("/applications/{application}/submitted"),
         format!("/applications/{application}/withdraw"),
+        format!("/applications/{application}/decide"),
         format!("/awards/{award}"),
         format!("/awards/{award}/decline"),
         format!("/awards/{award}/return"),
@@ -364,6 +365,7 @@ fn pages_need_a_signed_in_user_with_the_right_role(app: &TestApp) {
         format!("/applications/{application}/edit"),
         format!("/applications/{application}/submit"),
         format!("/applications/{application}/withdraw"),
+        format!("/applications/{application}/decide"),
         format!("/awards/{award}/accept"),
         format!("/awards/{award}/decline"),
         format!("/awards/{award}/return"),
@@ -424,6 +426,13 @@ fn pages_need_a_signed_in_user_with_the_right_role(app: &TestApp) {
             &[("csrf", &csrf), ("action", "save")],
         );
         assert_eq!(sent.status, 403, "{role} saved a return");
+        // Only an administrator decides; this one is decided already.
+        let decided = staff.post(
+            &format!("/applications/{application}/decide"),
+            &[("csrf", &csrf), ("outcome", "reject"), ("feedback", "x")],
+        );
+        let expected = if role == Role::Admin { 422 } else { 403 };
+        assert_eq!(decided.status, expected, "{role}: {}", decided.body);
     }
     // Unknown pages are the portal's 404; the API keeps its problem+json.
     let mut v = Visitor::new(app);

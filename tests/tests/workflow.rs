@@ -477,7 +477,7 @@ fn rejections_withdrawals_declines_and_cancellations_release_nothing_or_everythi
         ),
         201,
     );
-    assert_eq!(r["application"]["decision_reason"], "Outside priorities");
+    assert_eq!(r["application"]["decision_feedback"], "Outside priorities");
     assert!(r["award"].is_null());
     conflict(
         app.post(

@@ -56,8 +56,10 @@ pub struct View {
     pub status: (String, &'static str),
     /// When it was submitted.
     pub submitted: Option<String>,
-    /// Why it was not funded.
-    pub reason: Option<String>,
+    /// The decision's feedback, for the applicant.
+    pub feedback: Option<String>,
+    /// The decision's internal note: `None` for a reader who may not see it.
+    pub internal_note: Option<String>,
     /// Whether it can still be changed.
     pub editable: bool,
     /// Whether it can be withdrawn.
@@ -70,6 +72,9 @@ struct ApplicationPage {
     c: Chrome,
     a: View,
     saved: bool,
+    /// Whether the reader may decide it now (staff who decide, and it is
+    /// awaiting a decision).
+    decidable: bool,
 }
 
 #[derive(Template)]
@@ -94,13 +99,17 @@ struct WithdrawPage {
     a: View,
 }
 
-fn application_id(raw: &str) -> Result<ApplicationId, PortalError> {
+pub(super) fn application_id(raw: &str) -> Result<ApplicationId, PortalError> {
     raw.parse::<uuid::Uuid>()
         .map(ApplicationId::from_uuid)
         .map_err(|_| PortalError::NotFound)
 }
 
-fn view(record: &Record<Stored>, round: &grantledger_domain::round::Round) -> View {
+pub(super) fn view(
+    record: &Record<Stored>,
+    round: &grantledger_domain::round::Round,
+    reader: grantledger_domain::user::Role,
+) -> View {
     let m = english();
     let a = &record.value.application;
     View {
@@ -112,7 +121,12 @@ fn view(record: &Record<Stored>, round: &grantledger_domain::round::Round) -> Vi
         amount: pounds(a.amount_requested),
         status: status(m, "application", a.status.as_str()),
         submitted: a.submitted_at.map(instant),
-        reason: record.value.decision_reason.clone(),
+        feedback: record.value.decision_feedback.clone(),
+        internal_note: record
+            .value
+            .decision_note
+            .clone()
+            .filter(|_| reader.sees_internal_notes()),
         editable: a.status.is_editable(),
         withdrawable: matches!(
             a.status,
@@ -125,7 +139,7 @@ fn view(record: &Record<Stored>, round: &grantledger_domain::round::Round) -> Vi
 
 /// Checks the person may take `action`, then loads the application at
 /// `path` (if they may see it) with its round.
-async fn load(
+pub(super) async fn load(
     state: &web::Data<AppState>,
     signed_in: &SignedIn,
     path: &str,
@@ -304,8 +318,9 @@ pub async fn show(
     let (_, record, round) = load(&state, &signed_in, &path, Action::ReadApplications).await?;
     html(&ApplicationPage {
         c: Chrome::signed_in(&signed_in, "home"),
-        a: view(&record, &round),
+        a: view(&record, &round, signed_in.principal.role),
         saved: query.saved.is_some(),
+        decidable: signed_in.can(Action::Decide) && record.value.application.status.is_decidable(),
     })
 }
 
@@ -426,7 +441,7 @@ pub async fn check(
     html(&CheckPage {
         c: Chrome::signed_in(&signed_in, "home"),
         errors: FormErrors::default(),
-        a: view(&record, &round),
+        a: view(&record, &round, signed_in.principal.role),
     })
 }
 
@@ -460,7 +475,7 @@ pub async fn submit(
                 &CheckPage {
                     c: Chrome::signed_in(&signed_in, "home"),
                     errors,
-                    a: view(&record, &round),
+                    a: view(&record, &round, signed_in.principal.role),
                 },
             )
         }
@@ -480,7 +495,7 @@ pub async fn confirmation(
     }
     html(&SubmittedPage {
         c: Chrome::signed_in(&signed_in, "home"),
-        a: view(&record, &round),
+        a: view(&record, &round, signed_in.principal.role),
     })
 }
 
@@ -494,7 +509,7 @@ pub async fn withdraw_form(
     let (_, record, round) = load(&state, &signed_in, &path, Action::Apply).await?;
     html(&WithdrawPage {
         c: Chrome::signed_in(&signed_in, "home"),
-        a: view(&record, &round),
+        a: view(&record, &round, signed_in.principal.role),
     })
 }
 

@@ -17,6 +17,7 @@ pub mod awards;
 pub mod bank_details;
 pub mod chart;
 pub mod dashboard;
+pub mod decisions;
 pub mod format;
 pub mod forms;
 pub mod funds;
@@ -160,6 +161,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(applications::confirmation)
             .service(applications::withdraw_form)
             .service(applications::withdraw)
+            .service(decisions::decide_form)
+            .service(decisions::decide)
             .service(awards::show)
             .service(awards::accept)
             .service(awards::decline_form)
