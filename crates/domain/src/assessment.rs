@@ -1,4 +1,7 @@
 //! Assessments: an assessor's score and recommendation on an application.
+//!
+//! The weighted [`criteria`] an administrator sets for a round, and the
+//! score sheets assessors fill in, live in a submodule.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -6,6 +9,8 @@ use serde::{Deserialize, Serialize};
 use crate::application::{Application, ApplicationStatus};
 use crate::ids::{ApplicationId, AssessmentId, UserId};
 use crate::text::{self, TextError};
+
+pub mod criteria;
 
 /// A score from 0 to 10.
 ///
