@@ -1,7 +1,9 @@
 //! Assessments: an assessor's score and recommendation on an application.
 //!
-//! The weighted [`criteria`] an administrator sets for a round, and the
-//! score sheets assessors fill in, live in a submodule.
+//! The panel rules of a round live in the submodules: the weighted
+//! [`criteria`] an administrator sets and the score sheets assessors fill
+//! in, and the [`assignment`] of assessors to applications around their
+//! conflicts of interest.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -10,6 +12,7 @@ use crate::application::{Application, ApplicationStatus};
 use crate::ids::{ApplicationId, AssessmentId, UserId};
 use crate::text::{self, TextError};
 
+pub mod assignment;
 pub mod criteria;
 
 /// A score from 0 to 10.
