@@ -2,8 +2,9 @@
 //!
 //! The panel rules of a round live in the submodules: the weighted
 //! [`criteria`] an administrator sets and the score sheets assessors fill
-//! in, and the [`assignment`] of assessors to applications around their
-//! conflicts of interest.
+//! in, the [`assignment`] of assessors to applications around their
+//! conflicts of interest, and the [`moderation`] view the panel decides
+//! from.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -14,6 +15,7 @@ use crate::text::{self, TextError};
 
 pub mod assignment;
 pub mod criteria;
+pub mod moderation;
 
 /// A score from 0 to 10.
 ///
