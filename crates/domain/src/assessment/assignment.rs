@@ -692,7 +692,13 @@ mod tests {
                     prop_assert!(short.is_none());
                 }
             }
-            prop_assert_eq!(plan, input.plan());
+            let shuffled = AssignmentInput {
+                applications: input.applications.iter().rev().copied().collect(),
+                assessors: input.assessors.iter().rev().copied().collect(),
+                existing: input.existing.iter().rev().copied().collect(),
+                ..input.clone()
+            };
+            prop_assert_eq!(plan, shuffled.plan());
         }
 
         #[test]

@@ -600,6 +600,50 @@ mod tests {
         ));
     }
 
+    proptest::proptest! {
+        /// Weights summing to 10 keep every weighted score a terminating
+        /// decimal, so the flag can be checked against plain `>`.
+        #[test]
+        fn disagreement_is_spread_beyond_margin_and_rows_are_best_first(
+            apps in proptest::collection::vec(proptest::collection::vec((1_u8..=5, 1_u8..=5), 0..=4), 1..=6),
+            margin_hundredths in 0_i64..=500,
+        ) {
+            let c = Criteria::new(
+                Scale::new(1, 5).unwrap(),
+                vec![
+                    Criterion::new(CriterionId::new(), "Need", "", 7).unwrap(),
+                    Criterion::new(CriterionId::new(), "Plan", "", 3).unwrap(),
+                ],
+            )
+            .unwrap();
+            let mut sheets = Vec::new();
+            for (a, scores) in apps.iter().enumerate() {
+                for (u, (need, plan)) in scores.iter().enumerate() {
+                    sheets.push(sheet(&c, a as u128 + 1, u as u128 + 1, *need, *plan));
+                }
+            }
+            let to_cover: Vec<_> = (1..=apps.len() as u128).map(app).collect();
+            let m = Margin::new(Decimal::new(margin_hundredths, 2)).unwrap();
+            let rows = panel_view(&c, m, &to_cover, &sheets, &BTreeMap::new()).unwrap();
+            proptest::prop_assert_eq!(rows.len(), apps.len());
+            for r in &rows {
+                match r.spread {
+                    Some(spread) => proptest::prop_assert_eq!(r.disagreement, spread > m.value()),
+                    None => proptest::prop_assert!(!r.disagreement && r.scores.is_empty()),
+                }
+            }
+            for pair in rows.windows(2) {
+                let [a, b] = [&pair[0], &pair[1]];
+                match (a.mean, b.mean) {
+                    (Some(x), Some(y)) => proptest::prop_assert!(x > y || (x == y && a.application_id < b.application_id)),
+                    (None, Some(_)) => proptest::prop_assert!(false, "unscored before scored"),
+                    (Some(_), None) => {}
+                    (None, None) => proptest::prop_assert!(a.application_id < b.application_id),
+                }
+            }
+        }
+    }
+
     #[test]
     fn recommendations() {
         let id = app(1).application_id;
