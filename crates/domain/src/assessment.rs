@@ -1,4 +1,10 @@
 //! Assessments: an assessor's score and recommendation on an application.
+//!
+//! The panel rules of a round live in the submodules: the weighted
+//! [`criteria`] an administrator sets and the score sheets assessors fill
+//! in, the [`assignment`] of assessors to applications around their
+//! conflicts of interest, and the [`moderation`] view the panel decides
+//! from.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -6,6 +12,10 @@ use serde::{Deserialize, Serialize};
 use crate::application::{Application, ApplicationStatus};
 use crate::ids::{ApplicationId, AssessmentId, UserId};
 use crate::text::{self, TextError};
+
+pub mod assignment;
+pub mod criteria;
+pub mod moderation;
 
 /// A score from 0 to 10.
 ///

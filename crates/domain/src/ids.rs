@@ -74,6 +74,10 @@ id_type!(
     /// Identifies a commitment (pledge).
     CommitmentId
 );
+id_type!(
+    /// Identifies one of a round's assessment criteria.
+    CriterionId
+);
 
 #[cfg(test)]
 mod tests {
