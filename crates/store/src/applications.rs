@@ -381,6 +381,41 @@ pub fn assessments(
     rows.into_iter().map(to_assessment).collect()
 }
 
+/// Every assessment of every application in a round, in one query.
+pub fn assessments_in_round(
+    conn: &mut AnyConnection,
+    round: RoundId,
+) -> Result<Vec<Assessment>, StoreError> {
+    let in_round = applications::table
+        .filter(applications::round_id.eq(db_id(round)))
+        .select(applications::id);
+    let rows: Vec<AssessmentRow> = assessments::table
+        .filter(assessments::application_id.eq_any(in_round))
+        .select(AssessmentRow::as_select())
+        .order(assessments::id.asc())
+        .load(conn)?;
+    rows.into_iter().map(to_assessment).collect()
+}
+
+/// The round's applications in `statuses`, each as its id and applicant,
+/// oldest first: what assignment and the panel work over.
+pub fn applicants_in_round(
+    conn: &mut AnyConnection,
+    round: RoundId,
+    statuses: &[ApplicationStatus],
+) -> Result<Vec<(ApplicationId, GranteeId)>, StoreError> {
+    let rows: Vec<(DbUuid, DbUuid)> = applications::table
+        .filter(applications::round_id.eq(db_id(round)))
+        .filter(applications::status.eq_any(statuses.iter().map(|s| s.as_str())))
+        .order(applications::id.asc())
+        .select((applications::id, applications::grantee_id))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(a, g)| (ApplicationId::from_uuid(a.0), GranteeId::from_uuid(g.0)))
+        .collect())
+}
+
 /// Records an assessment. One row per assessor and application: a second is
 /// a conflict (the database's unique key backs the domain rule).
 pub fn add_assessment(

@@ -34,6 +34,7 @@ pub mod grantees;
 pub mod idempotency;
 pub mod ledger;
 pub mod outbox;
+pub mod panels;
 pub mod reconciliation;
 pub mod return_drafts;
 pub mod rounds;

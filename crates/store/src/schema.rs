@@ -522,6 +522,45 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Uuid, Instant};
+
+    round_criteria (round_id) {
+        round_id -> Uuid,
+        definition -> Text,
+        margin -> Text,
+        version -> BigInt,
+        updated_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Uuid, Instant};
+
+    assessor_assignments (application_id, assessor_id) {
+        application_id -> Uuid,
+        assessor_id -> Uuid,
+        round_id -> Uuid,
+        assigned_by -> Nullable<Uuid>,
+        assigned_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Uuid, Instant};
+
+    score_sheets (application_id, assessor_id) {
+        application_id -> Uuid,
+        assessor_id -> Uuid,
+        round_id -> Uuid,
+        scores -> Text,
+        recorded_at -> Instant,
+    }
+}
+
 diesel::joinable!(user_tokens -> users (user_id));
 diesel::joinable!(bank_details -> grantees (grantee_id));
 diesel::joinable!(disbursements -> awards (award_id));
@@ -562,4 +601,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_chain,
     outbox_messages,
     user_tokens,
+    round_criteria,
+    assessor_assignments,
+    score_sheets,
 );

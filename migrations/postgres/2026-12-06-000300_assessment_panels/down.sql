@@ -1,0 +1,3 @@
+DROP TABLE score_sheets;
+DROP TABLE assessor_assignments;
+DROP TABLE round_criteria;
