@@ -173,6 +173,19 @@ pub struct ModerationRow {
 }
 
 impl ModerationRow {
+    /// The mean weighted score for display: half-up to two places, the
+    /// same rounding as [`WeightedScore::rounded`].
+    #[must_use]
+    pub fn mean_rounded(&self) -> Option<Decimal> {
+        self.mean.map(super::criteria::round2)
+    }
+
+    /// The spread for display, rounded as [`ModerationRow::mean_rounded`].
+    #[must_use]
+    pub fn spread_rounded(&self) -> Option<Decimal> {
+        self.spread.map(super::criteria::round2)
+    }
+
     /// The panel's order: higher mean first, unscored last, ties by
     /// application id. Exact: means are compared as fractions.
     #[must_use]
