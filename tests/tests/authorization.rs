@@ -108,6 +108,19 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("get", "/v1/rounds/{id}/applications") => r(EVERYONE, T::Round),
         ("post", "/v1/rounds/{id}/applications") => r(APPLICANTS, T::Round),
         ("post", "/v1/rounds/{id}/decisions") => r(ADMIN, T::Round),
+        // Published criteria: applicants may read what they are scored on.
+        ("get", "/v1/rounds/{id}/criteria") => r(EVERYONE, T::Round),
+        ("put", "/v1/rounds/{id}/criteria") | ("post", "/v1/rounds/{id}/assignments") => {
+            r(ADMIN, T::Round)
+        }
+        // Every assessor's scores side by side: not for assessors, who
+        // might be conflicted on some of them.
+        ("get", "/v1/rounds/{id}/assignments") | ("get", "/v1/rounds/{id}/panel") => {
+            r(OVERSIGHT, T::Round)
+        }
+        ("get", "/v1/me/assignments") => r(ASSESSORS, T::None),
+        ("post", "/v1/applications/{id}/assignments") => r(ADMIN, T::Application),
+        ("post", "/v1/applications/{id}/score-sheet") => r(ASSESSORS, T::Application),
         ("get", "/v1/applications/{id}") => r(EVERYONE, T::Application),
         ("patch", "/v1/applications/{id}")
         | ("post", "/v1/applications/{id}/submit")
@@ -209,6 +222,7 @@ fn body(method: &str, path: &str, world: Option<&World>) -> Option<Value> {
             "local_authority": "Lambeth", "postcode": "SE11 5QY", "annual_income": "100.00"
         })),
         ("post", "/v1/grantees/{id}/due-diligence") => Some(json!({"outcome": "passed"})),
+        ("put", "/v1/rounds/{id}/criteria") => Some(criteria_body()),
         ("post", "/v1/rounds/{id}/applications") => Some(json!({
             "amount_requested": "5.00", "project_title": "Matrix project", "summary": "Tea and talk", "grantee_id": own
         })),
@@ -279,6 +293,14 @@ const GRANTEES_CSV: &str = "name,organisation_type,region,local_authority,postco
 const TRACKER: &str =
     "Pledge tracker\n\nPledge\tDept\tProgress\n1. Measure loneliness.\tDCMS\tIn progress\n";
 
+/// Two weighted criteria on a 1–5 scale.
+fn criteria_body() -> Value {
+    json!({"scale": {"min": 1, "max": 5}, "margin": "1.5", "criteria": [
+        {"name": "Reaches lonely people", "weight": 3},
+        {"name": "Value for money", "weight": 1}
+    ]})
+}
+
 fn world(app: &TestApp) -> World {
     let admin = app.user(Role::Admin, None);
     let fund = expect(
@@ -306,6 +328,16 @@ fn world(app: &TestApp) -> World {
             .unwrap()
             .to_owned()
     };
+    // Criteria, so the routes reading them answer for the allowed roles.
+    expect(
+        app.request(
+            "PUT",
+            &format!("/v1/rounds/{}/criteria", round["id"].as_str().unwrap()),
+            Some(&admin),
+            Some(&criteria_body()),
+        ),
+        200,
+    );
     let own_grantee = grantee("Ours");
     let other_grantee = grantee("Theirs");
     let own_id: GranteeId = own_grantee.parse::<uuid::Uuid>().unwrap().into();

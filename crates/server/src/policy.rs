@@ -34,6 +34,11 @@ pub enum Action {
     Assess,
     /// Award or reject applications.
     Decide,
+    /// Set a round's assessment criteria and assign assessors.
+    ManagePanels,
+    /// Read a round's assignments and the panel view (every assessor's
+    /// scores side by side).
+    ReadPanels,
     /// Read awards, their variations and tranches (grantees: their own).
     ReadAwards,
     /// Accept or decline an offer (grantees: their own).
@@ -96,6 +101,7 @@ impl Action {
             | Action::ManageGrantees
             | Action::ManageUsers
             | Action::Decide
+            | Action::ManagePanels
             | Action::ManageAwards
             | Action::ManagePayments
             | Action::ManageCommitments
@@ -108,7 +114,8 @@ impl Action {
             | Action::ReadOverdueReturns
             | Action::Audit
             | Action::ExportOpenData
-            | Action::ExportSpreadsheets => &[Admin, Auditor],
+            | Action::ExportSpreadsheets
+            | Action::ReadPanels => &[Admin, Auditor],
             Action::SubmitEvaluationReturns => &[Grantee],
             Action::ReadEvaluationReturns => &[Admin, Auditor, Grantee],
         }
@@ -126,6 +133,8 @@ impl Action {
             Action::ReadApplications => "read applications",
             Action::Assess => "assess applications",
             Action::Decide => "decide applications",
+            Action::ManagePanels => "set assessment criteria or assign assessors",
+            Action::ReadPanels => "read assignments or the panel view",
             Action::ReadAwards => "read awards",
             Action::RespondToAward => "accept or decline awards",
             Action::ManageAwards => "vary, cancel or complete awards, or schedule payments",
@@ -186,6 +195,8 @@ pub mod can {
         ReadApplications,
         Assess,
         Decide,
+        ManagePanels,
+        ReadPanels,
         ReadAwards,
         RespondToAward,
         ManageAwards,
@@ -281,6 +292,7 @@ mod tests {
             Action::Apply,
             Action::Assess,
             Action::Decide,
+            Action::ManagePanels,
             Action::RespondToAward,
             Action::ManageAwards,
             Action::ManagePayments,

@@ -23,6 +23,7 @@ pub mod funds;
 pub mod grantees;
 pub mod imports;
 pub mod notices;
+pub mod panels;
 pub mod payments;
 pub mod rounds;
 pub mod users;

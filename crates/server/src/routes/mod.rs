@@ -12,6 +12,7 @@ pub mod exports;
 pub mod funds;
 pub mod grantees;
 pub mod imports;
+pub mod panels;
 pub mod payment_runs;
 pub mod payments;
 pub mod rounds;
@@ -66,6 +67,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(applications::assess)
             .service(applications::decide_one)
             .service(applications::bulk_decision)
+            .service(panels::get_criteria)
+            .service(panels::put_criteria)
+            .service(panels::assign_round)
+            .service(panels::list_assignments)
+            .service(panels::my_assignments)
+            .service(panels::assign_one)
+            .service(panels::score)
+            .service(panels::panel)
             .service(awards::list_awards)
             .service(awards::get_one)
             .service(awards::accept)

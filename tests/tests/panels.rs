@@ -1,0 +1,411 @@
+//! Assessment panels (issue 20), on both backends: an administrator sets a
+//! round's weighted criteria, assigns assessors automatically (balanced,
+//! never to an application an assessor is conflicted on) and by hand; the
+//! assigned assessors score against the criteria; the panel view shows
+//! the weighted scores side by side with disagreements flagged; and every
+//! refusal names what is wrong.
+
+use grantledger_domain::user::Role;
+use grantledger_tests::{DueDiligence, Round, TestApp, api_tests, error_fields, expect};
+use serde_json::{Value, json};
+
+/// A signed-in assessor: token and user id.
+struct Assessor {
+    token: String,
+    id: String,
+}
+
+fn assessor(app: &TestApp) -> Assessor {
+    let token = app.user(Role::Assessor, None);
+    let me = expect(app.get("/v1/me", Some(&token)), 200);
+    Assessor {
+        id: me["id"].as_str().unwrap().to_owned(),
+        token,
+    }
+}
+
+/// "Reaches lonely people" weighs 3, "Value for money" 1, on 1–5; a spread
+/// above 1 is a disagreement.
+fn set_criteria(app: &TestApp, round: &Round) -> Value {
+    expect(
+        app.request(
+            "PUT",
+            &format!("/v1/rounds/{}/criteria", round.id),
+            Some(&round.admin),
+            Some(&json!({"scale": {"min": 1, "max": 5}, "margin": "1", "criteria": [
+                {"name": "Reaches lonely people", "guidance": "5: most participants are lonely", "weight": 3},
+                {"name": "Value for money", "weight": 1}
+            ]})),
+        ),
+        200,
+    )
+}
+
+/// Scores `(reach, value)` as a score-sheet body for `criteria`.
+fn sheet(criteria: &Value, reach: u8, value: u8) -> Value {
+    let ids: Vec<&str> = criteria["criteria"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    json!({"scores": [
+        {"criterion_id": ids[0], "score": reach, "comment": "Clear plan"},
+        {"criterion_id": ids[1], "score": value}
+    ]})
+}
+
+fn score(
+    app: &TestApp,
+    who: &Assessor,
+    application: &str,
+    body: &Value,
+) -> reqwest::blocking::Response {
+    app.post(
+        &format!("/v1/applications/{application}/score-sheet"),
+        Some(&who.token),
+        body,
+    )
+}
+
+/// A round with three submitted applications from three organisations.
+fn round_with_applications(app: &TestApp) -> (Round, Vec<String>) {
+    let admin = app.admin();
+    let round = app.small_round(&admin, "PNL", "Panel Fund");
+    let applications = ["One", "Two", "Three"]
+        .iter()
+        .map(|name| {
+            let g = app.grantee(&admin, json!({"name": name}), DueDiligence::Passed);
+            app.submitted_application(&round, &g, "1000.00")
+        })
+        .collect();
+    (round, applications)
+}
+
+fn criteria_are_set_read_and_locked_once_scoring_starts(app: &TestApp) {
+    let (round, applications) = round_with_applications(app);
+    let path = format!("/v1/rounds/{}/criteria", round.id);
+    let absent = app.get(&path, Some(&round.admin));
+    assert_eq!(absent.status().as_u16(), 404);
+    let criteria = set_criteria(app, &round);
+    assert_eq!(criteria["scale"], json!({"min": 1, "max": 5}));
+    assert_eq!(criteria["margin"], "1");
+    assert_eq!(criteria["criteria"][0]["weight"], 3);
+    // An applicant may read what it will be scored on.
+    let grantee = app.grantee(&round.admin, json!({}), DueDiligence::NotDone);
+    let grantee_token = app.user(
+        Role::Grantee,
+        Some(grantee.id.parse::<uuid::Uuid>().unwrap().into()),
+    );
+    let read = expect(app.get(&path, Some(&grantee_token)), 200);
+    assert_eq!(read["criteria"], criteria["criteria"]);
+
+    for (body, field) in [
+        (
+            json!({"scale": {"min": 5, "max": 1}, "margin": "1", "criteria": [{"name": "A", "weight": 1}]}),
+            "scale",
+        ),
+        (
+            json!({"scale": {"min": 1, "max": 5}, "margin": "1", "criteria": []}),
+            "criteria",
+        ),
+        (
+            json!({"scale": {"min": 1, "max": 5}, "margin": "1",
+                   "criteria": [{"name": "Reach", "weight": 1}, {"name": "REACH", "weight": 2}]}),
+            "criteria",
+        ),
+        (
+            json!({"scale": {"min": 1, "max": 5}, "margin": "1", "criteria": [{"name": "A", "weight": 0}]}),
+            "criteria[0]",
+        ),
+        (
+            json!({"scale": {"min": 1, "max": 5}, "margin": "-1", "criteria": [{"name": "A", "weight": 1}]}),
+            "margin",
+        ),
+    ] {
+        let problem = expect(
+            app.request("PUT", &path, Some(&round.admin), Some(&body)),
+            422,
+        );
+        assert_eq!(error_fields(&problem), [field], "{body} → {problem}");
+    }
+
+    // Once anyone has scored, the criteria stay as they are.
+    let a = assessor(app);
+    expect(
+        app.post(
+            &format!("/v1/applications/{}/assignments", applications[0]),
+            Some(&round.admin),
+            &json!({"assessor_id": a.id}),
+        ),
+        201,
+    );
+    expect(
+        score(app, &a, &applications[0], &sheet(&criteria, 4, 3)),
+        201,
+    );
+    let locked = expect(
+        app.request(
+            "PUT",
+            &path,
+            Some(&round.admin),
+            Some(&json!({"scale": {"min": 1, "max": 5}, "margin": "1", "criteria": [{"name": "A", "weight": 1}]})),
+        ),
+        409,
+    );
+    assert!(
+        locked["detail"]
+            .as_str()
+            .unwrap()
+            .contains("started scoring"),
+        "{locked}"
+    );
+    let unchanged = expect(app.get(&path, Some(&round.admin)), 200);
+    assert_eq!(unchanged["criteria"], criteria["criteria"]);
+}
+
+fn assignment_is_balanced_and_never_conflicted(app: &TestApp) {
+    let (round, applications) = round_with_applications(app);
+    set_criteria(app, &round);
+    let (a, b, c) = (assessor(app), assessor(app), assessor(app));
+    // c declares a conflict on the second application.
+    expect(
+        app.post(
+            &format!("/v1/applications/{}/assessments", applications[1]),
+            Some(&c.token),
+            &json!({"kind": "conflict_declared", "declaration": "I chair its board"}),
+        ),
+        201,
+    );
+    let plan = expect(
+        app.post(
+            &format!("/v1/rounds/{}/assignments", round.id),
+            Some(&round.admin),
+            &json!({"per_application": 2, "assessors": [a.id, b.id, c.id]}),
+        ),
+        201,
+    );
+    let pairs: Vec<(String, String)> = plan["assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["application_id"].as_str().unwrap().to_owned(),
+                p["assessor_id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(pairs.len(), 6, "{plan}");
+    assert!(plan["shortfalls"].as_array().unwrap().is_empty(), "{plan}");
+    assert!(
+        !pairs.contains(&(applications[1].clone(), c.id.clone())),
+        "a conflicted assessor was assigned: {plan}"
+    );
+    for application in &applications {
+        assert_eq!(pairs.iter().filter(|(x, _)| x == application).count(), 2);
+    }
+    for who in [&a, &b, &c] {
+        assert_eq!(
+            pairs.iter().filter(|(_, y)| *y == who.id).count(),
+            2,
+            "{plan}"
+        );
+    }
+    // Read back: the round's list and each assessor's own.
+    let listed = expect(
+        app.get(
+            &format!("/v1/rounds/{}/assignments", round.id),
+            Some(&round.admin),
+        ),
+        200,
+    );
+    assert_eq!(listed["items"].as_array().unwrap().len(), 6);
+    let mine = expect(app.get("/v1/me/assignments", Some(&a.token)), 200);
+    assert_eq!(mine["items"].as_array().unwrap().len(), 2);
+
+    // Running it again adds nothing: every application has its two.
+    let again = expect(
+        app.post(
+            &format!("/v1/rounds/{}/assignments", round.id),
+            Some(&round.admin),
+            &json!({"per_application": 2, "assessors": [a.id, b.id, c.id]}),
+        ),
+        201,
+    );
+    assert!(
+        again["assignments"].as_array().unwrap().is_empty(),
+        "{again}"
+    );
+    // Asking for three: the conflicted application can have only two.
+    let three = expect(
+        app.post(
+            &format!("/v1/rounds/{}/assignments", round.id),
+            Some(&round.admin),
+            &json!({"per_application": 3, "assessors": [a.id, b.id, c.id]}),
+        ),
+        201,
+    );
+    assert_eq!(three["assignments"].as_array().unwrap().len(), 2, "{three}");
+    assert_eq!(
+        three["shortfalls"][0]["application_id"],
+        applications[1].as_str()
+    );
+    assert_eq!(three["shortfalls"][0]["eligible"], 2);
+
+    // By hand: refused for the conflicted, the assigned and a non-assessor.
+    let by_hand = |application: &str, assessor: &str| {
+        app.post(
+            &format!("/v1/applications/{application}/assignments"),
+            Some(&round.admin),
+            &json!({"assessor_id": assessor}),
+        )
+    };
+    expect(by_hand(&applications[1], &c.id), 409);
+    expect(by_hand(&applications[0], &a.id), 409);
+    let admin_me = expect(app.get("/v1/me", Some(&round.admin)), 200);
+    let problem = expect(
+        by_hand(&applications[0], admin_me["id"].as_str().unwrap()),
+        422,
+    );
+    assert_eq!(error_fields(&problem), ["assessor_id"]);
+    let problem = expect(
+        app.post(
+            &format!("/v1/rounds/{}/assignments", round.id),
+            Some(&round.admin),
+            &json!({"per_application": 11}),
+        ),
+        422,
+    );
+    assert_eq!(error_fields(&problem), ["per_application"], "{problem}");
+}
+
+fn assessors_score_and_the_panel_sees_the_spread(app: &TestApp) {
+    let (round, applications) = round_with_applications(app);
+    let criteria = set_criteria(app, &round);
+    let (a, b, outsider) = (assessor(app), assessor(app), assessor(app));
+    expect(
+        app.post(
+            &format!("/v1/rounds/{}/assignments", round.id),
+            Some(&round.admin),
+            &json!({"per_application": 2, "assessors": [a.id, b.id]}),
+        ),
+        201,
+    );
+    // Bad sheets are refused naming the scores; nothing is recorded.
+    let ids: Vec<String> = criteria["criteria"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect();
+    for body in [
+        json!({"scores": [{"criterion_id": ids[0], "score": 4}]}),
+        json!({"scores": [{"criterion_id": ids[0], "score": 6}, {"criterion_id": ids[1], "score": 3}]}),
+        json!({"scores": [{"criterion_id": ids[0], "score": 4}, {"criterion_id": ids[0], "score": 3}]}),
+    ] {
+        let problem = expect(score(app, &a, &applications[0], &body), 422);
+        assert_eq!(error_fields(&problem), ["scores"], "{body} → {problem}");
+    }
+    let problem = expect(
+        score(
+            app,
+            &a,
+            &applications[0],
+            &json!({"scores": [{"criterion_id": ids[0], "score": 6}, {"criterion_id": ids[1], "score": 3}]}),
+        ),
+        422,
+    );
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Reaches lonely people"),
+        "the refusal names the criterion: {problem}"
+    );
+    // Someone not assigned cannot score.
+    expect(
+        score(app, &outsider, &applications[0], &sheet(&criteria, 5, 5)),
+        409,
+    );
+
+    // Application 0: 5,5 and 4,4 → 5.00 and 4.00, spread 1: agreement.
+    // Application 1: 5,1 and 2,2 → 4.00 and 2.00, spread 2: disagreement.
+    let recorded = expect(
+        score(app, &a, &applications[0], &sheet(&criteria, 5, 5)),
+        201,
+    );
+    assert_eq!(recorded["weighted"]["score"], "5.00");
+    assert_eq!(recorded["weighted"]["percent_of_scale"], "100.00");
+    expect(
+        score(app, &b, &applications[0], &sheet(&criteria, 4, 4)),
+        201,
+    );
+    let recorded = expect(
+        score(app, &a, &applications[1], &sheet(&criteria, 5, 1)),
+        201,
+    );
+    assert_eq!(recorded["weighted"]["score"], "4.00");
+    assert_eq!(recorded["weighted"]["percent_of_scale"], "75.00");
+    expect(
+        score(app, &b, &applications[1], &sheet(&criteria, 2, 2)),
+        201,
+    );
+    // Twice is refused.
+    expect(
+        score(app, &b, &applications[1], &sheet(&criteria, 3, 3)),
+        409,
+    );
+
+    let panel = expect(
+        app.get(
+            &format!("/v1/rounds/{}/panel", round.id),
+            Some(&round.admin),
+        ),
+        200,
+    );
+    let rows = panel["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0]["application_id"], applications[0].as_str());
+    assert_eq!(rows[0]["mean"], "4.50");
+    assert_eq!(rows[0]["spread"], "1.00");
+    assert_eq!(
+        rows[0]["disagreement"], false,
+        "a spread equal to the margin"
+    );
+    assert_eq!(rows[1]["application_id"], applications[1].as_str());
+    assert_eq!(rows[1]["mean"], "3.00");
+    assert_eq!(rows[1]["disagreement"], true);
+    assert_eq!(rows[1]["scores"].as_array().unwrap().len(), 2);
+    assert_eq!(rows[2]["application_id"], applications[2].as_str());
+    assert!(rows[2]["mean"].is_null(), "unscored last: {panel}");
+
+    // The auditor reads the panel; an assessor does not.
+    let auditor = app.auditor();
+    expect(
+        app.get(&format!("/v1/rounds/{}/panel", round.id), Some(&auditor)),
+        200,
+    );
+    expect(
+        app.get(&format!("/v1/rounds/{}/panel", round.id), Some(&a.token)),
+        403,
+    );
+    // Each sheet is in the audit trail.
+    let events = expect(
+        app.get("/v1/audit-events?action=application.scored", Some(&auditor)),
+        200,
+    );
+    let scored = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "application.scored")
+        .count();
+    assert_eq!(scored, 4, "{events}");
+}
+
+api_tests!(
+    criteria_are_set_read_and_locked_once_scoring_starts,
+    assignment_is_balanced_and_never_conflicted,
+    assessors_score_and_the_panel_sees_the_spread,
+);
