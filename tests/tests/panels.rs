@@ -6,6 +6,7 @@
 //! refusal names what is wrong.
 
 use grantledger_domain::user::Role;
+use grantledger_tests::portal::Visitor;
 use grantledger_tests::{DueDiligence, Round, TestApp, api_tests, error_fields, expect};
 use serde_json::{Value, json};
 
@@ -404,7 +405,93 @@ fn assessors_score_and_the_panel_sees_the_spread(app: &TestApp) {
     assert_eq!(scored, 4, "{events}");
 }
 
+fn the_panel_journey_in_the_portal(app: &TestApp) {
+    let (round, applications) = round_with_applications(app);
+    set_criteria(app, &round);
+    let panel_path = format!("/rounds/{}/panel", round.id);
+    let assessor_emails = [
+        app.user_email(Role::Assessor, None),
+        app.user_email(Role::Assessor, None),
+    ];
+
+    let mut admin = Visitor::new(app);
+    admin.sign_in(&app.user_email(Role::Admin, None));
+    let round_page = admin.get(&format!("/rounds/{}", round.id)).expect(200);
+    assert!(round_page.body.contains(&panel_path), "a link to the panel");
+    let refused = admin.submit(
+        &panel_path,
+        &format!("/rounds/{}/assign", round.id),
+        &[("per_application", "0")],
+    );
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.body.contains("href=\"#per_application\""),
+        "{}",
+        refused.body
+    );
+    let assigned = admin.submit(
+        &panel_path,
+        &format!("/rounds/{}/assign", round.id),
+        &[("per_application", "2")],
+    );
+    assert_eq!(assigned.status, 303, "{}", assigned.body);
+    let shown = admin.get(assigned.location()).expect(200);
+    assert!(shown.body.contains("6 assignments made"), "{}", shown.body);
+
+    // Each assessor scores all three from their list.
+    for (i, email) in assessor_emails.iter().enumerate() {
+        let mut assessor = Visitor::new(app);
+        assessor.sign_in(email);
+        assert!(assessor.get("/").expect(200).body.contains("/assignments"));
+        let list = assessor.get("/assignments").expect(200);
+        for application in &applications {
+            let form_path = format!("/applications/{application}/score");
+            assert!(list.body.contains(&form_path), "{}", list.body);
+            let form = assessor.get(&form_path).expect(200);
+            let fields: Vec<String> = form
+                .body
+                .split("name=\"")
+                .skip(1)
+                .map(|rest| rest.split('"').next().unwrap().to_owned())
+                .filter(|name| name.starts_with("score-"))
+                .collect();
+            assert_eq!(fields.len(), 2, "one score per criterion: {fields:?}");
+            let bad = assessor.submit(
+                &form_path,
+                &form_path,
+                &[(fields[0].as_str(), "9"), (fields[1].as_str(), "3")],
+            );
+            assert_eq!(bad.status, 422, "{}", bad.body);
+            assert!(bad.body.contains("Reaches lonely people"), "{}", bad.body);
+            let missing = assessor.submit(&form_path, &form_path, &[(fields[0].as_str(), "")]);
+            assert_eq!(missing.status, 422);
+            let reach = if i == 0 { "5" } else { "1" };
+            let good = assessor.submit(
+                &form_path,
+                &form_path,
+                &[(fields[0].as_str(), reach), (fields[1].as_str(), "3")],
+            );
+            assert_eq!(good.status, 303, "{}", good.body);
+            assert_eq!(good.location(), "/assignments?scored=1");
+        }
+        let list = assessor.get("/assignments").expect(200);
+        assert!(!list.body.contains("/score\""), "all scored: {}", list.body);
+        // Assessors do not see the panel.
+        assert_eq!(assessor.get(&panel_path).status, 403);
+    }
+
+    // 4.50 and 1.50: a spread of 3 on a margin of 1.
+    let panel = admin.get(&panel_path).expect(200);
+    assert!(
+        panel.body.contains("4.50") && panel.body.contains("1.50"),
+        "{}",
+        panel.body
+    );
+    assert_eq!(panel.body.matches("Disagree").count(), 3, "{}", panel.body);
+}
+
 api_tests!(
+    the_panel_journey_in_the_portal,
     criteria_are_set_read_and_locked_once_scoring_starts,
     assignment_is_balanced_and_never_conflicted,
     assessors_score_and_the_panel_sees_the_spread,

@@ -328,3 +328,18 @@ pub fn record_sheet(
     )?;
     Ok(())
 }
+
+/// The applications `assessor` has recorded a score sheet on.
+pub fn scored_by(
+    conn: &mut AnyConnection,
+    assessor: UserId,
+) -> Result<Vec<ApplicationId>, StoreError> {
+    let ids: Vec<DbUuid> = score_sheets::table
+        .filter(score_sheets::assessor_id.eq(db_id(assessor)))
+        .select(score_sheets::application_id)
+        .load(conn)?;
+    Ok(ids
+        .into_iter()
+        .map(|id| ApplicationId::from_uuid(id.0))
+        .collect())
+}

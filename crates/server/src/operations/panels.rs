@@ -316,3 +316,31 @@ pub fn panel(
     .map_err(ApiError::conflict_from)?;
     Ok((round_criteria, rows))
 }
+
+/// One application assigned to the caller, and whether they have scored it.
+#[derive(Debug)]
+pub struct MyAssignment {
+    /// The application.
+    pub application: grantledger_store::common::Record<applications::Stored>,
+    /// Whether the caller has recorded a score sheet on it.
+    pub scored: bool,
+}
+
+/// The caller's assignments with their applications, oldest first.
+pub fn my_work(
+    c: &mut AnyConnection,
+    principal: &Principal,
+) -> Result<Vec<MyAssignment>, ApiError> {
+    let pairs = panels::assignments_of(c, principal.user_id)?;
+    let scored = panels::scored_by(c, principal.user_id)?;
+    let ids: Vec<ApplicationId> = pairs.iter().map(|p| p.application_id).collect();
+    let mut found = applications::get_many(c, &ids)?;
+    Ok(ids
+        .iter()
+        .filter_map(|id| found.remove(id))
+        .map(|application| MyAssignment {
+            scored: scored.contains(&application.value.application.id),
+            application,
+        })
+        .collect())
+}

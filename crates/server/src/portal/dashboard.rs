@@ -43,6 +43,7 @@ struct StaffHome {
     reads_payments: bool,
     audits: bool,
     reads_grantees: bool,
+    assesses: bool,
 }
 
 fn next_step(award: &grantledger_store::awards::Stored) -> String {
@@ -110,6 +111,7 @@ pub async fn show(state: &web::Data<AppState>, signed_in: &SignedIn) -> PortalRe
             reads_payments: signed_in.can(Action::ReadPayments),
             audits,
             reads_grantees: signed_in.can(Action::ReadGrantees),
+            assesses: signed_in.can(Action::Assess),
         });
     };
     let (organisation, hold, rounds, applications, awards, round_names) = blocking(move || {

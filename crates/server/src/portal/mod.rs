@@ -25,6 +25,7 @@ pub mod grantees;
 pub mod messages;
 pub mod organisation;
 pub mod page;
+pub mod panels;
 pub mod payment_run;
 pub mod payment_runs;
 pub mod people;
@@ -163,6 +164,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(applications::withdraw)
             .service(decisions::decide_form)
             .service(decisions::decide)
+            .service(panels::assignments)
+            .service(panels::score_form)
+            .service(panels::score)
+            .service(panels::panel)
+            .service(panels::assign)
             .service(awards::show)
             .service(awards::accept)
             .service(awards::decline_form)

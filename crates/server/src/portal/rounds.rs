@@ -45,6 +45,7 @@ struct RoundPage {
     range: String,
     rules: Vec<String>,
     is_open: bool,
+    reads_panel: bool,
 }
 
 #[derive(Template)]
@@ -173,6 +174,7 @@ pub async fn show(
         ),
         rules: rules(m, &round),
         is_open: round.window.is_open_at(Utc::now()),
+        reads_panel: signed_in.can(Action::ReadPanels),
         name: round.name,
     })
 }
