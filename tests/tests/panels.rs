@@ -490,7 +490,72 @@ fn the_panel_journey_in_the_portal(app: &TestApp) {
     assert_eq!(panel.body.matches("Disagree").count(), 3, "{}", panel.body);
 }
 
+/// The demo's round 2: criteria set, two assessors assigned to each of
+/// three applications, the spread shown, and one left for `assessor@`.
+fn the_demo_has_a_panel_to_moderate(app: &TestApp) {
+    use grantledger_server::demo::{DEMO_PASSWORD, DEMO_USERS, load};
+    assert!(
+        load(
+            &app.db.db,
+            &grantledger_store::bank_details::Keyring::demo()
+        )
+        .unwrap()
+    );
+    let admin = app.login(DEMO_USERS[0].0, DEMO_PASSWORD);
+    let funds = expect(app.get("/v1/funds", Some(&admin)), 200);
+    let lcf = funds["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "LCF")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let rounds = expect(
+        app.get(&format!("/v1/funds/{lcf}/rounds"), Some(&admin)),
+        200,
+    );
+    let round_2 = rounds["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["number"] == 2)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let panel = expect(
+        app.get(&format!("/v1/rounds/{round_2}/panel"), Some(&admin)),
+        200,
+    );
+    let rows = panel["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 3, "{panel}");
+    assert_eq!(panel["criteria"]["criteria"].as_array().unwrap().len(), 3);
+    assert!(rows.iter().any(|r| r["disagreement"] == true), "{panel}");
+    assert!(
+        rows.iter()
+            .any(|r| r["disagreement"] == false && r["scores"].as_array().unwrap().len() == 2)
+    );
+    let assessor = app.login(DEMO_USERS[1].0, DEMO_PASSWORD);
+    let mine = expect(app.get("/v1/me/assignments", Some(&assessor)), 200);
+    assert_eq!(mine["items"].as_array().unwrap().len(), 3, "{mine}");
+    let mut visitor = Visitor::new(app);
+    assert_eq!(
+        visitor.sign_in_with(DEMO_USERS[1].0, DEMO_PASSWORD).status,
+        303
+    );
+    let list = visitor.get("/assignments").expect(200);
+    assert_eq!(
+        list.body.matches("/score\"").count(),
+        1,
+        "one left to score: {}",
+        list.body
+    );
+}
+
 api_tests!(
+    the_demo_has_a_panel_to_moderate,
     the_panel_journey_in_the_portal,
     criteria_are_set_read_and_locked_once_scoring_starts,
     assignment_is_balanced_and_never_conflicted,

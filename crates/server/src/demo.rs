@@ -16,7 +16,7 @@ use grantledger_domain::grantee::{
     DueDiligence, DueDiligenceOutcome, Grantee, LocalAuthority, OrganisationName, OrganisationType,
     Postcode, Region,
 };
-use grantledger_domain::ids::{ApplicationId, DisbursementId};
+use grantledger_domain::ids::{ApplicationId, CriterionId, DisbursementId};
 use grantledger_domain::ids::{FundId, GranteeId, RoundId, UserId};
 use grantledger_domain::reference::FundCode;
 use grantledger_domain::round::{Eligibility, GrantRange, Round, RoundWindow};
@@ -29,6 +29,7 @@ use grantledger_store::{
 };
 
 use crate::error::ApiError;
+use crate::operations;
 use crate::operations::applications::{DecisionBody, Outcome, decide};
 use crate::operations::bank_details;
 use crate::operations::users::create_user;
@@ -37,7 +38,7 @@ use crate::operations::users::create_user;
 pub const DEMO_PASSWORD: &str = "demo-password-2026";
 
 /// The demo users: (email, role).
-pub const DEMO_USERS: [(&str, Role); 5] = [
+pub const DEMO_USERS: [(&str, Role); 6] = [
     ("admin@demo.grantledger.org", Role::Admin),
     ("assessor@demo.grantledger.org", Role::Assessor),
     ("auditor@demo.grantledger.org", Role::Auditor),
@@ -45,6 +46,8 @@ pub const DEMO_USERS: [(&str, Role); 5] = [
     // A second administrator, for the steps that need two: verifying bank
     // details another entered, approving a payment run another made.
     ("treasurer@demo.grantledger.org", Role::Admin),
+    // A second assessor, so round 2's applications each have two.
+    ("panel@demo.grantledger.org", Role::Assessor),
 ];
 
 fn m(pence: i64) -> Result<Money, ApiError> {
@@ -384,11 +387,14 @@ pub fn load(db: &Database, bank_keys: &Keyring) -> Result<bool, ApiError> {
     }
 
     let mut treasurer = None;
+    let mut assessors = Vec::new();
     for (email, role) in DEMO_USERS.into_iter().skip(1) {
         let grantee = (role == Role::Grantee).then_some(first_grantee).flatten();
         let user = create_user(db, email, DEMO_PASSWORD, role, grantee, &actor)?;
-        if role == Role::Admin {
-            treasurer = Some(user.value.id);
+        match role {
+            Role::Admin => treasurer = Some(user.value.id),
+            Role::Assessor => assessors.push(user.value.id),
+            Role::Grantee | Role::Auditor => {}
         }
     }
     microgrants(db, &round_1, &registered, &actor)?;
@@ -399,7 +405,107 @@ pub fn load(db: &Database, bank_keys: &Keyring) -> Result<bool, ApiError> {
     if let Some(grantee) = registered.first() {
         portal_journeys(db, &round_1, grantee, &actor)?;
     }
+    assessment_panel(db, &round_2, &registered, &assessors, &actor)?;
     Ok(true)
+}
+
+/// Round 2's assessment panel: weighted criteria, three applications each
+/// assigned to both demo assessors, and scores that agree on one, disagree
+/// on another, and leave the third for `assessor@` to score in the portal.
+fn assessment_panel(
+    db: &Database,
+    round: &Round,
+    registered: &[Grantee],
+    assessors: &[UserId],
+    actor: &Actor,
+) -> Result<(), ApiError> {
+    use grantledger_domain::assessment::assignment::AssessorsPerApplication;
+    use grantledger_domain::assessment::criteria::{Criteria, Criterion, CriterionScore, Scale};
+    use grantledger_domain::assessment::moderation::Margin;
+
+    let criteria = Criteria::new(
+        Scale::new(1, 5).map_err(internal)?,
+        vec![
+            Criterion::new(
+                CriterionId::new(),
+                "Reaches people who are lonely or at risk of loneliness",
+                "5: most participants are chronically lonely; 1: few are",
+                3,
+            )
+            .map_err(internal)?,
+            Criterion::new(CriterionId::new(), "Led by and for the community", "", 2)
+                .map_err(internal)?,
+            Criterion::new(CriterionId::new(), "Value for money", "", 1).map_err(internal)?,
+        ],
+    )
+    .map_err(internal)?;
+    let ids: Vec<CriterionId> = criteria.criteria().iter().map(|c| c.id()).collect();
+    let submitted_at = round.window.opens_at() + Duration::days(3);
+    let projects = [
+        ("Men's shed open mornings", 180_000, [[5, 4, 4], [4, 4, 3]]),
+        (
+            "Phone friends for housebound neighbours",
+            95_000,
+            [[5, 5, 4], [2, 3, 2]],
+        ),
+        ("Allotment afternoons", 140_000, [[0, 0, 0], [3, 4, 5]]),
+    ];
+    db.write(|c| {
+        operations::panels::set_criteria(
+            c,
+            actor,
+            round.id,
+            &criteria,
+            Margin::whole(1).map_err(internal)?,
+        )?;
+        let mut applied = Vec::new();
+        for ((title, pence, scores), grantee) in projects.iter().zip(registered.iter().skip(1)) {
+            let application = Application::draft(
+                ApplicationId::new(),
+                round.id,
+                grantee.id,
+                m(*pence)?,
+                title,
+                "Regular sessions where people meet, share a skill and talk, so that nobody is alone.",
+            )
+            .map_err(internal)?
+            .submit(round, grantee, submitted_at)
+            .map_err(internal)?;
+            applications::create(c, &application, round.fund_id, actor, submitted_at)?;
+            applied.push((application.id, scores));
+        }
+        operations::panels::assign_automatically(
+            c,
+            actor,
+            round.id,
+            AssessorsPerApplication::new(2).map_err(internal)?,
+            assessors.to_vec(),
+        )?;
+        for (application, scores) in applied {
+            for (assessor, sheet) in assessors.iter().zip(scores.iter()) {
+                // A zero is "not scored yet": left for the assessor to do.
+                if sheet.contains(&0) {
+                    continue;
+                }
+                let principal = crate::auth::principal::Principal {
+                    user_id: *assessor,
+                    role: Role::Assessor,
+                    grantee_id: None,
+                };
+                let scores = ids
+                    .iter()
+                    .zip(sheet.iter())
+                    .map(|(id, score)| CriterionScore {
+                        criterion_id: *id,
+                        score: *score,
+                        comment: String::new(),
+                    })
+                    .collect();
+                operations::panels::score(c, &principal, application, scores)?;
+            }
+        }
+        Ok(())
+    })
 }
 
 /// Two more round-1 awards for the demo grantee, so that a newcomer signed

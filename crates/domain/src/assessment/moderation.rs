@@ -110,6 +110,14 @@ impl Margin {
         }
     }
 
+    /// A margin of a whole number of points on the scale.
+    ///
+    /// # Errors
+    /// [`ModerationError::MarginTooLarge`] above 100.
+    pub fn whole(points: u8) -> Result<Margin, ModerationError> {
+        Margin::new(Decimal::from(points))
+    }
+
     /// The margin.
     #[must_use]
     pub const fn value(self) -> Decimal {
