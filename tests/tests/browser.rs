@@ -733,3 +733,122 @@ fn an_invited_person_sets_a_password_and_signs_in() {
         b.client.close().await.unwrap();
     });
 }
+
+/// Issue 20: an administrator assigns assessors from the panel page, an
+/// assessor scores from their list (a bad score refused in words), the
+/// panel shows the weighted scores, and the administrator decides with
+/// feedback and an internal note; every page passes axe.
+#[test]
+fn an_assessor_scores_and_the_panel_decides() {
+    let Some((chromium, driver)) = browser_binaries() else {
+        return;
+    };
+    let app = TestApp::start(grantledger_store::testing::TestDb::sqlite());
+    let admin = app.admin();
+    let round = app.small_round(&admin, "PNL", "Panel Fund");
+    let grantee = app.grantee(
+        &admin,
+        tameside("Tameside Lunch Club"),
+        DueDiligence::Passed,
+    );
+    let application = app.submitted_application(&round, &grantee, "1000.00");
+    expect(
+        app.request(
+            "PUT",
+            &format!("/v1/rounds/{}/criteria", round.id),
+            Some(&admin),
+            Some(&json!({"scale": {"min": 1, "max": 5}, "margin": "1", "criteria": [
+                {"name": "Reaches lonely people", "guidance": "5: most participants are lonely", "weight": 3},
+                {"name": "Value for money", "weight": 1}
+            ]})),
+        ),
+        200,
+    );
+    use grantledger_domain::user::Role;
+    let admin_email = app.user_email(Role::Admin, None);
+    let assessor_email = app.user_email(Role::Assessor, None);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let (mut b, _driver) = Browser::open(&app, true, &chromium, &driver).await;
+        b.goto("/sign-in").await;
+        b.fill("#email", &admin_email).await;
+        b.fill("#password", PASSWORD).await;
+        b.click("form[action='/sign-in'] button").await;
+        b.goto(&format!("/rounds/{}/panel", round.id)).await;
+        b.see("Assessment panel").await;
+        b.check("panel-empty").await;
+        b.fill("#per_application", "1").await;
+        b.click(&format!(
+            "form[action='/rounds/{}/assign'] button",
+            round.id
+        ))
+        .await;
+        b.see("1 assignments made").await;
+        b.click("form[action='/sign-out'] button").await;
+
+        b.fill("#email", &assessor_email).await;
+        b.fill("#password", PASSWORD).await;
+        b.click("form[action='/sign-in'] button").await;
+        b.goto("/").await;
+        b.click("a[href='/assignments']").await;
+        b.check("assignments").await;
+        b.click(&format!("a[href='/applications/{application}/score']"))
+            .await;
+        b.see("Reaches lonely people").await;
+        b.check("score").await;
+        b.fill("input[name^='score-']", "9").await;
+        b.click(&format!(
+            "form[action='/applications/{application}/score'] button"
+        ))
+        .await;
+        b.see("There is a problem").await;
+        b.check("score-error").await;
+        let fields: Value = b
+            .client
+            .execute(
+                "return [...document.querySelectorAll(\"input[name^='score-']\")].map(e => e.id)",
+                vec![],
+            )
+            .await
+            .unwrap();
+        for id in fields.as_array().unwrap() {
+            b.fill(&format!("#{}", id.as_str().unwrap()), "4").await;
+        }
+        b.click(&format!(
+            "form[action='/applications/{application}/score'] button"
+        ))
+        .await;
+        b.see("Your scores have been recorded").await;
+        b.click("form[action='/sign-out'] button").await;
+
+        b.fill("#email", &admin_email).await;
+        b.fill("#password", PASSWORD).await;
+        b.click("form[action='/sign-in'] button").await;
+        b.goto(&format!("/rounds/{}/panel", round.id)).await;
+        b.see("4.00").await;
+        b.check("panel").await;
+        b.goto(&format!("/applications/{application}/decide")).await;
+        b.check("decide").await;
+        b.tick("#outcome-reject").await;
+        b.click(&format!(
+            "form[action='/applications/{application}/decide'] button"
+        ))
+        .await;
+        b.see("There is a problem").await;
+        b.check("decide-error").await;
+        b.tick("#outcome-reject").await;
+        b.fill("#feedback", "The round was oversubscribed.").await;
+        b.fill("#internal_note", "Scored 4.00; fewer reached than others.")
+            .await;
+        b.click(&format!(
+            "form[action='/applications/{application}/decide'] button"
+        ))
+        .await;
+        b.see("Internal note").await;
+        b.check("decided").await;
+        b.client.close().await.unwrap();
+    });
+}
