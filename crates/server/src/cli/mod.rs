@@ -12,6 +12,7 @@ use crate::telemetry::LogFormat;
 mod bank_details;
 mod common;
 mod grantees;
+mod panels;
 mod payment_runs;
 mod users;
 
@@ -81,6 +82,10 @@ pub enum Command {
     /// authority.
     #[command(subcommand)]
     Grantee(GranteeCommand),
+    /// Assessment panels: a round's criteria, assigning assessors, the
+    /// panel view.
+    #[command(subcommand)]
+    Panel(panels::PanelCommand),
     /// Grantees' bank details under dual control: show (masked), enter,
     /// verify, reject, list those waiting, re-seal under a new key.
     #[command(subcommand)]
@@ -471,6 +476,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(command) => run_sheet_export(&cli, command),
         Command::Import(command) => run_import(&cli, command),
         Command::Grantee(command) => grantees::run(&cli.open_database()?, command),
+        Command::Panel(command) => panels::run(&cli.open_database()?, command),
         Command::BankDetails(command) => bank_details::run(&cli.open_database()?, command),
         Command::PaymentRuns(command) => payment_runs::run(&cli.open_database()?, command),
         Command::Mail(command) => {

@@ -63,7 +63,11 @@ pub struct CriteriaBody {
 }
 
 impl CriteriaBody {
-    fn criteria(self) -> Result<(Criteria, Margin), ApiError> {
+    /// The domain's criteria and margin, or a 422 naming what is wrong.
+    ///
+    /// # Errors
+    /// [`ApiError::Unprocessable`] naming `scale`, `criteria[i]` or `criteria`.
+    pub fn criteria(self) -> Result<(Criteria, Margin), ApiError> {
         let scale = Scale::new(self.scale.min, self.scale.max)
             .map_err(|e| ApiError::invalid("scale", e.to_string()))?;
         let criteria = self
