@@ -293,11 +293,13 @@ async fn panel_page(
             let mut assessors: HashMap<UserId, String> = HashMap::new();
             for row in &rows {
                 for s in &row.scores {
-                    if !assessors.contains_key(&s.assessor_id) {
+                    if let std::collections::hash_map::Entry::Vacant(e) =
+                        assessors.entry(s.assessor_id)
+                    {
                         let email = operations::users::get(c, s.assessor_id)
                             .map(|u| u.value.email.as_str().to_owned())
                             .unwrap_or_else(|_| s.assessor_id.to_string());
-                        assessors.insert(s.assessor_id, email);
+                        e.insert(email);
                     }
                 }
             }
@@ -382,7 +384,7 @@ async fn panel_page(
                     m.with(
                         "panel-criterion",
                         &[
-                            ("name", &k.name().to_string()),
+                            ("name", k.name().as_ref()),
                             ("weight", &u8::from(k.weight()).to_string()),
                             ("scale", &scale.to_string()),
                         ],
