@@ -830,6 +830,9 @@ fn an_assessor_scores_and_the_panel_decides() {
         b.goto(&format!("/rounds/{}/panel", round.id)).await;
         b.see("4.00").await;
         b.check("panel").await;
+        b.goto(&format!("/rounds/{}/applications", round.id)).await;
+        b.see("Tameside Lunch Club").await;
+        b.check("queue").await;
         b.goto(&format!("/applications/{application}/decide")).await;
         b.check("decide").await;
         b.tick("#outcome-reject").await;

@@ -339,6 +339,7 @@ fn pages_need_a_signed_in_user_with_the_right_role(app: &TestApp) {
         format!("/applications/{application}/score"),
         "/assignments".to_owned(),
         format!("/rounds/{}/panel", round.id),
+        format!("/rounds/{}/applications", round.id),
         format!("/awards/{award}"),
         format!("/awards/{award}/decline"),
         format!("/awards/{award}/return"),

@@ -627,3 +627,14 @@ panel-per-application-hint = A whole number from 1 to 10. Nobody is assigned an 
 panel-per-application-invalid = Enter a whole number from 1 to 10
 panel-assign = Assign assessors
 panel-assigned = { $count } assignments made
+
+## A round's applications
+round-applications = Applications
+queue-title = Applications
+queue-submitted = Submitted
+queue-amount = Amount requested
+queue-none = No applications match.
+queue-any-status = Any status
+queue-filter = Show
+queue-next = Next page
+queue-status-invalid = Choose a status from the list

@@ -29,6 +29,7 @@ pub mod panels;
 pub mod payment_run;
 pub mod payment_runs;
 pub mod people;
+pub mod queue;
 pub mod returns;
 pub mod rounds;
 pub mod session;
@@ -169,6 +170,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(panels::score)
             .service(panels::panel)
             .service(panels::assign)
+            .service(queue::list)
             .service(awards::show)
             .service(awards::accept)
             .service(awards::decline_form)

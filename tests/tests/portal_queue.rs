@@ -1,0 +1,79 @@
+//! A round's applications in the staff portal (issue 17), on both
+//! backends: every application with its organisation, filtered by status,
+//! paged without repeats or gaps, refused for a grantee user.
+
+use std::collections::BTreeSet;
+
+use grantledger_domain::user::Role;
+use grantledger_tests::portal::Visitor;
+use grantledger_tests::{DueDiligence, TestApp, api_tests};
+use serde_json::json;
+
+/// The application ids linked from a page.
+fn linked(body: &str) -> Vec<String> {
+    body.split("href=\"/applications/")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().to_owned())
+        .collect()
+}
+
+fn staff_page_through_a_rounds_applications(app: &TestApp) {
+    let admin = app.admin();
+    let round = app.small_round(&admin, "QUE", "Queue Fund");
+    let grantee = app.grantee(
+        &admin,
+        json!({"name": "Hebden Lunch Club"}),
+        DueDiligence::Passed,
+    );
+    let mut submitted = BTreeSet::new();
+    for _ in 0..52 {
+        submitted.insert(app.submitted_application(&round, &grantee, "500.00"));
+    }
+    let draft = app.draft_application(&round, &grantee, "300.00")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let mut staff = Visitor::new(app);
+    staff.sign_in(&app.user_email(Role::Auditor, None));
+    let queue = format!("/rounds/{}/applications", round.id);
+    assert!(
+        staff
+            .get(&format!("/rounds/{}", round.id))
+            .expect(200)
+            .body
+            .contains(&queue)
+    );
+    let first = staff.get(&queue).expect(200);
+    assert!(
+        first.body.contains("Hebden Lunch Club"),
+        "the organisation's name"
+    );
+    let mut seen: Vec<String> = linked(&first.body);
+    assert_eq!(seen.len(), 50, "a page of 50");
+    let next = first
+        .body
+        .split("href=\"")
+        .map(|rest| rest.split('"').next().unwrap().replace("&amp;", "&"))
+        .find(|href| href.contains("after="))
+        .expect("a next page");
+    let second = staff.get(&next).expect(200);
+    seen.extend(linked(&second.body));
+    let unique: BTreeSet<String> = seen.iter().cloned().collect();
+    assert_eq!(unique.len(), 53, "every application once");
+    assert!(unique.contains(&draft));
+
+    let drafts = staff.get(&format!("{queue}?status=draft")).expect(200);
+    assert_eq!(linked(&drafts.body), [draft.clone()]);
+    let bad = staff.get(&format!("{queue}?status=lost")).expect(200);
+    assert!(bad.body.contains("govuk-error-summary"), "{}", bad.body);
+
+    let (_, email) = app
+        .grantee(&admin, json!({"name": "Other"}), DueDiligence::NotDone)
+        .with_user_email(app);
+    let mut grantee_user = Visitor::new(app);
+    grantee_user.sign_in(&email);
+    assert_eq!(grantee_user.get(&queue).status, 404);
+}
+
+api_tests!(staff_page_through_a_rounds_applications);
