@@ -64,7 +64,7 @@ fn staff_page_through_a_rounds_applications(app: &TestApp) {
     assert!(unique.contains(&draft));
 
     let drafts = staff.get(&format!("{queue}?status=draft")).expect(200);
-    assert_eq!(linked(&drafts.body), [draft.clone()]);
+    assert_eq!(linked(&drafts.body), [draft]);
     let bad = staff.get(&format!("{queue}?status=lost")).expect(200);
     assert!(bad.body.contains("govuk-error-summary"), "{}", bad.body);
 
