@@ -4,19 +4,23 @@
 //! own checks ([`Criteria`], [`ScoreSheet::new`]), so a row edited outside
 //! grantledger is reported as corrupt rather than trusted.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use grantledger_domain::assessment::assignment::AssignmentPair;
 use grantledger_domain::assessment::criteria::{Criteria, CriterionScore, ScoreSheet};
-use grantledger_domain::assessment::moderation::{Margin, SubmittedSheet};
+use grantledger_domain::assessment::moderation::{
+    Margin, PanelDecision, PanelRecommendation, SubmittedSheet,
+};
 use grantledger_domain::ids::{ApplicationId, FundId, RoundId, UserId};
 use serde::Serialize;
 
 use crate::audit;
-use crate::common::{Actor, db_id};
+use crate::common::{Actor, db_id, parse};
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
-use crate::schema::{assessor_assignments, round_criteria, score_sheets};
+use crate::schema::{assessor_assignments, panel_recommendations, round_criteria, score_sheets};
 use crate::sql_types::{DbTime, DbUuid};
 
 /// A round's criteria and the margin beyond which assessors disagree.
@@ -342,4 +346,99 @@ pub fn scored_by(
         .into_iter()
         .map(|id| ApplicationId::from_uuid(id.0))
         .collect())
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = panel_recommendations)]
+struct RecommendationRow {
+    application_id: DbUuid,
+    decision: String,
+    note: Option<String>,
+}
+
+fn to_recommendation(r: RecommendationRow) -> Result<PanelRecommendation, StoreError> {
+    let decision = parse::<PanelDecision>("panel recommendation", &r.decision)?;
+    PanelRecommendation::new(
+        ApplicationId::from_uuid(r.application_id.0),
+        decision,
+        r.note.as_deref().unwrap_or_default(),
+    )
+    .map_err(|e| corrupt("panel recommendation", e))
+}
+
+/// The panel's recommendations in a round, by application.
+pub fn recommendations(
+    conn: &mut AnyConnection,
+    round: RoundId,
+) -> Result<HashMap<ApplicationId, PanelRecommendation>, StoreError> {
+    let rows: Vec<RecommendationRow> = panel_recommendations::table
+        .filter(panel_recommendations::round_id.eq(db_id(round)))
+        .select(RecommendationRow::as_select())
+        .load(conn)?;
+    rows.into_iter()
+        .map(|r| to_recommendation(r).map(|p| (p.application_id(), p)))
+        .collect()
+}
+
+/// The panel's recommendation on one application, if it has made one.
+pub fn recommendation(
+    conn: &mut AnyConnection,
+    application: ApplicationId,
+) -> Result<Option<PanelRecommendation>, StoreError> {
+    panel_recommendations::table
+        .find(db_id(application))
+        .select(RecommendationRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(to_recommendation)
+        .transpose()
+}
+
+/// Records the panel's recommendation, replacing any earlier one, with an
+/// audit event holding both.
+pub fn recommend(
+    conn: &mut AnyConnection,
+    round: RoundId,
+    fund: FundId,
+    recommendation: &PanelRecommendation,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let application = recommendation.application_id();
+    let before = self::recommendation(conn, application)?;
+    let at = DbTime::new(now);
+    let by = actor.user_id.map(db_id);
+    if before.is_some() {
+        diesel::update(panel_recommendations::table.find(db_id(application)))
+            .set((
+                panel_recommendations::decision.eq(recommendation.decision().as_str()),
+                panel_recommendations::note.eq(recommendation.note()),
+                panel_recommendations::recorded_by.eq(by),
+                panel_recommendations::recorded_at.eq(at),
+            ))
+            .execute(conn)?;
+    } else {
+        diesel::insert_into(panel_recommendations::table)
+            .values((
+                panel_recommendations::application_id.eq(db_id(application)),
+                panel_recommendations::round_id.eq(db_id(round)),
+                panel_recommendations::decision.eq(recommendation.decision().as_str()),
+                panel_recommendations::note.eq(recommendation.note()),
+                panel_recommendations::recorded_by.eq(by),
+                panel_recommendations::recorded_at.eq(at),
+            ))
+            .execute(conn)?;
+    }
+    audit::record_change(
+        conn,
+        actor,
+        "application.panel_recommended",
+        "application",
+        application,
+        Some(fund),
+        before.as_ref(),
+        Some(recommendation),
+        now,
+    )?;
+    Ok(())
 }

@@ -561,6 +561,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Uuid, Instant};
+
+    panel_recommendations (application_id) {
+        application_id -> Uuid,
+        round_id -> Uuid,
+        decision -> Text,
+        note -> Nullable<Text>,
+        recorded_by -> Nullable<Uuid>,
+        recorded_at -> Instant,
+    }
+}
+
 diesel::joinable!(user_tokens -> users (user_id));
 diesel::joinable!(bank_details -> grantees (grantee_id));
 diesel::joinable!(disbursements -> awards (award_id));
@@ -604,4 +618,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     round_criteria,
     assessor_assignments,
     score_sheets,
+    panel_recommendations,
 );

@@ -1,0 +1,1 @@
+DROP TABLE panel_recommendations;
