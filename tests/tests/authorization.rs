@@ -119,7 +119,8 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
             r(OVERSIGHT, T::Round)
         }
         ("get", "/v1/me/assignments") => r(ASSESSORS, T::None),
-        ("post", "/v1/applications/{id}/assignments") => r(ADMIN, T::Application),
+        ("post", "/v1/applications/{id}/assignments")
+        | ("put", "/v1/applications/{id}/panel-recommendation") => r(ADMIN, T::Application),
         ("post", "/v1/applications/{id}/score-sheet") => r(ASSESSORS, T::Application),
         ("get", "/v1/applications/{id}") => r(EVERYONE, T::Application),
         ("patch", "/v1/applications/{id}")
@@ -223,6 +224,9 @@ fn body(method: &str, path: &str, world: Option<&World>) -> Option<Value> {
         })),
         ("post", "/v1/grantees/{id}/due-diligence") => Some(json!({"outcome": "passed"})),
         ("put", "/v1/rounds/{id}/criteria") => Some(criteria_body()),
+        ("put", "/v1/applications/{id}/panel-recommendation") => {
+            Some(json!({"decision": "reserve", "note": "matrix"}))
+        }
         ("post", "/v1/rounds/{id}/applications") => Some(json!({
             "amount_requested": "5.00", "project_title": "Matrix project", "summary": "Tea and talk", "grantee_id": own
         })),

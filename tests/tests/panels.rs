@@ -554,7 +554,91 @@ fn the_demo_has_a_panel_to_moderate(app: &TestApp) {
     );
 }
 
+fn the_panel_recommends_and_only_staff_see_it(app: &TestApp) {
+    let admin = app.admin();
+    let round = app.small_round(&admin, "PNL", "Panel Fund");
+    set_criteria(app, &round);
+    let (grantee, email) = app
+        .grantee(&admin, json!({}), DueDiligence::Passed)
+        .with_user_email(app);
+    let application = app.submitted_application(&round, &grantee, "1000.00");
+    let path = format!("/v1/applications/{application}/panel-recommendation");
+    let recommend = |body: Value| app.request("PUT", &path, Some(&admin), Some(&body));
+    let problem = expect(recommend(json!({"decision": "maybe"})), 422);
+    assert_eq!(error_fields(&problem), ["decision"], "{problem}");
+    let problem = expect(
+        recommend(json!({"decision": "award", "note": "x".repeat(2001)})),
+        422,
+    );
+    assert_eq!(error_fields(&problem), ["note"], "{problem}");
+    let first = expect(
+        recommend(json!({"decision": "reserve", "note": " If money is left "})),
+        200,
+    );
+    assert_eq!(first["note"], "If money is left");
+    let second = expect(recommend(json!({"decision": "award"})), 200);
+    assert!(second["note"].is_null());
+    let panel = expect(
+        app.get(&format!("/v1/rounds/{}/panel", round.id), Some(&admin)),
+        200,
+    );
+    assert_eq!(
+        panel["rows"][0]["recommendation"]["decision"], "award",
+        "the latest replaces the last"
+    );
+    let events = expect(
+        app.get(
+            "/v1/audit-events?action=application.panel_recommended",
+            Some(&app.auditor()),
+        ),
+        200,
+    );
+    assert_eq!(
+        events["items"].as_array().unwrap().len(),
+        2,
+        "both are in the audit trail"
+    );
+
+    // In the portal: the administrator records it on the application page;
+    // the auditor reads it; the applicant never does.
+    let page = format!("/applications/{application}");
+    let mut staff = Visitor::new(app);
+    staff.sign_in(&app.user_email(Role::Admin, None));
+    let refused = staff.submit(&page, &format!("{page}/recommendation"), &[("note", "x")]);
+    assert_eq!(refused.status, 422);
+    let done = staff.submit(
+        &page,
+        &format!("{page}/recommendation"),
+        &[("decision", "reject"), ("note", "PANEL-ONLY weak budget")],
+    );
+    assert_eq!(done.status, 303, "{}", done.body);
+    let mut auditor = Visitor::new(app);
+    auditor.sign_in(&app.user_email(Role::Auditor, None));
+    let read = auditor.get(&page).expect(200);
+    assert!(
+        read.body.contains("PANEL-ONLY weak budget"),
+        "{}",
+        read.body
+    );
+    assert!(
+        !read.body.contains("/recommendation"),
+        "an auditor does not record it"
+    );
+    let mut applicant = Visitor::new(app);
+    applicant.sign_in(&email);
+    let own = applicant.get(&page).expect(200);
+    assert!(!own.body.contains("PANEL-ONLY"), "{}", own.body);
+    assert!(!own.body.contains("Panel recommends"), "{}", own.body);
+    let api = expect(app.get(&format!("/v1{page}"), grantee.user.as_deref()), 200);
+    assert!(!api.to_string().contains("PANEL-ONLY"), "{api}");
+
+    // Once decided, the panel has nothing left to recommend.
+    app.award(&round, &application, "1000.00");
+    expect(recommend(json!({"decision": "award"})), 409);
+}
+
 api_tests!(
+    the_panel_recommends_and_only_staff_see_it,
     the_demo_has_a_panel_to_moderate,
     the_panel_journey_in_the_portal,
     criteria_are_set_read_and_locked_once_scoring_starts,

@@ -13,7 +13,7 @@ use grantledger_store::common::Actor;
 use super::describe_api_error;
 use crate::cli::common::ViewFormat;
 use crate::operations::panels as op;
-use crate::routes::panels::{AssignmentPlanView, CriteriaBody, CriteriaView, PanelRowView};
+use crate::routes::panels::{AssignmentPlanView, CriteriaBody, CriteriaView, PanelView};
 
 /// `grantledger panel …`.
 #[derive(Debug, clap::Subcommand)]
@@ -116,28 +116,25 @@ pub fn run(db: &Database, command: &PanelCommand) -> anyhow::Result<()> {
         }
         PanelCommand::Show(args) => {
             let round = RoundId::from_uuid(args.round);
-            let (criteria, rows) = db
+            let panel = db
                 .read(|c| op::panel(c, round))
                 .map_err(describe_api_error)?;
-            let rows: Vec<PanelRowView> = rows.into_iter().map(PanelRowView::from).collect();
+            let view = PanelView::from(panel);
             match args.format {
-                ViewFormat::Json => println!(
-                    "{}",
-                    serde_json::to_string_pretty(&serde_json::json!({
-                        "criteria": CriteriaView::from(criteria),
-                        "rows": rows,
-                    }))?
-                ),
+                ViewFormat::Json => println!("{}", serde_json::to_string_pretty(&view)?),
                 ViewFormat::Text => {
-                    for r in &rows {
+                    for r in &view.rows {
                         let scores: Vec<String> =
                             r.scores.iter().map(|s| s.weighted.score.clone()).collect();
                         println!(
-                            "{}\t{}\t{}\t{}\t{}",
+                            "{}\t{}\t{}\t{}\t{}\t{}",
                             r.application_id,
                             scores.join(" "),
                             r.mean.as_deref().unwrap_or("-"),
                             r.spread.as_deref().unwrap_or("-"),
+                            r.recommendation
+                                .as_ref()
+                                .map_or("", |rec| rec.decision.as_str()),
                             if r.disagreement { "disagree" } else { "" },
                         );
                     }

@@ -5,7 +5,7 @@
 //! by side with disagreements flagged. The rules are the domain's
 //! (`grantledger_domain::assessment::{criteria, assignment, moderation}`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, SubsecRound, Utc};
 use grantledger_domain::application::ApplicationStatus;
@@ -15,7 +15,7 @@ use grantledger_domain::assessment::assignment::{
 };
 use grantledger_domain::assessment::criteria::{Criteria, CriterionScore, ScoreSheet};
 use grantledger_domain::assessment::moderation::{
-    Margin, ModerationRow, SubmittedSheet, panel_view,
+    Margin, ModerationRow, PanelDecision, PanelRecommendation, SubmittedSheet, panel_view,
 };
 use grantledger_domain::ids::{ApplicationId, RoundId, UserId};
 use grantledger_domain::user::Role;
@@ -294,13 +294,22 @@ pub fn score(
     }
 }
 
-/// The panel view of a round: each application's weighted scores side by
-/// side, the mean, the spread and whether assessors disagree by more than
-/// the round's margin, highest mean first and unscored last.
-pub fn panel(
-    c: &mut AnyConnection,
-    round: RoundId,
-) -> Result<(RoundCriteria, Vec<ModerationRow>), ApiError> {
+/// The panel view of a round: the criteria, and for each application its
+/// weighted scores side by side, the mean, the spread and whether
+/// assessors disagree by more than the round's margin (highest mean first,
+/// unscored last), with the panel's recommendation where it has made one.
+#[derive(Debug)]
+pub struct Panel {
+    /// The criteria scored against.
+    pub criteria: RoundCriteria,
+    /// One row per application, in the panel's order.
+    pub rows: Vec<ModerationRow>,
+    /// The panel's recommendations, by application.
+    pub recommendations: HashMap<ApplicationId, PanelRecommendation>,
+}
+
+/// The panel view of a round ([`Panel`]).
+pub fn panel(c: &mut AnyConnection, round: RoundId) -> Result<Panel, ApiError> {
     let round_criteria = criteria(c, round)?;
     let covered = to_cover(c, round, &ON_THE_PANEL)?;
     let sheets = panels::sheets(c, round, &round_criteria.criteria)?;
@@ -314,7 +323,43 @@ pub fn panel(
         &conflicts,
     )
     .map_err(ApiError::conflict_from)?;
-    Ok((round_criteria, rows))
+    Ok(Panel {
+        criteria: round_criteria,
+        rows,
+        recommendations: panels::recommendations(c, round)?,
+    })
+}
+
+/// Records the panel's recommendation on an application awaiting a
+/// decision, replacing any earlier one.
+pub fn recommend(
+    c: &mut AnyConnection,
+    actor: &Actor,
+    application: ApplicationId,
+    decision: PanelDecision,
+    note: &str,
+) -> Result<PanelRecommendation, ApiError> {
+    let record = applications::get(c, application)?;
+    let a = &record.value.application;
+    if !a.status.is_decidable() {
+        return Err(ApiError::conflict(format!(
+            "the panel recommends on applications awaiting a decision; this one is {}",
+            a.status.label().to_lowercase()
+        )));
+    }
+    let recommendation = PanelRecommendation::new(a.id, decision, note)
+        .map_err(|e| ApiError::invalid("note", e.to_string()))?;
+    let fund = applications::fund_of_round(c, a.round_id)?;
+    panels::recommend(c, a.round_id, fund, &recommendation, actor, now())?;
+    Ok(recommendation)
+}
+
+/// The panel's recommendation on one application, if any.
+pub fn recommendation(
+    c: &mut AnyConnection,
+    application: ApplicationId,
+) -> Result<Option<PanelRecommendation>, ApiError> {
+    Ok(panels::recommendation(c, application)?)
 }
 
 /// One application assigned to the caller, and whether they have scored it.

@@ -75,6 +75,15 @@ struct ApplicationPage {
     /// Whether the reader may decide it now (staff who decide, and it is
     /// awaiting a decision).
     decidable: bool,
+    /// The panel's recommendation and note, for staff who read the panel.
+    recommendation: Option<(String, Option<String>)>,
+    /// Whether the reader may record the panel's recommendation now.
+    recommends: bool,
+    /// The recommendation form's choices.
+    panel_choices: Vec<crate::portal::rounds::Choice>,
+    /// The recommendation form has no errors of its own to show (a bad
+    /// post is answered by its own page).
+    no_errors: FormErrors,
 }
 
 #[derive(Template)]
@@ -315,12 +324,30 @@ pub async fn show(
     path: web::Path<String>,
     query: web::Query<Saved>,
 ) -> PortalResult {
-    let (_, record, round) = load(&state, &signed_in, &path, Action::ReadApplications).await?;
+    let (id, record, round) = load(&state, &signed_in, &path, Action::ReadApplications).await?;
+    let decidable = record.value.application.status.is_decidable();
+    // The panel's recommendation is staff-only, like the panel itself.
+    let recommendation = if signed_in.can(Action::ReadPanels) {
+        let state = state.clone();
+        blocking(move || state.db.read(|c| operations::panels::recommendation(c, id))).await?
+    } else {
+        None
+    };
+    let m = english();
     html(&ApplicationPage {
         c: Chrome::signed_in(&signed_in, "home"),
         a: view(&record, &round, signed_in.principal.role),
         saved: query.saved.is_some(),
-        decidable: signed_in.can(Action::Decide) && record.value.application.status.is_decidable(),
+        decidable: signed_in.can(Action::Decide) && decidable,
+        recommendation: recommendation.map(|r| {
+            (
+                m.t(&format!("panel-decision-{}", r.decision().as_str())),
+                r.note().map(str::to_owned),
+            )
+        }),
+        recommends: signed_in.can(Action::ManagePanels) && decidable,
+        panel_choices: crate::portal::panels::decision_choices(),
+        no_errors: FormErrors::default(),
     })
 }
 

@@ -170,6 +170,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(panels::score)
             .service(panels::panel)
             .service(panels::assign)
+            .service(panels::recommend)
             .service(queue::list)
             .service(awards::show)
             .service(awards::accept)

@@ -10,6 +10,7 @@ use actix_web::{get, post, web};
 use askama::Template;
 use grantledger_domain::assessment::assignment::AssessorsPerApplication;
 use grantledger_domain::assessment::criteria::CriterionScore;
+use grantledger_domain::assessment::moderation::PanelDecision;
 use grantledger_domain::ids::{ApplicationId, RoundId, UserId};
 use serde::Deserialize;
 
@@ -21,6 +22,7 @@ use crate::portal::format::status;
 use crate::portal::forms::FormErrors;
 use crate::portal::messages::english;
 use crate::portal::page::{Chrome, PortalError, PortalResult, html, html_with_status, see_other};
+use crate::portal::rounds::Choice;
 use crate::portal::session::{Posted, SignedIn};
 use crate::portal::table::{Cell, Table};
 use crate::state::AppState;
@@ -280,10 +282,11 @@ async fn panel_page(
 ) -> PortalResult {
     signed_in.may(Action::ReadPanels)?;
     let state = state.clone();
-    let (round_name, criteria, rows, titles, assessors) = blocking(move || {
+    let (round_name, found, titles, assessors) = blocking(move || {
         state.db.read(|c| {
             let round_state = operations::rounds::get(c, round)?;
-            let (criteria, rows) = operations::panels::panel(c, round)?;
+            let found = operations::panels::panel(c, round)?;
+            let rows = &found.rows;
             let ids: Vec<ApplicationId> = rows.iter().map(|r| r.application_id).collect();
             let titles: HashMap<ApplicationId, String> =
                 grantledger_store::applications::get_many(c, &ids)?
@@ -291,7 +294,7 @@ async fn panel_page(
                     .map(|(id, r)| (id, r.value.application.project_title))
                     .collect();
             let mut assessors: HashMap<UserId, String> = HashMap::new();
-            for row in &rows {
+            for row in rows {
                 for s in &row.scores {
                     if let std::collections::hash_map::Entry::Vacant(e) =
                         assessors.entry(s.assessor_id)
@@ -303,13 +306,7 @@ async fn panel_page(
                     }
                 }
             }
-            Ok((
-                round_state.record.value.name,
-                criteria,
-                rows,
-                titles,
-                assessors,
-            ))
+            Ok((round_state.record.value.name, found, titles, assessors))
         })
     })
     .await?;
@@ -322,12 +319,20 @@ async fn panel_page(
             (m.t("panel-mean"), true),
             (m.t("panel-spread"), true),
             (m.t("column-status"), false),
+            (m.t("panel-recommends"), false),
         ],
         m.t("panel-none"),
     );
-    table.rows = rows
+    let criteria = &found.criteria;
+    table.rows = found
+        .rows
         .iter()
         .map(|r| {
+            let recommends = found
+                .recommendations
+                .get(&r.application_id)
+                .map(|rec| m.t(&format!("panel-decision-{}", rec.decision().as_str())))
+                .unwrap_or_default();
             let scores = r
                 .scores
                 .iter()
@@ -360,6 +365,7 @@ async fn panel_page(
                         .unwrap_or_default(),
                 ),
                 flag,
+                Cell::text(recommends),
             ]
         })
         .collect();
@@ -475,4 +481,53 @@ pub async fn assign(
         errors,
     )
     .await
+}
+
+/// The panel's three recommendations as radio choices, none chosen.
+pub fn decision_choices() -> Vec<Choice> {
+    let m = english();
+    PanelDecision::ALL
+        .iter()
+        .map(|d| Choice {
+            value: d.as_str(),
+            label: m.t(&format!("panel-decision-{}", d.as_str())),
+            checked: false,
+        })
+        .collect()
+}
+
+/// What the recommendation form posts.
+#[derive(Debug, Deserialize)]
+pub struct RecommendationForm {
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// Records the panel's recommendation and goes back to the application.
+#[post("/applications/{id}/recommendation")]
+pub async fn recommend(
+    state: web::Data<AppState>,
+    posted: Posted<RecommendationForm>,
+    path: web::Path<String>,
+) -> PortalResult {
+    let id = application_id(&path)?;
+    let Posted { signed_in, form } = posted;
+    signed_in.may(Action::ManagePanels)?;
+    let decision = form
+        .decision
+        .parse::<PanelDecision>()
+        .map_err(|_| PortalError::Refused {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            reason: english().t("panel-recommend-missing"),
+        })?;
+    let actor = signed_in.principal.actor();
+    blocking(move || {
+        state
+            .db
+            .write(|c| operations::panels::recommend(c, &actor, id, decision, &form.note))
+    })
+    .await?;
+    Ok(see_other(&format!("/applications/{id}")))
 }

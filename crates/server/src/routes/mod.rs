@@ -75,6 +75,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(panels::assign_one)
             .service(panels::score)
             .service(panels::panel)
+            .service(panels::recommend)
             .service(awards::list_awards)
             .service(awards::get_one)
             .service(awards::accept)

@@ -9,7 +9,9 @@ use grantledger_domain::assessment::assignment::{
 use grantledger_domain::assessment::criteria::{
     Criteria, Criterion, CriterionScore, Scale, ScoreSheet, WeightedScore,
 };
-use grantledger_domain::assessment::moderation::{Margin, ModerationRow};
+use grantledger_domain::assessment::moderation::{
+    Margin, ModerationRow, PanelDecision, PanelRecommendation,
+};
 use grantledger_domain::ids::{ApplicationId, CriterionId, RoundId, UserId};
 use grantledger_store::panels::RoundCriteria;
 use serde::{Deserialize, Serialize};
@@ -496,11 +498,38 @@ pub struct PanelRowView {
     pub disagreement: bool,
     /// Sheets left out because their assessor declared a conflict.
     pub conflicted_sheets: usize,
+    /// The panel's recommendation, once it has made one.
+    pub recommendation: Option<RecommendationView>,
 }
 
-impl From<ModerationRow> for PanelRowView {
-    fn from(r: ModerationRow) -> Self {
+/// The panel's recommendation on an application.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecommendationView {
+    /// The application.
+    pub application_id: ApplicationId,
+    /// `award`, `reject` or `reserve`.
+    #[schema(value_type = String)]
+    pub decision: PanelDecision,
+    /// The panel's note (staff only, like everything on the panel).
+    pub note: Option<String>,
+}
+
+impl From<&PanelRecommendation> for RecommendationView {
+    fn from(r: &PanelRecommendation) -> Self {
+        RecommendationView {
+            application_id: r.application_id(),
+            decision: r.decision(),
+            note: r.note().map(str::to_owned),
+        }
+    }
+}
+
+impl PanelRowView {
+    /// A row of the panel with the recommendation on it, if any.
+    #[must_use]
+    pub fn new(r: ModerationRow, recommendation: Option<&PanelRecommendation>) -> Self {
         PanelRowView {
+            recommendation: recommendation.map(RecommendationView::from),
             application_id: r.application_id,
             scores: r
                 .scores
@@ -542,9 +571,67 @@ pub async fn panel(
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let round = RoundId::from_uuid(id.into_inner());
-    let (criteria, rows) = blocking(move || state.db.read(|c| op::panel(c, round))).await?;
-    Ok(HttpResponse::Ok().json(PanelView {
-        criteria: criteria.into(),
-        rows: rows.into_iter().map(PanelRowView::from).collect(),
-    }))
+    let found = blocking(move || state.db.read(|c| op::panel(c, round))).await?;
+    Ok(HttpResponse::Ok().json(PanelView::from(found)))
+}
+
+impl From<op::Panel> for PanelView {
+    fn from(found: op::Panel) -> Self {
+        let recommendations = found.recommendations;
+        PanelView {
+            criteria: found.criteria.into(),
+            rows: found
+                .rows
+                .into_iter()
+                .map(|r| {
+                    let rec = recommendations.get(&r.application_id);
+                    PanelRowView::new(r, rec)
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The panel's recommendation.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecommendationBody {
+    /// `award`, `reject` or `reserve` (fund it if money is left).
+    #[schema(value_type = String)]
+    pub decision: PanelDecision,
+    /// A note for staff (optional, at most 2,000 characters).
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Record the panel's recommendation on an application awaiting a
+/// decision, replacing any earlier one.
+#[utoipa::path(
+    tag = "panels",
+    params(("id" = Uuid, Path, description = "The application's id")),
+    request_body = RecommendationBody,
+    responses(
+        (status = 200, description = "Recorded", body = RecommendationView),
+        (status = 409, description = "Already decided", body = Problem),
+        (status = 422, description = "Invalid", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[put("/applications/{id}/panel-recommendation")]
+pub async fn recommend(
+    state: web::Data<AppState>,
+    auth: Authorized<can::ManagePanels>,
+    id: web::Path<uuid::Uuid>,
+    body: Json<RecommendationBody>,
+) -> Result<HttpResponse, ApiError> {
+    let application = ApplicationId::from_uuid(id.into_inner());
+    let body = body.into_inner();
+    let actor = auth.principal.actor();
+    let recorded = blocking(move || {
+        state
+            .db
+            .write(|c| op::recommend(c, &actor, application, body.decision, &body.note))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(RecommendationView::from(&recorded)))
 }
