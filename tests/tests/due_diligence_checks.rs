@@ -1,0 +1,356 @@
+//! Due-diligence checks with expiry (issue 20), on both backends: checks
+//! are recorded and read back with their audit events; bad input is a 422
+//! naming the field; a fund that requires checks refuses a tranche while
+//! one is missing, failed or expired, and takes it once renewed; a grantee
+//! user reads its own organisation's checks only and never writes; and an
+//! administrator records a check through the portal's grantee page.
+
+use chrono::{Days, Utc};
+use grantledger_tests::{
+    DueDiligence, Fund, Grantee, Round, TestApp, api_tests, error_fields, expect,
+};
+use serde_json::{Value, json};
+
+fn checks_path(grantee: &Grantee) -> String {
+    format!("/v1/grantees/{}/checks", grantee.id)
+}
+
+fn record(app: &TestApp, token: &str, grantee: &Grantee, body: &Value) -> Value {
+    expect(app.post(&checks_path(grantee), Some(token), body), 201)
+}
+
+fn today() -> chrono::NaiveDate {
+    Utc::now().date_naive()
+}
+
+fn days_from_today(days: i64) -> String {
+    let today = today();
+    let day = if days >= 0 {
+        today.checked_add_days(Days::new(days.unsigned_abs()))
+    } else {
+        today.checked_sub_days(Days::new(days.unsigned_abs()))
+    };
+    day.unwrap().to_string()
+}
+
+/// A fund requiring `required` checks, with an open round.
+fn fund_requiring(app: &TestApp, admin: &str, code: &str, required: Value) -> (Fund, Round) {
+    let fund = app.fund_with(
+        admin,
+        json!({"code": code, "name": "Checked Fund", "budget": "10000.00", "required_checks": required}),
+    );
+    let round = app.round_with(
+        &fund,
+        json!({"allocation": "10000.00", "min_grant": "100.00", "max_grant": "2500.00"}),
+    );
+    (fund, round)
+}
+
+fn schedule(app: &TestApp, round: &Round, award: &str) -> reqwest::blocking::Response {
+    app.post(
+        &format!("/v1/awards/{award}/disbursements"),
+        Some(&round.admin),
+        &json!({"amount": "100.00", "due_on": days_from_today(30)}),
+    )
+}
+
+fn records_and_reads_back(app: &TestApp) {
+    let admin = app.admin();
+    let grantee = app.grantee(&admin, json!({}), DueDiligence::NotDone);
+    let first = record(
+        app,
+        &admin,
+        &grantee,
+        &json!({"kind": "safeguarding_policy", "status": "failed", "evidence": "No policy seen"}),
+    );
+    assert_eq!(first["kind"], "safeguarding_policy");
+    assert_eq!(first["description"], "Safeguarding policy checked");
+    assert_eq!(first["status"], "failed");
+    assert_eq!(first["checked_on"], today().to_string());
+    assert_eq!(first["expired"], false);
+    let expiry = days_from_today(365);
+    record(
+        app,
+        &admin,
+        &grantee,
+        &json!({"kind": "safeguarding_policy", "status": "passed",
+                "evidence": "Policy v3 dated 2026-05-01, ref SG-17", "expires_on": expiry}),
+    );
+    let own_kind = record(
+        app,
+        &admin,
+        &grantee,
+        &json!({"kind": "insurance", "status": "passed", "evidence": "Certificate seen",
+                "checked_on": days_from_today(-400), "expires_on": days_from_today(-35)}),
+    );
+    assert_eq!(own_kind["description"], "Insurance");
+    assert_eq!(own_kind["expired"], true);
+
+    for reader in [admin.clone(), app.assessor(), app.auditor()] {
+        let checks = expect(app.get(&checks_path(&grantee), Some(&reader)), 200);
+        assert_eq!(checks["grantee_id"], grantee.id.as_str());
+        let current = checks["current"].as_array().unwrap();
+        assert_eq!(current.len(), 2, "{checks}");
+        assert_eq!(current[0]["kind"], "safeguarding_policy");
+        assert_eq!(current[0]["status"], "passed", "the latest record wins");
+        assert_eq!(current[0]["expires_on"], expiry.as_str());
+        assert_eq!(current[1]["kind"], "insurance");
+        assert_eq!(current[1]["expired"], true);
+        let history = checks["history"].as_array().unwrap();
+        assert_eq!(history.len(), 3);
+        assert_eq!(history[2]["evidence"], "No policy seen", "oldest last");
+    }
+
+    let events = expect(
+        app.get(
+            "/v1/audit-events?action=due_diligence.check_recorded&limit=500",
+            Some(&admin),
+        ),
+        200,
+    );
+    let events = events["items"].as_array().unwrap();
+    assert_eq!(events.len(), 3, "{events:?}");
+    assert!(
+        events.iter().all(|e| e["entity_id"] == grantee.id.as_str()),
+        "{events:?}"
+    );
+
+    let unknown = format!("/v1/grantees/{}/checks", uuid::Uuid::now_v7());
+    expect(app.get(&unknown, Some(&admin)), 404);
+    expect(
+        app.post(
+            &unknown,
+            Some(&admin),
+            &json!({"kind": "registration", "status": "passed", "evidence": "x"}),
+        ),
+        404,
+    );
+}
+
+fn bad_input_names_the_field(app: &TestApp) {
+    let admin = app.admin();
+    let grantee = app.grantee(&admin, json!({}), DueDiligence::NotDone);
+    let refused = |body: Value, field: &str, words: &str| {
+        let problem = expect(app.post(&checks_path(&grantee), Some(&admin), &body), 422);
+        assert_eq!(error_fields(&problem), [field], "{problem}");
+        assert!(
+            problem["detail"].as_str().unwrap().contains(words),
+            "{problem}"
+        );
+    };
+    refused(
+        json!({"kind": "Insurance certificate", "status": "passed", "evidence": "x"}),
+        "kind",
+        "a check kind is one of registration",
+    );
+    refused(
+        json!({"kind": "registration", "status": "maybe", "evidence": "x"}),
+        "status",
+        "maybe",
+    );
+    refused(
+        json!({"kind": "registration", "status": "passed", "evidence": "x".repeat(2001)}),
+        "evidence",
+        "at most 2000 characters",
+    );
+    refused(
+        json!({"kind": "registration", "status": "passed", "evidence": "x",
+               "expires_on": days_from_today(-1)}),
+        "expires_on",
+        "must be after the day it was carried out",
+    );
+    refused(
+        json!({"kind": "registration", "status": "passed", "evidence": "x",
+               "expires_on": today().to_string()}),
+        "expires_on",
+        "no longer valid that day",
+    );
+    refused(
+        json!({"kind": "registration", "status": "passed", "evidence": "x",
+               "checked_on": "2026-03-01", "expires_on": "2026-02-01"}),
+        "expires_on",
+        "(2026-03-01)",
+    );
+    refused(
+        json!({"kind": "registration", "status": "passed", "evidence": "x",
+               "checked_on": days_from_today(2)}),
+        "checked_on",
+        "in the future",
+    );
+    let checks = expect(app.get(&checks_path(&grantee), Some(&admin)), 200);
+    assert_eq!(checks["history"], json!([]), "nothing was recorded");
+    // A fund's list is checked the same way.
+    let problem = expect(
+        app.post(
+            "/v1/funds",
+            Some(&admin),
+            &json!({"code": "BADCK", "name": "Bad", "budget": "10.00", "required_checks": ["Registration"]}),
+        ),
+        422,
+    );
+    assert_eq!(error_fields(&problem), ["required_checks[0]"], "{problem}");
+}
+
+fn tranche_needs_the_funds_required_checks(app: &TestApp) {
+    let admin = app.admin();
+    let (fund, round) = fund_requiring(
+        app,
+        &admin,
+        "CHK",
+        json!(["registration", "safeguarding_policy", "registration"]),
+    );
+    let view = expect(
+        app.get(&format!("/v1/funds/{}", fund.id), Some(&admin)),
+        200,
+    );
+    assert_eq!(
+        view["required_checks"],
+        json!(["registration", "safeguarding_policy"]),
+        "repeats are dropped"
+    );
+    let grantee = app.grantee(&admin, json!({}), DueDiligence::Passed);
+    let award = app.accepted_award(&round, &grantee, "1000.00");
+    let refused = |words: &str| {
+        let problem = expect(schedule(app, &round, &award), 409);
+        assert_eq!(problem["status"], 409);
+        let detail = problem["detail"].as_str().unwrap();
+        assert_eq!(detail, words, "{problem}");
+    };
+
+    refused(
+        "the grantee has no registration check recorded; record one before scheduling a tranche",
+    );
+    record(
+        app,
+        &admin,
+        &grantee,
+        &json!({"kind": "registration", "status": "passed", "evidence": "Charity register entry 1234567"}),
+    );
+    refused(
+        "the grantee has no safeguarding policy check recorded; record one before scheduling a tranche",
+    );
+    record(
+        app,
+        &admin,
+        &grantee,
+        &json!({"kind": "safeguarding_policy", "status": "failed", "evidence": "Policy out of date",
+                "checked_on": "2026-02-01"}),
+    );
+    refused(
+        "the grantee's safeguarding policy check failed on 2026-02-01; record a passed check before scheduling a tranche",
+    );
+    record(
+        app,
+        &admin,
+        &grantee,
+        &json!({"kind": "safeguarding_policy", "status": "passed", "evidence": "Policy v2",
+                "checked_on": "2025-11-01", "expires_on": "2026-11-01"}),
+    );
+    refused(
+        "the grantee's safeguarding policy check expired on 2026-11-01; renew it before scheduling a tranche",
+    );
+    // A check expiring today has expired today.
+    record(
+        app,
+        &admin,
+        &grantee,
+        &json!({"kind": "safeguarding_policy", "status": "passed", "evidence": "Policy v2",
+                "checked_on": days_from_today(-10), "expires_on": today().to_string()}),
+    );
+    refused(&format!(
+        "the grantee's safeguarding policy check expired on {}; renew it before scheduling a tranche",
+        today()
+    ));
+    let tranches = expect(
+        app.get(&format!("/v1/awards/{award}/disbursements"), Some(&admin)),
+        200,
+    );
+    assert_eq!(tranches["items"], json!([]), "{tranches}");
+
+    // Renewed until tomorrow: valid today.
+    record(
+        app,
+        &admin,
+        &grantee,
+        &json!({"kind": "safeguarding_policy", "status": "passed", "evidence": "Policy v3",
+                "expires_on": days_from_today(1)}),
+    );
+    expect(schedule(app, &round, &award), 201);
+
+    // A fund that drops its requirements takes tranches whatever the checks.
+    let failed = record(
+        app,
+        &admin,
+        &grantee,
+        &json!({"kind": "registration", "status": "failed", "evidence": "Struck off"}),
+    );
+    assert_eq!(failed["status"], "failed");
+    expect(schedule(app, &round, &award), 409);
+    let fund_view = app.get(&format!("/v1/funds/{}", fund.id), Some(&admin));
+    let etag = fund_view.headers()["ETag"].to_str().unwrap().to_owned();
+    let changed = expect(
+        app.patch(
+            &format!("/v1/funds/{}", fund.id),
+            Some(&admin),
+            Some(&etag),
+            &json!({"required_checks": []}),
+        ),
+        200,
+    );
+    assert_eq!(changed["required_checks"], json!([]));
+    expect(schedule(app, &round, &award), 201);
+}
+
+fn funds_without_required_checks_are_unchanged(app: &TestApp) {
+    let admin = app.admin();
+    let round = app.small_round(&admin, "NCK", "Unchecked Fund");
+    let grantee = app.grantee(&admin, json!({}), DueDiligence::Passed);
+    let award = app.accepted_award(&round, &grantee, "1000.00");
+    record(
+        app,
+        &admin,
+        &grantee,
+        &json!({"kind": "registration", "status": "failed", "evidence": "Not found"}),
+    );
+    expect(schedule(app, &round, &award), 201);
+}
+
+fn grantee_users_read_their_own_checks_only(app: &TestApp) {
+    let admin = app.admin();
+    let ours = app
+        .grantee(&admin, json!({"name": "Ours"}), DueDiligence::NotDone)
+        .signed_in(app);
+    let theirs = app.grantee(
+        &admin,
+        json!({"name": "Theirs", "postcode": "NE1 1AA"}),
+        DueDiligence::NotDone,
+    );
+    let body = json!({"kind": "bank_details", "status": "passed", "evidence": "Statement seen"});
+    record(app, &admin, &ours, &body);
+    record(app, &admin, &theirs, &body);
+    let token = ours.user.clone().unwrap();
+    let own = expect(app.get(&checks_path(&ours), Some(&token)), 200);
+    assert_eq!(own["current"][0]["kind"], "bank_details");
+    expect(app.get(&checks_path(&theirs), Some(&token)), 404);
+    expect(app.post(&checks_path(&ours), Some(&token), &body), 403);
+    expect(app.post(&checks_path(&theirs), Some(&token), &body), 403);
+    expect(
+        app.post(&checks_path(&ours), Some(&app.auditor()), &body),
+        403,
+    );
+    expect(
+        app.post(&checks_path(&ours), Some(&app.assessor()), &body),
+        403,
+    );
+    expect(app.get(&checks_path(&ours), None), 401);
+    let own = expect(app.get(&checks_path(&ours), Some(&admin)), 200);
+    assert_eq!(own["history"].as_array().unwrap().len(), 1, "nothing added");
+}
+
+api_tests!(
+    records_and_reads_back,
+    bad_input_names_the_field,
+    tranche_needs_the_funds_required_checks,
+    funds_without_required_checks_are_unchanged,
+    grantee_users_read_their_own_checks_only,
+);
