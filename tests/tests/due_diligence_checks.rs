@@ -6,6 +6,8 @@
 //! administrator records a check through the portal's grantee page.
 
 use chrono::{Days, Utc};
+use grantledger_domain::user::Role;
+use grantledger_tests::portal::Visitor;
 use grantledger_tests::{
     DueDiligence, Fund, Grantee, Round, TestApp, api_tests, error_fields, expect,
 };
@@ -347,7 +349,130 @@ fn grantee_users_read_their_own_checks_only(app: &TestApp) {
     assert_eq!(own["history"].as_array().unwrap().len(), 1, "nothing added");
 }
 
+fn portal_form_as_administrator(app: &TestApp) {
+    let admin = app.admin();
+    let grantee = app.grantee(&admin, json!({}), DueDiligence::NotDone);
+    let page = format!("/grantees/{}", grantee.id);
+    let action = format!("/grantees/{}/checks", grantee.id);
+    let mut staff = Visitor::new(app);
+    staff.sign_in(&app.user_email(Role::Admin, None));
+    let empty = staff.get(&page).expect(200);
+    assert!(
+        empty.body.contains("No checks have been recorded."),
+        "{}",
+        empty.body
+    );
+    assert!(empty.body.contains("Record a check"));
+
+    // Errors come back by field, with what was typed kept.
+    let refused = staff.submit(
+        &page,
+        &action,
+        &[
+            ("kind", "safeguarding_policy"),
+            ("evidence", "Policy v4 seen"),
+            ("checked_on", "2026-03-01"),
+            ("expires_on", "2026-02-01"),
+        ],
+    );
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused
+            .body
+            .contains("Select whether the check passed or failed")
+    );
+    assert!(
+        refused.body.contains("href=\"#status\""),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("Policy v4 seen"),
+        "kept what was typed"
+    );
+    let refused = staff.submit(
+        &page,
+        &action,
+        &[
+            ("kind", "safeguarding_policy"),
+            ("status", "passed"),
+            ("evidence", "Policy v4 seen"),
+            ("checked_on", "2026-03-01"),
+            ("expires_on", "2026-02-01"),
+        ],
+    );
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused.body.contains("href=\"#expires_on\""),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused
+            .body
+            .contains("must be after the day it was carried out")
+    );
+    let refused = staff.submit(
+        &page,
+        &action,
+        &[
+            ("kind", "registration"),
+            ("status", "passed"),
+            ("evidence", &"x".repeat(2001)),
+            ("expires_on", "next year"),
+        ],
+    );
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("href=\"#evidence\""));
+    assert!(refused.body.contains("href=\"#expires_on\""));
+    assert!(refused.body.contains("Enter a date as year-month-day"));
+
+    // Recorded: back to the page, which shows it.
+    let done = staff.submit(
+        &page,
+        &action,
+        &[
+            ("kind", "safeguarding_policy"),
+            ("status", "passed"),
+            ("evidence", "Policy v4 seen"),
+            ("checked_on", "2025-06-01"),
+            ("expires_on", "2026-06-01"),
+        ],
+    );
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(done.location(), format!("/grantees/{}#checks", grantee.id));
+    let shown = staff.get(&page).expect(200);
+    assert!(
+        shown.body.contains("Safeguarding policy checked"),
+        "{}",
+        shown.body
+    );
+    assert!(shown.body.contains("Expired"), "past its expiry day");
+    assert!(shown.body.contains("1 June 2026"));
+    let checks = expect(app.get(&checks_path(&grantee), Some(&admin)), 200);
+    assert_eq!(checks["current"][0]["evidence"], "Policy v4 seen");
+
+    // Other staff see the table but not the form, and may not post it.
+    let mut auditor = Visitor::new(app);
+    auditor.sign_in(&app.user_email(Role::Auditor, None));
+    let read = auditor.get(&page).expect(200);
+    assert!(read.body.contains("Safeguarding policy checked"));
+    assert!(!read.body.contains("Record a check"));
+    let csrf = read.csrf();
+    let post = auditor.post(
+        &action,
+        &[
+            ("csrf", &csrf),
+            ("kind", "registration"),
+            ("status", "passed"),
+            ("evidence", "x"),
+        ],
+    );
+    assert_eq!(post.status, 403);
+}
+
 api_tests!(
+    portal_form_as_administrator,
     records_and_reads_back,
     bad_input_names_the_field,
     tranche_needs_the_funds_required_checks,
