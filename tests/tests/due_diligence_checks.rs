@@ -471,7 +471,76 @@ fn portal_form_as_administrator(app: &TestApp) {
     assert_eq!(post.status, 403);
 }
 
+fn the_demo_fund_requires_checks_and_one_has_expired(app: &TestApp) {
+    assert!(
+        grantledger_server::demo::load(
+            &app.db.db,
+            &grantledger_store::bank_details::Keyring::demo()
+        )
+        .unwrap()
+    );
+    let admin = app.login(
+        grantledger_server::demo::DEMO_USERS[0].0,
+        grantledger_server::demo::DEMO_PASSWORD,
+    );
+    let funds = expect(app.get("/v1/funds", Some(&admin)), 200);
+    let lcf = funds["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "LCF")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        lcf["required_checks"],
+        json!([
+            "registration",
+            "governing_document",
+            "safeguarding_policy",
+            "bank_details"
+        ])
+    );
+    let awards = expect(app.get("/v1/awards?limit=500", Some(&admin)), 200);
+    let (mut refused, mut scheduled) = (0, 0);
+    for award in awards["items"].as_array().unwrap() {
+        if award["status"] != "accepted" || award["fund_id"] != lcf["id"] {
+            continue;
+        }
+        let grantee = award["grantee_id"].as_str().unwrap();
+        let checks = expect(
+            app.get(&format!("/v1/grantees/{grantee}/checks"), Some(&admin)),
+            200,
+        );
+        let current = checks["current"].as_array().unwrap();
+        assert_eq!(current.len(), 4, "{checks}");
+        let expired = current.iter().any(|c| c["expired"] == true);
+        let answer = app.post(
+            &format!("/v1/awards/{}/disbursements", award["id"].as_str().unwrap()),
+            Some(&admin),
+            &json!({"amount": "1.00", "due_on": days_from_today(30)}),
+        );
+        if expired {
+            // An award already scheduled in full says so first.
+            let problem = expect(answer, 409);
+            let detail = problem["detail"].as_str().unwrap();
+            if detail.starts_with("the grantee's safeguarding policy check expired on ") {
+                refused += 1;
+            } else {
+                assert!(detail.contains("not yet scheduled or paid"), "{detail}");
+            }
+        } else {
+            let status = answer.status().as_u16();
+            // An award already scheduled in full is refused for that reason.
+            assert!(status == 201 || status == 409, "{status}");
+            scheduled += 1;
+        }
+    }
+    assert!(refused >= 1, "one demo grantee's check has expired");
+    assert!(scheduled >= 1);
+}
+
 api_tests!(
+    the_demo_fund_requires_checks_and_one_has_expired,
     portal_form_as_administrator,
     records_and_reads_back,
     bad_input_names_the_field,
