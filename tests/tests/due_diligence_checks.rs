@@ -117,6 +117,23 @@ fn records_and_reads_back(app: &TestApp) {
         "{events:?}"
     );
 
+    // Append-only on both backends: a renewal is a new row.
+    for statement in [
+        "UPDATE due_diligence_checks SET status = 'passed'",
+        "DELETE FROM due_diligence_checks",
+    ] {
+        let result = app.db.db.read(|c| {
+            use diesel::connection::SimpleConnection;
+            c.batch_execute(statement)
+                .map_err(grantledger_store::StoreError::from)
+        });
+        let message = format!("{result:?}");
+        assert!(
+            result.is_err() && message.contains("append-only"),
+            "{statement}: {message}"
+        );
+    }
+
     let unknown = format!("/v1/grantees/{}/checks", uuid::Uuid::now_v7());
     expect(app.get(&unknown, Some(&admin)), 404);
     expect(
