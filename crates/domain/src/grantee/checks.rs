@@ -811,7 +811,7 @@ mod tests {
                 Some(expires_on),
             );
             let today = expires_on + chrono::TimeDelta::days(offset);
-            let result = required_checks_passed(&[CheckKind::BankDetails], &[c.clone()], today);
+            let result = required_checks_passed(&[CheckKind::BankDetails], std::slice::from_ref(&c), today);
             if offset < 0 {
                 prop_assert!(result.is_ok());
                 prop_assert!(c.stands(today));
