@@ -444,6 +444,35 @@ fn portal_form_as_administrator(app: &TestApp) {
     assert!(refused.body.contains("href=\"#expires_on\""));
     assert!(refused.body.contains("Enter a date as year-month-day"));
 
+    // Another kind is named in its own box.
+    let refused = staff.submit(
+        &page,
+        &action,
+        &[
+            ("kind", "other"),
+            ("other_kind", "Fire safety"),
+            ("status", "passed"),
+            ("evidence", "Certificate seen"),
+        ],
+    );
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused.body.contains("href=\"#other_kind\""),
+        "{}",
+        refused.body
+    );
+    let done = staff.submit(
+        &page,
+        &action,
+        &[
+            ("kind", "other"),
+            ("other_kind", "fire_safety"),
+            ("status", "failed"),
+            ("evidence", "Certificate out of date"),
+        ],
+    );
+    assert_eq!(done.status, 303, "{}", done.body);
+
     // Recorded: back to the page, which shows it.
     let done = staff.submit(
         &page,
@@ -466,8 +495,11 @@ fn portal_form_as_administrator(app: &TestApp) {
     );
     assert!(shown.body.contains("Expired"), "past its expiry day");
     assert!(shown.body.contains("1 June 2026"));
+    assert!(shown.body.contains("Fire safety"));
     let checks = expect(app.get(&checks_path(&grantee), Some(&admin)), 200);
-    assert_eq!(checks["current"][0]["evidence"], "Policy v4 seen");
+    assert_eq!(checks["current"][0]["kind"], "fire_safety");
+    assert_eq!(checks["current"][0]["status"], "failed");
+    assert_eq!(checks["current"][1]["evidence"], "Policy v4 seen");
 
     // Other staff see the table but not the form, and may not post it.
     let mut auditor = Visitor::new(app);

@@ -202,10 +202,14 @@ struct GranteePage {
     errors: FormErrors,
     kinds: Vec<SelectOption>,
     statuses: Vec<Choice>,
+    other_kind: String,
     evidence: String,
     checked_on: String,
     expires_on: String,
 }
+
+/// The kind select's value for "another kind", named in `other_kind`.
+const OTHER_KIND: &str = "other";
 
 /// What the check form posts; every field as typed, named as the API's
 /// `POST /v1/grantees/{id}/checks` body so one error serves both.
@@ -213,6 +217,9 @@ struct GranteePage {
 pub struct CheckForm {
     #[serde(default)]
     kind: String,
+    /// The kind's name when `kind` is `other`.
+    #[serde(default)]
+    other_kind: String,
     #[serde(default)]
     status: String,
     #[serde(default)]
@@ -345,7 +352,7 @@ fn page(signed_in: &SignedIn, loaded: Loaded, form: &CheckForm, errors: FormErro
         rows.push(row("grantees-decided-at", instant(at)));
     }
     let people = people_table(m, users, m.t("grantees-no-users"));
-    let kinds = CheckKind::STANDARD
+    let mut kinds: Vec<SelectOption> = CheckKind::STANDARD
         .iter()
         .map(|k| SelectOption {
             value: k.as_str().to_owned(),
@@ -353,6 +360,11 @@ fn page(signed_in: &SignedIn, loaded: Loaded, form: &CheckForm, errors: FormErro
             selected: form.kind == k.as_str(),
         })
         .collect();
+    kinds.push(SelectOption {
+        value: OTHER_KIND.to_owned(),
+        label: m.t("checks-kind-other"),
+        selected: form.kind == OTHER_KIND,
+    });
     let statuses = [
         ("passed", "checks-status-passed"),
         ("failed", "checks-status-failed"),
@@ -375,6 +387,7 @@ fn page(signed_in: &SignedIn, loaded: Loaded, form: &CheckForm, errors: FormErro
         errors,
         kinds,
         statuses,
+        other_kind: form.other_kind.clone(),
         evidence: form.evidence.clone(),
         checked_on: form.checked_on.clone(),
         expires_on: form.expires_on.clone(),
@@ -427,8 +440,15 @@ pub async fn record_check(
     let id = grantee_id(&path)?;
     let m = english();
     let mut errors = FormErrors::default();
-    let kind = CheckKind::parse(form.kind.trim())
-        .map_err(|e| errors.add("kind", e.to_string()))
+    // "Another kind" is named in its own box; a standard kind typed there
+    // is that kind.
+    let (kind_field, kind_text) = if form.kind == OTHER_KIND {
+        ("other_kind", form.other_kind.trim())
+    } else {
+        ("kind", form.kind.trim())
+    };
+    let kind = CheckKind::parse(kind_text)
+        .map_err(|e| errors.add(kind_field, e.to_string()))
         .ok();
     let status = form.status.parse::<CheckStatus>().ok();
     if status.is_none() {
