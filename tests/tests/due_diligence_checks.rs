@@ -364,6 +364,28 @@ fn grantee_users_read_their_own_checks_only(app: &TestApp) {
     expect(app.get(&checks_path(&ours), None), 401);
     let own = expect(app.get(&checks_path(&ours), Some(&admin)), 200);
     assert_eq!(own["history"].as_array().unwrap().len(), 1, "nothing added");
+
+    // In the portal: its own checks on "Your organisation", without who
+    // at the fund recorded them; the staff page of it is not its to see.
+    let (ours, email) = ours.with_user_email(app);
+    let mut visitor = Visitor::new(app);
+    visitor.sign_in(&email);
+    let page = visitor.get("/organisation").expect(200);
+    assert!(page.body.contains("Bank details verified"), "{}", page.body);
+    assert!(!page.body.contains("Checked by"));
+    assert!(!page.body.contains("Record a check"));
+    visitor.get(&format!("/grantees/{}", ours.id)).expect(404);
+    let csrf = page.csrf();
+    let post = visitor.post(
+        &format!("/grantees/{}/checks", ours.id),
+        &[
+            ("csrf", &csrf),
+            ("kind", "registration"),
+            ("status", "passed"),
+            ("evidence", "x"),
+        ],
+    );
+    assert_eq!(post.status, 403);
 }
 
 fn portal_form_as_administrator(app: &TestApp) {

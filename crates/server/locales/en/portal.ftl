@@ -238,6 +238,7 @@ grantees-bank-details-link = See its bank details
 ## Due-diligence checks on the staff grantee page (issue 20)
 checks-title = Checks
 checks-none = No checks have been recorded.
+checks-organisation-intro = The checks the fund has made on your organisation. Some funds pay only while each check they require has passed and not expired; the fund will ask you for what it needs to renew one.
 checks-kind = Check
 checks-kind-other = Another kind (name it below)
 checks-other-kind = Name of the other kind

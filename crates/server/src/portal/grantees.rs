@@ -238,40 +238,44 @@ fn grantee_id(path: &str) -> Result<GranteeId, PortalError> {
 }
 
 /// The checks table: the record in force for each kind, with an "Expired"
-/// tag on one whose expiry day has come.
-fn checks_table(m: &Messages, stored: &[StoredCheck], emails: &[(UserId, String)]) -> Table {
+/// tag on one whose expiry day has come. With `checked_by` (staff), a
+/// column of who recorded each, by email; without (the grantee's own
+/// page), none, so staff addresses are not shown to grantees.
+pub fn checks_table(
+    m: &Messages,
+    stored: &[StoredCheck],
+    checked_by: Option<&[(UserId, String)]>,
+) -> Table {
     let today = Utc::now().date_naive();
-    let mut table = Table::under_heading(
-        m.t("checks-title"),
-        &[
-            (m.t("checks-kind"), false),
-            (m.t("checks-status"), false),
-            (m.t("checks-checked-by"), false),
-            (m.t("checks-checked-on"), false),
-            (m.t("checks-expires-on"), false),
-        ],
-        m.t("checks-none"),
-    );
+    let mut columns = vec![(m.t("checks-kind"), false), (m.t("checks-status"), false)];
+    if checked_by.is_some() {
+        columns.push((m.t("checks-checked-by"), false));
+    }
+    columns.push((m.t("checks-checked-on"), false));
+    columns.push((m.t("checks-expires-on"), false));
+    let mut table = Table::under_heading(m.t("checks-title"), &columns, m.t("checks-none"));
     let checks: Vec<_> = stored.iter().map(|s| s.check.clone()).collect();
     table.rows = current_checks(&checks)
         .into_iter()
         .map(|c| {
-            let by = emails
-                .iter()
-                .find(|(id, _)| *id == c.checked_by)
-                .map_or_else(|| c.checked_by.to_string(), |(_, e)| e.clone());
             let status = if c.is_expired(today) {
                 (m.t("checks-expired"), "grey")
             } else {
                 status(m, "checks", c.status.as_str())
             };
-            vec![
-                Cell::text(c.kind.description()),
-                Cell::tag(status),
-                Cell::text(by),
-                Cell::text(date(c.checked_on)),
-                Cell::text(c.expires_on.map_or_else(|| m.t("checks-no-expiry"), date)),
-            ]
+            let mut row = vec![Cell::text(c.kind.description()), Cell::tag(status)];
+            if let Some(emails) = checked_by {
+                let by = emails
+                    .iter()
+                    .find(|(id, _)| *id == c.checked_by)
+                    .map_or_else(|| c.checked_by.to_string(), |(_, e)| e.clone());
+                row.push(Cell::text(by));
+            }
+            row.push(Cell::text(date(c.checked_on)));
+            row.push(Cell::text(
+                c.expires_on.map_or_else(|| m.t("checks-no-expiry"), date),
+            ));
+            row
         })
         .collect();
     table
@@ -382,7 +386,7 @@ fn page(signed_in: &SignedIn, loaded: Loaded, form: &CheckForm, errors: FormErro
         name: grantee.name.to_string(),
         rows,
         people,
-        checks: checks_table(m, &checks, &emails),
+        checks: checks_table(m, &checks, Some(&emails)),
         may_record: signed_in.can(Action::ManageGrantees),
         errors,
         kinds,
