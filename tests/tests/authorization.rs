@@ -102,9 +102,10 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("get", "/v1/grantees") => r(EVERYONE, T::None),
         ("post", "/v1/grantees") => r(ADMIN, T::None),
         ("get", "/v1/grantees/{id}") => r(EVERYONE, T::Grantee),
-        ("patch", "/v1/grantees/{id}") | ("post", "/v1/grantees/{id}/due-diligence") => {
-            r(ADMIN, T::Grantee)
-        }
+        ("patch", "/v1/grantees/{id}")
+        | ("post", "/v1/grantees/{id}/due-diligence")
+        | ("post", "/v1/grantees/{id}/checks") => r(ADMIN, T::Grantee),
+        ("get", "/v1/grantees/{id}/checks") => r(EVERYONE, T::Grantee),
         ("get", "/v1/rounds/{id}/applications") => r(EVERYONE, T::Round),
         ("post", "/v1/rounds/{id}/applications") => r(APPLICANTS, T::Round),
         ("post", "/v1/rounds/{id}/decisions") => r(ADMIN, T::Round),
@@ -226,6 +227,9 @@ fn body(method: &str, path: &str, world: Option<&World>) -> Option<Value> {
         ("put", "/v1/rounds/{id}/criteria") => Some(criteria_body()),
         ("put", "/v1/applications/{id}/panel-recommendation") => {
             Some(json!({"decision": "reserve", "note": "matrix"}))
+        }
+        ("post", "/v1/grantees/{id}/checks") => {
+            Some(json!({"kind": "registration", "status": "passed", "evidence": "matrix"}))
         }
         ("post", "/v1/rounds/{id}/applications") => Some(json!({
             "amount_requested": "5.00", "project_title": "Matrix project", "summary": "Tea and talk", "grantee_id": own

@@ -378,6 +378,7 @@ fn pages_need_a_signed_in_user_with_the_right_role(app: &TestApp) {
         "/sign-out".to_owned(),
         "/organisation/bank-details".to_owned(),
         format!("/grantees/{}/bank-details/verify", grantee.id),
+        format!("/grantees/{}/checks", grantee.id),
         "/payment-runs".to_owned(),
         "/users/invite".to_owned(),
         "/organisation/users/invite".to_owned(),

@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
+use crate::grantee::CheckKind;
 use crate::ids::FundId;
 use crate::money::{Money, MoneyError};
 use crate::org_id::OrgId;
@@ -142,6 +143,12 @@ pub struct Fund {
     pub funders: Vec<Funder>,
     /// Lifecycle state.
     pub status: FundStatus,
+    /// The due-diligence checks a grantee must have passed, unexpired,
+    /// before a tranche of this fund is scheduled (issue 20); none for a
+    /// fund that has not opted in. Left out of the serialised form when
+    /// empty, so funds without any keep the audit payload they had.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub required_checks: Vec<CheckKind>,
 }
 
 impl Fund {
@@ -195,6 +202,7 @@ impl Fund {
             budget,
             funders,
             status: FundStatus::Draft,
+            required_checks: Vec::new(),
         })
     }
 

@@ -1,5 +1,6 @@
 //! Grantees: the organisations that apply for and receive grants.
 
+mod checks;
 mod due_diligence;
 mod likeness;
 mod postcode;
@@ -12,6 +13,11 @@ use crate::ids::{GranteeId, UserId};
 use crate::money::Money;
 use crate::org_id::OrgId;
 pub use crate::text::{LocalAuthority, OrganisationName};
+pub use checks::{
+    Check, CheckError, CheckKind, CheckKindError, CheckName, CheckProblem, CheckStatus, Evidence,
+    NewCheck, current as current_checks, distinct_kinds, join_kinds, required_checks_passed,
+    split_kinds,
+};
 pub use due_diligence::{DueDiligence, DueDiligenceOutcome, DueDiligenceStatus};
 pub use likeness::{Likeness, NameKey, mixes_scripts};
 pub use postcode::{Postcode, PostcodeError};

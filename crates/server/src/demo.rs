@@ -2,7 +2,10 @@
 //! programme (annual report 2022, Open Government Licence v3.0): the £4m
 //! Local Connections Fund with its partner funder and two rounds, the £7m
 //! multi-funder Volunteering Futures Fund, grantees like those in the
-//! report's case studies, and one user for each role.
+//! report's case studies, and one user for each role. The Local
+//! Connections Fund requires the four standard due-diligence checks; the
+//! grantees paid from it have them recorded, one with a safeguarding
+//! policy check that has expired.
 //!
 //! Loading is idempotent: if the demo administrator exists, nothing is added.
 
@@ -13,8 +16,8 @@ use grantledger_domain::bank::BankAccount;
 use grantledger_domain::disbursement::Disbursement;
 use grantledger_domain::fund::{Fund, FundName, Funder};
 use grantledger_domain::grantee::{
-    DueDiligence, DueDiligenceOutcome, Grantee, LocalAuthority, OrganisationName, OrganisationType,
-    Postcode, Region,
+    Check, CheckKind, CheckStatus, DueDiligence, DueDiligenceOutcome, Evidence, Grantee,
+    LocalAuthority, NewCheck, OrganisationName, OrganisationType, Postcode, Region,
 };
 use grantledger_domain::ids::{ApplicationId, CriterionId, DisbursementId};
 use grantledger_domain::ids::{FundId, GranteeId, RoundId, UserId};
@@ -25,7 +28,8 @@ use grantledger_store::bank_details::Keyring;
 use grantledger_store::common::Actor;
 use grantledger_store::disbursements::Outcome as Outcome2;
 use grantledger_store::{
-    Database, applications, awards, disbursements, funds, grantees, rounds, users,
+    Database, applications, awards, disbursements, due_diligence_checks, funds, grantees, rounds,
+    users,
 };
 
 use crate::error::ApiError;
@@ -198,6 +202,59 @@ fn microgrants(
     })
 }
 
+/// The four standard checks for each grantee that accepted an award (those
+/// that passed due diligence), carried out a year ago and expiring in a
+/// year; but the first's (the demo grantee user's organisation, whose
+/// "Walk and talk" award has nothing scheduled yet) safeguarding policy
+/// check expired a month ago, so scheduling a tranche of that award is
+/// refused until the check is renewed.
+fn checks(
+    db: &Database,
+    grantees: &[Grantee],
+    admin: UserId,
+    actor: &Actor,
+) -> Result<(), ApiError> {
+    let now = Utc::now();
+    let today = now_date();
+    db.write(|c| {
+        for (i, grantee) in grantees.iter().enumerate() {
+            if !grantee.due_diligence.has_passed() {
+                continue;
+            }
+            for kind in CheckKind::STANDARD {
+                let lapsed = i == 0 && kind == CheckKind::SafeguardingPolicy;
+                let (checked_on, expires_on, evidence) = if lapsed {
+                    (
+                        today - Duration::days(730),
+                        today - Duration::days(30),
+                        "Safeguarding policy dated two years ago; the renewed policy has not been sent",
+                    )
+                } else {
+                    (
+                        today - Duration::days(365),
+                        today + Duration::days(365),
+                        "Seen by the grants team (demo)",
+                    )
+                };
+                let check = Check::record(
+                    NewCheck {
+                        kind,
+                        status: CheckStatus::Passed,
+                        evidence: Evidence::parse(evidence).map_err(internal)?,
+                        checked_on: Some(checked_on),
+                        expires_on: Some(expires_on),
+                    },
+                    admin,
+                    now,
+                )
+                .map_err(internal)?;
+                due_diligence_checks::record(c, grantee.id, &check, actor, now)?;
+            }
+        }
+        Ok(())
+    })
+}
+
 fn now_date() -> chrono::NaiveDate {
     Utc::now().date_naive()
 }
@@ -290,6 +347,12 @@ pub fn load(db: &Database, bank_keys: &Keyring) -> Result<bool, ApiError> {
     .map_err(internal)?
     .open()
     .map_err(internal)?;
+    // The Local Connections Fund requires the four standard checks before
+    // a tranche is scheduled (issue 20).
+    let lcf = Fund {
+        required_checks: CheckKind::STANDARD.to_vec(),
+        ..lcf
+    };
     let vff = Fund::new(
         FundId::new(),
         FundCode::parse("VFF").map_err(internal)?,
@@ -398,6 +461,7 @@ pub fn load(db: &Database, bank_keys: &Keyring) -> Result<bool, ApiError> {
         }
     }
     microgrants(db, &round_1, &registered, &actor)?;
+    checks(db, &registered, admin.value.id, &actor)?;
     if let Some(treasurer) = treasurer {
         verified_bank_details(db, bank_keys, &registered, admin.value.id, treasurer)?;
     }

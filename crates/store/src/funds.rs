@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use grantledger_domain::fund::{Fund, FundName, FundStatus, Funder};
-use grantledger_domain::grantee::OrganisationName;
+use grantledger_domain::grantee::{OrganisationName, join_kinds, split_kinds};
 use grantledger_domain::ids::FundId;
 use grantledger_domain::ledger::Transfer;
 use grantledger_domain::org_id::OrgId;
@@ -30,6 +30,7 @@ struct FundRow {
     version: i64,
     created_at: DbTime,
     updated_at: DbTime,
+    required_checks: String,
 }
 
 #[derive(Queryable, Selectable)]
@@ -64,6 +65,8 @@ fn to_record(row: FundRow, funder_rows: &[FunderRow]) -> Result<Record<Fund>, St
         budget: money("fund budget", row.budget_pence)?,
         funders: ours.into_iter().map(to_funder).collect::<Result<_, _>>()?,
         status: parse::<FundStatus>("fund status", &row.status)?,
+        required_checks: split_kinds(&row.required_checks)
+            .map_err(|e| StoreError::corrupt("fund required checks", e))?,
     };
     Ok(Record {
         value: fund,
@@ -98,6 +101,7 @@ struct FundFields<'a> {
     name: &'a str,
     budget_pence: i64,
     status: &'a str,
+    required_checks: String,
 }
 
 impl<'a> FundFields<'a> {
@@ -106,6 +110,7 @@ impl<'a> FundFields<'a> {
             name: fund.name.as_str(),
             budget_pence: fund.budget.pence(),
             status: fund.status.as_str(),
+            required_checks: join_kinds(&fund.required_checks),
         }
     }
 }

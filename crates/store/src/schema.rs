@@ -17,6 +17,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Instant,
         updated_at -> Instant,
+        required_checks -> Text,
     }
 }
 
@@ -575,7 +576,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Uuid, Instant};
+
+    due_diligence_checks (id) {
+        id -> Uuid,
+        grantee_id -> Uuid,
+        kind -> Text,
+        status -> Text,
+        evidence -> Text,
+        checked_by -> Uuid,
+        checked_at -> Instant,
+        checked_on -> Date,
+        expires_on -> Nullable<Date>,
+    }
+}
+
 diesel::joinable!(user_tokens -> users (user_id));
+diesel::joinable!(due_diligence_checks -> grantees (grantee_id));
 diesel::joinable!(bank_details -> grantees (grantee_id));
 diesel::joinable!(disbursements -> awards (award_id));
 diesel::joinable!(payment_run_holds -> disbursements (disbursement_id));
@@ -619,4 +638,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     assessor_assignments,
     score_sheets,
     panel_recommendations,
+    due_diligence_checks,
 );

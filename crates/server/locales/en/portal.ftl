@@ -235,6 +235,31 @@ grantees-decided-at = Due diligence recorded
 grantees-no-users = Nobody can sign in for this organisation yet.
 grantees-bank-details-link = See its bank details
 
+## Due-diligence checks on the staff grantee page (issue 20)
+checks-title = Checks
+checks-none = No checks have been recorded.
+checks-organisation-intro = The checks the fund has made on your organisation. Some funds pay only while each check they require has passed and not expired; the fund will ask you for what it needs to renew one.
+checks-kind = Check
+checks-kind-other = Another kind (name it below)
+checks-other-kind = Name of the other kind
+checks-other-kind-hint = Only if you chose another kind: 2 to 40 lower-case letters, digits and underscores, for example fire_safety
+checks-status = Outcome
+checks-status-passed = Passed
+checks-status-failed = Failed
+checks-expired = Expired
+checks-checked-by = Checked by
+checks-checked-on = Date checked
+checks-checked-on-hint = Leave blank for today, or give an earlier date, for example 2026-11-30
+checks-expires-on = Expires on
+checks-expires-on-hint = The first day it is no longer valid, for example 2027-11-30. Leave blank if it does not expire.
+checks-no-expiry = Does not expire
+checks-evidence = Evidence
+checks-evidence-hint = What you saw, or where the evidence is kept (up to 2,000 characters)
+checks-record-title = Record a check
+checks-record-button = Record check
+checks-status-missing = Select whether the check passed or failed
+checks-date-invalid = Enter a date as year-month-day, for example 2027-11-30
+
 ## Organisation types and regions
 organisation-type-registered_charity = Registered charity
 organisation-type-cio = Charitable incorporated organisation (CIO)

@@ -4,6 +4,7 @@
 use chrono::Utc;
 use grantledger_domain::Money;
 use grantledger_domain::fund::{Fund, FundError, FundName, FundStatus, Funder};
+use grantledger_domain::grantee::{CheckKind, distinct_kinds};
 use grantledger_domain::ledger::Account;
 use grantledger_store::common::{Actor, Page, PageRequest, Record};
 use grantledger_store::{AnyConnection, funds, ledger, rounds};
@@ -30,6 +31,9 @@ pub struct FundChanges {
     pub budget: Option<Money>,
     /// A new list of funders.
     pub funders: Option<Vec<Funder>>,
+    /// A new list of the due-diligence checks a tranche needs (repeats
+    /// are dropped); an empty list requires none.
+    pub required_checks: Option<Vec<CheckKind>>,
 }
 
 /// Names the field a refused fund gets wrong.
@@ -96,6 +100,9 @@ pub fn update(
     let mut after =
         Fund::new(id, current.code.clone(), name, budget, funders).map_err(fund_error)?;
     after.status = current.status;
+    after.required_checks = changes
+        .required_checks
+        .map_or_else(|| current.required_checks.clone(), distinct_kinds);
     for (number, funder) in rounds::designations(c, id)? {
         if !after.funders.iter().any(|f| f.name.as_ref() == funder) {
             return Err(ApiError::invalid(

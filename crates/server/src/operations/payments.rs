@@ -46,7 +46,8 @@ fn schedule_error(e: DisbursementError) -> ApiError {
 }
 
 /// Schedules a tranche: only for an accepted award whose grantee has passed
-/// due diligence, and never more in total than the award.
+/// due diligence and, when the award's fund requires checks, has each of
+/// them passed and unexpired today; never more in total than the award.
 #[tracing::instrument(skip_all, fields(award_id = %id))]
 pub fn schedule(
     conn: &mut AnyConnection,
@@ -56,6 +57,7 @@ pub fn schedule(
 ) -> Result<Record<disbursements::Stored>, ApiError> {
     let award = awards::get(conn, id)?;
     let grantee = grantees::get(conn, award.value.award.grantee_id)?.value;
+    let fund = funds::get(conn, award.value.award.fund_id)?.value;
     let d = Disbursement::schedule(
         DisbursementId::new(),
         &award.value.award,
@@ -65,6 +67,14 @@ pub fn schedule(
         &grantee,
     )
     .map_err(schedule_error)?;
+    // After the award's own rules, so an award that cannot take a tranche
+    // at all says so first; then the fund's required checks (issue 20).
+    crate::operations::due_diligence::require_for_tranche(
+        conn,
+        &fund,
+        grantee.id,
+        Utc::now().date_naive(),
+    )?;
     Ok(disbursements::schedule(
         conn,
         &award.value,

@@ -1,26 +1,36 @@
 //! Grantees, for staff (issue 17): search by name, org id, postcode or
 //! local authority (issue 20), and open one to see its details, who can
-//! sign in for it and its due diligence. Grantee users have their own
+//! sign in for it, its due diligence and its due-diligence checks, which
+//! administrators record there. Grantee users have their own
 //! "Your organisation" page instead and are not shown these.
 
-use actix_web::{get, web};
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web};
 use askama::Template;
-use grantledger_domain::grantee::{LocalAuthority, NameSearch, Postcode};
-use grantledger_domain::ids::GranteeId;
+use chrono::{NaiveDate, Utc};
+use grantledger_domain::grantee::{
+    CheckKind, CheckStatus, Evidence, Grantee, LocalAuthority, NameSearch, NewCheck, Postcode,
+    current_checks,
+};
+use grantledger_domain::ids::{GranteeId, UserId};
 use grantledger_domain::org_id::OrgId;
-use grantledger_store::common::PageRequest;
+use grantledger_domain::user::User;
+use grantledger_store::common::{PageRequest, Record};
+use grantledger_store::due_diligence_checks::StoredCheck;
 use serde::Deserialize;
 
 use crate::http::blocking;
 use crate::operations;
 use crate::operations::grantees::GranteeListing;
 use crate::policy::Action;
-use crate::portal::format::instant;
+use crate::portal::format::{date, instant, status};
 use crate::portal::forms::FormErrors;
-use crate::portal::messages::english;
+use crate::portal::messages::{Messages, english};
 use crate::portal::organisation::{Row, organisation_rows, people_table};
-use crate::portal::page::{Chrome, PortalError, PortalResult, html};
-use crate::portal::session::SignedIn;
+use crate::portal::page::{Chrome, PortalError, PortalResult, html, html_with_status, see_other};
+use crate::portal::payment_runs::SelectOption;
+use crate::portal::rounds::Choice;
+use crate::portal::session::{Posted, SignedIn};
 use crate::portal::table::{Cell, Table};
 use crate::state::AppState;
 
@@ -186,39 +196,153 @@ struct GranteePage {
     name: String,
     rows: Vec<Row>,
     people: Table,
+    checks: Table,
+    /// Whether the reader may record a check (administrators).
+    may_record: bool,
+    errors: FormErrors,
+    kinds: Vec<SelectOption>,
+    statuses: Vec<Choice>,
+    other_kind: String,
+    evidence: String,
+    checked_on: String,
+    expires_on: String,
 }
 
-/// One grantee: its details, due diligence (who decided and when), the
-/// people who can sign in for it, and a link to its bank details.
-#[get("/grantees/{id}")]
-pub async fn show(
-    state: web::Data<AppState>,
-    signed_in: SignedIn,
-    id: web::Path<String>,
-) -> PortalResult {
-    staff_only(&signed_in)?;
-    let id: GranteeId = id
+/// The kind select's value for "another kind", named in `other_kind`.
+const OTHER_KIND: &str = "other";
+
+/// What the check form posts; every field as typed, named as the API's
+/// `POST /v1/grantees/{id}/checks` body so one error serves both.
+#[derive(Debug, Default, Deserialize)]
+pub struct CheckForm {
+    #[serde(default)]
+    kind: String,
+    /// The kind's name when `kind` is `other`.
+    #[serde(default)]
+    other_kind: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    evidence: String,
+    #[serde(default)]
+    checked_on: String,
+    #[serde(default)]
+    expires_on: String,
+}
+
+fn grantee_id(path: &str) -> Result<GranteeId, PortalError> {
+    Ok(path
         .parse::<uuid::Uuid>()
         .map_err(|_| PortalError::NotFound)?
-        .into();
+        .into())
+}
+
+/// The checks table: the record in force for each kind, with an "Expired"
+/// tag on one whose expiry day has come. With `checked_by` (staff), a
+/// column of who recorded each, by email; without (the grantee's own
+/// page), none, so staff addresses are not shown to grantees.
+pub fn checks_table(
+    m: &Messages,
+    stored: &[StoredCheck],
+    checked_by: Option<&[(UserId, String)]>,
+) -> Table {
+    let today = Utc::now().date_naive();
+    let mut columns = vec![(m.t("checks-kind"), false), (m.t("checks-status"), false)];
+    if checked_by.is_some() {
+        columns.push((m.t("checks-checked-by"), false));
+    }
+    columns.push((m.t("checks-checked-on"), false));
+    columns.push((m.t("checks-expires-on"), false));
+    let mut table = Table::under_heading(m.t("checks-title"), &columns, m.t("checks-none"));
+    let checks: Vec<_> = stored.iter().map(|s| s.check.clone()).collect();
+    table.rows = current_checks(&checks)
+        .into_iter()
+        .map(|c| {
+            let status = if c.is_expired(today) {
+                (m.t("checks-expired"), "grey")
+            } else {
+                status(m, "checks", c.status.as_str())
+            };
+            let mut row = vec![Cell::text(c.kind.description()), Cell::tag(status)];
+            if let Some(emails) = checked_by {
+                let by = emails
+                    .iter()
+                    .find(|(id, _)| *id == c.checked_by)
+                    .map_or_else(|| c.checked_by.to_string(), |(_, e)| e.clone());
+                row.push(Cell::text(by));
+            }
+            row.push(Cell::text(date(c.checked_on)));
+            row.push(Cell::text(
+                c.expires_on.map_or_else(|| m.t("checks-no-expiry"), date),
+            ));
+            row
+        })
+        .collect();
+    table
+}
+
+/// Everything the grantee page shows, read in one transaction.
+struct Loaded {
+    grantee: Grantee,
+    users: Vec<Record<User>>,
+    decided_by: Option<String>,
+    checks: Vec<StoredCheck>,
+    emails: Vec<(UserId, String)>,
+}
+
+async fn load(
+    state: &web::Data<AppState>,
+    signed_in: &SignedIn,
+    id: GranteeId,
+) -> Result<Loaded, PortalError> {
     let principal = signed_in.principal.clone();
-    let (grantee, users, decided_by) = blocking(move || {
+    let state = state.clone();
+    Ok(blocking(move || {
         state.db.read(|c| {
             let grantee = operations::grantees::visible(c, &principal, id)?.value;
             let users =
                 operations::users::list(c, None, Some(id), PageRequest::new(Some(100), None))?
                     .items;
-            let decided_by = match grantee.due_diligence.decided_by {
-                Some(user) => operations::users::get(c, user)
+            let email = |c: &mut _, user| {
+                operations::users::get(c, user)
                     .ok()
-                    .map(|u| u.value.email.as_str().to_owned()),
+                    .map(|u| u.value.email.as_str().to_owned())
+            };
+            let decided_by = match grantee.due_diligence.decided_by {
+                Some(user) => email(c, user),
                 None => None,
             };
-            Ok((grantee, users, decided_by))
+            let checks = operations::due_diligence::for_grantee(c, &principal, id)?;
+            let mut emails: Vec<(UserId, String)> = Vec::new();
+            for s in &checks {
+                let by = s.check.checked_by;
+                if !emails.iter().any(|(id, _)| *id == by)
+                    && let Some(e) = email(c, by)
+                {
+                    emails.push((by, e));
+                }
+            }
+            Ok(Loaded {
+                grantee,
+                users,
+                decided_by,
+                checks,
+                emails,
+            })
         })
     })
-    .await?;
+    .await?)
+}
+
+fn page(signed_in: &SignedIn, loaded: Loaded, form: &CheckForm, errors: FormErrors) -> GranteePage {
     let m = english();
+    let Loaded {
+        grantee,
+        users,
+        decided_by,
+        checks,
+        emails,
+    } = loaded;
     let row = |key: &str, value: String| Row {
         key: m.t(key),
         value,
@@ -232,11 +356,138 @@ pub async fn show(
         rows.push(row("grantees-decided-at", instant(at)));
     }
     let people = people_table(m, users, m.t("grantees-no-users"));
-    html(&GranteePage {
-        c: Chrome::signed_in(&signed_in, "home"),
+    let mut kinds: Vec<SelectOption> = CheckKind::STANDARD
+        .iter()
+        .map(|k| SelectOption {
+            value: k.as_str().to_owned(),
+            label: k.description(),
+            selected: form.kind == k.as_str(),
+        })
+        .collect();
+    kinds.push(SelectOption {
+        value: OTHER_KIND.to_owned(),
+        label: m.t("checks-kind-other"),
+        selected: form.kind == OTHER_KIND,
+    });
+    let statuses = [
+        ("passed", "checks-status-passed"),
+        ("failed", "checks-status-failed"),
+    ]
+    .into_iter()
+    .map(|(value, label)| Choice {
+        value,
+        label: m.t(label),
+        checked: form.status == value,
+    })
+    .collect();
+    GranteePage {
+        c: Chrome::signed_in(signed_in, "home"),
         id: grantee.id.to_string(),
         name: grantee.name.to_string(),
         rows,
         people,
-    })
+        checks: checks_table(m, &checks, Some(&emails)),
+        may_record: signed_in.can(Action::ManageGrantees),
+        errors,
+        kinds,
+        statuses,
+        other_kind: form.other_kind.clone(),
+        evidence: form.evidence.clone(),
+        checked_on: form.checked_on.clone(),
+        expires_on: form.expires_on.clone(),
+    }
+}
+
+/// One grantee: its details, due diligence (who decided and when), its
+/// checks and, for administrators, a form to record one, the people who
+/// can sign in for it, and a link to its bank details.
+#[get("/grantees/{id}")]
+pub async fn show(
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    id: web::Path<String>,
+) -> PortalResult {
+    staff_only(&signed_in)?;
+    let id = grantee_id(&id)?;
+    let loaded = load(&state, &signed_in, id).await?;
+    html(&page(
+        &signed_in,
+        loaded,
+        &CheckForm::default(),
+        FormErrors::default(),
+    ))
+}
+
+/// A typed date: none when blank, else `YYYY-MM-DD`.
+fn date_answer(errors: &mut FormErrors, field: &str, text: &str) -> Option<NaiveDate> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok();
+    if day.is_none() {
+        errors.add(field, english().t("checks-date-invalid"));
+    }
+    day
+}
+
+/// Records a check (administrators); a refused one comes back with its
+/// errors by field and 422.
+#[post("/grantees/{id}/checks")]
+pub async fn record_check(
+    state: web::Data<AppState>,
+    posted: Posted<CheckForm>,
+    path: web::Path<String>,
+) -> PortalResult {
+    let Posted { signed_in, form } = posted;
+    signed_in.may(Action::ManageGrantees)?;
+    let id = grantee_id(&path)?;
+    let m = english();
+    let mut errors = FormErrors::default();
+    // "Another kind" is named in its own box; a standard kind typed there
+    // is that kind.
+    let (kind_field, kind_text) = if form.kind == OTHER_KIND {
+        ("other_kind", form.other_kind.trim())
+    } else {
+        ("kind", form.kind.trim())
+    };
+    let kind = CheckKind::parse(kind_text)
+        .map_err(|e| errors.add(kind_field, e.to_string()))
+        .ok();
+    let status = form.status.parse::<CheckStatus>().ok();
+    if status.is_none() {
+        errors.add("status", m.t("checks-status-missing"));
+    }
+    let evidence = Evidence::parse(&form.evidence)
+        .map_err(|e| errors.add("evidence", e.to_string()))
+        .ok();
+    let checked_on = date_answer(&mut errors, "checked_on", &form.checked_on);
+    let expires_on = date_answer(&mut errors, "expires_on", &form.expires_on);
+    if let (Some(kind), Some(status), Some(evidence), true) =
+        (kind, status, evidence, errors.is_empty())
+    {
+        let new = NewCheck {
+            kind,
+            status,
+            evidence,
+            checked_on,
+            expires_on,
+        };
+        let principal = signed_in.principal.clone();
+        let st = state.clone();
+        let written = blocking(move || {
+            st.db
+                .write(|c| operations::due_diligence::record(c, &principal, id, new))
+        })
+        .await;
+        match written {
+            Ok(_) => return Ok(see_other(&format!("/grantees/{id}#checks"))),
+            Err(e) => errors = FormErrors::from_api(e)?,
+        }
+    }
+    let loaded = load(&state, &signed_in, id).await?;
+    html_with_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &page(&signed_in, loaded, &form, errors),
+    )
 }

@@ -147,6 +147,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(audit_trail::show)
             .service(grantees::list)
             .service(grantees::show)
+            .service(grantees::record_check)
             .service(funds::show)
             .service(funds::reconciliation_csv)
             .service(funds::open_data)

@@ -1,5 +1,5 @@
-//! "Your organisation": what the fund holds about the grantee, and who
-//! can sign in for it.
+//! "Your organisation": what the fund holds about the grantee, its
+//! due-diligence checks, and who can sign in for it.
 
 use actix_web::{get, web};
 use askama::Template;
@@ -33,6 +33,7 @@ struct OrganisationPage {
     rows: Vec<Row>,
     people: Table,
     owner: bool,
+    checks: Table,
 }
 
 /// The summary rows every page about an organisation starts with, so that
@@ -101,11 +102,12 @@ pub async fn show(state: web::Data<AppState>, signed_in: SignedIn) -> PortalResu
     let grantee_id = principal
         .grantee_id
         .ok_or_else(|| PortalError::Forbidden(m.t("grantee-only")))?;
-    let (grantee, users) = blocking(move || {
+    let (grantee, users, checks) = blocking(move || {
         state.db.read(|c| {
             let grantee = operations::grantees::visible(c, &principal, grantee_id)?.value;
             let users = operations::users::of_my_organisation(c, &principal)?;
-            Ok((grantee, users))
+            let checks = operations::due_diligence::for_grantee(c, &principal, grantee_id)?;
+            Ok((grantee, users, checks))
         })
     })
     .await?;
@@ -120,5 +122,6 @@ pub async fn show(state: web::Data<AppState>, signed_in: SignedIn) -> PortalResu
         rows,
         people,
         owner,
+        checks: crate::portal::grantees::checks_table(m, &checks, None),
     })
 }

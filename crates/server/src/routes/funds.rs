@@ -4,7 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use grantledger_domain::Money;
 use grantledger_domain::fund::{Fund, FundName, FundStatus, Funder};
-use grantledger_domain::grantee::OrganisationName;
+use grantledger_domain::grantee::{CheckKind, OrganisationName, distinct_kinds};
 use grantledger_domain::ids::FundId;
 use grantledger_domain::org_id::OrgId;
 use grantledger_domain::reference::FundCode;
@@ -48,6 +48,9 @@ pub struct FundView {
     pub funders: Vec<FunderBody>,
     /// `draft`, `open` or `closed`.
     pub status: FundStatus,
+    /// The due-diligence checks a grantee must have passed, unexpired,
+    /// before a tranche of this fund is scheduled; empty when none are.
+    pub required_checks: Vec<CheckKind>,
     /// Budget not yet allocated to rounds.
     pub unallocated: Money,
     /// The version, also sent as the `ETag`.
@@ -81,6 +84,7 @@ impl FundView {
                 })
                 .collect(),
             status: fund.status,
+            required_checks: fund.required_checks,
             unallocated,
             version: record.version,
             created_at: record.created_at,
@@ -102,6 +106,12 @@ pub struct NewFundBody {
     /// The funders and their contributions.
     #[serde(default)]
     pub funders: Vec<FunderBody>,
+    /// The due-diligence checks a grantee must have passed, unexpired,
+    /// before a tranche is scheduled (`registration`,
+    /// `governing_document`, `safeguarding_policy`, `bank_details` or an
+    /// administrator's own kind); none when absent.
+    #[serde(default)]
+    pub required_checks: Vec<CheckKind>,
 }
 
 /// Changes to a fund; absent fields stay as they are. `funders` replaces the list.
@@ -114,6 +124,8 @@ pub struct FundChangesBody {
     pub budget: Option<Money>,
     /// A new list of funders.
     pub funders: Option<Vec<FunderBody>>,
+    /// A new list of required due-diligence checks; `[]` requires none.
+    pub required_checks: Option<Vec<CheckKind>>,
 }
 
 /// Filters for the fund list.
@@ -163,14 +175,17 @@ pub async fn create_fund(
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.principal;
     let body = body.into_inner();
-    let fund = Fund::new(
-        FundId::new(),
-        body.code,
-        body.name,
-        body.budget,
-        funders(body.funders),
-    )
-    .map_err(op::fund_error)?;
+    let fund = Fund {
+        required_checks: distinct_kinds(body.required_checks),
+        ..Fund::new(
+            FundId::new(),
+            body.code,
+            body.name,
+            body.budget,
+            funders(body.funders),
+        )
+        .map_err(op::fund_error)?
+    };
     let actor = principal.actor();
     idempotency::create(&state, &req, &principal, key, move |c| {
         let view = FundView::of(op::create(c, &actor, &fund)?);
@@ -219,7 +234,8 @@ pub async fn get_fund(
     read_one::<FundView, _>(&state, move |c| op::get(c, &id)).await
 }
 
-/// Change a fund's name, budget or funders. Requires `If-Match`. A budget
+/// Change a fund's name, budget, funders or required due-diligence checks.
+/// Requires `If-Match`. A budget
 /// change is a ledger transfer; it cannot drop below what rounds hold.
 #[utoipa::path(
     tag = "funds",
@@ -249,6 +265,7 @@ pub async fn update_fund(
         name: body.name,
         budget: body.budget,
         funders: body.funders.map(funders),
+        required_checks: body.required_checks,
     };
     let actor = principal.actor();
     write_one::<FundView, _>(&state, move |c| {

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod awards;
 pub mod bank_details;
+pub mod checks;
 pub mod commitments;
 pub mod evaluation;
 pub mod exports;
@@ -50,6 +51,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(grantees::get_grantee)
             .service(grantees::update_grantee)
             .service(grantees::record_due_diligence)
+            .service(checks::record_check)
+            .service(checks::list_checks)
             .service(bank_details::get_bank_details)
             .service(bank_details::enter_bank_details)
             .service(bank_details::verify_bank_details)

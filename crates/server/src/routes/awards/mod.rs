@@ -327,14 +327,16 @@ pub async fn list_disbursements(
 }
 
 /// Schedule a payment tranche: only for an accepted award whose grantee has
-/// passed due diligence, and never more in total than the award.
+/// passed due diligence and, when the award's fund requires checks, has
+/// each of them passed and unexpired today (the 409 names the check); never
+/// more in total than the award.
 #[utoipa::path(
     tag = "payments",
     params(("id" = Uuid, Path, description = "The award's id"), IdempotencyKey),
     request_body = NewDisbursementBody,
     responses(
         (status = 201, description = "Scheduled", body = DisbursementView),
-        (status = 409, description = "Not accepted, due diligence not passed, or more than the award", body = Problem),
+        (status = 409, description = "Not accepted, due diligence not passed, a required check missing, failed or expired, or more than the award", body = Problem),
         (status = 422, description = "Invalid", body = Problem),
     ),
     security(("bearer" = []))

@@ -1,0 +1,2 @@
+ALTER TABLE funds DROP COLUMN required_checks;
+DROP TABLE due_diligence_checks;
