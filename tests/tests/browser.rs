@@ -777,6 +777,9 @@ fn an_assessor_scores_and_the_panel_decides() {
         b.fill("#email", &admin_email).await;
         b.fill("#password", PASSWORD).await;
         b.click("form[action='/sign-in'] button").await;
+        b.goto(&format!("/rounds/{}/criteria", round.id)).await;
+        b.see("Assessment criteria").await;
+        b.check("criteria").await;
         b.goto(&format!("/rounds/{}/panel", round.id)).await;
         b.see("Assessment panel").await;
         b.check("panel-empty").await;

@@ -637,7 +637,91 @@ fn the_panel_recommends_and_only_staff_see_it(app: &TestApp) {
     expect(recommend(json!({"decision": "award"})), 409);
 }
 
+fn an_administrator_sets_criteria_in_the_portal(app: &TestApp) {
+    let (round, _) = round_with_applications(app);
+    let mut admin = Visitor::new(app);
+    admin.sign_in(&app.user_email(Role::Admin, None));
+    let panel = format!("/rounds/{}/panel", round.id);
+    let form = format!("/rounds/{}/criteria", round.id);
+    let first = admin.get(&panel);
+    assert_eq!(first.status, 303, "no criteria yet: to the form");
+    assert_eq!(first.location(), form);
+    admin.get(&form).expect(200);
+
+    let refused = admin.submit(
+        &form,
+        &form,
+        &[
+            ("min", "1"),
+            ("max", "5"),
+            ("margin", "1"),
+            ("name-0", "Reach"),
+            ("weight-0", "3"),
+            ("name-2", "Value"),
+            ("weight-2", "0"),
+        ],
+    );
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.body.contains("href=\"#name-2\""),
+        "the error is on the row: {}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("value=\"Reach\""),
+        "what was typed is kept"
+    );
+    let refused = admin.submit(
+        &form,
+        &form,
+        &[("min", "1"), ("max", "five"), ("margin", "x")],
+    );
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("href=\"#max\"") && refused.body.contains("href=\"#margin\""));
+
+    let saved = admin.submit(
+        &form,
+        &form,
+        &[
+            ("min", "1"),
+            ("max", "5"),
+            ("margin", "1.5"),
+            ("name-0", "Reach"),
+            ("guidance-0", "5: most are lonely"),
+            ("weight-0", "3"),
+            ("name-2", "Value"),
+            ("weight-2", "1"),
+        ],
+    );
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert_eq!(saved.location(), panel);
+    let shown = admin.get(&panel).expect(200);
+    assert!(
+        shown.body.contains("Reach (weight 3, scored 1 to 5)"),
+        "{}",
+        shown.body
+    );
+    let api = expect(
+        app.get(
+            &format!("/v1/rounds/{}/criteria", round.id),
+            Some(&round.admin),
+        ),
+        200,
+    );
+    assert_eq!(api["margin"], "1.5");
+    assert_eq!(api["criteria"].as_array().unwrap().len(), 2);
+    // Changing keeps each criterion's id.
+    let again = admin.get(&form).expect(200);
+    let id = api["criteria"][0]["id"].as_str().unwrap();
+    assert!(again.body.contains(id), "{}", again.body);
+
+    let mut auditor = Visitor::new(app);
+    auditor.sign_in(&app.user_email(Role::Auditor, None));
+    assert_eq!(auditor.get(&form).status, 403);
+}
+
 api_tests!(
+    an_administrator_sets_criteria_in_the_portal,
     the_panel_recommends_and_only_staff_see_it,
     the_demo_has_a_panel_to_moderate,
     the_panel_journey_in_the_portal,

@@ -16,6 +16,7 @@ pub mod audit_trail;
 pub mod awards;
 pub mod bank_details;
 pub mod chart;
+pub mod criteria;
 pub mod dashboard;
 pub mod decisions;
 pub mod format;
@@ -172,6 +173,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(panels::panel)
             .service(panels::assign)
             .service(panels::recommend)
+            .service(criteria::criteria_form)
+            .service(criteria::save_criteria)
             .service(queue::list)
             .service(awards::show)
             .service(awards::accept)

@@ -14,6 +14,7 @@ use grantledger_domain::assessment::moderation::PanelDecision;
 use grantledger_domain::ids::{ApplicationId, RoundId, UserId};
 use serde::Deserialize;
 
+use crate::error::ApiError;
 use crate::http::blocking;
 use crate::operations;
 use crate::policy::Action;
@@ -26,6 +27,7 @@ use crate::portal::rounds::Choice;
 use crate::portal::session::{Posted, SignedIn};
 use crate::portal::table::{Cell, Table};
 use crate::state::AppState;
+use grantledger_store::panels as panels_store;
 
 #[derive(Template)]
 #[template(path = "assignments.html")]
@@ -282,6 +284,23 @@ async fn panel_page(
 ) -> PortalResult {
     signed_in.may(Action::ReadPanels)?;
     let state = state.clone();
+    let has_criteria = {
+        let state = state.clone();
+        blocking(move || {
+            state
+                .db
+                .read(|c| Ok::<_, ApiError>(panels_store::criteria(c, round)?.is_some()))
+        })
+        .await?
+    };
+    if !has_criteria {
+        // Nothing to show before the criteria: an administrator sets them.
+        return if signed_in.can(Action::ManagePanels) {
+            Ok(see_other(&format!("/rounds/{round}/criteria")))
+        } else {
+            Err(PortalError::NotFound)
+        };
+    }
     let (round_name, found, titles, assessors) = blocking(move || {
         state.db.read(|c| {
             let round_state = operations::rounds::get(c, round)?;
