@@ -373,6 +373,30 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// Loads the demo data set and signs in as its first administrator;
+    /// returns that token and the Local Connections Fund as the API shows it.
+    pub fn demo(&self) -> (String, Value) {
+        use grantledger_server::demo::{DEMO_PASSWORD, DEMO_USERS, load};
+        assert!(
+            load(
+                &self.db.db,
+                &grantledger_store::bank_details::Keyring::demo()
+            )
+            .unwrap(),
+            "the demo loads into an empty database"
+        );
+        let admin = self.login(DEMO_USERS[0].0, DEMO_PASSWORD);
+        let funds = expect(self.get("/v1/funds", Some(&admin)), 200);
+        let lcf = funds["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == "LCF")
+            .expect("the demo's Local Connections Fund")
+            .clone();
+        (admin, lcf)
+    }
+
     pub fn admin(&self) -> String {
         self.user(Role::Admin, None)
     }

@@ -543,25 +543,7 @@ fn portal_form_as_administrator(app: &TestApp) {
 }
 
 fn the_demo_fund_requires_checks_and_one_has_expired(app: &TestApp) {
-    assert!(
-        grantledger_server::demo::load(
-            &app.db.db,
-            &grantledger_store::bank_details::Keyring::demo()
-        )
-        .unwrap()
-    );
-    let admin = app.login(
-        grantledger_server::demo::DEMO_USERS[0].0,
-        grantledger_server::demo::DEMO_PASSWORD,
-    );
-    let funds = expect(app.get("/v1/funds", Some(&admin)), 200);
-    let lcf = funds["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["code"] == "LCF")
-        .unwrap()
-        .clone();
+    let (admin, lcf) = app.demo();
     assert_eq!(
         lcf["required_checks"],
         json!([

@@ -622,27 +622,8 @@ fn published_rates_never_undo_the_rounding(app: &TestApp) {
 /// Issue 14, item 19: the demo's accepted awards have evaluation returns,
 /// and the published report shows both suppressed and published cells.
 fn the_demo_fund_publishes_outcomes_with_suppressed_and_published_cells(app: &TestApp) {
-    assert!(
-        grantledger_server::demo::load(
-            &app.db.db,
-            &grantledger_store::bank_details::Keyring::demo()
-        )
-        .unwrap()
-    );
-    let admin = app.login(
-        grantledger_server::demo::DEMO_USERS[0].0,
-        grantledger_server::demo::DEMO_PASSWORD,
-    );
-    let funds = expect(app.get("/v1/funds", Some(&admin)), 200);
-    let lcf = funds["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["code"] == "LCF")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (admin, lcf) = app.demo();
+    let lcf = lcf["id"].as_str().unwrap().to_owned();
     let published = expect(
         app.get(
             &format!("/v1/funds/{lcf}/outcomes?published=true"),

@@ -493,25 +493,9 @@ fn the_panel_journey_in_the_portal(app: &TestApp) {
 /// The demo's round 2: criteria set, two assessors assigned to each of
 /// three applications, the spread shown, and one left for `assessor@`.
 fn the_demo_has_a_panel_to_moderate(app: &TestApp) {
-    use grantledger_server::demo::{DEMO_PASSWORD, DEMO_USERS, load};
-    assert!(
-        load(
-            &app.db.db,
-            &grantledger_store::bank_details::Keyring::demo()
-        )
-        .unwrap()
-    );
-    let admin = app.login(DEMO_USERS[0].0, DEMO_PASSWORD);
-    let funds = expect(app.get("/v1/funds", Some(&admin)), 200);
-    let lcf = funds["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["code"] == "LCF")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    use grantledger_server::demo::{DEMO_PASSWORD, DEMO_USERS};
+    let (admin, lcf) = app.demo();
+    let lcf = lcf["id"].as_str().unwrap();
     let rounds = expect(
         app.get(&format!("/v1/funds/{lcf}/rounds"), Some(&admin)),
         200,
