@@ -704,7 +704,99 @@ fn an_administrator_sets_criteria_in_the_portal(app: &TestApp) {
     assert_eq!(auditor.get(&form).status, 403);
 }
 
+fn an_administrator_assigns_by_hand_in_the_portal(app: &TestApp) {
+    let admin = app.admin();
+    let round = app.small_round(&admin, "PNL", "Panel Fund");
+    let (grantee, email) = app
+        .grantee(&admin, json!({}), DueDiligence::Passed)
+        .with_user_email(app);
+    let application = app.submitted_application(&round, &grantee, "1000.00");
+    let signed = |email: String| {
+        let token = app.login(&email, grantledger_tests::PASSWORD);
+        let me = expect(app.get("/v1/me", Some(&token)), 200);
+        (email, token, me["id"].as_str().unwrap().to_owned())
+    };
+    let (conflicted_email, conflicted_token, conflicted_id) =
+        signed(app.user_email(Role::Assessor, None));
+    let (free_email, _, free_id) = signed(app.user_email(Role::Assessor, None));
+    expect(
+        app.post(
+            &format!("/v1/applications/{application}/assessments"),
+            Some(&conflicted_token),
+            &json!({"kind": "conflict_declared", "declaration": "My sister runs it"}),
+        ),
+        201,
+    );
+    let page = format!("/applications/{application}");
+    let mut staff = Visitor::new(app);
+    staff.sign_in(&app.user_email(Role::Admin, None));
+    let before = staff.get(&page).expect(200);
+    assert!(
+        before.body.contains("No assessor is assigned yet"),
+        "{}",
+        before.body
+    );
+    assert!(before.body.contains(&format!("value=\"{free_id}\"")));
+    assert!(
+        !before.body.contains(&format!("value=\"{conflicted_id}\"")),
+        "a conflicted assessor is not offered"
+    );
+    let done = staff.submit(
+        &page,
+        &format!("{page}/assign"),
+        &[("assessor_id", &free_id)],
+    );
+    assert_eq!(done.status, 303, "{}", done.body);
+    let after = staff.get(&page).expect(200);
+    assert!(
+        after.body.contains(&format!("<li>{free_email}</li>")),
+        "{}",
+        after.body
+    );
+    assert!(
+        !after.body.contains(&format!("value=\"{free_id}\"")),
+        "no longer offered"
+    );
+    // Posted anyway, the conflicted one is refused and nothing changes.
+    let refused = staff.submit(
+        &page,
+        &format!("{page}/assign"),
+        &[("assessor_id", &conflicted_id)],
+    );
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    let missing = staff.submit(&page, &format!("{page}/assign"), &[("assessor_id", "")]);
+    assert_eq!(missing.status, 422);
+    let listed = expect(
+        app.get(
+            &format!("/v1/rounds/{}/assignments", round.id),
+            Some(&admin),
+        ),
+        200,
+    );
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+    assert!(
+        !staff
+            .get(&page)
+            .expect(200)
+            .body
+            .contains(&format!("<li>{conflicted_email}</li>"))
+    );
+
+    let mut auditor = Visitor::new(app);
+    auditor.sign_in(&app.user_email(Role::Auditor, None));
+    let read = auditor.get(&page).expect(200);
+    assert!(read.body.contains(&free_email) && !read.body.contains(&format!("{page}/assign")));
+    let mut applicant = Visitor::new(app);
+    applicant.sign_in(&email);
+    let own = applicant.get(&page).expect(200);
+    assert!(
+        !own.body.contains(&free_email),
+        "assessors are not named to the applicant"
+    );
+}
+
 api_tests!(
+    an_administrator_assigns_by_hand_in_the_portal,
     an_administrator_sets_criteria_in_the_portal,
     the_panel_recommends_and_only_staff_see_it,
     the_demo_has_a_panel_to_moderate,

@@ -123,7 +123,7 @@ fn check_assessors(c: &mut AnyConnection, ids: &[UserId]) -> Result<(), ApiError
 }
 
 /// Every enabled assessor.
-fn all_assessors(c: &mut AnyConnection) -> Result<Vec<UserId>, ApiError> {
+pub fn all_assessors(c: &mut AnyConnection) -> Result<Vec<UserId>, ApiError> {
     let filter = UserFilter {
         role: Some(Role::Assessor),
         ..UserFilter::default()
@@ -388,4 +388,53 @@ pub fn my_work(
             application,
         })
         .collect())
+}
+
+/// Who is assigned to an application, and every enabled assessor who could
+/// be added by hand (not yet assigned, no conflict declared on it), each
+/// with their sign-in email.
+#[derive(Debug)]
+pub struct Assessors {
+    /// Assigned now.
+    pub assigned: Vec<(UserId, String)>,
+    /// Could be assigned by hand.
+    pub available: Vec<(UserId, String)>,
+}
+
+/// [`Assessors`] of one application.
+pub fn assessors_of(
+    c: &mut AnyConnection,
+    application: ApplicationId,
+) -> Result<Assessors, ApiError> {
+    let record = applications::get(c, application)?;
+    let a = &record.value.application;
+    let assigned: Vec<UserId> = panels::assignments(c, a.round_id)?
+        .into_iter()
+        .filter(|p| p.application_id == a.id)
+        .map(|p| p.assessor_id)
+        .collect();
+    let conflicts = AssessorConflicts::from_assessments(&applications::assessments(c, a.id)?);
+    let cover = ApplicationToCover {
+        application_id: a.id,
+        grantee_id: a.grantee_id,
+    };
+    let email = |c: &mut AnyConnection, id: UserId| -> Result<(UserId, String), ApiError> {
+        Ok((id, users::get(c, id)?.value.email.as_str().to_owned()))
+    };
+    let mut out = Assessors {
+        assigned: Vec::new(),
+        available: Vec::new(),
+    };
+    for id in &assigned {
+        out.assigned.push(email(c, *id)?);
+    }
+    for id in all_assessors(c)? {
+        let conflicted = conflicts
+            .get(&id)
+            .is_some_and(|k| k.check(id, &cover).is_some());
+        if !assigned.contains(&id) && !conflicted {
+            out.available.push(email(c, id)?);
+        }
+    }
+    Ok(out)
 }

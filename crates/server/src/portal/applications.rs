@@ -84,6 +84,10 @@ struct ApplicationPage {
     /// The recommendation form has no errors of its own to show (a bad
     /// post is answered by its own page).
     no_errors: FormErrors,
+    /// The emails of its assessors, for staff who read the panel.
+    assessors: Option<Vec<String>>,
+    /// Assessors who could be assigned by hand, for those who assign.
+    assessors_available: Vec<crate::portal::payment_runs::SelectOption>,
 }
 
 #[derive(Template)]
@@ -333,6 +337,13 @@ pub async fn show(
     } else {
         None
     };
+    let mut assessors = crate::portal::panels::assessors_box(
+        &state,
+        &signed_in,
+        id,
+        record.value.application.status.is_assessable(),
+    )
+    .await?;
     let m = english();
     html(&ApplicationPage {
         c: Chrome::signed_in(&signed_in, "home"),
@@ -348,6 +359,11 @@ pub async fn show(
         recommends: signed_in.can(Action::ManagePanels) && decidable,
         panel_choices: crate::portal::panels::decision_choices(),
         no_errors: FormErrors::default(),
+        assessors_available: assessors
+            .as_mut()
+            .map(|b| std::mem::take(&mut b.available))
+            .unwrap_or_default(),
+        assessors: assessors.map(|b| b.assigned),
     })
 }
 

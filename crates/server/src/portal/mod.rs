@@ -173,6 +173,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(panels::panel)
             .service(panels::assign)
             .service(panels::recommend)
+            .service(panels::assign_one)
             .service(criteria::criteria_form)
             .service(criteria::save_criteria)
             .service(queue::list)

@@ -23,6 +23,7 @@ use crate::portal::format::status;
 use crate::portal::forms::FormErrors;
 use crate::portal::messages::english;
 use crate::portal::page::{Chrome, PortalError, PortalResult, html, html_with_status, see_other};
+use crate::portal::payment_runs::SelectOption;
 use crate::portal::rounds::Choice;
 use crate::portal::session::{Posted, SignedIn};
 use crate::portal::table::{Cell, Table};
@@ -546,6 +547,85 @@ pub async fn recommend(
         state
             .db
             .write(|c| operations::panels::recommend(c, &actor, id, decision, &form.note))
+    })
+    .await?;
+    Ok(see_other(&format!("/applications/{id}")))
+}
+
+/// Who assesses an application, as its page shows staff who read the panel:
+/// the assessors assigned and, for those who assign, the ones who could be.
+#[derive(Debug)]
+pub struct AssessorsBox {
+    /// Emails of the assessors assigned.
+    pub assigned: Vec<String>,
+    /// The select box of assessors who could be added; empty when the
+    /// reader may not assign or the application is not awaiting assessment.
+    pub available: Vec<SelectOption>,
+}
+
+/// The [`AssessorsBox`] of an application, or `None` for a reader who may
+/// not read the panel.
+pub async fn assessors_box(
+    state: &web::Data<AppState>,
+    signed_in: &SignedIn,
+    id: ApplicationId,
+    assessable: bool,
+) -> Result<Option<AssessorsBox>, PortalError> {
+    if !signed_in.can(Action::ReadPanels) {
+        return Ok(None);
+    }
+    let state = state.clone();
+    let found =
+        blocking(move || state.db.read(|c| operations::panels::assessors_of(c, id))).await?;
+    let assigns = assessable && signed_in.can(Action::ManagePanels);
+    Ok(Some(AssessorsBox {
+        assigned: found.assigned.into_iter().map(|(_, e)| e).collect(),
+        available: if assigns {
+            found
+                .available
+                .into_iter()
+                .map(|(id, email)| SelectOption {
+                    value: id.to_string(),
+                    label: email,
+                    selected: false,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
+    }))
+}
+
+/// What the assign-by-hand form posts.
+#[derive(Debug, Deserialize)]
+pub struct AssignOneForm {
+    #[serde(default)]
+    assessor_id: String,
+}
+
+/// Assigns one assessor to the application by hand.
+#[post("/applications/{id}/assign")]
+pub async fn assign_one(
+    state: web::Data<AppState>,
+    posted: Posted<AssignOneForm>,
+    path: web::Path<String>,
+) -> PortalResult {
+    let id = application_id(&path)?;
+    let Posted { signed_in, form } = posted;
+    signed_in.may(Action::ManagePanels)?;
+    let assessor = form
+        .assessor_id
+        .parse::<uuid::Uuid>()
+        .map(UserId::from_uuid)
+        .map_err(|_| PortalError::Refused {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            reason: english().t("panel-assessor-missing"),
+        })?;
+    let actor = signed_in.principal.actor();
+    blocking(move || {
+        state
+            .db
+            .write(|c| operations::panels::assign(c, &actor, id, assessor))
     })
     .await?;
     Ok(see_other(&format!("/applications/{id}")))
