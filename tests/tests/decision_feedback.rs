@@ -188,6 +188,21 @@ fn staff_read_the_internal_note(app: &TestApp) {
         assert_eq!(one["decision_note"], NOTE, "{role:?}");
         assert_eq!(one["decision_feedback"], FEEDBACK, "{role:?}");
     }
+    // The audit trail, which only staff read, keeps both texts.
+    let events = expect(
+        app.get(
+            &format!(
+                "/v1/audit-events?action=application.rejected&entity_id={}",
+                d.rejected
+            ),
+            Some(&app.auditor()),
+        ),
+        200,
+    );
+    let after = &events["items"][0]["after"];
+    assert_eq!(after["decision_feedback"], FEEDBACK, "{events}");
+    assert_eq!(after["decision_note"], NOTE, "{events}");
+    assert_eq!(after["status"], "rejected", "{events}");
     let admin_email = app.user_email(Role::Admin, None);
     let mut admin = Visitor::new(app);
     admin.sign_in(&admin_email);

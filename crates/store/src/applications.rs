@@ -230,11 +230,34 @@ pub fn save(
         "application",
         a.id,
         Some(fund_id),
-        Some(&before.value.application),
-        Some(a),
+        Some(&Audited::from(&before.value)),
+        Some(&Audited::from(after)),
         now,
     )?;
     Ok(record)
+}
+
+/// An application as its audit events record it: the application, and the
+/// decision's two texts once there are any (the audit trail is for staff,
+/// so the internal note belongs in it).
+#[derive(serde::Serialize)]
+struct Audited<'a> {
+    #[serde(flatten)]
+    application: &'a Application,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decision_feedback: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decision_note: Option<&'a str>,
+}
+
+impl<'a> From<&'a Stored> for Audited<'a> {
+    fn from(s: &'a Stored) -> Self {
+        Audited {
+            application: &s.application,
+            decision_feedback: s.decision_feedback.as_deref(),
+            decision_note: s.decision_note.as_deref(),
+        }
+    }
 }
 
 /// [`save`] within a batch of one fund's changes (a bulk decision): the
@@ -258,8 +281,8 @@ pub fn save_in_batch<'a>(
         "application",
         a.id,
         Some(fund_id),
-        Some(&before.value.application),
-        Some(a),
+        Some(&Audited::from(&before.value)),
+        Some(&Audited::from(after)),
         now,
     );
     Ok((record, event))
