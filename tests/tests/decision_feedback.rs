@@ -382,7 +382,39 @@ fn an_administrator_decides_in_the_portal(app: &TestApp) {
     assert!(!seen.body.contains(NOTE), "{}", seen.body);
 }
 
+/// The demo grantee has a rejection to read: the feedback, not the note.
+fn the_demo_applicant_reads_feedback_not_the_note(app: &TestApp) {
+    use grantledger_server::demo::{DEMO_PASSWORD, DEMO_USERS};
+    app.demo();
+    let mut grantee = Visitor::new(app);
+    assert_eq!(
+        grantee.sign_in_with(DEMO_USERS[3].0, DEMO_PASSWORD).status,
+        303
+    );
+    let home = grantee.get("/").expect(200);
+    let link = home
+        .body
+        .split("href=\"/applications/")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().to_owned())
+        .find(|id| {
+            grantee
+                .get(&format!("/applications/{id}"))
+                .body
+                .contains("Friday film club")
+        })
+        .expect("the demo grantee's rejected application is on its home page");
+    let page = grantee.get(&format!("/applications/{link}")).expect(200);
+    assert!(
+        page.body.contains("we would welcome an application"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("Panel: 2/5"), "{}", page.body);
+}
+
 api_tests!(
+    the_demo_applicant_reads_feedback_not_the_note,
     an_administrator_decides_in_the_portal,
     the_applicant_never_receives_the_internal_note,
     staff_read_the_internal_note,

@@ -637,6 +637,34 @@ fn portal_journeys(
                 )?;
             }
         }
+        // And one turned down: the applicant reads the feedback, never
+        // the panel's internal note.
+        let draft = Application::draft(
+            ApplicationId::new(),
+            round.id,
+            grantee.id,
+            m(60_000)?,
+            "Friday film club",
+            "A film and a cup of tea every Friday afternoon, with a chat after.",
+        )
+        .map_err(internal)?;
+        let submitted = draft
+            .submit(round, grantee, submitted_at)
+            .map_err(internal)?;
+        applications::create(c, &submitted, round.fund_id, actor, submitted_at)?;
+        let decision = DecisionBody {
+            outcome: Outcome::Reject,
+            amount: None,
+            feedback: Some(
+                "Thank you for applying. The panel funded projects reaching more people who \
+                 are often lonely; we would welcome an application to a later round."
+                    .into(),
+            ),
+            internal_note: Some(
+                "Panel: 2/5 on reach (most members already attend other groups).".into(),
+            ),
+        };
+        decide(c, submitted.id, Some(round.id), &decision, actor)?;
         Ok(())
     })
 }
