@@ -795,7 +795,63 @@ fn an_administrator_assigns_by_hand_in_the_portal(app: &TestApp) {
     );
 }
 
+/// A conflict declared on one application is a conflict with its
+/// organisation: the assessor is kept off its other applications too.
+fn a_declared_conflict_covers_the_whole_organisation(app: &TestApp) {
+    let admin = app.admin();
+    let round = app.small_round(&admin, "PNL", "Panel Fund");
+    set_criteria(app, &round);
+    let org = app.grantee(
+        &admin,
+        json!({"name": "Hebden Lunch Club"}),
+        DueDiligence::Passed,
+    );
+    let first = app.submitted_application(&round, &org, "1000.00");
+    let second = app.submitted_application(&round, &org, "800.00");
+    let (a, b, c) = (assessor(app), assessor(app), assessor(app));
+    expect(
+        app.post(
+            &format!("/v1/applications/{first}/assessments"),
+            Some(&c.token),
+            &json!({"kind": "conflict_declared", "declaration": "I volunteer there"}),
+        ),
+        201,
+    );
+    let plan = expect(
+        app.post(
+            &format!("/v1/rounds/{}/assignments", round.id),
+            Some(&admin),
+            &json!({"per_application": 2, "assessors": [a.id, b.id, c.id]}),
+        ),
+        201,
+    );
+    let with_c: Vec<&Value> = plan["assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["assessor_id"] == c.id.as_str())
+        .collect();
+    assert!(
+        with_c.is_empty(),
+        "c is on none of the club's applications: {plan}"
+    );
+    let problem = expect(
+        app.post(
+            &format!("/v1/applications/{second}/assignments"),
+            Some(&admin),
+            &json!({"assessor_id": c.id}),
+        ),
+        409,
+    );
+    assert!(
+        problem["detail"].as_str().unwrap().contains("organisation")
+            || problem["detail"].as_str().unwrap().contains("grantee"),
+        "{problem}"
+    );
+}
+
 api_tests!(
+    a_declared_conflict_covers_the_whole_organisation,
     an_administrator_assigns_by_hand_in_the_portal,
     an_administrator_sets_criteria_in_the_portal,
     the_panel_recommends_and_only_staff_see_it,

@@ -198,6 +198,49 @@ impl AssessorConflicts {
             || self.applications.contains(&application.application_id)
     }
 
+    /// The conflicts declared in recorded assessments, per assessor, taken
+    /// as conflicts with the organisation: someone connected with a group
+    /// is connected with all its applications, not only the one they
+    /// happened to be shown. `grantee_of` names each application's
+    /// organisation; one it does not know is still ruled out itself.
+    ///
+    /// ```
+    /// use grantledger_domain::assessment::assignment::{ApplicationToCover, AssessorConflicts};
+    /// use grantledger_domain::assessment::{Assessment, AssessmentOutcome};
+    /// use grantledger_domain::ids::{ApplicationId, AssessmentId, GranteeId, UserId};
+    ///
+    /// let (first, second, org, assessor) =
+    ///     (ApplicationId::new(), ApplicationId::new(), GranteeId::new(), UserId::new());
+    /// let declared = Assessment {
+    ///     id: AssessmentId::new(),
+    ///     application_id: first,
+    ///     assessor_id: assessor,
+    ///     outcome: AssessmentOutcome::ConflictDeclared { declaration: "I chair it".into() },
+    ///     recorded_at: chrono::Utc::now(),
+    /// };
+    /// let conflicts = AssessorConflicts::from_declarations(&[declared], |_| Some(org));
+    /// let other = ApplicationToCover { application_id: second, grantee_id: org };
+    /// assert!(conflicts[&assessor].rules_out(&other));
+    /// ```
+    #[must_use]
+    pub fn from_declarations(
+        assessments: &[Assessment],
+        grantee_of: impl Fn(ApplicationId) -> Option<GranteeId>,
+    ) -> BTreeMap<UserId, AssessorConflicts> {
+        let mut out = Self::from_assessments(assessments);
+        for a in assessments {
+            if matches!(a.outcome, AssessmentOutcome::ConflictDeclared { .. })
+                && let Some(grantee) = grantee_of(a.application_id)
+            {
+                out.entry(a.assessor_id)
+                    .or_default()
+                    .grantees
+                    .insert(grantee);
+            }
+        }
+        out
+    }
+
     /// The application conflicts declared in recorded assessments
     /// ([`AssessmentOutcome::ConflictDeclared`]), per assessor.
     #[must_use]

@@ -104,6 +104,23 @@ fn to_cover(
         .collect())
 }
 
+/// Every conflict declared in the round, per assessor, as a conflict with
+/// the organisation of the application it was declared on
+/// ([`AssessorConflicts::from_declarations`]).
+fn conflicts_in_round(
+    c: &mut AnyConnection,
+    round: RoundId,
+) -> Result<BTreeMap<UserId, AssessorConflicts>, ApiError> {
+    let grantees: HashMap<ApplicationId, grantledger_domain::ids::GranteeId> =
+        applications::applicants_in_round(c, round, &ApplicationStatus::ALL)?
+            .into_iter()
+            .collect();
+    let declared = applications::assessments_in_round(c, round)?;
+    Ok(AssessorConflicts::from_declarations(&declared, |a| {
+        grantees.get(&a).copied()
+    }))
+}
+
 /// Checks every id is an enabled assessor, naming the first that is not.
 fn check_assessors(c: &mut AnyConnection, ids: &[UserId]) -> Result<(), ApiError> {
     for (i, id) in ids.iter().enumerate() {
@@ -167,9 +184,7 @@ pub fn assign_automatically(
     let input = AssignmentInput {
         applications: to_cover(c, round, &ASSESSABLE)?,
         assessors,
-        conflicts: AssessorConflicts::from_assessments(&applications::assessments_in_round(
-            c, round,
-        )?),
+        conflicts: conflicts_in_round(c, round)?,
         existing: panels::assignments(c, round)?,
         per_application,
     };
@@ -206,7 +221,7 @@ pub fn assign(
             format!("{assessor} is not an enabled assessor"),
         )
     })?;
-    let conflicts = AssessorConflicts::from_assessments(&applications::assessments(c, a.id)?);
+    let conflicts = conflicts_in_round(c, a.round_id)?;
     let cover = ApplicationToCover {
         application_id: a.id,
         grantee_id: a.grantee_id,
@@ -264,7 +279,7 @@ pub fn score(
             a.status.label().to_lowercase()
         )));
     }
-    let conflicts = AssessorConflicts::from_assessments(&applications::assessments(c, a.id)?);
+    let conflicts = conflicts_in_round(c, a.round_id)?;
     if let Some(mine) = conflicts.get(&principal.user_id) {
         let cover = ApplicationToCover {
             application_id: a.id,
@@ -313,8 +328,7 @@ pub fn panel(c: &mut AnyConnection, round: RoundId) -> Result<Panel, ApiError> {
     let round_criteria = criteria(c, round)?;
     let covered = to_cover(c, round, &ON_THE_PANEL)?;
     let sheets = panels::sheets(c, round, &round_criteria.criteria)?;
-    let conflicts: BTreeMap<UserId, AssessorConflicts> =
-        AssessorConflicts::from_assessments(&applications::assessments_in_round(c, round)?);
+    let conflicts = conflicts_in_round(c, round)?;
     let rows = panel_view(
         &round_criteria.criteria,
         round_criteria.margin,
@@ -413,7 +427,7 @@ pub fn assessors_of(
         .filter(|p| p.application_id == a.id)
         .map(|p| p.assessor_id)
         .collect();
-    let conflicts = AssessorConflicts::from_assessments(&applications::assessments(c, a.id)?);
+    let conflicts = conflicts_in_round(c, a.round_id)?;
     let cover = ApplicationToCover {
         application_id: a.id,
         grantee_id: a.grantee_id,
