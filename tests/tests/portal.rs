@@ -376,6 +376,7 @@ fn pages_need_a_signed_in_user_with_the_right_role(app: &TestApp) {
         format!("/rounds/{}/criteria", round.id),
         format!("/applications/{application}/recommendation"),
         format!("/applications/{application}/assign"),
+        format!("/rounds/{}/decisions", round.id),
         format!("/awards/{award}/accept"),
         format!("/awards/{award}/decline"),
         format!("/awards/{award}/return"),

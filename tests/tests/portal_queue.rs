@@ -76,4 +76,125 @@ fn staff_page_through_a_rounds_applications(app: &TestApp) {
     assert_eq!(grantee_user.get(&queue).status, 404);
 }
 
-api_tests!(staff_page_through_a_rounds_applications);
+fn an_administrator_decides_many_at_once(app: &TestApp) {
+    let admin = app.admin();
+    let round = app.small_round(&admin, "QUE", "Queue Fund");
+    let grantee = app.grantee(
+        &admin,
+        json!({"name": "Hebden Lunch Club"}),
+        DueDiligence::Passed,
+    );
+    let apps: Vec<String> = (0..4)
+        .map(|_| app.submitted_application(&round, &grantee, "500.00"))
+        .collect();
+    let draft = app.draft_application(&round, &grantee, "300.00")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let queue = format!("/rounds/{}/applications", round.id);
+    let action = format!("/rounds/{}/decisions", round.id);
+
+    let mut auditor = Visitor::new(app);
+    auditor.sign_in(&app.user_email(Role::Auditor, None));
+    let read = auditor.get(&queue).expect(200);
+    assert!(
+        !read.body.contains("name=\"application\""),
+        "only deciders tick"
+    );
+    let csrf = read.csrf();
+    let tried = auditor.post(
+        &action,
+        &[
+            ("csrf", &csrf),
+            ("application", &apps[0]),
+            ("outcome", "reject"),
+            ("feedback", "x"),
+        ],
+    );
+    assert_eq!(tried.status, 403);
+
+    let mut staff = Visitor::new(app);
+    staff.sign_in(&app.user_email(Role::Admin, None));
+    let page = staff.get(&queue).expect(200);
+    assert_eq!(
+        page.body.matches("name=\"application\"").count(),
+        4,
+        "the draft cannot be ticked"
+    );
+    assert!(!page.body.contains(&format!("value=\"{draft}\"")));
+    let none = staff.submit(&queue, &action, &[("outcome", "reject"), ("feedback", "x")]);
+    assert_eq!(none.status, 422);
+
+    // Rejecting with no feedback: each is refused, in words, and nothing changes.
+    let refused = staff.submit(
+        &queue,
+        &action,
+        &[
+            ("application", &apps[0]),
+            ("application", &apps[1]),
+            ("outcome", "reject"),
+        ],
+    );
+    assert_eq!(refused.status, 200, "{}", refused.body);
+    assert!(refused.body.contains("0 decided"), "{}", refused.body);
+    assert_eq!(
+        refused.body.matches("a rejection needs feedback").count(),
+        2,
+        "{}",
+        refused.body
+    );
+
+    let awarded = staff.submit(
+        &queue,
+        &action,
+        &[
+            ("application", &apps[0]),
+            ("application", &apps[1]),
+            ("outcome", "award"),
+            ("internal_note", "Panel 12 May"),
+        ],
+    );
+    assert!(awarded.body.contains("2 decided"), "{}", awarded.body);
+    let rejected = staff.submit(
+        &queue,
+        &action,
+        &[
+            ("application", &apps[2]),
+            ("application", &apps[0]),
+            ("outcome", "reject"),
+            ("feedback", "Oversubscribed"),
+        ],
+    );
+    assert!(rejected.body.contains("1 decided"), "{}", rejected.body);
+    assert!(
+        rejected.body.contains("Not decided"),
+        "the one already awarded: {}",
+        rejected.body
+    );
+
+    for (id, status) in [
+        (&apps[0], "awarded"),
+        (&apps[1], "awarded"),
+        (&apps[2], "rejected"),
+        (&apps[3], "submitted"),
+    ] {
+        let one = grantledger_tests::expect(
+            app.get(&format!("/v1/applications/{id}"), Some(&admin)),
+            200,
+        );
+        assert_eq!(one["status"], status, "{one}");
+    }
+    let one = grantledger_tests::expect(
+        app.get(&format!("/v1/applications/{}", apps[0]), Some(&admin)),
+        200,
+    );
+    assert_eq!(one["decision_note"], "Panel 12 May");
+    let awards = grantledger_tests::expect(app.get("/v1/awards", Some(&admin)), 200);
+    assert_eq!(awards["items"].as_array().unwrap().len(), 2);
+    assert_eq!(awards["items"][0]["amount"], "500.00");
+}
+
+api_tests!(
+    staff_page_through_a_rounds_applications,
+    an_administrator_decides_many_at_once,
+);

@@ -177,6 +177,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(criteria::criteria_form)
             .service(criteria::save_criteria)
             .service(queue::list)
+            .service(queue::decide)
             .service(awards::show)
             .service(awards::accept)
             .service(awards::decline_form)

@@ -4,23 +4,25 @@
 
 use std::collections::HashMap;
 
-use actix_web::{get, web};
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web};
 use askama::Template;
 use grantledger_domain::application::ApplicationStatus;
-use grantledger_domain::ids::{GranteeId, RoundId};
+use grantledger_domain::ids::{ApplicationId, GranteeId, RoundId};
 use grantledger_store::common::PageRequest;
 use serde::Deserialize;
 
 use crate::http::blocking;
 use crate::operations;
+use crate::operations::applications::{DecisionBody, Outcome};
 use crate::policy::Action;
 use crate::portal::format::{instant, pounds, status};
 use crate::portal::forms::FormErrors;
 use crate::portal::messages::english;
 use crate::portal::page::{Chrome, PortalError, PortalResult, html};
 use crate::portal::payment_runs::SelectOption;
-use crate::portal::session::SignedIn;
-use crate::portal::table::{Cell, Table};
+use crate::portal::rounds::Choice;
+use crate::portal::session::{Posted, SignedIn};
 use crate::state::AppState;
 
 /// Applications a page shows.
@@ -34,8 +36,30 @@ struct QueuePage {
     id: String,
     round: String,
     statuses: Vec<SelectOption>,
-    table: Table,
+    rows: Vec<QueueRow>,
     next: Option<String>,
+    /// Whether the reader decides, so the page offers deciding in bulk.
+    decides: bool,
+    outcomes: Vec<Choice>,
+}
+
+/// An application in the list.
+#[derive(Debug)]
+pub struct QueueRow {
+    /// Its id.
+    pub id: String,
+    /// The project's title.
+    pub title: String,
+    /// The applicant's name.
+    pub organisation: String,
+    /// What is asked for.
+    pub amount: String,
+    /// Its status in words and tag colour.
+    pub status: (String, &'static str),
+    /// When it was submitted.
+    pub submitted: String,
+    /// Whether it awaits a decision (and so can be ticked).
+    pub decidable: bool,
 }
 
 /// The status filter and the page's cursor.
@@ -94,29 +118,20 @@ pub async fn list(
         })
     })
     .await?;
-    let mut table = Table::under_heading(
-        m.t("queue-title"),
-        &[
-            (m.t("column-application"), false),
-            (m.t("column-grantee"), false),
-            (m.t("queue-amount"), true),
-            (m.t("column-status"), false),
-            (m.t("queue-submitted"), false),
-        ],
-        m.t("queue-none"),
-    );
-    table.rows = found
+    let rows = found
         .items
         .iter()
         .map(|r| {
             let a = &r.value.application;
-            vec![
-                Cell::link(a.project_title.clone(), format!("/applications/{}", a.id)),
-                Cell::text(names.get(&a.grantee_id).cloned().unwrap_or_default()),
-                Cell::figure(pounds(a.amount_requested)),
-                Cell::tag(status(m, "application", a.status.as_str())),
-                Cell::text(a.submitted_at.map(instant).unwrap_or_default()),
-            ]
+            QueueRow {
+                id: a.id.to_string(),
+                title: a.project_title.clone(),
+                organisation: names.get(&a.grantee_id).cloned().unwrap_or_default(),
+                amount: pounds(a.amount_requested),
+                status: status(m, "application", a.status.as_str()),
+                submitted: a.submitted_at.map(instant).unwrap_or_default(),
+                decidable: a.status.is_decidable(),
+            }
         })
         .collect();
     let chosen = wanted.map(ApplicationStatus::as_str).unwrap_or_default();
@@ -146,7 +161,133 @@ pub async fn list(
         id: round.to_string(),
         round: round_name,
         statuses,
-        table,
+        rows,
         next,
+        decides: signed_in.can(Action::Decide),
+        outcomes: bulk_outcomes(),
+    })
+}
+
+fn bulk_outcomes() -> Vec<Choice> {
+    let m = english();
+    [
+        ("award", "queue-award-requested"),
+        ("reject", "decide-reject"),
+    ]
+    .into_iter()
+    .map(|(value, label)| Choice {
+        value,
+        label: m.t(label),
+        checked: false,
+    })
+    .collect()
+}
+
+#[derive(Template)]
+#[template(path = "queue_decided.html")]
+struct DecidedPage {
+    c: Chrome,
+    id: String,
+    round: String,
+    decided: usize,
+    refused: Vec<(String, String)>,
+}
+
+/// Decides the ticked applications alike: each awarded the amount it asked
+/// for, or each rejected with the same feedback, in one batch (one that is
+/// refused does not stop the others). The same operation as
+/// `POST /v1/rounds/{id}/decisions`.
+#[post("/rounds/{id}/decisions")]
+pub async fn decide(
+    state: web::Data<AppState>,
+    posted: Posted<Vec<(String, String)>>,
+    path: web::Path<String>,
+) -> PortalResult {
+    let round = path
+        .parse::<uuid::Uuid>()
+        .map(RoundId::from_uuid)
+        .map_err(|_| PortalError::NotFound)?;
+    let Posted { signed_in, form } = posted;
+    signed_in.may(Action::Decide)?;
+    let m = english();
+    let field = |k: &str| {
+        form.iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let ids: Vec<ApplicationId> = form
+        .iter()
+        .filter(|(k, _)| k == "application")
+        .map(|(_, v)| v.parse::<uuid::Uuid>().map(ApplicationId::from_uuid))
+        .collect::<Result<_, _>>()
+        .map_err(|_| PortalError::BadForm)?;
+    let outcome = match field("outcome").as_str() {
+        "award" => Some(Outcome::Award),
+        "reject" => Some(Outcome::Reject),
+        _ => None,
+    };
+    let problem = if ids.is_empty() {
+        Some(m.t("queue-none-ticked"))
+    } else if outcome.is_none() {
+        Some(m.t("decide-outcome-missing"))
+    } else {
+        None
+    };
+    if let Some(reason) = problem {
+        return Err(PortalError::Refused {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            reason,
+        });
+    }
+    let outcome = outcome.unwrap_or(Outcome::Reject);
+    let (feedback, note) = (field("feedback"), field("internal_note"));
+    let actor = signed_in.principal.actor();
+    let (round_name, results, titles) = blocking(move || {
+        state.db.write(|c| {
+            let name = operations::rounds::get(c, round)?.record.value.name;
+            let found = grantledger_store::applications::get_many(c, &ids)?;
+            let items = ids
+                .iter()
+                .map(|id| {
+                    let amount = found.get(id).map(|r| r.value.application.amount_requested);
+                    (
+                        *id,
+                        DecisionBody {
+                            outcome,
+                            amount: amount.filter(|_| outcome == Outcome::Award),
+                            feedback: Some(feedback.clone()),
+                            internal_note: Some(note.clone()),
+                        },
+                    )
+                })
+                .collect();
+            let titles: HashMap<ApplicationId, String> = found
+                .into_iter()
+                .map(|(id, r)| (id, r.value.application.project_title))
+                .collect();
+            let results = operations::applications::decide_many(c, round, items, &actor)?;
+            Ok((name, results, titles))
+        })
+    })
+    .await?;
+    let decided = results.iter().filter(|(_, r)| r.is_ok()).count();
+    let refused = results
+        .into_iter()
+        .filter_map(|(id, r)| {
+            r.err().map(|e| {
+                (
+                    titles.get(&id).cloned().unwrap_or_else(|| id.to_string()),
+                    e.problem().detail,
+                )
+            })
+        })
+        .collect();
+    html(&DecidedPage {
+        c: Chrome::signed_in(&signed_in, "home"),
+        id: round.to_string(),
+        round: round_name,
+        decided,
+        refused,
     })
 }
