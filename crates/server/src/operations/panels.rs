@@ -139,8 +139,8 @@ fn check_assessors(c: &mut AnyConnection, ids: &[UserId]) -> Result<(), ApiError
     Ok(())
 }
 
-/// Every enabled assessor.
-pub fn all_assessors(c: &mut AnyConnection) -> Result<Vec<UserId>, ApiError> {
+/// Every enabled assessor, with their sign-in email.
+fn all_assessors(c: &mut AnyConnection) -> Result<Vec<(UserId, String)>, ApiError> {
     let filter = UserFilter {
         role: Some(Role::Assessor),
         ..UserFilter::default()
@@ -153,7 +153,7 @@ pub fn all_assessors(c: &mut AnyConnection) -> Result<Vec<UserId>, ApiError> {
             page.items
                 .iter()
                 .filter(|u| !u.value.disabled)
-                .map(|u| u.value.id),
+                .map(|u| (u.value.id, u.value.email.as_str().to_owned())),
         );
         match page.next {
             Some(next) => after = Some(next),
@@ -176,7 +176,7 @@ pub fn assign_automatically(
 ) -> Result<AssignmentPlan, ApiError> {
     let state = crate::operations::rounds::get(c, round)?;
     let assessors = if assessors.is_empty() {
-        all_assessors(c)?
+        all_assessors(c)?.into_iter().map(|(id, _)| id).collect()
     } else {
         check_assessors(c, &assessors)?;
         assessors
@@ -432,22 +432,22 @@ pub fn assessors_of(
         application_id: a.id,
         grantee_id: a.grantee_id,
     };
-    let email = |c: &mut AnyConnection, id: UserId| -> Result<(UserId, String), ApiError> {
-        Ok((id, users::get(c, id)?.value.email.as_str().to_owned()))
-    };
     let mut out = Assessors {
         assigned: Vec::new(),
         available: Vec::new(),
     };
+    // Read one by one: an assigned assessor may since have been disabled,
+    // so is not among `all_assessors`.
     for id in &assigned {
-        out.assigned.push(email(c, *id)?);
+        out.assigned
+            .push((*id, users::get(c, *id)?.value.email.as_str().to_owned()));
     }
-    for id in all_assessors(c)? {
+    for (id, email) in all_assessors(c)? {
         let conflicted = conflicts
             .get(&id)
             .is_some_and(|k| k.check(id, &cover).is_some());
         if !assigned.contains(&id) && !conflicted {
-            out.available.push(email(c, id)?);
+            out.available.push((id, email));
         }
     }
     Ok(out)

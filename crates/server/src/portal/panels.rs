@@ -28,7 +28,6 @@ use crate::portal::rounds::Choice;
 use crate::portal::session::{Posted, SignedIn};
 use crate::portal::table::{Cell, Table};
 use crate::state::AppState;
-use grantledger_store::panels as panels_store;
 
 #[derive(Template)]
 #[template(path = "assignments.html")]
@@ -285,24 +284,7 @@ async fn panel_page(
 ) -> PortalResult {
     signed_in.may(Action::ReadPanels)?;
     let state = state.clone();
-    let has_criteria = {
-        let state = state.clone();
-        blocking(move || {
-            state
-                .db
-                .read(|c| Ok::<_, ApiError>(panels_store::criteria(c, round)?.is_some()))
-        })
-        .await?
-    };
-    if !has_criteria {
-        // Nothing to show before the criteria: an administrator sets them.
-        return if signed_in.can(Action::ManagePanels) {
-            Ok(see_other(&format!("/rounds/{round}/criteria")))
-        } else {
-            Err(PortalError::NotFound)
-        };
-    }
-    let (round_name, found, titles, assessors) = blocking(move || {
+    let read = blocking(move || {
         state.db.read(|c| {
             let round_state = operations::rounds::get(c, round)?;
             let found = operations::panels::panel(c, round)?;
@@ -329,7 +311,20 @@ async fn panel_page(
             Ok((round_state.record.value.name, found, titles, assessors))
         })
     })
-    .await?;
+    .await;
+    let (round_name, found, titles, assessors) = match read {
+        Ok(read) => read,
+        // Nothing to show before the criteria: an administrator sets them.
+        Err(ApiError::NotFound {
+            entity: "round criteria",
+        }) if signed_in.can(Action::ManagePanels) => {
+            return Ok(see_other(&format!("/rounds/{round}/criteria")));
+        }
+        Err(ApiError::NotFound {
+            entity: "round criteria",
+        }) => return Err(PortalError::NotFound),
+        Err(e) => return Err(e.into()),
+    };
     let m = english();
     let mut table = Table::under_heading(
         m.t("panel-title"),
