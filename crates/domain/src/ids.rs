@@ -78,6 +78,11 @@ id_type!(
     /// Identifies one of a round's assessment criteria.
     CriterionId
 );
+id_type!(
+    /// Identifies a file attached to an application, an evaluation return
+    /// or an organisation.
+    AttachmentId
+);
 
 #[cfg(test)]
 mod tests {

@@ -115,6 +115,7 @@ pub mod bank;
 pub mod commitment;
 pub mod csv_writer;
 pub mod disbursement;
+pub mod document;
 pub mod evaluation;
 pub mod fund;
 pub mod fund_overview;
