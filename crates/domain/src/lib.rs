@@ -117,6 +117,7 @@ pub mod csv_writer;
 pub mod disbursement;
 pub mod document;
 pub mod evaluation;
+pub mod form;
 pub mod fund;
 pub mod fund_overview;
 pub mod grantee;
