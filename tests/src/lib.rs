@@ -224,6 +224,21 @@ impl TestApp {
         (status, content_type, response.text().unwrap())
     }
 
+    /// PUTs JSON, with `If-Match` when `etag` is given.
+    pub fn put(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        etag: Option<&str>,
+        body: &Value,
+    ) -> Response {
+        let mut builder = Self::with_token(self.client.put(self.url(path)), token).json(body);
+        if let Some(etag) = etag {
+            builder = builder.header("If-Match", etag);
+        }
+        builder.send().unwrap()
+    }
+
     pub fn patch(
         &self,
         path: &str,

@@ -111,6 +111,13 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("post", "/v1/rounds/{id}/decisions") => r(ADMIN, T::Round),
         // Published criteria: applicants may read what they are scored on.
         ("get", "/v1/rounds/{id}/criteria") => r(EVERYONE, T::Round),
+        // Applicants read the form they answer.
+        ("get", "/v1/rounds/{id}/form") | ("get", "/v1/rounds/{id}/form/versions") => {
+            r(EVERYONE, T::Round)
+        }
+        ("put", "/v1/rounds/{id}/form") => r(ADMIN, T::Round),
+        ("get", "/v1/applications/{id}/answers") => r(EVERYONE, T::Application),
+        ("put", "/v1/applications/{id}/answers") => r(APPLICANTS, T::Application),
         ("put", "/v1/rounds/{id}/criteria") | ("post", "/v1/rounds/{id}/assignments") => {
             r(ADMIN, T::Round)
         }
@@ -225,6 +232,8 @@ fn body(method: &str, path: &str, world: Option<&World>) -> Option<Value> {
         })),
         ("post", "/v1/grantees/{id}/due-diligence") => Some(json!({"outcome": "passed"})),
         ("put", "/v1/rounds/{id}/criteria") => Some(criteria_body()),
+        ("put", "/v1/rounds/{id}/form") => Some(form_body()),
+        ("put", "/v1/applications/{id}/answers") => Some(json!({"anything_else": "matrix"})),
         ("put", "/v1/applications/{id}/panel-recommendation") => {
             Some(json!({"decision": "reserve", "note": "matrix"}))
         }
@@ -301,6 +310,13 @@ const GRANTEES_CSV: &str = "name,organisation_type,region,local_authority,postco
 const TRACKER: &str =
     "Pledge tracker\n\nPledge\tDept\tProgress\n1. Measure loneliness.\tDCMS\tIn progress\n";
 
+/// A form of one optional question, so applications submit without answers.
+fn form_body() -> Value {
+    json!({"sections": [{"id": "more", "title": "More", "questions": [
+        {"id": "anything_else", "label": "Anything else?", "type": "short_text", "required": false}
+    ]}]})
+}
+
 /// Two weighted criteria on a 1–5 scale.
 fn criteria_body() -> Value {
     json!({"scale": {"min": 1, "max": 5}, "margin": "1.5", "criteria": [
@@ -320,13 +336,35 @@ fn world(app: &TestApp) -> World {
         201,
     );
     let fund = fund["id"].as_str().unwrap().to_owned();
+    // The round is set up to open later, given its form, then opened.
+    let mut round_body = body("post", "/v1/funds/{id}/rounds", None).unwrap();
+    round_body["opens_at"] = json!("2098-01-01T00:00:00Z");
     let round = expect(
         app.post(
             &format!("/v1/funds/{fund}/rounds"),
             Some(&admin),
-            &body("post", "/v1/funds/{id}/rounds", None).unwrap(),
+            &round_body,
         ),
         201,
+    );
+    let round_path = format!("/v1/rounds/{}", round["id"].as_str().unwrap());
+    expect(
+        app.put(
+            &format!("{round_path}/form"),
+            Some(&admin),
+            None,
+            &form_body(),
+        ),
+        200,
+    );
+    expect(
+        app.patch(
+            &round_path,
+            Some(&admin),
+            Some("*"),
+            &json!({"opens_at": "2026-01-01T00:00:00Z"}),
+        ),
+        200,
     );
     let grantee = |name: &str| {
         let mut b = body("post", "/v1/grantees", None).unwrap();

@@ -78,6 +78,7 @@ fn round_and_grantee() -> (Round, Grantee) {
                 Region::NorthEast,
                 Region::YorkshireAndTheHumber,
             ],
+            one_application_per_organisation: false,
         },
     )
     .unwrap();

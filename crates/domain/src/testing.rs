@@ -30,6 +30,7 @@ pub(crate) fn round() -> Round {
             organisation_types: vec![OrganisationType::CommunityGroup, OrganisationType::Cic],
             max_annual_income: Some(m("50000")),
             regions: vec![Region::NorthEast, Region::NorthWest],
+            one_application_per_organisation: false,
         },
     )
     .unwrap()

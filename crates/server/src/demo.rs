@@ -14,6 +14,7 @@ use grantledger_domain::Money;
 use grantledger_domain::application::Application;
 use grantledger_domain::bank::BankAccount;
 use grantledger_domain::disbursement::Disbursement;
+use grantledger_domain::form::Form;
 use grantledger_domain::fund::{Fund, FundName, Funder};
 use grantledger_domain::grantee::{
     Check, CheckKind, CheckStatus, DueDiligence, DueDiligenceOutcome, Evidence, Grantee,
@@ -28,8 +29,8 @@ use grantledger_store::bank_details::Keyring;
 use grantledger_store::common::Actor;
 use grantledger_store::disbursements::Outcome as Outcome2;
 use grantledger_store::{
-    Database, applications, awards, disbursements, due_diligence_checks, funds, grantees, rounds,
-    users,
+    Database, applications, awards, disbursements, due_diligence_checks, forms, funds, grantees,
+    rounds, users,
 };
 
 use crate::error::ApiError;
@@ -321,6 +322,11 @@ pub fn holds_only_demo_data(db: &Database) -> Result<bool, ApiError> {
     })
 }
 
+/// A microgrant form like the Local Connections Fund's (see forms/README.md).
+pub const MICROGRANT_FORM: &str = include_str!("../forms/microgrant.json");
+/// A small-grants form like The National Lottery Community Fund's.
+pub const SMALL_GRANTS_FORM: &str = include_str!("../forms/small_grants.json");
+
 /// Loads the demo data set unless it is already there. Returns whether it
 /// loaded anything.
 pub fn load(db: &Database, bank_keys: &Keyring) -> Result<bool, ApiError> {
@@ -387,6 +393,7 @@ pub fn load(db: &Database, bank_keys: &Keyring) -> Result<bool, ApiError> {
                     ],
                     max_annual_income: Some(m(10_000_000)?),
                     regions: vec![],
+                    one_application_per_organisation: false,
                 },
             )
             .map_err(internal)
@@ -402,13 +409,22 @@ pub fn load(db: &Database, bank_keys: &Keyring) -> Result<bool, ApiError> {
     )?;
     // Round 2 is open now, so the demo can take applications.
     let round_2 = round(&lcf, 2, now - Duration::weeks(2), 8, 2_000_000)?;
+    // The Volunteering Futures Fund's first round opens in three weeks: its
+    // form can still be changed.
+    let vff_round = round(&vff, 1, now + Duration::weeks(3), 8, 1_000_000)?;
 
     db.write(|c| {
         for fund in [&lcf, &vff] {
             funds::create(c, fund, &actor, now)?;
         }
-        for r in [&round_1, &round_2] {
+        for r in [&round_1, &round_2, &vff_round] {
             rounds::create(c, r, &actor, now)?;
+        }
+        // Each round's form is set up before it opens; the demo is loaded
+        // after round 2 opened, so it writes the form as set up then.
+        for (r, form) in [(&round_2, MICROGRANT_FORM), (&vff_round, SMALL_GRANTS_FORM)] {
+            let form: Form = serde_json::from_str(form).map_err(internal)?;
+            forms::save(c, None, r.id, r.fund_id, &form, &actor, now)?;
         }
         Ok::<_, ApiError>(())
     })?;

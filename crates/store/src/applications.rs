@@ -439,6 +439,23 @@ pub fn applicants_in_round(
         .collect())
 }
 
+/// The statuses of an organisation's applications in a round, for the
+/// one-application-per-organisation rule.
+pub fn statuses_of(
+    conn: &mut AnyConnection,
+    round: RoundId,
+    grantee: GranteeId,
+) -> Result<Vec<ApplicationStatus>, StoreError> {
+    let rows: Vec<String> = applications::table
+        .filter(applications::round_id.eq(db_id(round)))
+        .filter(applications::grantee_id.eq(db_id(grantee)))
+        .select(applications::status)
+        .load(conn)?;
+    rows.iter()
+        .map(|s| parse("application status", s))
+        .collect()
+}
+
 /// Records an assessment. One row per assessor and application: a second is
 /// a conflict (the database's unique key backs the domain rule).
 pub fn add_assessment(

@@ -29,6 +29,7 @@ pub mod common;
 pub mod disbursements;
 pub mod due_diligence_checks;
 pub mod evaluation;
+pub mod forms;
 pub mod fund_overview;
 pub mod funds;
 pub mod grantees;

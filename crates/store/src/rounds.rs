@@ -15,7 +15,7 @@ use crate::common::{
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
 use crate::ledger::{self, Cause};
-use crate::schema::{funds, round_designations, rounds};
+use crate::schema::{funds, round_designations, round_settings, rounds};
 use crate::sql_types::{DbTime, DbUuid};
 
 #[derive(Queryable, Selectable)]
@@ -38,7 +38,7 @@ struct RoundRow {
     updated_at: DbTime,
 }
 
-fn to_record(row: RoundRow) -> Result<Record<Round>, StoreError> {
+fn to_record(row: RoundRow, one_per_organisation: bool) -> Result<Record<Round>, StoreError> {
     let corrupt = |e: grantledger_domain::round::RoundError| StoreError::corrupt("round", e);
     let round = Round {
         id: RoundId::from_uuid(row.id.0),
@@ -59,6 +59,7 @@ fn to_record(row: RoundRow) -> Result<Record<Round>, StoreError> {
                 .map(|p| money("maximum annual income", p))
                 .transpose()?,
             regions: split_names("eligible region", &row.eligible_regions)?,
+            one_application_per_organisation: one_per_organisation,
         },
     };
     Ok(Record {
@@ -181,6 +182,7 @@ fn insert(
             rounds::updated_at.eq(at),
         ))
         .execute(conn)?;
+    write_settings(conn, round)?;
     let transfer = Transfer::round_allocation(round.fund_id, round.id, round.allocation)
         .map_err(|e| StoreError::Conflict(e.to_string()))?;
     ledger::post(
@@ -210,7 +212,43 @@ fn insert(
 /// One round.
 pub fn get(conn: &mut AnyConnection, id: RoundId) -> Result<Record<Round>, StoreError> {
     let row = find_row!(conn, rounds, RoundRow, db_id(id), "round")?;
-    to_record(row)
+    let one = round_settings::table
+        .find(db_id(id))
+        .select(round_settings::one_application_per_organisation)
+        .first::<bool>(conn)
+        .optional()?
+        .unwrap_or(false);
+    to_record(row, one)
+}
+
+/// The rounds among `ids` that take one application per organisation.
+fn one_per_organisation(
+    conn: &mut AnyConnection,
+    ids: Vec<DbUuid>,
+) -> Result<std::collections::HashSet<uuid::Uuid>, StoreError> {
+    let rows: Vec<DbUuid> = round_settings::table
+        .filter(round_settings::round_id.eq_any(ids))
+        .filter(round_settings::one_application_per_organisation.eq(true))
+        .select(round_settings::round_id)
+        .load(conn)?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// Writes the rules kept beside the round's row.
+fn write_settings(conn: &mut AnyConnection, round: &Round) -> Result<(), StoreError> {
+    let one = round.eligibility.one_application_per_organisation;
+    let changed = diesel::update(round_settings::table.find(db_id(round.id)))
+        .set(round_settings::one_application_per_organisation.eq(one))
+        .execute(conn)?;
+    if changed == 0 {
+        diesel::insert_into(round_settings::table)
+            .values((
+                round_settings::round_id.eq(db_id(round.id)),
+                round_settings::one_application_per_organisation.eq(one),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// Filters for listing rounds.
@@ -239,7 +277,15 @@ pub fn list(
             .filter(rounds::closes_at.gt(at));
     }
     let rows: Vec<RoundRow> = query.load(conn)?;
-    page.finish_with(rows, to_record, |r| r.value.id.into())
+    let one = one_per_organisation(conn, rows.iter().map(|r| r.id).collect())?;
+    page.finish_with(
+        rows,
+        |row| {
+            let flag = one.contains(&row.id.0);
+            to_record(row, flag)
+        },
+        |r| r.value.id.into(),
+    )
 }
 
 /// Saves a changed round over the version it was read at. A changed
@@ -265,6 +311,7 @@ pub fn save(
             rounds::updated_at.eq(DbTime::new(now)),
         ),
     )?;
+    write_settings(conn, after)?;
     let delta = before.value.allocation.delta_to(after.allocation);
     if !delta.is_zero() {
         let transfer = Transfer::allocation_adjusted(after.fund_id, id, delta)

@@ -60,6 +60,42 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
+    use crate::sql_types::Uuid;
+
+    round_settings (round_id) {
+        round_id -> Uuid,
+        one_application_per_organisation -> Bool,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Uuid, Instant};
+
+    round_forms (round_id, version) {
+        round_id -> Uuid,
+        version -> Integer,
+        definition -> Text,
+        saved_by -> Nullable<Uuid>,
+        saved_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Uuid, Instant};
+
+    application_answers (application_id) {
+        application_id -> Uuid,
+        form_version -> Integer,
+        answers -> Text,
+        saved_by -> Nullable<Uuid>,
+        saved_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
     use crate::sql_types::{Uuid, Instant};
 
     portal_sessions (id_hash) {
@@ -610,6 +646,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     round_designations,
     portal_sessions,
     return_drafts,
+    round_forms,
+    round_settings,
+    application_answers,
     grantees,
     users,
     applications,

@@ -70,6 +70,7 @@ fn round(fund: &Fund, number: u16, allocation: &str) -> Round {
             ],
             max_annual_income: Some(m("50000.00")),
             regions: vec![],
+            one_application_per_organisation: false,
         },
     )
     .unwrap()

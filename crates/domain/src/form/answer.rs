@@ -283,16 +283,9 @@ fn parse_one(q: &Question, v: &Value, today: Option<NaiveDate>) -> Result<Answer
             let d = NaiveDate::parse_from_str(string(v)?.trim(), "%Y-%m-%d")
                 .map_err(|_| "enter a real date, as YYYY-MM-DD".to_owned())?;
             if let Some(today) = today {
-                if let Some(earliest) = not_before.as_ref().and_then(|b| fixed_bound(b, today)) {
-                    if d < earliest {
-                        return Err(format!("the date must be on or after {earliest}"));
-                    }
-                }
-                if let Some(latest) = not_after.as_ref().and_then(|b| fixed_bound(b, today)) {
-                    if d > latest {
-                        return Err(format!("the date must be on or before {latest}"));
-                    }
-                }
+                check_date(d, not_before.as_ref(), not_after.as_ref(), |b| {
+                    fixed_bound(b, today)
+                })?;
             }
             Ok(Answer::Date(d))
         }
@@ -366,6 +359,27 @@ fn parse_one(q: &Question, v: &Value, today: Option<NaiveDate>) -> Result<Answer
             _ => Err("confirm the declaration to go on".into()),
         },
     }
+}
+
+/// Checks a date against its limits, each resolved by `resolve` (`None`:
+/// not known yet, so not checked).
+pub(super) fn check_date(
+    d: NaiveDate,
+    not_before: Option<&DateBound>,
+    not_after: Option<&DateBound>,
+    resolve: impl Fn(&DateBound) -> Option<NaiveDate>,
+) -> Result<(), String> {
+    if let Some(earliest) = not_before.and_then(&resolve)
+        && d < earliest
+    {
+        return Err(format!("the date must be on or after {earliest}"));
+    }
+    if let Some(latest) = not_after.and_then(&resolve)
+        && d > latest
+    {
+        return Err(format!("the date must be on or before {latest}"));
+    }
+    Ok(())
 }
 
 /// A bound that does not depend on another answer.

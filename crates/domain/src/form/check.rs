@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::answer::{Answer, Answers, fixed_bound};
+use super::answer::{Answer, Answers, check_date, fixed_bound};
 use super::definition::{Form, Question, QuestionId, Section};
 use super::kind::{DateBound, QuestionKind};
 use crate::document::DocumentType;
@@ -243,30 +243,18 @@ fn check_question(
             },
             Answer::Date(d),
         ) => {
-            if let Some(earliest) = bound(not_before.as_ref(), answers, context.today) {
-                if *d < earliest {
-                    return Err(AnswerError::new(
-                        q,
-                        format!("the date must be on or after {earliest}"),
-                    ));
-                }
-            }
-            if let Some(latest) = bound(not_after.as_ref(), answers, context.today) {
-                if *d > latest {
-                    return Err(AnswerError::new(
-                        q,
-                        format!("the date must be on or before {latest}"),
-                    ));
-                }
-            }
+            check_date(*d, not_before.as_ref(), not_after.as_ref(), |b| {
+                bound(b, answers, context.today)
+            })
+            .map_err(|m| AnswerError::new(q, m))?;
         }
         _ => {}
     }
     Ok(())
 }
 
-fn bound(b: Option<&DateBound>, answers: &Answers, today: NaiveDate) -> Option<NaiveDate> {
-    match b? {
+fn bound(b: &DateBound, answers: &Answers, today: NaiveDate) -> Option<NaiveDate> {
+    match b {
         DateBound::Answer { question, days } => match answers.get(question) {
             Some(Answer::Date(d)) => d.checked_add_signed(chrono::Duration::days(i64::from(*days))),
             _ => None,

@@ -69,7 +69,9 @@ pub enum FormError {
         id: String,
     },
     /// The same id twice.
-    #[error("the id \"{id}\" is used twice; section, question and option ids must be unique")]
+    #[error(
+        "the id \"{id}\" is used twice; section ids, and question ids, must each be unique in the form"
+    )]
     DuplicateId {
         /// The repeated id.
         id: String,
@@ -183,11 +185,12 @@ impl Form {
                 sections.len()
             )));
         }
+        let mut section_ids = BTreeSet::new();
         let mut ids = BTreeSet::new();
         let mut earlier: Vec<&Question> = Vec::new();
         let mut budgets = 0;
         for section in &sections {
-            unique(&mut ids, &section.id)?;
+            unique(&mut section_ids, &section.id)?;
             checked_text(&section.id, "section title", &section.title)?;
             if section.questions.is_empty() || section.questions.len() > Self::MAX_QUESTIONS {
                 return Err(FormError::Shape(format!(

@@ -164,21 +164,21 @@ impl QuestionKind {
             message,
         };
         match self {
-            QuestionKind::ShortText { max_length } => {
-                if *max_length == 0 || *max_length > Self::SHORT_TEXT_CEILING {
-                    return Err(limit(format!(
-                        "max_length must be 1 to {}",
-                        Self::SHORT_TEXT_CEILING
-                    )));
-                }
+            QuestionKind::ShortText { max_length }
+                if *max_length == 0 || *max_length > Self::SHORT_TEXT_CEILING =>
+            {
+                return Err(limit(format!(
+                    "max_length must be 1 to {}",
+                    Self::SHORT_TEXT_CEILING
+                )));
             }
-            QuestionKind::LongText { word_limit } => {
-                if *word_limit == 0 || *word_limit > Self::WORD_LIMIT_CEILING {
-                    return Err(limit(format!(
-                        "word_limit must be 1 to {}",
-                        Self::WORD_LIMIT_CEILING
-                    )));
-                }
+            QuestionKind::LongText { word_limit }
+                if *word_limit == 0 || *word_limit > Self::WORD_LIMIT_CEILING =>
+            {
+                return Err(limit(format!(
+                    "word_limit must be 1 to {}",
+                    Self::WORD_LIMIT_CEILING
+                )));
             }
             QuestionKind::WholeNumber {
                 min: Some(min),
@@ -201,25 +201,25 @@ impl QuestionKind {
                     checked_text(id, "option label", &o.label)?;
                 }
             }
-            QuestionKind::File { accept, max_bytes } => {
-                if accept.is_empty() {
-                    return Err(limit(
-                        "a file question must accept at least one type".into(),
-                    ));
-                }
-                if *max_bytes == 0 || *max_bytes > DEFAULT_MAX_BYTES {
-                    return Err(limit(format!(
-                        "max_bytes must be 1 to {DEFAULT_MAX_BYTES} (12 MB)"
-                    )));
-                }
+            QuestionKind::File { accept, .. } if accept.is_empty() => {
+                return Err(limit(
+                    "a file question must accept at least one type".into(),
+                ));
             }
-            QuestionKind::Budget { max_lines } => {
-                if *max_lines == 0 || *max_lines > Self::BUDGET_LINES_CEILING {
-                    return Err(limit(format!(
-                        "max_lines must be 1 to {}",
-                        Self::BUDGET_LINES_CEILING
-                    )));
-                }
+            QuestionKind::File { max_bytes, .. }
+                if *max_bytes == 0 || *max_bytes > DEFAULT_MAX_BYTES =>
+            {
+                return Err(limit(format!(
+                    "max_bytes must be 1 to {DEFAULT_MAX_BYTES} (12 MB)"
+                )));
+            }
+            QuestionKind::Budget { max_lines }
+                if *max_lines == 0 || *max_lines > Self::BUDGET_LINES_CEILING =>
+            {
+                return Err(limit(format!(
+                    "max_lines must be 1 to {}",
+                    Self::BUDGET_LINES_CEILING
+                )));
             }
             QuestionKind::Declaration { statement } => checked_text(id, "statement", statement)?,
             _ => {}

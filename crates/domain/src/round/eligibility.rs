@@ -17,9 +17,33 @@ pub struct Eligibility {
     /// Eligible regions; empty means anywhere.
     #[serde(default)]
     pub regions: Vec<Region>,
+    /// An organisation may have only one application in the round
+    /// (withdrawn ones do not count).
+    #[serde(default)]
+    pub one_application_per_organisation: bool,
 }
 
 impl Eligibility {
+    /// Whether an organisation may start another application in the round,
+    /// given its applications there already.
+    ///
+    /// # Errors
+    /// [`Ineligibility::AlreadyApplied`] when the round allows one
+    /// application per organisation and it has one that is not withdrawn.
+    pub fn check_another_application(
+        &self,
+        existing: &[crate::application::ApplicationStatus],
+    ) -> Result<(), Ineligibility> {
+        let live = existing
+            .iter()
+            .filter(|s| **s != crate::application::ApplicationStatus::Withdrawn)
+            .count();
+        if self.one_application_per_organisation && live > 0 {
+            return Err(Ineligibility::AlreadyApplied);
+        }
+        Ok(())
+    }
+
     /// The organisation-level reasons `grantee` may not apply (the amount is
     /// checked by the round, which knows its grant range).
     #[must_use]
@@ -88,6 +112,11 @@ pub enum Ineligibility {
         /// The limit.
         max: Money,
     },
+    /// The round takes one application per organisation and this one has applied.
+    #[error(
+        "this round takes one application per organisation, and yours already has one; withdraw it first to start again"
+    )]
+    AlreadyApplied,
     /// A region the round does not cover.
     #[error("organisations in {} are not eligible for this round; eligible regions are: {}", .region.label(), Labels(.eligible, Region::label))]
     RegionNotEligible {
@@ -109,6 +138,7 @@ impl Ineligibility {
             Ineligibility::OrganisationTypeNotEligible { .. } => "organisation_type",
             Ineligibility::IncomeTooHigh { .. } => "annual_income",
             Ineligibility::RegionNotEligible { .. } => "region",
+            Ineligibility::AlreadyApplied => "round_id",
         }
     }
 }

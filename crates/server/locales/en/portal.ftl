@@ -132,6 +132,7 @@ ineligible-amount-above = { $amount } is more than this round's largest grant of
 ineligible-type = { $type } organisations cannot apply to this round
 ineligible-income = An annual income of { $income } is more than this round's limit of { $max }
 ineligible-region = Organisations in { $region } cannot apply to this round
+ineligible-already-applied = This round takes one application per organisation, and yours already has one. Withdraw it first to start again.
 
 ## Applying
 apply-title = Apply for a grant

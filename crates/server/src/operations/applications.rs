@@ -183,6 +183,12 @@ pub fn start(
         .map_err(ApiError::conflict_from)?;
     grantees::get(c, grantee_id)
         .map_err(|_| ApiError::invalid("grantee_id", format!("no grantee has id {grantee_id}")))?;
+    let existing = applications::statuses_of(c, input.round_id, grantee_id)?;
+    round
+        .value
+        .eligibility
+        .check_another_application(&existing)
+        .map_err(ApiError::conflict_from)?;
     Ok(applications::create(
         c,
         &draft,
@@ -314,7 +320,9 @@ pub fn submit(
             let a = &stored.application;
             let round = rounds::get(c, a.round_id)?.value;
             let grantee = grantees::get(c, a.grantee_id)?.value;
-            a.submit(&round, &grantee, now).map_err(submit_error)
+            let submitted = a.submit(&round, &grantee, now).map_err(submit_error)?;
+            super::forms::check_submission(c, stored, now)?;
+            Ok(submitted)
         },
     )
 }

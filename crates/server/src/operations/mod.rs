@@ -20,6 +20,7 @@ pub mod bank_details;
 pub mod commitments;
 pub mod due_diligence;
 pub mod evaluation;
+pub mod forms;
 pub mod funds;
 pub mod grantees;
 pub mod imports;

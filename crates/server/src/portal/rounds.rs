@@ -132,6 +132,7 @@ pub fn reason(m: &Messages, r: &Ineligibility) -> String {
             "ineligible-region",
             &[("region", &m.t(&format!("region-{region}")))],
         ),
+        Ineligibility::AlreadyApplied => m.t("ineligible-already-applied"),
     }
 }
 

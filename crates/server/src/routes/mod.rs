@@ -10,6 +10,7 @@ pub mod checks;
 pub mod commitments;
 pub mod evaluation;
 pub mod exports;
+pub mod forms;
 pub mod funds;
 pub mod grantees;
 pub mod imports;
@@ -70,6 +71,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(applications::assess)
             .service(applications::decide_one)
             .service(applications::bulk_decision)
+            .service(forms::get_form)
+            .service(forms::form_versions)
+            .service(forms::put_form)
+            .service(forms::get_answers)
+            .service(forms::put_answers)
             .service(panels::get_criteria)
             .service(panels::put_criteria)
             .service(panels::assign_round)

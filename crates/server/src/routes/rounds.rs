@@ -32,6 +32,10 @@ pub struct EligibilityBody {
     /// Regions applicants must be in; empty for any.
     #[serde(default)]
     pub regions: Vec<Region>,
+    /// Each organisation may have only one application in the round
+    /// (withdrawn ones do not count).
+    #[serde(default)]
+    pub one_application_per_organisation: bool,
 }
 
 impl From<EligibilityBody> for Eligibility {
@@ -40,6 +44,7 @@ impl From<EligibilityBody> for Eligibility {
             organisation_types: b.organisation_types,
             max_annual_income: b.max_annual_income,
             regions: b.regions,
+            one_application_per_organisation: b.one_application_per_organisation,
         }
     }
 }
@@ -50,6 +55,7 @@ impl From<Eligibility> for EligibilityBody {
             organisation_types: e.organisation_types,
             max_annual_income: e.max_annual_income,
             regions: e.regions,
+            one_application_per_organisation: e.one_application_per_organisation,
         }
     }
 }

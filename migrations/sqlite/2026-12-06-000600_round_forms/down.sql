@@ -1,0 +1,3 @@
+DROP TABLE round_settings;
+DROP TABLE application_answers;
+DROP TABLE round_forms;
