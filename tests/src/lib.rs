@@ -469,6 +469,52 @@ impl TestApp {
         )
     }
 
+    /// A round of a new fund `code` that is set up to open in 2098, given
+    /// `form`, then opened (a form cannot change once its round is open).
+    pub fn round_with_form(&self, admin: &str, code: &str, form: &Value) -> Round {
+        let round = self.upcoming_round(admin, code);
+        step(
+            "set the round's form",
+            self.put(
+                &format!("/v1/rounds/{}/form", round.id),
+                Some(admin),
+                None,
+                form,
+            ),
+            200,
+        );
+        self.open_now(&round);
+        round
+    }
+
+    /// Fund `code` with 10,000.00, and its round 1, set up to open in 2098
+    /// (so its form can still change) with grants of 100.00 to 2,500.00.
+    pub fn upcoming_round(&self, admin: &str, code: &str) -> Round {
+        let fund = self.fund_with(
+            admin,
+            json!({"code": code, "name": "Forms Fund", "budget": "10000.00"}),
+        );
+        self.round_with(
+            &fund,
+            json!({"opens_at": "2098-01-05T09:00:00Z", "closes_at": "2099-02-16T17:00:00Z",
+                   "allocation": "10000.00", "min_grant": "100.00", "max_grant": "2500.00"}),
+        )
+    }
+
+    /// Opens the round now, as an administrator would once its form is ready.
+    pub fn open_now(&self, round: &Round) {
+        step(
+            "open the round",
+            self.patch(
+                &format!("/v1/rounds/{}", round.id),
+                Some(&round.admin),
+                Some("*"),
+                &json!({"opens_at": "2026-01-05T09:00:00Z"}),
+            ),
+            200,
+        );
+    }
+
     /// A round from the open round's body with `changes` put in.
     pub fn round_with(&self, fund: &Fund, changes: Value) -> Round {
         let body = merged(

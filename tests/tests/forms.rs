@@ -33,48 +33,10 @@ fn two_sections() -> Value {
     ]})
 }
 
-/// A round that opens in 2098, so its form can still change.
-fn upcoming_round(app: &TestApp, admin: &str, code: &str) -> Round {
-    let fund = app.fund_with(
-        admin,
-        json!({"code": code, "name": "Forms Fund", "budget": "10000.00"}),
-    );
-    app.round_with(
-        &fund,
-        json!({"opens_at": "2098-01-05T09:00:00Z", "closes_at": "2099-02-16T17:00:00Z",
-               "allocation": "10000.00", "min_grant": "100.00", "max_grant": "2500.00"}),
-    )
-}
-
-/// Opens the round now (as an administrator would once its form is ready).
-fn open_now(app: &TestApp, round: &Round) {
-    let r = app.get(&format!("/v1/rounds/{}", round.id), Some(&round.admin));
-    let etag = r.headers()["etag"].to_str().unwrap().to_owned();
-    expect(
-        app.patch(
-            &format!("/v1/rounds/{}", round.id),
-            Some(&round.admin),
-            Some(&etag),
-            &json!({"opens_at": "2026-01-05T09:00:00Z"}),
-        ),
-        200,
-    );
-}
-
 /// An open round with `form`, and a grantee with a user of its own.
 fn round_with_form(app: &TestApp, code: &str, form: Value) -> (Round, Grantee) {
     let admin = app.admin();
-    let round = upcoming_round(app, &admin, code);
-    expect(
-        app.put(
-            &format!("/v1/rounds/{}/form", round.id),
-            Some(&admin),
-            None,
-            &form,
-        ),
-        200,
-    );
-    open_now(app, &round);
+    let round = app.round_with_form(&admin, code, &form);
     let grantee = app
         .grantee(&admin, json!({}), DueDiligence::Passed)
         .signed_in(app);
@@ -87,7 +49,7 @@ fn answers_path(application: &str) -> String {
 
 fn a_form_is_versioned_and_locked_once_its_round_opens(app: &TestApp) {
     let admin = app.admin();
-    let round = upcoming_round(app, &admin, "FV");
+    let round = app.upcoming_round(&admin, "FV");
     let path = format!("/v1/rounds/{}/form", round.id);
     expect(app.get(&path, Some(&admin)), 404);
 
@@ -143,7 +105,7 @@ fn a_form_is_versioned_and_locked_once_its_round_opens(app: &TestApp) {
         "{refused}"
     );
 
-    open_now(app, &round);
+    app.open_now(&round);
     let locked = expect(
         app.put(&path, Some(&admin), Some("\"2\""), &microgrant()),
         409,

@@ -14,6 +14,7 @@ use crate::http::{IfMatch, blocking};
 use crate::operations;
 use crate::operations::applications::{DraftChanges, NewApplication};
 use crate::policy::Action;
+use crate::portal::answers::{FormSummary, summary_for};
 use crate::portal::format::{instant, pounds, status};
 use crate::portal::forms::FormErrors;
 use crate::portal::messages::english;
@@ -88,6 +89,10 @@ struct ApplicationPage {
     assessors: Option<Vec<String>>,
     /// Assessors who could be assigned by hand, for those who assign.
     assessors_available: Vec<crate::portal::payment_runs::SelectOption>,
+    /// The round's own questions and their answers, if it has a form.
+    answers: Option<FormSummary>,
+    /// Whether the reader may change the answers (the applicant, on a draft).
+    editable: bool,
 }
 
 #[derive(Template)]
@@ -96,6 +101,8 @@ struct CheckPage {
     c: Chrome,
     errors: FormErrors,
     a: View,
+    answers: Option<FormSummary>,
+    editable: bool,
 }
 
 #[derive(Template)]
@@ -274,13 +281,20 @@ pub async fn start(
     };
     let principal = signed_in.principal.clone();
     let started = blocking(move || {
-        state
-            .db
-            .write(|c| operations::applications::start(c, &principal, input))
+        state.db.write(|c| {
+            let record = operations::applications::start(c, &principal, input)?;
+            let has_form = operations::forms::of_round(c, id)?.is_some();
+            Ok((record, has_form))
+        })
     })
     .await;
     match started {
-        Ok(record) => Ok(next_page(&record.value.application.id, &form.then)),
+        // A round with its own questions continues at the task list.
+        Ok((record, true)) => Ok(see_other(&format!(
+            "/applications/{}",
+            record.value.application.id
+        ))),
+        Ok((record, false)) => Ok(next_page(&record.value.application.id, &form.then)),
         Err(e) => {
             let errors = FormErrors::from_api(e)?;
             html_with_status(
@@ -344,8 +358,12 @@ pub async fn show(
         record.value.application.status.is_assessable(),
     )
     .await?;
+    let editable = signed_in.can(Action::Apply) && record.value.application.status.is_editable();
+    let answers = summary_for(&state, &signed_in, id, editable).await?;
     let m = english();
     html(&ApplicationPage {
+        answers,
+        editable,
         c: Chrome::signed_in(&signed_in, "home"),
         a: view(&record, &round, signed_in.principal.role),
         saved: query.saved.is_some(),
@@ -481,10 +499,13 @@ pub async fn check(
     if !record.value.application.status.is_editable() {
         return Ok(see_other(&format!("/applications/{id}")));
     }
+    let answers = summary_for(&state, &signed_in, id, true).await?;
     html(&CheckPage {
         c: Chrome::signed_in(&signed_in, "home"),
         errors: FormErrors::default(),
         a: view(&record, &round, signed_in.principal.role),
+        answers,
+        editable: true,
     })
 }
 
@@ -511,14 +532,23 @@ pub async fn submit(
     match submitted {
         Ok(_) => Ok(see_other(&format!("/applications/{id}/submitted"))),
         Err(e) => {
-            let errors = FormErrors::from_api(e)?;
+            let mut errors = FormErrors::from_api(e)?;
+            // Answers are changed on their sections' pages, not here.
+            for item in &mut errors.items {
+                if item.field.starts_with("answers.") {
+                    item.field.clear();
+                }
+            }
             let (_, record, round) = load(&state, &signed_in, &path, Action::Apply).await?;
+            let answers = summary_for(&state, &signed_in, id, true).await?;
             html_with_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &CheckPage {
                     c: Chrome::signed_in(&signed_in, "home"),
                     errors,
                     a: view(&record, &round, signed_in.principal.role),
+                    answers,
+                    editable: true,
                 },
             )
         }

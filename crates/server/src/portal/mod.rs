@@ -10,6 +10,7 @@
 
 pub mod account;
 pub mod accounts;
+pub mod answers;
 pub mod applications;
 pub mod assets;
 pub mod audit_trail;
@@ -165,6 +166,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(applications::confirmation)
             .service(applications::withdraw_form)
             .service(applications::withdraw)
+            .service(answers::section_form)
+            .service(answers::save_section)
             .service(decisions::decide_form)
             .service(decisions::decide)
             .service(panels::assignments)

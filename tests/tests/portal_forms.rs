@@ -1,0 +1,213 @@
+//! A round's own questions in the portal (issue 19), over HTTP on both
+//! backends: the applicant starts an application, sees a task list of
+//! sections, answers each on its own page (every bad answer shown on its
+//! question, nothing saved), is stopped at submission until the budget
+//! adds up, and submits; staff read the answers; another organisation
+//! cannot reach the pages.
+
+use grantledger_domain::user::Role;
+use grantledger_tests::portal::Visitor;
+use grantledger_tests::{DueDiligence, TestApp, api_tests};
+use serde_json::json;
+
+fn form() -> serde_json::Value {
+    json!({"sections": [
+        {"id": "group", "title": "Your group", "questions": [
+            {"id": "meeting_place", "label": "Where do you meet?", "type": "address"},
+            {"id": "registered", "label": "Are you a registered charity?", "type": "yes_no"},
+            {"id": "charity_number", "label": "Charity number", "type": "short_text", "show_when": {"question": "registered", "equals": "yes"}},
+            {"id": "who", "label": "Who takes part?", "type": "multiple_choice", "options": [
+                {"value": "older", "label": "Older people"}, {"value": "carers", "label": "Carers"}]}
+        ]},
+        {"id": "project", "title": "Your project", "questions": [
+            {"id": "plan", "label": "What will you do?", "type": "long_text", "word_limit": 10},
+            {"id": "start", "label": "Start date", "type": "date", "not_before": {"relative_to": "today"}},
+            {"id": "budget", "label": "Budget", "type": "budget", "max_lines": 3},
+            {"id": "agree", "label": "Declaration", "type": "declaration", "statement": "All true."}
+        ]}
+    ]})
+}
+
+fn an_applicant_answers_section_by_section_and_submits(app: &TestApp) {
+    let admin = app.admin();
+    let round = app.round_with_form(&admin, "PF", &form());
+    let (grantee, email) = app
+        .grantee(&admin, json!({}), DueDiligence::Passed)
+        .with_user_email(app);
+    let mut applicant = Visitor::new(app);
+    applicant.sign_in(&email);
+    let started = applicant.submit(
+        &format!("/rounds/{}/apply", round.id),
+        &format!("/rounds/{}/apply", round.id),
+        &[
+            ("project_title", "Tuesday lunches"),
+            ("summary", "A hot lunch"),
+            ("amount_requested", "1500"),
+        ],
+    );
+    assert_eq!(started.status, 303, "{}", started.body);
+    let overview = started.location().to_owned();
+    let id = overview.trim_start_matches("/applications/").to_owned();
+    let page = applicant.get(&overview).expect(200);
+    assert!(page.body.contains("govuk-task-list"), "a task list");
+    assert!(
+        page.body
+            .contains(&format!("/applications/{id}/sections/group"))
+    );
+    assert!(page.body.contains("Not started"));
+
+    let group = format!("/applications/{id}/sections/group");
+    let refused = applicant.submit(
+        &group,
+        &group,
+        &[
+            ("a_meeting_place_line1", "St Mary's Hall"),
+            ("a_meeting_place_town", "Gateshead"),
+            ("a_meeting_place_postcode", "nowhere"),
+            ("a_registered", "maybe"),
+        ],
+    );
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.contains("id=\"a_meeting_place-error\""));
+    assert!(refused.body.contains("not a UK postcode"));
+    assert!(refused.body.contains("id=\"a_registered-error\""));
+    assert!(refused.body.contains("value=\"Gateshead\""), "what was typed is kept");
+
+    let saved = applicant.submit(
+        &group,
+        &group,
+        &[
+            ("a_meeting_place_line1", "St Mary's Hall"),
+            ("a_meeting_place_town", "Gateshead"),
+            ("a_meeting_place_postcode", "ne8 1he"),
+            ("a_registered", "no"),
+            ("a_who__older", "on"),
+            ("a_who__carers", "on"),
+        ],
+    );
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let project = format!("/applications/{id}/sections/project");
+    assert_eq!(saved.location(), project, "on to the next section");
+    let again = applicant.get(&group).expect(200);
+    assert!(
+        again.body.contains("NE8 1HE"),
+        "saved answers fill the page"
+    );
+
+    let page = applicant.get(&project).expect(200);
+    assert!(
+        page.body.contains("data-maxwords=\"10\""),
+        "words counted as typed"
+    );
+    let too_long = applicant.submit(
+        &project,
+        &project,
+        &[(
+            "a_plan",
+            "one two three four five six seven eight nine ten eleven",
+        )],
+    );
+    assert_eq!(too_long.status, 422);
+    assert!(
+        too_long
+            .body
+            .contains("use 10 words or fewer; this answer has 11")
+    );
+    let saved = applicant.submit(
+        &project,
+        &project,
+        &[
+            ("a_plan", "Lunch and a chat"),
+            ("a_start_day", "4"),
+            ("a_start_month", "1"),
+            ("a_start_year", "2099"),
+            ("a_budget_item_0", "Hall hire"),
+            ("a_budget_amount_0", "600"),
+            ("a_budget_item_1", "Food"),
+            ("a_budget_amount_1", "800"),
+            ("a_agree", "on"),
+        ],
+    );
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert_eq!(saved.location(), format!("/applications/{id}/check"));
+    let check = applicant.get(saved.location()).expect(200);
+    assert!(check.body.contains("Before you can submit"));
+    assert!(check.body.contains("adds up to £1400.00"), "{}", check.body);
+    let refused = applicant.submit(
+        &format!("/applications/{id}/check"),
+        &format!("/applications/{id}/submit"),
+        &[],
+    );
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("adds up to £1400.00"));
+
+    let fixed = applicant.submit(
+        &project,
+        &project,
+        &[
+            ("a_plan", "Lunch and a chat"),
+            ("a_start_day", "4"),
+            ("a_start_month", "1"),
+            ("a_start_year", "2099"),
+            ("a_budget_item_0", "Hall hire"),
+            ("a_budget_amount_0", "700"),
+            ("a_budget_item_1", "Food"),
+            ("a_budget_amount_1", "800"),
+            ("a_agree", "on"),
+        ],
+    );
+    assert_eq!(fixed.status, 303);
+    let submitted = applicant.submit(
+        &format!("/applications/{id}/check"),
+        &format!("/applications/{id}/submit"),
+        &[],
+    );
+    assert_eq!(submitted.status, 303, "{}", submitted.body);
+    assert_eq!(
+        submitted.location(),
+        format!("/applications/{id}/submitted")
+    );
+    let after = applicant.get(&project);
+    assert_eq!(
+        after.status, 303,
+        "a submitted application's answers are fixed"
+    );
+
+    let mut assessor = Visitor::new(app);
+    assessor.sign_in(&app.user_email(Role::Assessor, None));
+    let read = assessor.get(&format!("/applications/{id}")).expect(200);
+    for shown in [
+        "St Mary",
+        "NE8 1HE",
+        "Older people",
+        "Carers",
+        "Hall hire: £700.00",
+        "Total: £1,500.00",
+        "4 January 2099",
+    ] {
+        assert!(read.body.contains(shown), "staff see {shown:?}");
+    }
+    assert!(
+        !read.body.contains("govuk-task-list"),
+        "no task list for staff"
+    );
+    assert!(
+        !read.body.contains("Charity number"),
+        "hidden questions are not listed"
+    );
+
+    let (_, other) = app
+        .grantee(
+            &admin,
+            json!({"name": "Another Group"}),
+            DueDiligence::Passed,
+        )
+        .with_user_email(app);
+    let mut stranger = Visitor::new(app);
+    stranger.sign_in(&other);
+    assert_eq!(stranger.get(&group).status, 404);
+    assert_eq!(stranger.get(&format!("/applications/{id}")).status, 404);
+    let _ = grantee;
+}
+
+api_tests!(an_applicant_answers_section_by_section_and_submits);
