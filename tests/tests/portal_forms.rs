@@ -71,7 +71,10 @@ fn an_applicant_answers_section_by_section_and_submits(app: &TestApp) {
     assert!(refused.body.contains("id=\"a_meeting_place-error\""));
     assert!(refused.body.contains("not a UK postcode"));
     assert!(refused.body.contains("id=\"a_registered-error\""));
-    assert!(refused.body.contains("value=\"Gateshead\""), "what was typed is kept");
+    assert!(
+        refused.body.contains("value=\"Gateshead\""),
+        "what was typed is kept"
+    );
 
     let saved = applicant.submit(
         &group,
@@ -210,4 +213,96 @@ fn an_applicant_answers_section_by_section_and_submits(app: &TestApp) {
     let _ = grantee;
 }
 
-api_tests!(an_applicant_answers_section_by_section_and_submits);
+fn an_administrator_writes_a_form_until_the_round_opens(app: &TestApp) {
+    let admin_email = app.user_email(Role::Admin, None);
+    let admin_token = app.admin();
+    let round = app.upcoming_round(&admin_token, "PW");
+    let page = format!("/rounds/{}/form", round.id);
+    let mut admin = Visitor::new(app);
+    admin.sign_in(&admin_email);
+    let empty = admin.get(&page).expect(200);
+    assert!(empty.body.contains("only the standard questions"));
+    assert!(
+        empty.body.contains("name=\"definition\""),
+        "an editor before the round opens"
+    );
+    let template = admin
+        .get(&format!("{page}?template=microgrant"))
+        .expect(200);
+    assert!(
+        template.body.contains("bank_statement"),
+        "the template fills the editor"
+    );
+
+    let bad = admin.submit(
+        &page,
+        &page,
+        &[("definition", "{\"sections\": []}"), ("version", "")],
+    );
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("1 to 20 sections"), "{}", bad.body);
+    let microgrant = include_str!("../../crates/server/forms/microgrant.json");
+    let saved = admin.submit(&page, &page, &[("definition", microgrant), ("version", "")]);
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let shown = admin.get(&page).expect(200);
+    assert!(
+        shown
+            .body
+            .contains("What will your project do to bring people together?")
+    );
+    assert!(shown.body.contains("Version 1"));
+    assert!(shown.body.contains("up to 300 words"));
+    let stale = admin.submit(&page, &page, &[("definition", microgrant), ("version", "")]);
+    assert_eq!(stale.status, 422);
+    assert!(
+        stale.body.contains("someone else changed this form"),
+        "{}",
+        stale.body
+    );
+
+    let (_, grantee_email) = app
+        .grantee(&admin_token, json!({}), DueDiligence::Passed)
+        .with_user_email(app);
+    let mut grantee = Visitor::new(app);
+    grantee.sign_in(&grantee_email);
+    let read = grantee.get(&page).expect(200);
+    assert!(
+        read.body
+            .contains("What will your project do to bring people together?")
+    );
+    assert!(
+        !read.body.contains("name=\"definition\""),
+        "no editor for applicants"
+    );
+    let csrf = read.csrf();
+    let refused = grantee.post(
+        &page,
+        &[
+            ("definition", microgrant),
+            ("version", "1"),
+            ("csrf", &csrf),
+        ],
+    );
+    assert_eq!(refused.status, 403);
+
+    app.open_now(&round);
+    let locked = admin.get(&page).expect(200);
+    assert!(locked.body.contains("can no longer change"));
+    assert!(!locked.body.contains("name=\"definition\""));
+    let csrf = locked.csrf();
+    let late = admin.post(
+        &page,
+        &[
+            ("definition", microgrant),
+            ("version", "1"),
+            ("csrf", &csrf),
+        ],
+    );
+    assert_eq!(late.status, 422);
+    assert!(late.body.contains("can no longer change"));
+}
+
+api_tests!(
+    an_applicant_answers_section_by_section_and_submits,
+    an_administrator_writes_a_form_until_the_round_opens,
+);

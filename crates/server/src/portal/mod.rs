@@ -33,6 +33,7 @@ pub mod payment_runs;
 pub mod people;
 pub mod queue;
 pub mod returns;
+pub mod round_form;
 pub mod rounds;
 pub mod session;
 pub mod sign_in;
@@ -168,6 +169,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(applications::withdraw)
             .service(answers::section_form)
             .service(answers::save_section)
+            .service(round_form::show_form)
+            .service(round_form::save_form)
             .service(decisions::decide_form)
             .service(decisions::decide)
             .service(panels::assignments)
