@@ -266,6 +266,25 @@ fn an_applicant_saves_partial_answers_and_submits_a_complete_set(app: &TestApp) 
         assert_eq!(read["answers"]["people"], 25);
         assert_eq!(read["answers"]["budget"][1]["amount"], "900.00");
     }
+    // The round's panel pack carries a column per question.
+    let csv = app
+        .get(
+            &format!("/v1/exports/panel-pack?fund_id=FA&round_id={}", round.id),
+            Some(&app.admin()),
+        )
+        .text()
+        .unwrap();
+    let mut lines = csv.lines();
+    let header = lines.next().unwrap();
+    assert!(
+        header.ends_with("Contact name,Where do you meet?,Are you a registered charity?,Charity number,What will you do?,How many people?,Start date,Budget,Declaration"),
+        "{header}"
+    );
+    let row = lines.next().unwrap();
+    assert!(
+        row.ends_with("\"St Mary's Hall, Gateshead, NE8 1HE\",No,,Lunch and a chat every Tuesday,25,2099-01-04,Hall hire: 600.00; Food: 900.00,Confirmed"),
+        "{row}"
+    );
 }
 
 fn only_the_applicant_and_staff_see_answers_and_only_the_applicant_changes_them(app: &TestApp) {

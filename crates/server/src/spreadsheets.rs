@@ -15,10 +15,13 @@
 use std::io::Write;
 
 use grantledger_domain::csv_writer::CsvWriter;
-use grantledger_domain::ids::RoundId;
+use std::collections::HashMap;
+
+use grantledger_domain::form::{Form, Question};
+use grantledger_domain::ids::{ApplicationId, RoundId};
 use grantledger_domain::spreadsheet::{Cell, Sheet};
 use grantledger_store::spreadsheets::{self, Scope};
-use grantledger_store::{AnyConnection, Database, funds, rounds};
+use grantledger_store::{AnyConnection, Database, forms, funds, rounds};
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, XlsxError};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -78,6 +81,8 @@ pub struct Plan {
     pub assessors: usize,
     /// The file name, without extension: `awards-LCF2`, `panel-pack-LCF2-round-1`.
     pub file_stem: String,
+    /// A round's panel pack: the round's form, whose questions are columns.
+    pub form: Option<Form>,
 }
 
 /// Checks an export can be made and plans it. `round_field` names the
@@ -118,6 +123,11 @@ pub fn plan(
         } else {
             0
         };
+        // One round's applications share a form: its answers are columns.
+        let form = match (&round, sheet) {
+            (Some(r), Sheet::PanelPack) => forms::current(conn, r.id)?.map(|f| f.form),
+            _ => None,
+        };
         let file_stem = match &round {
             Some(r) => format!("{}-{}-round-{}", sheet.slug(), fund.code, r.number),
             None => format!("{}-{}", sheet.slug(), fund.code),
@@ -127,6 +137,7 @@ pub fn plan(
             scope,
             assessors,
             file_stem,
+            form,
         })
     })
 }
@@ -138,10 +149,12 @@ fn each_row(
     plan: &Plan,
     mut row: impl FnMut(&[Cell]) -> Result<(), ApiError>,
 ) -> Result<u64, ApiError> {
+    let questions: Vec<&Question> = plan.form.iter().flat_map(|f| f.questions()).collect();
     let header: Vec<Cell> = plan
         .sheet
         .header(plan.assessors)
         .into_iter()
+        .chain(questions.iter().map(|q| q.label.clone()))
         .map(Cell::Text)
         .collect();
     row(&header)?;
@@ -153,10 +166,29 @@ fn each_row(
                 Sheet::PanelPack => {
                     let batch = spreadsheets::panel_batch(conn, plan.scope, after, BATCH_SIZE)?;
                     let last = batch.last().map(|l| l.application_id);
-                    (
-                        batch.iter().map(|l| l.cells(plan.assessors)).collect(),
-                        last,
-                    )
+                    let answers = match &plan.form {
+                        Some(form) => {
+                            let ids: Vec<ApplicationId> = batch
+                                .iter()
+                                .map(|l| ApplicationId::from_uuid(l.application_id))
+                                .collect();
+                            forms::answers_of(conn, &ids, form)?
+                        }
+                        None => HashMap::new(),
+                    };
+                    let rows = batch
+                        .iter()
+                        .map(|l| {
+                            let mine = answers.get(&ApplicationId::from_uuid(l.application_id));
+                            let mut cells = l.cells(plan.assessors);
+                            cells.extend(questions.iter().map(|q| {
+                                mine.and_then(|a| a.get(&q.id))
+                                    .map_or(Cell::Empty, |a| Cell::Text(a.text(q)))
+                            }));
+                            cells
+                        })
+                        .collect();
+                    (rows, last)
                 }
                 Sheet::Awards => {
                     let batch = spreadsheets::award_batch(conn, plan.scope, after, BATCH_SIZE)?;

@@ -175,6 +175,32 @@ pub fn answers(
     }))
 }
 
+/// The answers of several applications to the same `form`, by application
+/// (those with none saved are left out): for exports.
+pub fn answers_of(
+    conn: &mut AnyConnection,
+    applications: &[ApplicationId],
+    form: &Form,
+) -> Result<std::collections::HashMap<ApplicationId, Answers>, StoreError> {
+    let rows: Vec<(DbUuid, String)> = application_answers::table
+        .filter(application_answers::application_id.eq_any(applications.iter().map(|a| db_id(*a))))
+        .select((
+            application_answers::application_id,
+            application_answers::answers,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, text)| {
+            let raw: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text)
+                .map_err(|e| StoreError::corrupt("application answers", e))?;
+            let answers = form
+                .stored_answers(&raw)
+                .map_err(|e| StoreError::corrupt("application answers", e))?;
+            Ok((ApplicationId::from_uuid(id.0), answers))
+        })
+        .collect()
+}
+
 /// Saves (replaces) an application's answers, with an audit event carrying
 /// the answers before and after.
 #[expect(

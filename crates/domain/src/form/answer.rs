@@ -81,6 +81,48 @@ impl Answer {
         }
     }
 
+    /// The answer as plain text, for exports: option labels, ISO dates,
+    /// amounts in pounds, an address and a budget on one line.
+    pub fn text(&self, question: &Question) -> String {
+        let label = |value: &str| match &question.kind {
+            QuestionKind::SingleChoice { options, .. }
+            | QuestionKind::MultipleChoice { options } => options
+                .iter()
+                .find(|o| o.value.as_str() == value)
+                .map_or_else(|| value.to_owned(), |o| o.label.clone()),
+            _ => value.to_owned(),
+        };
+        match self {
+            Answer::Text(s) => s.clone(),
+            Answer::Number(n) => n.to_string(),
+            Answer::Money(m) => m.to_string(),
+            Answer::Date(d) => d.to_string(),
+            Answer::YesNo(b) => if *b { "Yes" } else { "No" }.to_owned(),
+            Answer::Choice(c) => label(c.as_str()),
+            Answer::Choices(cs) => cs
+                .iter()
+                .map(|c| label(c.as_str()))
+                .collect::<Vec<_>>()
+                .join("; "),
+            Answer::Address(a) => [
+                Some(a.line1.as_str()),
+                a.line2.as_deref(),
+                Some(a.town.as_str()),
+            ]
+            .into_iter()
+            .flatten()
+            .chain([a.postcode.as_str()])
+            .collect::<Vec<_>>()
+            .join(", "),
+            Answer::Budget(lines) => lines
+                .iter()
+                .map(|l| format!("{}: {}", l.item, l.amount))
+                .collect::<Vec<_>>()
+                .join("; "),
+            Answer::Declared => "Confirmed".to_owned(),
+        }
+    }
+
     /// Whether this answer has the value a condition looks for.
     pub(super) fn matches(&self, value: &str) -> bool {
         match self {

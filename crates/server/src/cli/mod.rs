@@ -11,6 +11,7 @@ use crate::telemetry::LogFormat;
 
 mod bank_details;
 mod common;
+mod forms;
 mod grantees;
 mod panels;
 mod payment_runs;
@@ -86,6 +87,10 @@ pub enum Command {
     /// panel view.
     #[command(subcommand)]
     Panel(panels::PanelCommand),
+    /// A round's application form: show it, or save a new version before
+    /// the round opens.
+    #[command(subcommand)]
+    Form(forms::FormCommand),
     /// Grantees' bank details under dual control: show (masked), enter,
     /// verify, reject, list those waiting, re-seal under a new key.
     #[command(subcommand)]
@@ -477,6 +482,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(command) => run_import(&cli, command),
         Command::Grantee(command) => grantees::run(&cli.open_database()?, command),
         Command::Panel(command) => panels::run(&cli.open_database()?, command),
+        Command::Form(command) => forms::run(&cli.open_database()?, command),
         Command::BankDetails(command) => bank_details::run(&cli.open_database()?, command),
         Command::PaymentRuns(command) => payment_runs::run(&cli.open_database()?, command),
         Command::Mail(command) => {
