@@ -33,6 +33,7 @@ pub mod payment_runs;
 pub mod people;
 pub mod queue;
 pub mod returns;
+pub mod round_admin;
 pub mod round_form;
 pub mod rounds;
 pub mod session;
@@ -171,6 +172,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(answers::save_section)
             .service(round_form::show_form)
             .service(round_form::save_form)
+            .service(round_admin::new_round)
+            .service(round_admin::create_round)
+            .service(round_admin::edit_round_form)
+            .service(round_admin::edit_round)
+            .service(round_admin::open_or_close_now)
             .service(decisions::decide_form)
             .service(decisions::decide)
             .service(panels::assignments)

@@ -46,6 +46,7 @@ struct RoundPage {
     rules: Vec<String>,
     is_open: bool,
     reads_panel: bool,
+    manages: bool,
 }
 
 #[derive(Template)]
@@ -176,6 +177,7 @@ pub async fn show(
         rules: rules(m, &round),
         is_open: round.window.is_open_at(Utc::now()),
         reads_panel: signed_in.can(Action::ReadPanels),
+        manages: signed_in.can(Action::ManageFunds),
         name: round.name,
     })
 }

@@ -58,6 +58,8 @@ struct FundPage {
     as_of_said: Option<String>,
     csv_href: String,
     exports: bool,
+    /// Whether the reader may add rounds.
+    manages: bool,
     passed: bool,
     money: Table,
     checks: Table,
@@ -127,6 +129,7 @@ pub async fn show(
         code: r.fund_code.clone(),
         csv_href: csv_href(&id, &typed),
         exports: signed_in.can(Action::ExportOpenData),
+        manages: signed_in.can(Action::ManageFunds),
         id,
         as_of: if errors.is_empty() {
             typed
