@@ -55,6 +55,7 @@ struct AwardPage {
     conditions: Vec<String>,
     tranches: Table,
     accepted: bool,
+    manages: bool,
 }
 
 #[derive(Template)]
@@ -157,6 +158,7 @@ async fn page(
             conditions: conditions(),
             tranches: table,
             accepted,
+            manages: signed_in.can(Action::ManageAwards),
         },
     )
 }

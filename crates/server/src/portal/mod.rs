@@ -14,6 +14,7 @@ pub mod answers;
 pub mod applications;
 pub mod assets;
 pub mod audit_trail;
+pub mod award_admin;
 pub mod awards;
 pub mod bank_details;
 pub mod chart;
@@ -177,6 +178,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(round_admin::edit_round_form)
             .service(round_admin::edit_round)
             .service(round_admin::open_or_close_now)
+            .service(award_admin::manage)
+            .service(award_admin::schedule_tranche)
+            .service(award_admin::vary_award)
+            .service(award_admin::set_return_due)
+            .service(award_admin::complete_award)
+            .service(award_admin::cancel_award)
             .service(decisions::decide_form)
             .service(decisions::decide)
             .service(panels::assignments)
