@@ -117,4 +117,112 @@ fn an_administrator_pays_varies_and_cancels_an_award(app: &TestApp) {
     }
 }
 
-api_tests!(an_administrator_pays_varies_and_cancels_an_award);
+fn return_body() -> serde_json::Value {
+    json!({
+        "period_start": "2026-04-01", "period_end": "2026-09-30",
+        "participants_reached": 12, "volunteers": 2, "sessions_delivered": 20,
+        "narrative": "Weekly lunches.",
+        "responses": [
+            {"stage": "baseline", "participant_code": "P-1", "direct": "often_always",
+             "lack_companionship": "often", "left_out": "often", "isolated": "some_of_the_time"},
+            {"stage": "follow_up", "participant_code": "P-1", "direct": "occasionally"}
+        ]
+    })
+}
+
+fn an_administrator_reviews_a_return_in_the_portal(app: &TestApp) {
+    let token = app.admin();
+    let round = app.small_round(&token, "PRV", "Portal Review Fund");
+    let grantee = app
+        .grantee(&token, json!({}), DueDiligence::Passed)
+        .signed_in(app);
+    let award = app.accepted_award(&round, &grantee, "1000.00");
+    let returns = format!("/v1/awards/{award}/evaluation-returns");
+    let applicant = grantee.user.clone().unwrap();
+    let submitted = expect(app.post(&returns, Some(&applicant), &return_body()), 201);
+    let status_of = || {
+        let id = submitted["return_id"]
+            .as_str()
+            .or(submitted["id"].as_str())
+            .unwrap();
+        expect(
+            app.get(&format!("/v1/evaluation-returns/{id}"), Some(&applicant)),
+            200,
+        )["status"]
+            .clone()
+    };
+
+    let mut admin = Visitor::new(app);
+    admin.sign_in(&app.user_email(Role::Admin, None));
+    let page = format!("/awards/{award}/return");
+    let shown = admin.get(&page).expect(200);
+    assert!(shown.body.contains("Review this return"));
+    let csrf = shown.csrf();
+    let review = format!("/awards/{award}/return/review");
+    let no_comment = admin.post(
+        &review,
+        &[
+            ("csrf", &csrf),
+            ("version", "1"),
+            ("decision", "request_changes"),
+        ],
+    );
+    assert_eq!(no_comment.status, 422);
+    assert!(
+        no_comment.body.contains("id=\"comment-error\""),
+        "{}",
+        no_comment.body
+    );
+    let sent_back = admin.post(
+        &review,
+        &[
+            ("csrf", &csrf),
+            ("version", "1"),
+            ("decision", "request_changes"),
+            ("comment", "Please add the follow-up answers for P-1."),
+        ],
+    );
+    assert_eq!(sent_back.status, 303, "{}", sent_back.body);
+    assert_eq!(status_of(), "changes_requested");
+    assert!(
+        !admin
+            .get(&page)
+            .expect(200)
+            .body
+            .contains("Review this return")
+    );
+
+    expect(app.post(&returns, Some(&applicant), &return_body()), 201);
+    let stale = admin.post(
+        &review,
+        &[("csrf", &csrf), ("version", "1"), ("decision", "accept")],
+    );
+    assert_eq!(
+        stale.status, 422,
+        "a newer version is never reviewed unseen"
+    );
+    assert!(stale.body.contains("latest is version 2"));
+    let accepted = admin.post(
+        &review,
+        &[("csrf", &csrf), ("version", "2"), ("decision", "accept")],
+    );
+    assert_eq!(accepted.status, 303, "{}", accepted.body);
+    assert_eq!(status_of(), "accepted");
+
+    let mut auditor = Visitor::new(app);
+    auditor.sign_in(&app.user_email(Role::Auditor, None));
+    let read = auditor.get(&page).expect(200);
+    assert!(!read.body.contains("Review this return"));
+    let csrf = read.csrf();
+    assert_eq!(
+        auditor
+            .post(&review, &[("csrf", &csrf), ("decision", "accept")])
+            .status,
+        403
+    );
+}
+
+api_tests!(
+    an_administrator_pays_varies_and_cancels_an_award,
+    an_administrator_reviews_a_return_in_the_portal,
+);

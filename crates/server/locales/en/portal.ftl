@@ -832,3 +832,14 @@ award-done-varied = The amount is changed.
 award-done-return = The return date is set.
 award-done-completed = The award is complete.
 award-done-cancelled = The award is cancelled.
+
+## Reviewing returns (issue 17)
+return-review-heading = Review this return
+return-review-decision = Your decision
+return-review-choose = Choose whether to accept the return or ask for changes
+return-review-comment = Message to the grantee
+return-review-comment-hint = Required when you ask for changes: say what to change.
+return-review-button = Record review
+return-banner-reviewed = Your review is recorded.
+return-review-accept = Accept the return
+return-review-changes = Ask for changes

@@ -205,6 +205,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(returns::save)
             .service(returns::template)
             .service(returns::upload_file)
+            .service(returns::review::review_return)
             .default_service(web::to(not_found)),
     );
 }

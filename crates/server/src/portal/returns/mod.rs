@@ -3,6 +3,7 @@
 //! saved as a draft, submitted, and fixed after the fund asks for changes.
 
 pub mod form;
+pub mod review;
 pub mod upload;
 
 use actix_multipart::Multipart;
@@ -112,6 +113,9 @@ struct ReturnPage {
     responses: String,
     reviews: Vec<ReviewView>,
     editable: bool,
+    /// Whether the reader may review it now (staff who review, and it
+    /// awaits review).
+    reviewable: bool,
     draft_saved: String,
     banner: String,
     form: ReturnForm,
@@ -292,6 +296,11 @@ fn page(
         responses,
         reviews,
         editable,
+        reviewable: signed_in.can(Action::ReviewEvaluationReturns)
+            && loaded
+                .detail
+                .as_ref()
+                .is_some_and(|d| d.record.value.status == ReviewStatus::Submitted),
         draft_saved: loaded
             .draft
             .map(|d| instant(d.saved_at))
@@ -321,6 +330,7 @@ pub async fn show(
     let banner = match query.done.as_deref() {
         Some("saved") => m.t("return-banner-saved"),
         Some("submitted") => m.t("return-banner-submitted"),
+        Some("reviewed") => m.t("return-banner-reviewed"),
         Some(n) if n.parse::<usize>().is_ok() => m.with("return-banner-uploaded", &[("count", n)]),
         _ => String::new(),
     };
