@@ -401,6 +401,7 @@ fn pages_need_a_signed_in_user_with_the_right_role(app: &TestApp) {
         format!("/grantees/{}/checks", grantee.id),
         "/payment-runs".to_owned(),
         "/users/invite".to_owned(),
+        format!("/users/{}/disable", uuid::Uuid::now_v7()),
         "/organisation/users/invite".to_owned(),
         "/account/password".to_owned(),
         "/account/sign-out-everywhere".to_owned(),

@@ -843,3 +843,6 @@ return-review-button = Record review
 return-banner-reviewed = Your review is recorded.
 return-review-accept = Accept the return
 return-review-changes = Ask for changes
+people-access = Access
+people-disable = Disable
+people-enable = Enable

@@ -178,6 +178,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(round_admin::edit_round_form)
             .service(round_admin::edit_round)
             .service(round_admin::open_or_close_now)
+            .service(people::admin_disable)
             .service(award_admin::manage)
             .service(award_admin::schedule_tranche)
             .service(award_admin::vary_award)

@@ -34,6 +34,10 @@ pub struct Person {
     pub status: String,
     /// Whether the viewer may remove them.
     pub removable: bool,
+    /// Whether they can no longer sign in.
+    pub disabled: bool,
+    /// Whether they are the viewer (who may not disable themselves).
+    pub is_viewer: bool,
 }
 
 #[derive(Template)]
@@ -69,6 +73,8 @@ fn person(record: Record<User>, viewer: UserId, owner_view: bool) -> Person {
         },
         status,
         removable: owner_view && !u.disabled && u.id != viewer,
+        disabled: u.disabled,
+        is_viewer: u.id == viewer,
     }
 }
 
@@ -308,4 +314,49 @@ pub async fn owner_remove(
     })
     .await?;
     Ok(see_other("/organisation/users"))
+}
+
+/// Stops someone signing in (ending their sessions and tokens), or lets
+/// them again (administrators; never themselves).
+#[post("/users/{id}/{change}")]
+pub async fn admin_disable(
+    state: web::Data<AppState>,
+    path: web::Path<(uuid::Uuid, String)>,
+    posted: Posted<std::collections::HashMap<String, String>>,
+) -> PortalResult {
+    let signed_in = posted.signed_in;
+    signed_in.may(crate::policy::Action::ManageUsers)?;
+    let (id, change) = path.into_inner();
+    let disabled = match change.as_str() {
+        "disable" => true,
+        "enable" => false,
+        _ => return Err(PortalError::NotFound),
+    };
+    let principal = signed_in.principal.clone();
+    let id = UserId::from_uuid(id);
+    let result = {
+        let state = state.clone();
+        blocking(move || {
+            state.db.write(|c| {
+                crate::operations::users::update(
+                    c,
+                    &principal,
+                    id,
+                    crate::http::IfMatch::Any,
+                    crate::operations::users::UserChanges {
+                        disabled: Some(disabled),
+                        ..Default::default()
+                    },
+                )
+            })
+        })
+        .await
+    };
+    match result {
+        Ok(_) => Ok(see_other("/users")),
+        Err(e) => {
+            let errors = FormErrors::from_api(e)?;
+            render(state, &signed_in, true, errors, String::new(), None).await
+        }
+    }
 }
