@@ -1,0 +1,264 @@
+//! Parity between the API and the portal (issue 17): every operation in
+//! `/openapi.json` has a portal page or action, or stands on one of two
+//! explicit lists — API-only, with the reason, or not yet in the portal,
+//! with what is missing. An operation on none of them fails this test, and
+//! so does a listed portal page that does not exist (fetched anonymously,
+//! it must not answer 404 or 405).
+
+use grantledger_tests::portal::Visitor;
+use grantledger_tests::{TestApp, api_tests, expect};
+
+/// Where the portal does what the operation does: a page (GET) or the
+/// form action (POST), with `{id}` as in the API.
+fn portal_page(method: &str, path: &str) -> Option<&'static str> {
+    Some(match (method, path) {
+        ("get", "/v1/me") => "/account/password",
+        ("put", "/v1/me/password") => "/account/password",
+        ("post", "/v1/me/sign-out-everywhere") => "/account/sign-out-everywhere",
+        ("post", "/v1/auth/password-reset") => "/forgot-password",
+        ("get", "/v1/me/assignments") => "/assignments",
+        ("get", "/v1/users") => "/users",
+        ("post", "/v1/users/invitations") => "/users/invite",
+        ("patch", "/v1/users/{id}") => "/users/{id}/disable",
+        ("get", "/v1/funds") => "/",
+        ("get", "/v1/funds/{id}") | ("get", "/v1/funds/{id}/rounds") => "/funds/{id}",
+        ("get", "/v1/funds/{id}/reconciliation") => "/funds/{id}/reconciliation.csv",
+        ("post", "/v1/funds/{id}/rounds") => "/funds/{id}/rounds",
+        ("get", "/v1/rounds/{id}") => "/rounds/{id}",
+        ("patch", "/v1/rounds/{id}") => "/rounds/{id}/edit",
+        ("get", "/v1/rounds/{id}/form") | ("get", "/v1/rounds/{id}/form/versions") => {
+            "/rounds/{id}/form"
+        }
+        ("put", "/v1/rounds/{id}/form") => "/rounds/{id}/form",
+        ("get", "/v1/rounds/{id}/applications") => "/rounds/{id}/applications",
+        ("post", "/v1/rounds/{id}/applications") => "/rounds/{id}/apply",
+        ("post", "/v1/rounds/{id}/decisions") => "/rounds/{id}/decisions",
+        ("get", "/v1/rounds/{id}/criteria") | ("put", "/v1/rounds/{id}/criteria") => {
+            "/rounds/{id}/criteria"
+        }
+        ("get", "/v1/rounds/{id}/assignments") | ("get", "/v1/rounds/{id}/panel") => {
+            "/rounds/{id}/panel"
+        }
+        ("post", "/v1/rounds/{id}/assignments") => "/rounds/{id}/assign",
+        ("get", "/v1/applications/{id}") | ("get", "/v1/applications/{id}/answers") => {
+            "/applications/{id}"
+        }
+        ("patch", "/v1/applications/{id}") => "/applications/{id}/edit",
+        ("put", "/v1/applications/{id}/answers") => "/applications/{id}/sections/any",
+        ("post", "/v1/applications/{id}/submit") => "/applications/{id}/submit",
+        ("post", "/v1/applications/{id}/withdraw") => "/applications/{id}/withdraw",
+        ("post", "/v1/applications/{id}/decision") => "/applications/{id}/decide",
+        ("post", "/v1/applications/{id}/score-sheet") => "/applications/{id}/score",
+        ("post", "/v1/applications/{id}/assignments") => "/applications/{id}/assign",
+        ("put", "/v1/applications/{id}/panel-recommendation") => {
+            "/applications/{id}/recommendation"
+        }
+        ("get", "/v1/awards/{id}") | ("get", "/v1/awards/{id}/disbursements") => "/awards/{id}",
+        ("post", "/v1/awards/{id}/accept") => "/awards/{id}/accept",
+        ("post", "/v1/awards/{id}/decline") => "/awards/{id}/decline",
+        ("post", "/v1/awards/{id}/cancel") => "/awards/{id}/cancel",
+        ("post", "/v1/awards/{id}/complete") => "/awards/{id}/complete",
+        ("get", "/v1/awards/{id}/variations") => "/awards/{id}/manage",
+        ("post", "/v1/awards/{id}/variations") => "/awards/{id}/variations",
+        ("post", "/v1/awards/{id}/disbursements") => "/awards/{id}/tranches",
+        ("put", "/v1/awards/{id}/return-due-date") => "/awards/{id}/return-due",
+        ("get", "/v1/awards/{id}/evaluation-returns")
+        | ("post", "/v1/awards/{id}/evaluation-returns")
+        | ("get", "/v1/evaluation-returns/{id}") => "/awards/{id}/return",
+        ("post", "/v1/evaluation-returns/{id}/review") => "/awards/{id}/return/review",
+        ("get", "/v1/grantees") => "/grantees",
+        ("get", "/v1/grantees/{id}") | ("get", "/v1/grantees/{id}/checks") => "/grantees/{id}",
+        ("post", "/v1/grantees/{id}/checks") => "/grantees/{id}/checks",
+        ("get", "/v1/grantees/{id}/bank-details") => "/grantees/{id}/bank-details",
+        ("put", "/v1/grantees/{id}/bank-details") => "/organisation/bank-details",
+        ("post", "/v1/grantees/{id}/bank-details/verify") => "/grantees/{id}/bank-details/verify",
+        ("post", "/v1/grantees/{id}/bank-details/reject") => "/grantees/{id}/bank-details/reject",
+        ("get", "/v1/bank-details/waiting") => "/bank-details",
+        ("get", "/v1/payment-runs") => "/payment-runs",
+        ("post", "/v1/payment-runs") => "/payment-runs",
+        ("get", "/v1/payment-runs/{id}") | ("get", "/v1/payment-runs/{id}/lines") => {
+            "/payment-runs/{id}"
+        }
+        ("get", "/v1/payment-runs/{id}/export") => "/payment-runs/{id}/file",
+        ("post", "/v1/payment-runs/{id}/approve") => "/payment-runs/{id}/approve",
+        ("post", "/v1/payment-runs/{id}/cancel") => "/payment-runs/{id}/cancel",
+        ("post", "/v1/payment-runs/{id}/confirm")
+        | ("post", "/v1/payment-runs/{id}/lines/{line}/paid")
+        | ("post", "/v1/payment-runs/{id}/lines/{line}/failed") => {
+            "/payment-runs/{id}/lines/{id}/paid"
+        }
+        ("get", "/v1/audit-events") => "/audit",
+        ("get", "/v1/audit-events/verify") => "/audit/verify",
+        ("get", "/v1/exports/360giving") => "/funds/{id}/360giving",
+        _ => return None,
+    })
+}
+
+/// Operations with no page on purpose, and why.
+const API_ONLY: &[(&str, &str, &str)] = &[
+    ("get", "/healthz", "for load balancers, not people"),
+    ("get", "/readyz", "for load balancers, not people"),
+    (
+        "post",
+        "/v1/auth/token",
+        "API clients' sign-in; people sign in at /sign-in",
+    ),
+    (
+        "post",
+        "/v1/users",
+        "creates an account with a password chosen by someone else; the portal invites people to set their own",
+    ),
+    (
+        "get",
+        "/v1/users/{id}",
+        "the people list shows everything a page needs about a user",
+    ),
+    (
+        "get",
+        "/v1/awards",
+        "awards are reached from the dashboard, the fund page and the grantee's page",
+    ),
+    (
+        "post",
+        "/v1/applications/{id}/assessments",
+        "the single-score assessment kept for API clients; the portal scores with the round's criteria",
+    ),
+    (
+        "get",
+        "/v1/applications/{id}/assessments",
+        "the single-score assessments kept for API clients; the portal shows score sheets on the panel",
+    ),
+    (
+        "post",
+        "/v1/grantees/{id}/due-diligence",
+        "the single pass/fail kept for API clients; the portal records each check",
+    ),
+    (
+        "post",
+        "/v1/disbursements/{id}/paid",
+        "the portal settles tranches through payment runs",
+    ),
+    (
+        "post",
+        "/v1/disbursements/{id}/failed",
+        "the portal settles tranches through payment runs",
+    ),
+    (
+        "post",
+        "/v1/disbursements/{id}/reverse",
+        "the portal settles tranches through payment runs",
+    ),
+    (
+        "post",
+        "/v1/disbursements/{id}/returned",
+        "the portal settles tranches through payment runs",
+    ),
+];
+
+/// Operations the portal does not offer yet: each is a gap to close.
+const NOT_YET: &[(&str, &str, &str)] = &[
+    ("post", "/v1/funds", "a page to create a fund"),
+    ("patch", "/v1/funds/{id}", "a page to change a fund"),
+    ("post", "/v1/funds/{id}/open", "open a fund from its page"),
+    ("post", "/v1/funds/{id}/close", "close a fund from its page"),
+    (
+        "get",
+        "/v1/funds/{id}/outcomes",
+        "the outcomes report with its charts",
+    ),
+    ("post", "/v1/grantees", "a page to register a grantee"),
+    ("patch", "/v1/grantees/{id}", "a page to change a grantee"),
+    (
+        "post",
+        "/v1/applications/{id}/start-review",
+        "start a review from the application page",
+    ),
+    (
+        "post",
+        "/v1/applications/{id}/deadline-extension",
+        "give one application a later deadline",
+    ),
+    (
+        "get",
+        "/v1/evaluation-returns/overdue",
+        "a list of overdue returns",
+    ),
+    ("get", "/v1/commitments", "the pledge tracker"),
+    ("get", "/v1/commitments/{id}", "one commitment"),
+    (
+        "get",
+        "/v1/commitments/report",
+        "the commitments' annual report",
+    ),
+    (
+        "post",
+        "/v1/commitments/import",
+        "upload the pledge tracker",
+    ),
+    (
+        "post",
+        "/v1/commitments/{id}/status",
+        "set a commitment's status",
+    ),
+    (
+        "get",
+        "/v1/exports/{sheet}",
+        "download the spreadsheets from the fund page",
+    ),
+    ("post", "/v1/imports/grantees", "upload grantees"),
+    (
+        "post",
+        "/v1/rounds/{id}/imports/awards",
+        "upload award decisions",
+    ),
+];
+
+fn every_api_operation_has_a_page_or_a_reason(app: &TestApp) {
+    let doc = expect(app.get("/openapi.json", None), 200);
+    let mut unlisted = Vec::new();
+    let mut pages = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            let listed =
+                |list: &[(&str, &str, &str)]| list.iter().any(|(m, p, _)| m == method && p == path);
+            match portal_page(method, path) {
+                Some(page) => {
+                    assert!(
+                        !listed(API_ONLY) && !listed(NOT_YET),
+                        "{method} {path} has a page and is listed as without one"
+                    );
+                    pages.push((method.clone(), page));
+                }
+                None if listed(API_ONLY) || listed(NOT_YET) => {}
+                None => unlisted.push(format!("{} {path}", method.to_uppercase())),
+            }
+        }
+    }
+    assert!(
+        unlisted.is_empty(),
+        "operations with no portal page and no reason: {unlisted:#?}"
+    );
+    // Every page named exists.
+    let id = uuid::Uuid::now_v7().to_string();
+    let mut anonymous = Visitor::new(app);
+    for (method, page) in pages {
+        let path = page.replace("{id}", &id);
+        let got = if method == "get" && !page.ends_with("/verify") {
+            anonymous.get(&path)
+        } else {
+            anonymous.post(&path, &[("csrf", "x")])
+        };
+        assert!(
+            ![404, 405].contains(&got.status),
+            "{path} ({method}) answered {}: no such page",
+            got.status
+        );
+    }
+    println!(
+        "{} operations not yet in the portal: {:?}",
+        NOT_YET.len(),
+        NOT_YET.iter().map(|(_, _, what)| *what).collect::<Vec<_>>()
+    );
+}
+
+api_tests!(every_api_operation_has_a_page_or_a_reason);
