@@ -41,14 +41,16 @@ fn file_name(req: &HttpRequest, name: Option<String>) -> FileName {
 
 /// Receives the body as `owner`'s file for `purpose` and stores it: the
 /// caller's rights and the owner's state are checked before the body is
-/// read, and again in the transaction that stores it.
+/// read, and again in the transaction that stores it; `purpose` is looked
+/// at only after that, so another organisation's owner is never told more
+/// than 404.
 async fn upload(
     state: web::Data<AppState>,
     principal: Principal,
     req: HttpRequest,
     payload: web::Payload,
     owner: AttachmentOwner,
-    purpose: Purpose,
+    purpose: Result<Purpose, ApiError>,
     name: Option<String>,
 ) -> Result<HttpResponse, ApiError> {
     let multipart = req
@@ -67,6 +69,7 @@ async fn upload(
     }
     let (db, caller) = (state.clone(), principal.clone());
     blocking(move || db.db.read(|c| op::writable_owner(c, &caller, owner))).await?;
+    let purpose = purpose?;
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -97,7 +100,8 @@ async fn list(
     Ok(HttpResponse::Ok().json(AttachmentList::from(items)))
 }
 
-fn purpose(field: &str, text: &str) -> Result<Purpose, ApiError> {
+fn purpose(field: &str, text: Option<&str>) -> Result<Purpose, ApiError> {
+    let text = text.ok_or_else(|| ApiError::invalid(field, format!("{field} is required")))?;
     Purpose::parse(text).map_err(|e| ApiError::invalid(field, e.to_string()))
 }
 
@@ -131,7 +135,7 @@ pub async fn upload_application_file(
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let owner = AttachmentOwner::Application(ApplicationId::from_uuid(id.into_inner()));
-    let purpose = purpose("purpose", &q.purpose)?;
+    let purpose = purpose("purpose", q.purpose.as_deref());
     upload(state, auth.principal, req, payload, owner, purpose, q.name).await
 }
 
@@ -189,7 +193,7 @@ pub async fn upload_return_evidence(
         req,
         payload,
         owner,
-        Purpose::evidence(),
+        Ok(Purpose::evidence()),
         name,
     )
     .await
@@ -242,13 +246,12 @@ pub async fn upload_organisation_document(
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let owner = AttachmentOwner::Organisation(GranteeId::from_uuid(id.into_inner()));
-    let kind: OrganisationDocumentKind =
-        q.kind
-            .parse()
-            .map_err(|e: grantledger_domain::ParseEnumError| {
-                ApiError::invalid("kind", e.to_string())
-            })?;
-    let purpose = Purpose::organisation(kind);
+    let purpose = purpose("kind", q.kind.as_deref()).and_then(|p| {
+        p.as_str()
+            .parse::<OrganisationDocumentKind>()
+            .map(Purpose::organisation)
+            .map_err(|e| ApiError::invalid("kind", e.to_string()))
+    });
     upload(state, auth.principal, req, payload, owner, purpose, q.name).await
 }
 

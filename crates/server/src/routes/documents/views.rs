@@ -97,7 +97,8 @@ pub struct NameQuery {
 #[serde(deny_unknown_fields)]
 pub struct ApplicationUploadQuery {
     /// The question's id: 1–64 lower-case letters, digits, `_` or `-`.
-    pub purpose: String,
+    /// Required.
+    pub purpose: Option<String>,
     /// The file's name, for display only.
     pub name: Option<String>,
 }
@@ -108,7 +109,8 @@ pub struct ApplicationUploadQuery {
 #[serde(deny_unknown_fields)]
 pub struct OrganisationUploadQuery {
     /// `governing_document`, `safeguarding_policy` or `bank_statement`.
-    pub kind: String,
+    /// Required.
+    pub kind: Option<String>,
     /// The file's name, for display only.
     pub name: Option<String>,
 }
