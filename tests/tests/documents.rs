@@ -280,7 +280,8 @@ fn too_large_is_refused_without_reading_it_all(app: &TestApp) {
     assert_eq!(declared.status(), 413);
     // Streamed without a length: refused once past 12 MB, long before the
     // end. Whatever the client manages to push into the socket's buffers
-    // after the refusal, it is not allowed to send all 64 MB.
+    // after the refusal, it cannot send much past the limit (about 12.8 MB
+    // is typical on loopback), let alone all 64 MB.
     let total = 64 * 1024 * 1024;
     let yielded = Arc::new(AtomicU64::new(0));
     let body = reqwest::blocking::Body::new(Generator {
@@ -303,10 +304,10 @@ fn too_large_is_refused_without_reading_it_all(app: &TestApp) {
             assert!(problem["detail"].as_str().unwrap().contains("12 MB"));
         }
         // The server may close the connection on the rest of the body.
-        Err(error) => eprintln!("the refused upload ended with: {error}"),
+        Err(error) => eprintln!("the refused upload ended after {taken} bytes with: {error}"),
     }
     assert!(
-        taken < total / 2,
+        taken < 20 * 1024 * 1024,
         "the client sent {taken} of {total} bytes before the refusal"
     );
     let listed = expect(
