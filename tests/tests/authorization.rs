@@ -23,6 +23,9 @@ struct World {
     disbursement: String,
     payment_run: String,
     commitment: String,
+    /// An organisation document of each organisation.
+    own_attachment: String,
+    other_attachment: String,
     tokens: Vec<(Role, String)>,
 }
 
@@ -44,6 +47,9 @@ enum Target {
     Disbursement,
     PaymentRun,
     Commitment,
+    /// An attachment (an organisation document): a grantee user may reach
+    /// only its own organisation's.
+    Attachment,
 }
 
 struct Rule {
@@ -106,6 +112,17 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         | ("post", "/v1/grantees/{id}/due-diligence")
         | ("post", "/v1/grantees/{id}/checks") => r(ADMIN, T::Grantee),
         ("get", "/v1/grantees/{id}/checks") => r(EVERYONE, T::Grantee),
+        // Documents: read with the owner, uploaded by whoever may change it.
+        ("get", "/v1/grantees/{id}/documents") => r(EVERYONE, T::Grantee),
+        ("post", "/v1/grantees/{id}/documents") => r(APPLICANTS, T::Grantee),
+        ("get", "/v1/applications/{id}/attachments") => r(EVERYONE, T::Application),
+        // The matrix's applications are awarded: the allowed are refused 409.
+        ("post", "/v1/applications/{id}/attachments") => r(APPLICANTS, T::Application),
+        ("get", "/v1/evaluation-returns/{id}/attachments") => r(READ_RETURNS, T::Return),
+        ("post", "/v1/evaluation-returns/{id}/attachments") => r(&[Role::Grantee], T::Return),
+        ("get", "/v1/attachments/{id}") | ("get", "/v1/attachments/{id}/content") => {
+            r(EVERYONE, T::Attachment)
+        }
         ("get", "/v1/rounds/{id}/applications") => r(EVERYONE, T::Round),
         ("post", "/v1/rounds/{id}/applications") => r(APPLICANTS, T::Round),
         ("post", "/v1/rounds/{id}/decisions") => r(ADMIN, T::Round),
@@ -301,9 +318,16 @@ fn raw_body(method: &str, path: &str) -> Option<(&'static str, &'static str)> {
         ("post", "/v1/imports/grantees") => Some(("text/csv", GRANTEES_CSV)),
         // An empty file: refused 422 for the allowed, 403 for the rest.
         ("post", "/v1/rounds/{id}/imports/awards") => Some(("text/csv", "application_id,amount\n")),
+        ("post", "/v1/grantees/{id}/documents")
+        | ("post", "/v1/applications/{id}/attachments")
+        | ("post", "/v1/evaluation-returns/{id}/attachments") => {
+            Some(("application/octet-stream", PDF))
+        }
         _ => None,
     }
 }
+
+const PDF: &str = "%PDF-1.7\n% matrix\n";
 
 const GRANTEES_CSV: &str = "name,organisation_type,region,local_authority,postcode,annual_income\nMatrix import group,community_group,london,Lambeth,SE11 5QY,100.00\n";
 
@@ -454,6 +478,18 @@ fn world(app: &TestApp) -> World {
     };
     let own_return = submit(&own_award, &own_token);
     let other_return = submit(&other_award, &other_token);
+    let document = |grantee: &str, token: &str| {
+        let path = format!("/v1/grantees/{grantee}/documents?kind=governing_document&name=c.pdf");
+        expect(
+            app.post_raw(&path, Some(token), "application/octet-stream", PDF),
+            201,
+        )["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let own_attachment = document(&own_grantee, &own_token);
+    let other_attachment = document(&other_grantee, &other_token);
     let tokens = vec![
         (Role::Admin, admin),
         (Role::Assessor, app.user(Role::Assessor, None)),
@@ -475,6 +511,8 @@ fn world(app: &TestApp) -> World {
         disbursement: tranche["id"].as_str().unwrap().to_owned(),
         payment_run: run["id"].as_str().unwrap().to_owned(),
         commitment,
+        own_attachment,
+        other_attachment,
         tokens,
     }
 }
@@ -535,6 +573,7 @@ fn every_route_answers_every_role_as_the_policy_says(app: &TestApp) {
                 Target::Disbursement => with(&world.disbursement),
                 Target::PaymentRun => with(&world.payment_run),
                 Target::Commitment => with(&world.commitment),
+                Target::Attachment => with(&world.own_attachment),
             };
             let path = path.replace("{line}", &world.disbursement);
             let anonymous = call(app, &world, method, &path, template, None);
@@ -577,6 +616,7 @@ fn every_route_answers_every_role_as_the_policy_says(app: &TestApp) {
                     Target::Application => Some(&world.other_application),
                     Target::Award => Some(&world.other_award),
                     Target::Return => Some(&world.other_return),
+                    Target::Attachment => Some(&world.other_attachment),
                     _ => None,
                 };
                 if let Some(other) =

@@ -357,6 +357,7 @@ fn pages_need_a_signed_in_user_with_the_right_role(app: &TestApp) {
         "/users".to_owned(),
         "/organisation/users".to_owned(),
         "/account/password".to_owned(),
+        format!("/attachments/{}/download", uuid::Uuid::now_v7()),
     ];
     let mut anonymous = Visitor::new(app);
     for page in &pages {
@@ -405,6 +406,7 @@ fn pages_need_a_signed_in_user_with_the_right_role(app: &TestApp) {
         "/organisation/users/invite".to_owned(),
         "/account/password".to_owned(),
         "/account/sign-out-everywhere".to_owned(),
+        "/organisation/documents/bank_statement".to_owned(),
     ];
     for post in &posts {
         assert_eq!(anonymous.post(post, &[("csrf", "x")]).status, 303, "{post}");

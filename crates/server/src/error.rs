@@ -120,6 +120,10 @@ pub enum ApiError {
         /// The limit, in bytes.
         limit: usize,
     },
+    /// 413 or 422: an uploaded document is refused — too large (413), or
+    /// empty or not an accepted type (422, naming the accepted types).
+    #[error("{0}")]
+    Document(grantledger_domain::document::DocumentError),
     /// 415: the body is not in a media type this endpoint reads.
     #[error("{0}")]
     UnsupportedMediaType(String),
@@ -205,7 +209,12 @@ impl ApiError {
             ApiError::Duplicate { .. } => "duplicate",
             ApiError::PreconditionFailed(_) => "precondition-failed",
             ApiError::PreconditionRequired => "precondition-required",
-            ApiError::PayloadTooLarge { .. } | ApiError::FileTooLarge { .. } => "payload-too-large",
+            ApiError::PayloadTooLarge { .. }
+            | ApiError::FileTooLarge { .. }
+            | ApiError::Document(grantledger_domain::document::DocumentError::TooLarge {
+                ..
+            }) => "payload-too-large",
+            ApiError::Document(_) => "validation",
             ApiError::UnsupportedMediaType(_) => "unsupported-media-type",
             ApiError::Unprocessable { .. } => "validation",
             ApiError::TooManyRequests { .. } => "too-many-requests",
@@ -270,9 +279,12 @@ impl ResponseError for ApiError {
             ApiError::Conflict { .. } | ApiError::Duplicate { .. } => StatusCode::CONFLICT,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
-            ApiError::PayloadTooLarge { .. } | ApiError::FileTooLarge { .. } => {
-                StatusCode::PAYLOAD_TOO_LARGE
-            }
+            ApiError::PayloadTooLarge { .. }
+            | ApiError::FileTooLarge { .. }
+            | ApiError::Document(grantledger_domain::document::DocumentError::TooLarge {
+                ..
+            }) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Document(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,

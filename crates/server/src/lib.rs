@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod document_upload;
 pub mod error;
 pub mod extract;
 pub mod health;

@@ -81,6 +81,8 @@ pub enum Action {
     EnterBankDetails,
     /// Verify or reject a change of bank details someone else entered.
     VerifyBankDetails,
+    /// Upload an organisation's documents (grantees: their own).
+    UploadOrganisationDocuments,
 }
 
 impl Action {
@@ -95,7 +97,7 @@ impl Action {
             | Action::ReadCommitments
             | Action::ReadOutcomes => &[Admin, Assessor, Auditor, Grantee],
             Action::ReadBankDetails => &[Admin, Auditor, Grantee],
-            Action::EnterBankDetails => &[Admin, Grantee],
+            Action::EnterBankDetails | Action::UploadOrganisationDocuments => &[Admin, Grantee],
             Action::VerifyBankDetails => &[Admin],
             Action::ManageFunds
             | Action::ManageGrantees
@@ -155,6 +157,7 @@ impl Action {
             Action::ReadBankDetails => "see bank details",
             Action::EnterBankDetails => "enter bank details",
             Action::VerifyBankDetails => "verify or reject bank details",
+            Action::UploadOrganisationDocuments => "upload organisation documents",
         }
     }
 }
@@ -216,7 +219,8 @@ pub mod can {
         ExportSpreadsheets,
         ReadBankDetails,
         EnterBankDetails,
-        VerifyBankDetails
+        VerifyBankDetails,
+        UploadOrganisationDocuments
     );
 }
 

@@ -27,6 +27,7 @@ mod commitment_tests;
 pub mod commitments;
 pub mod common;
 pub mod disbursements;
+pub mod documents;
 pub mod due_diligence_checks;
 pub mod evaluation;
 pub mod forms;

@@ -629,7 +629,49 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::Instant;
+
+    document_contents (sha256) {
+        sha256 -> Text,
+        document_type -> Text,
+        size_bytes -> BigInt,
+        created_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+
+    document_chunks (sha256, seq) {
+        sha256 -> Text,
+        seq -> Integer,
+        bytes -> Binary,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Uuid, Instant};
+
+    attachments (id) {
+        id -> Uuid,
+        owner_kind -> Text,
+        owner_id -> Uuid,
+        purpose -> Text,
+        sha256 -> Text,
+        file_name -> Text,
+        uploaded_by -> Uuid,
+        uploaded_at -> Instant,
+        superseded_at -> Nullable<Instant>,
+        superseded_by -> Nullable<Uuid>,
+    }
+}
+
 diesel::joinable!(user_tokens -> users (user_id));
+diesel::joinable!(document_chunks -> document_contents (sha256));
+diesel::joinable!(attachments -> document_contents (sha256));
 diesel::joinable!(due_diligence_checks -> grantees (grantee_id));
 diesel::joinable!(bank_details -> grantees (grantee_id));
 diesel::joinable!(disbursements -> awards (award_id));
@@ -678,4 +720,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     score_sheets,
     panel_recommendations,
     due_diligence_checks,
+    document_contents,
+    document_chunks,
+    attachments,
 );

@@ -260,6 +260,17 @@ checks-record-title = Record a check
 checks-record-button = Record check
 checks-status-missing = Select whether the check passed or failed
 checks-date-invalid = Enter a date as year-month-day, for example 2027-11-30
+documents-title = Documents
+documents-intro = The documents your organisation keeps on file with the fund. Uploading a document of a kind again replaces the one shown; the fund keeps the earlier one.
+documents-none = No documents have been uploaded.
+documents-kind = Document
+documents-file = File
+documents-type = Type
+documents-size = Size
+documents-uploaded-at = Uploaded
+documents-hint = PDF, PNG, JPEG, Word (DOCX), Excel (XLSX) or CSV, up to 12 MB
+documents-upload-button = Upload
+documents-no-file = Choose a file to upload
 
 ## Organisation types and regions
 organisation-type-registered_charity = Registered charity

@@ -18,6 +18,7 @@ pub mod audit;
 pub mod awards;
 pub mod bank_details;
 pub mod commitments;
+pub mod documents;
 pub mod due_diligence;
 pub mod evaluation;
 pub mod forms;

@@ -197,6 +197,7 @@ struct GranteePage {
     rows: Vec<Row>,
     people: Table,
     checks: Table,
+    documents: Table,
     /// Whether the reader may record a check (administrators).
     may_record: bool,
     errors: FormErrors,
@@ -288,6 +289,7 @@ struct Loaded {
     decided_by: Option<String>,
     checks: Vec<StoredCheck>,
     emails: Vec<(UserId, String)>,
+    documents: Vec<grantledger_domain::document::Attachment>,
 }
 
 async fn load(
@@ -322,12 +324,15 @@ async fn load(
                     emails.push((by, e));
                 }
             }
+            let owner = grantledger_domain::document::AttachmentOwner::Organisation(id);
+            let documents = operations::documents::list(c, &principal, owner)?;
             Ok(Loaded {
                 grantee,
                 users,
                 decided_by,
                 checks,
                 emails,
+                documents,
             })
         })
     })
@@ -342,6 +347,7 @@ fn page(signed_in: &SignedIn, loaded: Loaded, form: &CheckForm, errors: FormErro
         decided_by,
         checks,
         emails,
+        documents,
     } = loaded;
     let row = |key: &str, value: String| Row {
         key: m.t(key),
@@ -387,6 +393,7 @@ fn page(signed_in: &SignedIn, loaded: Loaded, form: &CheckForm, errors: FormErro
         rows,
         people,
         checks: checks_table(m, &checks, Some(&emails)),
+        documents: crate::portal::documents::documents_table(m, &documents),
         may_record: signed_in.can(Action::ManageGrantees),
         errors,
         kinds,

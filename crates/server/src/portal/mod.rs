@@ -21,6 +21,7 @@ pub mod chart;
 pub mod criteria;
 pub mod dashboard;
 pub mod decisions;
+pub mod documents;
 pub mod format;
 pub mod forms;
 pub mod funds;
@@ -61,6 +62,7 @@ pub(crate) const SOURCES_USING_MESSAGES: &[&str] = &[
     include_str!("applications.rs"),
     include_str!("awards.rs"),
     include_str!("organisation.rs"),
+    include_str!("documents.rs"),
     include_str!("../../templates/round.html"),
     include_str!("../../templates/eligibility.html"),
     include_str!("../../templates/eligibility_result.html"),
@@ -132,6 +134,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(people::owner_invite)
             .service(people::owner_remove)
             .service(organisation::show)
+            .service(documents::upload)
+            .service(documents::download_page)
             .service(bank_details::show)
             .service(bank_details::enter)
             .service(verify_bank_details::waiting)

@@ -8,6 +8,7 @@ pub mod awards;
 pub mod bank_details;
 pub mod checks;
 pub mod commitments;
+pub mod documents;
 pub mod evaluation;
 pub mod exports;
 pub mod forms;
@@ -54,6 +55,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(grantees::record_due_diligence)
             .service(checks::record_check)
             .service(checks::list_checks)
+            .service(documents::upload_application_file)
+            .service(documents::list_application_files)
+            .service(documents::upload_return_evidence)
+            .service(documents::list_return_evidence)
+            .service(documents::upload_organisation_document)
+            .service(documents::list_organisation_documents)
+            .service(documents::get_attachment)
+            .service(documents::download_attachment)
             .service(bank_details::get_bank_details)
             .service(bank_details::enter_bank_details)
             .service(bank_details::verify_bank_details)

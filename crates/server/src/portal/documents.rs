@@ -1,0 +1,202 @@
+//! Documents in the portal (issue 19): the table of an organisation's
+//! current documents (on the grantee's own page and the staff's page of
+//! it), the form that uploads one of a kind, and the download every link
+//! goes to. The rules are the API's ([`operations::documents`]).
+
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, get, post, web};
+use futures_util::StreamExt;
+use grantledger_domain::document::{
+    Attachment, AttachmentOwner, DEFAULT_MAX_BYTES, FileName, OrganisationDocumentKind, Purpose,
+    format_size,
+};
+use grantledger_domain::ids::AttachmentId;
+
+use crate::error::ApiError;
+use crate::http::blocking;
+use crate::operations;
+use crate::policy::Action;
+use crate::portal::format::instant;
+use crate::portal::forms::FormErrors;
+use crate::portal::messages::{Messages, english};
+use crate::portal::page::{PortalError, PortalResult, see_other};
+use crate::portal::session::{CSRF_FIELD, SignedIn, check_same_site, tokens_match};
+use crate::portal::table::{Cell, Table};
+use crate::routes::documents::download;
+use crate::state::AppState;
+
+/// One kind of organisation document, as the upload forms offer it.
+#[derive(Debug)]
+pub struct KindForm {
+    /// The kind's code, in the form's address.
+    pub code: &'static str,
+    /// The file input's name and id.
+    pub field: String,
+    /// The kind in words.
+    pub label: &'static str,
+}
+
+/// The upload forms, one a kind.
+#[must_use]
+pub fn kind_forms() -> Vec<KindForm> {
+    OrganisationDocumentKind::ALL
+        .into_iter()
+        .map(|k| KindForm {
+            code: k.as_str(),
+            field: format!("file-{}", k.as_str()),
+            label: k.label(),
+        })
+        .collect()
+}
+
+/// An organisation's current documents: what each is, its name (a link
+/// that downloads it), type, size and when it was uploaded.
+#[must_use]
+pub fn documents_table(m: &Messages, documents: &[Attachment]) -> Table {
+    let columns = [
+        (m.t("documents-kind"), false),
+        (m.t("documents-file"), false),
+        (m.t("documents-type"), false),
+        (m.t("documents-size"), true),
+        (m.t("documents-uploaded-at"), false),
+    ];
+    let mut table = Table::under_heading(m.t("documents-title"), &columns, m.t("documents-none"));
+    table.rows = documents
+        .iter()
+        .map(|d| {
+            let kind = d
+                .purpose
+                .as_str()
+                .parse::<OrganisationDocumentKind>()
+                .map_or_else(|_| d.purpose.to_string(), |k| k.label().to_owned());
+            vec![
+                Cell::text(kind),
+                Cell::link(
+                    d.file_name.to_string(),
+                    format!("/attachments/{}/download", d.id),
+                ),
+                Cell::text(d.document_type.label()),
+                Cell::figure(format_size(d.size_bytes)),
+                Cell::text(instant(d.uploaded_at)),
+            ]
+        })
+        .collect();
+    table
+}
+
+/// Downloads a document the signed-in person may see (another
+/// organisation's: not found), recording the download in the audit trail.
+#[get("/attachments/{id}/download")]
+pub async fn download_page(
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    path: web::Path<String>,
+) -> PortalResult {
+    let id: AttachmentId = path.parse().map_err(|_| PortalError::NotFound)?;
+    let principal = signed_in.principal.clone();
+    let db = state.clone();
+    let attachment = blocking(move || {
+        db.db
+            .write(|c| operations::documents::open_download(c, &principal, id))
+    })
+    .await?;
+    Ok(download::response(state, &attachment))
+}
+
+/// The longest CSRF field read before the file.
+const TOKEN_LIMIT: usize = 1024;
+
+/// Uploads one of the organisation's documents from the form on "Your
+/// organisation". The form's token comes before the file and is checked
+/// before the file is read; the file is streamed as the API's is.
+#[post("/organisation/documents/{kind}")]
+pub async fn upload(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    signed_in: SignedIn,
+    path: web::Path<String>,
+    mut payload: Multipart,
+) -> PortalResult {
+    check_same_site(&req)?;
+    signed_in.may(Action::UploadOrganisationDocuments)?;
+    let m = english();
+    let kind: OrganisationDocumentKind = path.parse().map_err(|_| PortalError::NotFound)?;
+    let grantee = signed_in
+        .principal
+        .grantee_id
+        .ok_or_else(|| PortalError::Forbidden(m.t("grantee-only")))?;
+    let field_name = format!("file-{}", kind.as_str());
+    let mut token_ok = false;
+    let mut stored = None;
+    while let Some(field) = payload.next().await {
+        let mut field = field.map_err(|_| PortalError::BadForm)?;
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == CSRF_FIELD {
+            let mut token = Vec::new();
+            while let Some(chunk) = field.next().await {
+                let chunk = chunk.map_err(|_| PortalError::BadForm)?;
+                if token.len() + chunk.len() > TOKEN_LIMIT {
+                    return Err(PortalError::BadForm);
+                }
+                token.extend_from_slice(&chunk);
+            }
+            token_ok = tokens_match(&String::from_utf8_lossy(&token), &signed_in.csrf);
+        } else if name == field_name {
+            if !token_ok {
+                return Err(PortalError::BadCsrf);
+            }
+            let file_name = FileName::new(
+                field
+                    .content_disposition()
+                    .and_then(|d| d.get_filename())
+                    .unwrap_or_default(),
+            );
+            // A form sent without choosing a file has an empty part.
+            if file_name.as_str() == FileName::FALLBACK {
+                while field.next().await.is_some() {}
+                continue;
+            }
+            let owner = AttachmentOwner::Organisation(grantee);
+            let result =
+                match crate::document_upload::receive(&mut field, DEFAULT_MAX_BYTES, file_name)
+                    .await
+                {
+                    Ok(mut received) => {
+                        let principal = signed_in.principal.clone();
+                        let db = state.clone();
+                        blocking(move || {
+                            db.db.write(|c| {
+                                operations::documents::attach(
+                                    c,
+                                    &principal,
+                                    owner,
+                                    Purpose::organisation(kind),
+                                    &mut received,
+                                )
+                            })
+                        })
+                        .await
+                    }
+                    Err(e) => Err(e),
+                };
+            stored = Some(result);
+            break;
+        }
+    }
+    if !token_ok {
+        return Err(PortalError::BadCsrf);
+    }
+    let (status, error) = match stored {
+        Some(Ok(_)) => return Ok(see_other("/organisation#documents")),
+        Some(Err(e @ ApiError::Document(_))) => {
+            use actix_web::ResponseError;
+            (e.status_code(), e.to_string())
+        }
+        Some(Err(e)) => return Err(e.into()),
+        None => (StatusCode::UNPROCESSABLE_ENTITY, m.t("documents-no-file")),
+    };
+    let mut errors = FormErrors::default();
+    errors.add(&field_name, error);
+    crate::portal::organisation::render(state, signed_in, errors, status).await
+}

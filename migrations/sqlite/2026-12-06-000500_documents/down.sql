@@ -1,0 +1,3 @@
+DROP TABLE attachments;
+DROP TABLE document_chunks;
+DROP TABLE document_contents;
