@@ -167,13 +167,25 @@ impl Visitor {
 
     /// Posts a multipart form with one file.
     pub fn upload(&mut self, path: &str, csrf: &str, field: &str, file: Vec<u8>) -> Page {
+        self.upload_named(path, csrf, field, "participants.csv", file)
+    }
+
+    /// Posts a multipart form with one file called `name`.
+    pub fn upload_named(
+        &mut self,
+        path: &str,
+        csrf: &str,
+        field: &str,
+        name: &str,
+        file: Vec<u8>,
+    ) -> Page {
         let form = reqwest::blocking::multipart::Form::new()
             .text("csrf", csrf.to_owned())
             .part(
                 field.to_owned(),
                 reqwest::blocking::multipart::Part::bytes(file)
-                    .file_name("participants.csv")
-                    .mime_str("text/csv")
+                    .file_name(name.to_owned())
+                    .mime_str("application/octet-stream")
                     .unwrap(),
             );
         let response = self

@@ -24,9 +24,16 @@ fn form() -> serde_json::Value {
             {"id": "start", "label": "Start date", "type": "date", "not_before": {"relative_to": "today"}},
             {"id": "budget", "label": "Budget", "type": "budget", "max_lines": 3},
             {"id": "agree", "label": "Declaration", "type": "declaration", "statement": "All true."}
+        ]},
+        {"id": "documents", "title": "Documents", "questions": [
+            {"id": "statement", "label": "A recent bank statement", "type": "file", "accept": ["pdf", "png"]}
         ]}
     ]})
 }
+
+/// A small PDF, as its first bytes say.
+const PDF: &[u8] =
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 
 fn an_applicant_answers_section_by_section_and_submits(app: &TestApp) {
     let admin = app.admin();
@@ -132,9 +139,20 @@ fn an_applicant_answers_section_by_section_and_submits(app: &TestApp) {
         ],
     );
     assert_eq!(saved.status, 303, "{}", saved.body);
-    assert_eq!(saved.location(), format!("/applications/{id}/check"));
-    let check = applicant.get(saved.location()).expect(200);
+    assert_eq!(
+        saved.location(),
+        format!("/applications/{id}/sections/documents"),
+        "on to the last section"
+    );
+    let check = applicant
+        .get(&format!("/applications/{id}/check"))
+        .expect(200);
     assert!(check.body.contains("Before you can submit"));
+    assert!(
+        check
+            .body
+            .contains("A recent bank statement: upload a file")
+    );
     assert!(check.body.contains("adds up to £1400.00"), "{}", check.body);
     let refused = applicant.submit(
         &format!("/applications/{id}/check"),
@@ -143,6 +161,51 @@ fn an_applicant_answers_section_by_section_and_submits(app: &TestApp) {
     );
     assert_eq!(refused.status, 422);
     assert!(refused.body.contains("adds up to £1400.00"));
+
+    // The bank statement: a web page named .pdf is refused, a PDF taken.
+    let files = format!("/applications/{id}/files/statement");
+    let form_page = applicant.get(&files).expect(200);
+    assert!(
+        form_page.body.contains("PDF, PNG, up to 12"),
+        "{}",
+        form_page.body
+    );
+    let csrf = form_page.csrf();
+    let disguised = applicant.upload_named(
+        &files,
+        &csrf,
+        "file",
+        "statement.pdf",
+        b"<!DOCTYPE html><html><script>alert(1)</script></html>".to_vec(),
+    );
+    assert_eq!(disguised.status, 422, "{}", disguised.body);
+    assert!(
+        disguised.body.contains("accepted types are PDF"),
+        "{}",
+        disguised.body
+    );
+    let executable = applicant.upload_named(
+        &files,
+        &csrf,
+        "file",
+        "statement.png",
+        b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff".to_vec(),
+    );
+    assert_eq!(executable.status, 422, "an executable named .png");
+    let uploaded =
+        applicant.upload_named(&files, &csrf, "file", "march-statement.pdf", PDF.to_vec());
+    assert_eq!(uploaded.status, 303, "{}", uploaded.body);
+    assert_eq!(
+        uploaded.location(),
+        format!("/applications/{id}/sections/documents")
+    );
+    assert!(
+        applicant
+            .get(uploaded.location())
+            .expect(200)
+            .body
+            .contains("march-statement.pdf")
+    );
 
     let fixed = applicant.submit(
         &project,
@@ -179,6 +242,28 @@ fn an_applicant_answers_section_by_section_and_submits(app: &TestApp) {
     let mut assessor = Visitor::new(app);
     assessor.sign_in(&app.user_email(Role::Assessor, None));
     let read = assessor.get(&format!("/applications/{id}")).expect(200);
+    assert!(
+        read.body.contains("march-statement.pdf"),
+        "staff see the file"
+    );
+    let link = read
+        .body
+        .split("href=\"/attachments/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let download = assessor.get(&format!("/attachments/{link}"));
+    assert_eq!(download.status, 200);
+    assert!(
+        download
+            .header("content-disposition")
+            .starts_with("attachment")
+    );
+    assert_eq!(download.header("x-content-type-options"), "nosniff");
+    assert_eq!(download.body.as_bytes(), PDF);
     for shown in [
         "St Mary",
         "NE8 1HE",

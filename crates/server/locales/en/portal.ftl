@@ -857,3 +857,5 @@ return-review-changes = Ask for changes
 people-access = Access
 people-disable = Disable
 people-enable = Enable
+answer-file-accepts = { $types }, up to { $size }
+answer-file-wrong-type = This is a { $type } file; this question takes { $types }

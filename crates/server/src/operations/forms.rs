@@ -7,13 +7,15 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, SubsecRound, Utc};
+use grantledger_domain::document::AttachmentOwner;
 use grantledger_domain::form::{
-    AnswerErrors, Answers, AttachedFile, Form, QuestionId, SubmissionContext, check_form_change,
+    AnswerErrors, Answers, AttachedFile, Form, QuestionId, QuestionKind, SubmissionContext,
+    check_form_change,
 };
 use grantledger_domain::ids::{ApplicationId, RoundId};
 use grantledger_store::common::Actor;
 use grantledger_store::forms::{self, RoundForm, SavedAnswers};
-use grantledger_store::{AnyConnection, applications, rounds};
+use grantledger_store::{AnyConnection, applications, documents, rounds};
 use serde_json::{Map, Value};
 
 use crate::auth::principal::Principal;
@@ -202,6 +204,40 @@ fn files(
     id: ApplicationId,
     form: &Form,
 ) -> Result<BTreeMap<QuestionId, AttachedFile>, ApiError> {
-    let _ = (c, id, form);
-    Ok(BTreeMap::new())
+    let attached = documents::current_for_owner(c, AttachmentOwner::Application(id))?;
+    Ok(form
+        .questions()
+        .filter(|q| matches!(q.kind, QuestionKind::File { .. }))
+        .filter_map(|q| {
+            attached
+                .iter()
+                .find(|a| a.purpose.as_str() == q.id.as_str())
+                .map(|a| {
+                    (
+                        q.id.clone(),
+                        AttachedFile {
+                            attachment_id: a.id,
+                            document_type: a.document_type,
+                            size_bytes: a.size_bytes,
+                            file_name: a.file_name.as_str().to_owned(),
+                        },
+                    )
+                })
+        })
+        .collect())
+}
+
+/// The largest file a question of the application's form takes, when
+/// `purpose` names one of its file questions; `None` otherwise.
+pub fn file_limit(
+    c: &mut AnyConnection,
+    round: grantledger_domain::ids::RoundId,
+    purpose: &str,
+) -> Result<Option<u64>, ApiError> {
+    Ok(forms::current(c, round)?.and_then(|f| {
+        f.form.question(purpose).and_then(|q| match q.kind {
+            QuestionKind::File { max_bytes, .. } => Some(max_bytes),
+            _ => None,
+        })
+    }))
 }

@@ -104,31 +104,21 @@ pub async fn download_page(
     Ok(download::response(state, &attachment))
 }
 
-/// The longest CSRF field read before the file.
-const TOKEN_LIMIT: usize = 1024;
-
-/// Uploads one of the organisation's documents from the form on "Your
-/// organisation". The form's token comes before the file and is checked
-/// before the file is read; the file is streamed as the API's is.
-#[post("/organisation/documents/{kind}")]
-pub async fn upload(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    signed_in: SignedIn,
-    path: web::Path<String>,
-    mut payload: Multipart,
-) -> PortalResult {
-    check_same_site(&req)?;
-    signed_in.may(Action::UploadOrganisationDocuments)?;
-    let m = english();
-    let kind: OrganisationDocumentKind = path.parse().map_err(|_| PortalError::NotFound)?;
-    let grantee = signed_in
-        .principal
-        .grantee_id
-        .ok_or_else(|| PortalError::Forbidden(m.t("grantee-only")))?;
-    let field_name = format!("file-{}", kind.as_str());
+/// Reads a multipart form whose CSRF token comes before its one file
+/// field, `field_name`: the token is checked before any of the file is
+/// read, and the file is streamed as the API's uploads are (refused past
+/// `limit`, or when its first bytes are not an accepted type). `None` when
+/// the form was sent without choosing a file.
+///
+/// # Errors
+/// A missing or wrong token, or a form that cannot be read.
+pub async fn form_file(
+    payload: &mut Multipart,
+    signed_in: &SignedIn,
+    field_name: &str,
+    limit: u64,
+) -> Result<Option<Result<crate::document_upload::Received, ApiError>>, PortalError> {
     let mut token_ok = false;
-    let mut stored = None;
     while let Some(field) = payload.next().await {
         let mut field = field.map_err(|_| PortalError::BadForm)?;
         let name = field.name().unwrap_or_default().to_owned();
@@ -155,38 +145,66 @@ pub async fn upload(
             // A form sent without choosing a file has an empty part.
             if file_name.as_str() == FileName::FALLBACK {
                 while field.next().await.is_some() {}
-                continue;
+                return Ok(None);
             }
-            let owner = AttachmentOwner::Organisation(grantee);
-            let result =
-                match crate::document_upload::receive(&mut field, DEFAULT_MAX_BYTES, file_name)
-                    .await
-                {
-                    Ok(mut received) => {
-                        let principal = signed_in.principal.clone();
-                        let db = state.clone();
-                        blocking(move || {
-                            db.db.write(|c| {
-                                operations::documents::attach(
-                                    c,
-                                    &principal,
-                                    owner,
-                                    Purpose::organisation(kind),
-                                    &mut received,
-                                )
-                            })
-                        })
-                        .await
-                    }
-                    Err(e) => Err(e),
-                };
-            stored = Some(result);
-            break;
+            return Ok(Some(
+                crate::document_upload::receive(&mut field, limit, file_name).await,
+            ));
         }
     }
-    if !token_ok {
-        return Err(PortalError::BadCsrf);
+    if token_ok {
+        Ok(None)
+    } else {
+        Err(PortalError::BadCsrf)
     }
+}
+
+/// The longest CSRF field read before the file.
+const TOKEN_LIMIT: usize = 1024;
+
+/// Uploads one of the organisation's documents from the form on "Your
+/// organisation". The form's token comes before the file and is checked
+/// before the file is read; the file is streamed as the API's is.
+#[post("/organisation/documents/{kind}")]
+pub async fn upload(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    signed_in: SignedIn,
+    path: web::Path<String>,
+    mut payload: Multipart,
+) -> PortalResult {
+    check_same_site(&req)?;
+    signed_in.may(Action::UploadOrganisationDocuments)?;
+    let m = english();
+    let kind: OrganisationDocumentKind = path.parse().map_err(|_| PortalError::NotFound)?;
+    let grantee = signed_in
+        .principal
+        .grantee_id
+        .ok_or_else(|| PortalError::Forbidden(m.t("grantee-only")))?;
+    let field_name = format!("file-{}", kind.as_str());
+    let owner = AttachmentOwner::Organisation(grantee);
+    let stored = match form_file(&mut payload, &signed_in, &field_name, DEFAULT_MAX_BYTES).await? {
+        Some(Ok(mut received)) => {
+            let principal = signed_in.principal.clone();
+            let db = state.clone();
+            Some(
+                blocking(move || {
+                    db.db.write(|c| {
+                        operations::documents::attach(
+                            c,
+                            &principal,
+                            owner,
+                            Purpose::organisation(kind),
+                            &mut received,
+                        )
+                    })
+                })
+                .await,
+            )
+        }
+        Some(Err(e)) => Some(Err(e)),
+        None => None,
+    };
     let (status, error) = match stored {
         Some(Ok(_)) => return Ok(see_other("/organisation#documents")),
         Some(Err(e @ ApiError::Document(_))) => {

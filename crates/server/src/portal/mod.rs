@@ -175,6 +175,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(applications::withdraw)
             .service(answers::section_form)
             .service(answers::save_section)
+            .service(answers::file_form)
+            .service(answers::upload_file)
             .service(round_form::show_form)
             .service(round_form::save_form)
             .service(round_admin::new_round)

@@ -4,6 +4,9 @@
 //! pages call `operations::forms` as the JSON API does.
 
 mod fields;
+mod files;
+
+pub use files::{file_form, upload_file};
 
 use std::collections::HashMap;
 
