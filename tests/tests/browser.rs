@@ -858,3 +858,162 @@ fn an_assessor_scores_and_the_panel_decides() {
         b.client.close().await.unwrap();
     });
 }
+
+/// Issue 19's journey on the demo: the demo grantee applies to round 2
+/// through its microgrant form, section by section, with a bank statement
+/// uploaded; the administrator then reads the answers and the file.
+#[test]
+fn a_grantee_applies_through_the_round_form_with_an_upload() {
+    let Some((chromium, driver)) = browser_binaries() else {
+        return;
+    };
+    let app = TestApp::start(grantledger_store::testing::TestDb::sqlite());
+    let (admin, lcf) = app.demo();
+    let rounds = expect(
+        app.get(
+            &format!("/v1/funds/{}/rounds", lcf["id"].as_str().unwrap()),
+            Some(&admin),
+        ),
+        200,
+    );
+    let round = rounds["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["number"] == 2)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let statement = tempfile::Builder::new().suffix(".pdf").tempfile().unwrap();
+    std::fs::write(
+        statement.path(),
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n",
+    )
+    .unwrap();
+    let start = (chrono::Utc::now().date_naive() + chrono::Duration::days(30)).to_string();
+    let end = (chrono::Utc::now().date_naive() + chrono::Duration::days(200)).to_string();
+    let date_parts = |d: &str| -> (String, String, String) {
+        let mut p = d.split('-').map(|s| s.trim_start_matches('0').to_owned());
+        let (y, m, d) = (p.next().unwrap(), p.next().unwrap(), p.next().unwrap());
+        (d, m, y)
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let (mut b, _driver) = Browser::open(&app, true, &chromium, &driver).await;
+        b.goto("/sign-in").await;
+        b.fill("#email", "grantee@demo.grantledger.org").await;
+        b.fill("#password", grantledger_server::demo::DEMO_PASSWORD)
+            .await;
+        b.click("form[action='/sign-in'] button").await;
+        b.goto(&format!("/rounds/{round}")).await;
+        b.click_text("Application form: the questions this round asks")
+            .await;
+        b.see("What will your project do to bring people together?")
+            .await;
+        b.check("form-preview").await;
+        b.goto(&format!("/rounds/{round}/apply")).await;
+        b.fill("#project_title", "Tuesday lunch club").await;
+        b.fill("#summary", "A hot lunch and good company every Tuesday.")
+            .await;
+        b.fill("#amount_requested", "1500").await;
+        b.click(&format!(
+            "form[action='/rounds/{round}/apply'] button[type='submit']:not([name])"
+        ))
+        .await;
+        b.see("govuk-task-list").await;
+        b.check("task-list").await;
+        let overview = b.path().await;
+
+        b.click_text("Your group").await;
+        b.check("section").await;
+        b.fill("#a_contact_name", "Ann Smith").await;
+        b.fill("#a_meeting_place", "St Mary's Hall").await;
+        b.fill("#a_meeting_place-town", "Gateshead").await;
+        b.fill("#a_meeting_place-postcode", "NE8 1HE").await;
+        b.tick("#a_group_type").await;
+        b.tick("#a_own_bank_account").await;
+        b.click(&format!(
+            "form[action='{overview}/sections/your_group'] button:not([name])"
+        ))
+        .await;
+
+        b.see("Your project").await;
+        b.fill(
+            "#a_what_you_will_do",
+            "Lunch and a chat for older people living alone.",
+        )
+        .await;
+        b.see("words remaining").await;
+        b.tick("#a_who_takes_part").await;
+        b.fill("#a_people_taking_part", "25").await;
+        let (d, m, y) = date_parts(&start);
+        b.fill("#a_start_date", &d).await;
+        b.fill("#a_start_date-month", &m).await;
+        b.fill("#a_start_date-year", &y).await;
+        let (d, m, y) = date_parts(&end);
+        b.fill("#a_end_date", &d).await;
+        b.fill("#a_end_date-month", &m).await;
+        b.fill("#a_end_date-year", &y).await;
+        b.click(&format!(
+            "form[action='{overview}/sections/your_project'] button:not([name])"
+        ))
+        .await;
+
+        b.see("How will you spend the grant?").await;
+        b.fill("#a_budget", "Hall hire").await;
+        b.fill("#a_budget-amount-0", "600").await;
+        b.fill("#a_budget-item-1", "Food").await;
+        b.fill("#a_budget-amount-1", "900").await;
+        b.click(&format!(
+            "form[action='{overview}/sections/budget'] button[name='then']"
+        ))
+        .await;
+        b.goto(&format!("{overview}/files/bank_statement")).await;
+        b.check("file-upload").await;
+        b.client
+            .find(Locator::Css("#file"))
+            .await
+            .unwrap()
+            .send_keys(statement.path().to_str().unwrap())
+            .await
+            .unwrap();
+        b.click("form[enctype='multipart/form-data'] button").await;
+        b.see("How will you spend the grant?").await;
+        b.see(statement.path().file_name().unwrap().to_str().unwrap())
+            .await;
+        b.click(&format!(
+            "form[action='{overview}/sections/budget'] button:not([name])"
+        ))
+        .await;
+
+        b.see("Measuring loneliness").await;
+        b.tick("#a_will_measure").await;
+        b.tick("#a_declaration").await;
+        b.click(&format!(
+            "form[action='{overview}/sections/measuring'] button:not([name])"
+        ))
+        .await;
+        b.see("Check your answers").await;
+        b.check("check-answers").await;
+        b.click(&format!("form[action='{overview}/submit'] button"))
+            .await;
+        b.see("Application submitted").await;
+        b.click("form[action='/sign-out'] button").await;
+
+        b.fill("#email", "admin@demo.grantledger.org").await;
+        b.fill("#password", grantledger_server::demo::DEMO_PASSWORD)
+            .await;
+        b.click("form[action='/sign-in'] button").await;
+        b.goto(&overview).await;
+        b.see("St Mary").await;
+        b.see("Hall hire: £600.00").await;
+        b.see(statement.path().file_name().unwrap().to_str().unwrap())
+            .await;
+        b.check("answers-for-staff").await;
+        b.client.close().await.unwrap();
+    });
+}
