@@ -46,6 +46,8 @@ fn portal_page(method: &str, path: &str) -> Option<&'static str> {
         ("patch", "/v1/applications/{id}") => "/applications/{id}/edit",
         ("put", "/v1/applications/{id}/answers") => "/applications/{id}/sections/any",
         ("post", "/v1/applications/{id}/submit") => "/applications/{id}/submit",
+        ("post", "/v1/applications/{id}/start-review") => "/applications/{id}/start-review",
+        ("post", "/v1/applications/{id}/deadline-extension") => "/applications/{id}/extend",
         ("post", "/v1/applications/{id}/withdraw") => "/applications/{id}/withdraw",
         ("post", "/v1/applications/{id}/decision") => "/applications/{id}/decide",
         ("post", "/v1/applications/{id}/score-sheet") => "/applications/{id}/score",
@@ -175,16 +177,6 @@ const NOT_YET: &[(&str, &str, &str)] = &[
     ),
     ("post", "/v1/grantees", "a page to register a grantee"),
     ("patch", "/v1/grantees/{id}", "a page to change a grantee"),
-    (
-        "post",
-        "/v1/applications/{id}/start-review",
-        "start a review from the application page",
-    ),
-    (
-        "post",
-        "/v1/applications/{id}/deadline-extension",
-        "give one application a later deadline",
-    ),
     (
         "get",
         "/v1/evaluation-returns/overdue",

@@ -199,4 +199,82 @@ fn an_administrator_sets_up_changes_and_closes_a_round(app: &TestApp) {
     );
 }
 
-api_tests!(an_administrator_sets_up_changes_and_closes_a_round);
+fn staff_start_a_review_and_give_a_draft_a_later_deadline(app: &TestApp) {
+    let token = app.admin();
+    let round = app.small_round(&token, "PSR", "Portal Review Start Fund");
+    let grantee = app.grantee(&token, json!({}), DueDiligence::Passed);
+    let submitted = app.submitted_application(&round, &grantee, "500.00");
+    let draft = id_of(&app.draft_application(&round, &grantee, "400.00"));
+
+    let mut assessor = Visitor::new(app);
+    assessor.sign_in(&app.user_email(Role::Assessor, None));
+    let page = assessor
+        .get(&format!("/applications/{submitted}"))
+        .expect(200);
+    let start = format!("/applications/{submitted}/start-review");
+    assert!(page.body.contains(&start));
+    let csrf = page.csrf();
+    assert_eq!(assessor.post(&start, &[("csrf", &csrf)]).status, 303);
+    let read = expect(
+        app.get(&format!("/v1/applications/{submitted}"), Some(&token)),
+        200,
+    );
+    assert_eq!(read["status"], "under_review");
+    assert!(
+        !assessor
+            .get(&format!("/applications/{submitted}"))
+            .expect(200)
+            .body
+            .contains(&start)
+    );
+    assert_eq!(
+        assessor
+            .get(&format!("/applications/{draft}/extend"))
+            .status,
+        403
+    );
+
+    let mut admin = Visitor::new(app);
+    admin.sign_in(&app.user_email(Role::Admin, None));
+    let extend = format!("/applications/{draft}/extend");
+    assert!(
+        admin
+            .get(&format!("/applications/{draft}"))
+            .expect(200)
+            .body
+            .contains(&extend)
+    );
+    let early = admin.submit(
+        &extend,
+        &extend,
+        &[("until", "2030-01-01 12:00"), ("reason", "Flooded hall")],
+    );
+    assert_eq!(early.status, 422);
+    assert!(early.body.contains("id=\"until-error\""), "{}", early.body);
+    let no_reason = admin.submit(
+        &extend,
+        &extend,
+        &[("until", "2099-03-01 12:00"), ("reason", "")],
+    );
+    assert_eq!(no_reason.status, 422);
+    assert!(no_reason.body.contains("id=\"reason-error\""));
+    let given = admin.submit(
+        &extend,
+        &extend,
+        &[("until", "2099-03-01 12:00"), ("reason", "Flooded hall")],
+    );
+    assert_eq!(given.status, 303, "{}", given.body);
+    let read = expect(
+        app.get(&format!("/v1/applications/{draft}"), Some(&token)),
+        200,
+    );
+    assert_eq!(
+        read["deadline_extension"]["reason"], "Flooded hall",
+        "{read}"
+    );
+}
+
+api_tests!(
+    an_administrator_sets_up_changes_and_closes_a_round,
+    staff_start_a_review_and_give_a_draft_a_later_deadline,
+);

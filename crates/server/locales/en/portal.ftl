@@ -859,3 +859,12 @@ people-disable = Disable
 people-enable = Enable
 answer-file-accepts = { $types }, up to { $size }
 answer-file-wrong-type = This is a { $type } file; this question takes { $types }
+
+## Staff actions on an application (issue 17)
+start-review-button = Start the review
+extend-link = Give this draft a later deadline
+extend-title = Give a later deadline
+extend-until = New deadline (UTC)
+extend-reason = Why
+extend-reason-hint = Kept with the application and in the audit trail.
+extend-button = Give the later deadline

@@ -93,6 +93,10 @@ struct ApplicationPage {
     answers: Option<FormSummary>,
     /// Whether the reader may change the answers (the applicant, on a draft).
     editable: bool,
+    /// Whether the reader may start its review now.
+    reviewable: bool,
+    /// Whether the reader may give it a later deadline now.
+    extendable: bool,
 }
 
 #[derive(Template)]
@@ -361,9 +365,12 @@ pub async fn show(
     let editable = signed_in.can(Action::Apply) && record.value.application.status.is_editable();
     let answers = summary_for(&state, &signed_in, id, editable).await?;
     let m = english();
+    let status = record.value.application.status;
     html(&ApplicationPage {
         answers,
         editable,
+        reviewable: signed_in.can(Action::Assess) && status == ApplicationStatus::Submitted,
+        extendable: signed_in.can(Action::Decide) && status == ApplicationStatus::Draft,
         c: Chrome::signed_in(&signed_in, "home"),
         a: view(&record, &round, signed_in.principal.role),
         saved: query.saved.is_some(),

@@ -11,6 +11,7 @@
 pub mod account;
 pub mod accounts;
 pub mod answers;
+pub mod application_staff;
 pub mod applications;
 pub mod assets;
 pub mod audit_trail;
@@ -175,6 +176,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(applications::withdraw)
             .service(answers::section_form)
             .service(answers::save_section)
+            .service(application_staff::start_review)
+            .service(application_staff::extend_form)
+            .service(application_staff::extend)
             .service(answers::file_form)
             .service(answers::upload_file)
             .service(round_form::show_form)
