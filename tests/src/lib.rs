@@ -112,13 +112,15 @@ impl TestApp {
             });
         });
         let handle = rx.recv_timeout(Duration::from_secs(30)).unwrap();
-        // Idle connections are dropped before the server's 5 s keep-alive
-        // ends them: otherwise a request sent on a connection the server is
-        // closing that instant fails with an incomplete message (seen on a
-        // loaded CI machine after a slow step).
+        // No connection is reused: a request sent on a connection the
+        // server is closing that instant fails with an incomplete message.
+        // Dropping idle ones before the server's 5 s keep-alive was not
+        // enough on a loaded 2-core machine (seen again in session 11), and
+        // a fresh loopback connection per request costs next to nothing.
         let client = Client::builder()
             .timeout(Duration::from_secs(60))
             .pool_idle_timeout(IDLE_BEFORE_KEEP_ALIVE_ENDS)
+            .pool_max_idle_per_host(0)
             .build()
             .unwrap();
         TestApp {

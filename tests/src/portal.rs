@@ -91,6 +91,7 @@ impl Visitor {
             client: Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .pool_idle_timeout(crate::IDLE_BEFORE_KEEP_ALIVE_ENDS)
+                .pool_max_idle_per_host(0)
                 .build()
                 .unwrap(),
             cookies: BTreeMap::new(),

@@ -343,6 +343,7 @@ impl Round {
     ///         organisation_types: vec![OrganisationType::CommunityGroup, OrganisationType::Cic],
     ///         max_annual_income: Some(Money::parse("50000")?),
     ///         regions: vec![],
+    ///         one_application_per_organisation: false,
     ///     },
     /// )?;
     /// let grantee = Grantee {

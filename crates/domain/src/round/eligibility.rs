@@ -27,6 +27,19 @@ impl Eligibility {
     /// Whether an organisation may start another application in the round,
     /// given its applications there already.
     ///
+    /// ```
+    /// use grantledger_domain::application::ApplicationStatus;
+    /// use grantledger_domain::round::{Eligibility, Ineligibility};
+    ///
+    /// let one_each = Eligibility { one_application_per_organisation: true, ..Eligibility::default() };
+    /// assert!(one_each.check_another_application(&[ApplicationStatus::Withdrawn]).is_ok());
+    /// assert_eq!(
+    ///     one_each.check_another_application(&[ApplicationStatus::Draft]),
+    ///     Err(Ineligibility::AlreadyApplied)
+    /// );
+    /// assert!(Eligibility::default().check_another_application(&[ApplicationStatus::Draft]).is_ok());
+    /// ```
+    ///
     /// # Errors
     /// [`Ineligibility::AlreadyApplied`] when the round allows one
     /// application per organisation and it has one that is not withdrawn.

@@ -868,3 +868,25 @@ extend-until = New deadline (UTC)
 extend-reason = Why
 extend-reason-hint = Kept with the application and in the audit trail.
 extend-button = Give the later deadline
+
+## Setting up funds (issue 17)
+fund-new-link = Set up a fund
+fund-new-title = Set up a fund
+fund-edit-title = Change the fund
+fund-edit-link = Change the fund's name, funders and required checks
+fund-code = Code
+fund-code-hint = 2 to 10 capital letters and digits, used in award references, for example LCF
+fund-name = Name
+fund-field-funders = Funders
+fund-field-funders-intro = Each organisation paying into the fund, and how much. The budget is their total. Leave the rows blank for a fund with a budget of its own.
+fund-funder-row = Funder { $number }
+fund-funder-name = Organisation
+fund-funder-contribution = Contribution
+fund-field-budget = Budget (only without funders)
+fund-field-budget-hint = With funders, leave this blank: the budget is their total
+fund-field-checks = Checks a grantee must have passed before a payment is scheduled
+fund-field-checks-hint = Tick none for no checks
+fund-save = Save fund
+fund-open-button = Open the fund
+fund-close-button = Close the fund
+fund-changed-meanwhile = Someone else changed this fund while you were editing. Saved now: “{ $name }”, budget { $budget }. Check your values below, then save again to keep yours.

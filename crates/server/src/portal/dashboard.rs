@@ -44,6 +44,7 @@ struct StaffHome {
     audits: bool,
     reads_grantees: bool,
     assesses: bool,
+    manages_funds: bool,
 }
 
 fn next_step(award: &grantledger_store::awards::Stored) -> String {
@@ -112,6 +113,7 @@ pub async fn show(state: &web::Data<AppState>, signed_in: &SignedIn) -> PortalRe
             audits,
             reads_grantees: signed_in.can(Action::ReadGrantees),
             assesses: signed_in.can(Action::Assess),
+            manages_funds: signed_in.can(Action::ManageFunds),
         });
     };
     let (organisation, hold, rounds, applications, awards, round_names) = blocking(move || {

@@ -25,6 +25,7 @@ pub mod decisions;
 pub mod documents;
 pub mod format;
 pub mod forms;
+pub mod fund_admin;
 pub mod funds;
 pub mod grantees;
 pub mod messages;
@@ -158,6 +159,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(grantees::list)
             .service(grantees::show)
             .service(grantees::record_check)
+            // Before `/funds/{id}`, which would take "new" for a fund.
+            .service(fund_admin::new_fund)
             .service(funds::show)
             .service(funds::reconciliation_csv)
             .service(funds::open_data)
@@ -183,6 +186,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(answers::upload_file)
             .service(round_form::show_form)
             .service(round_form::save_form)
+            .service(fund_admin::create_fund)
+            .service(fund_admin::edit_fund_form)
+            .service(fund_admin::edit_fund)
+            .service(fund_admin::open_fund)
+            .service(fund_admin::close_fund)
             .service(round_admin::new_round)
             .service(round_admin::create_round)
             .service(round_admin::edit_round_form)

@@ -58,8 +58,10 @@ struct FundPage {
     as_of_said: Option<String>,
     csv_href: String,
     exports: bool,
-    /// Whether the reader may add rounds.
+    /// Whether the reader may add rounds and change the fund.
     manages: bool,
+    /// The fund's status code (`draft`, `open`, `closed`), for its buttons.
+    status: String,
     passed: bool,
     money: Table,
     checks: Table,
@@ -105,10 +107,12 @@ pub async fn show(
         errors.add("as_of", message);
         None
     });
-    let overview = blocking(move || {
-        state
-            .db
-            .read(|c| op::overview(c, &fund, as_of.map(AsOf::instant)))
+    let (overview, status) = blocking(move || {
+        state.db.read(|c| {
+            let overview = op::overview(c, &fund, as_of.map(AsOf::instant))?;
+            let status = crate::operations::funds::get(c, &fund)?.record.value.status;
+            Ok((overview, status.as_str().to_owned()))
+        })
     })
     .await?;
     let r = &overview.reconciliation;
@@ -130,6 +134,7 @@ pub async fn show(
         csv_href: csv_href(&id, &typed),
         exports: signed_in.can(Action::ExportOpenData),
         manages: signed_in.can(Action::ManageFunds),
+        status,
         id,
         as_of: if errors.is_empty() {
             typed
