@@ -226,18 +226,3 @@ fn files(
         })
         .collect())
 }
-
-/// The largest file a question of the application's form takes, when
-/// `purpose` names one of its file questions; `None` otherwise.
-pub fn file_limit(
-    c: &mut AnyConnection,
-    round: grantledger_domain::ids::RoundId,
-    purpose: &str,
-) -> Result<Option<u64>, ApiError> {
-    Ok(forms::current(c, round)?.and_then(|f| {
-        f.form.question(purpose).and_then(|q| match q.kind {
-            QuestionKind::File { max_bytes, .. } => Some(max_bytes),
-            _ => None,
-        })
-    }))
-}
