@@ -130,6 +130,13 @@ impl Browser {
             .unwrap();
     }
 
+    /// Fills the sign-in form on the current page and sends it.
+    async fn sign_in(&self, email: &str, password: &str) {
+        self.fill("#email", email).await;
+        self.fill("#password", password).await;
+        self.click("form[action='/sign-in'] button").await;
+    }
+
     async fn path(&self) -> String {
         self.client.current_url().await.unwrap().path().to_owned()
     }
@@ -377,18 +384,14 @@ async fn journeys(app: &TestApp, w: &World, b: &mut Browser) {
     b.goto("/").await;
     assert_eq!(b.path().await, "/sign-in");
     b.check("sign-in").await;
-    b.fill("#email", &w.email).await;
-    b.fill("#password", "wrong password").await;
-    b.click("form[action='/sign-in'] button").await;
+    b.sign_in(&w.email, "wrong password").await;
     b.see("The email address or password is not right").await;
     assert!(
         b.focused_class().await.contains("govuk-error-summary"),
         "the error summary takes focus"
     );
     b.check("sign-in-error").await;
-    b.fill("#email", &w.email).await;
-    b.fill("#password", PASSWORD).await;
-    b.click("form[action='/sign-in'] button").await;
+    b.sign_in(&w.email, PASSWORD).await;
     assert_eq!(b.path().await, "/");
     let home = b.source().await;
     assert!(home.contains("Tameside Lunch Club") && home.contains("Accept or decline the offer"));
@@ -595,9 +598,7 @@ async fn journeys(app: &TestApp, w: &World, b: &mut Browser) {
     // 7. An administrator's fund page: its money, reconciliation and
     // charts, a date it cannot read, and reflow at 320 px.
     let admin_email = off_runtime(|| app.user_email(grantledger_domain::user::Role::Admin, None));
-    b.fill("#email", &admin_email).await;
-    b.fill("#password", PASSWORD).await;
-    b.click("form[action='/sign-in'] button").await;
+    b.sign_in(&admin_email, PASSWORD).await;
     b.goto("/").await;
     b.click(&format!("a[href='/funds/{}']", w.fund)).await;
     b.see("Every check passes").await;
@@ -721,9 +722,7 @@ fn an_invited_person_sets_a_password_and_signs_in() {
         b.check("account-password").await;
         b.click("form[action='/sign-out'] button").await;
         b.see("You have signed out").await;
-        b.fill("#email", &email).await;
-        b.fill("#password", "a new long password of mine").await;
-        b.click("form[action='/sign-in'] button").await;
+        b.sign_in(&email, "a new long password of mine").await;
         assert_eq!(b.path().await, "/");
         b.goto(&path).await;
         b.see("This link has already been used").await;
@@ -774,9 +773,7 @@ fn an_assessor_scores_and_the_panel_decides() {
     rt.block_on(async {
         let (mut b, _driver) = Browser::open(&app, true, &chromium, &driver).await;
         b.goto("/sign-in").await;
-        b.fill("#email", &admin_email).await;
-        b.fill("#password", PASSWORD).await;
-        b.click("form[action='/sign-in'] button").await;
+        b.sign_in(&admin_email, PASSWORD).await;
         b.goto(&format!("/rounds/{}/criteria", round.id)).await;
         b.see("Assessment criteria").await;
         b.check("criteria").await;
@@ -792,9 +789,7 @@ fn an_assessor_scores_and_the_panel_decides() {
         b.see("1 assignments made").await;
         b.click("form[action='/sign-out'] button").await;
 
-        b.fill("#email", &assessor_email).await;
-        b.fill("#password", PASSWORD).await;
-        b.click("form[action='/sign-in'] button").await;
+        b.sign_in(&assessor_email, PASSWORD).await;
         b.goto("/").await;
         b.click("a[href='/assignments']").await;
         b.check("assignments").await;
@@ -827,9 +822,7 @@ fn an_assessor_scores_and_the_panel_decides() {
         b.see("Your scores have been recorded").await;
         b.click("form[action='/sign-out'] button").await;
 
-        b.fill("#email", &admin_email).await;
-        b.fill("#password", PASSWORD).await;
-        b.click("form[action='/sign-in'] button").await;
+        b.sign_in(&admin_email, PASSWORD).await;
         b.goto(&format!("/rounds/{}/panel", round.id)).await;
         b.see("4.00").await;
         b.check("panel").await;
@@ -905,10 +898,11 @@ fn a_grantee_applies_through_the_round_form_with_an_upload() {
     rt.block_on(async {
         let (mut b, _driver) = Browser::open(&app, true, &chromium, &driver).await;
         b.goto("/sign-in").await;
-        b.fill("#email", "grantee@demo.grantledger.org").await;
-        b.fill("#password", grantledger_server::demo::DEMO_PASSWORD)
-            .await;
-        b.click("form[action='/sign-in'] button").await;
+        b.sign_in(
+            "grantee@demo.grantledger.org",
+            grantledger_server::demo::DEMO_PASSWORD,
+        )
+        .await;
         b.goto(&format!("/rounds/{round}")).await;
         b.click_text("Application form: the questions this round asks")
             .await;
@@ -1004,10 +998,11 @@ fn a_grantee_applies_through_the_round_form_with_an_upload() {
         b.see("Application submitted").await;
         b.click("form[action='/sign-out'] button").await;
 
-        b.fill("#email", "admin@demo.grantledger.org").await;
-        b.fill("#password", grantledger_server::demo::DEMO_PASSWORD)
-            .await;
-        b.click("form[action='/sign-in'] button").await;
+        b.sign_in(
+            "admin@demo.grantledger.org",
+            grantledger_server::demo::DEMO_PASSWORD,
+        )
+        .await;
         b.goto(&overview).await;
         b.see("St Mary").await;
         b.see("Hall hire: £600.00").await;

@@ -5,31 +5,10 @@
 
 mod cli_support;
 
-use std::process::{Command, Output};
-
-use cli_support::text;
+use cli_support::{ok_on as ok, run_on as run, text};
 use grantledger_store::common::PageRequest;
 use grantledger_store::rounds::RoundFilter;
 use grantledger_store::testing::TestDb;
-
-fn run(db: &TestDb, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_grantledger"))
-        .args(args)
-        .env("DATABASE_URL", &db.url)
-        .env_remove("RUST_LOG")
-        .output()
-        .unwrap()
-}
-
-fn ok(db: &TestDb, args: &[&str]) -> String {
-    let out = run(db, args);
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}",
-        text(&out.stderr)
-    );
-    text(&out.stdout)
-}
 
 /// The demo's round 2 (the open one, with its panel).
 fn round_2(db: &TestDb) -> String {

@@ -46,3 +46,25 @@ impl Scratch {
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
+
+/// `grantledger ARGS` on the test database `db`, with no log filter taken
+/// from the environment.
+pub fn run_on(db: &grantledger_store::testing::TestDb, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_grantledger"))
+        .args(args)
+        .env("DATABASE_URL", &db.url)
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap()
+}
+
+/// Runs a command on `db` that must succeed, returning its standard output.
+pub fn ok_on(db: &grantledger_store::testing::TestDb, args: &[&str]) -> String {
+    let out = run_on(db, args);
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
