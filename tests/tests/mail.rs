@@ -439,4 +439,258 @@ fn each_step_tells_the_enabled_users_and_a_refused_step_nobody(app: &TestApp) {
     assert!(pending().iter().all(|m| m.to_address != disabled));
 }
 
-api_tests!(each_step_tells_the_enabled_users_and_a_refused_step_nobody);
+/// The messages put in the outbox since the first `from`, by recipient.
+fn outbox_since(app: &TestApp, from: usize) -> Vec<outbox::Message> {
+    let mut new: Vec<_> = app
+        .db
+        .db
+        .read(|c| outbox::list(c, Status::Pending, 1000))
+        .unwrap()
+        .into_iter()
+        .skip(from)
+        .collect();
+    new.sort_by(|a, b| a.to_address.cmp(&b.to_address));
+    new
+}
+
+/// A grant's life, told to its organisation: each step puts one message
+/// in the outbox for each enabled user of the organisation (and none for
+/// another organisation's), in plain text and HTML, with what a grantee
+/// needs (the amount, the feedback written for them, the reviewer's
+/// comment, the reference on their bank statement) and a link to the
+/// portal page where they act on it; a step refused tells nobody, and the
+/// internal note never leaves the fund.
+fn a_grant_s_life_is_told_to_the_organisation(app: &TestApp) {
+    let admin = app.admin();
+    let fund = app.fund(&admin, "100000.00");
+    let round = app.open_round(&fund, "50000.00", ("100.00", "5000.00"));
+    let (grantee, first) = app
+        .grantee(
+            &admin,
+            json!({"name": "Riverside Trust"}),
+            DueDiligence::Passed,
+        )
+        .with_user_email(app);
+    let grantee_id: GranteeId = grantee.id.parse::<uuid::Uuid>().unwrap().into();
+    let mut users = vec![first, app.user_email(Role::Grantee, Some(grantee_id))];
+    users.sort();
+    let other = app
+        .grantee(&admin, json!({"name": "Other Club"}), DueDiligence::NotDone)
+        .signed_in(app);
+    let portal = grantledger_server::operations::notices::DEFAULT_PORTAL_URL;
+    let seen = std::cell::Cell::new(
+        app.db
+            .db
+            .read(|c| outbox::list(c, Status::Pending, 1000))
+            .unwrap()
+            .len(),
+    );
+    // The step's messages: one to each user, all alike but for the
+    // address, with `subject`, every one of `says` in both bodies, and a
+    // link to `page`.
+    let told = |subject: &str, says: &[&str], page: &str| -> String {
+        let new = outbox_since(app, seen.get());
+        seen.set(seen.get() + new.len());
+        let to: Vec<&str> = new.iter().map(|m| m.to_address.as_str()).collect();
+        assert_eq!(to, users, "{subject}: {new:#?}");
+        let link = format!("{portal}{page}");
+        for m in &new {
+            assert_eq!(m.subject, subject);
+            let html = m.html_body.as_deref().expect("an HTML body");
+            // Quotes are escaped in HTML; what is said must still read the same.
+            let read = html
+                .replace("&#39;", "'")
+                .replace("&#x27;", "'")
+                .replace("&quot;", "\"")
+                .replace("&#34;", "\"");
+            let flat = m.text_body.replace('\n', " ");
+            for said in says {
+                assert!(flat.contains(said), "{said:?} in {}", m.text_body);
+                assert!(read.contains(said), "{said:?} in {html}");
+            }
+            assert!(
+                m.text_body.contains(&format!("\n{link}\n")),
+                "{}",
+                m.text_body
+            );
+            assert!(html.contains(&format!("href=\"{link}\"")), "{html}");
+            assert_eq!(m.text_body, new[0].text_body);
+        }
+        new[0].text_body.clone()
+    };
+    let nothing_more = || assert!(outbox_since(app, seen.get()).is_empty());
+
+    let application = app.submitted_application(&round, &grantee, "2500.00");
+    told(
+        "We have received your application",
+        &["Riverside Trust's application", "asking for £2,500.00"],
+        &format!("/applications/{application}"),
+    );
+    let again = app.post(
+        &format!("/v1/applications/{application}/submit"),
+        grantee.user.as_deref(),
+        &json!({}),
+    );
+    assert_eq!(again.status().as_u16(), 409);
+    nothing_more();
+
+    let decided = expect(
+        app.post(
+            &format!("/v1/applications/{application}/decision"),
+            Some(&admin),
+            &json!({"outcome": "award", "amount": "2000.00",
+                    "feedback": "A strong plan for the winter months.",
+                    "internal_note": "Treasurer known to the panel."}),
+        ),
+        201,
+    );
+    let award = decided["award"]["id"].as_str().unwrap().to_owned();
+    let reference = decided["award"]["reference"].as_str().unwrap().to_owned();
+    let offer = told(
+        "You have been offered a grant of £2,000.00",
+        &[
+            "a grant of £2,000.00",
+            "A strong plan for the winter months.",
+        ],
+        &format!("/awards/{award}"),
+    );
+    assert!(!offer.contains("Treasurer"), "{offer}");
+
+    let refused = app.submitted_application(&round, &grantee, "900.00");
+    seen.set(seen.get() + users.len());
+    expect(
+        app.post(
+            &format!("/v1/applications/{refused}/decision"),
+            Some(&admin),
+            &json!({"outcome": "reject", "feedback": "The round is for groups meeting in person.",
+                    "internal_note": "Duplicate of last year's bid."}),
+        ),
+        201,
+    );
+    let regret = told(
+        "Your application was not funded",
+        &["The round is for groups meeting in person."],
+        &format!("/applications/{refused}"),
+    );
+    assert!(!regret.contains("Duplicate"), "{regret}");
+
+    app.accept(&round, &grantee, &award);
+    told(
+        &format!("You have accepted your grant ({reference})"),
+        &[
+            "accepted the grant of £2,000.00",
+            &format!("reference is {reference}"),
+        ],
+        &format!("/awards/{award}"),
+    );
+    let accepted_twice = app.post(
+        &format!("/v1/awards/{award}/accept"),
+        grantee.user.as_deref(),
+        &json!({}),
+    );
+    assert_eq!(accepted_twice.status().as_u16(), 409);
+    nothing_more();
+
+    // Paid on its own, then in a payment run confirmed in one step.
+    app.paid_tranche(&round, &award, "1200.00", "2027-01-10");
+    let paid = [
+        "A payment of £1,200.00 for grant",
+        &format!("with the reference {reference}"),
+    ];
+    told(
+        &format!("A payment of £1,200.00 has been sent ({reference})"),
+        &paid,
+        &format!("/awards/{award}"),
+    );
+    app.tranche(&round, &award, "800.00", "2027-02-10");
+    let run = app.approved_run(&admin, &fund.id, "2027-03-01");
+    expect(
+        app.post(
+            &format!("/v1/payment-runs/{}/confirm", run["id"].as_str().unwrap()),
+            Some(&admin),
+            &json!({}),
+        ),
+        200,
+    );
+    told(
+        &format!("A payment of £800.00 has been sent ({reference})"),
+        &["A payment of £800.00 for grant"],
+        &format!("/awards/{award}"),
+    );
+
+    // The evaluation return: sent back with the reviewer's comment, then
+    // accepted.
+    let returns = format!("/v1/awards/{award}/evaluation-returns");
+    let body = json!({
+        "period_start": "2026-04-01", "period_end": "2026-09-30",
+        "participants_reached": 5, "volunteers": 3, "sessions_delivered": 26,
+        "narrative": "Weekly lunches and a walking group.",
+        "responses": [
+            {"stage": "baseline", "participant_code": "P-1", "direct": "often_always",
+             "lack_companionship": "often", "left_out": "often", "isolated": "some_of_the_time"},
+            {"stage": "follow_up", "participant_code": "P-1", "direct": "occasionally",
+             "lack_companionship": "some_of_the_time", "left_out": "some_of_the_time",
+             "isolated": "some_of_the_time"}
+        ]
+    });
+    let sent = expect(app.post(&returns, grantee.user.as_deref(), &body), 201);
+    nothing_more();
+    let review = format!(
+        "/v1/evaluation-returns/{}/review",
+        sent["id"].as_str().unwrap()
+    );
+    expect(
+        app.post(
+            &review,
+            Some(&admin),
+            &json!({"decision": "request_changes", "comment": "Please add the <b>follow-up</b> surveys."}),
+        ),
+        200,
+    );
+    told(
+        &format!("Your evaluation return needs changes ({reference})"),
+        &["asks for changes", "Please add the"],
+        &format!("/awards/{award}/return"),
+    );
+    let changed = outbox_since(app, 0);
+    let sent_back = changed
+        .iter()
+        .find(|m| m.subject.contains("needs changes"))
+        .unwrap();
+    assert!(sent_back.text_body.contains("<b>follow-up</b> surveys."));
+    let html = sent_back.html_body.as_deref().unwrap();
+    assert!(
+        html.contains("&#60;b&#62;follow-up&#60;/b&#62; surveys."),
+        "{html}"
+    );
+    expect(app.post(&returns, grantee.user.as_deref(), &body), 201);
+    expect(
+        app.post(&review, Some(&admin), &json!({"decision": "accept"})),
+        200,
+    );
+    told(
+        &format!("Your evaluation return was accepted ({reference})"),
+        &["has been accepted"],
+        &format!("/awards/{award}/return"),
+    );
+
+    let all = outbox_since(app, 0);
+    let other_users = app
+        .db
+        .db
+        .read(|c| {
+            grantledger_store::users::enabled_of_grantee(
+                c,
+                other.id.parse::<uuid::Uuid>().unwrap().into(),
+            )
+        })
+        .unwrap();
+    for user in other_users {
+        assert!(all.iter().all(|m| m.to_address != user.email.as_str()));
+    }
+}
+
+api_tests!(
+    each_step_tells_the_enabled_users_and_a_refused_step_nobody,
+    a_grant_s_life_is_told_to_the_organisation
+);

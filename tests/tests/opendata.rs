@@ -416,6 +416,7 @@ fn a_1700_award_fund_validates(app: &TestApp) {
             applications::create(c, &application, fund.id, &actor, now)?;
             decide(
                 c,
+                &grantledger_server::operations::notices::Notices::default(),
                 application.id,
                 Some(round.id),
                 &DecisionBody {

@@ -114,6 +114,30 @@ impl Money {
         Decimal::new(self.0, 2)
     }
 
+    /// The amount as people write it in sterling: pounds with thousands
+    /// separated and always two decimals.
+    ///
+    /// ```
+    /// use grantledger_domain::Money;
+    /// assert_eq!(Money::parse("2500").unwrap().pounds(), "£2,500.00");
+    /// assert_eq!(Money::parse("4000000.5").unwrap().pounds(), "£4,000,000.50");
+    /// assert_eq!(Money::ZERO.pounds(), "£0.00");
+    /// ```
+    #[must_use]
+    pub fn pounds(self) -> String {
+        let whole = (self.0 / 100).to_string();
+        let mut out = String::with_capacity(whole.len() * 4 / 3 + 4);
+        out.push('£');
+        for (i, digit) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(digit);
+        }
+        out.push_str(&format!(".{:02}", self.0 % 100));
+        out
+    }
+
     /// Converts a decimal, refusing anything that is not a whole number of pence.
     ///
     /// # Errors

@@ -37,6 +37,7 @@ use crate::error::ApiError;
 use crate::operations;
 use crate::operations::applications::{DecisionBody, Outcome, decide};
 use crate::operations::bank_details;
+use crate::operations::notices::Notices;
 use crate::operations::users::create_user;
 
 /// The password every demo user has. Demo mode only.
@@ -179,7 +180,7 @@ fn microgrants(
                     internal_note: Some("Scored 5/10 by the panel: sound idea, but the budget lacked detail.".into()),
                 }
             };
-            let decided = decide(c, submitted.id, Some(round.id), &decision, actor)?;
+            let decided = decide(c, &Notices::default(), submitted.id, Some(round.id), &decision, actor)?;
             let Some(record) = decided.award else { continue };
             if !grantee.due_diligence.has_passed() {
                 continue;
@@ -278,7 +279,7 @@ fn verified_bank_details(
     let verifying = Actor::user(treasurer, DEMO_USERS[4].0);
     // These grantees have no users, so no notice is written and the
     // portal address in one does not matter.
-    let notices = crate::operations::notices::Notices::default();
+    let notices = Notices::default();
     for (grantee, (sort_code, number)) in grantees.iter().skip(1).zip(accounts) {
         let account = BankAccount::parse(grantee.name.as_str(), sort_code, number, "")
             .map_err(|e| internal(format!("{} bad bank fields", e.len())))?;
@@ -635,7 +636,14 @@ fn portal_journeys(
                 feedback: None,
                 internal_note: None,
             };
-            let decided = decide(c, submitted.id, Some(round.id), &decision, actor)?;
+            let decided = decide(
+                c,
+                &Notices::default(),
+                submitted.id,
+                Some(round.id),
+                &decision,
+                actor,
+            )?;
             if let (true, Some(record)) = (accept, decided.award) {
                 let accepted = record.value.award.accept().map_err(internal)?;
                 let after = awards::Stored {
@@ -680,7 +688,14 @@ fn portal_journeys(
                 "Panel: 2/5 on reach (most members already attend other groups).".into(),
             ),
         };
-        decide(c, submitted.id, Some(round.id), &decision, actor)?;
+        decide(
+            c,
+            &Notices::default(),
+            submitted.id,
+            Some(round.id),
+            &decision,
+            actor,
+        )?;
         Ok(())
     })
 }

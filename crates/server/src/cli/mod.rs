@@ -147,6 +147,9 @@ pub struct ImportAwardsArgs {
     pub round: uuid::Uuid,
     /// The CSV file (UTF-8).
     pub file: std::path::PathBuf,
+    /// Where links in the messages it sends point.
+    #[command(flatten)]
+    pub notices: crate::config::NoticeSettings,
 }
 
 /// `grantledger export …`.
@@ -529,6 +532,7 @@ fn run_import(cli: &Cli, command: &ImportCommand) -> anyhow::Result<()> {
         ImportCommand::Grantees(_) => imports::import_grantees(&db, &bytes, &actor, tick),
         ImportCommand::Awards(a) => imports::import_awards(
             &db,
+            &a.notices.notices(),
             grantledger_domain::ids::RoundId::from_uuid(a.round),
             &bytes,
             &actor,

@@ -67,6 +67,9 @@ pub struct RunActArgs {
     /// Who is acting.
     #[command(flatten)]
     pub acting: ActingArgs,
+    /// Where links in the messages it sends point.
+    #[command(flatten)]
+    pub notices: crate::config::NoticeSettings,
 }
 
 /// Flags of `payment-runs list`.
@@ -134,6 +137,9 @@ pub struct LineArgs {
     /// What the bank said.
     #[arg(long)]
     pub note: Option<String>,
+    /// Where links in the messages it sends point.
+    #[command(flatten)]
+    pub notices: crate::config::NoticeSettings,
 }
 
 /// A run with its lines, as `show --format json` prints it.
@@ -190,7 +196,9 @@ pub fn run(db: &Database, command: &PaymentRunsCommand) -> anyhow::Result<()> {
             let run = db
                 .write(|c| match command {
                     PaymentRunsCommand::Approve(_) => op::approve_run(c, &acting.actor, id),
-                    PaymentRunsCommand::Confirm(_) => op::confirm_run(c, &acting.actor, id),
+                    PaymentRunsCommand::Confirm(_) => {
+                        op::confirm_run(c, &args.notices.notices(), &acting.actor, id)
+                    }
                     _ => op::cancel_run(c, &acting.actor, id),
                 })
                 .map_err(describe_api_error)?;
@@ -281,7 +289,18 @@ pub fn run(db: &Database, command: &PaymentRunsCommand) -> anyhow::Result<()> {
             let run = PaymentRunId::from_uuid(args.run);
             let line = DisbursementId::from_uuid(args.line);
             let record = db
-                .write(|c| op::settle_line(c, &acting.actor, run, line, outcome, note.as_deref()))
+                .write(|c| {
+                    let notices = args.notices.notices();
+                    op::settle_line(
+                        c,
+                        &notices,
+                        &acting.actor,
+                        run,
+                        line,
+                        outcome,
+                        note.as_deref(),
+                    )
+                })
                 .map_err(describe_api_error)?;
             let view = DisbursementView::from(record);
             println!("{}\t{}\t{}", view.id, view.status, view.amount);

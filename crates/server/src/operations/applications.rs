@@ -19,6 +19,7 @@ use utoipa::ToSchema;
 use crate::auth::principal::Principal;
 use crate::error::{ApiError, FieldError};
 use crate::http::IfMatch;
+use crate::operations::notices::{self, Notices};
 
 /// A new draft: what is asked for, and by whom.
 #[derive(Debug, Clone)]
@@ -308,10 +309,11 @@ fn change(
 #[tracing::instrument(skip_all, fields(application_id = %id))]
 pub fn submit(
     c: &mut AnyConnection,
+    notices: &Notices,
     principal: &Principal,
     id: ApplicationId,
 ) -> Result<Record<applications::Stored>, ApiError> {
-    change(
+    let submitted = change(
         c,
         principal,
         id,
@@ -324,7 +326,9 @@ pub fn submit(
             super::forms::check_submission(c, stored, now)?;
             Ok(submitted)
         },
-    )
+    )?;
+    notices::application_received(c, notices, &submitted.value.application, Utc::now())?;
+    Ok(submitted)
 }
 
 /// Withdraws an application that is not yet decided.
@@ -489,11 +493,13 @@ fn decision_on(
 
 /// Decides one application inside the caller's transaction: the
 /// application's new state, and for an award the award itself with its
-/// money committed from the round (409 when the round cannot cover it).
+/// money committed from the round (409 when the round cannot cover it),
+/// and the decision's notice to the organisation.
 /// With `round_id`, an application of another round is not found.
 #[tracing::instrument(skip_all, fields(application_id = %id))]
 pub fn decide(
     c: &mut AnyConnection,
+    notices: &Notices,
     id: ApplicationId,
     round_id: Option<RoundId>,
     body: &DecisionBody,
@@ -516,13 +522,22 @@ pub fn decide(
     // waits for until this transaction commits, so as little as possible
     // should happen after them.
     let application = applications::save(c, &before, &after, action, actor, now)?;
+    let award_id = AwardId::new();
+    notices::application_decided(
+        c,
+        notices,
+        &decided,
+        amount.map(|a| (award_id, a)),
+        after.decision_feedback.as_deref().unwrap_or_default(),
+        now,
+    )?;
     let award = match amount {
         Some(amount) => {
             let fund = funds::get(c, round.fund_id)?.value;
             let sequence = awards::next_sequence(c, round.id)?;
             let reference = AwardReference::new(fund.code, round.number, sequence)
                 .map_err(ApiError::conflict_from)?;
-            let award = Award::offer(AwardId::new(), reference, &decided, &round, amount);
+            let award = Award::offer(award_id, reference, &decided, &round, amount);
             Some(awards::create(c, &award, actor, now)?)
         }
         None => None,
@@ -542,11 +557,13 @@ pub type ItemDecided = (ApplicationId, Result<Decided, ApiError>);
 /// award number and available money are locked and read once (at the first
 /// award asked for), and the awards, their ledger transfers and every audit
 /// event are written together at the end, in this transaction
-/// ([`awards::RoundBatch`]). An item that fails leaves nothing behind and
-/// takes no number, as before.
+/// ([`awards::RoundBatch`]), followed by each decision's notice to its
+/// organisation. An item that fails leaves nothing behind, takes no number
+/// and tells nobody, as before.
 #[tracing::instrument(skip_all, fields(round_id = %round_id, items = items.len()))]
 pub fn decide_many(
     c: &mut AnyConnection,
+    notices: &Notices,
     round_id: RoundId,
     items: Vec<(ApplicationId, DecisionBody)>,
     actor: &Actor,
@@ -587,6 +604,20 @@ pub fn decide_many(
         batch.finish(c)?;
     }
     grantledger_store::audit::append_pending(c, &events)?;
+    for decided in results.iter().filter_map(|(_, r)| r.as_ref().ok()) {
+        let stored = &decided.application.value;
+        notices::application_decided(
+            c,
+            notices,
+            &stored.application,
+            decided
+                .award
+                .as_ref()
+                .map(|a| (a.value.award.id, a.value.award.amount)),
+            stored.decision_feedback.as_deref().unwrap_or_default(),
+            stored.decided_at.unwrap_or_else(Utc::now),
+        )?;
+    }
     Ok(results)
 }
 

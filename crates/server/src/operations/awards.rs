@@ -12,6 +12,7 @@ use grantledger_store::{AnyConnection, awards, disbursements, rounds};
 
 use crate::auth::principal::Principal;
 use crate::error::ApiError;
+use crate::operations::notices::{self, Notices};
 
 /// A change to an award's amount.
 #[derive(Debug, Clone)]
@@ -107,14 +108,16 @@ fn change_award(
     )?)
 }
 
-/// Accepts an offer (the grantee, or an administrator on its behalf).
+/// Accepts an offer (the grantee, or an administrator on its behalf), and
+/// tells the organisation so.
 #[tracing::instrument(skip_all, fields(award_id = %id))]
 pub fn accept(
     conn: &mut AnyConnection,
+    notices: &Notices,
     principal: &Principal,
     id: AwardId,
 ) -> Result<Record<awards::Stored>, ApiError> {
-    change_award(conn, principal, id, "award.accepted", |before| {
+    let accepted = change_award(conn, principal, id, "award.accepted", |before| {
         let accepted = before.value.award.accept().map_err(award_error)?;
         Ok((
             awards::Stored {
@@ -123,7 +126,9 @@ pub fn accept(
             },
             None,
         ))
-    })
+    })?;
+    notices::award_accepted(conn, notices, &accepted.value.award, Utc::now())?;
+    Ok(accepted)
 }
 
 /// Declines an offer: its whole amount returns to the round.

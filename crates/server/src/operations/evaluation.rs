@@ -16,6 +16,7 @@ use grantledger_store::{AnyConnection, funds};
 use crate::auth::principal::Principal;
 use crate::error::ApiError;
 use crate::http::{Fields, IfMatch};
+use crate::operations::notices::{self, Notices};
 
 /// A return with its latest version and every review, oldest first.
 #[derive(Debug, Clone)]
@@ -179,11 +180,12 @@ pub fn get(
     detail(conn, record)
 }
 
-/// Reviews a return: refused (409) when the reviewer read an older version
-/// than the latest.
+/// Reviews a return, and tells the organisation: refused (409) when the
+/// reviewer read an older version than the latest.
 #[tracing::instrument(skip_all, fields(return_id = %id))]
 pub fn review(
     conn: &mut AnyConnection,
+    notices: &Notices,
     principal: &Principal,
     id: EvaluationReturnId,
     input: &ReviewInput,
@@ -198,13 +200,22 @@ pub fn review(
             before.value.latest_version
         )));
     }
+    let now = Utc::now();
     let record = evaluation::review(
         conn,
         &before,
         input.decision,
         input.comment.as_deref(),
         &actor,
-        Utc::now(),
+        now,
+    )?;
+    notices::return_reviewed(
+        conn,
+        notices,
+        &record.value,
+        input.decision,
+        input.comment.as_deref(),
+        now,
     )?;
     detail(conn, record)
 }

@@ -19,6 +19,7 @@ use utoipa::ToSchema;
 
 use crate::error::{ApiError, FieldError};
 use crate::operations::applications::{DecisionBody, Outcome, decide};
+use crate::operations::notices::Notices;
 
 /// What an import did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
@@ -258,18 +259,20 @@ pub fn import_grantee_rows(
 #[tracing::instrument(skip_all, fields(round_id = %round, bytes = bytes.len()))]
 pub fn import_awards(
     db: &Database,
+    notices: &Notices,
     round: RoundId,
     bytes: &[u8],
     actor: &Actor,
     progress: impl FnMut(u64),
 ) -> Result<ImportSummary, ApiError> {
-    db.write(|c| import_award_file(c, round, bytes, actor, progress))
+    db.write(|c| import_award_file(c, notices, round, bytes, actor, progress))
 }
 
 /// [`import_awards`] on a connection already in a write transaction.
 #[tracing::instrument(skip_all, fields(round_id = %round, bytes = bytes.len()))]
 pub fn import_award_file(
     c: &mut AnyConnection,
+    notices: &Notices,
     round: RoundId,
     bytes: &[u8],
     actor: &Actor,
@@ -300,7 +303,7 @@ pub fn import_award_file(
                 feedback: None,
                 internal_note: Some("Imported from a spreadsheet of decisions.".to_owned()),
             };
-            decide(c, row.application_id, Some(round), &body, actor).map(|_| true)
+            decide(c, notices, row.application_id, Some(round), &body, actor).map(|_| true)
         });
         match outcome {
             Ok(false) => summary.unchanged += 1,

@@ -2,10 +2,10 @@
 //! reversed, and payment runs that batch due tranches into a bank file and
 //! confirm them in one step.
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use grantledger_domain::Money;
 use grantledger_domain::bank::{BacsError, BacsLine, Originator, bank_csv, standard18};
-use grantledger_domain::disbursement::{Disbursement, DisbursementError};
+use grantledger_domain::disbursement::{Disbursement, DisbursementError, DisbursementStatus};
 use grantledger_domain::ids::{AwardId, DisbursementId, PaymentRunId};
 use grantledger_domain::ids::{FundId, GranteeId, RoundId};
 use grantledger_domain::payment_run::{PaymentRun, PaymentRunError, RunScope, split_held};
@@ -17,6 +17,7 @@ use grantledger_store::{AnyConnection, awards, bank_details, funds, grantees, ro
 use crate::auth::principal::Principal;
 use crate::error::ApiError;
 use crate::operations::awards::visible;
+use crate::operations::notices::{self, Notices};
 
 /// A tranche to schedule.
 #[derive(Debug, Clone, Copy)]
@@ -84,23 +85,39 @@ pub fn schedule(
     )?)
 }
 
-/// Records a tranche as paid, failed or reversed.
+/// Records a tranche as paid, failed or reversed; a grantee is told of a
+/// payment sent.
 #[tracing::instrument(skip_all, fields(disbursement_id = %id, outcome = ?outcome))]
 pub fn settle(
     conn: &mut AnyConnection,
+    notices: &Notices,
     actor: &Actor,
     id: DisbursementId,
     outcome: Outcome,
     note: Option<&str>,
 ) -> Result<Record<disbursements::Stored>, ApiError> {
-    Ok(disbursements::settle(
-        conn,
-        id,
-        outcome,
-        note,
-        actor,
-        Utc::now(),
-    )?)
+    let now = Utc::now();
+    let paid = outcome == Outcome::Paid;
+    let settled = disbursements::settle(conn, id, outcome, note, actor, now)?;
+    if paid {
+        tell_paid(conn, notices, &settled.value.disbursement, now)?;
+    }
+    Ok(settled)
+}
+
+/// Tells the grantee of a tranche just marked paid.
+fn tell_paid(
+    conn: &mut AnyConnection,
+    notices: &Notices,
+    tranche: &Disbursement,
+    at: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let payment = notices::Payment {
+        award: tranche.award_id,
+        amount: tranche.amount,
+    };
+    notices::payment_sent(conn, notices, payment, at)?;
+    Ok(())
 }
 
 /// What a new payment run pays: one fund's (optionally one round's)
@@ -178,21 +195,20 @@ pub fn approve_run(
 #[tracing::instrument(skip_all, fields(payment_run_id = %run, disbursement_id = %line))]
 pub fn settle_line(
     conn: &mut AnyConnection,
+    notices: &Notices,
     actor: &Actor,
     run: PaymentRunId,
     line: DisbursementId,
     outcome: Outcome,
     note: Option<&str>,
 ) -> Result<Record<disbursements::Stored>, ApiError> {
-    Ok(disbursements::settle_line(
-        conn,
-        run,
-        line,
-        outcome,
-        note,
-        actor,
-        Utc::now(),
-    )?)
+    let now = Utc::now();
+    let paid = outcome == Outcome::Paid;
+    let settled = disbursements::settle_line(conn, run, line, outcome, note, actor, now)?;
+    if paid {
+        tell_paid(conn, notices, &settled.value.disbursement, now)?;
+    }
+    Ok(settled)
 }
 
 /// The tranches held out of a run when it was made, and why.
@@ -367,14 +383,30 @@ pub fn bank_file(
     }
 }
 
-/// Confirms a whole draft run as paid, in one step.
+/// Confirms a whole draft run as paid, in one step, telling each grantee
+/// paid by it.
 #[tracing::instrument(skip_all, fields(payment_run_id = %id))]
 pub fn confirm_run(
     conn: &mut AnyConnection,
+    notices: &Notices,
     actor: &Actor,
     id: PaymentRunId,
 ) -> Result<Record<PaymentRun>, ApiError> {
-    Ok(disbursements::confirm_run(conn, id, actor, Utc::now())?)
+    let run = disbursements::get_run(conn, id)?;
+    // The lines this confirmation pays: those settled one by one before
+    // were told of then.
+    let unpaid: Vec<DisbursementId> = disbursements::run_lines(conn, &run.value)?
+        .into_iter()
+        .filter(|l| l.status == DisbursementStatus::Scheduled)
+        .map(|l| l.disbursement_id)
+        .collect();
+    let now = Utc::now();
+    let confirmed = disbursements::confirm_run(conn, id, actor, now)?;
+    for line in unpaid {
+        let tranche = disbursements::get(conn, line)?.value.disbursement;
+        tell_paid(conn, notices, &tranche, now)?;
+    }
+    Ok(confirmed)
 }
 
 /// Abandons a draft run: its tranches are free for another.

@@ -532,7 +532,7 @@ pub async fn submit(
         blocking(move || {
             state
                 .db
-                .write(|c| operations::applications::submit(c, &principal, id))
+                .write(|c| operations::applications::submit(c, &state.notices, &principal, id))
         })
         .await
     };

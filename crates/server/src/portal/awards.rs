@@ -216,7 +216,7 @@ pub async fn accept(
         blocking(move || {
             state
                 .db
-                .write(|c| operations::awards::accept(c, &principal, id))
+                .write(|c| operations::awards::accept(c, &state.notices, &principal, id))
         })
         .await
     };

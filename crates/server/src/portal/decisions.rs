@@ -119,9 +119,9 @@ pub async fn decide(
             let actor = signed_in.principal.actor();
             let state = state.clone();
             blocking(move || {
-                state
-                    .db
-                    .write(|c| operations::applications::decide(c, id, None, &body, &actor))
+                state.db.write(|c| {
+                    operations::applications::decide(c, &state.notices, id, None, &body, &actor)
+                })
             })
             .await
             .map(|_| ())

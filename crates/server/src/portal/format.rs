@@ -8,7 +8,7 @@ use crate::portal::messages::Messages;
 /// `£2,500.00`: pounds with thousands separated, always two decimals.
 #[must_use]
 pub fn pounds(money: Money) -> String {
-    pounds_of_pence(money.pence())
+    money.pounds()
 }
 
 /// Pence as pounds, like [`pounds`], for figures that may be negative

@@ -277,8 +277,16 @@ async fn change(
                 Change::Cancel => operations::payments::cancel_run(c, &actor, id).map(|_| ()),
                 Change::Settle(line, paid) => {
                     let outcome = if paid { Outcome::Paid } else { Outcome::Failed };
-                    operations::payments::settle_line(c, &actor, id, line, outcome, None)
-                        .map(|_| ())
+                    operations::payments::settle_line(
+                        c,
+                        &state.notices,
+                        &actor,
+                        id,
+                        line,
+                        outcome,
+                        None,
+                    )
+                    .map(|_| ())
                 }
             })
         })

@@ -266,7 +266,8 @@ pub async fn decide(
                 .into_iter()
                 .map(|(id, r)| (id, r.value.application.project_title))
                 .collect();
-            let results = operations::applications::decide_many(c, round, items, &actor)?;
+            let results =
+                operations::applications::decide_many(c, &state.notices, round, items, &actor)?;
             Ok((name, results, titles))
         })
     })

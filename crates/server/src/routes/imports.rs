@@ -91,9 +91,11 @@ pub async fn import_awards_route(
     let principal = auth.principal;
     let actor = principal.actor();
     let round = RoundId::from_uuid(id.into_inner());
+    let notices = state.notices.clone();
     idempotency::write(&state, &req, &principal, key, StatusCode::OK, move |c| {
         Ok(Created::unversioned(import_award_file(
             c,
+            &notices,
             round,
             &body.0,
             &actor,

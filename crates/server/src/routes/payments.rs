@@ -45,8 +45,10 @@ async fn settle(
         None => None,
     };
     let actor = principal.actor();
+    let notices = state.notices.clone();
     idempotency::write(&state, &req, &principal, key, StatusCode::OK, move |c| {
-        let record = operations::payments::settle(c, &actor, id, outcome, note.as_deref())?;
+        let record =
+            operations::payments::settle(c, &notices, &actor, id, outcome, note.as_deref())?;
         let view = DisbursementView::from(record);
         Ok(Created::updated(view))
     })
@@ -169,9 +171,11 @@ pub async fn returned(
     let id = DisbursementId::from_uuid(id.into_inner());
     let body = crate::input_errors::validated(body.into_inner())?;
     let actor = principal.actor();
+    let notices = state.notices.clone();
     idempotency::write(&state, &req, &principal, key, StatusCode::OK, move |c| {
         let record = operations::payments::settle(
             c,
+            &notices,
             &actor,
             id,
             Outcome::Returned(body.reason_code.clone()),

@@ -53,7 +53,13 @@ pub async fn review_return(
                 state.db.write(|c| {
                     let detail = operations::evaluation::for_award(c, &principal, id)?
                         .ok_or(ApiError::not_found("evaluation return"))?;
-                    operations::evaluation::review(c, &principal, detail.record.value.id, &input)
+                    operations::evaluation::review(
+                        c,
+                        &state.notices,
+                        &principal,
+                        detail.record.value.id,
+                        &input,
+                    )
                 })
             })
             .await

@@ -143,14 +143,15 @@ pub(super) async fn transition(
     state: web::Data<AppState>,
     principal: crate::auth::principal::Principal,
     id: uuid::Uuid,
-    change: fn(
+    change: impl FnOnce(
         &mut grantledger_store::AnyConnection,
         &crate::auth::principal::Principal,
         ApplicationId,
     ) -> Result<
         grantledger_store::common::Record<grantledger_store::applications::Stored>,
         ApiError,
-    >,
+    > + Send
+    + 'static,
 ) -> Result<HttpResponse, ApiError> {
     let id = ApplicationId::from_uuid(id);
     write_one::<ApplicationView, _>(&state, move |c| {
@@ -177,7 +178,9 @@ pub async fn submit(
     auth: Authorized<can::Apply>,
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    transition(state, auth.principal, id.into_inner(), op::submit).await
+    let notices = state.notices.clone();
+    let submit = move |c: &mut _, p: &_, id| op::submit(c, &notices, p, id);
+    transition(state, auth.principal, id.into_inner(), submit).await
 }
 
 /// Withdraw an application that is not yet decided.

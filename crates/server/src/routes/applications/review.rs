@@ -119,8 +119,9 @@ pub async fn decide_one(
     let id = ApplicationId::from_uuid(id.into_inner());
     let body = body.into_inner();
     let actor = principal.actor();
+    let notices = state.notices.clone();
     idempotency::create(&state, &req, &principal, key, move |c| {
-        let view = DecisionView::from((op::decide(c, id, None, &body, &actor)?, reader));
+        let view = DecisionView::from((op::decide(c, &notices, id, None, &body, &actor)?, reader));
         let location = view.award.as_ref().map(|a| format!("/v1/awards/{}", a.id));
         Ok(Created {
             location,
@@ -158,6 +159,7 @@ pub async fn bulk_decision(
     let round_id = RoundId::from_uuid(id.into_inner());
     let items = crate::input_errors::validated(body.into_inner())?.decisions;
     let actor = principal.actor();
+    let notices = state.notices.clone();
     idempotency::write(&state, &req, &principal, key, StatusCode::OK, move |c| {
         let items = items
             .into_iter()
@@ -171,26 +173,27 @@ pub async fn bulk_decision(
                 (item.application_id, body)
             })
             .collect();
-        let results: Vec<BulkDecisionResult> = op::decide_many(c, round_id, items, &actor)?
-            .into_iter()
-            .map(|(application_id, outcome)| match outcome {
-                Ok(decided) => BulkDecisionResult {
-                    application_id,
-                    status: 201,
-                    award: decided.award.map(crate::routes::awards::AwardView::from),
-                    problem: None,
-                },
-                Err(error) => {
-                    let problem = error.problem();
-                    BulkDecisionResult {
+        let results: Vec<BulkDecisionResult> =
+            op::decide_many(c, &notices, round_id, items, &actor)?
+                .into_iter()
+                .map(|(application_id, outcome)| match outcome {
+                    Ok(decided) => BulkDecisionResult {
                         application_id,
-                        status: problem.status,
-                        award: None,
-                        problem: Some(problem),
+                        status: 201,
+                        award: decided.award.map(crate::routes::awards::AwardView::from),
+                        problem: None,
+                    },
+                    Err(error) => {
+                        let problem = error.problem();
+                        BulkDecisionResult {
+                            application_id,
+                            status: problem.status,
+                            award: None,
+                            problem: Some(problem),
+                        }
                     }
-                }
-            })
-            .collect();
+                })
+                .collect();
         let succeeded = results.iter().filter(|r| r.status == 201).count();
         Ok(Created::unversioned(BulkDecisionView {
             succeeded,

@@ -79,10 +79,6 @@ pub async fn get_one(
     .await
 }
 
-/// An operation that changes one award the caller may see.
-type Change =
-    fn(&mut AnyConnection, &Principal, AwardId) -> Result<Record<awards::Stored>, ApiError>;
-
 /// Runs `change` on the award under the caller's idempotency key and answers
 /// 200 with the award after it.
 async fn respond_change(
@@ -91,7 +87,13 @@ async fn respond_change(
     req: HttpRequest,
     key: IdempotencyKey,
     id: uuid::Uuid,
-    change: Change,
+    change: impl FnOnce(
+        &mut AnyConnection,
+        &Principal,
+        AwardId,
+    ) -> Result<Record<awards::Stored>, ApiError>
+    + Send
+    + 'static,
 ) -> Result<HttpResponse, ApiError> {
     let id = AwardId::from_uuid(id);
     let p = principal.clone();
@@ -118,15 +120,9 @@ pub async fn accept(
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    respond_change(
-        state,
-        auth.principal,
-        req,
-        key,
-        id,
-        operations::awards::accept,
-    )
-    .await
+    let notices = state.notices.clone();
+    let accept = move |c: &mut _, p: &_, id| operations::awards::accept(c, &notices, p, id);
+    respond_change(state, auth.principal, req, key, id, accept).await
 }
 
 /// Decline an offer: its whole amount returns to the round.

@@ -153,8 +153,11 @@ pub async fn review_return(
     let b = body.into_inner();
     let input = ReviewInput::new(b.decision, b.comment.as_deref(), b.version_number)?;
     let caller = principal.clone();
+    let notices = state.notices.clone();
     idempotency::write(&state, &req, &caller, key, StatusCode::OK, move |c| {
-        let view = ReturnView::from(operations::evaluation::review(c, &principal, id, &input)?);
+        let view = ReturnView::from(operations::evaluation::review(
+            c, &notices, &principal, id, &input,
+        )?);
         Ok(Created::updated(view))
     })
     .await

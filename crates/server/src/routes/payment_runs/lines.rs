@@ -156,9 +156,17 @@ async fn settle_line(
         None => None,
     };
     let actor = principal.actor();
+    let notices = state.notices.clone();
     idempotency::write(&state, &req, &principal, key, StatusCode::OK, move |c| {
-        let record =
-            operations::payments::settle_line(c, &actor, run, line, outcome, note.as_deref())?;
+        let record = operations::payments::settle_line(
+            c,
+            &notices,
+            &actor,
+            run,
+            line,
+            outcome,
+            note.as_deref(),
+        )?;
         Ok(Created::updated(DisbursementView::from(record)))
     })
     .await

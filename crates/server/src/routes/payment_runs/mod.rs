@@ -249,10 +249,11 @@ async fn run_change(
     let principal = auth.principal;
     let id = PaymentRunId::from_uuid(id);
     let actor = principal.actor();
+    let notices = state.notices.clone();
     idempotency::write(&state, &req, &principal, key, StatusCode::OK, move |c| {
         let record = match change {
             RunChange::Approve => operations::payments::approve_run(c, &actor, id)?,
-            RunChange::Confirm => operations::payments::confirm_run(c, &actor, id)?,
+            RunChange::Confirm => operations::payments::confirm_run(c, &notices, &actor, id)?,
             RunChange::Cancel => operations::payments::cancel_run(c, &actor, id)?,
         };
         let view = PaymentRunView::from(record);

@@ -1,0 +1,88 @@
+//! Single-use account links: invitations and password resets.
+
+use chrono::{DateTime, Utc};
+use grantledger_domain::user::{Email, LinkPurpose};
+use grantledger_store::AnyConnection;
+use grantledger_store::outbox;
+
+use super::{Letter, Notices};
+use crate::error::ApiError;
+
+/// Puts the email carrying a single-use account link (an invitation or
+/// a password reset) in the outbox. Call inside the transaction that made
+/// the link. `organisation` names the grantee an invited user will act
+/// for, if any.
+///
+/// # Errors
+/// Database errors (which roll the link back with it).
+pub fn account_link(
+    conn: &mut AnyConnection,
+    notices: &Notices,
+    to: &Email,
+    purpose: LinkPurpose,
+    token: &str,
+    organisation: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<String, ApiError> {
+    let link = notices.page(&format!("/set-password/{token}"));
+    let (kind, letter) = link_letter(purpose, link.clone(), organisation);
+    outbox::enqueue(conn, &letter.message(to.as_str(), kind)?, at)?;
+    Ok(link)
+}
+
+fn link_letter(
+    purpose: LinkPurpose,
+    link: String,
+    organisation: Option<&str>,
+) -> (&'static str, Letter) {
+    const AUTOMATIC: &str = "It was sent automatically; replies are not read.";
+    match purpose {
+        LinkPurpose::Invitation => {
+            let what = organisation.map_or_else(
+                || "You have been given an account on the grant fund's portal.".to_owned(),
+                |o| {
+                    format!(
+                        "You have been given an account on the grant fund's portal, to act for {o}."
+                    )
+                },
+            );
+            (
+                "user.invited",
+                Letter::new(
+                    "You have been invited to the grant fund's portal",
+                    vec![what],
+                    "To start, choose your password by opening this link:",
+                    link,
+                )
+                .then(
+                    "The link works once, for 7 days. If it has expired, ask whoever \
+                     invited you to invite you again.",
+                )
+                .then(format!(
+                    "If you did not expect this message, you can ignore it. {AUTOMATIC}"
+                )),
+            )
+        }
+        LinkPurpose::PasswordReset => (
+            "user.password_reset",
+            Letter::new(
+                "Reset your password for the grant fund's portal",
+                vec![
+                    "Someone (we hope you) asked to reset the password of your \
+                     account on the grant fund's portal."
+                        .to_owned(),
+                ],
+                "To choose a new password, open this link:",
+                link,
+            )
+            .then(
+                "The link works once, for 1 hour. Choosing a new password \
+                 signs your account out everywhere.",
+            )
+            .then(format!(
+                "If you did not ask, you can ignore this message: your password has \
+                 not changed. {AUTOMATIC}"
+            )),
+        ),
+    }
+}
