@@ -588,6 +588,114 @@ fn the_portal_uploads_lists_and_downloads(app: &TestApp) {
     other.get(&link).expect(404);
 }
 
+/// A return's evidence in the portal: no form until the fund asks for
+/// changes; then its grantee attaches a file from the return's page (a
+/// file of a type not accepted is refused on the page, naming the types)
+/// and the file is listed there, for the fund's staff too, with a link
+/// that downloads it; another organisation's user finds nothing.
+fn the_portal_attaches_evidence_to_a_return_sent_back(app: &TestApp) {
+    let w = world(app);
+    let award = app.accepted_award(&w.round, &w.ours, "500.00");
+    let page_path = format!("/awards/{award}/return");
+    let attach = format!("/awards/{award}/return/evidence");
+    let mut v = Visitor::new(app);
+    v.sign_in(&w.ours_email);
+    // No return yet: nothing to attach to.
+    let csrf = v.get(&page_path).expect(200).csrf();
+    let early = v.upload_named(&attach, &csrf, "evidence", "register.pdf", pdf(64));
+    assert_eq!(early.status, 409, "{}", early.body);
+    let submitted = expect(
+        app.post(
+            &format!("/v1/awards/{award}/evaluation-returns"),
+            Some(token(&w.ours)),
+            &json!({
+                "period_start": "2026-04-01", "period_end": "2026-09-30",
+                "participants_reached": 12, "volunteers": 2, "sessions_delivered": 20,
+                "narrative": "Weekly lunches.", "responses": []
+            }),
+        ),
+        201,
+    );
+    let page = v.get(&page_path).expect(200);
+    assert!(page.body.contains("No evidence has been attached."));
+    assert!(!page.body.contains(&format!("action=\"{attach}\"")));
+    // Awaiting review, evidence is fixed: refused on the page.
+    let fixed = v.upload_named(&attach, &page.csrf(), "evidence", "register.pdf", pdf(64));
+    assert_eq!(fixed.status, 409, "{}", fixed.body);
+    expect(
+        app.post(
+            &format!(
+                "/v1/evaluation-returns/{}/review",
+                submitted["id"].as_str().unwrap()
+            ),
+            Some(&w.admin),
+            &json!({"decision": "request_changes", "comment": "Please add the register"}),
+        ),
+        200,
+    );
+    let page = v.get(&page_path).expect(200);
+    assert!(
+        page.body.contains(&format!("action=\"{attach}\"")),
+        "{}",
+        page.body
+    );
+    let csrf = page.csrf();
+    let refused = v.upload_named(
+        &attach,
+        &csrf,
+        "evidence",
+        "register.pdf",
+        b"<html><body>hi</body></html>".to_vec(),
+    );
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains(ACCEPTED), "{}", refused.body);
+    let forged = v.upload_named(
+        &attach,
+        "not-the-token",
+        "evidence",
+        "register.pdf",
+        pdf(64),
+    );
+    assert_eq!(forged.status, 403);
+    let done = v.upload_named(&attach, &csrf, "evidence", "register.pdf", pdf(2048));
+    assert_eq!(done.status, 303, "{}", done.body);
+    let back = format!("{page_path}?done=evidence");
+    assert_eq!(done.header("location"), format!("{back}#evidence"));
+    let page = v.get(&back).expect(200);
+    assert!(page.body.contains("Your file is attached to the return."));
+    assert!(page.body.contains("register.pdf"), "{}", page.body);
+    let listed = expect(
+        app.get(
+            &format!(
+                "/v1/evaluation-returns/{}/attachments",
+                submitted["id"].as_str().unwrap()
+            ),
+            Some(&w.admin),
+        ),
+        200,
+    );
+    let items = listed["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    let link = format!("/attachments/{}/download", items[0]["id"].as_str().unwrap());
+    assert!(page.body.contains(&link));
+    v.get(&link).expect(200);
+    // The fund's staff see it on the same page, without the form.
+    let mut staff = Visitor::new(app);
+    staff.sign_in(&app.user_email(Role::Admin, None));
+    let staff_page = staff.get(&page_path).expect(200);
+    assert!(staff_page.body.contains(&link));
+    assert!(!staff_page.body.contains(&format!("action=\"{attach}\"")));
+    let staff_csrf = staff_page.csrf();
+    let staff_post = staff.upload_named(&attach, &staff_csrf, "evidence", "x.pdf", pdf(64));
+    assert_eq!(staff_post.status, 403);
+    // Another organisation's user finds nothing.
+    let theirs_id: GranteeId = w.theirs.id.parse::<uuid::Uuid>().unwrap().into();
+    let mut other = Visitor::new(app);
+    other.sign_in(&app.user_email(Role::Grantee, Some(theirs_id)));
+    other.get(&page_path).expect(404);
+    other.get(&link).expect(404);
+}
+
 api_tests!(
     a_pdf_goes_up_and_comes_back_byte_identical,
     mislabelled_files_are_refused_naming_the_accepted_types,
@@ -597,4 +705,5 @@ api_tests!(
     a_submitted_application_keeps_its_files,
     return_evidence_only_while_changes_are_requested,
     the_portal_uploads_lists_and_downloads,
+    the_portal_attaches_evidence_to_a_return_sent_back,
 );

@@ -397,6 +397,7 @@ fn pages_need_a_signed_in_user_with_the_right_role(app: &TestApp) {
         format!("/awards/{award}/return"),
         format!("/awards/{award}/tranches"),
         format!("/awards/{award}/return/review"),
+        format!("/awards/{award}/return/evidence"),
         format!("/awards/{award}/variations"),
         format!("/awards/{award}/return-due"),
         format!("/awards/{award}/complete"),

@@ -72,6 +72,8 @@ fn portal_page(method: &str, path: &str) -> Option<&'static str> {
         | ("post", "/v1/awards/{id}/evaluation-returns")
         | ("get", "/v1/evaluation-returns/{id}") => "/awards/{id}/return",
         ("post", "/v1/evaluation-returns/{id}/review") => "/awards/{id}/return/review",
+        ("get", "/v1/evaluation-returns/{id}/attachments") => "/awards/{id}/return",
+        ("post", "/v1/evaluation-returns/{id}/attachments") => "/awards/{id}/return/evidence",
         ("get", "/v1/grantees") => "/grantees",
         ("get", "/v1/grantees/{id}") | ("get", "/v1/grantees/{id}/checks") => "/grantees/{id}",
         ("post", "/v1/grantees/{id}/checks") => "/grantees/{id}/checks",
@@ -209,16 +211,6 @@ const NOT_YET: &[(&str, &str, &str)] = &[
         "post",
         "/v1/rounds/{id}/imports/awards",
         "upload award decisions",
-    ),
-    (
-        "get",
-        "/v1/evaluation-returns/{id}/attachments",
-        "list a return's evidence on its page",
-    ),
-    (
-        "post",
-        "/v1/evaluation-returns/{id}/attachments",
-        "upload evidence with a return",
     ),
 ];
 

@@ -70,19 +70,43 @@ pub fn documents_table(m: &Messages, documents: &[Attachment]) -> Table {
                 .as_str()
                 .parse::<OrganisationDocumentKind>()
                 .map_or_else(|_| d.purpose.to_string(), |k| k.label().to_owned());
-            vec![
-                Cell::text(kind),
-                Cell::link(
-                    d.file_name.to_string(),
-                    format!("/attachments/{}/download", d.id),
-                ),
-                Cell::text(d.document_type.label()),
-                Cell::figure(format_size(d.size_bytes)),
-                Cell::text(instant(d.uploaded_at)),
-            ]
+            let mut row = vec![Cell::text(kind)];
+            row.extend(file_cells(d));
+            row
         })
         .collect();
     table
+}
+
+/// An evaluation return's evidence: each file's name (a link that
+/// downloads it), type, size and when it was attached.
+#[must_use]
+pub fn evidence_table(m: &Messages, evidence: &[Attachment]) -> Table {
+    let columns = [
+        (m.t("documents-file"), false),
+        (m.t("documents-type"), false),
+        (m.t("documents-size"), true),
+        (m.t("documents-uploaded-at"), false),
+    ];
+    let mut table = Table::under_heading(
+        m.t("return-evidence-title"),
+        &columns,
+        m.t("return-evidence-none"),
+    );
+    table.rows = evidence.iter().map(file_cells).collect();
+    table
+}
+
+fn file_cells(d: &Attachment) -> Vec<Cell> {
+    vec![
+        Cell::link(
+            d.file_name.to_string(),
+            format!("/attachments/{}/download", d.id),
+        ),
+        Cell::text(d.document_type.label()),
+        Cell::figure(format_size(d.size_bytes)),
+        Cell::text(instant(d.uploaded_at)),
+    ]
 }
 
 /// Downloads a document the signed-in person may see (another

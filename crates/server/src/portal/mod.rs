@@ -225,6 +225,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(returns::template)
             .service(returns::upload_file)
             .service(returns::review::review_return)
+            .service(returns::evidence::attach)
             .default_service(web::to(not_found)),
     );
 }

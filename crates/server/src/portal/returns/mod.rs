@@ -2,6 +2,7 @@
 //! participant before and after, typed in or uploaded as a CSV file;
 //! saved as a draft, submitted, and fixed after the fund asks for changes.
 
+pub mod evidence;
 pub mod form;
 pub mod review;
 pub mod upload;
@@ -11,6 +12,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use futures_util::StreamExt;
+use grantledger_domain::document::AttachmentOwner;
 use grantledger_domain::evaluation::{DirectAnswer, ReturnContent, ReviewStatus, UclaAnswer};
 use grantledger_domain::ids::AwardId;
 
@@ -116,6 +118,11 @@ struct ReturnPage {
     /// Whether the reader may review it now (staff who review, and it
     /// awaits review).
     reviewable: bool,
+    /// The files attached to it.
+    evidence: crate::portal::table::Table,
+    /// Whether the reader may attach a file now (its grantee, while
+    /// changes are asked for).
+    may_attach: bool,
     draft_saved: String,
     banner: String,
     form: ReturnForm,
@@ -194,6 +201,7 @@ struct Loaded {
     reference: String,
     detail: Option<ReturnDetail>,
     draft: Option<grantledger_store::return_drafts::Draft>,
+    evidence: Vec<grantledger_domain::document::Attachment>,
 }
 
 async fn load(
@@ -209,10 +217,19 @@ async fn load(
             let award = operations::awards::visible(c, &principal, id)?;
             let detail = operations::evaluation::for_award(c, &principal, id)?;
             let draft = operations::evaluation::draft(c, &principal, id)?;
+            let evidence = match &detail {
+                Some(d) => operations::documents::list(
+                    c,
+                    &principal,
+                    AttachmentOwner::EvaluationReturn(d.record.value.id),
+                )?,
+                None => Vec::new(),
+            };
             Ok(Loaded {
                 reference: award.value.award.reference.to_string(),
                 detail,
                 draft,
+                evidence,
             })
         })
     })
@@ -228,11 +245,11 @@ fn page(
     banner: String,
 ) -> ReturnPage {
     let m = english();
-    let editable = signed_in.is_grantee()
-        && loaded
-            .detail
-            .as_ref()
-            .is_none_or(|d| d.record.value.status == ReviewStatus::ChangesRequested);
+    let changes_requested = loaded
+        .detail
+        .as_ref()
+        .is_some_and(|d| d.record.value.status == ReviewStatus::ChangesRequested);
+    let editable = signed_in.is_grantee() && (loaded.detail.is_none() || changes_requested);
     let form = form.unwrap_or_else(|| {
         let saved = loaded
             .draft
@@ -296,6 +313,8 @@ fn page(
         responses,
         reviews,
         editable,
+        evidence: crate::portal::documents::evidence_table(m, &loaded.evidence),
+        may_attach: changes_requested && signed_in.can(Action::SubmitEvaluationReturns),
         reviewable: signed_in.can(Action::ReviewEvaluationReturns)
             && loaded
                 .detail
@@ -331,6 +350,7 @@ pub async fn show(
         Some("saved") => m.t("return-banner-saved"),
         Some("submitted") => m.t("return-banner-submitted"),
         Some("reviewed") => m.t("return-banner-reviewed"),
+        Some("evidence") => m.t("return-banner-evidence"),
         Some(n) if n.parse::<usize>().is_ok() => m.with("return-banner-uploaded", &[("count", n)]),
         _ => String::new(),
     };
