@@ -690,7 +690,288 @@ fn a_grant_s_life_is_told_to_the_organisation(app: &TestApp) {
     }
 }
 
+/// Reminders, driven by a clock the test holds: an offer waiting 14 days,
+/// a return due in 30, 7 and 1 days and then weekly, a draft whose round
+/// closes in 7 days and in 1 day — each sent once however often the
+/// dispatcher looks, none once the return is in; each carries its own
+/// one-click unsubscribe (RFC 8058), which stops that user's reminders
+/// about that grant only, and "Your reminders" stops them all.
+fn reminders_come_once_per_occasion_and_stop(app: &TestApp) {
+    use chrono::{Duration, Utc};
+    use grantledger_server::operations::notices::Notices;
+    use grantledger_server::operations::reminders::{Reminded, send_due};
+
+    let admin = app.admin();
+    let fund = app.fund(&admin, "100000.00");
+    let round = app.open_round(&fund, "50000.00", ("100.00", "5000.00"));
+    let (grantee, first) = app
+        .grantee(
+            &admin,
+            json!({"name": "Riverside Trust"}),
+            DueDiligence::Passed,
+        )
+        .with_user_email(app);
+    let grantee_id: GranteeId = grantee.id.parse::<uuid::Uuid>().unwrap().into();
+    let second = app.user_email(Role::Grantee, Some(grantee_id));
+    let start = Utc::now();
+    let remind = |days: i64, hours: i64| -> Reminded {
+        let at = start + Duration::days(days) + Duration::hours(hours);
+        app.db
+            .db
+            .write(|c| send_due(c, &Notices::default(), at))
+            .unwrap()
+    };
+    let seen = std::cell::Cell::new(0);
+    // The reminders written since the last look: (recipient, subject).
+    let new_reminders = || -> Vec<outbox::Message> {
+        let all: Vec<_> = app
+            .db
+            .db
+            .read(|c| outbox::list(c, Status::Pending, 1000))
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.kind.starts_with("reminder."))
+            .collect();
+        let new = all[seen.get()..].to_vec();
+        seen.set(all.len());
+        new
+    };
+    let to = |messages: &[outbox::Message]| -> Vec<String> {
+        let mut to: Vec<String> = messages.iter().map(|m| m.to_address.clone()).collect();
+        to.sort();
+        to
+    };
+    let mut both = vec![first.clone(), second.clone()];
+    both.sort();
+
+    // An offer not accepted: one reminder, at 14 days.
+    let application = app.submitted_application(&round, &grantee, "2000.00");
+    let award = app.award(&round, &application, "2000.00");
+    assert_eq!(remind(13, 0).reminders, 0);
+    assert_eq!(
+        remind(14, 1),
+        Reminded {
+            reminders: 1,
+            messages: 2
+        }
+    );
+    let offer = new_reminders();
+    assert_eq!(to(&offer), both);
+    assert!(
+        offer[0]
+            .subject
+            .starts_with("Your grant offer is waiting for you")
+    );
+    assert!(offer[0].text_body.contains(&format!("/awards/{award}")));
+    assert_eq!(remind(20, 0).reminders, 0, "the offer reminder came twice");
+    app.accept(&round, &grantee, &award);
+
+    // A return due in 40 days: 30, 7 and 1 days before, then weekly.
+    let due = (start + Duration::days(40)).date_naive();
+    app.return_due(&round, &award, &due.to_string());
+    assert_eq!(remind(5, 0).reminders, 0);
+    assert_eq!(remind(10, 0).reminders, 1);
+    let thirty = new_reminders();
+    assert_eq!(to(&thirty), both);
+    assert!(
+        thirty[0]
+            .subject
+            .starts_with("Your evaluation return is due on")
+    );
+    assert!(
+        thirty[0]
+            .text_body
+            .replace('\n', " ")
+            .contains("in 30 days")
+    );
+    assert_eq!(remind(10, 5).reminders, 0);
+    assert_eq!(remind(20, 0).reminders, 0);
+    assert_eq!(remind(34, 0).reminders, 1);
+    assert_eq!(remind(39, 0).reminders, 1);
+    assert_eq!(new_reminders().len(), 4);
+
+    // The first user stops reminders about this grant with one click: a
+    // GET only asks; the mail program's POST, with no session, stops them.
+    let message = thirty.iter().find(|m| m.to_address == first).unwrap();
+    let url = message
+        .unsubscribe_url
+        .clone()
+        .expect("an unsubscribe link");
+    assert!(message.text_body.contains(&url));
+    assert!(
+        message
+            .html_body
+            .as_deref()
+            .unwrap()
+            .contains(&format!("href=\"{url}\""))
+    );
+    let path = url
+        .strip_prefix(grantledger_server::operations::notices::DEFAULT_PORTAL_URL)
+        .unwrap();
+    let asked = app.client.get(app.url(path)).send().unwrap();
+    assert_eq!(asked.status().as_u16(), 200);
+    assert!(asked.text().unwrap().contains("Stop these reminders?"));
+    let clicked = app
+        .client
+        .post(app.url(path))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .unwrap();
+    assert_eq!(clicked.status().as_u16(), 200);
+    let page = clicked.text().unwrap();
+    assert!(page.contains("Reminders stopped"), "{page}");
+    assert!(page.contains("LCF-R1-000001"), "{page}");
+    let unknown = app
+        .client
+        .post(app.url(&format!("/unsubscribe/{}", "A".repeat(43))))
+        .send()
+        .unwrap();
+    assert_eq!(unknown.status().as_u16(), 404);
+
+    // Overdue: weekly, to the second user only.
+    assert_eq!(
+        remind(41, 0),
+        Reminded {
+            reminders: 1,
+            messages: 1
+        }
+    );
+    let overdue = new_reminders();
+    assert_eq!(to(&overdue), [second.clone()]);
+    assert!(
+        overdue[0]
+            .subject
+            .starts_with("Your evaluation return is overdue")
+    );
+    assert_eq!(remind(45, 0).reminders, 0);
+    assert_eq!(remind(48, 0).reminders, 1);
+    new_reminders();
+
+    // The second user stops every reminder on "Your reminders".
+    let mut v = grantledger_tests::portal::Visitor::new(app);
+    v.sign_in(&second);
+    let page = v.get("/account/reminders").expect(200);
+    assert!(page.body.contains("You get reminders."));
+    assert!(
+        page.body
+            .contains("You have not stopped reminders about anything.")
+    );
+    let csrf = page.csrf();
+    assert_eq!(
+        v.post(
+            "/account/reminders",
+            &[("csrf", &csrf), ("reminders", "off")]
+        )
+        .status,
+        303
+    );
+    assert!(
+        v.get("/account/reminders")
+            .expect(200)
+            .body
+            .contains("You get no reminders.")
+    );
+    assert_eq!(
+        remind(55, 0),
+        Reminded {
+            reminders: 1,
+            messages: 0
+        }
+    );
+    // The first user sees what they stopped, and starts it again.
+    let mut w = grantledger_tests::portal::Visitor::new(app);
+    w.sign_in(&first);
+    let page = w.get("/account/reminders").expect(200);
+    assert!(page.body.contains("grant LCF-R1-000001"), "{}", page.body);
+    let csrf = page.csrf();
+    let award_uuid = award.clone();
+    assert_eq!(
+        w.post(
+            "/account/reminders/resume",
+            &[("csrf", &csrf), ("subject", &award_uuid)]
+        )
+        .status,
+        303
+    );
+    assert_eq!(
+        remind(62, 0),
+        Reminded {
+            reminders: 1,
+            messages: 1
+        }
+    );
+    assert_eq!(to(&new_reminders()), [first.clone()]);
+
+    // Once the return is in, nothing more.
+    let returns = format!("/v1/awards/{award}/evaluation-returns");
+    expect(
+        app.post(
+            &returns,
+            grantee.user.as_deref(),
+            &json!({"period_start": "2026-04-01", "period_end": "2026-09-30",
+                    "participants_reached": 5, "volunteers": 3, "sessions_delivered": 26,
+                    "narrative": "Weekly lunches.", "responses": []}),
+        ),
+        201,
+    );
+    assert_eq!(remind(69, 0).reminders, 0);
+
+    // A draft in a round closing in 10 days: 7 days before, then 1.
+    let closes = start + Duration::days(10);
+    let closing_fund = app.fund_with(
+        &admin,
+        json!({"code": "RMD", "name": "Reminder Fund", "budget": "10000.00"}),
+    );
+    let closing = app.round_with(
+        &closing_fund,
+        json!({"closes_at": closes.to_rfc3339(), "allocation": "10000.00",
+               "min_grant": "100.00", "max_grant": "2500.00"}),
+    );
+    let draft = app.draft_application(&closing, &grantee, "500.00");
+    let draft_id = draft["id"].as_str().unwrap();
+    let csrf = v.get("/account/reminders").expect(200).csrf();
+    assert_eq!(
+        v.post(
+            "/account/reminders",
+            &[("csrf", &csrf), ("reminders", "on")]
+        )
+        .status,
+        303
+    );
+    assert_eq!(remind(2, 0).reminders, 0);
+    assert_eq!(
+        remind(3, 1),
+        Reminded {
+            reminders: 1,
+            messages: 2
+        }
+    );
+    let week = new_reminders();
+    assert!(
+        week[0].subject.contains("is not sent yet"),
+        "{}",
+        week[0].subject
+    );
+    assert!(
+        week[0]
+            .text_body
+            .contains(&format!("/applications/{draft_id}"))
+    );
+    assert_eq!(remind(5, 0).reminders, 0);
+    assert_eq!(
+        remind(9, 12),
+        Reminded {
+            reminders: 1,
+            messages: 2
+        }
+    );
+    new_reminders();
+    assert_eq!(remind(10, 1).reminders, 0);
+}
+
 api_tests!(
     each_step_tells_the_enabled_users_and_a_refused_step_nobody,
-    a_grant_s_life_is_told_to_the_organisation
+    a_grant_s_life_is_told_to_the_organisation,
+    reminders_come_once_per_occasion_and_stop
 );

@@ -359,6 +359,7 @@ fn pages_need_a_signed_in_user_with_the_right_role(app: &TestApp) {
         "/users".to_owned(),
         "/organisation/users".to_owned(),
         "/account/password".to_owned(),
+        "/account/reminders".to_owned(),
         format!("/attachments/{}/download", uuid::Uuid::now_v7()),
     ];
     let mut anonymous = Visitor::new(app);
@@ -412,6 +413,8 @@ fn pages_need_a_signed_in_user_with_the_right_role(app: &TestApp) {
         "/organisation/users/invite".to_owned(),
         "/account/password".to_owned(),
         "/account/sign-out-everywhere".to_owned(),
+        "/account/reminders".to_owned(),
+        "/account/reminders/resume".to_owned(),
         "/organisation/documents/bank_statement".to_owned(),
     ];
     for post in &posts {

@@ -132,6 +132,7 @@ pub mod org_id;
 pub mod payment_run;
 pub mod reconciliation;
 pub mod reference;
+pub mod reminder;
 pub mod round;
 pub mod spreadsheet;
 pub mod transition;

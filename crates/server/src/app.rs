@@ -156,7 +156,7 @@ pub fn server(
         notices: Arc::new(config.notices),
     });
     if let Some(mail) = config.mail {
-        crate::mail::spawn(sealer_db.clone(), mail);
+        crate::mail::spawn(sealer_db.clone(), mail, state.notices.as_ref().clone());
     }
     let keys = web::Data::new(config.keys);
     let metrics = crate::middleware::metrics()?;

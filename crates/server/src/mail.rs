@@ -23,6 +23,8 @@ use lettre::message::header::{ContentTransferEncoding, ContentType};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::SmtpTransport;
 
+use crate::operations::notices::Notices;
+
 /// How often the dispatcher looks for due messages unless told otherwise.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5);
 /// The first wait after a failed attempt; it doubles with each attempt.
@@ -30,6 +32,9 @@ pub const DEFAULT_RETRY_BASE: Duration = Duration::from_secs(30);
 /// Messages claimed at once: few enough that a batch is sent well within
 /// the claim lease even when every one waits for the SMTP timeout.
 pub const DEFAULT_BATCH: u32 = 10;
+/// How often the dispatcher looks for reminders due: reminders are about
+/// days, so an hour late is on time.
+pub const DEFAULT_REMINDER_INTERVAL: Duration = Duration::from_secs(60 * 60);
 /// How long one SMTP exchange may take before it counts as failed.
 pub const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -131,6 +136,8 @@ pub struct MailConfig {
     pub retry_base: Duration,
     /// Messages claimed at once.
     pub batch: u32,
+    /// How often to look for reminders due (the first look is at start).
+    pub reminder_interval: Duration,
 }
 
 impl MailConfig {
@@ -145,6 +152,7 @@ impl MailConfig {
             poll_interval: DEFAULT_POLL_INTERVAL,
             retry_base: DEFAULT_RETRY_BASE,
             batch: DEFAULT_BATCH,
+            reminder_interval: DEFAULT_REMINDER_INTERVAL,
         })
     }
 }
@@ -163,12 +171,17 @@ fn parse_mailbox(address: &str) -> Result<Mailbox, MailError> {
 /// # Errors
 /// A bad address; a message lettre cannot build.
 pub fn build(message: &Message, from: &Mailbox) -> Result<lettre::Message, MailError> {
-    let builder = lettre::Message::builder()
+    let mut builder = lettre::Message::builder()
         .from(from.clone())
         .to(parse_mailbox(&message.to_address)?)
         .subject(message.subject.as_str())
         .message_id(Some(format!("<{}>", message.message_id)))
         .date(message.created_at.into());
+    if let Some(url) = &message.unsubscribe_url {
+        builder = builder
+            .header(ListUnsubscribe(format!("<{url}>")))
+            .header(ListUnsubscribePost);
+    }
     // Quoted-printable rather than lettre's choice (base64 for long
     // lines): an .eml file, or a message in a mail server's queue, stays
     // readable, and non-ASCII names survive.
@@ -187,6 +200,48 @@ pub fn build(message: &Message, from: &Mailbox) -> Result<lettre::Message, MailE
             ),
         )?,
     })
+}
+
+/// `List-Unsubscribe` (RFC 2369): where a reminder's recipient stops it.
+#[derive(Debug, Clone)]
+struct ListUnsubscribe(String);
+
+impl lettre::message::header::Header for ListUnsubscribe {
+    fn name() -> lettre::message::header::HeaderName {
+        lettre::message::header::HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribe(s.to_owned()))
+    }
+
+    fn display(&self) -> lettre::message::header::HeaderValue {
+        lettre::message::header::HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
+/// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058): the
+/// unsubscribe address takes a POST without a page in between, so a mail
+/// program's "unsubscribe" button works, while a link scanner's GET does
+/// nothing.
+#[derive(Debug, Clone)]
+struct ListUnsubscribePost;
+
+impl lettre::message::header::Header for ListUnsubscribePost {
+    fn name() -> lettre::message::header::HeaderName {
+        lettre::message::header::HeaderName::new_from_ascii_str("List-Unsubscribe-Post")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribePost)
+    }
+
+    fn display(&self) -> lettre::message::header::HeaderValue {
+        lettre::message::header::HeaderValue::new(
+            Self::name(),
+            "List-Unsubscribe=One-Click".to_owned(),
+        )
+    }
 }
 
 /// Sends one message; returns where it went (for the log).
@@ -304,8 +359,11 @@ pub fn dispatch_once(db: &Database, config: &MailConfig) -> Result<Dispatched, S
 
 /// Runs the dispatcher on the current actix system until it stops: one
 /// round every `poll_interval`, each on a blocking thread (SMTP and the
-/// database block). Rounds never overlap within a process.
-pub fn spawn(db: Database, config: MailConfig) {
+/// database block), and every `reminder_interval` first the reminders
+/// due ([`crate::operations::reminders::send_due`]), whose messages that
+/// round then sends. Rounds never overlap within a process; across
+/// processes each reminder is still sent once.
+pub fn spawn(db: Database, config: MailConfig, notices: Notices) {
     let config = Arc::new(config);
     match &config.transport {
         MailTransport::Smtp(_) => tracing::info!("mail is sent over SMTP"),
@@ -314,14 +372,28 @@ pub fn spawn(db: Database, config: MailConfig) {
             "no SMTP server is configured: mail is written as .eml files"
         ),
     }
+    let notices = Arc::new(notices);
     actix_web::rt::spawn(async move {
         let mut tick = actix_web::rt::time::interval(config.poll_interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut reminded: Option<std::time::Instant> = None;
         loop {
             tick.tick().await;
             let db = db.clone();
             let config = config.clone();
-            match web::block(move || dispatch_once(&db, &config)).await {
+            let remind = reminded.is_none_or(|at| at.elapsed() >= config.reminder_interval);
+            if remind {
+                reminded = Some(std::time::Instant::now());
+            }
+            let notices = notices.clone();
+            match web::block(move || {
+                if remind {
+                    send_reminders(&db, &notices);
+                }
+                dispatch_once(&db, &config)
+            })
+            .await
+            {
                 Ok(Ok(_)) => {}
                 Ok(Err(error)) => {
                     tracing::warn!(%error, "claiming mail to send failed; will retry")
@@ -332,6 +404,15 @@ pub fn spawn(db: Database, config: MailConfig) {
             }
         }
     });
+}
+
+/// Puts the reminders due now in the outbox; a failure is logged, and
+/// the next look tries again.
+fn send_reminders(db: &Database, notices: &Notices) {
+    if let Err(error) = db.write(|c| crate::operations::reminders::send_due(c, notices, Utc::now()))
+    {
+        tracing::warn!(%error, "sending reminders failed; will retry at the next look");
+    }
 }
 
 /// Runs `grantledger mail …`, writing what it lists to `out`.
@@ -369,6 +450,21 @@ pub fn run_command(
                 )?;
             }
             eprintln!("{} failed message(s)", failed.len());
+            Ok(())
+        }
+        crate::cli::MailCommand::Remind { at, notices } => {
+            let at = at.unwrap_or_else(Utc::now);
+            let notices = notices.notices();
+            let done = db
+                .write(|c| crate::operations::reminders::send_due(c, &notices, at))
+                .context("sending reminders")?;
+            writeln!(out, "{}\t{}", done.reminders, done.messages)?;
+            eprintln!(
+                "{} reminder(s) due at {}: {} message(s) queued",
+                done.reminders,
+                at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                done.messages
+            );
             Ok(())
         }
         crate::cli::MailCommand::Retry { id } => {
@@ -411,6 +507,7 @@ mod tests {
             last_error: None,
             sent_at: None,
             message_id: outbox::message_id_for(id),
+            unsubscribe_url: None,
         }
     }
 
@@ -430,6 +527,25 @@ mod tests {
         assert!(formatted.contains("Date: Sat, 05 Dec 2026 09:30:00 +0000"));
         assert!(formatted.contains("Content-Transfer-Encoding: quoted-printable"));
         assert!(formatted.contains("Account: ****4958"));
+        // A message about a change has no unsubscribe: everyone concerned
+        // must get it.
+        assert!(!formatted.contains("List-Unsubscribe"));
+    }
+
+    #[test]
+    fn a_reminder_carries_a_one_click_unsubscribe() {
+        let message = Message {
+            unsubscribe_url: Some("https://grants.example.org/unsubscribe/abc".to_owned()),
+            ..stored()
+        };
+        let from = parse_mailbox("grantledger@localhost").unwrap();
+        let formatted = String::from_utf8(build(&message, &from).unwrap().formatted()).unwrap();
+        assert!(
+            formatted
+                .contains("List-Unsubscribe: <https://grants.example.org/unsubscribe/abc>\r\n"),
+            "{formatted}"
+        );
+        assert!(formatted.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"));
     }
 
     #[test]
@@ -465,6 +581,7 @@ mod tests {
                     text_body: m.text_body.clone(),
                     html_body: Some("<p>Account: ****4958</p>".to_owned()),
                     kind: m.kind.clone(),
+                    unsubscribe_url: None,
                 },
                 Utc::now(),
             )

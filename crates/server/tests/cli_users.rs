@@ -63,3 +63,27 @@ fn an_administrator_invites_from_the_command_line_and_gets_the_link() {
         text(&again.stderr)
     );
 }
+
+/// `grantledger mail remind --at` on the demo: the reminders due then are
+/// queued, and a second run as of the same moment queues none.
+#[test]
+fn reminders_are_queued_once_from_the_command_line() {
+    let dir = Scratch::new();
+    let loaded = dir.run(&["demo"]);
+    assert!(loaded.status.success(), "{}", text(&loaded.stderr));
+    let remind = || {
+        let out = dir.run(&["mail", "remind", "--at", "2031-01-06T09:00:00Z"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let line = text(&out.stdout);
+        let (reminders, messages) = line.trim().split_once('\t').expect(&line);
+        (
+            reminders.parse::<usize>().unwrap(),
+            messages.parse::<usize>().unwrap(),
+        )
+    };
+    let (reminders, messages) = remind();
+    assert!(reminders > 0 && messages > 0, "{reminders} {messages}");
+    assert_eq!(remind(), (0, 0));
+    let bad = dir.run(&["mail", "remind", "--at", "next tuesday"]);
+    assert!(!bad.status.success());
+}

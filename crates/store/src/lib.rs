@@ -39,6 +39,7 @@ pub mod ledger;
 pub mod outbox;
 pub mod panels;
 pub mod reconciliation;
+pub mod reminders;
 pub mod return_drafts;
 pub mod rounds;
 pub mod sessions;

@@ -47,6 +47,10 @@ pub struct NewMessage {
     pub html_body: Option<String>,
     /// What the message is about (`bank_details.entered`), for operators.
     pub kind: String,
+    /// For a reminder, where one click unsubscribes the recipient from it
+    /// (sent as `List-Unsubscribe`, RFC 8058); `None` for a message about
+    /// a change, which everyone concerned must get.
+    pub unsubscribe_url: Option<String>,
 }
 
 /// Where a message stands.
@@ -101,6 +105,8 @@ pub struct Message {
     /// The `Message-ID` header, without angle brackets: stable across
     /// attempts so a recipient's mail system can drop a duplicate.
     pub message_id: String,
+    /// A reminder's one-click unsubscribe address.
+    pub unsubscribe_url: Option<String>,
 }
 
 #[derive(Queryable, Selectable)]
@@ -119,6 +125,7 @@ struct Row {
     last_error: Option<String>,
     sent_at: Option<DbTime>,
     message_id: String,
+    unsubscribe_url: Option<String>,
 }
 
 impl TryFrom<Row> for Message {
@@ -139,6 +146,7 @@ impl TryFrom<Row> for Message {
             last_error: row.last_error,
             sent_at: row.sent_at.map(|t| t.0),
             message_id: row.message_id,
+            unsubscribe_url: row.unsubscribe_url,
         })
     }
 }
@@ -173,6 +181,7 @@ pub fn enqueue(
             outbox_messages::attempts.eq(0),
             outbox_messages::next_attempt_at.eq(at),
             outbox_messages::message_id.eq(message_id_for(id)),
+            outbox_messages::unsubscribe_url.eq(message.unsubscribe_url.as_deref()),
         ))
         .execute(conn)?;
     Ok(id)
@@ -410,6 +419,7 @@ mod tests {
             text_body: "body".to_owned(),
             html_body: None,
             kind: "test".to_owned(),
+            unsubscribe_url: None,
         }
     }
 

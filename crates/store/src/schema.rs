@@ -541,6 +541,42 @@ diesel::table! {
         last_error -> Nullable<Text>,
         sent_at -> Nullable<Instant>,
         message_id -> Text,
+        unsubscribe_url -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Uuid, Instant};
+
+    reminders_sent (kind, subject_id, occasion) {
+        kind -> Text,
+        subject_id -> Uuid,
+        occasion -> Text,
+        sent_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Uuid, Instant};
+
+    reminder_links (token_hash) {
+        token_hash -> Text,
+        user_id -> Uuid,
+        subject_id -> Uuid,
+        created_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Uuid, Instant};
+
+    reminder_opt_outs (user_id, scope) {
+        user_id -> Uuid,
+        scope -> Text,
+        created_at -> Instant,
     }
 }
 
@@ -723,4 +759,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     document_contents,
     document_chunks,
     attachments,
+    reminders_sent,
+    reminder_links,
+    reminder_opt_outs,
 );

@@ -115,6 +115,18 @@ pub enum MailCommand {
         #[arg(long, default_value_t = 100)]
         limit: u32,
     },
+    /// Put the reminders due now (or at `--at`) in the outbox, each once
+    /// however often this runs; the running service sends them. The service
+    /// does this by itself every hour. Prints the reminders and messages,
+    /// tab-separated.
+    Remind {
+        /// The moment to remind as of (RFC 3339), instead of now.
+        #[arg(long)]
+        at: Option<chrono::DateTime<chrono::Utc>>,
+        /// Where links in the reminders point.
+        #[command(flatten)]
+        notices: crate::config::NoticeSettings,
+    },
     /// Queue a failed message again (after fixing its cause); the running
     /// service sends it within seconds.
     Retry {

@@ -28,5 +28,6 @@ pub mod imports;
 pub mod notices;
 pub mod panels;
 pub mod payments;
+pub mod reminders;
 pub mod rounds;
 pub mod users;

@@ -98,7 +98,7 @@ fn refused(refused: LinkRefused) -> PortalResult {
 
 /// Tokens are 43 base64url characters; anything else is refused before
 /// the database is asked.
-fn plausible(token: &str) -> bool {
+pub(crate) fn plausible(token: &str) -> bool {
     token.len() == 43
         && token
             .bytes()

@@ -36,6 +36,7 @@ pub mod payment_run;
 pub mod payment_runs;
 pub mod people;
 pub mod queue;
+pub mod reminders;
 pub mod returns;
 pub mod round_admin;
 pub mod round_form;
@@ -130,6 +131,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(account::show)
             .service(account::change)
             .service(account::sign_out_everywhere)
+            .service(reminders::ask)
+            .service(reminders::stop)
+            .service(reminders::show)
+            .service(reminders::set)
+            .service(reminders::resume)
             .service(people::admin_list)
             .service(people::admin_invite)
             .service(people::owner_list)

@@ -15,6 +15,7 @@ use crate::error::ApiError;
 mod account;
 mod bank;
 mod grant;
+mod reminders;
 
 pub use account::account_link;
 pub use bank::{BankChange, BankEvent, bank_details_changed};
@@ -22,6 +23,7 @@ pub use grant::{
     Payment, application_decided, application_received, award_accepted, payment_sent,
     return_reviewed,
 };
+pub use reminders::{draft_closing, offer_waiting, return_awaited};
 
 /// What notices need to know about the installation.
 #[derive(Debug, Clone)]
@@ -68,6 +70,15 @@ struct Letter {
     before: Vec<String>,
     link: Option<Link>,
     after: Vec<String>,
+    unsubscribe: Option<Unsubscribe>,
+}
+
+/// A reminder's way out: one link stopping reminders about its subject,
+/// one to the page choosing which reminders come.
+#[derive(Debug, Clone)]
+struct Unsubscribe {
+    url: String,
+    preferences: String,
 }
 
 /// A link into the portal, with the sentence leading to it.
@@ -88,6 +99,7 @@ impl Letter {
                 url,
             }),
             after: Vec::new(),
+            unsubscribe: None,
         }
     }
 
@@ -105,6 +117,14 @@ impl Letter {
             parts.push(link.url.clone());
         }
         parts.extend(self.after.iter().cloned());
+        if let Some(u) = &self.unsubscribe {
+            parts.push("To stop reminders about this, open:".to_owned());
+            parts.push(u.url.clone());
+            parts.push(format!(
+                "To choose which reminders you get: {}",
+                u.preferences
+            ));
+        }
         wrapped(&(parts.join("\n\n") + "\n"))
     }
 
@@ -119,6 +139,7 @@ impl Letter {
             text_body: self.text(),
             html_body: Some(html),
             kind: kind.to_owned(),
+            unsubscribe_url: self.unsubscribe.as_ref().map(|u| u.url.clone()),
         })
     }
 }
