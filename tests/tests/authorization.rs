@@ -26,6 +26,8 @@ struct World {
     /// An organisation document of each organisation.
     own_attachment: String,
     other_attachment: String,
+    /// A message the mail server refused for good.
+    failed_mail: String,
     tokens: Vec<(Role, String)>,
 }
 
@@ -50,6 +52,8 @@ enum Target {
     /// An attachment (an organisation document): a grantee user may reach
     /// only its own organisation's.
     Attachment,
+    /// A failed message in the outbox.
+    FailedMail,
 }
 
 struct Rule {
@@ -95,6 +99,8 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         // matrix's grantee user is its organisation's first) its colleagues.
         ("post", "/v1/users/invitations") => r(APPLICANTS, T::None),
         ("get", "/v1/users") | ("post", "/v1/users") => r(ADMIN, T::None),
+        ("get", "/v1/mail/failed") => r(ADMIN, T::None),
+        ("post", "/v1/mail/{id}/retry") => r(ADMIN, T::FailedMail),
         ("get", "/v1/users/{id}") | ("patch", "/v1/users/{id}") => r(ADMIN, T::User),
         ("get", "/v1/funds") => r(EVERYONE, T::None),
         ("post", "/v1/funds") => r(ADMIN, T::None),
@@ -513,8 +519,34 @@ fn world(app: &TestApp) -> World {
         commitment,
         own_attachment,
         other_attachment,
+        failed_mail: failed_mail(app),
         tokens,
     }
+}
+
+/// A message enqueued and then refused for good.
+fn failed_mail(app: &TestApp) -> String {
+    use grantledger_store::outbox;
+    app.db
+        .db
+        .write(|c| {
+            let id = outbox::enqueue(
+                c,
+                &outbox::NewMessage {
+                    to_address: "nobody@example.invalid".to_owned(),
+                    subject: "A test".to_owned(),
+                    text_body: "A test.".to_owned(),
+                    html_body: None,
+                    kind: "test".to_owned(),
+                    unsubscribe_url: None,
+                },
+                chrono::Utc::now(),
+            )?;
+            outbox::claim_due(c, chrono::Utc::now(), 100)?;
+            outbox::mark_failed_attempt(c, id, "550 no such user", None)?;
+            Ok::<_, grantledger_store::StoreError>(id.to_string())
+        })
+        .unwrap()
 }
 
 fn call(
@@ -574,6 +606,7 @@ fn every_route_answers_every_role_as_the_policy_says(app: &TestApp) {
                 Target::PaymentRun => with(&world.payment_run),
                 Target::Commitment => with(&world.commitment),
                 Target::Attachment => with(&world.own_attachment),
+                Target::FailedMail => with(&world.failed_mail),
             };
             let path = path.replace("{line}", &world.disbursement);
             let anonymous = call(app, &world, method, &path, template, None);

@@ -970,8 +970,83 @@ fn reminders_come_once_per_occasion_and_stop(app: &TestApp) {
     assert_eq!(remind(10, 1).reminders, 0);
 }
 
+/// A message refused for good is shown to administrators with why (over
+/// the API and on the portal's "Failed mail" page, never to an auditor),
+/// and sending it again queues it as new, in the audit trail.
+fn failed_mail_is_shown_to_administrators_and_sent_again(app: &TestApp) {
+    let admin = app.admin();
+    let (grantee, _) = app
+        .grantee(
+            &admin,
+            json!({"name": "Riverside Trust"}),
+            DueDiligence::NotDone,
+        )
+        .with_user_email(app);
+    app.enter_bank_details(&admin, &grantee, TEST_ACCOUNT);
+    let id = app
+        .db
+        .db
+        .write(|c| {
+            let claimed = outbox::claim_due(c, chrono::Utc::now(), 100)?;
+            let id = claimed[0].id;
+            outbox::mark_failed_attempt(c, id, "550 5.1.1 mailbox unavailable", None)?;
+            Ok::<_, grantledger_store::StoreError>(id)
+        })
+        .unwrap();
+    let listed = expect(app.get("/v1/mail/failed", Some(&admin)), 200);
+    let items = listed["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{listed}");
+    assert_eq!(items[0]["id"], id.to_string());
+    assert_eq!(items[0]["last_error"], "550 5.1.1 mailbox unavailable");
+    assert_eq!(items[0]["subject"], "Your bank details were changed");
+    assert!(
+        items[0].get("text_body").is_none(),
+        "a body must not be shown"
+    );
+    assert_eq!(
+        app.get("/v1/mail/failed", Some(&app.auditor()))
+            .status()
+            .as_u16(),
+        403
+    );
+
+    let mut v = grantledger_tests::portal::Visitor::new(app);
+    v.sign_in(&app.user_email(Role::Admin, None));
+    let page = v.get("/mail").expect(200);
+    assert!(
+        page.body.contains("550 5.1.1 mailbox unavailable"),
+        "{}",
+        page.body
+    );
+    let retry = format!("/mail/{id}/retry");
+    assert!(page.body.contains(&format!("action=\"{retry}\"")));
+    let done = v.post(&retry, &[("csrf", &page.csrf())]);
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert!(
+        v.get("/mail?retried=1")
+            .expect(200)
+            .body
+            .contains("Every message has been sent.")
+    );
+    let queued = app.db.db.read(|c| outbox::get(c, id)).unwrap().unwrap();
+    assert_eq!((queued.status, queued.attempts), (Status::Pending, 0));
+    // Again: it is no longer failed.
+    assert_eq!(
+        app.post(&format!("/v1/mail/{id}/retry"), Some(&admin), &json!({}))
+            .status()
+            .as_u16(),
+        404
+    );
+    let trail = expect(
+        app.get("/v1/audit-events?action=mail.retried", Some(&admin)),
+        200,
+    );
+    assert_eq!(trail["items"].as_array().unwrap().len(), 1, "{trail}");
+}
+
 api_tests!(
     each_step_tells_the_enabled_users_and_a_refused_step_nobody,
     a_grant_s_life_is_told_to_the_organisation,
-    reminders_come_once_per_occasion_and_stop
+    reminders_come_once_per_occasion_and_stop,
+    failed_mail_is_shown_to_administrators_and_sent_again
 );

@@ -360,6 +360,7 @@ fn pages_need_a_signed_in_user_with_the_right_role(app: &TestApp) {
         "/organisation/users".to_owned(),
         "/account/password".to_owned(),
         "/account/reminders".to_owned(),
+        "/mail".to_owned(),
         format!("/attachments/{}/download", uuid::Uuid::now_v7()),
     ];
     let mut anonymous = Visitor::new(app);
@@ -415,6 +416,7 @@ fn pages_need_a_signed_in_user_with_the_right_role(app: &TestApp) {
         "/account/sign-out-everywhere".to_owned(),
         "/account/reminders".to_owned(),
         "/account/reminders/resume".to_owned(),
+        format!("/mail/{}/retry", uuid::Uuid::now_v7()),
         "/organisation/documents/bank_statement".to_owned(),
     ];
     for post in &posts {

@@ -18,6 +18,8 @@ fn portal_page(method: &str, path: &str) -> Option<&'static str> {
         ("post", "/v1/auth/password-reset") => "/forgot-password",
         ("get", "/v1/me/assignments") => "/assignments",
         ("get", "/v1/users") => "/users",
+        ("get", "/v1/mail/failed") => "/mail",
+        ("post", "/v1/mail/{id}/retry") => "/mail/{id}/retry",
         ("post", "/v1/users/invitations") => "/users/invite",
         ("patch", "/v1/users/{id}") => "/users/{id}/disable",
         ("get", "/v1/funds") => "/",

@@ -468,14 +468,17 @@ pub fn run_command(
             Ok(())
         }
         crate::cli::MailCommand::Retry { id } => {
-            let queued = db
-                .write(|c| outbox::retry_failed(c, *id, Utc::now()))
-                .context("queuing the message again")?;
-            if !queued {
-                anyhow::bail!("no failed message has id {id} (see `grantledger mail failed`)");
+            let actor = grantledger_store::common::Actor::system("cli");
+            match db.write(|c| crate::operations::outbox::retry(c, &actor, *id, Utc::now())) {
+                Ok(()) => {
+                    eprintln!("message {id} is queued again");
+                    Ok(())
+                }
+                Err(crate::error::ApiError::NotFound { .. }) => {
+                    anyhow::bail!("no failed message has id {id} (see `grantledger mail failed`)")
+                }
+                Err(e) => Err(anyhow::Error::new(e).context("queuing the message again")),
             }
-            eprintln!("message {id} is queued again");
-            Ok(())
         }
     }
 }

@@ -26,6 +26,9 @@ pub enum Action {
     ManageGrantees,
     /// Read and manage user accounts.
     ManageUsers,
+    /// See the messages the mail server refused for good, and send them
+    /// again.
+    ManageMail,
     /// Start, edit, submit and withdraw applications (grantees: their own).
     Apply,
     /// Read applications (grantees: their own).
@@ -102,6 +105,7 @@ impl Action {
             Action::ManageFunds
             | Action::ManageGrantees
             | Action::ManageUsers
+            | Action::ManageMail
             | Action::Decide
             | Action::ManagePanels
             | Action::ManageAwards
@@ -131,6 +135,7 @@ impl Action {
             Action::ReadGrantees => "read grantees",
             Action::ManageGrantees => "register or change grantees",
             Action::ManageUsers => "manage users",
+            Action::ManageMail => "see or resend failed mail",
             Action::Apply => "make or change applications",
             Action::ReadApplications => "read applications",
             Action::Assess => "assess applications",
@@ -194,6 +199,7 @@ pub mod can {
         ReadGrantees,
         ManageGrantees,
         ManageUsers,
+        ManageMail,
         Apply,
         ReadApplications,
         Assess,
@@ -289,6 +295,7 @@ mod tests {
             Action::ManageFunds,
             Action::ManageGrantees,
             Action::ManageUsers,
+            Action::ManageMail,
             Action::ManageCommitments,
             Action::SubmitEvaluationReturns,
             Action::ReviewEvaluationReturns,

@@ -386,6 +386,19 @@ pub fn list(
     list_where(conn, status, limit)
 }
 
+/// One message, if there is one with this id.
+///
+/// # Errors
+/// Database errors.
+pub fn get(conn: &mut AnyConnection, id: uuid::Uuid) -> Result<Option<Message>, StoreError> {
+    let row: Option<Row> = outbox_messages::table
+        .find(DbUuid(id))
+        .select(Row::as_select())
+        .first(conn)
+        .optional()?;
+    row.map(Message::try_from).transpose()
+}
+
 fn list_where(
     conn: &mut AnyConnection,
     status: &str,

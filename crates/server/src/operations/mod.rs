@@ -26,6 +26,7 @@ pub mod funds;
 pub mod grantees;
 pub mod imports;
 pub mod notices;
+pub mod outbox;
 pub mod panels;
 pub mod payments;
 pub mod reminders;

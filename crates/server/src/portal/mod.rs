@@ -28,6 +28,7 @@ pub mod forms;
 pub mod fund_admin;
 pub mod funds;
 pub mod grantees;
+pub mod mail;
 pub mod messages;
 pub mod organisation;
 pub mod page;
@@ -131,6 +132,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(account::show)
             .service(account::change)
             .service(account::sign_out_everywhere)
+            .service(mail::show)
+            .service(mail::retry)
             .service(reminders::ask)
             .service(reminders::stop)
             .service(reminders::show)

@@ -15,6 +15,7 @@ pub mod forms;
 pub mod funds;
 pub mod grantees;
 pub mod imports;
+pub mod mail;
 pub mod panels;
 pub mod payment_runs;
 pub mod payments;
@@ -33,6 +34,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(accounts::password_reset)
             .service(accounts::put_password)
             .service(accounts::sign_out_everywhere)
+            .service(mail::failed)
+            .service(mail::retry)
             .service(accounts::invite)
             .service(users::create)
             .service(users::list)
