@@ -838,7 +838,7 @@ fn reminders_come_once_per_occasion_and_stop(app: &TestApp) {
         }
     );
     let overdue = new_reminders();
-    assert_eq!(to(&overdue), [second.clone()]);
+    assert_eq!(to(&overdue), [second.as_str()]);
     assert!(
         overdue[0]
             .subject
@@ -901,7 +901,7 @@ fn reminders_come_once_per_occasion_and_stop(app: &TestApp) {
             messages: 1
         }
     );
-    assert_eq!(to(&new_reminders()), [first.clone()]);
+    assert_eq!(to(&new_reminders()), [first.as_str()]);
 
     // Once the return is in, nothing more.
     let returns = format!("/v1/awards/{award}/evaluation-returns");
