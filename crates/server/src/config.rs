@@ -360,6 +360,17 @@ pub struct MailSettings {
         default_value = crate::operations::notices::DEFAULT_PORTAL_URL
     )]
     pub portal_url: String,
+    /// Seconds a dispatcher keeps the messages it claimed from the others:
+    /// a process that dies while sending holds its messages this long, and
+    /// a send slower than this may be made twice (docs/MAIL.md). At least
+    /// 1; keep it above the SMTP timeout (30 s).
+    #[arg(
+        long = "mail-claim-lease",
+        env = "GRANTLEDGER_MAIL_CLAIM_LEASE",
+        default_value_t = 600,
+        value_parser = clap::value_parser!(u64).range(1..=86_400)
+    )]
+    pub claim_lease_secs: u64,
 }
 
 impl MailSettings {
@@ -377,7 +388,9 @@ impl MailSettings {
             None => MailTransport::directory(&self.mail_dir)
                 .with_context(|| format!("GRANTLEDGER_MAIL_DIR {}", self.mail_dir.display()))?,
         };
-        MailConfig::new(transport, &self.from).context("GRANTLEDGER_MAIL_FROM")
+        let mut config = MailConfig::new(transport, &self.from).context("GRANTLEDGER_MAIL_FROM")?;
+        config.claim_lease = std::time::Duration::from_secs(self.claim_lease_secs);
+        Ok(config)
     }
 
     /// What notices link to.

@@ -138,6 +138,9 @@ pub struct MailConfig {
     pub batch: u32,
     /// How often to look for reminders due (the first look is at start).
     pub reminder_interval: Duration,
+    /// How long a claimed message is kept from other dispatchers
+    /// ([`outbox::CLAIM_LEASE`] unless configured).
+    pub claim_lease: Duration,
 }
 
 impl MailConfig {
@@ -153,6 +156,9 @@ impl MailConfig {
             retry_base: DEFAULT_RETRY_BASE,
             batch: DEFAULT_BATCH,
             reminder_interval: DEFAULT_REMINDER_INTERVAL,
+            claim_lease: outbox::CLAIM_LEASE
+                .to_std()
+                .unwrap_or(Duration::from_secs(600)),
         })
     }
 }
@@ -293,7 +299,8 @@ pub fn dispatch_once(db: &Database, config: &MailConfig) -> Result<Dispatched, S
     if !db.read(|c| outbox::any_due(c, Utc::now()))? {
         return Ok(Dispatched::default());
     }
-    let claimed = db.write(|c| outbox::claim_due(c, Utc::now(), config.batch))?;
+    let lease = chrono::Duration::from_std(config.claim_lease).unwrap_or(outbox::CLAIM_LEASE);
+    let claimed = db.write(|c| outbox::claim_due_for(c, Utc::now(), config.batch, lease))?;
     let mut done = Dispatched::default();
     for message in claimed {
         match send(config, &message) {

@@ -244,6 +244,22 @@ pub fn claim_due(
     now: DateTime<Utc>,
     limit: u32,
 ) -> Result<Vec<Message>, StoreError> {
+    claim_due_for(conn, now, limit, CLAIM_LEASE)
+}
+
+/// [`claim_due`] with a lease of `lease` instead of [`CLAIM_LEASE`]: a
+/// shorter lease brings back sooner the messages of a dispatcher that died
+/// while holding them, and widens the window in which a slow send is
+/// claimed again by another (docs/MAIL.md).
+///
+/// # Errors
+/// Database errors.
+pub fn claim_due_for(
+    conn: &mut AnyConnection,
+    now: DateTime<Utc>,
+    limit: u32,
+    lease: Duration,
+) -> Result<Vec<Message>, StoreError> {
     let limit = i64::from(limit);
     write_transaction(conn, |conn| {
         let due = outbox_messages::table
@@ -262,7 +278,7 @@ pub fn claim_due(
         diesel::update(outbox_messages::table.filter(outbox_messages::id.eq_any(&ids)))
             .set((
                 outbox_messages::attempts.eq(outbox_messages::attempts + 1),
-                outbox_messages::next_attempt_at.eq(DbTime::new(now + CLAIM_LEASE)),
+                outbox_messages::next_attempt_at.eq(DbTime::new(now + lease)),
             ))
             .execute(conn)?;
         let rows: Vec<Row> = outbox_messages::table

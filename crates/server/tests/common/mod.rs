@@ -43,7 +43,13 @@ pub fn free_port() -> u16 {
 /// Starts `grantledger serve` on `port` (4 workers, a pool of 8) with
 /// `RUST_LOG=log`, and waits until `/readyz` answers 200.
 pub fn start(url: &str, port: u16, log: &str) -> Server {
-    let child = Command::new(env!("CARGO_BIN_EXE_grantledger"))
+    start_with(url, port, log, &[])
+}
+
+/// [`start`] with more environment: `env` is set after the defaults.
+pub fn start_with(url: &str, port: u16, log: &str, env: &[(&str, &str)]) -> Server {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_grantledger"));
+    command
         .args([
             "serve",
             "--bind",
@@ -63,9 +69,11 @@ pub fn start(url: &str, port: u16, log: &str) -> Server {
         .env_remove("GRANTLEDGER_SMTP_URL")
         .env("RUST_LOG", log)
         .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
+        .stderr(Stdio::inherit());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let child = command.spawn().unwrap();
     let base = format!("http://127.0.0.1:{port}");
     wait_ready(&base);
     Server { child, base }
