@@ -4,13 +4,9 @@
 //! masked, and a message enqueued while the mail server is down arrives
 //! once it is back.
 //!
-//! The Python is `GRANTLEDGER_AIOSMTPD_PYTHON`, or the virtualenv
-//! `.ci/run` makes under `target/`. Without it the test is skipped with a
-//! message, except under CI=true, where it fails.
+//! The SMTP server and the Python it needs: `tests/fixtures/smtp.rs`.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use grantledger_domain::ids::GranteeId;
@@ -21,82 +17,9 @@ use grantledger_store::testing::TestDb;
 use grantledger_tests::{DueDiligence, PASSWORD, TEST_ACCOUNT, TestApp, api_tests, expect};
 use serde_json::json;
 
-fn python() -> Option<PathBuf> {
-    let candidates = std::env::var_os("GRANTLEDGER_AIOSMTPD_PYTHON")
-        .map(PathBuf::from)
-        .into_iter()
-        .chain(std::iter::once(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/venv-aiosmtpd/bin/python"),
-        ));
-    for candidate in candidates {
-        let works = Command::new(&candidate)
-            .args(["-c", "import aiosmtpd"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if works {
-            return Some(candidate);
-        }
-    }
-    None
-}
-
-fn python_or_skip() -> Option<PathBuf> {
-    let found = python();
-    if found.is_none() {
-        assert_ne!(
-            std::env::var("CI").as_deref(),
-            Ok("true"),
-            "aiosmtpd is required under CI=true (.ci/run installs it into target/venv-aiosmtpd)"
-        );
-        eprintln!(
-            "SKIPPED: the SMTP test (python3 -m venv target/venv-aiosmtpd && \
-             target/venv-aiosmtpd/bin/pip install aiosmtpd, or set GRANTLEDGER_AIOSMTPD_PYTHON)"
-        );
-    }
-    found
-}
-
-/// The SMTP server process, stopped when dropped.
-struct Sink {
-    child: Child,
-}
-
-impl Sink {
-    fn start(python: &Path, port: u16, dir: &Path) -> Sink {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/smtp_sink.py");
-        let mut child = Command::new(python)
-            .arg(script)
-            .args(["127.0.0.1", &port.to_string()])
-            .arg(dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert_eq!(line.trim(), "ready", "the SMTP sink did not start");
-        Sink { child }
-    }
-
-    fn stop(mut self) {
-        self.kill();
-    }
-
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
+#[path = "../fixtures/smtp.rs"]
+mod smtp;
+use smtp::{Sink, python_or_skip};
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -453,14 +376,18 @@ fn outbox_since(app: &TestApp, from: usize) -> Vec<outbox::Message> {
     new
 }
 
-/// A grant's life, told to its organisation: each step puts one message
-/// in the outbox for each enabled user of the organisation (and none for
-/// another organisation's), in plain text and HTML, with what a grantee
-/// needs (the amount, the feedback written for them, the reviewer's
-/// comment, the reference on their bank statement) and a link to the
-/// portal page where they act on it; a step refused tells nobody, and the
-/// internal note never leaves the fund.
-fn a_grant_s_life_is_told_to_the_organisation(app: &TestApp) {
+/// A fund with an open round, and Riverside Trust (due diligence passed,
+/// bank details verified) with two users of its own.
+struct Riverside {
+    admin: String,
+    fund: grantledger_tests::Fund,
+    round: grantledger_tests::Round,
+    grantee: grantledger_tests::Grantee,
+    first: String,
+    second: String,
+}
+
+fn riverside(app: &TestApp) -> Riverside {
     let admin = app.admin();
     let fund = app.fund(&admin, "100000.00");
     let round = app.open_round(&fund, "50000.00", ("100.00", "5000.00"));
@@ -472,7 +399,34 @@ fn a_grant_s_life_is_told_to_the_organisation(app: &TestApp) {
         )
         .with_user_email(app);
     let grantee_id: GranteeId = grantee.id.parse::<uuid::Uuid>().unwrap().into();
-    let mut users = vec![first, app.user_email(Role::Grantee, Some(grantee_id))];
+    let second = app.user_email(Role::Grantee, Some(grantee_id));
+    Riverside {
+        admin,
+        fund,
+        round,
+        grantee,
+        first,
+        second,
+    }
+}
+
+/// A grant's life, told to its organisation: each step puts one message
+/// in the outbox for each enabled user of the organisation (and none for
+/// another organisation's), in plain text and HTML, with what a grantee
+/// needs (the amount, the feedback written for them, the reviewer's
+/// comment, the reference on their bank statement) and a link to the
+/// portal page where they act on it; a step refused tells nobody, and the
+/// internal note never leaves the fund.
+fn a_grant_s_life_is_told_to_the_organisation(app: &TestApp) {
+    let Riverside {
+        admin,
+        fund,
+        round,
+        grantee,
+        first,
+        second,
+    } = riverside(app);
+    let mut users = vec![first, second];
     users.sort();
     let other = app
         .grantee(&admin, json!({"name": "Other Club"}), DueDiligence::NotDone)
@@ -701,18 +655,14 @@ fn reminders_come_once_per_occasion_and_stop(app: &TestApp) {
     use grantledger_server::operations::notices::Notices;
     use grantledger_server::operations::reminders::{Reminded, send_due};
 
-    let admin = app.admin();
-    let fund = app.fund(&admin, "100000.00");
-    let round = app.open_round(&fund, "50000.00", ("100.00", "5000.00"));
-    let (grantee, first) = app
-        .grantee(
-            &admin,
-            json!({"name": "Riverside Trust"}),
-            DueDiligence::Passed,
-        )
-        .with_user_email(app);
-    let grantee_id: GranteeId = grantee.id.parse::<uuid::Uuid>().unwrap().into();
-    let second = app.user_email(Role::Grantee, Some(grantee_id));
+    let Riverside {
+        admin,
+        fund: _,
+        round,
+        grantee,
+        first,
+        second,
+    } = riverside(app);
     let start = Utc::now();
     let remind = |days: i64, hours: i64| -> Reminded {
         let at = start + Duration::days(days) + Duration::hours(hours);

@@ -6,9 +6,7 @@
 //! and printed, on SQLite and PostgreSQL, against a real SMTP server on
 //! loopback (`tests/fixtures/smtp_sink.py`, slowed to 0.2 s a message).
 //!
-//! The Python is `GRANTLEDGER_AIOSMTPD_PYTHON`, or the virtualenv
-//! `.ci/run` makes under `target/`. Without it the test is skipped with a
-//! message, except under CI=true, where it fails.
+//! The SMTP server and the Python it needs: `tests/fixtures/smtp.rs`.
 
 #![allow(
     clippy::unwrap_used,
@@ -18,9 +16,7 @@
 )]
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -30,68 +26,13 @@ use grantledger_store::testing::TestDb;
 // Only the server starter and ports are used here.
 #[allow(dead_code)]
 mod common;
+#[allow(dead_code)]
+#[path = "../../../tests/fixtures/smtp.rs"]
+mod smtp;
+use smtp::{Sink, python_or_skip};
 
 /// Messages queued before the first process starts.
 const MESSAGES: usize = 25;
-
-fn python_or_skip() -> Option<PathBuf> {
-    let candidates = std::env::var_os("GRANTLEDGER_AIOSMTPD_PYTHON")
-        .map(PathBuf::from)
-        .into_iter()
-        .chain(std::iter::once(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/venv-aiosmtpd/bin/python"),
-        ));
-    for candidate in candidates {
-        let works = Command::new(&candidate)
-            .args(["-c", "import aiosmtpd"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if works {
-            return Some(candidate);
-        }
-    }
-    assert_ne!(
-        std::env::var("CI").as_deref(),
-        Ok("true"),
-        "aiosmtpd is required under CI=true (.ci/run installs it into target/venv-aiosmtpd)"
-    );
-    eprintln!("SKIPPED: the mail crash test needs aiosmtpd (see tests/tests/mail.rs)");
-    None
-}
-
-/// The SMTP server, accepting a message every 0.2 s; stopped when dropped.
-struct Sink(Child);
-
-impl Sink {
-    fn start(python: &Path, port: u16, dir: &Path) -> Sink {
-        let script =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/smtp_sink.py");
-        let mut child = Command::new(python)
-            .arg(script)
-            .args(["127.0.0.1", &port.to_string()])
-            .arg(dir)
-            .arg("0.2")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert_eq!(line.trim(), "ready");
-        Sink(child)
-    }
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// How many copies of each `Message-ID` the sink has saved.
 fn received(dir: &Path) -> HashMap<String, usize> {
@@ -122,7 +63,7 @@ fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
 fn killed_mid_batch_then_another_process_sends_the_rest(db: &TestDb, python: &Path) {
     let dir = tempfile::tempdir().unwrap();
     let smtp = common::free_port();
-    let _sink = Sink::start(python, smtp, dir.path());
+    let _sink = Sink::start_slow(python, smtp, dir.path(), 0.2);
     db.db
         .write(|c| {
             for i in 0..MESSAGES {

@@ -207,38 +207,69 @@ pub async fn upload(
         .ok_or_else(|| PortalError::Forbidden(m.t("grantee-only")))?;
     let field_name = format!("file-{}", kind.as_str());
     let owner = AttachmentOwner::Organisation(grantee);
-    let stored = match form_file(&mut payload, &signed_in, &field_name, DEFAULT_MAX_BYTES).await? {
+    let purpose = Purpose::organisation(kind);
+    match attach_form_file(
+        &state,
+        &signed_in,
+        &mut payload,
+        &field_name,
+        owner,
+        purpose,
+    )
+    .await?
+    {
+        Ok(()) => Ok(see_other("/organisation#documents")),
+        Err((status, errors)) => {
+            crate::portal::organisation::render(state, signed_in, errors, status).await
+        }
+    }
+}
+
+/// A file refused on its form: the status to answer with, and the error
+/// on the file's field.
+pub type Refused = (StatusCode, FormErrors);
+
+/// Reads the form's one file, `field_name` ([`form_file`]), and attaches it
+/// to `owner` for `purpose` by the API's rules. `Ok(Err(_))` when the
+/// person can put it right on the form: no file chosen, a type not
+/// accepted, or the owner not open to changes (the message names which).
+///
+/// # Errors
+/// A bad token or form; any other refusal.
+pub async fn attach_form_file(
+    state: &web::Data<AppState>,
+    signed_in: &SignedIn,
+    payload: &mut Multipart,
+    field_name: &str,
+    owner: AttachmentOwner,
+    purpose: Purpose,
+) -> Result<Result<(), Refused>, PortalError> {
+    let stored = match form_file(payload, signed_in, field_name, DEFAULT_MAX_BYTES).await? {
         Some(Ok(mut received)) => {
             let principal = signed_in.principal.clone();
             let db = state.clone();
-            Some(
-                blocking(move || {
-                    db.db.write(|c| {
-                        operations::documents::attach(
-                            c,
-                            &principal,
-                            owner,
-                            Purpose::organisation(kind),
-                            &mut received,
-                        )
-                    })
+            blocking(move || {
+                db.db.write(|c| {
+                    operations::documents::attach(c, &principal, owner, purpose, &mut received)
                 })
-                .await,
-            )
+            })
+            .await
         }
-        Some(Err(e)) => Some(Err(e)),
-        None => None,
+        Some(Err(e)) => Err(e),
+        None => {
+            let mut errors = FormErrors::default();
+            errors.add(field_name, english().t("documents-no-file"));
+            return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, errors)));
+        }
     };
-    let (status, error) = match stored {
-        Some(Ok(_)) => return Ok(see_other("/organisation#documents")),
-        Some(Err(e @ ApiError::Document(_))) => {
+    match stored {
+        Ok(_) => Ok(Ok(())),
+        Err(e @ (ApiError::Document(_) | ApiError::Conflict { .. })) => {
             use actix_web::ResponseError;
-            (e.status_code(), e.to_string())
+            let mut errors = FormErrors::default();
+            errors.add(field_name, e.to_string());
+            Ok(Err((e.status_code(), errors)))
         }
-        Some(Err(e)) => return Err(e.into()),
-        None => (StatusCode::UNPROCESSABLE_ENTITY, m.t("documents-no-file")),
-    };
-    let mut errors = FormErrors::default();
-    errors.add(&field_name, error);
-    crate::portal::organisation::render(state, signed_in, errors, status).await
+        Err(e) => Err(e.into()),
+    }
 }

@@ -31,42 +31,38 @@ struct UnsubscribePage {
 /// Asks whether to stop the reminders a link is about.
 #[get("/unsubscribe/{token}")]
 pub async fn ask(state: web::Data<AppState>, token: web::Path<String>) -> PortalResult {
-    let token = token.into_inner();
-    if !plausible(&token) {
-        return Err(PortalError::NotFound);
-    }
-    let action = format!("/unsubscribe/{token}");
-    let about = blocking(move || state.db.read(|c| op::unsubscribe_link(c, &token))).await?;
-    let about = about.ok_or(PortalError::NotFound)?;
-    html_with_status(
-        StatusCode::OK,
-        &UnsubscribePage {
-            c: Chrome::anonymous(),
-            about,
-            action,
-            done: false,
-        },
-    )
+    unsubscribe_page(state, token.into_inner(), false).await
 }
 
 /// Stops them: the page's button, or a mail program's one-click POST.
 #[post("/unsubscribe/{token}")]
 pub async fn stop(state: web::Data<AppState>, token: web::Path<String>) -> PortalResult {
-    let token = token.into_inner();
+    unsubscribe_page(state, token.into_inner(), true).await
+}
+
+/// The page of an unsubscribe link, having stopped its reminders if
+/// `follow`; not found for a token that is not a link.
+async fn unsubscribe_page(state: web::Data<AppState>, token: String, follow: bool) -> PortalResult {
     if !plausible(&token) {
         return Err(PortalError::NotFound);
     }
     let action = format!("/unsubscribe/{token}");
-    let about =
-        blocking(move || state.db.write(|c| op::unsubscribe(c, &token, Utc::now()))).await?;
-    let about = about.ok_or(PortalError::NotFound)?;
+    let about = blocking(move || {
+        if follow {
+            state.db.write(|c| op::unsubscribe(c, &token, Utc::now()))
+        } else {
+            state.db.read(|c| op::unsubscribe_link(c, &token))
+        }
+    })
+    .await?
+    .ok_or(PortalError::NotFound)?;
     html_with_status(
         StatusCode::OK,
         &UnsubscribePage {
             c: Chrome::anonymous(),
             about,
             action,
-            done: true,
+            done: follow,
         },
     )
 }

@@ -7,15 +7,11 @@
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, post, web};
-use grantledger_domain::document::{AttachmentOwner, DEFAULT_MAX_BYTES, Purpose};
+use grantledger_domain::document::{AttachmentOwner, Purpose};
 
 use super::{award_id, load, page};
-use crate::error::ApiError;
-use crate::http::blocking;
-use crate::operations;
 use crate::policy::Action;
-use crate::portal::documents::form_file;
-use crate::portal::forms::FormErrors;
+use crate::portal::documents::attach_form_file;
 use crate::portal::messages::english;
 use crate::portal::page::{PortalError, PortalResult, html_with_status, see_other};
 use crate::portal::session::{SignedIn, check_same_site};
@@ -51,43 +47,23 @@ pub async fn attach(
             reason: m.t("return-evidence-no-return"),
         });
     };
-    let stored = match form_file(&mut payload, &signed_in, FIELD, DEFAULT_MAX_BYTES).await? {
-        Some(Ok(mut received)) => {
-            let principal = signed_in.principal.clone();
-            let db = state.clone();
-            Some(
-                blocking(move || {
-                    db.db.write(|c| {
-                        operations::documents::attach(
-                            c,
-                            &principal,
-                            owner,
-                            Purpose::evidence(),
-                            &mut received,
-                        )
-                    })
-                })
-                .await,
-            )
-        }
-        Some(Err(e)) => Some(Err(e)),
-        None => None,
-    };
-    let (status, error) = match stored {
-        Some(Ok(_)) => {
+    let (status, errors) = match attach_form_file(
+        &state,
+        &signed_in,
+        &mut payload,
+        FIELD,
+        owner,
+        Purpose::evidence(),
+    )
+    .await?
+    {
+        Ok(()) => {
             return Ok(see_other(&format!(
                 "/awards/{id}/return?done=evidence#evidence"
             )));
         }
-        Some(Err(e @ (ApiError::Document(_) | ApiError::Conflict { .. }))) => {
-            use actix_web::ResponseError;
-            (e.status_code(), e.to_string())
-        }
-        Some(Err(e)) => return Err(e.into()),
-        None => (StatusCode::UNPROCESSABLE_ENTITY, m.t("documents-no-file")),
+        Err(refused) => refused,
     };
-    let mut errors = FormErrors::default();
-    errors.add(FIELD, error);
     html_with_status(
         status,
         &page(&signed_in, id, loaded, None, errors, String::new()),
