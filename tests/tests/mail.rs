@@ -256,6 +256,106 @@ fn invitation_on_sqlite() {
     }
 }
 
+/// A self-signed certificate for 127.0.0.1 made with the openssl
+/// command, as (certificate, key) PEM files in `dir`; `None` (skipped)
+/// without openssl, except under CI=true.
+fn certificate(dir: &Path) -> Option<(std::path::PathBuf, std::path::PathBuf)> {
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let made = std::process::Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
+        .args([
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            // A server's certificate, not an authority's: rustls refuses
+            // a CA certificate presented by a server.
+            "-addext",
+            "basicConstraints=critical,CA:FALSE",
+            "-addext",
+            "extendedKeyUsage=serverAuth",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !made {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "openssl is required under CI=true"
+        );
+        eprintln!("SKIPPED: the STARTTLS test needs the openssl command");
+        return None;
+    }
+    Some((cert, key))
+}
+
+/// A mail server that requires STARTTLS: mail goes over TLS when the
+/// server's certificate is trusted (here as GRANTLEDGER_SMTP_CA_FILE
+/// would), and is not sent at all, in the clear or otherwise, when it is
+/// not: the error names the certificate, and the message is kept to retry.
+fn starttls_is_used_and_its_certificate_checked(db: TestDb, python: &Path) {
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = tempfile::tempdir().unwrap();
+    let Some((cert, key)) = certificate(dir.path()) else {
+        return;
+    };
+    let port = free_port();
+    let _sink = Sink::start_tls(python, port, inbox.path(), (&cert, &key));
+    let url = format!("smtp://127.0.0.1:{port}?tls=required");
+    let pem = std::fs::read(&cert).unwrap();
+    let mut mail = MailConfig::new(
+        MailTransport::smtp_trusting(&url, Some(&pem)).unwrap(),
+        "grants@fund.example.org",
+    )
+    .unwrap();
+    mail.poll_interval = Duration::from_millis(100);
+    let app = TestApp::start_with_mail(db, Some(mail));
+    let admin = app.admin();
+    let grantee = app.grantee(&admin, json!({}), DueDiligence::NotDone);
+    let grantee_id: GranteeId = grantee.id.parse::<uuid::Uuid>().unwrap().into();
+    app.user_email(Role::Grantee, Some(grantee_id));
+    app.enter_bank_details(&admin, &grantee, TEST_ACCOUNT);
+    wait_for("the message over TLS", || received(inbox.path()).len() == 1);
+
+    // Not trusting the certificate: nothing is sent; the error says why.
+    let untrusting = MailConfig::new(
+        MailTransport::smtp(&url).unwrap(),
+        "grants@fund.example.org",
+    )
+    .unwrap();
+    let sent = app
+        .db
+        .db
+        .read(|c| outbox::list(c, Status::Sent, 10))
+        .unwrap();
+    let refused = grantledger_server::mail::send(&untrusting, &sent[0]).unwrap_err();
+    assert!(
+        refused.to_string().to_lowercase().contains("certificate")
+            || refused.to_string().contains("UnknownIssuer"),
+        "{refused}"
+    );
+    assert!(
+        !refused.is_permanent(),
+        "a TLS failure is retried: {refused}"
+    );
+    assert_eq!(received(inbox.path()).len(), 1);
+}
+
+#[test]
+fn starttls_on_sqlite() {
+    if let Some(python) = python_or_skip() {
+        starttls_is_used_and_its_certificate_checked(TestDb::sqlite(), &python);
+    }
+}
+
 /// Without a dispatcher the messages stay in the outbox, where each step's
 /// notices can be read: entered, verified and rejected each tell every
 /// enabled user (not a disabled one), name who acted, and show only the

@@ -338,6 +338,11 @@ pub struct MailSettings {
         hide_env_values = true
     )]
     pub smtp_url: Option<String>,
+    /// A PEM file of certificates to trust besides the system's, for an
+    /// SMTP server whose certificate comes from a private certificate
+    /// authority (the URL must ask for TLS).
+    #[arg(long = "smtp-ca-file", env = "GRANTLEDGER_SMTP_CA_FILE")]
+    pub smtp_ca_file: Option<std::path::PathBuf>,
     /// The sender of every message.
     #[arg(
         long = "mail-from",
@@ -378,11 +383,21 @@ impl MailSettings {
     /// directory (created now, so a bad path fails the start).
     pub fn mail(&self) -> anyhow::Result<crate::mail::MailConfig> {
         use crate::mail::{MailConfig, MailTransport};
+        let ca =
+            match &self.smtp_ca_file {
+                Some(path) => Some(std::fs::read(path).with_context(|| {
+                    format!("reading GRANTLEDGER_SMTP_CA_FILE {}", path.display())
+                })?),
+                None => None,
+            };
         let transport = match &self.smtp_url {
-            Some(url) => MailTransport::smtp(url).with_context(|| {
+            Some(url) => MailTransport::smtp_trusting(url, ca.as_deref()).with_context(|| {
                 format!(
-                    "GRANTLEDGER_SMTP_URL {} is not an SMTP URL lettre can use",
-                    crate::cli::redact_url(url)
+                    "GRANTLEDGER_SMTP_URL {} with GRANTLEDGER_SMTP_CA_FILE {}",
+                    crate::cli::redact_url(url),
+                    self.smtp_ca_file
+                        .as_ref()
+                        .map_or_else(|| "unset".to_owned(), |p| p.display().to_string())
                 )
             })?,
             None => MailTransport::directory(&self.mail_dir)

@@ -32,6 +32,8 @@ pub const DEFAULT_RETRY_BASE: Duration = Duration::from_secs(30);
 /// Messages claimed at once: few enough that a batch is sent well within
 /// the claim lease even when every one waits for the SMTP timeout.
 pub const DEFAULT_BATCH: u32 = 10;
+/// The line opening a certificate in a PEM file.
+const CERTIFICATE_PEM: &[u8] = b"-----BEGIN CERTIFICATE-----";
 /// How often the dispatcher looks for reminders due: reminders are about
 /// days, so an hour late is on time.
 pub const DEFAULT_REMINDER_INTERVAL: Duration = Duration::from_secs(60 * 60);
@@ -55,6 +57,9 @@ pub enum MailError {
     /// The SMTP server could not be reached or did not accept it.
     #[error("SMTP: {0}")]
     Smtp(#[from] lettre::transport::smtp::Error),
+    /// The mail settings do not make sense together.
+    #[error("{0}")]
+    Settings(String),
     /// The `.eml` file could not be written.
     #[error("writing {path}: {source}")]
     File {
@@ -70,7 +75,7 @@ impl MailError {
     /// server's permanent (5xx) refusal.
     pub fn is_permanent(&self) -> bool {
         match self {
-            MailError::Address { .. } | MailError::Build(_) => true,
+            MailError::Address { .. } | MailError::Build(_) | MailError::Settings(_) => true,
             MailError::Smtp(e) => e.is_permanent(),
             MailError::File { .. } => false,
         }
@@ -104,10 +109,56 @@ impl MailTransport {
     /// # Errors
     /// A URL lettre cannot use.
     pub fn smtp(url: &str) -> Result<MailTransport, MailError> {
-        let transport = SmtpTransport::from_url(url)?
-            .timeout(Some(SMTP_TIMEOUT))
-            .build();
-        Ok(MailTransport::Smtp(Box::new(transport)))
+        MailTransport::smtp_trusting(url, None)
+    }
+
+    /// [`MailTransport::smtp`], trusting the certificates in `ca_pem`
+    /// besides the system's: for a mail server whose certificate comes
+    /// from a private certificate authority. The URL must ask for TLS
+    /// (`smtps://`, or `?tls=required` or `?tls=opportunistic`).
+    ///
+    /// # Errors
+    /// A URL lettre cannot use; a certificate that does not read; a CA
+    /// file with a URL without TLS.
+    pub fn smtp_trusting(url: &str, ca_pem: Option<&[u8]>) -> Result<MailTransport, MailError> {
+        use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+        let mut builder = SmtpTransport::from_url(url)?.timeout(Some(SMTP_TIMEOUT));
+        if let Some(pem) = ca_pem {
+            let parsed = url::Url::parse(url)
+                .map_err(|e| MailError::Settings(format!("the SMTP URL: {e}")))?;
+            let host = parsed
+                .host_str()
+                .ok_or_else(|| MailError::Settings("the SMTP URL has no host".to_owned()))?;
+            let tls = parsed
+                .query_pairs()
+                .find(|(k, _)| k == "tls")
+                .map(|(_, v)| v.into_owned());
+            let mode: fn(TlsParameters) -> Tls = match (parsed.scheme(), tls.as_deref()) {
+                ("smtps", _) => Tls::Wrapper,
+                (_, Some("required")) => Tls::Required,
+                (_, Some("opportunistic")) => Tls::Opportunistic,
+                _ => {
+                    return Err(MailError::Settings(
+                        "a CA file is for TLS: use smtps:// or ?tls=required".to_owned(),
+                    ));
+                }
+            };
+            // lettre reads every certificate in the file, and none from a
+            // file without any: that must not pass for a CA file.
+            if !pem
+                .windows(CERTIFICATE_PEM.len())
+                .any(|w| w == CERTIFICATE_PEM)
+            {
+                return Err(MailError::Settings(
+                    "the CA file holds no PEM certificate (-----BEGIN CERTIFICATE-----)".to_owned(),
+                ));
+            }
+            let params = TlsParameters::builder(host.to_owned())
+                .add_root_certificate(Certificate::from_pem(pem)?)
+                .build()?;
+            builder = builder.tls(mode(params));
+        }
+        Ok(MailTransport::Smtp(Box::new(builder.build())))
     }
 
     /// A directory transport, creating the directory.
@@ -540,6 +591,20 @@ mod tests {
         // A message about a change has no unsubscribe: everyone concerned
         // must get it.
         assert!(!formatted.contains("List-Unsubscribe"));
+    }
+
+    #[test]
+    fn a_ca_file_needs_a_tls_url_and_a_certificate() {
+        let plain = MailTransport::smtp_trusting("smtp://127.0.0.1:25", Some(b"x"));
+        assert!(
+            matches!(&plain, Err(MailError::Settings(m)) if m.contains("smtps://")),
+            "{plain:?}"
+        );
+        let garbage = MailTransport::smtp_trusting(
+            "smtp://127.0.0.1:587?tls=required",
+            Some(b"not a certificate"),
+        );
+        assert!(garbage.is_err());
     }
 
     #[test]
