@@ -487,40 +487,54 @@ fn a_submitted_application_keeps_its_files(app: &TestApp) {
     assert_eq!(listed["items"][0]["size_bytes"], 100);
 }
 
-fn return_evidence_only_while_changes_are_requested(app: &TestApp) {
+/// Evidence goes with a return from its first submission, through a
+/// request for changes, until the fund accepts it; then it is fixed.
+fn return_evidence_until_the_return_is_accepted(app: &TestApp) {
     let w = world(app);
     let award = app.accepted_award(&w.round, &w.ours, "500.00");
-    let submitted = expect(
-        app.post(
-            &format!("/v1/awards/{award}/evaluation-returns"),
-            Some(token(&w.ours)),
-            &json!({
-                "period_start": "2026-04-01", "period_end": "2026-09-30",
-                "participants_reached": 12, "volunteers": 2, "sessions_delivered": 20,
-                "narrative": "Weekly lunches.", "responses": []
-            }),
-        ),
-        201,
-    );
+    let body = json!({
+        "period_start": "2026-04-01", "period_end": "2026-09-30",
+        "participants_reached": 12, "volunteers": 2, "sessions_delivered": 20,
+        "narrative": "Weekly lunches.", "responses": []
+    });
+    let returns = format!("/v1/awards/{award}/evaluation-returns");
+    let submitted = expect(app.post(&returns, Some(token(&w.ours)), &body), 201);
     let id = submitted["id"].as_str().unwrap();
     let path = format!("/v1/evaluation-returns/{id}/attachments?name=register.csv");
     let csv = b"date,attendees\n2026-05-01,14\n".to_vec();
-    expect(upload(app, &path, token(&w.ours), csv.clone()), 409);
-    expect(
-        app.post(
-            &format!("/v1/evaluation-returns/{id}/review"),
-            Some(&w.admin),
-            &json!({"decision": "request_changes", "comment": "Please add the register"}),
-        ),
-        200,
-    );
-    let evidence = expect(upload(app, &path, token(&w.ours), csv), 201);
+    let evidence = expect(upload(app, &path, token(&w.ours), csv.clone()), 201);
     assert_eq!(evidence["purpose"], "evidence");
     assert_eq!(evidence["owner_kind"], "evaluation_return");
     assert_eq!(upload(app, &path, token(&w.theirs), pdf(10)).status(), 404);
+    // Staff cannot attach on the grantee's behalf.
+    assert_eq!(upload(app, &path, &w.admin, pdf(10)).status(), 403);
+    let review = format!("/v1/evaluation-returns/{id}/review");
+    expect(
+        app.post(
+            &review,
+            Some(&w.admin),
+            &json!({"decision": "request_changes", "comment": "Please add the photographs"}),
+        ),
+        200,
+    );
+    let photos = format!("/v1/evaluation-returns/{id}/attachments?name=photos.pdf");
+    expect(upload(app, &photos, token(&w.ours), pdf(64)), 201);
+    expect(app.post(&returns, Some(token(&w.ours)), &body), 201);
+    expect(
+        app.post(&review, Some(&w.admin), &json!({"decision": "accept"})),
+        200,
+    );
+    let fixed = expect(upload(app, &photos, token(&w.ours), pdf(80)), 409);
+    assert!(
+        fixed["detail"].as_str().unwrap().contains("accepted"),
+        "{fixed}"
+    );
     let list = format!("/v1/evaluation-returns/{id}/attachments");
     let listed = expect(app.get(&list, Some(&app.auditor())), 200);
-    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+    // The later file supersedes the first (which the store keeps).
+    let items = listed["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{listed}");
+    assert_eq!(items[0]["file_name"], "photos.pdf");
     assert_eq!(app.get(&list, Some(&app.assessor())).status(), 403);
     assert_eq!(app.get(&list, Some(token(&w.theirs))).status(), 404);
 }
@@ -593,11 +607,12 @@ fn the_portal_uploads_lists_and_downloads(app: &TestApp) {
 /// file of a type not accepted is refused on the page, naming the types)
 /// and the file is listed there, for the fund's staff too, with a link
 /// that downloads it; another organisation's user finds nothing.
-fn the_portal_attaches_evidence_to_a_return_sent_back(app: &TestApp) {
+fn the_portal_attaches_evidence_to_a_return(app: &TestApp) {
     let w = world(app);
     let award = app.accepted_award(&w.round, &w.ours, "500.00");
     let page_path = format!("/awards/{award}/return");
     let attach = format!("/awards/{award}/return/evidence");
+    let form = format!("action=\"{attach}\"");
     let mut v = Visitor::new(app);
     v.sign_in(&w.ours_email);
     // No return yet: nothing to attach to.
@@ -618,27 +633,7 @@ fn the_portal_attaches_evidence_to_a_return_sent_back(app: &TestApp) {
     );
     let page = v.get(&page_path).expect(200);
     assert!(page.body.contains("No evidence has been attached."));
-    assert!(!page.body.contains(&format!("action=\"{attach}\"")));
-    // Awaiting review, evidence is fixed: refused on the page.
-    let fixed = v.upload_named(&attach, &page.csrf(), "evidence", "register.pdf", pdf(64));
-    assert_eq!(fixed.status, 409, "{}", fixed.body);
-    expect(
-        app.post(
-            &format!(
-                "/v1/evaluation-returns/{}/review",
-                submitted["id"].as_str().unwrap()
-            ),
-            Some(&w.admin),
-            &json!({"decision": "request_changes", "comment": "Please add the register"}),
-        ),
-        200,
-    );
-    let page = v.get(&page_path).expect(200);
-    assert!(
-        page.body.contains(&format!("action=\"{attach}\"")),
-        "{}",
-        page.body
-    );
+    assert!(page.body.contains(&form), "{}", page.body);
     let csrf = page.csrf();
     let refused = v.upload_named(
         &attach,
@@ -664,12 +659,10 @@ fn the_portal_attaches_evidence_to_a_return_sent_back(app: &TestApp) {
     let page = v.get(&back).expect(200);
     assert!(page.body.contains("Your file is attached to the return."));
     assert!(page.body.contains("register.pdf"), "{}", page.body);
+    let return_id = submitted["id"].as_str().unwrap();
     let listed = expect(
         app.get(
-            &format!(
-                "/v1/evaluation-returns/{}/attachments",
-                submitted["id"].as_str().unwrap()
-            ),
+            &format!("/v1/evaluation-returns/{return_id}/attachments"),
             Some(&w.admin),
         ),
         200,
@@ -684,10 +677,25 @@ fn the_portal_attaches_evidence_to_a_return_sent_back(app: &TestApp) {
     staff.sign_in(&app.user_email(Role::Admin, None));
     let staff_page = staff.get(&page_path).expect(200);
     assert!(staff_page.body.contains(&link));
-    assert!(!staff_page.body.contains(&format!("action=\"{attach}\"")));
+    assert!(!staff_page.body.contains(&form));
     let staff_csrf = staff_page.csrf();
     let staff_post = staff.upload_named(&attach, &staff_csrf, "evidence", "x.pdf", pdf(64));
     assert_eq!(staff_post.status, 403);
+    // Accepted, the evidence is fixed: no form, and a post is refused on
+    // the page.
+    expect(
+        app.post(
+            &format!("/v1/evaluation-returns/{return_id}/review"),
+            Some(&w.admin),
+            &json!({"decision": "accept"}),
+        ),
+        200,
+    );
+    let page = v.get(&page_path).expect(200);
+    assert!(!page.body.contains(&form));
+    let fixed = v.upload_named(&attach, &page.csrf(), "evidence", "late.pdf", pdf(64));
+    assert_eq!(fixed.status, 409, "{}", fixed.body);
+    assert!(fixed.body.contains("accepted"), "{}", fixed.body);
     // Another organisation's user finds nothing.
     let theirs_id: GranteeId = w.theirs.id.parse::<uuid::Uuid>().unwrap().into();
     let mut other = Visitor::new(app);
@@ -703,7 +711,7 @@ api_tests!(
     another_organisation_sees_nothing,
     a_second_upload_supersedes_the_first,
     a_submitted_application_keeps_its_files,
-    return_evidence_only_while_changes_are_requested,
+    return_evidence_until_the_return_is_accepted,
     the_portal_uploads_lists_and_downloads,
-    the_portal_attaches_evidence_to_a_return_sent_back,
+    the_portal_attaches_evidence_to_a_return,
 );

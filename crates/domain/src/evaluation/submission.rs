@@ -302,6 +302,22 @@ impl ReviewStatus {
         TransitionError::new("evaluation return", action, self.as_str())
     }
 
+    /// Whether its grantee may still attach evidence: until the return is
+    /// accepted. A return is created submitted, so evidence comes just
+    /// after the figures; files are only ever added (or superseded), so
+    /// a reviewer never loses one they have read.
+    ///
+    /// ```
+    /// use grantledger_domain::evaluation::ReviewStatus;
+    /// assert!(ReviewStatus::Submitted.accepts_evidence());
+    /// assert!(ReviewStatus::ChangesRequested.accepts_evidence());
+    /// assert!(!ReviewStatus::Accepted.accepts_evidence());
+    /// ```
+    #[must_use]
+    pub fn accepts_evidence(self) -> bool {
+        self != ReviewStatus::Accepted
+    }
+
     /// submitted → accepted.
     ///
     /// # Errors

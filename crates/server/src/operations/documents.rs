@@ -15,7 +15,6 @@
 
 use chrono::Utc;
 use grantledger_domain::document::{Attachment, AttachmentOwner, Purpose};
-use grantledger_domain::evaluation::ReviewStatus;
 use grantledger_domain::ids::{AttachmentId, FundId};
 use grantledger_store::documents::{self, NewAttachment};
 use grantledger_store::{AnyConnection, applications, grantees};
@@ -88,11 +87,11 @@ pub fn writable_owner(
         AttachmentOwner::EvaluationReturn(id) => {
             authorize(principal, Action::SubmitEvaluationReturns)?;
             let record = operations::evaluation::visible_return(c, principal, id)?;
-            if record.value.status != ReviewStatus::ChangesRequested {
-                return Err(ApiError::conflict(format!(
-                    "evidence can be attached to an evaluation return only while changes are requested of it; this one is {}",
-                    record.value.status.label().to_lowercase()
-                )));
+            if !record.value.status.accepts_evidence() {
+                return Err(ApiError::conflict(
+                    "this evaluation return is accepted: its evidence can no longer change"
+                        .to_owned(),
+                ));
             }
             Ok(Some(record.value.fund_id))
         }

@@ -314,7 +314,11 @@ fn page(
         reviews,
         editable,
         evidence: crate::portal::documents::evidence_table(m, &loaded.evidence),
-        may_attach: changes_requested && signed_in.can(Action::SubmitEvaluationReturns),
+        may_attach: signed_in.can(Action::SubmitEvaluationReturns)
+            && loaded
+                .detail
+                .as_ref()
+                .is_some_and(|d| d.record.value.status.accepts_evidence()),
         reviewable: signed_in.can(Action::ReviewEvaluationReturns)
             && loaded
                 .detail

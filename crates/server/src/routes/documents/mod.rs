@@ -159,9 +159,9 @@ pub async fn list_application_files(
     list(state, auth.principal, owner).await
 }
 
-/// Attach evidence to your organisation's evaluation return while changes
-/// are requested of it. The body is the file's bytes; a submitted or
-/// accepted return's evidence is fixed.
+/// Attach evidence to your organisation's evaluation return, until it is
+/// accepted. The body is the file's bytes; an accepted return's evidence
+/// is fixed.
 #[utoipa::path(
     tag = "documents",
     params(("id" = Uuid, Path, description = "The return's id"), NameQuery),
@@ -169,7 +169,7 @@ pub async fn list_application_files(
     responses(
         (status = 201, description = "Attached; `Location` names the attachment", body = AttachmentView),
         (status = 404, description = "No such return (or not your organisation's)", body = Problem),
-        (status = 409, description = "The return is not open to changes", body = Problem),
+        (status = 409, description = "The return is accepted: its evidence is fixed", body = Problem),
         (status = 413, description = "Over 12 MB: refused without reading the rest", body = Problem),
         (status = 415, description = "Sent as a multipart form", body = Problem),
         (status = 422, description = "Empty, or not an accepted type (the detail names the accepted types)", body = Problem),
