@@ -29,3 +29,7 @@ CREATE TABLE reminder_opt_outs (
     created_at TEXT NOT NULL,
     PRIMARY KEY (user_id, scope)
 ) STRICT;
+
+-- Every notice of a grant's step and every reminder asks who the
+-- organisation's users are: at each decision, submission and payment.
+CREATE INDEX users_by_grantee ON users (grantee_id);
