@@ -538,7 +538,8 @@ async fn journeys(app: &TestApp, w: &World, b: &mut Browser) {
         .send_keys(&csv.canonicalize().unwrap().display().to_string())
         .await
         .unwrap();
-    b.click("form[enctype='multipart/form-data'] button").await;
+    // The participants' form, not the evidence form above it.
+    b.click("form[action$='/return/upload'] button").await;
     b.see("3 participants were loaded from your file").await;
     b.check("return-uploaded").await;
     b.click("button[value=submit]").await;
