@@ -526,6 +526,7 @@ pub fn decide(
     notices::application_decided(
         c,
         notices,
+        &round.name,
         &decided,
         amount.map(|a| (award_id, a)),
         after.decision_feedback.as_deref().unwrap_or_default(),
@@ -609,6 +610,7 @@ pub fn decide_many(
         notices::application_decided(
             c,
             notices,
+            &round.name,
             &stored.application,
             decided
                 .award

@@ -54,21 +54,22 @@ pub fn application_received(
     )
 }
 
-/// The decision on an application: a grant offered (with the amount and
-/// how to accept it) or not funded (with the feedback written for the
-/// applicant, never the internal note).
+/// The decision on an application in `round` (named by the caller, which
+/// has the round already): a grant offered (with the amount and how to
+/// accept it) or not funded (with the feedback written for the applicant,
+/// never the internal note).
 ///
 /// # Errors
 /// Database errors (which roll the decision back with it).
 pub fn application_decided(
     conn: &mut AnyConnection,
     notices: &Notices,
+    round: &str,
     application: &Application,
     offer: Option<(AwardId, Money)>,
     feedback: &str,
     at: DateTime<Utc>,
 ) -> Result<usize, ApiError> {
-    let round = rounds::get(conn, application.round_id)?.value.name;
     let title = &application.project_title;
     let feedback = feedback.trim();
     let kind = if offer.is_some() {
