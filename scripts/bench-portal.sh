@@ -155,6 +155,7 @@ page_weights() {
 SECRET=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 ADMIN_EMAIL="bench-admin@example.org"
 ADMIN_PASSWORD="bench-password-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+ADMIN_TWO_FACTOR_SECRET=BENCHMARKADMINTWOFACTORSECRETKEY
 FAILED=0
 WEIGHED=""
 for backend in $BACKENDS; do
@@ -171,6 +172,9 @@ for backend in $BACKENDS; do
     esac
     DATABASE_URL="$URL" GRANTLEDGER_NEW_PASSWORD="$ADMIN_PASSWORD" RUST_LOG=warn \
         "$SERVER_BIN" user create --email "$ADMIN_EMAIL" --role admin >/dev/null
+    # Staff sign in with a code as well; the load generator holds the secret.
+    DATABASE_URL="$URL" GRANTLEDGER_TWO_FACTOR_SECRET="$ADMIN_TWO_FACTOR_SECRET" RUST_LOG=warn \
+        "$SERVER_BIN" user two-factor "$ADMIN_EMAIL" >/dev/null
     PORT=$(free_port)
     DATABASE_URL="$URL" GRANTLEDGER_JWT_SECRET="$SECRET" GRANTLEDGER_MAX_CONNECTIONS_PER_CLIENT=0 RUST_LOG="${RUST_LOG:-warn}" \
         "$SERVER_BIN" serve --bind "127.0.0.1:${PORT}" >"$OUT/server-${backend}.log" 2>&1 &
@@ -178,7 +182,7 @@ for backend in $BACKENDS; do
     echo "grantledger on ${backend}: serving on 127.0.0.1:${PORT} (pid ${SERVER_PID}); portal load ..." >&2
     status=0
     # shellcheck disable=SC2086 # word splitting of the extra flags is wanted
-    GRANTLEDGER_LOAD_PASSWORD="$ADMIN_PASSWORD" "$LOAD_BIN" portal \
+    GRANTLEDGER_LOAD_PASSWORD="$ADMIN_PASSWORD" GRANTLEDGER_LOAD_TWO_FACTOR_SECRET="$ADMIN_TWO_FACTOR_SECRET" "$LOAD_BIN" portal \
         --base "http://127.0.0.1:${PORT}" --email "$ADMIN_EMAIL" --label "$backend" \
         --seconds "$SECONDS_EACH" --json "$OUT/portal-${backend}.json" \
         --cookie-file "$OUT/cookie-${backend}.txt" --pages-file "$OUT/pages-${backend}.tsv" \

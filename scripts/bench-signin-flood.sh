@@ -40,14 +40,20 @@ GRANTLEDGER_JWT_SECRET=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 PASSWORD="flood benchmark password"
 GRANTLEDGER_NEW_PASSWORD="$PASSWORD" RUST_LOG=warn \
     "$SERVER_BIN" user create --email flood@example.org --role admin >/dev/null
+# Staff sign in with a code as well: a known secret, its code printed by
+# `grantledger user code` at the moment of signing in.
+TWO_FACTOR_SECRET=FLOODBENCHMARKTWOFACTORSECRETKEY
+GRANTLEDGER_TWO_FACTOR_SECRET="$TWO_FACTOR_SECRET" RUST_LOG=warn \
+    "$SERVER_BIN" user two-factor flood@example.org >/dev/null
 RUST_LOG=warn "$SERVER_BIN" serve --bind "127.0.0.1:${PORT}" 2>"$WORK/server.log" &
 SERVER_PID=$!
 
-python3 - "$PORT" "$SERVER_PID" "$FLOOD" "$ROUNDS" "$SLOW" "$PASSWORD" <<'EOF'
-import http.client, json, socket, statistics, sys, threading, time
+python3 - "$PORT" "$SERVER_PID" "$FLOOD" "$ROUNDS" "$SLOW" "$PASSWORD" "$SERVER_BIN" "$TWO_FACTOR_SECRET" <<'EOF'
+import http.client, json, socket, statistics, subprocess, sys, threading, time
 
-port, pid, flood, rounds, slow, password = (
-    int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6])
+port, pid, flood, rounds, slow, password, server_bin, secret = (
+    int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6],
+    sys.argv[7], sys.argv[8])
 
 def rss_mib():
     fields = {}
@@ -78,7 +84,10 @@ for _ in range(600):
         pass
     time.sleep(0.1)
 
-status, data = request("POST", "/v1/auth/token", {"email": "flood@example.org", "password": password})
+code = subprocess.run([server_bin, "user", "code", secret], capture_output=True, text=True,
+                      check=True).stdout.strip()
+status, data = request("POST", "/v1/auth/token",
+                       {"email": "flood@example.org", "password": password, "code": code})
 token = json.loads(data)["access_token"]
 
 def read_latencies(n):

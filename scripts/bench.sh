@@ -125,6 +125,7 @@ fi
 SECRET=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 ADMIN_EMAIL="bench-admin@example.org"
 ADMIN_PASSWORD="bench-password-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+ADMIN_TWO_FACTOR_SECRET=BENCHMARKADMINTWOFACTORSECRETKEY
 REPORTS=()
 FAILED=0
 for backend in $BACKENDS; do
@@ -141,6 +142,9 @@ for backend in $BACKENDS; do
     esac
     DATABASE_URL="$URL" GRANTLEDGER_NEW_PASSWORD="$ADMIN_PASSWORD" RUST_LOG=warn \
         "$SERVER_BIN" user create --email "$ADMIN_EMAIL" --role admin >/dev/null
+    # Staff sign in with a code as well; the load generator holds the secret.
+    DATABASE_URL="$URL" GRANTLEDGER_TWO_FACTOR_SECRET="$ADMIN_TWO_FACTOR_SECRET" RUST_LOG=warn \
+        "$SERVER_BIN" user two-factor "$ADMIN_EMAIL" >/dev/null
     PORT=$(free_port)
     # The load generator is one client address opening many connections.
     DATABASE_URL="$URL" GRANTLEDGER_JWT_SECRET="$SECRET" GRANTLEDGER_MAX_CONNECTIONS_PER_CLIENT=0 \
@@ -148,7 +152,7 @@ for backend in $BACKENDS; do
     SERVER_PID=$!
     echo "grantledger on ${backend}: serving on 127.0.0.1:${PORT} (pid ${SERVER_PID}); load ..." >&2
     status=0
-    GRANTLEDGER_LOAD_PASSWORD="$ADMIN_PASSWORD" "$LOAD_BIN" run \
+    GRANTLEDGER_LOAD_PASSWORD="$ADMIN_PASSWORD" GRANTLEDGER_LOAD_TWO_FACTOR_SECRET="$ADMIN_TWO_FACTOR_SECRET" "$LOAD_BIN" run \
         --base "http://127.0.0.1:${PORT}" --email "$ADMIN_EMAIL" --label "$backend" \
         --json "$OUT/load-${backend}.json" "${LOAD[@]}" | tee "$OUT/load-${backend}.txt" || status=$?
     stop_server

@@ -27,6 +27,107 @@ use serde_json::{Value, json};
 pub const TEST_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
 /// Every test user's password.
 pub const PASSWORD: &str = "correct horse battery staple";
+/// The two-factor secret of every staff user the tests make.
+pub const TOTP_SECRET: &str = "TESTSTAFFTWOFACTORSECRETFORTESTS";
+
+/// A test user's phone: their authenticator, and the recovery codes they
+/// saved, used when this step's and the next step's codes are spent (so a
+/// test signing one person in again and again does not wait).
+#[derive(Debug)]
+struct Phone {
+    authenticator: grantledger_domain::two_factor::Authenticator,
+    recovery_codes: std::sync::Mutex<Vec<String>>,
+}
+
+impl Phone {
+    fn code(&self) -> String {
+        match self.authenticator.code_at(chrono::Utc::now()) {
+            Ok(code) => code,
+            Err(wait) => match self.recovery_codes.lock().unwrap().pop() {
+                Some(code) => code,
+                None => {
+                    std::thread::sleep(wait);
+                    self.authenticator.code()
+                }
+            },
+        }
+    }
+}
+
+/// One phone per enrolled user of each test server (by its base address
+/// and their email), as each has a phone of their own: the server accepts
+/// a step's code once per user.
+static PHONES: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<Phone>>>,
+> = std::sync::LazyLock::new(Default::default);
+
+/// Sets up two-factor sign-in for `user` of the server at `base` with
+/// [`TOTP_SECRET`], as the person would in the portal, and keeps their
+/// phone with the recovery codes.
+pub fn enrol_two_factor(
+    base: &str,
+    db: &grantledger_store::Database,
+    user: &grantledger_domain::user::User,
+) {
+    let secret = grantledger_domain::two_factor::TotpSecret::parse(TOTP_SECRET).unwrap();
+    let codes = db
+        .write(|c| {
+            grantledger_server::operations::two_factor::enrol_with_secret(
+                c,
+                user,
+                &secret,
+                &Actor::system("test"),
+                chrono::Utc::now(),
+            )
+        })
+        .unwrap();
+    let codes = codes.iter().map(|c| c.as_str().to_owned()).collect();
+    keep_phone(base, user.email.as_str(), secret, codes);
+}
+
+fn keep_phone(
+    base: &str,
+    email: &str,
+    secret: grantledger_domain::two_factor::TotpSecret,
+    recovery_codes: Vec<String>,
+) {
+    PHONES.lock().unwrap().insert(
+        format!("{base} {}", email.to_lowercase()),
+        std::sync::Arc::new(Phone {
+            authenticator: grantledger_domain::two_factor::Authenticator::new(secret),
+            recovery_codes: std::sync::Mutex::new(recovery_codes),
+        }),
+    );
+}
+
+/// Keeps an authenticator holding `secret` for `email` at `base`.
+pub fn authenticator_for(
+    base: &str,
+    email: &str,
+    secret: grantledger_domain::two_factor::TotpSecret,
+) {
+    keep_phone(base, email, secret, Vec::new());
+}
+
+/// A fresh code from the phone of `email` at `base`, when they have one
+/// (it may wait for the next 30-second step).
+pub fn code_for(base: &str, email: &str) -> Option<String> {
+    let phone = PHONES
+        .lock()
+        .unwrap()
+        .get(&format!("{base} {}", email.to_lowercase()))
+        .cloned();
+    phone.map(|p| p.code())
+}
+
+/// The sign-in body for `email` at `base`: with a code when they use
+/// two-factor.
+pub fn credentials(base: &str, email: &str, password: &str) -> Value {
+    match code_for(base, email) {
+        Some(code) => json!({"email": email, "password": password, "code": code}),
+        None => json!({"email": email, "password": password}),
+    }
+}
 
 /// The JWT settings of test servers; tests forge tokens against them.
 pub fn jwt_config() -> JwtConfig {
@@ -149,7 +250,7 @@ impl TestApp {
             role.as_str(),
             uuid::Uuid::now_v7().simple()
         );
-        grantledger_server::routes::users::create_user(
+        let user = grantledger_server::routes::users::create_user(
             &self.db.db,
             &email,
             PASSWORD,
@@ -158,7 +259,72 @@ impl TestApp {
             &Actor::system("test"),
         )
         .unwrap();
+        if role.requires_two_factor() {
+            enrol_two_factor(&self.base, &self.db.db, &user.value);
+        }
         email
+    }
+
+    /// Makes a staff user with [`PASSWORD`] who has not set up two-factor
+    /// sign-in yet; returns the email.
+    pub fn staff_without_two_factor(&self, role: Role) -> String {
+        let email = format!(
+            "{}-{}@example.org",
+            role.as_str(),
+            uuid::Uuid::now_v7().simple()
+        );
+        grantledger_server::routes::users::create_user(
+            &self.db.db,
+            &email,
+            PASSWORD,
+            role,
+            None,
+            &Actor::system("test"),
+        )
+        .unwrap();
+        email
+    }
+
+    /// A fresh code from `email`'s authenticator, when they have one.
+    pub fn code_for(&self, email: &str) -> Option<String> {
+        code_for(&self.base, email)
+    }
+
+    /// Keeps an authenticator holding `secret` for `email`.
+    pub fn authenticator_for(
+        &self,
+        email: &str,
+        secret: grantledger_domain::two_factor::TotpSecret,
+    ) {
+        authenticator_for(&self.base, email, secret);
+    }
+
+    /// Keeps authenticators for the demo's staff, who share its published
+    /// secret.
+    pub fn demo_authenticators(&self) {
+        use grantledger_server::demo::{DEMO_TWO_FACTOR_SECRET, DEMO_USERS};
+        let secret =
+            grantledger_domain::two_factor::TotpSecret::parse(DEMO_TWO_FACTOR_SECRET).unwrap();
+        for (email, role) in DEMO_USERS {
+            if role.requires_two_factor() {
+                self.authenticator_for(email, secret.clone());
+            }
+        }
+    }
+
+    /// Sets up two-factor sign-in with [`TOTP_SECRET`] for the user with
+    /// `email` (one made over the API, say).
+    pub fn enrol(&self, email: &str) {
+        let address = grantledger_domain::user::Email::parse(email).unwrap();
+        let user = self
+            .db
+            .db
+            .read(|c| grantledger_store::users::find_for_login(c, &address))
+            .unwrap()
+            .expect("the user")
+            .0
+            .value;
+        enrol_two_factor(&self.base, &self.db.db, &user);
     }
 
     /// Signs in; panics unless it succeeds.
@@ -166,7 +332,7 @@ impl TestApp {
         let response = self.post(
             "/v1/auth/token",
             None,
-            &json!({"email": email, "password": password}),
+            &credentials(&self.base, email, password),
         );
         assert_eq!(response.status(), StatusCode::OK, "login failed");
         response.json::<Value>().unwrap()["access_token"]
@@ -402,6 +568,7 @@ impl TestApp {
             .unwrap(),
             "the demo loads into an empty database"
         );
+        self.demo_authenticators();
         let admin = self.login(DEMO_USERS[0].0, DEMO_PASSWORD);
         let funds = expect(self.get("/v1/funds", Some(&admin)), 200);
         let lcf = funds["items"]

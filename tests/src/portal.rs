@@ -200,11 +200,12 @@ impl Visitor {
         self.keep(response)
     }
 
-    /// Signs in through the sign-in page; returns the answer to the post.
+    /// Signs in through the sign-in page, and the code page after it for
+    /// someone with two-factor sign-in; returns the answer to the last post.
     pub fn sign_in_with(&mut self, email: &str, password: &str) -> Page {
         let form = self.get("/sign-in").expect(200);
         let csrf = form.csrf();
-        self.post(
+        let answer = self.post(
             "/sign-in",
             &[
                 ("email", email),
@@ -212,6 +213,25 @@ impl Visitor {
                 ("csrf", &csrf),
                 ("next", "/"),
             ],
+        );
+        if answer.status == 303
+            && answer.location().starts_with("/sign-in/code")
+            && let Some(code) = crate::code_for(&self.base, email)
+        {
+            return self.give_code(answer.location(), &code);
+        }
+        answer
+    }
+
+    /// Answers the code page at `path` with `code`.
+    pub fn give_code(&mut self, path: &str, code: &str) -> Page {
+        let page = self.get(path).expect(200);
+        let csrf = page.csrf();
+        let next = crate::portal::value_after(&page.body, "name=\"next\" value=\"")
+            .unwrap_or_else(|| "/".to_owned());
+        self.post(
+            "/sign-in/code",
+            &[("code", code), ("csrf", &csrf), ("next", &next)],
         )
     }
 

@@ -95,6 +95,16 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("get", "/v1/me") | ("put", "/v1/me/password") | ("post", "/v1/me/sign-out-everywhere") => {
             r(EVERYONE, T::None)
         }
+        // The matrix's staff have two-factor on: a set-up started waits
+        // for a code; a wrong code is refused 422 (or 409 with none on).
+        ("get", "/v1/me/two-factor")
+        | ("post", "/v1/me/two-factor")
+        | ("post", "/v1/me/two-factor/confirm")
+        | ("post", "/v1/me/two-factor/recovery-codes") => r(EVERYONE, T::None),
+        // Staff must keep it.
+        ("post", "/v1/me/two-factor/turn-off") => r(&[Role::Grantee], T::None),
+        // The matrix's user has none to reset: 409.
+        ("delete", "/v1/users/{id}/two-factor") => r(ADMIN, T::User),
         // Administrators invite anyone; an organisation's owner (the
         // matrix's grantee user is its organisation's first) its colleagues.
         ("post", "/v1/users/invitations") => r(APPLICANTS, T::None),
@@ -234,6 +244,9 @@ fn body(method: &str, path: &str, world: Option<&World>) -> Option<Value> {
             json!({"email": format!("{unique}@example.org"), "role": "grantee", "grantee_id": own}),
         ),
         ("post", "/v1/auth/password-reset") => Some(json!({"email": "nobody@example.org"})),
+        ("post", "/v1/me/two-factor/confirm")
+        | ("post", "/v1/me/two-factor/recovery-codes")
+        | ("post", "/v1/me/two-factor/turn-off") => Some(json!({"code": "000000"})),
         // A wrong current password: refused 422 for everyone signed in,
         // so the matrix's tokens keep working.
         ("put", "/v1/me/password") => Some(

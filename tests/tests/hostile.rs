@@ -302,6 +302,7 @@ fn hostile_input_never_gets_a_5xx(app: &TestApp) {
         &grantledger_store::bank_details::Keyring::demo(),
     )
     .unwrap();
+    app.demo_authenticators();
     let admin = login(app, DEMO_USERS[0].0);
     let grantee = login(app, DEMO_USERS[3].0);
     // The pledge tracker, so `{id}` of a commitment names a real one.

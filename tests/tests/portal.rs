@@ -360,6 +360,8 @@ fn pages_need_a_signed_in_user_with_the_right_role(app: &TestApp) {
         "/organisation/users".to_owned(),
         "/account/password".to_owned(),
         "/account/reminders".to_owned(),
+        "/account/two-factor".to_owned(),
+        "/sign-in/code".to_owned(),
         "/mail".to_owned(),
         format!("/attachments/{}/download", uuid::Uuid::now_v7()),
     ];
@@ -416,6 +418,12 @@ fn pages_need_a_signed_in_user_with_the_right_role(app: &TestApp) {
         "/account/sign-out-everywhere".to_owned(),
         "/account/reminders".to_owned(),
         "/account/reminders/resume".to_owned(),
+        "/account/two-factor/start".to_owned(),
+        "/account/two-factor/confirm".to_owned(),
+        "/account/two-factor/recovery-codes".to_owned(),
+        "/account/two-factor/turn-off".to_owned(),
+        "/sign-in/code".to_owned(),
+        format!("/users/{}/reset-two-factor", uuid::Uuid::now_v7()),
         format!("/mail/{}/retry", uuid::Uuid::now_v7()),
         "/organisation/documents/bank_statement".to_owned(),
     ];

@@ -310,6 +310,7 @@ fn users_are_managed_by_administrators(app: &TestApp) {
     assert_eq!(user["email"], "assessor@example.org");
     assert!(user.get("password_hash").is_none() && user.get("password").is_none());
     expect(app.post("/v1/users", Some(&admin), &body), 409);
+    app.enrol("assessor@example.org");
     let token = app.login("assessor@example.org", "a long enough password");
     let me = expect(app.get("/v1/me", Some(&token)), 200);
     assert_eq!(me["role"], "assessor");

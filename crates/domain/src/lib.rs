@@ -136,6 +136,7 @@ pub mod reminder;
 pub mod round;
 pub mod spreadsheet;
 pub mod transition;
+pub mod two_factor;
 pub mod user;
 
 #[cfg(test)]

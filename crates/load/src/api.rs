@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use grantledger_domain::two_factor::{Authenticator, TotpSecret};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::Value;
 
@@ -32,6 +33,9 @@ impl Answer {
 pub struct Api {
     base: String,
     client: Client,
+    /// The administrator's email and authenticator: staff sign in with a
+    /// code as well as the password.
+    two_factor: Option<(String, std::sync::Arc<Authenticator>)>,
 }
 
 impl Api {
@@ -44,6 +48,7 @@ impl Api {
             .build()
             .context("building the HTTP client")?;
         Ok(Api {
+            two_factor: None,
             base: base.trim_end_matches('/').to_owned(),
             client,
         })
@@ -138,9 +143,36 @@ impl Api {
         }
     }
 
+    /// Signs `email` in with codes from an authenticator holding `secret`.
+    #[must_use]
+    pub fn with_two_factor(mut self, email: &str, secret: TotpSecret) -> Api {
+        self.two_factor = Some((
+            email.to_owned(),
+            std::sync::Arc::new(Authenticator::new(secret)),
+        ));
+        self
+    }
+
+    /// A fresh code for `email`, when it signs in with one.
+    async fn code_for(&self, email: &str) -> Option<String> {
+        let (who, phone) = self.two_factor.as_ref()?;
+        if who != email {
+            return None;
+        }
+        loop {
+            match phone.code_at(chrono::Utc::now()) {
+                Ok(code) => return Some(code),
+                Err(wait) => tokio::time::sleep(wait).await,
+            }
+        }
+    }
+
     /// Signs in and returns the bearer token.
     pub async fn login(&self, email: &str, password: &str) -> anyhow::Result<String> {
-        let body = serde_json::json!({"email": email, "password": password});
+        let body = match self.code_for(email).await {
+            Some(code) => serde_json::json!({"email": email, "password": password, "code": code}),
+            None => serde_json::json!({"email": email, "password": password}),
+        };
         let answer = self
             .must("/v1/auth/token", None, &body, StatusCode::OK)
             .await

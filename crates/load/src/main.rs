@@ -87,6 +87,14 @@ struct PortalArgs {
         hide_env_values = true
     )]
     password: String,
+    /// The administrator's two-factor secret, base32 (default: the demo's).
+    #[arg(
+        long,
+        env = "GRANTLEDGER_LOAD_TWO_FACTOR_SECRET",
+        default_value = "DEMOGRANTLEDGERSTAFFTWOFACTORKEY",
+        hide_env_values = true
+    )]
+    two_factor_secret: String,
     /// A name for this run in reports, e.g. the backend.
     #[arg(long, default_value = "server")]
     label: String,
@@ -168,6 +176,14 @@ struct RunArgs {
         hide_env_values = true
     )]
     password: String,
+    /// The administrator's two-factor secret, base32 (default: the demo's).
+    #[arg(
+        long,
+        env = "GRANTLEDGER_LOAD_TWO_FACTOR_SECRET",
+        default_value = "DEMOGRANTLEDGERSTAFFTWOFACTORKEY",
+        hide_env_values = true
+    )]
+    two_factor_secret: String,
     /// What to run.
     #[arg(long, value_enum, default_value_t = Scenario::All)]
     scenario: Scenario,
@@ -337,7 +353,8 @@ fn run_portal(args: &PortalArgs) -> anyhow::Result<ExitCode> {
     };
     let base = args.base.trim_end_matches('/').to_owned();
     let report = runtime.block_on(async {
-        let api = Api::new(&base, options.timeout)?;
+        let api = Api::new(&base, options.timeout)?
+            .with_two_factor(&args.email, secret(&args.two_factor_secret)?);
         api.wait_ready(Duration::from_secs(args.wait_seconds))
             .await?;
         let client = portal::client(options.timeout)?;
@@ -414,7 +431,8 @@ fn note(text: &str) {
 }
 
 async fn scenarios_in_turn(args: &RunArgs) -> anyhow::Result<RunReport> {
-    let api = Api::new(&args.base, Duration::from_secs(args.timeout_seconds))?;
+    let api = Api::new(&args.base, Duration::from_secs(args.timeout_seconds))?
+        .with_two_factor(&args.email, secret(&args.two_factor_secret)?);
     api.wait_ready(Duration::from_secs(args.wait_seconds))
         .await?;
     let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -551,4 +569,10 @@ fn finish(args: &RunArgs, started_at: String, scenarios: Vec<ScenarioReport>) ->
         grantee_users: args.grantee_users,
         scenarios,
     }
+}
+
+/// The administrator's two-factor secret, read.
+fn secret(text: &str) -> anyhow::Result<grantledger_domain::two_factor::TotpSecret> {
+    grantledger_domain::two_factor::TotpSecret::parse(text)
+        .map_err(|e| anyhow::anyhow!("--two-factor-secret: {e}"))
 }

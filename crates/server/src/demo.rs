@@ -43,6 +43,11 @@ use crate::operations::users::create_user;
 /// The password every demo user has. Demo mode only.
 pub const DEMO_PASSWORD: &str = "demo-password-2026";
 
+/// The two-factor secret of every demo staff user (base32): add it to an
+/// authenticator app, or print its code with `grantledger user code`.
+/// Demo mode only, like the password.
+pub const DEMO_TWO_FACTOR_SECRET: &str = "DEMOGRANTLEDGERSTAFFTWOFACTORKEY";
+
 /// The demo users: (email, role).
 pub const DEMO_USERS: [(&str, Role); 6] = [
     ("admin@demo.grantledger.org", Role::Admin),
@@ -55,6 +60,21 @@ pub const DEMO_USERS: [(&str, Role); 6] = [
     // A second assessor, so round 2's applications each have two.
     ("panel@demo.grantledger.org", Role::Assessor),
 ];
+
+/// Staff must sign in with two factors; the demo's share one published
+/// secret.
+fn demo_two_factor(
+    db: &Database,
+    user: &grantledger_domain::user::User,
+    actor: &Actor,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ApiError> {
+    let secret = grantledger_domain::two_factor::TotpSecret::parse(DEMO_TWO_FACTOR_SECRET)
+        .map_err(internal)?;
+    db.write(|c| {
+        crate::operations::two_factor::enrol_with_secret(c, user, &secret, actor, now).map(|_| ())
+    })
+}
 
 fn m(pence: i64) -> Result<Money, ApiError> {
     Money::from_pence(pence).map_err(|e| ApiError::Internal(e.to_string()))
@@ -438,6 +458,7 @@ pub fn load(db: &Database, bank_keys: &Keyring) -> Result<bool, ApiError> {
         None,
         &actor,
     )?;
+    demo_two_factor(db, &admin.value, &actor, now)?;
     let mut first_grantee: Option<GranteeId> = None;
     let mut registered: Vec<Grantee> = Vec::new();
     for (i, g) in GRANTEES.iter().enumerate() {
@@ -471,6 +492,9 @@ pub fn load(db: &Database, bank_keys: &Keyring) -> Result<bool, ApiError> {
     for (email, role) in DEMO_USERS.into_iter().skip(1) {
         let grantee = (role == Role::Grantee).then_some(first_grantee).flatten();
         let user = create_user(db, email, DEMO_PASSWORD, role, grantee, &actor)?;
+        if role.requires_two_factor() {
+            demo_two_factor(db, &user.value, &actor, now)?;
+        }
         match role {
             Role::Admin => treasurer = Some(user.value.id),
             Role::Assessor => assessors.push(user.value.id),

@@ -71,6 +71,14 @@ pub enum ApiError {
     /// 401: no credentials, or credentials that do not verify.
     #[error("{0}")]
     Unauthorized(String),
+    /// 401: the password was right, but the account signs in with two
+    /// factors and the code is missing or wrong.
+    #[error("{0}")]
+    TwoFactorRequired(String),
+    /// 403: the password was right, but staff must set up two-factor
+    /// sign-in (in the portal) before they get a token.
+    #[error("{0}")]
+    TwoFactorSetupRequired(String),
     /// 403: authenticated, but the role does not allow this.
     #[error("{0}")]
     Forbidden(String),
@@ -203,6 +211,8 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => "bad-request",
             ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::TwoFactorRequired(_) => "two-factor-required",
+            ApiError::TwoFactorSetupRequired(_) => "two-factor-setup-required",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound { .. } => "not-found",
             ApiError::Conflict { .. } => "conflict",
@@ -273,7 +283,8 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized(_) | ApiError::TwoFactorRequired(_) => StatusCode::UNAUTHORIZED,
+            ApiError::TwoFactorSetupRequired(_) => StatusCode::FORBIDDEN,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } | ApiError::Duplicate { .. } => StatusCode::CONFLICT,
@@ -307,7 +318,7 @@ impl ResponseError for ApiError {
         let mut response = problem_response(&self.problem());
         let headers = response.headers_mut();
         match self {
-            ApiError::Unauthorized(_) => {
+            ApiError::Unauthorized(_) | ApiError::TwoFactorRequired(_) => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
             ApiError::TooManyRequests { retry_after_secs }

@@ -60,6 +60,15 @@ fn create_user(url: &str, role: &str) -> (String, String) {
         .unwrap();
     assert!(output.status.success(), "{output:?}");
     let id = String::from_utf8(output.stdout).unwrap().trim().to_owned();
+    if role != "grantee" {
+        let enrolled = grantledger(url)
+            .args(["user", "two-factor", &email])
+            .env("GRANTLEDGER_TWO_FACTOR_SECRET", common::TOTP_SECRET)
+            .output()
+            .unwrap();
+        assert!(enrolled.status.success(), "{enrolled:?}");
+        common::has_authenticator(&email);
+    }
     (email, id)
 }
 

@@ -46,5 +46,6 @@ pub mod sessions;
 pub mod spreadsheets;
 #[cfg(test)]
 mod tests;
+pub mod two_factor;
 pub mod user_tokens;
 pub mod users;

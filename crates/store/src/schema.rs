@@ -104,6 +104,32 @@ diesel::table! {
         csrf_token -> Text,
         created_at -> Instant,
         last_seen_at -> Instant,
+        stage -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Uuid, Instant};
+
+    two_factor (user_id) {
+        user_id -> Uuid,
+        secret -> Nullable<Text>,
+        pending_secret -> Nullable<Text>,
+        last_step -> Nullable<BigInt>,
+        enabled_at -> Nullable<Instant>,
+        updated_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Uuid, Instant};
+
+    recovery_codes (user_id, code_hash) {
+        user_id -> Uuid,
+        code_hash -> Text,
+        used_at -> Nullable<Instant>,
     }
 }
 
@@ -762,4 +788,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     reminders_sent,
     reminder_links,
     reminder_opt_outs,
+    two_factor,
+    recovery_codes,
 );

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use grantledger_domain::ids::UserId;
+use grantledger_domain::two_factor::SignInStage;
 use grantledger_domain::user::User;
 
 use crate::common::{Record, db_id};
@@ -25,6 +26,8 @@ pub struct Session {
     pub created_at: DateTime<Utc>,
     /// When it was last used.
     pub last_seen_at: DateTime<Utc>,
+    /// How far the sign-in has got (a code may still be owed).
+    pub stage: SignInStage,
 }
 
 /// Stores a new session.
@@ -33,10 +36,12 @@ pub fn create(
     id_hash: &str,
     user: UserId,
     csrf_token: &str,
+    stage: SignInStage,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     diesel::insert_into(portal_sessions::table)
         .values((
+            portal_sessions::stage.eq(stage.as_str()),
             portal_sessions::id_hash.eq(id_hash),
             portal_sessions::user_id.eq(db_id(user)),
             portal_sessions::csrf_token.eq(csrf_token),
@@ -51,7 +56,7 @@ pub fn create(
 /// has been idle too long is the caller's rule (the domain's
 /// [`grantledger_domain::user::session_is_idle`]).
 pub fn find(conn: &mut AnyConnection, id_hash: &str) -> Result<Option<Session>, StoreError> {
-    let row: Option<(String, DbTime, DbTime, UserRow)> = portal_sessions::table
+    let row: Option<(String, DbTime, DbTime, String, UserRow)> = portal_sessions::table
         .inner_join(users::table)
         .filter(portal_sessions::id_hash.eq(id_hash))
         .filter(users::disabled.eq(false))
@@ -59,12 +64,16 @@ pub fn find(conn: &mut AnyConnection, id_hash: &str) -> Result<Option<Session>, 
             portal_sessions::csrf_token,
             portal_sessions::created_at,
             portal_sessions::last_seen_at,
+            portal_sessions::stage,
             UserRow::as_select(),
         ))
         .first(conn)
         .optional()?;
-    row.map(|(csrf_token, created_at, last_seen_at, user)| {
+    row.map(|(csrf_token, created_at, last_seen_at, stage, user)| {
         Ok(Session {
+            stage: stage
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("session stage {stage:?}")))?,
             user: to_record(user)?.0,
             csrf_token,
             created_at: created_at.0,
@@ -82,6 +91,18 @@ pub fn touch(
 ) -> Result<(), StoreError> {
     diesel::update(portal_sessions::table.find(id_hash))
         .set(portal_sessions::last_seen_at.eq(DbTime::new(now)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Moves a session on to `stage` (set-up of two-factor finished).
+pub fn set_stage(
+    conn: &mut AnyConnection,
+    id_hash: &str,
+    stage: SignInStage,
+) -> Result<(), StoreError> {
+    diesel::update(portal_sessions::table.find(id_hash))
+        .set(portal_sessions::stage.eq(stage.as_str()))
         .execute(conn)?;
     Ok(())
 }

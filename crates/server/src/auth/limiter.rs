@@ -130,7 +130,14 @@ impl LoginLimiter {
         self.check_at(email, ip, Instant::now())
     }
 
-    fn check_at(&self, email: &str, ip: Option<IpAddr>, now: Instant) -> Result<(), ApiError> {
+    /// Refuses (429) while this account and address back off after wrong
+    /// answers, without counting an attempt against the address: for the
+    /// second factor of a sign-in whose password was already counted.
+    pub fn check_backoff(&self, email: &str, ip: Option<IpAddr>) -> Result<(), ApiError> {
+        self.backoff_at(email, ip, Instant::now())
+    }
+
+    fn backoff_at(&self, email: &str, ip: Option<IpAddr>, now: Instant) -> Result<(), ApiError> {
         let key = pair_key(email, ip);
         if let Some(until) = self.failures().get(&key).and_then(|f| f.blocked_until)
             && until > now
@@ -139,6 +146,11 @@ impl LoginLimiter {
                 retry_after_secs: whole_seconds_up(until - now),
             });
         }
+        Ok(())
+    }
+
+    fn check_at(&self, email: &str, ip: Option<IpAddr>, now: Instant) -> Result<(), ApiError> {
+        self.backoff_at(email, ip, now)?;
         if let Some(ip) = ip {
             self.per_ip
                 .check_key(&address_key(ip))

@@ -313,6 +313,14 @@ pub enum UserCommand {
     /// Invite someone by email: their account gets no password until they
     /// choose one with the link (printed, and emailed by the service).
     Invite(users::UserInviteArgs),
+    /// Set up two-factor sign-in for someone (prints the secret and
+    /// recovery codes); staff cannot get a token without it.
+    TwoFactor(users::TwoFactorArgs),
+    /// Reset someone's two-factor sign-in (a lost phone); their sessions
+    /// and tokens end, and staff set it up again at their next sign-in.
+    ResetTwoFactor(users::ResetTwoFactorArgs),
+    /// Print the code an authenticator app shows now for a secret.
+    Code(users::CodeArgs),
 }
 
 /// Flags of `user create`.
@@ -474,6 +482,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let db = cli.open_database()?;
             users::run(&db, args)
         }
+        Command::User(UserCommand::TwoFactor(args)) => users::enrol(&cli.open_database()?, args),
+        Command::User(UserCommand::ResetTwoFactor(args)) => {
+            users::reset(&cli.open_database()?, args)
+        }
+        Command::User(UserCommand::Code(args)) => users::code(args),
         Command::Reconcile(args) => {
             let db = cli.open_database()?;
             reconcile(&db, args, &mut std::io::stdout().lock())
@@ -908,6 +921,12 @@ fn load_demo(
     for (email, role) in crate::demo::DEMO_USERS {
         eprintln!("  {:<9} {email}", role.as_str());
     }
+    eprintln!(
+        "Staff also give a code from an authenticator app holding the demo's secret {}; \
+         print the current code with: grantledger user code {}",
+        crate::demo::DEMO_TWO_FACTOR_SECRET,
+        crate::demo::DEMO_TWO_FACTOR_SECRET
+    );
     Ok(())
 }
 

@@ -31,4 +31,5 @@ pub mod panels;
 pub mod payments;
 pub mod reminders;
 pub mod rounds;
+pub mod two_factor;
 pub mod users;

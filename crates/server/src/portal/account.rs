@@ -6,6 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{get, post, web};
 use askama::Template;
 use chrono::Utc;
+use grantledger_domain::two_factor::SignInStage;
 use serde::Deserialize;
 
 use crate::error::ApiError;
@@ -71,7 +72,7 @@ pub async fn change(state: web::Data<AppState>, posted: Posted<PasswordForm>) ->
     .await;
     match result {
         Ok(user) => {
-            let cookie = session::start(&state, user.id, None).await?;
+            let cookie = session::start(&state, user.id, None, SignInStage::Complete).await?;
             let mut response = see_other("/account/password?changed=1");
             response
                 .add_cookie(&cookie)

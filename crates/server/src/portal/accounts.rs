@@ -195,8 +195,8 @@ pub async fn submit(
         Err(why) => return refused(why),
     };
     let previous = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
-    let cookie = session::start(&state, user.id, previous).await?;
-    let mut response = see_other("/?password_set=1");
+    let (cookie, stage) = session::start_after_password(&state, &user, previous).await?;
+    let mut response = see_other(&session::stage_home(stage, "/?password_set=1"));
     response
         .add_cookie(&cookie)
         .and_then(|()| response.add_removal_cookie(&session::removal(SIGN_IN_COOKIE)))

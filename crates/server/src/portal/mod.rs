@@ -45,6 +45,7 @@ pub mod rounds;
 pub mod session;
 pub mod sign_in;
 pub mod table;
+pub mod two_factor;
 pub mod verify_bank_details;
 
 use actix_web::middleware::{Compress, from_fn};
@@ -109,6 +110,9 @@ pub(crate) const SOURCES_USING_MESSAGES: &[&str] = &[
     include_str!("../../templates/forgot_password.html"),
     include_str!("../../templates/account_password.html"),
     include_str!("../../templates/people.html"),
+    include_str!("two_factor.rs"),
+    include_str!("../../templates/sign_in_code.html"),
+    include_str!("../../templates/account_two_factor.html"),
 ];
 
 /// Adds the portal's pages. Registered after the API, so `/v1`, `/docs`
@@ -125,6 +129,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(sign_in::show)
             .service(sign_in::submit)
             .service(sign_in::sign_out)
+            .service(two_factor::ask)
+            .service(two_factor::check)
+            .service(two_factor::show)
+            .service(two_factor::start)
+            .service(two_factor::confirm)
+            .service(two_factor::renew)
+            .service(two_factor::turn_off)
             .service(accounts::show)
             .service(accounts::submit)
             .service(accounts::forgot)

@@ -116,6 +116,12 @@ pub enum PortalError {
         /// The page to come back to.
         next: String,
     },
+    /// Signed in part-way: the code, or setting up two-factor, comes first.
+    #[error("finish signing in first")]
+    SignInStage {
+        /// The page that finishes it.
+        to: String,
+    },
     /// No such page, or a record of another organisation.
     #[error("page not found")]
     NotFound,
@@ -178,7 +184,9 @@ impl From<ApiError> for PortalError {
 impl ResponseError for PortalError {
     fn status_code(&self) -> StatusCode {
         match self {
-            PortalError::SignInRequired { .. } => StatusCode::SEE_OTHER,
+            PortalError::SignInRequired { .. } | PortalError::SignInStage { .. } => {
+                StatusCode::SEE_OTHER
+            }
             PortalError::NotFound => StatusCode::NOT_FOUND,
             PortalError::Forbidden(_) | PortalError::BadCsrf | PortalError::CrossSite => {
                 StatusCode::FORBIDDEN
@@ -203,6 +211,9 @@ impl ResponseError for PortalError {
                 )
             };
             return see_other(&target);
+        }
+        if let PortalError::SignInStage { to } = self {
+            return see_other(to);
         }
         if let PortalError::Internal(detail) = self {
             tracing::error!(%detail, "a portal page failed");
@@ -241,7 +252,9 @@ fn error_page(error: &PortalError, request_id: Option<String>) -> ErrorPage {
             m.t("error-unavailable-heading"),
             m.t("error-unavailable-body"),
         ),
-        PortalError::Internal(_) | PortalError::SignInRequired { .. } => {
+        PortalError::Internal(_)
+        | PortalError::SignInRequired { .. }
+        | PortalError::SignInStage { .. } => {
             (m.t("error-internal-heading"), m.t("error-internal-body"))
         }
     };
@@ -271,7 +284,12 @@ pub async fn protect(
         .error()
         .and_then(|e| e.as_error::<PortalError>())
     {
-        Some(error) if !matches!(error, PortalError::SignInRequired { .. }) => {
+        Some(error)
+            if !matches!(
+                error,
+                PortalError::SignInRequired { .. } | PortalError::SignInStage { .. }
+            ) =>
+        {
             let request_id = res
                 .request()
                 .extensions()

@@ -38,6 +38,8 @@ pub struct Person {
     pub disabled: bool,
     /// Whether they are the viewer (who may not disable themselves).
     pub is_viewer: bool,
+    /// Whether they sign in with two factors.
+    pub two_factor: bool,
 }
 
 #[derive(Template)]
@@ -53,9 +55,10 @@ struct PeoplePage {
     roles: Vec<SelectOption>,
     grantee_id: String,
     invited: Option<String>,
+    reset: Option<String>,
 }
 
-fn person(record: Record<User>, viewer: UserId, owner_view: bool) -> Person {
+fn person(record: Record<User>, viewer: UserId, owner_view: bool, two_factor: bool) -> Person {
     let m = english();
     let u = record.value;
     let status = if u.disabled {
@@ -75,6 +78,7 @@ fn person(record: Record<User>, viewer: UserId, owner_view: bool) -> Person {
         removable: owner_view && !u.disabled && u.id != viewer,
         disabled: u.disabled,
         is_viewer: u.id == viewer,
+        two_factor,
     }
 }
 
@@ -112,11 +116,11 @@ async fn render(
     admin_page: bool,
     errors: FormErrors,
     email: String,
-    invited: Option<String>,
+    banner: Invited,
 ) -> PortalResult {
     let grantee = scope(signed_in, admin_page)?;
     let viewer = signed_in.principal.user_id;
-    let (me, list) = blocking(move || {
+    let (me, list, two_factor) = blocking(move || {
         state.db.read(|c| {
             let me = users::get(c, viewer)?.value;
             let filter = users::UserFilter {
@@ -126,6 +130,7 @@ async fn render(
             Ok::<_, crate::error::ApiError>((
                 me,
                 users::list(c, &filter, PageRequest::new(Some(500), None))?.items,
+                grantledger_store::two_factor::enabled_users(c)?,
             ))
         })
     })
@@ -135,7 +140,10 @@ async fn render(
     }
     let people = list
         .into_iter()
-        .map(|r| person(r, viewer, !admin_page))
+        .map(|r| {
+            let on = two_factor.contains(&r.value.id);
+            person(r, viewer, !admin_page, on)
+        })
         .collect();
     let page = PeoplePage {
         c: Chrome::signed_in(signed_in, if admin_page { "users" } else { "organisation" }),
@@ -149,7 +157,8 @@ async fn render(
         email,
         roles: roles(None),
         grantee_id: String::new(),
-        invited,
+        invited: banner.invited,
+        reset: banner.reset,
         errors,
     };
     if page.errors.is_empty() {
@@ -159,10 +168,11 @@ async fn render(
     }
 }
 
-/// Whom an invite was sent to, to say so.
-#[derive(Debug, Deserialize)]
+/// Whom an invite was sent to, or whose two-factor was reset, to say so.
+#[derive(Debug, Default, Deserialize)]
 pub struct Invited {
     invited: Option<String>,
+    reset: Option<String>,
 }
 
 /// Every user, and the form to invite one (administrators).
@@ -172,14 +182,13 @@ pub async fn admin_list(
     signed_in: SignedIn,
     query: web::Query<Invited>,
 ) -> PortalResult {
-    let invited = query.into_inner().invited;
     render(
         state,
         &signed_in,
         true,
         FormErrors::default(),
         String::new(),
-        invited,
+        query.into_inner(),
     )
     .await
 }
@@ -191,14 +200,13 @@ pub async fn owner_list(
     signed_in: SignedIn,
     query: web::Query<Invited>,
 ) -> PortalResult {
-    let invited = query.into_inner().invited;
     render(
         state,
         &signed_in,
         false,
         FormErrors::default(),
         String::new(),
-        invited,
+        query.into_inner(),
     )
     .await
 }
@@ -225,7 +233,15 @@ async fn invite(
             Some(Ok(role)) => role,
             _ => {
                 let errors = FormErrors::one("role", m.t("people-role-missing"));
-                return render(state, &signed_in, admin_page, errors, form.email, None).await;
+                return render(
+                    state,
+                    &signed_in,
+                    admin_page,
+                    errors,
+                    form.email,
+                    Invited::default(),
+                )
+                .await;
             }
         }
     } else {
@@ -243,7 +259,15 @@ async fn invite(
                 Ok(id) => Some(GranteeId::from_uuid(id)),
                 Err(_) => {
                     let errors = FormErrors::one("grantee_id", m.t("people-grantee-invalid"));
-                    return render(state, &signed_in, admin_page, errors, form.email, None).await;
+                    return render(
+                        state,
+                        &signed_in,
+                        admin_page,
+                        errors,
+                        form.email,
+                        Invited::default(),
+                    )
+                    .await;
                 }
             },
         }
@@ -280,7 +304,15 @@ async fn invite(
         }
         Err(error) => {
             let errors = FormErrors::from_api(error)?;
-            render(state, &signed_in, admin_page, errors, form.email, None).await
+            render(
+                state,
+                &signed_in,
+                admin_page,
+                errors,
+                form.email,
+                Invited::default(),
+            )
+            .await
         }
     }
 }
@@ -327,13 +359,14 @@ pub async fn admin_disable(
     let signed_in = posted.signed_in;
     signed_in.may(crate::policy::Action::ManageUsers)?;
     let (id, change) = path.into_inner();
+    let id = UserId::from_uuid(id);
     let disabled = match change.as_str() {
         "disable" => true,
         "enable" => false,
+        "reset-two-factor" => return reset_two_factor(state, signed_in, id).await,
         _ => return Err(PortalError::NotFound),
     };
     let principal = signed_in.principal.clone();
-    let id = UserId::from_uuid(id);
     let result = {
         let state = state.clone();
         blocking(move || {
@@ -356,7 +389,54 @@ pub async fn admin_disable(
         Ok(_) => Ok(see_other("/users")),
         Err(e) => {
             let errors = FormErrors::from_api(e)?;
-            render(state, &signed_in, true, errors, String::new(), None).await
+            render(
+                state,
+                &signed_in,
+                true,
+                errors,
+                String::new(),
+                Invited::default(),
+            )
+            .await
+        }
+    }
+}
+
+/// An administrator's reset of someone's two-factor sign-in (they lost
+/// their phone and recovery codes): it goes, and so do their sessions.
+async fn reset_two_factor(
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    id: UserId,
+) -> PortalResult {
+    let actor = signed_in.principal.actor();
+    let result = {
+        let state = state.clone();
+        blocking(move || {
+            state.db.write(|c| {
+                crate::operations::two_factor::reset(c, &state.notices, id, &actor, Utc::now())?;
+                Ok(users::get(c, id)?.value)
+            })
+        })
+        .await
+    };
+    match result {
+        Ok(user) => {
+            let email: String =
+                form_urlencoded::byte_serialize(user.email.as_str().as_bytes()).collect();
+            Ok(see_other(&format!("/users?reset={email}")))
+        }
+        Err(e) => {
+            let errors = FormErrors::from_api(e)?;
+            render(
+                state,
+                &signed_in,
+                true,
+                errors,
+                String::new(),
+                Invited::default(),
+            )
+            .await
         }
     }
 }

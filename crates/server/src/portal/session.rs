@@ -19,7 +19,8 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use chrono::{TimeDelta, Utc};
 use futures_util::future::LocalBoxFuture;
-use grantledger_domain::user::{Role, session_is_idle};
+use grantledger_domain::two_factor::SignInStage;
+use grantledger_domain::user::{Role, User, session_is_idle};
 use grantledger_store::sessions;
 use rand::RngCore;
 use serde::de::DeserializeOwned;
@@ -50,8 +51,76 @@ pub struct SignedIn {
     pub email: String,
     /// The token their forms carry.
     pub csrf: String,
+    /// How far their sign-in has got.
+    pub stage: SignInStage,
     id_hash: String,
 }
+
+/// How long someone has, after a right password, to give their code.
+const CODE_STEP_LIMIT: TimeDelta = TimeDelta::minutes(10);
+
+/// Which stages of a sign-in a page is for. Every page is for signed-in
+/// people ([`Complete`]) unless its handler says otherwise, so a session
+/// still owing a code, or staff yet to set up two-factor, reaches only the
+/// pages that finish signing in.
+pub trait Stages {
+    /// Whether a session at `stage` may use the page.
+    fn allow(stage: SignInStage) -> bool;
+}
+
+/// Pages for the signed-in (the default).
+#[derive(Debug)]
+pub struct Complete;
+impl Stages for Complete {
+    fn allow(stage: SignInStage) -> bool {
+        stage == SignInStage::Complete
+    }
+}
+
+/// The page that asks for the code after the password.
+#[derive(Debug)]
+pub struct CodeStep;
+impl Stages for CodeStep {
+    fn allow(stage: SignInStage) -> bool {
+        stage == SignInStage::AwaitingCode
+    }
+}
+
+/// Setting up two-factor: for staff who must before anything else, and
+/// for anyone signed in.
+#[derive(Debug)]
+pub struct Enrolling;
+impl Stages for Enrolling {
+    fn allow(stage: SignInStage) -> bool {
+        stage != SignInStage::AwaitingCode
+    }
+}
+
+/// Signing out: whatever the stage.
+#[derive(Debug)]
+pub struct AnyStage;
+impl Stages for AnyStage {
+    fn allow(_: SignInStage) -> bool {
+        true
+    }
+}
+
+/// Where a session at `stage` belongs, given the page asked for.
+#[must_use]
+pub fn stage_home(stage: SignInStage, next: &str) -> String {
+    match stage {
+        SignInStage::AwaitingCode => {
+            let next: String = form_urlencoded::byte_serialize(next.as_bytes()).collect();
+            format!("/sign-in/code?next={next}")
+        }
+        SignInStage::MustEnrol => "/account/two-factor".to_owned(),
+        SignInStage::Complete => next.to_owned(),
+    }
+}
+
+/// A signed-in person on a page for the stages `S`.
+#[derive(Debug)]
+pub struct At<S: Stages>(pub SignedIn, std::marker::PhantomData<S>);
 
 impl SignedIn {
     /// Whether they act for a grantee organisation.
@@ -113,6 +182,7 @@ pub async fn start(
     state: &web::Data<AppState>,
     user: grantledger_domain::ids::UserId,
     previous: Option<String>,
+    stage: SignInStage,
 ) -> Result<Cookie<'static>, PortalError> {
     let token = random_token();
     let id_hash = hash(&token);
@@ -127,12 +197,51 @@ pub async fn start(
             // Sessions nobody signed out of are swept here, a sign-in at a
             // time, so the table holds only live ones.
             sessions::delete_idle(c, now - grantledger_domain::user::SESSION_IDLE_TIMEOUT)?;
-            sessions::create(c, &id_hash, user, &csrf, now)?;
+            sessions::create(c, &id_hash, user, &csrf, stage, now)?;
             Ok(())
         })
     })
     .await?;
     Ok(cookie(SESSION_COOKIE, token))
+}
+
+/// Starts a session for `user`, whose password was right (typed, or set
+/// by a link): signed in, or owing a code, or bound to set up two-factor
+/// first. Returns the cookie and the stage.
+pub async fn start_after_password(
+    state: &web::Data<AppState>,
+    user: &User,
+    previous: Option<String>,
+) -> Result<(Cookie<'static>, SignInStage), PortalError> {
+    let enabled = {
+        let state = state.clone();
+        let id = user.id;
+        blocking(move || {
+            state
+                .db
+                .read(|c| Ok(grantledger_store::two_factor::get(c, id)?.enabled()))
+        })
+        .await?
+    };
+    let stage = SignInStage::after_password(user.role, enabled);
+    Ok((start(state, user.id, previous, stage).await?, stage))
+}
+
+/// Moves the request's session to `stage` (two-factor just set up).
+pub async fn advance(
+    state: &web::Data<AppState>,
+    signed_in: &SignedIn,
+    stage: SignInStage,
+) -> Result<(), PortalError> {
+    let state = state.clone();
+    let id_hash = signed_in.id_hash.clone();
+    blocking(move || {
+        state
+            .db
+            .write(|c| Ok(sessions::set_stage(c, &id_hash, stage)?))
+    })
+    .await?;
+    Ok(())
 }
 
 /// Ends the session the request carries, if any.
@@ -161,12 +270,23 @@ pub fn is_local_path(next: &str) -> bool {
         && !next.chars().any(char::is_control)
 }
 
-async fn load(req: HttpRequest) -> Result<SignedIn, PortalError> {
+async fn load<S: Stages>(req: HttpRequest) -> Result<SignedIn, PortalError> {
+    let signed_in = load_any(&req).await?;
+    if S::allow(signed_in.stage) {
+        Ok(signed_in)
+    } else {
+        Err(PortalError::SignInStage {
+            to: stage_home(signed_in.stage, &return_path(&req)),
+        })
+    }
+}
+
+async fn load_any(req: &HttpRequest) -> Result<SignedIn, PortalError> {
     if let Some(found) = req.extensions().get::<SignedIn>() {
         return Ok(found.clone());
     }
     let sign_in = || PortalError::SignInRequired {
-        next: return_path(&req),
+        next: return_path(req),
     };
     let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()) else {
         return Err(sign_in());
@@ -185,7 +305,9 @@ async fn load(req: HttpRequest) -> Result<SignedIn, PortalError> {
     let Some(session) = found else {
         return Err(sign_in());
     };
-    if session_is_idle(session.last_seen_at, now) {
+    let code_too_late =
+        session.stage == SignInStage::AwaitingCode && now - session.created_at > CODE_STEP_LIMIT;
+    if session_is_idle(session.last_seen_at, now) || code_too_late {
         let id_hash = id_hash.clone();
         blocking(move || state.db.write(|c| Ok(sessions::delete(c, &id_hash)?))).await?;
         return Err(sign_in());
@@ -204,6 +326,7 @@ async fn load(req: HttpRequest) -> Result<SignedIn, PortalError> {
         principal: principal.clone(),
         email: user.email.as_str().to_owned(),
         csrf: session.csrf_token,
+        stage: session.stage,
         id_hash,
     };
     // The access log names the user, as it does for API tokens.
@@ -217,7 +340,17 @@ impl FromRequest for SignedIn {
     type Future = LocalBoxFuture<'static, Result<Self, PortalError>>;
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        Box::pin(load(req.clone()))
+        Box::pin(load::<Complete>(req.clone()))
+    }
+}
+
+impl<S: Stages + 'static> FromRequest for At<S> {
+    type Error = PortalError;
+    type Future = LocalBoxFuture<'static, Result<Self, PortalError>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { Ok(At(load::<S>(req).await?, std::marker::PhantomData)) })
     }
 }
 
@@ -267,6 +400,10 @@ pub struct Posted<T> {
     pub form: T,
 }
 
+/// A form posted from a page for the sign-in stages `S` (see [`Stages`]).
+#[derive(Debug)]
+pub struct PostedAt<T, S: Stages>(pub Posted<T>, std::marker::PhantomData<S>);
+
 /// The largest form the portal reads: an evaluation return holding the
 /// most participants a file may load (2,500, about 0.8 MiB as a form)
 /// stays below it.
@@ -277,33 +414,49 @@ impl<T: DeserializeOwned + 'static> FromRequest for Posted<T> {
     type Future = LocalBoxFuture<'static, Result<Self, PortalError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        let body = web::Bytes::from_request(&req, payload);
-        Box::pin(async move {
-            // The body is read before anything is refused, so the
-            // connection stays usable for the browser's next request.
-            let body = body.await.map_err(|_| PortalError::BadForm)?;
-            check_same_site(&req)?;
-            let signed_in = load(req.clone()).await?;
-            if body.len() > FORM_LIMIT {
-                return Err(PortalError::TooLarge);
-            }
-            let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
-            let token = pairs
-                .iter()
-                .find(|(k, _)| k == CSRF_FIELD)
-                .map(|(_, v)| v.as_str())
-                .unwrap_or_default();
-            if !tokens_match(token, &signed_in.csrf) {
-                return Err(PortalError::BadCsrf);
-            }
-            let rest: Vec<(String, String)> =
-                pairs.into_iter().filter(|(k, _)| k != CSRF_FIELD).collect();
-            let encoded = serde_urlencoded::to_string(&rest).map_err(|_| PortalError::BadForm)?;
-            let form = serde_urlencoded::from_str(&encoded).map_err(|_| PortalError::BadForm)?;
-            Ok(Posted { signed_in, form })
-        })
+        Box::pin(read_posted::<T, Complete>(req.clone(), payload.take()))
     }
+}
+
+impl<T: DeserializeOwned + 'static, S: Stages + 'static> FromRequest for PostedAt<T, S> {
+    type Error = PortalError;
+    type Future = LocalBoxFuture<'static, Result<Self, PortalError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let read = read_posted::<T, S>(req.clone(), payload.take());
+        Box::pin(async move { Ok(PostedAt(read.await?, std::marker::PhantomData)) })
+    }
+}
+
+fn read_posted<T: DeserializeOwned + 'static, S: Stages + 'static>(
+    req: HttpRequest,
+    mut payload: Payload,
+) -> LocalBoxFuture<'static, Result<Posted<T>, PortalError>> {
+    let body = web::Bytes::from_request(&req, &mut payload);
+    Box::pin(async move {
+        // The body is read before anything is refused, so the
+        // connection stays usable for the browser's next request.
+        let body = body.await.map_err(|_| PortalError::BadForm)?;
+        check_same_site(&req)?;
+        let signed_in = load::<S>(req.clone()).await?;
+        if body.len() > FORM_LIMIT {
+            return Err(PortalError::TooLarge);
+        }
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+        let token = pairs
+            .iter()
+            .find(|(k, _)| k == CSRF_FIELD)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default();
+        if !tokens_match(token, &signed_in.csrf) {
+            return Err(PortalError::BadCsrf);
+        }
+        let rest: Vec<(String, String)> =
+            pairs.into_iter().filter(|(k, _)| k != CSRF_FIELD).collect();
+        let encoded = serde_urlencoded::to_string(&rest).map_err(|_| PortalError::BadForm)?;
+        let form = serde_urlencoded::from_str(&encoded).map_err(|_| PortalError::BadForm)?;
+        Ok(Posted { signed_in, form })
+    })
 }
 
 #[cfg(test)]

@@ -130,8 +130,8 @@ pub async fn submit(
         return page(StatusCode::UNPROCESSABLE_ENTITY, errors, email, next);
     }
     let ip = req.peer_addr().map(|a| a.ip());
-    let user = match crate::auth::sign_in(&state, email.clone(), password, ip).await {
-        Ok(user) => user,
+    let right = match crate::auth::sign_in(&state, email.clone(), password, ip).await {
+        Ok(right) => right,
         Err(ApiError::Unauthorized(_) | ApiError::Unprocessable { .. }) => {
             return page(
                 StatusCode::UNAUTHORIZED,
@@ -151,8 +151,8 @@ pub async fn submit(
         Err(other) => return Err(other.into()),
     };
     let previous = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
-    let cookie = session::start(&state, user.id, previous).await?;
-    let mut response = see_other(&next);
+    let cookie = session::start(&state, right.user.id, previous, right.stage).await?;
+    let mut response = see_other(&session::stage_home(right.stage, &next));
     response
         .add_cookie(&cookie)
         .and_then(|()| response.add_removal_cookie(&session::removal(SIGN_IN_COOKIE)))
@@ -164,9 +164,9 @@ pub async fn submit(
 #[post("/sign-out")]
 pub async fn sign_out(
     state: web::Data<AppState>,
-    posted: session::Posted<std::collections::HashMap<String, String>>,
+    posted: session::PostedAt<std::collections::HashMap<String, String>, session::AnyStage>,
 ) -> PortalResult {
-    session::end(&state, &posted.signed_in).await?;
+    session::end(&state, &posted.0.signed_in).await?;
     let mut response = see_other("/sign-in?signed_out=1");
     response
         .add_removal_cookie(&session::removal(SESSION_COOKIE))

@@ -20,6 +20,7 @@ pub mod panels;
 pub mod payment_runs;
 pub mod payments;
 pub mod rounds;
+pub mod two_factor;
 pub mod users;
 
 use utoipa_actix_web::scope;
@@ -34,6 +35,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(accounts::password_reset)
             .service(accounts::put_password)
             .service(accounts::sign_out_everywhere)
+            .service(two_factor::status)
+            .service(two_factor::begin)
+            .service(two_factor::confirm)
+            .service(two_factor::renew_recovery_codes)
+            .service(two_factor::turn_off)
+            .service(two_factor::reset)
             .service(mail::failed)
             .service(mail::retry)
             .service(accounts::invite)

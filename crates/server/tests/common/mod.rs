@@ -17,6 +17,37 @@ pub const SECRET: &str = "process-tests-secret-process-tests-secret";
 pub const BANK_KEY: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 /// The password the tests give their users.
 pub const PASSWORD: &str = "process tests password";
+/// The two-factor secret of the staff the tests make.
+pub const TOTP_SECRET: &str = "PROCESSTESTSTWOFACTORSECRETSTAFF";
+
+/// One authenticator per enrolled user (each step's code is accepted once
+/// per user).
+static AUTHENTICATORS: std::sync::LazyLock<
+    std::sync::Mutex<
+        std::collections::HashMap<
+            String,
+            std::sync::Arc<grantledger_domain::two_factor::Authenticator>,
+        >,
+    >,
+> = std::sync::LazyLock::new(Default::default);
+
+/// Keeps an authenticator holding [`TOTP_SECRET`] for `email`.
+pub fn has_authenticator(email: &str) {
+    let secret = grantledger_domain::two_factor::TotpSecret::parse(TOTP_SECRET).unwrap();
+    AUTHENTICATORS.lock().unwrap().insert(
+        email.to_owned(),
+        std::sync::Arc::new(grantledger_domain::two_factor::Authenticator::new(secret)),
+    );
+}
+
+/// The sign-in body for `email`, with a fresh code when they use two-factor.
+pub fn credentials(email: &str) -> Value {
+    let phone = AUTHENTICATORS.lock().unwrap().get(email).cloned();
+    match phone {
+        Some(phone) => json!({"email": email, "password": PASSWORD, "code": phone.code()}),
+        None => json!({"email": email, "password": PASSWORD}),
+    }
+}
 
 /// A running server process; killed (SIGKILL) and reaped when dropped.
 pub struct Server {
@@ -104,7 +135,7 @@ pub fn wait_ready(base: &str) {
 pub fn login(base: &str, email: &str) -> String {
     let response = reqwest::blocking::Client::new()
         .post(format!("{base}/v1/auth/token"))
-        .json(&json!({"email": email, "password": PASSWORD}))
+        .json(&credentials(email))
         .send()
         .unwrap();
     assert_eq!(response.status().as_u16(), 200, "login of {email}");

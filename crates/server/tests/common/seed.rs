@@ -105,8 +105,9 @@ pub fn submitted(round: &Round, grantee: &Grantee, title: &str, summary: &str) -
 }
 
 /// A user who signs in with [`PASSWORD`].
+/// Staff also get two-factor sign-in, with an authenticator the tests hold.
 pub fn user(db: &TestDb, email: &str, role: Role, grantee: Option<GranteeId>) {
-    grantledger_server::routes::users::create_user(
+    let user = grantledger_server::routes::users::create_user(
         &db.db,
         email,
         PASSWORD,
@@ -115,4 +116,19 @@ pub fn user(db: &TestDb, email: &str, role: Role, grantee: Option<GranteeId>) {
         &actor(),
     )
     .unwrap();
+    if role.requires_two_factor() {
+        let secret = grantledger_domain::two_factor::TotpSecret::parse(super::TOTP_SECRET).unwrap();
+        db.db
+            .write(|c| {
+                grantledger_server::operations::two_factor::enrol_with_secret(
+                    c,
+                    &user.value,
+                    &secret,
+                    &actor(),
+                    Utc::now(),
+                )
+            })
+            .unwrap();
+        super::has_authenticator(email);
+    }
 }

@@ -86,3 +86,58 @@ fn link_letter(
         ),
     }
 }
+
+/// What happened to someone's two-factor sign-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TwoFactorChange {
+    /// They turned it on (or moved it to a new phone).
+    TurnedOn,
+    /// They turned it off.
+    TurnedOff,
+    /// An administrator reset it.
+    Reset,
+}
+
+/// Tells someone their two-factor sign-in changed, so a change they did
+/// not make does not go unnoticed. Call inside the change's transaction.
+///
+/// # Errors
+/// Database errors.
+pub fn two_factor_changed(
+    conn: &mut AnyConnection,
+    notices: &Notices,
+    to: &Email,
+    change: TwoFactorChange,
+    at: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let (subject, what) = match change {
+        TwoFactorChange::TurnedOn => (
+            "Two-factor sign-in is on for your account",
+            "Two-factor sign-in was set up for your account on the grant fund's portal: \
+             signing in now also needs a code from your authenticator app.",
+        ),
+        TwoFactorChange::TurnedOff => (
+            "Two-factor sign-in is off for your account",
+            "Two-factor sign-in was turned off for your account on the grant fund's portal: \
+             signing in now needs only your password.",
+        ),
+        TwoFactorChange::Reset => (
+            "Your two-factor sign-in was reset",
+            "An administrator reset two-factor sign-in for your account on the grant fund's \
+             portal, and signed your account out everywhere. If you must use it, you will be \
+             asked to set it up again when you next sign in.",
+        ),
+    };
+    let letter = Letter::new(
+        subject,
+        vec![what.to_owned()],
+        "You can see and change it here:",
+        notices.page("/account/two-factor"),
+    )
+    .then(
+        "If you did not expect this, tell the fund's administrators at once and change \
+         your password. It was sent automatically; replies are not read.",
+    );
+    outbox::enqueue(conn, &letter.message(to.as_str(), "user.two_factor")?, at)?;
+    Ok(())
+}

@@ -17,7 +17,7 @@ mod bank;
 mod grant;
 mod reminders;
 
-pub use account::account_link;
+pub use account::{TwoFactorChange, account_link, two_factor_changed};
 pub use bank::{BankChange, BankEvent, bank_details_changed};
 pub use grant::{
     Payment, application_decided, application_received, award_accepted, payment_sent,
