@@ -331,6 +331,27 @@ fn due_dates_and_overdue_returns(app: &TestApp) {
     assert_eq!(items[0]["return_status"], Value::Null);
     assert!(items[0]["days_overdue"].as_i64().unwrap() > 0);
     expect(app.get("/v1/evaluation-returns/overdue", Some(&token)), 403);
+    // The portal lists the same, linking each to its return.
+    let mut auditor = grantledger_tests::portal::Visitor::new(app);
+    auditor.sign_in(&app.user_email(grantledger_domain::user::Role::Auditor, None));
+    let page = auditor.get("/returns/overdue").expect(200);
+    assert!(
+        page.body.contains(&format!("/awards/{late}/return")),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains(&format!("/awards/{on_time}/return")));
+    assert!(page.body.contains("Not sent"));
+    assert!(
+        auditor
+            .get("/")
+            .expect(200)
+            .body
+            .contains("/returns/overdue")
+    );
+    let mut assessor = grantledger_tests::portal::Visitor::new(app);
+    assessor.sign_in(&app.user_email(grantledger_domain::user::Role::Assessor, None));
+    assert_eq!(assessor.get("/returns/overdue").status, 403);
     expect(
         app.get(
             &format!("/v1/evaluation-returns/overdue?fund_id={}&limit=5", s.fund),

@@ -362,6 +362,8 @@ fn pages_need_a_signed_in_user_with_the_right_role(app: &TestApp) {
         "/account/reminders".to_owned(),
         "/account/two-factor".to_owned(),
         "/sign-in/code".to_owned(),
+        "/returns/overdue".to_owned(),
+        format!("/funds/{}/sheets/awards", uuid::Uuid::now_v7()),
         "/mail".to_owned(),
         format!("/attachments/{}/download", uuid::Uuid::now_v7()),
     ];

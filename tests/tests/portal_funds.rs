@@ -185,6 +185,41 @@ fn the_fund_page_downloads_its_grants_as_open_data(app: &TestApp) {
     auditor.get("/funds/NOPE/360giving").expect(404);
 }
 
+fn the_fund_page_downloads_its_spreadsheets(app: &TestApp) {
+    let fund = fund_with_an_award(app);
+    let mut auditor = signed_in(app, Role::Auditor);
+    let page = auditor.get(&format!("/funds/{}", fund.id)).expect(200);
+    for slug in ["panel-pack", "awards", "variations", "tranches", "returns"] {
+        let xlsx = format!("/funds/{}/sheets/{slug}?format=xlsx", fund.id);
+        assert!(page.body.contains(&format!("href=\"{xlsx}\"")), "{slug}");
+        let got = auditor.get(&xlsx).expect(200);
+        assert!(
+            got.header("content-type")
+                .starts_with("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            "{slug}"
+        );
+        assert!(
+            got.header("content-disposition")
+                .starts_with("attachment; filename=\""),
+            "{slug}"
+        );
+    }
+    let csv = auditor
+        .get(&format!("/funds/{}/sheets/awards?format=csv", fund.id))
+        .expect(200);
+    assert!(csv.header("content-type").starts_with("text/csv"));
+    assert!(csv.body.contains("1234.56"), "{}", csv.body);
+    // Without a format, a workbook.
+    let plain = auditor
+        .get(&format!("/funds/{}/sheets/awards", fund.id))
+        .expect(200);
+    assert!(plain.header("content-type").contains("spreadsheetml"));
+    auditor
+        .get(&format!("/funds/{}/sheets/nothing", fund.id))
+        .expect(404);
+    auditor.get("/funds/NOPE/sheets/awards").expect(404);
+}
+
 fn names_on_charts_are_escaped(app: &TestApp) {
     let admin = app.admin();
     let fund = app.fund(&admin, "100000.00");
@@ -219,6 +254,7 @@ fn only_administrators_and_auditors_open_a_fund(app: &TestApp) {
     let page = format!("/funds/{}", fund.id);
     let csv = format!("/funds/{}/reconciliation.csv", fund.id);
     let open_data = format!("/funds/{}/360giving", fund.id);
+    let sheet = format!("/funds/{}/sheets/awards", fund.id);
     let people = [
         (grantee, 403),
         (app.user_email(Role::Assessor, None), 403),
@@ -231,6 +267,7 @@ fn only_administrators_and_auditors_open_a_fund(app: &TestApp) {
         assert_eq!(v.get(&page).status, status, "{email} {page}");
         assert_eq!(v.get(&csv).status, status, "{email} {csv}");
         assert_eq!(v.get(&open_data).status, status, "{email} {open_data}");
+        assert_eq!(v.get(&sheet).status, status, "{email} {sheet}");
         if status == 200 {
             assert_eq!(v.get("/funds/NOPE").status, 404);
         }
@@ -245,6 +282,7 @@ api_tests!(
     the_fund_page_shows_its_money_to_the_penny,
     the_reconciliation_is_taken_as_of_a_date_and_downloaded,
     the_fund_page_downloads_its_grants_as_open_data,
+    the_fund_page_downloads_its_spreadsheets,
     names_on_charts_are_escaped,
     only_administrators_and_auditors_open_a_fund,
 );

@@ -112,6 +112,9 @@ fn portal_page(method: &str, path: &str) -> Option<&'static str> {
             "/attachments/{id}/download"
         }
         ("get", "/v1/grantees/{id}/documents") => "/grantees/{id}",
+        ("get", "/v1/evaluation-returns/overdue") => "/returns/overdue",
+        // One handler serves every sheet.
+        ("get", "/v1/exports/{sheet}") => "/funds/{id}/sheets/awards",
         ("post", "/v1/grantees/{id}/documents") => "/organisation/documents/bank_statement",
         _ => return None,
     })
@@ -187,11 +190,6 @@ const NOT_YET: &[(&str, &str, &str)] = &[
     ),
     ("post", "/v1/grantees", "a page to register a grantee"),
     ("patch", "/v1/grantees/{id}", "a page to change a grantee"),
-    (
-        "get",
-        "/v1/evaluation-returns/overdue",
-        "a list of overdue returns",
-    ),
     ("get", "/v1/commitments", "the pledge tracker"),
     ("get", "/v1/commitments/{id}", "one commitment"),
     (
@@ -208,11 +206,6 @@ const NOT_YET: &[(&str, &str, &str)] = &[
         "post",
         "/v1/commitments/{id}/status",
         "set a commitment's status",
-    ),
-    (
-        "get",
-        "/v1/exports/{sheet}",
-        "download the spreadsheets from the fund page",
     ),
     ("post", "/v1/imports/grantees", "upload grantees"),
     (

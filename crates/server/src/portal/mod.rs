@@ -111,6 +111,8 @@ pub(crate) const SOURCES_USING_MESSAGES: &[&str] = &[
     include_str!("../../templates/account_password.html"),
     include_str!("../../templates/people.html"),
     include_str!("two_factor.rs"),
+    include_str!("returns/overdue.rs"),
+    include_str!("../../templates/overdue_returns.html"),
     include_str!("../../templates/sign_in_code.html"),
     include_str!("../../templates/account_two_factor.html"),
 ];
@@ -183,6 +185,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(fund_admin::new_fund)
             .service(funds::show)
             .service(funds::reconciliation_csv)
+            .service(funds::spreadsheet)
+            .service(returns::overdue::list)
             .service(funds::open_data)
             .service(rounds::show)
             .service(rounds::questions)

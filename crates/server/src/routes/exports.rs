@@ -145,7 +145,7 @@ fn sheet_format(req: &HttpRequest, format: Option<SheetFormat>) -> SheetFormat {
 /// Serves one spreadsheet export: everything that can be refused (the
 /// fund, the round) is checked before the body starts; CSV is then
 /// streamed, XLSX built and sent whole.
-async fn spreadsheet(
+pub async fn spreadsheet(
     state: web::Data<AppState>,
     req: HttpRequest,
     sheet: Sheet,

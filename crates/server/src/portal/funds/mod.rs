@@ -5,9 +5,10 @@
 //! figures.
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use askama::Template;
 use grantledger_domain::as_of::AsOf;
+use grantledger_domain::spreadsheet::Sheet;
 use serde::Deserialize;
 
 use crate::error::ApiError;
@@ -58,6 +59,8 @@ struct FundPage {
     as_of_said: Option<String>,
     csv_href: String,
     exports: bool,
+    /// The spreadsheets the reader may download: (slug, title).
+    sheets: Vec<(&'static str, &'static str)>,
     /// Whether the reader may add rounds and change the fund.
     manages: bool,
     /// The fund's status code (`draft`, `open`, `closed`), for its buttons.
@@ -133,6 +136,11 @@ pub async fn show(
         code: r.fund_code.clone(),
         csv_href: csv_href(&id, &typed),
         exports: signed_in.can(Action::ExportOpenData),
+        sheets: if signed_in.can(Action::ExportSpreadsheets) {
+            Sheet::ALL.iter().map(|s| (s.slug(), s.title())).collect()
+        } else {
+            Vec::new()
+        },
         manages: signed_in.can(Action::ManageFunds),
         status,
         id,
@@ -157,6 +165,45 @@ pub async fn show(
         regions_chart,
         regions,
     })
+}
+
+/// `?format=xlsx|csv&round_id=` on a spreadsheet download.
+#[derive(Debug, Deserialize)]
+pub struct SheetQuery {
+    #[serde(default)]
+    format: Option<crate::spreadsheets::SheetFormat>,
+    #[serde(default)]
+    round_id: Option<uuid::Uuid>,
+}
+
+/// One of the fund's spreadsheets (the panel pack, awards, variations,
+/// tranches, returns), the same file `GET /v1/exports/{sheet}` gives:
+/// an Excel workbook unless CSV is asked for.
+#[get("/funds/{id}/sheets/{sheet}")]
+pub async fn spreadsheet(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    signed_in: SignedIn,
+    path: web::Path<(String, String)>,
+    query: web::Query<SheetQuery>,
+) -> PortalResult {
+    signed_in.may(Action::ExportSpreadsheets)?;
+    let (fund_id, slug) = path.into_inner();
+    let sheet = Sheet::ALL
+        .into_iter()
+        .find(|s| s.slug() == slug)
+        .ok_or(PortalError::NotFound)?;
+    let query = query.into_inner();
+    let wanted = crate::routes::exports::SpreadsheetQuery {
+        fund_id,
+        round_id: query.round_id,
+        format: Some(
+            query
+                .format
+                .unwrap_or(crate::spreadsheets::SheetFormat::Xlsx),
+        ),
+    };
+    Ok(crate::routes::exports::spreadsheet(state, req, sheet, wanted).await?)
 }
 
 /// `?format=json|csv` on the 360Giving download.

@@ -4,6 +4,7 @@
 
 pub mod evidence;
 pub mod form;
+pub mod overdue;
 pub mod review;
 pub mod upload;
 
