@@ -363,6 +363,8 @@ fn pages_need_a_signed_in_user_with_the_right_role(app: &TestApp) {
         "/account/two-factor".to_owned(),
         "/sign-in/code".to_owned(),
         "/returns/overdue".to_owned(),
+        "/grantees/new".to_owned(),
+        format!("/grantees/{}/edit", grantee.id),
         format!("/funds/{}/sheets/awards", uuid::Uuid::now_v7()),
         "/mail".to_owned(),
         format!("/attachments/{}/download", uuid::Uuid::now_v7()),
@@ -426,6 +428,8 @@ fn pages_need_a_signed_in_user_with_the_right_role(app: &TestApp) {
         "/account/two-factor/turn-off".to_owned(),
         "/sign-in/code".to_owned(),
         format!("/users/{}/reset-two-factor", uuid::Uuid::now_v7()),
+        "/grantees/new".to_owned(),
+        format!("/grantees/{}/edit", grantee.id),
         format!("/mail/{}/retry", uuid::Uuid::now_v7()),
         "/organisation/documents/bank_statement".to_owned(),
     ];

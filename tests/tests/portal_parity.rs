@@ -113,6 +113,8 @@ fn portal_page(method: &str, path: &str) -> Option<&'static str> {
         }
         ("get", "/v1/grantees/{id}/documents") => "/grantees/{id}",
         ("get", "/v1/evaluation-returns/overdue") => "/returns/overdue",
+        ("post", "/v1/grantees") => "/grantees/new",
+        ("patch", "/v1/grantees/{id}") => "/grantees/{id}/edit",
         // One handler serves every sheet.
         ("get", "/v1/exports/{sheet}") => "/funds/{id}/sheets/awards",
         ("post", "/v1/grantees/{id}/documents") => "/organisation/documents/bank_statement",
@@ -188,8 +190,6 @@ const NOT_YET: &[(&str, &str, &str)] = &[
         "/v1/funds/{id}/outcomes",
         "the outcomes report with its charts",
     ),
-    ("post", "/v1/grantees", "a page to register a grantee"),
-    ("patch", "/v1/grantees/{id}", "a page to change a grantee"),
     ("get", "/v1/commitments", "the pledge tracker"),
     ("get", "/v1/commitments/{id}", "one commitment"),
     (

@@ -78,6 +78,38 @@ impl Money {
     /// £1,000,000,000,000.00, the largest amount the system accepts.
     pub const MAX: Money = Money(MAX_PENCE);
 
+    /// Parses an amount as a person types it into a form: an optional `£`,
+    /// and commas between groups of three digits (`£12,500.00`). A comma
+    /// anywhere else (`12,50`, a decimal comma) is refused, not guessed at.
+    ///
+    /// ```
+    /// use grantledger_domain::Money;
+    /// assert_eq!(Money::parse_typed("£12,500.50"), Money::parse("12500.50"));
+    /// assert_eq!(Money::parse_typed(" 1,000,000 "), Money::parse("1000000"));
+    /// assert!(Money::parse_typed("12,50").is_err());
+    /// assert!(Money::parse_typed("1,0000").is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// As for [`Money::parse`]; misplaced commas as a malformed amount.
+    pub fn parse_typed(s: &str) -> Result<Money, MoneyError> {
+        let s = s.trim();
+        let s = s.strip_prefix('£').unwrap_or(s).trim_start();
+        if !s.contains(',') {
+            return Money::parse(s);
+        }
+        let whole = s.split_once('.').map_or(s, |(w, _)| w);
+        let groups: Vec<&str> = whole.split(',').collect();
+        let well_grouped = groups.first().is_some_and(|g| (1..=3).contains(&g.len()))
+            && groups.iter().skip(1).all(|g| g.len() == 3);
+        if !well_grouped {
+            // Parsing it as it is names the problem (a character that is
+            // not a digit).
+            return Money::parse(s);
+        }
+        Money::parse(&s.replace(',', ""))
+    }
+
     /// Parses the strict wire form `^(0|[1-9][0-9]*)(\.[0-9]{1,2})?$`.
     ///
     /// # Errors

@@ -93,6 +93,8 @@ struct SearchPage {
     local_authority: String,
     results: Table,
     next: Option<String>,
+    /// Whether the reader may register organisations.
+    registers: bool,
 }
 
 /// The search form and a page of grantees matching it, oldest first.
@@ -185,6 +187,7 @@ pub async fn list(
         local_authority: q.local_authority,
         results,
         next,
+        registers: signed_in.can(Action::ManageGrantees),
     })
 }
 

@@ -27,6 +27,7 @@ pub mod format;
 pub mod forms;
 pub mod fund_admin;
 pub mod funds;
+pub mod grantee_admin;
 pub mod grantees;
 pub mod mail;
 pub mod messages;
@@ -112,6 +113,8 @@ pub(crate) const SOURCES_USING_MESSAGES: &[&str] = &[
     include_str!("../../templates/people.html"),
     include_str!("two_factor.rs"),
     include_str!("returns/overdue.rs"),
+    include_str!("grantee_admin.rs"),
+    include_str!("../../templates/grantee_edit.html"),
     include_str!("../../templates/overdue_returns.html"),
     include_str!("../../templates/sign_in_code.html"),
     include_str!("../../templates/account_two_factor.html"),
@@ -178,6 +181,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(audit_trail::list)
             .service(audit_trail::verify)
             .service(audit_trail::show)
+            // Before `/grantees/{id}`, which would take "new".
+            .service(grantee_admin::new_form)
+            .service(grantee_admin::register)
+            .service(grantee_admin::edit_form)
+            .service(grantee_admin::edit)
             .service(grantees::list)
             .service(grantees::show)
             .service(grantees::record_check)

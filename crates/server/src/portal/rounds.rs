@@ -333,7 +333,7 @@ pub fn money_answer(
         errors.add(field, m.t(&format!("{field}-missing")));
         return None;
     }
-    match Money::parse(typed.trim_start_matches('£')) {
+    match Money::parse_typed(typed) {
         Ok(money) => Some(money),
         Err(e) => {
             errors.add(
