@@ -830,6 +830,15 @@ fn an_assessor_scores_and_the_panel_decides() {
         b.goto("/returns/overdue").await;
         b.see("Overdue evaluation returns").await;
         b.check("overdue-returns").await;
+        b.goto("/funds/PNL/outcomes").await;
+        b.see("How often do you feel lonely?").await;
+        b.check("outcomes").await;
+        b.goto("/grantees/new").await;
+        b.see("Register a grantee").await;
+        b.check("grantee-new").await;
+        b.click("form[action='/grantees/new'] button").await;
+        b.see("There is a problem").await;
+        b.check("grantee-new-error").await;
         b.goto("/account/two-factor").await;
         b.see("Two-factor sign-in is on").await;
         b.check("two-factor-on").await;

@@ -683,6 +683,54 @@ fn the_demo_fund_publishes_outcomes_with_suppressed_and_published_cells(app: &Te
         exact["total"]["often_always_paired"]["change_ci"]["low"].is_number(),
         "{exact}"
     );
+
+    // The portal's report: exact for an administrator, who may ask for the
+    // published form; only the published form for a grantee.
+    use grantledger_server::demo::{DEMO_PASSWORD, DEMO_USERS};
+    let mut staff = grantledger_tests::portal::Visitor::new(app);
+    staff
+        .sign_in_with(DEMO_USERS[0].0, DEMO_PASSWORD)
+        .expect(303);
+    let page = staff.get(&format!("/funds/{lcf}/outcomes")).expect(200);
+    assert!(page.body.contains("id=\"exact\""), "{}", page.body);
+    assert!(page.body.contains("chart-direct"), "the chart");
+    assert!(!page.body.contains(">suppressed<"));
+    let shown = staff
+        .get(&format!("/funds/{lcf}/outcomes?published=true"))
+        .expect(200);
+    assert!(shown.body.contains("id=\"published\""));
+    assert!(
+        shown.body.contains(">suppressed<"),
+        "suppression is visible"
+    );
+    let csv = staff
+        .get(&format!("/funds/{lcf}/outcomes.csv?published=true"))
+        .expect(200);
+    assert!(csv.header("content-type").starts_with("text/csv"));
+    assert!(
+        csv.body
+            .starts_with("breakdown,group,group_name,measure,value")
+    );
+    assert!(
+        staff
+            .get(&format!("/funds/{lcf}"))
+            .expect(200)
+            .body
+            .contains(&format!("/funds/{lcf}/outcomes"))
+    );
+    let mut grantee = grantledger_tests::portal::Visitor::new(app);
+    grantee
+        .sign_in_with(DEMO_USERS[3].0, DEMO_PASSWORD)
+        .expect(303);
+    let theirs = grantee.get(&format!("/funds/{lcf}/outcomes")).expect(200);
+    assert!(theirs.body.contains("id=\"published\""));
+    assert!(!theirs.body.contains("outcomes?published=false"));
+    assert_eq!(
+        grantee
+            .get(&format!("/funds/{lcf}/outcomes?published=false"))
+            .status,
+        403
+    );
 }
 
 /// Counts (and suppressed counts) of a figures object, by path.

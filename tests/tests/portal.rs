@@ -366,6 +366,8 @@ fn pages_need_a_signed_in_user_with_the_right_role(app: &TestApp) {
         "/grantees/new".to_owned(),
         format!("/grantees/{}/edit", grantee.id),
         format!("/funds/{}/sheets/awards", uuid::Uuid::now_v7()),
+        format!("/funds/{}/outcomes", uuid::Uuid::now_v7()),
+        format!("/funds/{}/outcomes.csv", uuid::Uuid::now_v7()),
         "/mail".to_owned(),
         format!("/attachments/{}/download", uuid::Uuid::now_v7()),
     ];
@@ -571,7 +573,8 @@ fn a_grantee_checks_applies_saves_submits_and_withdraws(app: &TestApp) {
             &[
                 ("project_title", "Lunch club"),
                 ("summary", "Weekly lunches."),
-                ("amount_requested", "2,500"),
+                // A decimal comma, not a thousands separator.
+                ("amount_requested", "2,50"),
             ],
         )
         .expect(422);

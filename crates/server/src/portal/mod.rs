@@ -114,6 +114,8 @@ pub(crate) const SOURCES_USING_MESSAGES: &[&str] = &[
     include_str!("two_factor.rs"),
     include_str!("returns/overdue.rs"),
     include_str!("grantee_admin.rs"),
+    include_str!("funds/outcomes.rs"),
+    include_str!("../../templates/outcomes.html"),
     include_str!("../../templates/grantee_edit.html"),
     include_str!("../../templates/overdue_returns.html"),
     include_str!("../../templates/sign_in_code.html"),
@@ -194,6 +196,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(funds::show)
             .service(funds::reconciliation_csv)
             .service(funds::spreadsheet)
+            .service(funds::outcomes::show)
+            .service(funds::outcomes::csv)
             .service(returns::overdue::list)
             .service(funds::open_data)
             .service(rounds::show)

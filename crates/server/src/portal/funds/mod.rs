@@ -26,6 +26,7 @@ use crate::portal::table::Table;
 use crate::state::AppState;
 
 mod figures;
+pub mod outcomes;
 
 use figures::{checks_table, funders_table, money_table, over_time, regions, rounds, sizes};
 

@@ -61,9 +61,10 @@ pub async fn list(
             )?;
             let mut names = HashMap::new();
             for o in &page.items {
-                if !names.contains_key(&o.award.grantee_id) {
-                    let g = grantees::get(c, o.award.grantee_id)?;
-                    names.insert(o.award.grantee_id, g.value.name.to_string());
+                if let std::collections::hash_map::Entry::Vacant(slot) =
+                    names.entry(o.award.grantee_id)
+                {
+                    slot.insert(grantees::get(c, o.award.grantee_id)?.value.name.to_string());
                 }
             }
             Ok::<_, ApiError>((page, names))
