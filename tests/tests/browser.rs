@@ -833,6 +833,9 @@ fn an_assessor_scores_and_the_panel_decides() {
         b.goto("/funds/PNL/outcomes").await;
         b.see("How often do you feel lonely?").await;
         b.check("outcomes").await;
+        b.goto("/imports").await;
+        b.see("Import from a spreadsheet").await;
+        b.check("imports").await;
         b.goto("/grantees/new").await;
         b.see("Register a grantee").await;
         b.check("grantee-new").await;

@@ -396,7 +396,79 @@ fn a_reimport_updates_what_it_matches_and_adds_the_rest(app: &TestApp) {
     assert_eq!(summary["unchanged"].as_u64(), Some(3));
 }
 
+/// The portal's upload page (issue 17): the same rules, the summary or
+/// every bad line shown, only administrators.
+fn the_portal_imports_from_an_uploaded_file(app: &TestApp) {
+    use grantledger_domain::user::Role;
+    use grantledger_tests::portal::Visitor;
+    let admin_email = app.user_email(Role::Admin, None);
+    let admin = app.login(&admin_email, grantledger_tests::PASSWORD);
+    let mut v = Visitor::new(app);
+    v.sign_in(&admin_email);
+    assert!(v.get("/").expect(200).body.contains("href=\"/imports\""));
+    let page = v.get("/imports").expect(200);
+    let csrf = page.csrf();
+    let before = counts(app);
+    let good = format!("{HEADER}Portal Group,,community_group,london,Lambeth,SE11 5QY,100\n");
+    let done = v
+        .upload("/imports/grantees", &csrf, "file", good.into_bytes())
+        .expect(200);
+    assert!(
+        done.body.contains("Imported 1 lines: 1 created"),
+        "{}",
+        done.body
+    );
+    assert_eq!(counts(app).0, before.0 + 1);
+    let bad = format!(
+        "{HEADER}Group X,,charity,london,Lambeth,SE11 5QY,100\nGroup Y,,cic,london,Lambeth,SE11 5QY,12.345\n"
+    );
+    let refused = v.upload("/imports/grantees", &csrf, "file", bad.into_bytes());
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("The file was not imported"));
+    assert!(refused.body.contains("line 2") && refused.body.contains("line 3"));
+    assert_eq!(counts(app).0, before.0 + 1, "nothing changed");
+
+    // Award decisions for a chosen round.
+    let fund = app.fund(&admin, "10000.00");
+    let round = app.open_round(&fund, "5000.00", ("100.00", "2500.00"));
+    let grantee = Grantee {
+        id: expect(app.get("/v1/grantees", Some(&admin)), 200)["items"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        user: None,
+    };
+    let application = app.submitted_application_with(
+        &round,
+        &grantee,
+        json!({"amount_requested": "2500.00", "project_title": "P", "summary": "S"}),
+    );
+    let chosen = v.get(&format!("/imports?round={}", round.id)).expect(200);
+    let action = format!("/rounds/{}/import-awards", round.id);
+    assert!(chosen.body.contains(&action));
+    let file = format!("application_id,amount\n{application},2000\n");
+    let done = v
+        .upload(&action, &chosen.csrf(), "file", file.into_bytes())
+        .expect(200);
+    assert!(done.body.contains("1 created"), "{}", done.body);
+    assert_eq!(counts(app).1, 1);
+
+    // Others may not.
+    let mut auditor = Visitor::new(app);
+    auditor.sign_in(&app.user_email(Role::Auditor, None));
+    assert_eq!(auditor.get("/imports").status, 403);
+    let csrf = auditor.get("/").expect(200).csrf();
+    let file = format!("{HEADER}Sneaky,,community_group,london,Lambeth,SE11 5QY,100\n");
+    assert_eq!(
+        auditor
+            .upload("/imports/grantees", &csrf, "file", file.into_bytes())
+            .status,
+        403
+    );
+}
+
 api_tests!(
+    the_portal_imports_from_an_uploaded_file,
     a_retried_import_applies_once,
     a_reimport_updates_what_it_matches_and_adds_the_rest,
     grantee_imports_are_all_or_nothing_and_idempotent,

@@ -368,6 +368,7 @@ fn pages_need_a_signed_in_user_with_the_right_role(app: &TestApp) {
         format!("/funds/{}/sheets/awards", uuid::Uuid::now_v7()),
         format!("/funds/{}/outcomes", uuid::Uuid::now_v7()),
         format!("/funds/{}/outcomes.csv", uuid::Uuid::now_v7()),
+        "/imports".to_owned(),
         "/mail".to_owned(),
         format!("/attachments/{}/download", uuid::Uuid::now_v7()),
     ];
@@ -432,6 +433,8 @@ fn pages_need_a_signed_in_user_with_the_right_role(app: &TestApp) {
         format!("/users/{}/reset-two-factor", uuid::Uuid::now_v7()),
         "/grantees/new".to_owned(),
         format!("/grantees/{}/edit", grantee.id),
+        "/imports/grantees".to_owned(),
+        format!("/rounds/{}/import-awards", round.id),
         format!("/mail/{}/retry", uuid::Uuid::now_v7()),
         "/organisation/documents/bank_statement".to_owned(),
     ];

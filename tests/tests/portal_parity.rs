@@ -115,6 +115,8 @@ fn portal_page(method: &str, path: &str) -> Option<&'static str> {
         ("get", "/v1/evaluation-returns/overdue") => "/returns/overdue",
         ("post", "/v1/grantees") => "/grantees/new",
         ("get", "/v1/funds/{id}/outcomes") => "/funds/{id}/outcomes",
+        ("post", "/v1/imports/grantees") => "/imports/grantees",
+        ("post", "/v1/rounds/{id}/imports/awards") => "/rounds/{id}/import-awards",
         ("patch", "/v1/grantees/{id}") => "/grantees/{id}/edit",
         // One handler serves every sheet.
         ("get", "/v1/exports/{sheet}") => "/funds/{id}/sheets/awards",
@@ -202,12 +204,6 @@ const NOT_YET: &[(&str, &str, &str)] = &[
         "post",
         "/v1/commitments/{id}/status",
         "set a commitment's status",
-    ),
-    ("post", "/v1/imports/grantees", "upload grantees"),
-    (
-        "post",
-        "/v1/rounds/{id}/imports/awards",
-        "upload award decisions",
     ),
 ];
 

@@ -142,6 +142,25 @@ pub async fn form_file(
     field_name: &str,
     limit: u64,
 ) -> Result<Option<Result<crate::document_upload::Received, ApiError>>, PortalError> {
+    match file_field(payload, signed_in, field_name).await? {
+        Some((mut field, file_name)) => Ok(Some(
+            crate::document_upload::receive(&mut field, limit, file_name).await,
+        )),
+        None => Ok(None),
+    }
+}
+
+/// The form's file part `field_name`, once the CSRF token before it has
+/// been checked, with the name it came with; `None` when the form was
+/// sent without a file chosen.
+///
+/// # Errors
+/// A token missing, wrong or after the file; a form that cannot be read.
+pub async fn file_field(
+    payload: &mut Multipart,
+    signed_in: &SignedIn,
+    field_name: &str,
+) -> Result<Option<(actix_multipart::Field, FileName)>, PortalError> {
     let mut token_ok = false;
     while let Some(field) = payload.next().await {
         let mut field = field.map_err(|_| PortalError::BadForm)?;
@@ -171,9 +190,11 @@ pub async fn form_file(
                 while field.next().await.is_some() {}
                 return Ok(None);
             }
-            return Ok(Some(
-                crate::document_upload::receive(&mut field, limit, file_name).await,
-            ));
+            return Ok(Some((field, file_name)));
+        } else {
+            // Another field (a choice before the file): read and dropped
+            // here; forms that need one read it themselves.
+            while field.next().await.is_some() {}
         }
     }
     if token_ok {

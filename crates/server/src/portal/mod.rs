@@ -29,6 +29,7 @@ pub mod fund_admin;
 pub mod funds;
 pub mod grantee_admin;
 pub mod grantees;
+pub mod imports;
 pub mod mail;
 pub mod messages;
 pub mod organisation;
@@ -115,6 +116,8 @@ pub(crate) const SOURCES_USING_MESSAGES: &[&str] = &[
     include_str!("returns/overdue.rs"),
     include_str!("grantee_admin.rs"),
     include_str!("funds/outcomes.rs"),
+    include_str!("imports.rs"),
+    include_str!("../../templates/imports.html"),
     include_str!("../../templates/outcomes.html"),
     include_str!("../../templates/grantee_edit.html"),
     include_str!("../../templates/overdue_returns.html"),
@@ -197,6 +200,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(funds::reconciliation_csv)
             .service(funds::spreadsheet)
             .service(funds::outcomes::show)
+            .service(imports::show)
+            .service(imports::grantees)
+            .service(imports::awards)
             .service(funds::outcomes::csv)
             .service(returns::overdue::list)
             .service(funds::open_data)

@@ -1,0 +1,257 @@
+//! `/imports`: upload a CSV of grantee organisations, or of a round's
+//! award decisions (issue 17), by the same operations as `POST
+//! /v1/imports/grantees` and `POST /v1/rounds/{id}/imports/awards`. All or
+//! nothing: a file with any bad line changes nothing, and the page lists
+//! every bad line.
+
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, get, post, web};
+use askama::Template;
+use chrono::Utc;
+use futures_util::StreamExt;
+use grantledger_domain::ids::RoundId;
+use grantledger_domain::import::parse_grantees;
+use grantledger_store::common::PageRequest;
+use grantledger_store::rounds::{self, RoundFilter};
+use serde::Deserialize;
+
+use crate::error::ApiError;
+use crate::extract::CSV_UPLOAD_LIMIT;
+use crate::http::blocking;
+use crate::operations::imports::{
+    ImportSummary, import_award_file, import_error, import_grantee_rows,
+};
+use crate::policy::Action;
+use crate::portal::documents::file_field;
+use crate::portal::messages::english;
+use crate::portal::page::{Chrome, PortalError, PortalResult, html_with_status};
+use crate::portal::payment_runs::SelectOption;
+use crate::portal::session::{SignedIn, check_same_site};
+use crate::state::AppState;
+
+/// A bad line of a refused file.
+#[derive(Debug)]
+pub struct BadLine {
+    /// `line N`.
+    pub line: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+#[derive(Template)]
+#[template(path = "imports.html")]
+struct ImportsPage {
+    c: Chrome,
+    rounds: Vec<SelectOption>,
+    /// The round chosen for award decisions.
+    round: Option<String>,
+    /// What the last upload did.
+    done: Option<String>,
+    /// Why the last upload was refused, as a whole.
+    refused: Option<String>,
+    bad_lines: Vec<BadLine>,
+}
+
+/// The round chosen for award decisions.
+#[derive(Debug, Deserialize)]
+pub struct Chosen {
+    round: Option<uuid::Uuid>,
+}
+
+async fn render(
+    state: &web::Data<AppState>,
+    signed_in: &SignedIn,
+    status: StatusCode,
+    round: Option<uuid::Uuid>,
+    outcome: Result<Option<ImportSummary>, ApiError>,
+) -> PortalResult {
+    let list = {
+        let state = state.clone();
+        blocking(move || {
+            state.db.read(|c| {
+                Ok::<_, ApiError>(
+                    rounds::list(
+                        c,
+                        &RoundFilter::default(),
+                        PageRequest::new(Some(500), None),
+                    )?
+                    .items,
+                )
+            })
+        })
+        .await?
+    };
+    let m = english();
+    let mut options = vec![SelectOption {
+        value: String::new(),
+        label: m.t("imports-choose-round"),
+        selected: round.is_none(),
+    }];
+    options.extend(list.iter().map(|r| SelectOption {
+        value: r.value.id.to_string(),
+        label: r.value.name.clone(),
+        selected: round.is_some_and(|id| id == r.value.id.as_uuid()),
+    }));
+    let (done, refused, bad_lines) = match outcome {
+        Ok(None) => (None, None, Vec::new()),
+        Ok(Some(s)) => (
+            Some(m.with(
+                "imports-done",
+                &[
+                    ("rows", &s.rows.to_string()),
+                    ("created", &s.created.to_string()),
+                    ("updated", &s.updated.to_string()),
+                    ("unchanged", &s.unchanged.to_string()),
+                ],
+            )),
+            None,
+            Vec::new(),
+        ),
+        Err(ApiError::Unprocessable { detail, errors }) => (
+            None,
+            Some(detail),
+            errors
+                .into_iter()
+                .map(|e| BadLine {
+                    line: e.field,
+                    message: e.message,
+                })
+                .collect(),
+        ),
+        Err(e @ (ApiError::FileTooLarge { .. } | ApiError::Conflict { .. })) => {
+            (None, Some(e.to_string()), Vec::new())
+        }
+        Err(e) => return Err(e.into()),
+    };
+    html_with_status(
+        status,
+        &ImportsPage {
+            c: Chrome::signed_in(signed_in, "home"),
+            rounds: options,
+            round: round.map(|r| r.to_string()),
+            done,
+            refused,
+            bad_lines,
+        },
+    )
+}
+
+/// The upload forms.
+#[get("/imports")]
+pub async fn show(
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    query: web::Query<Chosen>,
+) -> PortalResult {
+    signed_in.may(Action::ImportData)?;
+    render(&state, &signed_in, StatusCode::OK, query.round, Ok(None)).await
+}
+
+/// The form's CSV file, up to the API's limit; `None` when none was
+/// chosen.
+async fn csv_file(
+    payload: &mut Multipart,
+    signed_in: &SignedIn,
+) -> Result<Option<Result<Vec<u8>, ApiError>>, PortalError> {
+    let Some((mut field, _)) = file_field(payload, signed_in, "file").await? else {
+        return Ok(None);
+    };
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.next().await {
+        let chunk = chunk.map_err(|_| PortalError::BadForm)?;
+        if bytes.len() + chunk.len() > CSV_UPLOAD_LIMIT {
+            while field.next().await.is_some() {}
+            return Ok(Some(Err(ApiError::FileTooLarge {
+                limit: CSV_UPLOAD_LIMIT,
+            })));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(Some(Ok(bytes)))
+}
+
+fn no_file() -> ApiError {
+    ApiError::invalid("file", english().t("imports-no-file"))
+}
+
+fn status_of(outcome: &Result<Option<ImportSummary>, ApiError>) -> StatusCode {
+    match outcome {
+        Ok(_) => StatusCode::OK,
+        Err(e) => actix_web::ResponseError::status_code(e),
+    }
+}
+
+/// Imports grantee organisations.
+#[post("/imports/grantees")]
+pub async fn grantees(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    signed_in: SignedIn,
+    mut payload: Multipart,
+) -> PortalResult {
+    check_same_site(&req)?;
+    signed_in.may(Action::ImportData)?;
+    let file = csv_file(&mut payload, &signed_in).await?;
+    let actor = signed_in.principal.actor();
+    let outcome = match file {
+        None => Err(no_file()),
+        Some(Err(e)) => Err(e),
+        Some(Ok(bytes)) => {
+            let state = state.clone();
+            blocking(move || {
+                state.db.write(|c| {
+                    let rows = parse_grantees(&bytes).map_err(import_error)?;
+                    import_grantee_rows(c, &rows, &actor, Utc::now(), |_| {}).map(Some)
+                })
+            })
+            .await
+        }
+    };
+    render(&state, &signed_in, status_of(&outcome), None, outcome).await
+}
+
+/// Imports a round's award decisions.
+#[post("/rounds/{id}/import-awards")]
+pub async fn awards(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    signed_in: SignedIn,
+    path: web::Path<uuid::Uuid>,
+    mut payload: Multipart,
+) -> PortalResult {
+    check_same_site(&req)?;
+    signed_in.may(Action::ImportData)?;
+    let round = path.into_inner();
+    let file = csv_file(&mut payload, &signed_in).await?;
+    let actor = signed_in.principal.actor();
+    let outcome = match file {
+        None => Err(no_file()),
+        Some(Err(e)) => Err(e),
+        Some(Ok(bytes)) => {
+            let state = state.clone();
+            blocking(move || {
+                state.db.write(|c| {
+                    import_award_file(
+                        c,
+                        &state.notices,
+                        RoundId::from_uuid(round),
+                        &bytes,
+                        &actor,
+                        |_| {},
+                    )
+                    .map(Some)
+                })
+            })
+            .await
+        }
+    };
+    render(
+        &state,
+        &signed_in,
+        status_of(&outcome),
+        Some(round),
+        outcome,
+    )
+    .await
+}
