@@ -836,6 +836,12 @@ fn an_assessor_scores_and_the_panel_decides() {
         b.goto("/imports").await;
         b.see("Import from a spreadsheet").await;
         b.check("imports").await;
+        b.goto("/commitments").await;
+        b.see("Pledge tracker").await;
+        b.check("commitments").await;
+        b.goto("/commitments/report").await;
+        b.see("Progress report on the pledges").await;
+        b.check("commitments-report").await;
         b.goto("/grantees/new").await;
         b.see("Register a grantee").await;
         b.check("grantee-new").await;

@@ -453,7 +453,114 @@ fn the_report_comes_as_json_markdown_and_csv(app: &TestApp) {
     );
 }
 
+/// The portal's pages (issue 17): upload the tracker, read and filter it,
+/// set a status with a note, read and download the report; only
+/// administrators change anything.
+fn the_portal_keeps_the_tracker(app: &TestApp) {
+    use grantledger_domain::user::Role;
+    use grantledger_tests::portal::Visitor;
+    let admin_email = app.user_email(Role::Admin, None);
+    let admin = app.login(&admin_email, grantledger_tests::PASSWORD);
+    let mut v = Visitor::new(app);
+    v.sign_in(&admin_email);
+    assert!(
+        v.get("/")
+            .expect(200)
+            .body
+            .contains("href=\"/commitments\"")
+    );
+    let csrf = v.get("/commitments").expect(200).csrf();
+    let refused = v.upload(
+        "/commitments/import",
+        &csrf,
+        "file",
+        b"no header here\nat all\n".to_vec(),
+    );
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("The file was not imported"));
+    let done = v
+        .upload(
+            "/commitments/import",
+            &csrf,
+            "file",
+            REAL.as_bytes().to_vec(),
+        )
+        .expect(200);
+    assert!(done.body.contains("pledges:"), "{}", done.body);
+    let held = all(app, &admin, "");
+    assert!(!held.is_empty());
+    let first = held[0]["id"].as_str().unwrap().to_owned();
+    let list = v.get("/commitments").expect(200);
+    assert!(list.body.contains(&format!("/commitments/{first}")));
+    let completed = v.get("/commitments?status=completed").expect(200);
+    let in_progress = v.get("/commitments?status=in_progress").expect(200);
+    assert_ne!(completed.body, in_progress.body);
+    assert_eq!(v.get("/commitments?status=nonsense").status, 422);
+
+    // A new status needs a note; with one it joins the history.
+    let path = format!("/commitments/{first}");
+    let page = v.get(&path).expect(200);
+    let csrf = page.csrf();
+    let current = held[0]["status"].as_str().unwrap();
+    let other = if current == "completed" {
+        "ongoing"
+    } else {
+        "completed"
+    };
+    let action = format!("/commitments/{first}/status");
+    let no_note = v.post(&action, &[("status", other), ("note", ""), ("csrf", &csrf)]);
+    assert_eq!(no_note.status, 422);
+    v.post(
+        &action,
+        &[
+            ("status", other),
+            ("note", "Checked with the department"),
+            ("csrf", &csrf),
+        ],
+    )
+    .expect(303);
+    let page = v.get(&path).expect(200);
+    assert!(page.body.contains("Checked with the department"));
+
+    let report = v.get("/commitments/report").expect(200);
+    assert!(report.body.contains("chart-commitments"));
+    let csv = v.get("/commitments/report?format=csv").expect(200);
+    assert!(csv.header("content-type").starts_with("text/csv"));
+    assert!(
+        csv.header("content-disposition")
+            .contains("commitments-report.csv")
+    );
+
+    // An auditor reads, and changes nothing.
+    let mut auditor = Visitor::new(app);
+    auditor.sign_in(&app.user_email(Role::Auditor, None));
+    let page = auditor.get(&path).expect(200);
+    assert!(!page.body.contains(&action));
+    let csrf = page.csrf();
+    assert_eq!(
+        auditor
+            .post(
+                &action,
+                &[("status", current), ("note", "x"), ("csrf", &csrf)]
+            )
+            .status,
+        403
+    );
+    assert_eq!(
+        auditor
+            .upload(
+                "/commitments/import",
+                &csrf,
+                "file",
+                REAL.as_bytes().to_vec()
+            )
+            .status,
+        403
+    );
+}
+
 api_tests!(
+    the_portal_keeps_the_tracker,
     the_real_tracker_imports_row_for_row_and_again_changes_nothing,
     a_changed_progress_becomes_a_history_entry,
     malformed_files_are_refused_naming_the_line_and_change_nothing,

@@ -369,6 +369,9 @@ fn pages_need_a_signed_in_user_with_the_right_role(app: &TestApp) {
         format!("/funds/{}/outcomes", uuid::Uuid::now_v7()),
         format!("/funds/{}/outcomes.csv", uuid::Uuid::now_v7()),
         "/imports".to_owned(),
+        "/commitments".to_owned(),
+        "/commitments/report".to_owned(),
+        format!("/commitments/{}", uuid::Uuid::now_v7()),
         "/mail".to_owned(),
         format!("/attachments/{}/download", uuid::Uuid::now_v7()),
     ];
@@ -434,6 +437,8 @@ fn pages_need_a_signed_in_user_with_the_right_role(app: &TestApp) {
         "/grantees/new".to_owned(),
         format!("/grantees/{}/edit", grantee.id),
         "/imports/grantees".to_owned(),
+        "/commitments/import".to_owned(),
+        format!("/commitments/{}/status", uuid::Uuid::now_v7()),
         format!("/rounds/{}/import-awards", round.id),
         format!("/mail/{}/retry", uuid::Uuid::now_v7()),
         "/organisation/documents/bank_statement".to_owned(),

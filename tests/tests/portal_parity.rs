@@ -116,6 +116,11 @@ fn portal_page(method: &str, path: &str) -> Option<&'static str> {
         ("post", "/v1/grantees") => "/grantees/new",
         ("get", "/v1/funds/{id}/outcomes") => "/funds/{id}/outcomes",
         ("post", "/v1/imports/grantees") => "/imports/grantees",
+        ("get", "/v1/commitments") => "/commitments",
+        ("get", "/v1/commitments/{id}") => "/commitments/{id}",
+        ("get", "/v1/commitments/report") => "/commitments/report",
+        ("post", "/v1/commitments/import") => "/commitments/import",
+        ("post", "/v1/commitments/{id}/status") => "/commitments/{id}/status",
         ("post", "/v1/rounds/{id}/imports/awards") => "/rounds/{id}/import-awards",
         ("patch", "/v1/grantees/{id}") => "/grantees/{id}/edit",
         // One handler serves every sheet.
@@ -187,25 +192,9 @@ const API_ONLY: &[(&str, &str, &str)] = &[
 ];
 
 /// Operations the portal does not offer yet: each is a gap to close.
-const NOT_YET: &[(&str, &str, &str)] = &[
-    ("get", "/v1/commitments", "the pledge tracker"),
-    ("get", "/v1/commitments/{id}", "one commitment"),
-    (
-        "get",
-        "/v1/commitments/report",
-        "the commitments' annual report",
-    ),
-    (
-        "post",
-        "/v1/commitments/import",
-        "upload the pledge tracker",
-    ),
-    (
-        "post",
-        "/v1/commitments/{id}/status",
-        "set a commitment's status",
-    ),
-];
+/// Empty since session 14: every operation has its page. A new operation
+/// may stand here for a while, saying what is missing.
+const NOT_YET: &[(&str, &str, &str)] = &[];
 
 fn every_api_operation_has_a_page_or_a_reason(app: &TestApp) {
     let doc = expect(app.get("/openapi.json", None), 200);

@@ -37,6 +37,16 @@ impl ReportFormat {
         }
     }
 
+    /// The file name extension of a download.
+    #[must_use]
+    pub fn extension(self) -> &'static str {
+        match self {
+            ReportFormat::Markdown => "md",
+            ReportFormat::Csv => "csv",
+            ReportFormat::Json => "json",
+        }
+    }
+
     /// The format an `Accept` header prefers: the supported type with the
     /// highest `q` (the first on a tie); JSON when none is supported.
     pub fn from_accept(accept: &str) -> ReportFormat {

@@ -148,11 +148,15 @@ pub async fn show(
     render(&state, &signed_in, StatusCode::OK, query.round, Ok(None)).await
 }
 
-/// The form's CSV file, up to the API's limit; `None` when none was
-/// chosen.
-async fn csv_file(
+/// The form's file `file`, read whole up to `limit` bytes (an import's
+/// limit, as the API's); `None` when none was chosen.
+///
+/// # Errors
+/// A bad token or form.
+pub async fn small_file(
     payload: &mut Multipart,
     signed_in: &SignedIn,
+    limit: usize,
 ) -> Result<Option<Result<Vec<u8>, ApiError>>, PortalError> {
     let Some((mut field, _)) = file_field(payload, signed_in, "file").await? else {
         return Ok(None);
@@ -160,18 +164,24 @@ async fn csv_file(
     let mut bytes = Vec::new();
     while let Some(chunk) = field.next().await {
         let chunk = chunk.map_err(|_| PortalError::BadForm)?;
-        if bytes.len() + chunk.len() > CSV_UPLOAD_LIMIT {
+        if bytes.len() + chunk.len() > limit {
             while field.next().await.is_some() {}
-            return Ok(Some(Err(ApiError::FileTooLarge {
-                limit: CSV_UPLOAD_LIMIT,
-            })));
+            return Ok(Some(Err(ApiError::FileTooLarge { limit })));
         }
         bytes.extend_from_slice(&chunk);
     }
     Ok(Some(Ok(bytes)))
 }
 
-fn no_file() -> ApiError {
+async fn csv_file(
+    payload: &mut Multipart,
+    signed_in: &SignedIn,
+) -> Result<Option<Result<Vec<u8>, ApiError>>, PortalError> {
+    small_file(payload, signed_in, CSV_UPLOAD_LIMIT).await
+}
+
+/// The refusal for a form sent without a file.
+pub fn no_file() -> ApiError {
     ApiError::invalid("file", english().t("imports-no-file"))
 }
 

@@ -19,6 +19,7 @@ pub mod award_admin;
 pub mod awards;
 pub mod bank_details;
 pub mod chart;
+pub mod commitments;
 pub mod criteria;
 pub mod dashboard;
 pub mod decisions;
@@ -117,6 +118,10 @@ pub(crate) const SOURCES_USING_MESSAGES: &[&str] = &[
     include_str!("grantee_admin.rs"),
     include_str!("funds/outcomes.rs"),
     include_str!("imports.rs"),
+    include_str!("commitments.rs"),
+    include_str!("../../templates/commitments.html"),
+    include_str!("../../templates/commitment.html"),
+    include_str!("../../templates/commitments_report.html"),
     include_str!("../../templates/imports.html"),
     include_str!("../../templates/outcomes.html"),
     include_str!("../../templates/grantee_edit.html"),
@@ -200,6 +205,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(funds::reconciliation_csv)
             .service(funds::spreadsheet)
             .service(funds::outcomes::show)
+            .service(commitments::list)
+            .service(commitments::import)
+            // Before `/commitments/{id}`, which would take "report".
+            .service(commitments::report)
+            .service(commitments::show)
+            .service(commitments::set_status)
             .service(imports::show)
             .service(imports::grantees)
             .service(imports::awards)
