@@ -254,6 +254,116 @@ impl RowCheck<'_> {
     }
 }
 
+/// A field of a grantee's details that does not read, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldProblem {
+    /// The field (`name`, `org_id`, `organisation_type`, `region`,
+    /// `local_authority`, `postcode`, `annual_income`).
+    pub field: &'static str,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// A new grantee organisation (due diligence pending) from its details as
+/// named fields give them, a form's or an import row's: `org_id` may be
+/// empty; the income is read by `money` (an import's strict
+/// [`Money::parse`], or a form's [`Money::parse_typed`], which takes `£`
+/// and thousands commas). Every field is checked.
+///
+/// ```
+/// use grantledger_domain::Money;
+/// use grantledger_domain::import::grantee_from_fields;
+/// let typed = |field: &str| match field {
+///     "name" => "Mossley Walkers",
+///     "organisation_type" => "community_group",
+///     "region" => "north_west",
+///     "local_authority" => "Tameside",
+///     "postcode" => "OL5 0AA",
+///     "annual_income" => "£12,500",
+///     _ => "",
+/// }
+/// .to_owned();
+/// let grantee = grantee_from_fields(typed, Money::parse_typed).unwrap();
+/// assert_eq!(grantee.annual_income.to_string(), "12500.00");
+/// assert!(grantee_from_fields(typed, Money::parse).is_err());
+/// let problems = grantee_from_fields(|_| String::new(), Money::parse).unwrap_err();
+/// assert_eq!(problems.len(), 6, "all but the optional org id");
+/// ```
+///
+/// # Errors
+/// Every field that does not read.
+pub fn grantee_from_fields(
+    field: impl Fn(&str) -> String,
+    money: fn(&str) -> Result<Money, crate::money::MoneyError>,
+) -> Result<Grantee, Vec<FieldProblem>> {
+    let mut problems = Vec::new();
+    let mut take = |name: &'static str, message: Option<String>| {
+        if let Some(message) = message {
+            problems.push(FieldProblem {
+                field: name,
+                message,
+            });
+        }
+    };
+    let text = |name: &str| field(name).trim().to_owned();
+    let name = OrganisationName::parse(&text("name"));
+    let org_id = match text("org_id").as_str() {
+        "" => Ok(None),
+        id => OrgId::parse(id).map(Some),
+    };
+    let organisation_type = text("organisation_type").parse::<OrganisationType>();
+    let region = text("region").parse::<Region>();
+    let local_authority = LocalAuthority::parse(&text("local_authority"));
+    let postcode = Postcode::parse(&text("postcode"));
+    let annual_income = money(&text("annual_income"));
+    take("name", name.as_ref().err().map(ToString::to_string));
+    take("org_id", org_id.as_ref().err().map(ToString::to_string));
+    take(
+        "organisation_type",
+        organisation_type.as_ref().err().map(ToString::to_string),
+    );
+    take("region", region.as_ref().err().map(ToString::to_string));
+    take(
+        "local_authority",
+        local_authority.as_ref().err().map(ToString::to_string),
+    );
+    take("postcode", postcode.as_ref().err().map(ToString::to_string));
+    take(
+        "annual_income",
+        annual_income.as_ref().err().map(ToString::to_string),
+    );
+    match (
+        name,
+        org_id,
+        organisation_type,
+        region,
+        local_authority,
+        postcode,
+        annual_income,
+    ) {
+        (
+            Ok(name),
+            Ok(org_id),
+            Ok(organisation_type),
+            Ok(region),
+            Ok(local_authority),
+            Ok(postcode),
+            Ok(annual_income),
+        ) => Ok(Grantee {
+            id: GranteeId::new(),
+            name,
+            org_id,
+            organisation_type,
+            region,
+            local_authority,
+            postcode,
+            annual_income,
+            due_diligence: DueDiligence::pending(),
+        }),
+        _ => Err(problems),
+    }
+}
+
 /// Reads a grantee import file (columns [`GRANTEE_COLUMNS`]; `org_id` may
 /// be absent or empty). Every row is checked; two rows for the same
 /// organisation (same org id, or same name and postcode) are an error.
@@ -265,57 +375,19 @@ pub fn parse_grantees(bytes: &[u8]) -> Result<Vec<GranteeRow>, ImportErrors> {
     let mut out: Vec<GranteeRow> = Vec::new();
     let mut seen: BTreeMap<String, u64> = BTreeMap::new();
     for (line, row) in &table.rows {
-        let mut check = RowCheck {
-            line: *line,
-            row,
-            errors: &mut errors,
-        };
-        let name = check.take("name", OrganisationName::parse);
-        let org_id = check.take("org_id", |s| {
-            if s.is_empty() {
-                Ok(None)
-            } else {
-                OrgId::parse(s).map(Some)
+        let cell = |column: &str| row.get(column).cloned().unwrap_or_default();
+        let grantee = match grantee_from_fields(cell, Money::parse) {
+            Ok(g) => g,
+            Err(problems) => {
+                for p in problems {
+                    errors.push(line_error(*line, format!("{}: {}", p.field, p.message)));
+                }
+                continue;
             }
-        });
-        let organisation_type = check.take("organisation_type", |s| s.parse::<OrganisationType>());
-        let region = check.take("region", |s| s.parse::<Region>());
-        let local_authority = check.take("local_authority", LocalAuthority::parse);
-        let postcode = check.take("postcode", Postcode::parse);
-        let annual_income = check.take("annual_income", Money::parse);
-        let (
-            Some(name),
-            Some(org_id),
-            Some(organisation_type),
-            Some(region),
-            Some(local_authority),
-            Some(postcode),
-            Some(annual_income),
-        ) = (
-            name,
-            org_id,
-            organisation_type,
-            region,
-            local_authority,
-            postcode,
-            annual_income,
-        )
-        else {
-            continue;
         };
         let row = GranteeRow {
             line: *line,
-            grantee: Grantee {
-                id: GranteeId::new(),
-                name,
-                org_id,
-                organisation_type,
-                region,
-                local_authority,
-                postcode,
-                annual_income,
-                due_diligence: DueDiligence::pending(),
-            },
+            grantee,
         };
         if let Some(first) = seen.insert(row.key(), *line) {
             errors.push(line_error(

@@ -22,7 +22,7 @@ use crate::policy::Action;
 use crate::portal::chart::{self, BLUE, Chart, Series};
 use crate::portal::format::instant;
 use crate::portal::forms::FormErrors;
-use crate::portal::imports::{BadLine, no_file, small_file};
+use crate::portal::imports::{BadLine, no_file, refusal, small_file};
 use crate::portal::messages::english;
 use crate::portal::page::{Chrome, PortalError, PortalResult, html, html_with_status, see_other};
 use crate::portal::payment_runs::SelectOption;
@@ -174,19 +174,10 @@ async fn tracker(
             None,
             Vec::new(),
         ),
-        Err(ApiError::Unprocessable { detail, errors }) => (
-            None,
-            Some(detail),
-            errors
-                .into_iter()
-                .map(|e| BadLine {
-                    line: e.field,
-                    message: e.message,
-                })
-                .collect(),
-        ),
-        Err(e @ ApiError::FileTooLarge { .. }) => (None, Some(e.to_string()), Vec::new()),
-        Err(e) => return Err(e.into()),
+        Err(e) => {
+            let (why, lines) = refusal(e)?;
+            (None, Some(why), lines)
+        }
     };
     let status_code = if errors.is_empty() {
         status_code

@@ -8,12 +8,9 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web};
 use askama::Template;
-use grantledger_domain::Money;
-use grantledger_domain::grantee::{
-    DueDiligence, Grantee, LocalAuthority, OrganisationName, OrganisationType, Postcode, Region,
-};
+use grantledger_domain::grantee::{Grantee, OrganisationType, Region};
 use grantledger_domain::ids::GranteeId;
-use grantledger_domain::org_id::OrgId;
+use grantledger_domain::import::grantee_from_fields;
 
 use crate::error::ApiError;
 use crate::http::{IfMatch, blocking};
@@ -23,7 +20,6 @@ use crate::portal::forms::FormErrors;
 use crate::portal::messages::english;
 use crate::portal::page::{Chrome, PortalError, PortalResult, html, html_with_status, see_other};
 use crate::portal::payment_runs::SelectOption;
-use crate::portal::rounds::money_answer;
 use crate::portal::session::{Posted, SignedIn};
 use crate::state::AppState;
 
@@ -116,73 +112,26 @@ fn page(
     }
 }
 
-/// What the form says, each field parsed into its domain type, or every
-/// problem by field.
-struct Parsed {
-    name: OrganisationName,
-    org_id: Option<OrgId>,
-    organisation_type: OrganisationType,
-    region: Region,
-    local_authority: LocalAuthority,
-    postcode: Postcode,
-    annual_income: Money,
-}
-
-fn parse(typed: &Typed) -> Result<Parsed, FormErrors> {
+/// The organisation the form describes, by the same rule as an import
+/// row, or every problem on its field. An empty choice is asked for in
+/// words.
+fn parse(typed: &Typed) -> Result<Grantee, FormErrors> {
     let m = english();
-    let mut errors = FormErrors::default();
-    let get = |k: &str| typed.get(k).map_or("", String::as_str).trim().to_owned();
-    let name = OrganisationName::parse(&get("name"))
-        .map_err(|e| errors.add("name", e.to_string()))
-        .ok();
-    let org_id = if get("org_id").is_empty() {
-        None
-    } else {
-        OrgId::parse(&get("org_id"))
-            .map_err(|e| errors.add("org_id", e.to_string()))
-            .ok()
-    };
-    let organisation_type = get("organisation_type")
-        .parse::<OrganisationType>()
-        .map_err(|_| errors.add("organisation_type", m.t("grantee-type-missing")))
-        .ok();
-    let region = get("region")
-        .parse::<Region>()
-        .map_err(|_| errors.add("region", m.t("grantee-region-missing")))
-        .ok();
-    let local_authority = LocalAuthority::parse(&get("local_authority"))
-        .map_err(|e| errors.add("local_authority", e.to_string()))
-        .ok();
-    let postcode = Postcode::parse(&get("postcode"))
-        .map_err(|e| errors.add("postcode", e.to_string()))
-        .ok();
-    let annual_income = money_answer(&mut errors, m, "annual_income", &get("annual_income"));
-    match (
-        name,
-        organisation_type,
-        region,
-        local_authority,
-        postcode,
-        annual_income,
-    ) {
-        (
-            Some(name),
-            Some(organisation_type),
-            Some(region),
-            Some(local_authority),
-            Some(postcode),
-            Some(annual_income),
-        ) if errors.is_empty() => Ok(Parsed {
-            name,
-            org_id,
-            organisation_type,
-            region,
-            local_authority,
-            postcode,
-            annual_income,
-        }),
-        _ => Err(errors),
-    }
+    let get = |k: &str| typed.get(k).cloned().unwrap_or_default();
+    grantee_from_fields(get, grantledger_domain::Money::parse_typed).map_err(|problems| {
+        let mut errors = FormErrors::default();
+        for p in problems {
+            let blank = get(p.field).trim().is_empty();
+            let message = match p.field {
+                "organisation_type" if blank => m.t("grantee-type-missing"),
+                "region" if blank => m.t("grantee-region-missing"),
+                "annual_income" if blank => m.t("annual_income-missing"),
+                _ => p.message,
+            };
+            errors.add(p.field, message);
+        }
+        errors
+    })
 }
 
 fn typed_from(g: &Grantee, version: i64) -> Typed {
@@ -232,20 +181,9 @@ pub async fn register(state: web::Data<AppState>, posted: Posted<Typed>) -> Port
             &page(&signed_in, None, form.clone(), errors, duplicate),
         )
     };
-    let parsed = match parse(&form) {
-        Ok(p) => p,
+    let grantee = match parse(&form) {
+        Ok(g) => g,
         Err(errors) => return refuse(errors, false),
-    };
-    let grantee = Grantee {
-        id: GranteeId::new(),
-        name: parsed.name,
-        org_id: parsed.org_id,
-        organisation_type: parsed.organisation_type,
-        region: parsed.region,
-        local_authority: parsed.local_authority,
-        postcode: parsed.postcode,
-        annual_income: parsed.annual_income,
-        due_diligence: DueDiligence::pending(),
     };
     let distinct = form.contains_key("distinct_organisation");
     let principal = signed_in.principal.clone();

@@ -39,6 +39,30 @@ pub struct BadLine {
     pub message: String,
 }
 
+/// Why an upload was refused, as a whole and line by line, for the page
+/// to list; a refusal that is not about the file is returned as it is.
+///
+/// # Errors
+/// Any refusal but a bad file or one too large.
+pub fn refusal(error: ApiError) -> Result<(String, Vec<BadLine>), ApiError> {
+    match error {
+        ApiError::Unprocessable { detail, errors } => Ok((
+            detail,
+            errors
+                .into_iter()
+                .map(|e| BadLine {
+                    line: e.field,
+                    message: e.message,
+                })
+                .collect(),
+        )),
+        e @ (ApiError::FileTooLarge { .. } | ApiError::Conflict { .. }) => {
+            Ok((e.to_string(), Vec::new()))
+        }
+        other => Err(other),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "imports.html")]
 struct ImportsPage {
@@ -108,21 +132,10 @@ async fn render(
             None,
             Vec::new(),
         ),
-        Err(ApiError::Unprocessable { detail, errors }) => (
-            None,
-            Some(detail),
-            errors
-                .into_iter()
-                .map(|e| BadLine {
-                    line: e.field,
-                    message: e.message,
-                })
-                .collect(),
-        ),
-        Err(e @ (ApiError::FileTooLarge { .. } | ApiError::Conflict { .. })) => {
-            (None, Some(e.to_string()), Vec::new())
+        Err(e) => {
+            let (why, lines) = refusal(e)?;
+            (None, Some(why), lines)
         }
-        Err(e) => return Err(e.into()),
     };
     html_with_status(
         status,

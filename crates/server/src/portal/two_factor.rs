@@ -222,15 +222,46 @@ impl std::fmt::Debug for Codes {
     }
 }
 
-/// What a refused code says, on the field it was typed in.
-fn code_refused(error: ApiError, field: &str) -> Result<FormErrors, PortalError> {
-    match error {
-        ApiError::Unprocessable { errors, detail } => Ok(FormErrors::one(
+/// The page again with a refused code's reason on the field it was typed
+/// in (422); any other refusal as itself.
+async fn code_refused(
+    state: &web::Data<AppState>,
+    signed_in: &SignedIn,
+    error: ApiError,
+    field: &str,
+) -> PortalResult {
+    let errors = match error {
+        ApiError::Unprocessable { errors, detail } => FormErrors::one(
             field,
             errors.into_iter().next().map_or(detail, |e| e.message),
-        )),
-        other => Err(other.into()),
-    }
+        ),
+        other => return Err(other.into()),
+    };
+    account_page(
+        state,
+        signed_in,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        errors,
+        None,
+    )
+    .await
+}
+
+/// The page with new recovery codes, shown this once.
+async fn show_codes(
+    state: &web::Data<AppState>,
+    signed_in: &SignedIn,
+    codes: &[grantledger_domain::two_factor::RecoveryCode],
+) -> PortalResult {
+    let codes = codes.iter().map(|c| c.as_str().to_owned()).collect();
+    account_page(
+        state,
+        signed_in,
+        StatusCode::OK,
+        FormErrors::default(),
+        Some(codes),
+    )
+    .await
 }
 
 /// Finishes the set-up with a code from the app; shows the recovery codes.
@@ -252,27 +283,9 @@ pub async fn confirm(
             if signed_in.stage == SignInStage::MustEnrol {
                 session::advance(&state, &signed_in, SignInStage::Complete).await?;
             }
-            let codes = codes.iter().map(|c| c.as_str().to_owned()).collect();
-            account_page(
-                &state,
-                &signed_in,
-                StatusCode::OK,
-                FormErrors::default(),
-                Some(codes),
-            )
-            .await
+            show_codes(&state, &signed_in, &codes).await
         }
-        Err(error) => {
-            let errors = code_refused(error, "code")?;
-            account_page(
-                &state,
-                &signed_in,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                errors,
-                None,
-            )
-            .await
-        }
+        Err(error) => code_refused(&state, &signed_in, error, "code").await,
     }
 }
 
@@ -287,28 +300,8 @@ pub async fn renew(state: web::Data<AppState>, posted: Posted<Codes>) -> PortalR
     })
     .await;
     match renewed {
-        Ok(codes) => {
-            let codes = codes.iter().map(|c| c.as_str().to_owned()).collect();
-            account_page(
-                &state,
-                &signed_in,
-                StatusCode::OK,
-                FormErrors::default(),
-                Some(codes),
-            )
-            .await
-        }
-        Err(error) => {
-            let errors = code_refused(error, "renew_code")?;
-            account_page(
-                &state,
-                &signed_in,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                errors,
-                None,
-            )
-            .await
-        }
+        Ok(codes) => show_codes(&state, &signed_in, &codes).await,
+        Err(error) => code_refused(&state, &signed_in, error, "renew_code").await,
     }
 }
 
@@ -325,16 +318,6 @@ pub async fn turn_off(state: web::Data<AppState>, posted: Posted<Codes>) -> Port
     .await;
     match result {
         Ok(()) => Ok(see_other("/account/two-factor")),
-        Err(error) => {
-            let errors = code_refused(error, "off_code")?;
-            account_page(
-                &state,
-                &signed_in,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                errors,
-                None,
-            )
-            .await
-        }
+        Err(error) => code_refused(&state, &signed_in, error, "off_code").await,
     }
 }
