@@ -64,9 +64,46 @@ fn staff_page_through_a_rounds_applications(app: &TestApp) {
     assert!(unique.contains(&draft));
 
     let drafts = staff.get(&format!("{queue}?status=draft")).expect(200);
-    assert_eq!(linked(&drafts.body), [draft]);
+    assert_eq!(linked(&drafts.body), std::slice::from_ref(&draft));
     let bad = staff.get(&format!("{queue}?status=lost")).expect(200);
     assert!(bad.body.contains("govuk-error-summary"), "{}", bad.body);
+
+    // By region and by the amount asked for, in the page and the API alike.
+    let welsh = app.grantee(
+        &admin,
+        json!({"name": "Swansea Walkers", "region": "wales"}),
+        DueDiligence::Passed,
+    );
+    let large = app.submitted_application(&round, &welsh, "2000.00");
+    let in_wales = staff.get(&format!("{queue}?region=wales")).expect(200);
+    assert_eq!(linked(&in_wales.body), std::slice::from_ref(&large));
+    let at_least = staff
+        .get(&format!("{queue}?min_amount=%C2%A31%2C000"))
+        .expect(200);
+    assert_eq!(linked(&at_least.body), std::slice::from_ref(&large));
+    let at_most = staff.get(&format!("{queue}?max_amount=400")).expect(200);
+    assert_eq!(linked(&at_most.body), std::slice::from_ref(&draft));
+    let both = staff
+        .get(&format!("{queue}?region=north_east&min_amount=1000"))
+        .expect(200);
+    assert!(linked(&both.body).is_empty());
+    let bad_amount = staff.get(&format!("{queue}?min_amount=lots")).expect(200);
+    assert!(bad_amount.body.contains("govuk-error-summary"));
+    let api = app.get(
+        &format!(
+            "/v1/rounds/{}/applications?region=wales&min_amount=1000.00",
+            round.id
+        ),
+        Some(&admin),
+    );
+    let api: serde_json::Value = api.json().unwrap();
+    let ids: Vec<&str> = api["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [large.as_str()]);
 
     let (_, email) = app
         .grantee(&admin, json!({"name": "Other"}), DueDiligence::NotDone)

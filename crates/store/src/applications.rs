@@ -174,6 +174,12 @@ pub struct ApplicationFilter {
     pub grantee_id: Option<GranteeId>,
     /// Only in this status.
     pub status: Option<ApplicationStatus>,
+    /// Only from grantees in this region.
+    pub region: Option<grantledger_domain::grantee::Region>,
+    /// Only asking for at least this much.
+    pub min_amount: Option<grantledger_domain::Money>,
+    /// Only asking for at most this much.
+    pub max_amount: Option<grantledger_domain::Money>,
 }
 
 /// A page of applications, oldest first.
@@ -191,6 +197,21 @@ pub fn list(
     }
     if let Some(status) = filter.status {
         query = query.filter(applications::status.eq(status.as_str()));
+    }
+    if let Some(region) = filter.region {
+        query = query.filter(
+            applications::grantee_id.eq_any(
+                crate::schema::grantees::table
+                    .filter(crate::schema::grantees::region.eq(region.as_str()))
+                    .select(crate::schema::grantees::id),
+            ),
+        );
+    }
+    if let Some(min) = filter.min_amount {
+        query = query.filter(applications::amount_requested_pence.ge(min.pence()));
+    }
+    if let Some(max) = filter.max_amount {
+        query = query.filter(applications::amount_requested_pence.le(max.pence()));
     }
     let rows: Vec<ApplicationRow> = query.load(conn)?;
     page.finish_with(rows, to_record, |r| r.value.application.id.into())

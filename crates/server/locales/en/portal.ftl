@@ -1095,3 +1095,7 @@ commitments-count = Pledges
 commitments-by-department = By department
 commitments-by-department-note = A pledge made by several departments counts under each of them.
 staff-commitments = Pledge tracker
+queue-any-region = Any region
+queue-region-invalid = Choose a region from the list
+queue-min-amount = Asked for at least (£)
+queue-max-amount = Asked for at most (£)

@@ -4,7 +4,7 @@
 use chrono::{DateTime, SubsecRound, Utc};
 use grantledger_domain::Money;
 use grantledger_domain::application::{
-    Application, ApplicationStatus, Decision, DecisionError, ExtensionError, SubmitError, Verdict,
+    Application, Decision, DecisionError, ExtensionError, SubmitError, Verdict,
 };
 use grantledger_domain::assessment::{Assessment, AssessmentOutcome};
 use grantledger_domain::award::Award;
@@ -199,24 +199,24 @@ pub fn start(
     )?)
 }
 
-/// A page of a round's applications; a grantee sees only its own.
+/// A page of a round's applications that pass `filter` (its round is
+/// the one given); a grantee sees only its own.
 #[tracing::instrument(skip_all, fields(round_id = %round_id))]
 pub fn list(
     c: &mut AnyConnection,
     principal: &Principal,
     round_id: RoundId,
-    status: Option<ApplicationStatus>,
-    grantee_id: Option<GranteeId>,
+    filter: applications::ApplicationFilter,
     page: PageRequest,
 ) -> Result<Page<Record<applications::Stored>>, ApiError> {
     let grantee_id = match principal.role {
         Role::Grantee => principal.grantee_id,
-        _ => grantee_id,
+        _ => filter.grantee_id,
     };
     let filter = applications::ApplicationFilter {
         round_id: Some(round_id),
         grantee_id,
-        status,
+        ..filter
     };
     rounds::get(c, round_id)?;
     Ok(applications::list(c, &filter, page)?)
@@ -694,9 +694,8 @@ pub fn mine(
             ApiError::Forbidden("only a grantee user has applications of its own".into())
         })?;
     let filter = applications::ApplicationFilter {
-        round_id: None,
         grantee_id: Some(grantee_id),
-        status: None,
+        ..Default::default()
     };
     Ok(applications::list(c, &filter, page)?)
 }

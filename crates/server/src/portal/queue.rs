@@ -7,8 +7,11 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web};
 use askama::Template;
+use grantledger_domain::Money;
 use grantledger_domain::application::ApplicationStatus;
+use grantledger_domain::grantee::Region;
 use grantledger_domain::ids::{ApplicationId, GranteeId, RoundId};
+use grantledger_store::applications::ApplicationFilter;
 use grantledger_store::common::PageRequest;
 use serde::Deserialize;
 
@@ -36,6 +39,9 @@ struct QueuePage {
     id: String,
     round: String,
     statuses: Vec<SelectOption>,
+    regions: Vec<SelectOption>,
+    min_amount: String,
+    max_amount: String,
     rows: Vec<QueueRow>,
     next: Option<String>,
     /// Whether the reader decides, so the page offers deciding in bulk.
@@ -62,12 +68,28 @@ pub struct QueueRow {
     pub decidable: bool,
 }
 
-/// The status filter and the page's cursor.
+/// The filters (status, region, amount asked for) and the page's cursor.
 #[derive(Debug, Default, Deserialize)]
 pub struct QueueQuery {
     #[serde(default)]
     status: String,
+    #[serde(default)]
+    region: String,
+    #[serde(default)]
+    min_amount: String,
+    #[serde(default)]
+    max_amount: String,
     after: Option<uuid::Uuid>,
+}
+
+/// An optional amount filter: none when blank, else an amount as typed.
+fn amount_filter(errors: &mut FormErrors, field: &str, typed: &str) -> Option<Money> {
+    if typed.trim().is_empty() {
+        return None;
+    }
+    Money::parse_typed(typed)
+        .map_err(|e| errors.add(field, e.to_string()))
+        .ok()
 }
 
 /// A page of the round's applications, oldest first.
@@ -100,12 +122,28 @@ pub async fn list(
             }
         },
     };
+    let region = match q.region.trim() {
+        "" => None,
+        r => r
+            .parse::<Region>()
+            .map_err(|_| errors.add("region", m.t("queue-region-invalid")))
+            .ok(),
+    };
+    let min_amount = amount_filter(&mut errors, "min_amount", &q.min_amount);
+    let max_amount = amount_filter(&mut errors, "max_amount", &q.max_amount);
+    let filter = ApplicationFilter {
+        status: wanted,
+        region,
+        min_amount,
+        max_amount,
+        ..ApplicationFilter::default()
+    };
     let principal = signed_in.principal.clone();
     let page = PageRequest::new(Some(PAGE), q.after);
     let (round_name, found, names) = blocking(move || {
         state.db.read(|c| {
             let name = operations::rounds::get(c, round)?.record.value.name;
-            let found = operations::applications::list(c, &principal, round, wanted, None, page)?;
+            let found = operations::applications::list(c, &principal, round, filter, page)?;
             let mut names: HashMap<GranteeId, String> = HashMap::new();
             for r in &found.items {
                 let id = r.value.application.grantee_id;
@@ -145,11 +183,27 @@ pub async fn list(
         label: m.t(&format!("application-status-{}", s.as_str())),
         selected: chosen == s.as_str(),
     }));
+    let mut regions = vec![SelectOption {
+        value: String::new(),
+        label: m.t("queue-any-region"),
+        selected: region.is_none(),
+    }];
+    regions.extend(Region::ALL.iter().map(|r| SelectOption {
+        value: r.as_str().to_owned(),
+        label: r.label().to_owned(),
+        selected: region == Some(*r),
+    }));
     let next = found.next.map(|after| {
-        let mut fields = vec![("after", after.to_string())];
-        if !chosen.is_empty() {
-            fields.insert(0, ("status", chosen.to_owned()));
-        }
+        let fields: Vec<(&str, String)> = [
+            ("status", chosen.to_owned()),
+            ("region", q.region.trim().to_owned()),
+            ("min_amount", q.min_amount.trim().to_owned()),
+            ("max_amount", q.max_amount.trim().to_owned()),
+            ("after", after.to_string()),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
         format!(
             "/rounds/{round}/applications?{}",
             serde_urlencoded::to_string(&fields).unwrap_or_default()
@@ -161,6 +215,9 @@ pub async fn list(
         id: round.to_string(),
         round: round_name,
         statuses,
+        regions,
+        min_amount: q.min_amount.clone(),
+        max_amount: q.max_amount.clone(),
         rows,
         next,
         decides: signed_in.can(Action::Decide),

@@ -75,10 +75,18 @@ pub async fn list_applications(
         after: q.after,
     }
     .page();
+    let filter = grantledger_store::applications::ApplicationFilter {
+        round_id: None,
+        grantee_id: q.grantee_id,
+        status: q.status,
+        region: q.region,
+        min_amount: q.min_amount,
+        max_amount: q.max_amount,
+    };
     let page = blocking(move || {
         state
             .db
-            .read(|c| op::list(c, &principal, round_id, q.status, q.grantee_id, page))
+            .read(|c| op::list(c, &principal, round_id, filter, page))
     })
     .await?;
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| {

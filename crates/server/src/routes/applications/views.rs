@@ -132,6 +132,14 @@ pub struct ApplicationQuery {
     pub status: Option<ApplicationStatus>,
     /// Only this grantee's.
     pub grantee_id: Option<GranteeId>,
+    /// Only from grantees in this region.
+    pub region: Option<grantledger_domain::grantee::Region>,
+    /// Only asking for at least this amount (pounds, e.g. `500.00`).
+    #[param(value_type = Option<String>)]
+    pub min_amount: Option<grantledger_domain::Money>,
+    /// Only asking for at most this amount.
+    #[param(value_type = Option<String>)]
+    pub max_amount: Option<grantledger_domain::Money>,
     /// Most items to return (1–500, default 50).
     #[param(inline)]
     pub limit: Option<crate::http::PageLimit>,
