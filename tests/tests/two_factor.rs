@@ -213,6 +213,25 @@ fn a_recovery_code_signs_in_once(app: &TestApp) {
     assert_eq!(again.status(), 401, "a recovery code is used up");
     let status = expect(app.get("/v1/me/two-factor", Some(&token)), 200);
     assert_eq!(status["recovery_codes_left"], json!(9));
+
+    // New codes: the old ones stop working, and the user is told.
+    let renewed = expect(
+        app.post(
+            "/v1/me/two-factor/recovery-codes",
+            Some(&token),
+            &json!({"code": codes[4]}),
+        ),
+        200,
+    );
+    assert_eq!(renewed["recovery_codes"].as_array().unwrap().len(), 10);
+    assert_eq!(token_request(app, &email, Some(&codes[5])).status(), 401);
+    let fresh = renewed["recovery_codes"][0].as_str().unwrap();
+    expect(token_request(app, &email, Some(fresh)), 200);
+    assert!(
+        subjects_to(app, &email)
+            .iter()
+            .any(|s| s == "New recovery codes for your account")
+    );
 }
 
 fn grantees_may_turn_it_off_and_staff_may_not(app: &TestApp) {

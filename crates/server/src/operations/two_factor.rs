@@ -195,6 +195,7 @@ pub fn enrol_with_secret(
 /// 409 when two-factor is off; 422 naming `code` when it is wrong.
 pub fn renew_recovery_codes(
     c: &mut AnyConnection,
+    notices: &Notices,
     user: &User,
     code: &str,
     actor: &Actor,
@@ -204,6 +205,13 @@ pub fn renew_recovery_codes(
     let codes = new_recovery_codes();
     store::replace_recovery_codes(c, user.id, &hashes(&codes))?;
     users::record_event(c, actor, "user.recovery_codes_renewed", user, now)?;
+    notices::two_factor_changed(
+        c,
+        notices,
+        &user.email,
+        TwoFactorChange::NewRecoveryCodes,
+        now,
+    )?;
     Ok(codes)
 }
 

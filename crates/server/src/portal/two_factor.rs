@@ -295,8 +295,9 @@ pub async fn renew(state: web::Data<AppState>, posted: Posted<Codes>) -> PortalR
     let Posted { signed_in, form } = posted;
     let actor = signed_in.principal.actor();
     let code = form.renew_code;
+    let notices = state.notices.clone();
     let renewed = with_me(&state, &signed_in, move |c, me| {
-        op::renew_recovery_codes(c, me, &code, &actor, Utc::now())
+        op::renew_recovery_codes(c, &notices, me, &code, &actor, Utc::now())
     })
     .await;
     match renewed {

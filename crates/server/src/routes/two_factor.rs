@@ -201,8 +201,9 @@ pub async fn renew_recovery_codes(
     body: Json<CodeBody>,
 ) -> Result<HttpResponse, ApiError> {
     let code = body.into_inner().code;
+    let notices = state.notices.clone();
     let codes = as_me(state, principal, move |c, me, p| {
-        op::renew_recovery_codes(c, me, &code, &p.actor(), Utc::now())
+        op::renew_recovery_codes(c, &notices, me, &code, &p.actor(), Utc::now())
     })
     .await?;
     Ok(no_store(&codes_view(&codes)))

@@ -94,6 +94,8 @@ pub enum TwoFactorChange {
     TurnedOn,
     /// They turned it off.
     TurnedOff,
+    /// They got new recovery codes (the old ones stopped working).
+    NewRecoveryCodes,
     /// An administrator reset it.
     Reset,
 }
@@ -120,6 +122,11 @@ pub fn two_factor_changed(
             "Two-factor sign-in is off for your account",
             "Two-factor sign-in was turned off for your account on the grant fund's portal: \
              signing in now needs only your password.",
+        ),
+        TwoFactorChange::NewRecoveryCodes => (
+            "New recovery codes for your account",
+            "New two-factor recovery codes were made for your account on the grant fund's \
+             portal; the old ones no longer work.",
         ),
         TwoFactorChange::Reset => (
             "Your two-factor sign-in was reset",
