@@ -75,6 +75,17 @@ pub fn get(conn: &mut AnyConnection, user: UserId) -> Result<TwoFactor, StoreErr
     })
 }
 
+/// Whether the user signs in with a code: one indexed read, for every
+/// sign-in (which needs neither the secret nor the recovery codes).
+pub fn enabled(conn: &mut AnyConnection, user: UserId) -> Result<bool, StoreError> {
+    let found: i64 = two_factor::table
+        .filter(two_factor::user_id.eq(db_id(user)))
+        .filter(two_factor::secret.is_not_null())
+        .count()
+        .get_result(conn)?;
+    Ok(found > 0)
+}
+
 /// Keeps `pending` as the secret being enrolled (replacing any earlier
 /// one not confirmed); an enabled secret stays in force until confirmed.
 pub fn begin(

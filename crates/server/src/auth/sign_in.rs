@@ -44,7 +44,7 @@ pub async fn sign_in(
                 let Some((user, hash)) = users::find_for_login(c, &email)? else {
                     return Ok::<_, ApiError>(None);
                 };
-                let enabled = two_factor::get(c, user.value.id)?.enabled();
+                let enabled = two_factor::enabled(c, user.value.id)?;
                 Ok(Some((user, hash, enabled)))
             }),
             Err(_) => Ok(None),

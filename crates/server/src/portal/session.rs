@@ -219,7 +219,7 @@ pub async fn start_after_password(
         blocking(move || {
             state
                 .db
-                .read(|c| Ok(grantledger_store::two_factor::get(c, id)?.enabled()))
+                .read(|c| Ok(grantledger_store::two_factor::enabled(c, id)?))
         })
         .await?
     };
