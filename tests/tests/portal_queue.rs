@@ -231,7 +231,181 @@ fn an_administrator_decides_many_at_once(app: &TestApp) {
     assert_eq!(awards["items"][0]["amount"], "500.00");
 }
 
+/// The ids of every application in the API's list at `query`, page by
+/// page (two a page, so ties cross pages), with each one's field `key`.
+fn api_pages(
+    app: &TestApp,
+    token: &str,
+    round: &str,
+    query: &str,
+    key: &str,
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut after = String::new();
+    loop {
+        let page = grantledger_tests::expect(
+            app.get(
+                &format!("/v1/rounds/{round}/applications?limit=2&{query}{after}"),
+                Some(token),
+            ),
+            200,
+        );
+        for a in page["items"].as_array().unwrap() {
+            let value = a.get(key).and_then(|v| v.as_str()).unwrap_or("").to_owned();
+            out.push((a["id"].as_str().unwrap().to_owned(), value));
+        }
+        match page["next"].as_str() {
+            Some(next) => after = format!("&after={next}"),
+            None => return out,
+        }
+    }
+}
+
+fn the_queue_sorts_by_amount_and_by_mean_score(app: &TestApp) {
+    let admin = app.admin();
+    let round = app.small_round(&admin, "SRT", "Sorted Fund");
+    let grantee = app.grantee(
+        &admin,
+        json!({"name": "Todmorden Tea Club"}),
+        DueDiligence::Passed,
+    );
+    let amounts = ["300.00", "700.00", "500.00", "700.00", "100.00", "700.00"];
+    let ids: Vec<String> = amounts
+        .iter()
+        .map(|a| app.submitted_application(&round, &grantee, a))
+        .collect();
+    let by_amount = |query: &str| api_pages(app, &admin, &round.id, query, "amount_requested");
+    // Largest first, ties in the order they arrived, across pages of two.
+    let highest = by_amount("sort=amount_highest");
+    let expected: Vec<(String, String)> = [1, 3, 5, 2, 0, 4]
+        .iter()
+        .map(|&i| (ids[i].clone(), amounts[i].to_owned()))
+        .collect();
+    assert_eq!(highest, expected);
+    let lowest = by_amount("sort=amount_lowest");
+    let expected: Vec<(String, String)> = [4, 0, 2, 1, 3, 5]
+        .iter()
+        .map(|&i| (ids[i].clone(), amounts[i].to_owned()))
+        .collect();
+    assert_eq!(lowest, expected);
+
+    // Mean scores: 7 and 8 make 7.50; 9 alone; a 2 withdrawn by its
+    // assessor's later conflict leaves 6; the rest are not scored.
+    let score = |s: u8| json!({"kind": "scored", "score": s, "recommendation": "award"});
+    app.assessment(&ids[0], score(7));
+    app.assessment(&ids[0], score(8));
+    app.assessment(&ids[1], score(9));
+    let conflicted = app.assessor();
+    grantledger_tests::expect(
+        app.post(
+            &format!("/v1/applications/{}/assessments", ids[2]),
+            Some(&conflicted),
+            &score(2),
+        ),
+        201,
+    );
+    app.assessment(&ids[2], score(6));
+    grantledger_tests::expect(
+        app.post(
+            &format!("/v1/applications/{}/assessments", ids[2]),
+            Some(&conflicted),
+            &json!({"kind": "conflict_declared", "declaration": "I chair its board"}),
+        ),
+        201,
+    );
+    let best = api_pages(app, &admin, &round.id, "sort=score_highest", "mean_score");
+    let expected: Vec<(String, String)> = [
+        (1, "9.00"),
+        (0, "7.50"),
+        (2, "6.00"),
+        (3, ""),
+        (4, ""),
+        (5, ""),
+    ]
+    .iter()
+    .map(|&(i, s)| (ids[i].clone(), s.to_owned()))
+    .collect();
+    assert_eq!(best, expected, "highest mean first, unscored last by age");
+    let at_least = api_pages(
+        app,
+        &admin,
+        &round.id,
+        "sort=score_highest&min_score=7.5",
+        "mean_score",
+    );
+    assert_eq!(
+        at_least.iter().map(|(id, _)| id).collect::<Vec<_>>(),
+        [&ids[1], &ids[0]]
+    );
+    let bad = app.get(
+        &format!("/v1/rounds/{}/applications?min_score=11", round.id),
+        Some(&admin),
+    );
+    assert_eq!(bad.status().as_u16(), 422);
+    let bad = app.get(
+        &format!("/v1/rounds/{}/applications?sort=name", round.id),
+        Some(&admin),
+    );
+    assert_eq!(bad.status().as_u16(), 422);
+
+    // An assessor may neither see means nor order by them: a mean could
+    // reveal others' scores on an application they are conflicted on.
+    let plain = grantledger_tests::expect(
+        app.get(
+            &format!("/v1/rounds/{}/applications", round.id),
+            Some(&conflicted),
+        ),
+        200,
+    );
+    assert!(
+        plain["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a.get("mean_score").is_none())
+    );
+    for query in ["sort=score_highest", "min_score=5"] {
+        let refused = app.get(
+            &format!("/v1/rounds/{}/applications?{query}", round.id),
+            Some(&conflicted),
+        );
+        assert_eq!(refused.status().as_u16(), 403, "{query}");
+    }
+
+    // The page: the administrator's order, filter and score column.
+    let mut staff = Visitor::new(app);
+    staff.sign_in(&app.user_email(Role::Admin, None));
+    let queue = format!("/rounds/{}/applications", round.id);
+    let page = staff
+        .get(&format!("{queue}?sort=score_highest&min_score=6"))
+        .expect(200);
+    assert_eq!(
+        linked(&page.body),
+        [ids[1].clone(), ids[0].clone(), ids[2].clone()]
+    );
+    assert!(page.body.contains("7.50"), "the mean is shown");
+    let page = staff
+        .get(&format!("{queue}?sort=amount_lowest"))
+        .expect(200);
+    assert_eq!(linked(&page.body).first(), Some(&ids[4]));
+    assert!(page.body.contains("Not scored"));
+    let bad = staff.get(&format!("{queue}?min_score=ten")).expect(200);
+    assert!(bad.body.contains("govuk-error-summary"), "{}", bad.body);
+    let mut assessor = Visitor::new(app);
+    assessor.sign_in(&app.user_email(Role::Assessor, None));
+    let page = assessor.get(&queue).expect(200);
+    assert!(!page.body.contains("score_highest") && !page.body.contains("Mean score"));
+    assert!(
+        assessor
+            .get(&format!("{queue}?sort=score_highest"))
+            .expect(200)
+            .body
+            .contains("govuk-error-summary")
+    );
+}
+
 api_tests!(
     staff_page_through_a_rounds_applications,
     an_administrator_decides_many_at_once,
+    the_queue_sorts_by_amount_and_by_mean_score,
 );

@@ -1,6 +1,7 @@
 //! Applications for a grant, from draft to decision.
 
 mod decision;
+mod order;
 mod status;
 
 use chrono::{DateTime, Utc};
@@ -13,6 +14,7 @@ use crate::round::{Ineligibility, Round};
 use crate::text::{self, TextError};
 use crate::transition::TransitionError;
 pub use decision::{Decided, Decision, DecisionError, Verdict};
+pub use order::QueueOrder;
 pub use status::ApplicationStatus;
 
 /// An application by a grantee to a round.

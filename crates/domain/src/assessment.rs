@@ -4,7 +4,8 @@
 //! [`criteria`] an administrator sets and the score sheets assessors fill
 //! in, the [`assignment`] of assessors to applications around their
 //! conflicts of interest, and the [`moderation`] view the panel decides
-//! from.
+//! from; and an application's [`mean`] score, which the round's queue
+//! sorts and filters by.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -15,6 +16,7 @@ use crate::text::{self, TextError};
 
 pub mod assignment;
 pub mod criteria;
+pub mod mean;
 pub mod moderation;
 
 /// A score from 0 to 10.

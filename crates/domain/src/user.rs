@@ -31,6 +31,21 @@ impl Role {
     pub const fn sees_internal_notes(self) -> bool {
         !matches!(self, Role::Grantee)
     }
+
+    /// Whether people in this role may read an application's mean
+    /// assessment score, and sort or filter a round's applications by it.
+    /// Not a grantee, and not an assessor: a mean could reveal other
+    /// assessors' scores on an application the assessor is conflicted on.
+    ///
+    /// ```
+    /// use grantledger_domain::user::Role;
+    /// assert!(Role::Admin.sees_mean_scores());
+    /// assert!(!Role::Assessor.sees_mean_scores());
+    /// ```
+    #[must_use]
+    pub const fn sees_mean_scores(self) -> bool {
+        matches!(self, Role::Admin | Role::Auditor)
+    }
 }
 
 /// A person who can sign in. The password hash is not part of the domain

@@ -4,13 +4,16 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use grantledger_domain::application::{Application, ApplicationStatus, DeadlineExtension};
+use grantledger_domain::application::{
+    Application, ApplicationStatus, DeadlineExtension, QueueOrder,
+};
+use grantledger_domain::assessment::mean::MeanScore;
 use grantledger_domain::assessment::{Assessment, AssessmentOutcome, Recommendation, Score};
 use grantledger_domain::ids::{ApplicationId, AssessmentId, FundId, GranteeId, RoundId, UserId};
 
 use crate::audit;
 use crate::common::{
-    Actor, Page, PageRequest, Record, db_id, find_row, money, page_query, parse, update_versioned,
+    Actor, Page, PageRequest, Record, db_id, find_row, money, parse, update_versioned,
 };
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
@@ -36,6 +39,7 @@ struct ApplicationRow {
     extended_until: Option<DbTime>,
     extension_reason: Option<String>,
     decision_note: Option<String>,
+    mean_score_hundredths: i32,
 }
 
 /// An application with what was decided about it.
@@ -50,6 +54,24 @@ pub struct Stored {
     /// The decision's internal note, for staff only: see
     /// [`grantledger_domain::user::Role::sees_internal_notes`].
     pub decision_note: Option<String>,
+    /// The mean of its assessors' scores that count, kept by
+    /// [`add_assessment`]; `None` until one does.
+    pub mean_score: Option<MeanScore>,
+}
+
+/// How the store keeps "not scored yet": below every real mean, so
+/// unscored applications come last when the highest mean is first.
+const UNSCORED: i32 = -1;
+
+fn mean_score(hundredths: i32) -> Result<Option<MeanScore>, StoreError> {
+    if hundredths == UNSCORED {
+        return Ok(None);
+    }
+    u16::try_from(hundredths)
+        .ok()
+        .and_then(|h| MeanScore::from_hundredths(h).ok())
+        .map(Some)
+        .ok_or_else(|| StoreError::Corrupt(format!("mean score {hundredths} hundredths")))
 }
 
 fn to_record(row: ApplicationRow) -> Result<Record<Stored>, StoreError> {
@@ -76,6 +98,7 @@ fn to_record(row: ApplicationRow) -> Result<Record<Stored>, StoreError> {
             decided_at: row.decided_at.map(|t| t.0),
             decision_feedback: row.decision_feedback,
             decision_note: row.decision_note,
+            mean_score: mean_score(row.mean_score_hundredths)?,
         },
         version: row.version,
         created_at: row.created_at.0,
@@ -133,6 +156,7 @@ pub fn create(
         decided_at: None,
         decision_feedback: None,
         decision_note: None,
+        mean_score: None,
     };
     diesel::insert_into(applications::table)
         .values((
@@ -165,7 +189,7 @@ pub fn get(conn: &mut AnyConnection, id: ApplicationId) -> Result<Record<Stored>
     to_record(row)
 }
 
-/// Filters for listing applications.
+/// Filters for listing applications, and their order.
 #[derive(Debug, Clone, Default)]
 pub struct ApplicationFilter {
     /// Only this round's.
@@ -180,15 +204,24 @@ pub struct ApplicationFilter {
     pub min_amount: Option<grantledger_domain::Money>,
     /// Only asking for at most this much.
     pub max_amount: Option<grantledger_domain::Money>,
+    /// Only with a mean score of at least this.
+    pub min_score: Option<MeanScore>,
+    /// The order of the list.
+    pub order: QueueOrder,
 }
 
-/// A page of applications, oldest first.
+/// A page of applications in the filter's order. The cursor is the last
+/// id of the page before, as for every list; for the orders by amount and
+/// score the page goes on from that application's amount or score.
 pub fn list(
     conn: &mut AnyConnection,
     filter: &ApplicationFilter,
     page: PageRequest,
 ) -> Result<Page<Record<Stored>>, StoreError> {
-    let mut query = page_query!(applications, ApplicationRow, page);
+    let mut query = applications::table
+        .select(ApplicationRow::as_select())
+        .limit(page.fetch())
+        .into_boxed();
     if let Some(round) = filter.round_id {
         query = query.filter(applications::round_id.eq(db_id(round)));
     }
@@ -213,6 +246,48 @@ pub fn list(
     if let Some(max) = filter.max_amount {
         query = query.filter(applications::amount_requested_pence.le(max.pence()));
     }
+    if let Some(min) = filter.min_score {
+        query = query.filter(applications::mean_score_hundredths.ge(i32::from(min.hundredths())));
+    }
+    // Where the page before ended: its last application's sort key.
+    let cursor = match page.after() {
+        None => None,
+        Some(after) => {
+            let key: Option<(i64, i32)> = applications::table
+                .find(DbUuid(after))
+                .select((
+                    applications::amount_requested_pence,
+                    applications::mean_score_hundredths,
+                ))
+                .first(conn)
+                .optional()?;
+            // A cursor naming no application: start after it by id alone,
+            // as every other list does.
+            Some((DbUuid(after), key))
+        }
+    };
+    use applications::{amount_requested_pence as amount, id, mean_score_hundredths as score};
+    query = match filter.order {
+        QueueOrder::Oldest => query.order(id.asc()),
+        QueueOrder::AmountHighest => query.order((amount.desc(), id.asc())),
+        QueueOrder::AmountLowest => query.order((amount.asc(), id.asc())),
+        QueueOrder::ScoreHighest => query.order((score.desc(), id.asc())),
+    };
+    query = match (filter.order, cursor) {
+        (_, None) => query,
+        (QueueOrder::Oldest, Some((after, _))) | (_, Some((after, None))) => {
+            query.filter(id.gt(after))
+        }
+        (QueueOrder::AmountHighest, Some((after, Some((a, _))))) => {
+            query.filter(amount.lt(a).or(amount.eq(a).and(id.gt(after))))
+        }
+        (QueueOrder::AmountLowest, Some((after, Some((a, _))))) => {
+            query.filter(amount.gt(a).or(amount.eq(a).and(id.gt(after))))
+        }
+        (QueueOrder::ScoreHighest, Some((after, Some((_, s))))) => {
+            query.filter(score.lt(s).or(score.eq(s).and(id.gt(after))))
+        }
+    };
     let rows: Vec<ApplicationRow> = query.load(conn)?;
     page.finish_with(rows, to_record, |r| r.value.application.id.into())
 }
@@ -348,6 +423,8 @@ fn update(
             ApplicationFields::of(after),
             applications::updated_at.eq(DbTime::new(now)),
         ),
+        // Every column of ApplicationRow: MultiConnection cannot return a
+        // `Selectable`'s columns from an update.
         returning(
             applications::id,
             applications::round_id,
@@ -365,6 +442,7 @@ fn update(
             applications::extended_until,
             applications::extension_reason,
             applications::decision_note,
+            applications::mean_score_hundredths,
         ),
     )?;
     to_record(row)
@@ -502,6 +580,12 @@ pub fn add_assessment(
             comment.as_str(),
         ),
     };
+    let application = db_id(assessment.application_id);
+    // Hold the application's row first, so a second assessor recording at
+    // the same time waits and then counts this assessment in the mean.
+    diesel::update(applications::table.find(application))
+        .set(applications::mean_score_hundredths.eq(applications::mean_score_hundredths))
+        .execute(conn)?;
     diesel::insert_into(assessments::table)
         .values((
             assessments::id.eq(db_id(assessment.id)),
@@ -514,6 +598,11 @@ pub fn add_assessment(
             assessments::comment.eq(comment),
             assessments::created_at.eq(DbTime::new(now)),
         ))
+        .execute(conn)?;
+    let all = assessments(conn, assessment.application_id)?;
+    let mean = MeanScore::of(&all).map_or(UNSCORED, |m| i32::from(m.hundredths()));
+    diesel::update(applications::table.find(application))
+        .set(applications::mean_score_hundredths.eq(mean))
         .execute(conn)?;
     audit::record_change(
         conn,

@@ -219,6 +219,7 @@ diesel::table! {
         extended_until -> Nullable<Instant>,
         extension_reason -> Nullable<Text>,
         decision_note -> Nullable<Text>,
+        mean_score_hundredths -> Integer,
     }
 }
 

@@ -213,6 +213,14 @@ pub fn list(
         Role::Grantee => principal.grantee_id,
         _ => filter.grantee_id,
     };
+    if (filter.order.reveals_scores() || filter.min_score.is_some())
+        && !principal.role.sees_mean_scores()
+    {
+        return Err(ApiError::Forbidden(
+            "only administrators and auditors can sort or filter applications by assessment score"
+                .into(),
+        ));
+    }
     let filter = applications::ApplicationFilter {
         round_id: Some(round_id),
         grantee_id,
@@ -476,6 +484,9 @@ fn decision_on(
         decided_at: Some(now),
         decision_feedback: made.feedback,
         decision_note: made.internal_note,
+        // Kept by the store as assessments arrive, never written by a
+        // decision; the saved record reads the stored mean back.
+        mean_score: None,
     };
     let action = if amount.is_some() {
         "application.awarded"

@@ -1,6 +1,7 @@
-//! A round's applications for staff (issue 17): filtered by status, paged
-//! by id, each linking to the application (where an administrator decides
-//! it). The same operation as `GET /v1/rounds/{id}/applications`.
+//! A round's applications for staff (issue 17): filtered by status,
+//! region, amount and (for administrators and auditors) mean score, in the
+//! order chosen, paged by keyset, each linking to the application (where
+//! an administrator decides it). The same operation as `GET /v1/rounds/{id}/applications`.
 
 use std::collections::HashMap;
 
@@ -8,7 +9,8 @@ use actix_web::http::StatusCode;
 use actix_web::{get, post, web};
 use askama::Template;
 use grantledger_domain::Money;
-use grantledger_domain::application::ApplicationStatus;
+use grantledger_domain::application::{ApplicationStatus, QueueOrder};
+use grantledger_domain::assessment::mean::MeanScore;
 use grantledger_domain::grantee::Region;
 use grantledger_domain::ids::{ApplicationId, GranteeId, RoundId};
 use grantledger_store::applications::ApplicationFilter;
@@ -42,6 +44,11 @@ struct QueuePage {
     regions: Vec<SelectOption>,
     min_amount: String,
     max_amount: String,
+    sorts: Vec<SelectOption>,
+    /// Whether the reader sees mean scores, so the page offers the score
+    /// column, order and filter.
+    sees_scores: bool,
+    min_score: String,
     rows: Vec<QueueRow>,
     next: Option<String>,
     /// Whether the reader decides, so the page offers deciding in bulk.
@@ -64,11 +71,14 @@ pub struct QueueRow {
     pub status: (String, &'static str),
     /// When it was submitted.
     pub submitted: String,
+    /// Its mean assessment score, or words saying it has none yet.
+    pub score: String,
     /// Whether it awaits a decision (and so can be ticked).
     pub decidable: bool,
 }
 
-/// The filters (status, region, amount asked for) and the page's cursor.
+/// The filters (status, region, amount asked for, score), the order and
+/// the page's cursor.
 #[derive(Debug, Default, Deserialize)]
 pub struct QueueQuery {
     #[serde(default)]
@@ -79,6 +89,10 @@ pub struct QueueQuery {
     min_amount: String,
     #[serde(default)]
     max_amount: String,
+    #[serde(default)]
+    min_score: String,
+    #[serde(default)]
+    sort: String,
     after: Option<uuid::Uuid>,
 }
 
@@ -131,11 +145,33 @@ pub async fn list(
     };
     let min_amount = amount_filter(&mut errors, "min_amount", &q.min_amount);
     let max_amount = amount_filter(&mut errors, "max_amount", &q.max_amount);
+    let sees_scores = signed_in.principal.role.sees_mean_scores();
+    let order = match q.sort.trim() {
+        "" => QueueOrder::default(),
+        s => s
+            .parse::<QueueOrder>()
+            .ok()
+            .filter(|o| sees_scores || !o.reveals_scores())
+            .unwrap_or_else(|| {
+                errors.add("sort", m.t("queue-sort-invalid"));
+                QueueOrder::default()
+            }),
+    };
+    let min_score = match q.min_score.trim() {
+        "" => None,
+        _ if !sees_scores => return Err(PortalError::NotFound),
+        typed => typed
+            .parse::<MeanScore>()
+            .map_err(|_| errors.add("min_score", m.t("queue-min-score-invalid")))
+            .ok(),
+    };
     let filter = ApplicationFilter {
         status: wanted,
         region,
         min_amount,
         max_amount,
+        min_score,
+        order,
         ..ApplicationFilter::default()
     };
     let principal = signed_in.principal.clone();
@@ -168,6 +204,10 @@ pub async fn list(
                 amount: pounds(a.amount_requested),
                 status: status(m, "application", a.status.as_str()),
                 submitted: a.submitted_at.map(instant).unwrap_or_default(),
+                score: r
+                    .value
+                    .mean_score
+                    .map_or_else(|| m.t("queue-not-scored"), |s| s.to_string()),
                 decidable: a.status.is_decidable(),
             }
         })
@@ -193,12 +233,23 @@ pub async fn list(
         label: r.label().to_owned(),
         selected: region == Some(*r),
     }));
+    let sorts = QueueOrder::ALL
+        .iter()
+        .filter(|o| sees_scores || !o.reveals_scores())
+        .map(|o| SelectOption {
+            value: o.as_str().to_owned(),
+            label: o.label().to_owned(),
+            selected: *o == order,
+        })
+        .collect();
     let next = found.next.map(|after| {
         let fields: Vec<(&str, String)> = [
             ("status", chosen.to_owned()),
             ("region", q.region.trim().to_owned()),
             ("min_amount", q.min_amount.trim().to_owned()),
             ("max_amount", q.max_amount.trim().to_owned()),
+            ("min_score", q.min_score.trim().to_owned()),
+            ("sort", q.sort.trim().to_owned()),
             ("after", after.to_string()),
         ]
         .into_iter()
@@ -218,6 +269,9 @@ pub async fn list(
         regions,
         min_amount: q.min_amount.clone(),
         max_amount: q.max_amount.clone(),
+        sorts,
+        sees_scores,
+        min_score: q.min_score.clone(),
         rows,
         next,
         decides: signed_in.can(Action::Decide),

@@ -82,6 +82,8 @@ pub async fn list_applications(
         region: q.region,
         min_amount: q.min_amount,
         max_amount: q.max_amount,
+        min_score: q.min_score,
+        order: q.sort.unwrap_or_default(),
     };
     let page = blocking(move || {
         state

@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use grantledger_domain::Money;
-use grantledger_domain::application::ApplicationStatus;
+use grantledger_domain::application::{ApplicationStatus, QueueOrder};
+use grantledger_domain::assessment::mean::MeanScore;
 use grantledger_domain::assessment::{Assessment, AssessmentOutcome, Recommendation, Score};
 use grantledger_domain::ids::{ApplicationId, AssessmentId, GranteeId, RoundId, UserId};
 use grantledger_domain::user::Role;
@@ -48,6 +49,12 @@ pub struct ApplicationView {
     /// administrator gave it; absent when it has none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deadline_extension: Option<DeadlineExtensionView>,
+    /// The mean of the assessors' scores that count (0–10, two decimal
+    /// places), for administrators and auditors only; absent otherwise
+    /// and until it is scored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, example = "7.67")]
+    pub mean_score: Option<MeanScore>,
     /// The version, also sent as the `ETag`.
     pub version: i64,
     /// When it was started.
@@ -80,6 +87,7 @@ impl From<(Record<applications::Stored>, Role)> for ApplicationView {
                 until: e.until,
                 reason: e.reason,
             }),
+            mean_score: r.value.mean_score.filter(|_| reader.sees_mean_scores()),
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -140,6 +148,14 @@ pub struct ApplicationQuery {
     /// Only asking for at most this amount.
     #[param(value_type = Option<String>)]
     pub max_amount: Option<grantledger_domain::Money>,
+    /// Only with a mean assessment score of at least this (0–10, e.g.
+    /// `6.5`); administrators and auditors only.
+    #[param(value_type = Option<String>)]
+    pub min_score: Option<MeanScore>,
+    /// `oldest` (the default), `amount_highest`, `amount_lowest` or
+    /// `score_highest` (administrators and auditors only; not yet scored
+    /// last).
+    pub sort: Option<QueueOrder>,
     /// Most items to return (1–500, default 50).
     #[param(inline)]
     pub limit: Option<crate::http::PageLimit>,
