@@ -420,6 +420,7 @@ fn pages_need_a_signed_in_user_with_the_right_role(app: &TestApp) {
         "/organisation/bank-details".to_owned(),
         format!("/grantees/{}/bank-details/verify", grantee.id),
         format!("/grantees/{}/checks", grantee.id),
+        format!("/grantees/{}/due-diligence", grantee.id),
         "/payment-runs".to_owned(),
         "/users/invite".to_owned(),
         format!("/users/{}/disable", uuid::Uuid::now_v7()),

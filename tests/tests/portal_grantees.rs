@@ -161,8 +161,75 @@ fn only_administrators_register_or_change_grantees(app: &TestApp) {
     }
 }
 
+/// The grantee-wide due-diligence decision that payments need, from the
+/// grantee's page: a pass, a second click refused in words, a fail that
+/// revokes it; administrators only. The page lists the grantee's awards,
+/// and an awarded application links to its award.
+fn an_administrator_records_due_diligence_and_finds_the_awards(app: &TestApp) {
+    let (mut v, token) = admin(app);
+    let round = app.small_round(&token, "DDP", "Due Diligence Fund");
+    let grantee = app.grantee(
+        &token,
+        grantledger_tests::tameside("Stalybridge Knit and Natter"),
+        grantledger_tests::DueDiligence::NotDone,
+    );
+    let page = format!("/grantees/{}", grantee.id);
+    let action = format!("{page}/due-diligence");
+    let shown = v.get(&page).expect(200);
+    assert!(shown.body.contains("Record a pass") && shown.body.contains("Record a fail"));
+    assert!(shown.body.contains("No awards yet."));
+    v.submit(&page, &action, &[("outcome", "passed")])
+        .expect(303);
+    let api = expect(
+        app.get(&format!("/v1/grantees/{}", grantee.id), Some(&token)),
+        200,
+    );
+    assert_eq!(api["due_diligence"]["status"], "passed", "{api}");
+    let shown = v.get(&page).expect(200);
+    assert!(
+        !shown.body.contains("Record a pass"),
+        "a pass is not offered twice"
+    );
+    // A second click from a page read before the first (a double submit).
+    let again = v.post(&action, &[("csrf", &shown.csrf()), ("outcome", "passed")]);
+    assert_eq!(again.status, 409);
+    assert!(again.body.contains("govuk-error-summary"), "{}", again.body);
+    for role in [Role::Auditor, Role::Assessor] {
+        let mut other = Visitor::new(app);
+        other.sign_in(&app.user_email(role, None));
+        let seen = other.get(&page).expect(200);
+        assert!(!seen.body.contains("Record a fail"), "{role:?}");
+        let refused = other.post(&action, &[("csrf", &seen.csrf()), ("outcome", "failed")]);
+        assert_eq!(refused.status, 403, "{role:?}");
+    }
+    v.submit(&page, &action, &[("outcome", "failed")])
+        .expect(303);
+    let api = expect(
+        app.get(&format!("/v1/grantees/{}", grantee.id), Some(&token)),
+        200,
+    );
+    assert_eq!(api["due_diligence"]["status"], "failed", "{api}");
+
+    let application = app.submitted_application(&round, &grantee, "750.00");
+    let award = app.award(&round, &application, "750.00");
+    let reference = expect(app.get(&format!("/v1/awards/{award}"), Some(&token)), 200)["reference"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let link = format!("href=\"/awards/{award}\"");
+    let shown = v.get(&page).expect(200);
+    assert!(
+        shown.body.contains(&link) && shown.body.contains(&reference),
+        "{}",
+        shown.body
+    );
+    let shown = v.get(&format!("/applications/{application}")).expect(200);
+    assert!(shown.body.contains(&link), "{}", shown.body);
+}
+
 api_tests!(
     an_administrator_registers_a_grantee,
     an_administrator_changes_a_grantee_at_the_version_read,
     only_administrators_register_or_change_grantees,
+    an_administrator_records_due_diligence_and_finds_the_awards,
 );

@@ -85,6 +85,7 @@ fn portal_page(method: &str, path: &str) -> Option<&'static str> {
         ("get", "/v1/grantees") => "/grantees",
         ("get", "/v1/grantees/{id}") | ("get", "/v1/grantees/{id}/checks") => "/grantees/{id}",
         ("post", "/v1/grantees/{id}/checks") => "/grantees/{id}/checks",
+        ("post", "/v1/grantees/{id}/due-diligence") => "/grantees/{id}/due-diligence",
         ("get", "/v1/grantees/{id}/bank-details") => "/grantees/{id}/bank-details",
         ("put", "/v1/grantees/{id}/bank-details") => "/organisation/bank-details",
         ("post", "/v1/grantees/{id}/bank-details/verify") => "/grantees/{id}/bank-details/verify",
@@ -163,11 +164,6 @@ const API_ONLY: &[(&str, &str, &str)] = &[
         "get",
         "/v1/applications/{id}/assessments",
         "the single-score assessments kept for API clients; the portal shows score sheets on the panel",
-    ),
-    (
-        "post",
-        "/v1/grantees/{id}/due-diligence",
-        "the single pass/fail kept for API clients; the portal records each check",
     ),
     (
         "post",

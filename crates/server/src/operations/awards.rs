@@ -49,6 +49,20 @@ pub fn visible(
     Ok(record)
 }
 
+/// The award made for an application, if the caller may see it.
+#[tracing::instrument(skip_all, fields(application_id = %application))]
+pub fn for_application(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    application: grantledger_domain::ids::ApplicationId,
+) -> Result<Option<Record<awards::Stored>>, ApiError> {
+    let found = awards::for_application(conn, application)?;
+    if let Some(r) = &found {
+        principal.require_visible(r.value.award.grantee_id, "award")?;
+    }
+    Ok(found)
+}
+
 /// A page of awards: a grantee sees only its own, whatever the filter says.
 #[tracing::instrument(skip_all)]
 pub fn list(

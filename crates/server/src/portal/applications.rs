@@ -97,6 +97,8 @@ struct ApplicationPage {
     reviewable: bool,
     /// Whether the reader may give it a later deadline now.
     extendable: bool,
+    /// The award made on it: its reference and id.
+    award: Option<(String, String)>,
 }
 
 #[derive(Template)]
@@ -364,9 +366,26 @@ pub async fn show(
     .await?;
     let editable = signed_in.can(Action::Apply) && record.value.application.status.is_editable();
     let answers = summary_for(&state, &signed_in, id, editable).await?;
+    let award = if record.value.application.status == ApplicationStatus::Awarded {
+        let state = state.clone();
+        let principal = signed_in.principal.clone();
+        blocking(move || {
+            state
+                .db
+                .read(|c| operations::awards::for_application(c, &principal, id))
+        })
+        .await?
+        .map(|r| {
+            let a = r.value.award;
+            (a.reference.to_string(), a.id.to_string())
+        })
+    } else {
+        None
+    };
     let m = english();
     let status = record.value.application.status;
     html(&ApplicationPage {
+        award,
         answers,
         editable,
         reviewable: signed_in.can(Action::Assess) && status == ApplicationStatus::Submitted,

@@ -9,8 +9,8 @@ use actix_web::{get, post, web};
 use askama::Template;
 use chrono::{NaiveDate, Utc};
 use grantledger_domain::grantee::{
-    CheckKind, CheckStatus, Evidence, Grantee, LocalAuthority, NameSearch, NewCheck, Postcode,
-    current_checks,
+    CheckKind, CheckStatus, DueDiligenceOutcome, DueDiligenceStatus, Evidence, Grantee,
+    LocalAuthority, NameSearch, NewCheck, Postcode, current_checks,
 };
 use grantledger_domain::ids::{GranteeId, UserId};
 use grantledger_domain::org_id::OrgId;
@@ -23,7 +23,7 @@ use crate::http::blocking;
 use crate::operations;
 use crate::operations::grantees::GranteeListing;
 use crate::policy::Action;
-use crate::portal::format::{date, instant, status};
+use crate::portal::format::{date, instant, pounds, status};
 use crate::portal::forms::FormErrors;
 use crate::portal::messages::{Messages, english};
 use crate::portal::organisation::{Row, organisation_rows, people_table};
@@ -201,6 +201,7 @@ struct GranteePage {
     people: Table,
     checks: Table,
     documents: Table,
+    awards: Table,
     /// Whether the reader may record a check (administrators).
     may_record: bool,
     errors: FormErrors,
@@ -210,6 +211,35 @@ struct GranteePage {
     evidence: String,
     checked_on: String,
     expires_on: String,
+    /// The decisions the grantee's due diligence can take from here
+    /// (a pass when pending or failed; a fail when pending or passed).
+    can_pass: bool,
+    can_fail: bool,
+}
+
+/// The grantee's awards, each linking to its page.
+fn awards_table(m: &Messages, awards: &[Record<grantledger_store::awards::Stored>]) -> Table {
+    let mut table = Table::under_heading(
+        m.t("grantee-awards-title"),
+        &[
+            (m.t("column-reference"), false),
+            (m.t("column-amount"), true),
+            (m.t("column-status"), false),
+        ],
+        m.t("grantee-awards-none"),
+    );
+    table.rows = awards
+        .iter()
+        .map(|r| {
+            let a = &r.value.award;
+            vec![
+                Cell::link(a.reference.to_string(), format!("/awards/{}", a.id)),
+                Cell::figure(pounds(a.amount)),
+                Cell::tag(status(m, "award", a.status.as_str())),
+            ]
+        })
+        .collect();
+    table
 }
 
 /// The kind select's value for "another kind", named in `other_kind`.
@@ -293,7 +323,11 @@ struct Loaded {
     checks: Vec<StoredCheck>,
     emails: Vec<(UserId, String)>,
     documents: Vec<grantledger_domain::document::Attachment>,
+    awards: Vec<Record<grantledger_store::awards::Stored>>,
 }
+
+/// Awards the grantee page lists, newest last; more are on the fund pages.
+const AWARDS_SHOWN: u32 = 100;
 
 async fn load(
     state: &web::Data<AppState>,
@@ -329,7 +363,18 @@ async fn load(
             }
             let owner = grantledger_domain::document::AttachmentOwner::Organisation(id);
             let documents = operations::documents::list(c, &principal, owner)?;
+            let awards = operations::awards::list(
+                c,
+                &principal,
+                grantledger_store::awards::AwardFilter {
+                    grantee_id: Some(id),
+                    ..Default::default()
+                },
+                PageRequest::new(Some(AWARDS_SHOWN), None),
+            )?
+            .items;
             Ok(Loaded {
+                awards,
                 grantee,
                 users,
                 decided_by,
@@ -351,6 +396,7 @@ fn page(signed_in: &SignedIn, loaded: Loaded, form: &CheckForm, errors: FormErro
         checks,
         emails,
         documents,
+        awards,
     } = loaded;
     let row = |key: &str, value: String| Row {
         key: m.t(key),
@@ -397,6 +443,7 @@ fn page(signed_in: &SignedIn, loaded: Loaded, form: &CheckForm, errors: FormErro
         people,
         checks: checks_table(m, &checks, Some(&emails)),
         documents: crate::portal::documents::documents_table(m, &documents),
+        awards: awards_table(m, &awards),
         may_record: signed_in.can(Action::ManageGrantees),
         errors,
         kinds,
@@ -405,6 +452,8 @@ fn page(signed_in: &SignedIn, loaded: Loaded, form: &CheckForm, errors: FormErro
         evidence: form.evidence.clone(),
         checked_on: form.checked_on.clone(),
         expires_on: form.expires_on.clone(),
+        can_pass: dd.status != DueDiligenceStatus::Passed,
+        can_fail: dd.status != DueDiligenceStatus::Failed,
     }
 }
 
@@ -499,5 +548,42 @@ pub async fn record_check(
     html_with_status(
         StatusCode::UNPROCESSABLE_ENTITY,
         &page(&signed_in, loaded, &form, errors),
+    )
+}
+
+/// What the due-diligence decision form posts.
+#[derive(Debug, Deserialize)]
+pub struct DueDiligenceForm {
+    outcome: DueDiligenceOutcome,
+}
+
+/// Records the grantee's due-diligence decision (administrators): a pass,
+/// which payments need, or a fail, which revokes one. The same operation
+/// as `POST /v1/grantees/{id}/due-diligence`; recording the decision the
+/// grantee already has (a second click) is refused in words.
+#[post("/grantees/{id}/due-diligence")]
+pub async fn record_due_diligence(
+    state: web::Data<AppState>,
+    posted: Posted<DueDiligenceForm>,
+    path: web::Path<String>,
+) -> PortalResult {
+    let Posted { signed_in, form } = posted;
+    signed_in.may(Action::ManageGrantees)?;
+    let id = grantee_id(&path)?;
+    let principal = signed_in.principal.clone();
+    let st = state.clone();
+    let written = blocking(move || {
+        st.db
+            .write(|c| operations::grantees::record_due_diligence(c, &principal, id, form.outcome))
+    })
+    .await;
+    let errors = match written {
+        Ok(_) => return Ok(see_other(&format!("/grantees/{id}#due-diligence"))),
+        Err(e) => FormErrors::from_api(e)?,
+    };
+    let loaded = load(&state, &signed_in, id).await?;
+    html_with_status(
+        StatusCode::CONFLICT,
+        &page(&signed_in, loaded, &CheckForm::default(), errors),
     )
 }

@@ -199,6 +199,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(grantees::list)
             .service(grantees::show)
             .service(grantees::record_check)
+            .service(grantees::record_due_diligence)
             // Before `/funds/{id}`, which would take "new" for a fund.
             .service(fund_admin::new_fund)
             .service(funds::show)
