@@ -1089,3 +1089,371 @@ fn a_grantee_applies_through_the_round_form_with_an_upload() {
         b.client.close().await.unwrap();
     });
 }
+
+/// The text of the first status tag in the page's summary list (a run's
+/// or an award's status).
+async fn summary_status(b: &Browser) -> String {
+    let v: Value = b
+        .client
+        .execute(
+            "const t = document.querySelector('.govuk-summary-list .govuk-tag'); \
+             return t ? t.textContent.trim() : '';",
+            vec![],
+        )
+        .await
+        .unwrap();
+    v.as_str().unwrap_or_default().to_owned()
+}
+
+/// GETs `path` with the browser's own session (a download link followed
+/// by script); returns the status, `Content-Disposition` and body.
+async fn fetch_in_browser(b: &Browser, path: &str) -> (u64, String, String) {
+    let v = b
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(arguments[0], {credentials: 'same-origin'})
+               .then(r => r.text().then(t => done([r.status, r.headers.get('Content-Disposition') || '', t])))
+               .catch(e => done([0, '', String(e)]));",
+            vec![json!(path)],
+        )
+        .await
+        .unwrap();
+    (
+        v[0].as_u64().unwrap_or_default(),
+        v[1].as_str().unwrap_or_default().to_owned(),
+        v[2].as_str().unwrap_or_default().to_owned(),
+    )
+}
+
+/// Issue 17: a newcomer runs a round from nothing to a paid payment run in
+/// the browser alone, and an auditor reconciles the fund and verifies the
+/// audit chain there. An administrator sets up a fund and a round and
+/// opens both; the grantee applies, submits and gives bank details; the
+/// administrator verifies them, records the grantee's due-diligence pass,
+/// finds the application in the round's queue and awards it; the grantee
+/// accepts; the administrator schedules
+/// the payment and makes a payment run, which a second administrator (the
+/// maker is refused) approves, downloads the bank file of and confirms
+/// paid; the auditor sees every reconciliation check pass and the chain
+/// intact. Every new page passes axe.
+///
+/// Set up through the harness, as a newcomer finds them in the demo: the
+/// people (two administrators, an auditor, the grantee's user) and the
+/// grantee organisation (registering one in the browser is
+/// `grantee-new` in the panel test).
+#[test]
+fn an_administrator_runs_a_round_to_a_paid_run_and_the_auditor_reconciles() {
+    let Some((chromium, driver)) = browser_binaries() else {
+        return;
+    };
+    use grantledger_domain::user::Role;
+    let app = TestApp::start(grantledger_store::testing::TestDb::sqlite());
+    let admin = app.admin();
+    let grantee = app.grantee(
+        &admin,
+        tameside("Mossley Lunch Club"),
+        DueDiligence::NotDone,
+    );
+    let grantee_id = grantee.id.clone();
+    let (_grantee, grantee_email) = grantee.with_user_email(&app);
+    let maker = app.user_email(Role::Admin, None);
+    let approver = app.user_email(Role::Admin, None);
+    let auditor = app.user_email(Role::Auditor, None);
+    let now = chrono::Utc::now();
+    let today = now.date_naive().to_string();
+    let opens = (now + chrono::Duration::days(1))
+        .format("%Y-%m-%d 09:00")
+        .to_string();
+    let closes = (now + chrono::Duration::days(90))
+        .format("%Y-%m-%d 17:00")
+        .to_string();
+    let (sort_code, account_number) = grantledger_tests::TEST_ACCOUNT;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let (mut b, _driver) = Browser::open(&app, true, &chromium, &driver).await;
+        let sign_out = "form[action='/sign-out'] button";
+
+        // 1. The administrator sets up a fund and a round, and opens both.
+        b.goto("/sign-in").await;
+        b.sign_in(&maker, PASSWORD).await;
+        assert_eq!(b.path().await, "/");
+        b.check("staff-home").await;
+        b.click("a[href='/funds/new']").await;
+        b.see("Set up a fund").await;
+        b.check("fund-new").await;
+        b.click("form[action='/funds'] button[type=submit]").await;
+        b.see("There is a problem").await;
+        b.check("fund-new-error").await;
+        b.fill("#code", "MOSS").await;
+        b.fill("#name", "Mossley Friendship Fund").await;
+        b.fill("#budget", "20000.00").await;
+        b.click("form[action='/funds'] button[type=submit]").await;
+        let fund = b
+            .path()
+            .await
+            .strip_prefix("/funds/")
+            .unwrap_or_else(|| panic!("no fund page after saving the fund"))
+            .to_owned();
+        b.see("Mossley Friendship Fund").await;
+        b.click(&format!("form[action='/funds/{fund}/open'] button"))
+            .await;
+        b.see("£20,000.00").await;
+        b.check("fund-opened").await;
+        b.click(&format!("a[href='/funds/{fund}/rounds/new']"))
+            .await;
+        b.check("round-new").await;
+        b.fill("#name", "Round 1").await;
+        b.fill("#opens_at", &opens).await;
+        b.fill("#closes_at", &closes).await;
+        b.fill("#allocation", "10000.00").await;
+        b.fill("#min_grant", "500.00").await;
+        b.fill("#max_grant", "5000.00").await;
+        b.click(&format!(
+            "form[action='/funds/{fund}/rounds'] button[type=submit]"
+        ))
+        .await;
+        let round = b
+            .path()
+            .await
+            .strip_prefix("/rounds/")
+            .unwrap_or_else(|| panic!("no round page after saving the round"))
+            .to_owned();
+        b.see("This round is not open for applications").await;
+        b.check("round-staff").await;
+        b.click(&format!("a[href='/rounds/{round}/edit']")).await;
+        b.check("round-edit").await;
+        b.click(&format!("form[action='/rounds/{round}/open-now'] button"))
+            .await;
+        assert_eq!(b.path().await, format!("/rounds/{round}"));
+        assert!(
+            !b.source()
+                .await
+                .contains("This round is not open for applications"),
+            "the round opened"
+        );
+        b.click(sign_out).await;
+
+        // 2. The grantee applies and submits, and gives bank details.
+        b.sign_in(&grantee_email, PASSWORD).await;
+        assert_eq!(b.path().await, "/");
+        b.click(&format!("a[href='/rounds/{round}']")).await;
+        b.click(&format!("a[href='/rounds/{round}/apply']")).await;
+        b.fill("#project_title", "Wednesday lunch and chat").await;
+        b.fill(
+            "#summary",
+            "A hot lunch and company for older neighbours who live alone.",
+        )
+        .await;
+        b.fill("#amount_requested", "1200.00").await;
+        b.click("main form button[type=submit]:not([name])").await;
+        b.see("Check your answers").await;
+        b.click("form[action$='/submit'] button").await;
+        let submitted = b.path().await;
+        let application = submitted
+            .strip_prefix("/applications/")
+            .and_then(|p| p.strip_suffix("/submitted"))
+            .unwrap_or_else(|| panic!("not the submitted page: {submitted}"))
+            .to_owned();
+        b.see("Application submitted").await;
+        b.goto("/organisation").await;
+        b.click_text("See or change your bank details").await;
+        b.fill("#account_name", "Mossley Lunch Club").await;
+        b.fill("#sort_code", sort_code).await;
+        b.fill("#account_number", account_number).await;
+        b.click("form[action='/organisation/bank-details'] button")
+            .await;
+        b.see(&format!("****{}", &account_number[4..])).await;
+        b.click(sign_out).await;
+
+        // 3. The administrator verifies the bank details, finds the
+        // application in the round's queue and awards it.
+        b.sign_in(&maker, PASSWORD).await;
+        b.click("a[href='/bank-details']").await;
+        b.see("Mossley Lunch Club").await;
+        b.check("bank-details-waiting").await;
+        b.click(&format!("a[href='/grantees/{grantee_id}/bank-details']"))
+            .await;
+        b.check("grantee-bank-details").await;
+        b.fill(
+            "#verify_note",
+            "Called the treasurer on the number we hold.",
+        )
+        .await;
+        b.click(&format!(
+            "form[action='/grantees/{grantee_id}/bank-details/verify'] button"
+        ))
+        .await;
+        b.see("The change is verified").await;
+        b.check("bank-details-verified").await;
+        // The grantee-wide due-diligence pass that payments need.
+        b.goto(&format!("/grantees/{grantee_id}")).await;
+        b.check("grantee-due-diligence").await;
+        b.click(&format!(
+            "form[action='/grantees/{grantee_id}/due-diligence'] button:not(.govuk-button--warning)"
+        ))
+        .await;
+        b.see("Due diligence recorded by").await;
+        b.goto("/").await;
+        b.click(&format!("a[href='/funds/{fund}']")).await;
+        b.click(&format!("a[href='/rounds/{round}']")).await;
+        b.click(&format!("a[href='/rounds/{round}/applications']"))
+            .await;
+        b.see("Wednesday lunch and chat").await;
+        b.see("Mossley Lunch Club").await;
+        b.click(&format!("a[href='/applications/{application}']"))
+            .await;
+        b.check("application-staff").await;
+        b.click(&format!("a[href='/applications/{application}/decide']"))
+            .await;
+        b.tick("#outcome").await;
+        b.fill(
+            "#feedback",
+            "A clear plan that reaches people on their own.",
+        )
+        .await;
+        b.click(&format!(
+            "form[action='/applications/{application}/decide'] button"
+        ))
+        .await;
+        assert_eq!(b.path().await, format!("/applications/{application}"));
+        b.see("Awarded").await;
+        b.click(sign_out).await;
+
+        // 4. The grantee accepts the offer.
+        b.sign_in(&grantee_email, PASSWORD).await;
+        b.see("Accept or decline the offer").await;
+        let href: Value = b
+            .client
+            .execute(
+                "const a = document.querySelector(\"main a[href^='/awards/']\"); \
+                 return a ? a.getAttribute('href') : '';",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let award = href
+            .as_str()
+            .and_then(|h| h.strip_prefix("/awards/"))
+            .unwrap_or_else(|| panic!("no award on the dashboard: {href}"))
+            .to_owned();
+        b.click(&format!("a[href='/awards/{award}']")).await;
+        b.tick("#declaration").await;
+        b.click("form[action$='/accept'] button").await;
+        b.see("You have accepted the offer").await;
+        b.click(sign_out).await;
+
+        // 5. The administrator schedules the payment and makes a run; as
+        // its maker, they may not approve it.
+        b.sign_in(&maker, PASSWORD).await;
+        // From the application to the award made on it.
+        b.goto(&format!("/applications/{application}")).await;
+        b.click(&format!("a[href='/awards/{award}']")).await;
+        b.see("Accepted").await;
+        b.check("award-staff").await;
+        b.click(&format!("a[href='/awards/{award}/manage']")).await;
+        b.check("award-manage").await;
+        b.fill("#tranche_amount", "1200.00").await;
+        b.fill("#tranche_due_on", &today).await;
+        b.click(&format!("form[action='/awards/{award}/tranches'] button"))
+            .await;
+        b.see("The payment is scheduled.").await;
+        b.check("award-tranche-scheduled").await;
+        b.goto("/").await;
+        b.click("a[href='/payment-runs']").await;
+        b.check("payment-runs").await;
+        b.click("a[href='/payment-runs/new']").await;
+        b.check("payment-run-new").await;
+        b.choose("#fund_id", &fund).await;
+        // A date input types by the browser's locale: set its value.
+        b.client
+            .execute(
+                "document.getElementById('due_by').value = arguments[0];",
+                vec![json!(today)],
+            )
+            .await
+            .unwrap();
+        b.click("form[action='/payment-runs'] button").await;
+        let made = b.path().await;
+        let run = made
+            .strip_prefix("/payment-runs/")
+            .unwrap_or_else(|| panic!("no run page after making the run: {made}"))
+            .to_owned();
+        b.see("The run is made").await;
+        b.see("Mossley Lunch Club").await;
+        b.see("MOSS-R1-").await;
+        b.see("£1,200.00").await;
+        b.see("No payments were held out of this run.").await;
+        assert_eq!(summary_status(&b).await, "Waiting for approval");
+        b.check("payment-run-draft").await;
+        b.click(&format!(
+            "form[action='/payment-runs/{run}/approve'] button"
+        ))
+        .await;
+        b.see("You made this run, so a second administrator must approve it.")
+            .await;
+        b.check("payment-run-same-administrator").await;
+        b.click(sign_out).await;
+
+        // 6. A second administrator approves it, downloads the bank file
+        // and confirms the payment paid.
+        b.sign_in(&approver, PASSWORD).await;
+        b.click("a[href='/payment-runs']").await;
+        b.click(&format!("a[href='/payment-runs/{run}']")).await;
+        b.click(&format!(
+            "form[action='/payment-runs/{run}/approve'] button"
+        ))
+        .await;
+        b.see("The run is approved").await;
+        assert_eq!(summary_status(&b).await, "Approved");
+        b.check("payment-run-approved").await;
+        for format in ["standard18", "bank_csv"] {
+            let href = format!("/payment-runs/{run}/file?format={format}");
+            let offered = b.source().await;
+            assert!(offered.contains(&href), "the run page offers {href}");
+            let (status, disposition, body) = fetch_in_browser(&b, &href).await;
+            assert_eq!(status, 200, "{href}: {body}");
+            assert!(disposition.starts_with("attachment"), "{disposition}");
+            assert!(body.contains(account_number), "{format}: {body}");
+            if format == "standard18" {
+                assert!(
+                    body.split_terminator("\r\n").all(|r| r.len() == 100),
+                    "Standard 18 records are 100 characters: {body:?}"
+                );
+            }
+        }
+        b.click(&format!(
+            "form[action^='/payment-runs/{run}/lines/'][action$='/paid'] button"
+        ))
+        .await;
+        b.see("The payment is confirmed as paid.").await;
+        assert_eq!(summary_status(&b).await, "Paid");
+        b.check("payment-run-paid").await;
+        b.click(sign_out).await;
+
+        // 7. The auditor reconciles the fund and verifies the chain.
+        b.sign_in(&auditor, PASSWORD).await;
+        assert_eq!(b.path().await, "/");
+        b.click(&format!("a[href='/funds/{fund}']")).await;
+        b.see("Every check passes").await;
+        assert!(!b.source().await.contains("Some checks fail"));
+        b.see("£1,200.00").await;
+        b.check("fund-reconciled").await;
+        b.goto(&format!("/payment-runs/{run}")).await;
+        assert_eq!(summary_status(&b).await, "Paid");
+        assert!(
+            !b.source().await.contains("/file?format="),
+            "no bank file for an auditor"
+        );
+        b.check("payment-run-auditor").await;
+        b.goto("/").await;
+        b.click("a[href='/audit']").await;
+        b.click("form[action='/audit/verify'] button").await;
+        b.see("The chain is intact").await;
+        b.check("audit-verify-auditor").await;
+        b.client.close().await.unwrap();
+    });
+}
