@@ -153,6 +153,8 @@ page_weights() {
 } | tee "$OUT/machine.txt" >&2
 
 SECRET=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+# Bank details are sealed at rest: the server will not start without a key.
+export GRANTLEDGER_BANK_KEY="${GRANTLEDGER_BANK_KEY:-$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')}"
 ADMIN_EMAIL="bench-admin@example.org"
 ADMIN_PASSWORD="bench-password-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
 ADMIN_TWO_FACTOR_SECRET=BENCHMARKADMINTWOFACTORSECRETKEY

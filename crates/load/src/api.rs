@@ -154,7 +154,7 @@ impl Api {
     }
 
     /// A fresh code for `email`, when it signs in with one.
-    async fn code_for(&self, email: &str) -> Option<String> {
+    pub async fn code_for(&self, email: &str) -> Option<String> {
         let (who, phone) = self.two_factor.as_ref()?;
         if who != email {
             return None;

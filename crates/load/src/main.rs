@@ -24,6 +24,11 @@
 //! the portal's form, then asks for the dashboard (`GET /`) at a constant
 //! rate (open loop, default 100/s), and can write the session cookie and
 //! the pages worth weighing for `scripts/bench-portal.sh`.
+//!
+//! `staff` measures the staff pages' budget (issue 17): it sets up a round
+//! with 20,000 applications and a fund with 1,700 awards, signs the
+//! administrator in through the portal's form (with a code), then asks for
+//! the round's queue and the fund page in turn at a constant rate.
 
 mod api;
 mod portal;
@@ -31,6 +36,7 @@ mod report;
 mod scenarios;
 mod schedule;
 mod setup;
+mod staff;
 mod stats;
 
 use std::path::PathBuf;
@@ -61,6 +67,83 @@ enum Command {
     /// Set up a grantee through the API, sign in through the portal's form,
     /// and ask for the dashboard (`GET /`) at a constant rate.
     Portal(Box<PortalArgs>),
+    /// Set up a round of 20,000 applications and a fund of 1,700 awards
+    /// through the API, sign the administrator in through the portal, and
+    /// ask for the round's queue and the fund page at a constant rate.
+    Staff(Box<StaffArgs>),
+}
+
+#[derive(Debug, clap::Args)]
+struct StaffArgs {
+    /// The server.
+    #[arg(
+        long,
+        env = "GRANTLEDGER_LOAD_BASE",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    base: String,
+    /// An administrator's email (default: the demo administrator).
+    #[arg(
+        long,
+        env = "GRANTLEDGER_LOAD_EMAIL",
+        default_value = "admin@demo.grantledger.org"
+    )]
+    email: String,
+    /// Their password.
+    #[arg(
+        long,
+        env = "GRANTLEDGER_LOAD_PASSWORD",
+        default_value = "demo-password-2026",
+        hide_env_values = true
+    )]
+    password: String,
+    /// The administrator's two-factor secret, base32 (default: the demo's).
+    #[arg(
+        long,
+        env = "GRANTLEDGER_LOAD_TWO_FACTOR_SECRET",
+        default_value = "DEMOGRANTLEDGERSTAFFTWOFACTORKEY",
+        hide_env_values = true
+    )]
+    two_factor_secret: String,
+    /// A name for this run in reports, e.g. the backend.
+    #[arg(long, default_value = "server")]
+    label: String,
+    /// Applications in the round.
+    #[arg(long, default_value_t = 20_000)]
+    applications: u64,
+    /// Of them, how many are awarded (the fund's awards).
+    #[arg(long, default_value_t = 1_700)]
+    awards: usize,
+    /// Applicants submitting at once while setting up.
+    #[arg(long, default_value_t = 32)]
+    concurrency: usize,
+    /// Requests a second for each page.
+    #[arg(long, default_value_t = 50.0)]
+    rate: f64,
+    /// For this many seconds each.
+    #[arg(long, default_value_t = 60)]
+    seconds: u64,
+    /// First this many seconds at the same rate, not measured.
+    #[arg(long, default_value_t = 5)]
+    warm_up_seconds: u64,
+    /// Most requests in flight at once.
+    #[arg(long, default_value_t = 512)]
+    max_in_flight: usize,
+    /// First wait this long for the server's /readyz.
+    #[arg(long, default_value_t = 60)]
+    wait_seconds: u64,
+    /// Each request gives up after this many seconds (counted as no answer).
+    #[arg(long, default_value_t = 30)]
+    timeout_seconds: u64,
+    /// Threads for the client (the server needs the other cores).
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    /// Also write the report as JSON to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Write the fund's id to this file (to reconcile it afterwards).
+    #[arg(long)]
+    fund_file: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -271,6 +354,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run(&args),
         Command::Compare(args) => compare(&args).map(|()| ExitCode::SUCCESS),
         Command::Portal(args) => run_portal(&args),
+        Command::Staff(args) => run_staff(&args),
     };
     match result {
         Ok(code) => code,
@@ -421,6 +505,92 @@ fn run_portal(args: &PortalArgs) -> anyhow::Result<ExitCode> {
             .map_or(0, |d| d.rejected);
     if failures > 0 {
         eprintln!("grantledger-load: {failures} dashboard requests failed (not 200)");
+        return Ok(ExitCode::from(2));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_staff(args: &StaffArgs) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(args.threads.max(1))
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let timeout = Duration::from_secs(args.timeout_seconds);
+    let base = args.base.trim_end_matches('/').to_owned();
+    let size = staff::Size {
+        applications: args.applications,
+        awards: args.awards,
+        concurrency: args.concurrency,
+    };
+    let rate = portal::Rate {
+        rate: args.rate,
+        duration: Duration::from_secs(args.seconds),
+        warm_up: Duration::from_secs(args.warm_up_seconds),
+        max_in_flight: args.max_in_flight,
+    };
+    let report = runtime.block_on(async {
+        let api = Api::new(&base, timeout)?
+            .with_two_factor(&args.email, secret(&args.two_factor_secret)?);
+        api.wait_ready(Duration::from_secs(args.wait_seconds))
+            .await?;
+        let client = portal::client(timeout)?;
+        let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        note(&format!(
+            "setting up on {base}: a round of {} applications, {} of them awarded",
+            size.applications, size.awards
+        ));
+        let prepared =
+            staff::prepare(&api, &client, &base, &args.email, &args.password, size).await?;
+        if let Some(path) = &args.fund_file {
+            std::fs::write(path, format!("{}\n", prepared.fund))
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+        note(&format!(
+            "staff pages: {} then {}, {:.0} a second for {} s each after {} s unmeasured",
+            prepared.pages[0].1,
+            prepared.pages[1].1,
+            rate.rate,
+            rate.duration.as_secs(),
+            rate.warm_up.as_secs()
+        ));
+        let scenarios = staff::pages(&client, &base, &prepared, rate).await?;
+        anyhow::Ok(report::RunReport {
+            label: args.label.clone(),
+            base: base.clone(),
+            started_at,
+            grantee_users: setup::MAX_GRANTEE_USERS,
+            scenarios,
+        })
+    })?;
+    print!("{}", report::table(&report));
+    let mut failures = report.failures();
+    for name in ["queue", "fund"] {
+        let Some(page) = report.scenario(name).and_then(|s| s.requests.get(name)) else {
+            continue;
+        };
+        let service = report
+            .scenario(name)
+            .and_then(|s| s.requests.get(&format!("{name}_service_time")))
+            .map_or(f64::NAN, |s| s.p99_ms);
+        let met = service < staff::STAFF_P99_MS
+            && page.server_errors + page.transport_errors + page.rejected == 0;
+        failures += page.rejected;
+        println!(
+            "\nstaff budget, {name} page on {}: server time p99 {service:.2} ms (from due {:.2} ms) at {:.0}/s (target < {} ms, no errors): {}",
+            report.label,
+            page.p99_ms,
+            args.rate,
+            staff::STAFF_P99_MS,
+            if met { "met" } else { "MISSED" }
+        );
+    }
+    if let Some(path) = &args.json {
+        let text = serde_json::to_string_pretty(&report)?;
+        std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+    }
+    if failures > 0 {
+        eprintln!("grantledger-load: {failures} staff page requests failed (not 200)");
         return Ok(ExitCode::from(2));
     }
     Ok(ExitCode::SUCCESS)

@@ -125,9 +125,12 @@ fn form_encode(value: &str) -> String {
 }
 
 /// Signs in through the portal's form, as a browser does, and returns the
-/// session cookie as `__Host-session=…`.
+/// session cookie as `__Host-session=…`. Someone with two-factor sign-in
+/// (staff always) then gives a code on `/sign-in/code`, from `api`'s
+/// authenticator.
 pub async fn sign_in(
     client: &Client,
+    api: &Api,
     base: &str,
     email: &str,
     password: &str,
@@ -150,29 +153,67 @@ pub async fn sign_in(
         form_encode(password),
         form_encode(&csrf)
     );
+    let answer = post_form(client, base, "/sign-in", &sign_in_cookie, body).await?;
+    let cookie = set_cookie(&answer, SESSION_COOKIE)
+        .with_context(|| format!("POST /sign-in set no {SESSION_COOKIE} cookie"))?;
+    let to = answer
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !to.starts_with("/sign-in/code") {
+        return Ok(cookie);
+    }
+    let code = api
+        .code_for(email)
+        .await
+        .with_context(|| format!("{email} signs in with a code; give --two-factor-secret"))?;
+    let (status, html) = page(client, base, &cookie, "/sign-in/code").await?;
+    if status != StatusCode::OK {
+        bail!("GET /sign-in/code answered {status}");
+    }
+    let csrf = csrf_in(&html).context("the code page has no csrf field")?;
+    let body = format!(
+        "code={}&csrf={}&next=%2F",
+        form_encode(&code),
+        form_encode(&csrf)
+    );
+    let answer = post_form(client, base, "/sign-in/code", &cookie, body).await?;
+    set_cookie(&answer, SESSION_COOKIE)
+        .with_context(|| format!("POST /sign-in/code set no {SESSION_COOKIE} cookie"))
+}
+
+/// POSTs a form as a browser on the same site does; the answer must be a
+/// redirect (303), as every accepted portal form's is.
+async fn post_form(
+    client: &Client,
+    base: &str,
+    path: &str,
+    cookie: &str,
+    body: String,
+) -> anyhow::Result<reqwest::Response> {
     let answer = client
-        .post(format!("{base}/sign-in"))
-        .header(header::COOKIE, sign_in_cookie)
+        .post(format!("{base}{path}"))
+        .header(header::COOKIE, cookie)
         .header("Sec-Fetch-Site", "same-origin")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .body(body)
         .send()
         .await
-        .context("POST /sign-in")?;
+        .with_context(|| format!("POST {path}"))?;
     if answer.status() != StatusCode::SEE_OTHER {
         let status = answer.status();
         let text = answer.text().await.unwrap_or_default();
         bail!(
-            "POST /sign-in as {email} answered {status}, not 303: {}",
+            "POST {path} answered {status}, not 303: {}",
             text.chars().take(300).collect::<String>()
         );
     }
-    set_cookie(&answer, SESSION_COOKIE)
-        .with_context(|| format!("POST /sign-in set no {SESSION_COOKIE} cookie"))
+    Ok(answer)
 }
 
 /// GET a portal page with the session; the status and the body.
-async fn page(
+pub(crate) async fn page(
     client: &Client,
     base: &str,
     cookie: &str,
@@ -378,7 +419,7 @@ pub async fn prepare(
         }
     }
 
-    let cookie = sign_in(client, base, user, &world.grantee_password).await?;
+    let cookie = sign_in(client, api, base, user, &world.grantee_password).await?;
     let (status, html) = page(client, base, &cookie, "/").await?;
     if status != StatusCode::OK || !html.contains(&organisation) {
         bail!("GET / with the session answered {status} without the organisation's name");
@@ -416,18 +457,19 @@ pub async fn prepare(
     })
 }
 
-/// Kinds of request the scenario counts.
+/// Kinds of request the dashboard scenario counts.
 const KINDS: [&str; 2] = ["dashboard", "dashboard_service_time"];
 
-/// `GET /` with the session at `schedule`'s rate; latencies into `stats`
-/// when given (the warm-up passes none).
+/// GETs `url` with the session at `schedule`'s rate; latencies into
+/// `stats` when given (the warm-up passes none), as `kinds`: from when
+/// each request was due, and from when it was sent.
 async fn open_loop(
     client: &Client,
     url: &Arc<String>,
     cookie: &Arc<String>,
     schedule: Schedule,
     max_in_flight: usize,
-    stats: Option<&Arc<Mutex<std::collections::BTreeMap<&'static str, crate::stats::Recorder>>>>,
+    stats: Option<(&Arc<Mutex<Recorders>>, [&'static str; 2])>,
 ) -> anyhow::Result<()> {
     let gate = Arc::new(tokio::sync::Semaphore::new(max_in_flight.max(1)));
     let mut in_flight = JoinSet::new();
@@ -440,7 +482,7 @@ async fn open_loop(
             let due_at = started + schedule.due(next);
             let permit = gate.clone().acquire_owned().await?;
             let (client, url, cookie) = (client.clone(), url.clone(), cookie.clone());
-            let stats = stats.cloned();
+            let stats = stats.map(|(s, kinds)| (s.clone(), kinds));
             in_flight.spawn(async move {
                 let sent = Instant::now();
                 let outcome = match client
@@ -459,7 +501,7 @@ async fn open_loop(
                     }
                     Err(_) => Outcome::Transport,
                 };
-                if let Some(stats) = stats {
+                if let Some((stats, [late_kind, service_kind])) = stats {
                     let late = Answer {
                         outcome,
                         latency: due_at.elapsed(),
@@ -471,8 +513,8 @@ async fn open_loop(
                         body: None,
                     };
                     let mut stats = stats.lock().unwrap_or_else(PoisonError::into_inner);
-                    record(&mut stats, "dashboard", &late);
-                    record(&mut stats, "dashboard_service_time", &service);
+                    record(&mut stats, late_kind, &late);
+                    record(&mut stats, service_kind, &service);
                 }
                 drop(permit);
             });
@@ -487,6 +529,59 @@ async fn open_loop(
     Ok(())
 }
 
+type Recorders = std::collections::BTreeMap<&'static str, crate::stats::Recorder>;
+
+/// How hard to ask for one page.
+#[derive(Debug, Clone, Copy)]
+pub struct Rate {
+    /// Arrivals a second.
+    pub rate: f64,
+    /// Measured for this long.
+    pub duration: Duration,
+    /// Unmeasured first, at the same rate.
+    pub warm_up: Duration,
+    /// Most requests in flight at once.
+    pub max_in_flight: usize,
+}
+
+/// Asks for the page at `path` at the rate for the time, after a warm-up,
+/// and reports it as scenario `name` with request kinds `kinds` (from
+/// due, and from sent).
+pub async fn measure(
+    client: &Client,
+    base: &str,
+    cookie: &str,
+    path: &str,
+    name: &'static str,
+    kinds: [&'static str; 2],
+    rate: Rate,
+) -> anyhow::Result<ScenarioReport> {
+    let url = Arc::new(format!("{base}{path}"));
+    let cookie = Arc::new(cookie.to_owned());
+    if rate.warm_up > Duration::ZERO
+        && let Ok(warm) = Schedule::new(rate.rate, rate.warm_up)
+    {
+        open_loop(client, &url, &cookie, warm, rate.max_in_flight, None).await?;
+    }
+    let schedule = Schedule::new(rate.rate, rate.duration)?;
+    let stats = Arc::new(Mutex::new(recorders(&kinds)?));
+    let started = Instant::now();
+    open_loop(
+        client,
+        &url,
+        &cookie,
+        schedule,
+        rate.max_in_flight,
+        Some((&stats, kinds)),
+    )
+    .await?;
+    let stats = stats.lock().unwrap_or_else(PoisonError::into_inner);
+    let ok = stats.get(kinds[0]).map_or(0, |r| r.ok);
+    let mut report = ScenarioReport::new(name, started, ok, schedule.total(), &stats);
+    report.offered_rate = Some(schedule.rate());
+    Ok(report)
+}
+
 /// Asks for the dashboard at the rate for the time, after a warm-up, and
 /// reports it as the `portal` scenario.
 pub async fn dashboard(
@@ -495,30 +590,13 @@ pub async fn dashboard(
     prepared: &Prepared,
     options: &Options,
 ) -> anyhow::Result<ScenarioReport> {
-    let url = Arc::new(format!("{base}/"));
-    let cookie = Arc::new(prepared.cookie.clone());
-    if options.warm_up > Duration::ZERO
-        && let Ok(warm) = Schedule::new(options.rate, options.warm_up)
-    {
-        open_loop(client, &url, &cookie, warm, options.max_in_flight, None).await?;
-    }
-    let schedule = Schedule::new(options.rate, options.duration)?;
-    let stats = Arc::new(Mutex::new(recorders(&KINDS)?));
-    let started = Instant::now();
-    open_loop(
-        client,
-        &url,
-        &cookie,
-        schedule,
-        options.max_in_flight,
-        Some(&stats),
-    )
-    .await?;
-    let stats = stats.lock().unwrap_or_else(PoisonError::into_inner);
-    let ok = stats.get("dashboard").map_or(0, |r| r.ok);
-    let mut report = ScenarioReport::new("portal", started, ok, schedule.total(), &stats);
-    report.offered_rate = Some(schedule.rate());
-    Ok(report)
+    let rate = Rate {
+        rate: options.rate,
+        duration: options.duration,
+        warm_up: options.warm_up,
+        max_in_flight: options.max_in_flight,
+    };
+    measure(client, base, &prepared.cookie, "/", "portal", KINDS, rate).await
 }
 
 #[cfg(test)]

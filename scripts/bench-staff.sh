@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# The staff pages' budgets (issue 17), in one run on one machine: with an
+# administrator's portal session, open loop at 50 requests/s each,
+#   1. the first page of a round's queue (GET /rounds/{id}/applications)
+#      with 20,000 applications in the round, and
+#   2. the fund page (GET /funds/{id}: figures, charts and reconciliation)
+#      of a fund with 1,700 awards,
+# server time p99 < 20 ms, on a fresh PostgreSQL database and a fresh
+# SQLite file. Set-up goes through the API (grantledger-load staff): the
+# applications submitted by 25 grantee users at once, 1,700 awarded in
+# bulk; then the administrator signs in through the portal with a code.
+#
+# Usage: scripts/bench-staff.sh                about 4 minutes a backend after the build
+#        BENCH_QUICK=1 scripts/bench-staff.sh   2,000 applications, 170 awards, 15 s a page
+# Env:   BENCH_PG              admin URL without database (default postgres://postgres@127.0.0.1:5432)
+#        BENCH_DB_PREFIX       the database <prefix>_staff is (re)created (default grantledger_bench)
+#        BENCH_OUT             where logs and JSON reports go (default target/bench-staff)
+#        BENCH_BACKENDS        "postgresql sqlite" (default) or one of them
+#        BENCH_NO_BUILD=1      use the release binaries already built
+#        BENCH_KEEP=1          keep the database afterwards
+#        BENCH_STAFF_SECONDS   measured seconds a page (default 60)
+#        BENCH_STAFF_ARGS      extra flags for grantledger-load staff (see --help),
+#                              e.g. "--applications 5000 --rate 100"
+#        GRANTLEDGER_WORKERS, GRANTLEDGER_DB_POOL_SIZE pass through to the server
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
+
+PG="${BENCH_PG:-postgres://postgres@127.0.0.1:5432}"
+PREFIX="${BENCH_DB_PREFIX:-grantledger_bench}"
+SERVER_DB="${PREFIX}_staff"
+OUT="${BENCH_OUT:-target/bench-staff}"
+BACKENDS="${BENCH_BACKENDS:-postgresql sqlite}"
+SECONDS_EACH="${BENCH_STAFF_SECONDS:-60}"
+SIZE_ARGS=(--applications 20000 --awards 1700)
+if [ -n "${BENCH_QUICK:-}" ]; then
+    SECONDS_EACH=15
+    SIZE_ARGS=(--applications 2000 --awards 170)
+fi
+
+command -v psql >/dev/null || { echo "bench-staff.sh needs psql" >&2; exit 1; }
+mkdir -p "$OUT"
+
+SERVER_PID=""
+stop_server() {
+    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+    fi
+    SERVER_PID=""
+}
+cleanup() {
+    stop_server
+    if [ -z "${BENCH_KEEP:-}" ]; then
+        psql "${PG}/postgres" -qc "DROP DATABASE IF EXISTS ${SERVER_DB} WITH (FORCE)" >/dev/null 2>&1 || true
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if [ -z "${BENCH_NO_BUILD:-}" ]; then
+    echo "building (release) ..." >&2
+    cargo build --release --locked --quiet -p grantledger-server -p grantledger-load
+fi
+SERVER_BIN=target/release/grantledger
+LOAD_BIN=target/release/grantledger-load
+
+free_port() {
+    local port
+    while :; do
+        port=$(( 20000 + RANDOM % 40000 ))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/${port}") 2>/dev/null; then
+            echo "$port"
+            return
+        fi
+    done
+}
+
+{
+    echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "cpu: $(nproc) × $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+    echo "memory: $(free -g | awk '/^Mem:/ {print $2}') GiB"
+    echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "postgresql: $(psql "${PG}/postgres" -Atc 'SHOW server_version' 2>/dev/null || echo unreachable)"
+    echo "grantledger: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+} | tee "$OUT/machine.txt" >&2
+
+SECRET=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+# Bank details are sealed at rest: the server will not start without a key.
+export GRANTLEDGER_BANK_KEY="${GRANTLEDGER_BANK_KEY:-$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')}"
+ADMIN_EMAIL="bench-admin@example.org"
+ADMIN_PASSWORD="bench-password-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+ADMIN_TWO_FACTOR_SECRET=BENCHMARKADMINTWOFACTORSECRETKEY
+FAILED=0
+for backend in $BACKENDS; do
+    case "$backend" in
+        postgresql)
+            psql "${PG}/postgres" -qc "DROP DATABASE IF EXISTS ${SERVER_DB} WITH (FORCE)" -c "CREATE DATABASE ${SERVER_DB}" >/dev/null
+            URL="${PG}/${SERVER_DB}"
+            ;;
+        sqlite)
+            URL="$OUT/staff.sqlite3"
+            rm -f "$URL" "$URL-wal" "$URL-shm"
+            ;;
+        *) echo "unknown backend $backend" >&2; exit 1 ;;
+    esac
+    DATABASE_URL="$URL" GRANTLEDGER_NEW_PASSWORD="$ADMIN_PASSWORD" RUST_LOG=warn \
+        "$SERVER_BIN" user create --email "$ADMIN_EMAIL" --role admin >/dev/null
+    DATABASE_URL="$URL" GRANTLEDGER_TWO_FACTOR_SECRET="$ADMIN_TWO_FACTOR_SECRET" RUST_LOG=warn \
+        "$SERVER_BIN" user two-factor "$ADMIN_EMAIL" >/dev/null
+    PORT=$(free_port)
+    DATABASE_URL="$URL" GRANTLEDGER_JWT_SECRET="$SECRET" GRANTLEDGER_MAX_CONNECTIONS_PER_CLIENT=0 RUST_LOG="${RUST_LOG:-warn}" \
+        "$SERVER_BIN" serve --bind "127.0.0.1:${PORT}" >"$OUT/server-${backend}.log" 2>&1 &
+    SERVER_PID=$!
+    echo "grantledger on ${backend}: serving on 127.0.0.1:${PORT} (pid ${SERVER_PID}); staff pages ..." >&2
+    status=0
+    # shellcheck disable=SC2086 # word splitting of the extra flags is wanted
+    GRANTLEDGER_LOAD_PASSWORD="$ADMIN_PASSWORD" GRANTLEDGER_LOAD_TWO_FACTOR_SECRET="$ADMIN_TWO_FACTOR_SECRET" "$LOAD_BIN" staff \
+        --base "http://127.0.0.1:${PORT}" --email "$ADMIN_EMAIL" --label "$backend" \
+        --seconds "$SECONDS_EACH" --json "$OUT/staff-${backend}.json" --fund-file "$OUT/fund-${backend}.txt" \
+        "${SIZE_ARGS[@]}" ${BENCH_STAFF_ARGS:-} | tee "$OUT/staff-${backend}.txt" || status=$?
+    if [ "$status" -ne 0 ]; then
+        echo "grantledger-load staff on ${backend} exited ${status}" >&2
+        FAILED=1
+    fi
+    # Reconciliation must still pass after the run.
+    if [ ! -s "$OUT/fund-${backend}.txt" ] || ! DATABASE_URL="$URL" RUST_LOG=warn "$SERVER_BIN" reconcile \
+        --fund "$(cat "$OUT/fund-${backend}.txt")" >"$OUT/reconcile-${backend}.txt" 2>&1; then
+        echo "reconciliation on ${backend} failed: $OUT/reconcile-${backend}.txt" >&2
+        FAILED=1
+    fi
+    stop_server
+done
+
+echo
+echo "## Staff page budgets ($(date -u +%Y-%m-%d), $(nproc) cores, load average before $(sed -n 's/^load average before: //p' "$OUT/machine.txt"))"
+echo
+for backend in $BACKENDS; do
+    grep -h "staff budget" "$OUT/staff-${backend}.txt" 2>/dev/null | sed "s/^/${backend}: /" || echo "${backend}: no result"
+done
+echo
+echo "Logs and JSON reports: $OUT"
+exit "$FAILED"
