@@ -32,7 +32,7 @@ SERVER_DB="${PREFIX}_staff"
 OUT="${BENCH_OUT:-target/bench-staff}"
 BACKENDS="${BENCH_BACKENDS:-postgresql sqlite}"
 SECONDS_EACH="${BENCH_STAFF_SECONDS:-60}"
-SIZE_ARGS=(--applications 20000 --awards 1700)
+SIZE_ARGS=()
 if [ -n "${BENCH_QUICK:-}" ]; then
     SECONDS_EACH=15
     SIZE_ARGS=(--applications 2000 --awards 170)

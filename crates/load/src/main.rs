@@ -73,8 +73,9 @@ enum Command {
     Staff(Box<StaffArgs>),
 }
 
+/// The server, and the administrator every command signs in as.
 #[derive(Debug, clap::Args)]
-struct StaffArgs {
+struct Admin {
     /// The server.
     #[arg(
         long,
@@ -105,6 +106,12 @@ struct StaffArgs {
         hide_env_values = true
     )]
     two_factor_secret: String,
+}
+
+#[derive(Debug, clap::Args)]
+struct StaffArgs {
+    #[command(flatten)]
+    admin: Admin,
     /// A name for this run in reports, e.g. the backend.
     #[arg(long, default_value = "server")]
     label: String,
@@ -148,36 +155,8 @@ struct StaffArgs {
 
 #[derive(Debug, clap::Args)]
 struct PortalArgs {
-    /// The server.
-    #[arg(
-        long,
-        env = "GRANTLEDGER_LOAD_BASE",
-        default_value = "http://127.0.0.1:8080"
-    )]
-    base: String,
-    /// An administrator's email (default: the demo administrator).
-    #[arg(
-        long,
-        env = "GRANTLEDGER_LOAD_EMAIL",
-        default_value = "admin@demo.grantledger.org"
-    )]
-    email: String,
-    /// Their password.
-    #[arg(
-        long,
-        env = "GRANTLEDGER_LOAD_PASSWORD",
-        default_value = "demo-password-2026",
-        hide_env_values = true
-    )]
-    password: String,
-    /// The administrator's two-factor secret, base32 (default: the demo's).
-    #[arg(
-        long,
-        env = "GRANTLEDGER_LOAD_TWO_FACTOR_SECRET",
-        default_value = "DEMOGRANTLEDGERSTAFFTWOFACTORKEY",
-        hide_env_values = true
-    )]
-    two_factor_secret: String,
+    #[command(flatten)]
+    admin: Admin,
     /// A name for this run in reports, e.g. the backend.
     #[arg(long, default_value = "server")]
     label: String,
@@ -237,36 +216,8 @@ enum Scenario {
 
 #[derive(Debug, clap::Args)]
 struct RunArgs {
-    /// The server.
-    #[arg(
-        long,
-        env = "GRANTLEDGER_LOAD_BASE",
-        default_value = "http://127.0.0.1:8080"
-    )]
-    base: String,
-    /// An administrator's email (default: the demo administrator).
-    #[arg(
-        long,
-        env = "GRANTLEDGER_LOAD_EMAIL",
-        default_value = "admin@demo.grantledger.org"
-    )]
-    email: String,
-    /// Their password.
-    #[arg(
-        long,
-        env = "GRANTLEDGER_LOAD_PASSWORD",
-        default_value = "demo-password-2026",
-        hide_env_values = true
-    )]
-    password: String,
-    /// The administrator's two-factor secret, base32 (default: the demo's).
-    #[arg(
-        long,
-        env = "GRANTLEDGER_LOAD_TWO_FACTOR_SECRET",
-        default_value = "DEMOGRANTLEDGERSTAFFTWOFACTORKEY",
-        hide_env_values = true
-    )]
-    two_factor_secret: String,
+    #[command(flatten)]
+    admin: Admin,
     /// What to run.
     #[arg(long, value_enum, default_value_t = Scenario::All)]
     scenario: Scenario,
@@ -435,10 +386,10 @@ fn run_portal(args: &PortalArgs) -> anyhow::Result<ExitCode> {
         max_in_flight: args.max_in_flight,
         timeout: Duration::from_secs(args.timeout_seconds),
     };
-    let base = args.base.trim_end_matches('/').to_owned();
+    let base = args.admin.base.trim_end_matches('/').to_owned();
     let report = runtime.block_on(async {
         let api = Api::new(&base, options.timeout)?
-            .with_two_factor(&args.email, secret(&args.two_factor_secret)?);
+            .with_two_factor(&args.admin.email, secret(&args.admin.two_factor_secret)?);
         api.wait_ready(Duration::from_secs(args.wait_seconds))
             .await?;
         let client = portal::client(options.timeout)?;
@@ -448,7 +399,7 @@ fn run_portal(args: &PortalArgs) -> anyhow::Result<ExitCode> {
             options.applications, options.awards, options.participants
         ));
         let prepared =
-            portal::prepare(&api, &client, &base, &args.email, &args.password, &options).await?;
+            portal::prepare(&api, &client, &base, &args.admin.email, &args.admin.password, &options).await?;
         if let Some(path) = &args.cookie_file {
             std::fs::write(path, format!("{}\n", prepared.cookie))
                 .with_context(|| format!("writing {}", path.display()))?;
@@ -517,7 +468,7 @@ fn run_staff(args: &StaffArgs) -> anyhow::Result<ExitCode> {
         .build()
         .context("starting the async runtime")?;
     let timeout = Duration::from_secs(args.timeout_seconds);
-    let base = args.base.trim_end_matches('/').to_owned();
+    let base = args.admin.base.trim_end_matches('/').to_owned();
     let size = staff::Size {
         applications: args.applications,
         awards: args.awards,
@@ -531,7 +482,7 @@ fn run_staff(args: &StaffArgs) -> anyhow::Result<ExitCode> {
     };
     let report = runtime.block_on(async {
         let api = Api::new(&base, timeout)?
-            .with_two_factor(&args.email, secret(&args.two_factor_secret)?);
+            .with_two_factor(&args.admin.email, secret(&args.admin.two_factor_secret)?);
         api.wait_ready(Duration::from_secs(args.wait_seconds))
             .await?;
         let client = portal::client(timeout)?;
@@ -540,8 +491,15 @@ fn run_staff(args: &StaffArgs) -> anyhow::Result<ExitCode> {
             "setting up on {base}: a round of {} applications, {} of them awarded",
             size.applications, size.awards
         ));
-        let prepared =
-            staff::prepare(&api, &client, &base, &args.email, &args.password, size).await?;
+        let prepared = staff::prepare(
+            &api,
+            &client,
+            &base,
+            &args.admin.email,
+            &args.admin.password,
+            size,
+        )
+        .await?;
         if let Some(path) = &args.fund_file {
             std::fs::write(path, format!("{}\n", prepared.fund))
                 .with_context(|| format!("writing {}", path.display()))?;
@@ -601,8 +559,8 @@ fn note(text: &str) {
 }
 
 async fn scenarios_in_turn(args: &RunArgs) -> anyhow::Result<RunReport> {
-    let api = Api::new(&args.base, Duration::from_secs(args.timeout_seconds))?
-        .with_two_factor(&args.email, secret(&args.two_factor_secret)?);
+    let api = Api::new(&args.admin.base, Duration::from_secs(args.timeout_seconds))?
+        .with_two_factor(&args.admin.email, secret(&args.admin.two_factor_secret)?);
     api.wait_ready(Duration::from_secs(args.wait_seconds))
         .await?;
     let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -613,12 +571,12 @@ async fn scenarios_in_turn(args: &RunArgs) -> anyhow::Result<RunReport> {
     };
     note(&format!(
         "setting up on {}: a fund, a round for {surge_count} awards, {} grantee users",
-        args.base, args.grantee_users
+        args.admin.base, args.grantee_users
     ));
     let world = setup::prepare(
         &api,
-        &args.email,
-        &args.password,
+        &args.admin.email,
+        &args.admin.password,
         surge_count,
         args.grantee_users,
     )
@@ -734,7 +692,7 @@ async fn scenarios_in_turn(args: &RunArgs) -> anyhow::Result<RunReport> {
 fn finish(args: &RunArgs, started_at: String, scenarios: Vec<ScenarioReport>) -> RunReport {
     RunReport {
         label: args.label.clone(),
-        base: args.base.clone(),
+        base: args.admin.base.clone(),
         started_at,
         grantee_users: args.grantee_users,
         scenarios,
