@@ -404,8 +404,48 @@ fn the_queue_sorts_by_amount_and_by_mean_score(app: &TestApp) {
     );
 }
 
+/// Six assessors scoring one application at once over HTTP: none is
+/// refused or kept waiting into an error, and the mean counts all six.
+/// (The lost update this guards against is provoked deterministically by
+/// the store test `assessments_recorded_at_once_both_count_in_the_mean`;
+/// over HTTP the requests rarely overlap closely enough to show it.)
+fn assessors_scoring_at_once_all_count_in_the_mean(app: &TestApp) {
+    let admin = app.admin();
+    let round = app.small_round(&admin, "MNS", "Mean Fund");
+    let grantee = app.grantee(
+        &admin,
+        json!({"name": "Glossop Chatterbox"}),
+        DueDiligence::Passed,
+    );
+    let application = app.submitted_application(&round, &grantee, "400.00");
+    let assessors: Vec<String> = (0..6).map(|_| app.assessor()).collect();
+    let path = format!("/v1/applications/{application}/assessments");
+    let statuses: Vec<u16> = std::thread::scope(|s| {
+        let racers: Vec<_> = assessors
+            .iter()
+            .zip(1u8..)
+            .map(|(token, score)| {
+                let path = &path;
+                s.spawn(move || {
+                    let body = json!({"kind": "scored", "score": score, "recommendation": "award"});
+                    app.post(path, Some(token), &body).status().as_u16()
+                })
+            })
+            .collect();
+        racers.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    assert!(statuses.iter().all(|&s| s == 201), "{statuses:?}");
+    let read = grantledger_tests::expect(
+        app.get(&format!("/v1/applications/{application}"), Some(&admin)),
+        200,
+    );
+    // (1 + 2 + … + 6) / 6
+    assert_eq!(read["mean_score"], "3.50", "{read}");
+}
+
 api_tests!(
     staff_page_through_a_rounds_applications,
     an_administrator_decides_many_at_once,
     the_queue_sorts_by_amount_and_by_mean_score,
+    assessors_scoring_at_once_all_count_in_the_mean,
 );

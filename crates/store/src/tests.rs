@@ -581,6 +581,91 @@ fn search_keys_are_backfilled_and_follow_renames(db: &TestDb) {
     assert_eq!(found(&by_name("hulme tenants")), 1);
 }
 
+/// Two assessors recording at once: the second waits for the first to
+/// commit (the application's row is held first), so the kept mean counts
+/// both. Deterministic on PostgreSQL: the first transaction stays open
+/// while the second starts; without the hold, the second would work out
+/// its mean from its own score alone and write it last.
+fn assessments_recorded_at_once_both_count_in_the_mean(db: &TestDb) {
+    use grantledger_domain::application::{Application, ApplicationStatus};
+    use grantledger_domain::assessment::{Assessment, AssessmentOutcome, Recommendation, Score};
+    use grantledger_domain::ids::{ApplicationId, AssessmentId};
+
+    use crate::applications;
+
+    let fund = lcf("MEAN");
+    let r = round(&fund, 1, "10000.00");
+    let g = grantee(None);
+    let application = Application {
+        status: ApplicationStatus::Submitted,
+        ..Application::draft(ApplicationId::new(), r.id, g.id, m("800.00"), "Tea", "Talk").unwrap()
+    };
+    let assessors: Vec<User> = (0..2)
+        .map(|n| {
+            User::new(
+                UserId::new(),
+                Email::parse(&format!("assessor{n}@example.org")).unwrap(),
+                Role::Assessor,
+                None,
+            )
+            .unwrap()
+        })
+        .collect();
+    db.db
+        .write(|c| {
+            funds::create(c, &fund, &actor(), Utc::now())?;
+            rounds::create(c, &r, &actor(), Utc::now())?;
+            grantees::create(c, &g, &actor(), Utc::now())?;
+            for a in &assessors {
+                users::create(c, a, "x", &actor(), Utc::now())?;
+            }
+            applications::create(c, &application, fund.id, &actor(), Utc::now()).map(|_| ())
+        })
+        .unwrap();
+    let scored = |assessor: &User, score: u8| Assessment {
+        id: AssessmentId::new(),
+        application_id: application.id,
+        assessor_id: assessor.id,
+        outcome: AssessmentOutcome::Scored {
+            score: Score::new(score).unwrap(),
+            recommendation: Recommendation::Award,
+            comment: String::new(),
+        },
+        recorded_at: Utc::now(),
+    };
+    let (first, second) = (scored(&assessors[0], 2), scored(&assessors[1], 9));
+    let (recorded, go_on) = (std::sync::mpsc::channel(), std::sync::mpsc::channel::<()>());
+    std::thread::scope(|s| {
+        let database = db.db.clone();
+        let holder = s.spawn(move || {
+            database.write(|c| {
+                applications::add_assessment(c, &first, fund.id, &actor(), Utc::now())?;
+                recorded.0.send(()).unwrap();
+                go_on.1.recv().unwrap();
+                Ok::<_, StoreError>(())
+            })
+        });
+        recorded.1.recv().unwrap();
+        let database = db.db.clone();
+        let racer = s.spawn(move || {
+            database
+                .write(|c| applications::add_assessment(c, &second, fund.id, &actor(), Utc::now()))
+        });
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        go_on.0.send(()).unwrap();
+        holder.join().unwrap().unwrap();
+        racer.join().unwrap().unwrap();
+    });
+    let kept = db
+        .db
+        .read(|c| applications::get(c, application.id))
+        .unwrap()
+        .value
+        .mean_score
+        .map(|s| s.to_string());
+    assert_eq!(kept.as_deref(), Some("5.50"));
+}
+
 crate::backend_tests!(
     fund_round_trips_with_funders_and_ledger,
     search_keys_are_backfilled_and_follow_renames,
@@ -594,6 +679,7 @@ crate::backend_tests!(
     ledger_and_audit_rows_cannot_be_changed_or_removed,
     a_failed_write_leaves_nothing_behind,
     concurrent_allocations_never_exceed_the_budget,
+    assessments_recorded_at_once_both_count_in_the_mean,
 );
 
 /// A backend terminated in the middle of a write transaction (an
