@@ -22,7 +22,7 @@ use crate::policy::Action;
 use crate::portal::chart::{self, BLUE, Chart, Series};
 use crate::portal::format::instant;
 use crate::portal::forms::FormErrors;
-use crate::portal::imports::{BadLine, no_file, refusal, small_file};
+use crate::portal::imports::{BadLine, refusal, run_upload};
 use crate::portal::messages::english;
 use crate::portal::page::{Chrome, PortalError, PortalResult, html, html_with_status, see_other};
 use crate::portal::payment_runs::SelectOption;
@@ -228,20 +228,14 @@ pub async fn import(
 ) -> PortalResult {
     check_same_site(&req)?;
     signed_in.may(Action::ManageCommitments)?;
-    let file = small_file(&mut payload, &signed_in, TEXT_UPLOAD_LIMIT).await?;
-    let actor = signed_in.principal.actor();
-    let outcome = match file {
-        None => Err(no_file()),
-        Some(Err(e)) => Err(e),
-        Some(Ok(bytes)) => {
-            let state = state.clone();
-            blocking(move || state.db.write(|c| op::import(c, &bytes, &actor).map(Some))).await
-        }
-    };
-    let status = match &outcome {
-        Ok(_) => StatusCode::OK,
-        Err(e) => actix_web::ResponseError::status_code(e),
-    };
+    let (status, outcome) = run_upload(
+        &state,
+        &mut payload,
+        &signed_in,
+        TEXT_UPLOAD_LIMIT,
+        |c, _, bytes, actor| op::import(c, bytes, actor),
+    )
+    .await?;
     tracker(&state, &signed_in, TrackerQuery::default(), status, outcome).await
 }
 

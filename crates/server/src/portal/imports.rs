@@ -12,7 +12,8 @@ use chrono::Utc;
 use futures_util::StreamExt;
 use grantledger_domain::ids::RoundId;
 use grantledger_domain::import::parse_grantees;
-use grantledger_store::common::PageRequest;
+use grantledger_store::AnyConnection;
+use grantledger_store::common::{Actor, PageRequest};
 use grantledger_store::rounds::{self, RoundFilter};
 use serde::Deserialize;
 
@@ -166,7 +167,7 @@ pub async fn show(
 ///
 /// # Errors
 /// A bad token or form.
-pub async fn small_file(
+async fn small_file(
     payload: &mut Multipart,
     signed_in: &SignedIn,
     limit: usize,
@@ -186,23 +187,47 @@ pub async fn small_file(
     Ok(Some(Ok(bytes)))
 }
 
-async fn csv_file(
-    payload: &mut Multipart,
-    signed_in: &SignedIn,
-) -> Result<Option<Result<Vec<u8>, ApiError>>, PortalError> {
-    small_file(payload, signed_in, CSV_UPLOAD_LIMIT).await
-}
-
 /// The refusal for a form sent without a file.
-pub fn no_file() -> ApiError {
+fn no_file() -> ApiError {
     ApiError::invalid("file", english().t("imports-no-file"))
 }
 
-fn status_of(outcome: &Result<Option<ImportSummary>, ApiError>) -> StatusCode {
-    match outcome {
+/// What every upload form does with its file `file` (read whole, up to
+/// `limit` bytes): runs `import` on it in one write transaction, as the
+/// signed-in person. Answers the status for the page with what came of
+/// it: the import's summary, or why nothing was changed.
+///
+/// # Errors
+/// A bad token or form.
+pub async fn run_upload<T: Send + 'static>(
+    state: &web::Data<AppState>,
+    payload: &mut Multipart,
+    signed_in: &SignedIn,
+    limit: usize,
+    import: impl FnOnce(&mut AnyConnection, &AppState, &[u8], &Actor) -> Result<T, ApiError>
+    + Send
+    + 'static,
+) -> Result<(StatusCode, Result<Option<T>, ApiError>), PortalError> {
+    let file = small_file(payload, signed_in, limit).await?;
+    let actor = signed_in.principal.actor();
+    let outcome = match file {
+        None => Err(no_file()),
+        Some(Err(e)) => Err(e),
+        Some(Ok(bytes)) => {
+            let state = state.clone();
+            blocking(move || {
+                state
+                    .db
+                    .write(|c| import(c, &state, &bytes, &actor).map(Some))
+            })
+            .await
+        }
+    };
+    let status = match &outcome {
         Ok(_) => StatusCode::OK,
         Err(e) => actix_web::ResponseError::status_code(e),
-    }
+    };
+    Ok((status, outcome))
 }
 
 /// Imports grantee organisations.
@@ -215,23 +240,18 @@ pub async fn grantees(
 ) -> PortalResult {
     check_same_site(&req)?;
     signed_in.may(Action::ImportData)?;
-    let file = csv_file(&mut payload, &signed_in).await?;
-    let actor = signed_in.principal.actor();
-    let outcome = match file {
-        None => Err(no_file()),
-        Some(Err(e)) => Err(e),
-        Some(Ok(bytes)) => {
-            let state = state.clone();
-            blocking(move || {
-                state.db.write(|c| {
-                    let rows = parse_grantees(&bytes).map_err(import_error)?;
-                    import_grantee_rows(c, &rows, &actor, Utc::now(), |_| {}).map(Some)
-                })
-            })
-            .await
-        }
-    };
-    render(&state, &signed_in, status_of(&outcome), None, outcome).await
+    let (status, outcome) = run_upload(
+        &state,
+        &mut payload,
+        &signed_in,
+        CSV_UPLOAD_LIMIT,
+        |c, _, bytes, actor| {
+            let rows = parse_grantees(bytes).map_err(import_error)?;
+            import_grantee_rows(c, &rows, actor, Utc::now(), |_| {})
+        },
+    )
+    .await?;
+    render(&state, &signed_in, status, None, outcome).await
 }
 
 /// Imports a round's award decisions.
@@ -246,35 +266,16 @@ pub async fn awards(
     check_same_site(&req)?;
     signed_in.may(Action::ImportData)?;
     let round = path.into_inner();
-    let file = csv_file(&mut payload, &signed_in).await?;
-    let actor = signed_in.principal.actor();
-    let outcome = match file {
-        None => Err(no_file()),
-        Some(Err(e)) => Err(e),
-        Some(Ok(bytes)) => {
-            let state = state.clone();
-            blocking(move || {
-                state.db.write(|c| {
-                    import_award_file(
-                        c,
-                        &state.notices,
-                        RoundId::from_uuid(round),
-                        &bytes,
-                        &actor,
-                        |_| {},
-                    )
-                    .map(Some)
-                })
-            })
-            .await
-        }
-    };
-    render(
+    let (status, outcome) = run_upload(
         &state,
+        &mut payload,
         &signed_in,
-        status_of(&outcome),
-        Some(round),
-        outcome,
+        CSV_UPLOAD_LIMIT,
+        move |c, state, bytes, actor| {
+            let round = RoundId::from_uuid(round);
+            import_award_file(c, &state.notices, round, bytes, actor, |_| {})
+        },
     )
-    .await
+    .await?;
+    render(&state, &signed_in, status, Some(round), outcome).await
 }

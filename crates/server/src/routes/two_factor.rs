@@ -9,6 +9,7 @@ use grantledger_domain::ids::UserId;
 use grantledger_domain::two_factor::RecoveryCode;
 use grantledger_domain::user::User;
 use grantledger_store::AnyConnection;
+use grantledger_store::common::Actor;
 use grantledger_store::users;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -17,6 +18,7 @@ use crate::auth::principal::Principal;
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
 use crate::http::blocking;
+use crate::operations::notices::Notices;
 use crate::operations::two_factor::{self as op, Enrolment};
 use crate::policy::{Authorized, can};
 use crate::state::AppState;
@@ -105,6 +107,34 @@ async fn as_me<T: Send + 'static>(
     .await
 }
 
+/// An operation given the caller's code that answers new recovery codes:
+/// [`op::confirm`] or [`op::renew_recovery_codes`].
+type CodeStep = fn(
+    &mut AnyConnection,
+    &Notices,
+    &User,
+    &str,
+    &Actor,
+    DateTime<Utc>,
+) -> Result<Vec<RecoveryCode>, ApiError>;
+
+/// What confirming set-up and renewing the codes share: the caller's code
+/// goes to `step`, whose new recovery codes are the answer (never cached).
+async fn new_recovery_codes(
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: Json<CodeBody>,
+    step: CodeStep,
+) -> Result<HttpResponse, ApiError> {
+    let code = body.into_inner().code;
+    let notices = state.notices.clone();
+    let codes = as_me(state, principal, move |c, me, p| {
+        step(c, &notices, me, &code, &p.actor(), Utc::now())
+    })
+    .await?;
+    Ok(no_store(&codes_view(&codes)))
+}
+
 /// Your two-factor sign-in: on or off, required or not, recovery codes left.
 #[utoipa::path(
     tag = "users",
@@ -172,13 +202,7 @@ pub async fn confirm(
     principal: Principal,
     body: Json<CodeBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let code = body.into_inner().code;
-    let notices = state.notices.clone();
-    let codes = as_me(state, principal, move |c, me, p| {
-        op::confirm(c, &notices, me, &code, &p.actor(), Utc::now())
-    })
-    .await?;
-    Ok(no_store(&codes_view(&codes)))
+    new_recovery_codes(state, principal, body, op::confirm).await
 }
 
 /// New recovery codes (the old ones stop working), given a code from the
@@ -200,13 +224,7 @@ pub async fn renew_recovery_codes(
     principal: Principal,
     body: Json<CodeBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let code = body.into_inner().code;
-    let notices = state.notices.clone();
-    let codes = as_me(state, principal, move |c, me, p| {
-        op::renew_recovery_codes(c, &notices, me, &code, &p.actor(), Utc::now())
-    })
-    .await?;
-    Ok(no_store(&codes_view(&codes)))
+    new_recovery_codes(state, principal, body, op::renew_recovery_codes).await
 }
 
 /// Turn two-factor off (grantees only; staff must keep it), given a code
