@@ -40,40 +40,8 @@ for tool in psql curl; do
 done
 mkdir -p "$OUT"
 
-SERVER_PID=""
-stop_server() {
-    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
-    SERVER_PID=""
-}
-cleanup() {
-    stop_server
-    if [ -z "${BENCH_KEEP:-}" ]; then
-        psql "${PG}/postgres" -qc "DROP DATABASE IF EXISTS ${SERVER_DB} WITH (FORCE)" >/dev/null 2>&1 || true
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-if [ -z "${BENCH_NO_BUILD:-}" ]; then
-    echo "building (release) ..." >&2
-    cargo build --release --locked --quiet -p grantledger-server -p grantledger-load
-fi
-SERVER_BIN=target/release/grantledger
-LOAD_BIN=target/release/grantledger-load
-
-free_port() {
-    local port
-    while :; do
-        port=$(( 20000 + RANDOM % 40000 ))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/${port}") 2>/dev/null; then
-            echo "$port"
-            return
-        fi
-    done
-}
+# shellcheck source=scripts/bench-common.sh
+source scripts/bench-common.sh
 
 kb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1024 }'; }
 
@@ -142,19 +110,7 @@ page_weights() {
     return "$over"
 }
 
-# --- the machine ------------------------------------------------------------
-{
-    echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-    echo "cpu: $(nproc) × $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
-    echo "memory: $(free -g | awk '/^Mem:/ {print $2}') GiB"
-    echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "postgresql: $(psql "${PG}/postgres" -Atc 'SHOW server_version' 2>/dev/null || echo unreachable)"
-    echo "grantledger: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-} | tee "$OUT/machine.txt" >&2
 
-SECRET=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
-# Bank details are sealed at rest: the server will not start without a key.
-export GRANTLEDGER_BANK_KEY="${GRANTLEDGER_BANK_KEY:-$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')}"
 ADMIN_EMAIL="bench-admin@example.org"
 ADMIN_PASSWORD="bench-password-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
 ADMIN_TWO_FACTOR_SECRET=BENCHMARKADMINTWOFACTORSECRETKEY

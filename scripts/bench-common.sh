@@ -1,0 +1,53 @@
+# Shared by the portal and staff benchmark scripts (sourced, not run):
+# the server's lifetime, a free port, the release build and a note of the
+# machine. Expects PG, SERVER_DB and OUT to be set by the sourcing script.
+
+SERVER_PID=""
+stop_server() {
+    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+    fi
+    SERVER_PID=""
+}
+cleanup() {
+    stop_server
+    if [ -z "${BENCH_KEEP:-}" ]; then
+        psql "${PG}/postgres" -qc "DROP DATABASE IF EXISTS ${SERVER_DB} WITH (FORCE)" >/dev/null 2>&1 || true
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if [ -z "${BENCH_NO_BUILD:-}" ]; then
+    echo "building (release) ..." >&2
+    cargo build --release --locked --quiet -p grantledger-server -p grantledger-load
+fi
+SERVER_BIN=target/release/grantledger
+LOAD_BIN=target/release/grantledger-load
+
+free_port() {
+    local port
+    while :; do
+        port=$(( 20000 + RANDOM % 40000 ))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/${port}") 2>/dev/null; then
+            echo "$port"
+            return
+        fi
+    done
+}
+
+# The machine, into $OUT/machine.txt and on stderr.
+{
+    echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "cpu: $(nproc) × $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+    echo "memory: $(free -g | awk '/^Mem:/ {print $2}') GiB"
+    echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "postgresql: $(psql "${PG}/postgres" -Atc 'SHOW server_version' 2>/dev/null || echo unreachable)"
+    echo "grantledger: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+} | tee "$OUT/machine.txt" >&2
+
+# A throwaway secret for the server's tokens, and a key for bank details
+# at rest (the server will not start without one).
+SECRET=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+export GRANTLEDGER_BANK_KEY="${GRANTLEDGER_BANK_KEY:-$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')}"
