@@ -155,6 +155,7 @@ pub struct ApplicationQuery {
     /// `oldest` (the default), `amount_highest`, `amount_lowest` or
     /// `score_highest` (administrators and auditors only; not yet scored
     /// last).
+    #[param(inline)]
     pub sort: Option<QueueOrder>,
     /// Most items to return (1–500, default 50).
     #[param(inline)]
