@@ -56,7 +56,9 @@ impl DocumentType {
             return office(head);
         }
         if head.starts_with(b"MZ") {
-            return Err(refused("a Windows program"));
+            // A program's header is binary straight after its "MZ"; a
+            // spreadsheet whose first cell happens to begin "MZ" is text.
+            return csv(head).map_err(|_| refused("a Windows program"));
         }
         if head.starts_with(b"\x7FELF") {
             return Err(refused("a Linux program"));

@@ -76,6 +76,11 @@ fn html_named_anything_is_refused_naming_the_accepted_types() {
 #[test]
 fn programs_and_binary_data_are_refused() {
     assert!(found(b"MZ\x90\0\x03\0\0\0\x04\0").contains("Windows program"));
+    assert_eq!(
+        DocumentType::sniff(b"MZ reference,Amount\r\nMZ-1,500.00\r\n"),
+        Ok(DocumentType::Csv),
+        "text that begins MZ is not a program"
+    );
     assert!(found(b"\x7FELF\x02\x01\x01").contains("Linux program"));
     assert!(found(b"a,b\n1,\x002\n").contains("binary"));
     assert!(found(b"a,b\x1b[31m\n").contains("binary"));
