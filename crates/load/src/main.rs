@@ -73,6 +73,33 @@ enum Command {
     Staff(Box<StaffArgs>),
 }
 
+/// How long and how hard a page is asked for at a constant rate, and the
+/// client's limits.
+#[derive(Debug, clap::Args)]
+struct OpenLoop {
+    /// For this many seconds (each page).
+    #[arg(long, default_value_t = 60)]
+    seconds: u64,
+    /// First this many seconds at the same rate, not measured.
+    #[arg(long, default_value_t = 5)]
+    warm_up_seconds: u64,
+    /// Most requests in flight at once.
+    #[arg(long, default_value_t = 512)]
+    max_in_flight: usize,
+    /// First wait this long for the server's /readyz.
+    #[arg(long, default_value_t = 60)]
+    wait_seconds: u64,
+    /// Each request gives up after this many seconds (counted as no answer).
+    #[arg(long, default_value_t = 30)]
+    timeout_seconds: u64,
+    /// Threads for the client (the server needs the other cores).
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    /// Also write the report as JSON to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
 /// The server, and the administrator every command signs in as.
 #[derive(Debug, clap::Args)]
 struct Admin {
@@ -127,27 +154,8 @@ struct StaffArgs {
     /// Requests a second for each page.
     #[arg(long, default_value_t = 50.0)]
     rate: f64,
-    /// For this many seconds each.
-    #[arg(long, default_value_t = 60)]
-    seconds: u64,
-    /// First this many seconds at the same rate, not measured.
-    #[arg(long, default_value_t = 5)]
-    warm_up_seconds: u64,
-    /// Most requests in flight at once.
-    #[arg(long, default_value_t = 512)]
-    max_in_flight: usize,
-    /// First wait this long for the server's /readyz.
-    #[arg(long, default_value_t = 60)]
-    wait_seconds: u64,
-    /// Each request gives up after this many seconds (counted as no answer).
-    #[arg(long, default_value_t = 30)]
-    timeout_seconds: u64,
-    /// Threads for the client (the server needs the other cores).
-    #[arg(long, default_value_t = 1)]
-    threads: usize,
-    /// Also write the report as JSON to this file.
-    #[arg(long)]
-    json: Option<PathBuf>,
+    #[command(flatten)]
+    open_loop: OpenLoop,
     /// Write the fund's id to this file (to reconcile it afterwards).
     #[arg(long)]
     fund_file: Option<PathBuf>,
@@ -173,27 +181,8 @@ struct PortalArgs {
     /// Dashboard requests a second.
     #[arg(long, default_value_t = report::PORTAL_RATE)]
     rate: f64,
-    /// For this many seconds.
-    #[arg(long, default_value_t = 60)]
-    seconds: u64,
-    /// First this many seconds at the same rate, not measured.
-    #[arg(long, default_value_t = 5)]
-    warm_up_seconds: u64,
-    /// Most requests in flight at once.
-    #[arg(long, default_value_t = 512)]
-    max_in_flight: usize,
-    /// First wait this long for the server's /readyz.
-    #[arg(long, default_value_t = 60)]
-    wait_seconds: u64,
-    /// Each request gives up after this many seconds (counted as no answer).
-    #[arg(long, default_value_t = 30)]
-    timeout_seconds: u64,
-    /// Threads for the client (the server needs the other cores).
-    #[arg(long, default_value_t = 1)]
-    threads: usize,
-    /// Also write the report as JSON to this file.
-    #[arg(long)]
-    json: Option<PathBuf>,
+    #[command(flatten)]
+    open_loop: OpenLoop,
     /// Write the session's `Cookie` header value to this file.
     #[arg(long)]
     cookie_file: Option<PathBuf>,
@@ -372,7 +361,7 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
 
 fn run_portal(args: &PortalArgs) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(args.threads.max(1))
+        .worker_threads(args.open_loop.threads.max(1))
         .enable_all()
         .build()
         .context("starting the async runtime")?;
@@ -381,16 +370,16 @@ fn run_portal(args: &PortalArgs) -> anyhow::Result<ExitCode> {
         awards: args.awards,
         participants: args.participants,
         rate: args.rate,
-        duration: Duration::from_secs(args.seconds),
-        warm_up: Duration::from_secs(args.warm_up_seconds),
-        max_in_flight: args.max_in_flight,
-        timeout: Duration::from_secs(args.timeout_seconds),
+        duration: Duration::from_secs(args.open_loop.seconds),
+        warm_up: Duration::from_secs(args.open_loop.warm_up_seconds),
+        max_in_flight: args.open_loop.max_in_flight,
+        timeout: Duration::from_secs(args.open_loop.timeout_seconds),
     };
     let base = args.admin.base.trim_end_matches('/').to_owned();
     let report = runtime.block_on(async {
         let api = Api::new(&base, options.timeout)?
             .with_two_factor(&args.admin.email, secret(&args.admin.two_factor_secret)?);
-        api.wait_ready(Duration::from_secs(args.wait_seconds))
+        api.wait_ready(Duration::from_secs(args.open_loop.wait_seconds))
             .await?;
         let client = portal::client(options.timeout)?;
         let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -445,7 +434,7 @@ fn run_portal(args: &PortalArgs) -> anyhow::Result<ExitCode> {
             if met { "met" } else { "MISSED" }
         );
     }
-    if let Some(path) = &args.json {
+    if let Some(path) = &args.open_loop.json {
         let text = serde_json::to_string_pretty(&report)?;
         std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
     }
@@ -463,11 +452,11 @@ fn run_portal(args: &PortalArgs) -> anyhow::Result<ExitCode> {
 
 fn run_staff(args: &StaffArgs) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(args.threads.max(1))
+        .worker_threads(args.open_loop.threads.max(1))
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    let timeout = Duration::from_secs(args.timeout_seconds);
+    let timeout = Duration::from_secs(args.open_loop.timeout_seconds);
     let base = args.admin.base.trim_end_matches('/').to_owned();
     let size = staff::Size {
         applications: args.applications,
@@ -476,14 +465,14 @@ fn run_staff(args: &StaffArgs) -> anyhow::Result<ExitCode> {
     };
     let rate = portal::Rate {
         rate: args.rate,
-        duration: Duration::from_secs(args.seconds),
-        warm_up: Duration::from_secs(args.warm_up_seconds),
-        max_in_flight: args.max_in_flight,
+        duration: Duration::from_secs(args.open_loop.seconds),
+        warm_up: Duration::from_secs(args.open_loop.warm_up_seconds),
+        max_in_flight: args.open_loop.max_in_flight,
     };
     let report = runtime.block_on(async {
         let api = Api::new(&base, timeout)?
             .with_two_factor(&args.admin.email, secret(&args.admin.two_factor_secret)?);
-        api.wait_ready(Duration::from_secs(args.wait_seconds))
+        api.wait_ready(Duration::from_secs(args.open_loop.wait_seconds))
             .await?;
         let client = portal::client(timeout)?;
         let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -543,7 +532,7 @@ fn run_staff(args: &StaffArgs) -> anyhow::Result<ExitCode> {
             if met { "met" } else { "MISSED" }
         );
     }
-    if let Some(path) = &args.json {
+    if let Some(path) = &args.open_loop.json {
         let text = serde_json::to_string_pretty(&report)?;
         std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
     }
