@@ -1,6 +1,7 @@
 # Shared by the portal and staff benchmark scripts (sourced, not run):
 # the server's lifetime, a free port, the release build and a note of the
-# machine. Expects PG, SERVER_DB and OUT to be set by the sourcing script.
+# machine, and one backend's fresh database with its administrator and
+# server. Expects PG, SERVER_DB and OUT to be set by the sourcing script.
 
 SERVER_PID=""
 stop_server() {
@@ -51,3 +52,36 @@ free_port() {
 # at rest (the server will not start without one).
 SECRET=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 export GRANTLEDGER_BANK_KEY="${GRANTLEDGER_BANK_KEY:-$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')}"
+
+# The administrator the load generator signs in as. Staff sign in with a
+# code as well; the load generator holds the secret.
+ADMIN_EMAIL="bench-admin@example.org"
+ADMIN_PASSWORD="bench-password-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+ADMIN_TWO_FACTOR_SECRET=BENCHMARKADMINTWOFACTORSECRETKEY
+
+# start_backend BACKEND FILE: a fresh database on BACKEND (postgresql, or
+# sqlite in $OUT/FILE), the administrator with two-factor on, and the
+# server on a free port, logging to $OUT/server-BACKEND.log. Sets URL,
+# PORT and SERVER_PID.
+start_backend() {
+    local backend=$1 file=$2
+    case "$backend" in
+        postgresql)
+            psql "${PG}/postgres" -qc "DROP DATABASE IF EXISTS ${SERVER_DB} WITH (FORCE)" -c "CREATE DATABASE ${SERVER_DB}" >/dev/null
+            URL="${PG}/${SERVER_DB}"
+            ;;
+        sqlite)
+            URL="$OUT/$file"
+            rm -f "$URL" "$URL-wal" "$URL-shm"
+            ;;
+        *) echo "unknown backend $backend" >&2; exit 1 ;;
+    esac
+    DATABASE_URL="$URL" GRANTLEDGER_NEW_PASSWORD="$ADMIN_PASSWORD" RUST_LOG=warn \
+        "$SERVER_BIN" user create --email "$ADMIN_EMAIL" --role admin >/dev/null
+    DATABASE_URL="$URL" GRANTLEDGER_TWO_FACTOR_SECRET="$ADMIN_TWO_FACTOR_SECRET" RUST_LOG=warn \
+        "$SERVER_BIN" user two-factor "$ADMIN_EMAIL" >/dev/null
+    PORT=$(free_port)
+    DATABASE_URL="$URL" GRANTLEDGER_JWT_SECRET="$SECRET" GRANTLEDGER_MAX_CONNECTIONS_PER_CLIENT=0 RUST_LOG="${RUST_LOG:-warn}" \
+        "$SERVER_BIN" serve --bind "127.0.0.1:${PORT}" >"$OUT/server-${backend}.log" 2>&1 &
+    SERVER_PID=$!
+}

@@ -111,32 +111,10 @@ page_weights() {
 }
 
 
-ADMIN_EMAIL="bench-admin@example.org"
-ADMIN_PASSWORD="bench-password-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
-ADMIN_TWO_FACTOR_SECRET=BENCHMARKADMINTWOFACTORSECRETKEY
 FAILED=0
 WEIGHED=""
 for backend in $BACKENDS; do
-    case "$backend" in
-        postgresql)
-            psql "${PG}/postgres" -qc "DROP DATABASE IF EXISTS ${SERVER_DB} WITH (FORCE)" -c "CREATE DATABASE ${SERVER_DB}" >/dev/null
-            URL="${PG}/${SERVER_DB}"
-            ;;
-        sqlite)
-            URL="$OUT/portal.sqlite3"
-            rm -f "$URL" "$URL-wal" "$URL-shm"
-            ;;
-        *) echo "unknown backend $backend" >&2; exit 1 ;;
-    esac
-    DATABASE_URL="$URL" GRANTLEDGER_NEW_PASSWORD="$ADMIN_PASSWORD" RUST_LOG=warn \
-        "$SERVER_BIN" user create --email "$ADMIN_EMAIL" --role admin >/dev/null
-    # Staff sign in with a code as well; the load generator holds the secret.
-    DATABASE_URL="$URL" GRANTLEDGER_TWO_FACTOR_SECRET="$ADMIN_TWO_FACTOR_SECRET" RUST_LOG=warn \
-        "$SERVER_BIN" user two-factor "$ADMIN_EMAIL" >/dev/null
-    PORT=$(free_port)
-    DATABASE_URL="$URL" GRANTLEDGER_JWT_SECRET="$SECRET" GRANTLEDGER_MAX_CONNECTIONS_PER_CLIENT=0 RUST_LOG="${RUST_LOG:-warn}" \
-        "$SERVER_BIN" serve --bind "127.0.0.1:${PORT}" >"$OUT/server-${backend}.log" 2>&1 &
-    SERVER_PID=$!
+    start_backend "$backend" portal.sqlite3
     echo "grantledger on ${backend}: serving on 127.0.0.1:${PORT} (pid ${SERVER_PID}); portal load ..." >&2
     status=0
     # shellcheck disable=SC2086 # word splitting of the extra flags is wanted
