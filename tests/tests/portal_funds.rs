@@ -55,6 +55,8 @@ fn row(body: &str, first: &str) -> String {
 }
 
 fn the_fund_page_shows_its_money_to_the_penny(app: &TestApp) {
+    let today = || chrono::Utc::now().format("%-d %B %Y").to_string();
+    let day_before = today();
     let fund = fund_with_an_award(app);
     let mut admin = signed_in(app, Role::Admin);
     let home = admin.get("/").expect(200);
@@ -106,6 +108,14 @@ fn the_fund_page_shows_its_money_to_the_penny(app: &TestApp) {
         "£1,000.01 to £2,500.00 1 £1,234.56"
     );
     assert_eq!(row(&body, "Up to £500.00"), "Up to £500.00 0 £0.00");
+    // Over time: the day's commitment and payment, summed (unless the
+    // set-up ran over midnight UTC).
+    if today() == day_before {
+        assert_eq!(
+            row(&body, &day_before),
+            format!("{day_before} £1,234.56 £400.00")
+        );
+    }
     // The bars say their figures too.
     assert!(body.contains("<title>Committed: £1,234</title>"), "{body}");
 }

@@ -5,7 +5,7 @@
 //! cannot disagree.
 //!
 //! ```
-//! use chrono::{TimeZone, Utc};
+//! use chrono::NaiveDate;
 //! use grantledger_domain::fund_overview::{grant_sizes, money_over_time};
 //! use grantledger_domain::ledger::TransferKind;
 //! use grantledger_domain::money::Money;
@@ -14,7 +14,7 @@
 //! assert_eq!(sizes[0].awards, 3);
 //! assert_eq!(sizes[2].total, Money::parse("2500")?);
 //!
-//! let day = |d| Utc.with_ymd_and_hms(2026, 3, d, 12, 0, 0).unwrap();
+//! let day = |d| NaiveDate::from_ymd_opt(2026, 3, d).unwrap();
 //! let points = money_over_time([
 //!     (day(1), TransferKind::AwardCommitted, 250_000),
 //!     (day(2), TransferKind::DisbursementPaid, 100_000),
@@ -25,7 +25,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate};
 
 use crate::ledger::TransferKind;
 use crate::money::Money;
@@ -164,7 +164,7 @@ pub enum Period {
     Month,
 }
 
-/// Movements spanning more days than this are summed by month.
+/// Movements spanning more calendar days than this are summed by month.
 pub const DAYS_BY_DAY: i64 = 92;
 
 /// The money committed and paid by the end of one period, cumulatively.
@@ -183,15 +183,20 @@ pub struct MoneyAt {
 /// Sums a fund's movements of money into cumulative committed and paid
 /// figures per period, in time order: one point per period in which
 /// anything moved. Kinds that neither commit nor pay are ignored.
+///
+/// Each movement is `(UTC day, kind, pence)`: only the day matters, so a
+/// store may sum each day's movements of a kind before handing them over
+/// (one row a day and kind rather than one a transfer) and get the same
+/// points.
 #[must_use]
 pub fn money_over_time(
-    movements: impl IntoIterator<Item = (DateTime<Utc>, TransferKind, i64)>,
+    movements: impl IntoIterator<Item = (NaiveDate, TransferKind, i64)>,
 ) -> Vec<MoneyAt> {
-    let mut moves: Vec<(DateTime<Utc>, TransferKind, i64)> = movements
+    let mut moves: Vec<(NaiveDate, TransferKind, i64)> = movements
         .into_iter()
         .filter(|(_, kind, _)| commitment_effect(*kind) != (0, 0))
         .collect();
-    moves.sort_by_key(|(at, _, _)| *at);
+    moves.sort_by_key(|(day, _, _)| *day);
     let (Some(first), Some(last)) = (moves.first(), moves.last()) else {
         return Vec::new();
     };
@@ -202,8 +207,7 @@ pub fn money_over_time(
     };
     let mut points: Vec<MoneyAt> = Vec::new();
     let (mut committed, mut paid) = (0_i64, 0_i64);
-    for (at, kind, pence) in moves {
-        let day = at.date_naive();
+    for (day, kind, pence) in moves {
         let period = match length {
             Period::Day => day,
             Period::Month => day.with_day(1).unwrap_or(day),
@@ -230,7 +234,6 @@ pub fn money_over_time(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
     use proptest::prelude::*;
 
     fn money(s: &str) -> Money {
@@ -264,7 +267,7 @@ mod tests {
 
     #[test]
     fn long_spans_are_summed_by_month() {
-        let at = |m, d| Utc.with_ymd_and_hms(2026, m, d, 9, 0, 0).unwrap();
+        let at = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
         let points = money_over_time([
             (at(6, 20), TransferKind::DisbursementPaid, 100),
             (at(1, 5), TransferKind::AwardCommitted, 1_000),
@@ -287,6 +290,20 @@ mod tests {
     }
 
     #[test]
+    fn ninety_two_calendar_days_are_still_summed_by_day() {
+        let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+        let span = |last| {
+            money_over_time([
+                (day(1, 1), TransferKind::AwardCommitted, 1),
+                (last, TransferKind::AwardCommitted, 1),
+            ])[0]
+                .length
+        };
+        assert_eq!(span(day(4, 3)), Period::Day);
+        assert_eq!(span(day(4, 4)), Period::Month);
+    }
+
+    #[test]
     fn nothing_moved_is_no_points() {
         assert!(money_over_time([]).is_empty());
     }
@@ -303,7 +320,7 @@ mod tests {
 
         #[test]
         fn the_last_point_is_the_net_of_every_movement(moves in prop::collection::vec((0_i64..400, 0_usize..6, 1_i64..1_000_000), 1..60)) {
-            let start = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+            let start = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
             let movements: Vec<_> = moves
                 .iter()
                 .map(|(d, k, p)| (start + chrono::Duration::days(*d), COMMITMENT_KINDS[*k], *p))
@@ -316,6 +333,21 @@ mod tests {
             prop_assert_eq!(last.committed, net(|e| e.0));
             prop_assert_eq!(last.paid, net(|e| e.1));
             prop_assert!(points.windows(2).all(|w| w[0].period < w[1].period));
+        }
+
+        #[test]
+        fn summing_each_days_movements_first_changes_nothing(moves in prop::collection::vec((0_i64..200, 0_usize..6, 1_i64..1_000_000), 1..60)) {
+            let start = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+            let movements: Vec<_> = moves
+                .iter()
+                .map(|(d, k, p)| (start + chrono::Duration::days(*d), COMMITMENT_KINDS[*k], *p))
+                .collect();
+            let mut by_day: std::collections::BTreeMap<(NaiveDate, usize), i64> = Default::default();
+            for (d, k, p) in &moves {
+                *by_day.entry((start + chrono::Duration::days(*d), *k)).or_default() += p;
+            }
+            let summed = by_day.into_iter().map(|((day, k), p)| (day, COMMITMENT_KINDS[k], p));
+            prop_assert_eq!(money_over_time(summed), money_over_time(movements));
         }
     }
 }

@@ -326,6 +326,31 @@ fn a_fund_of_1700_awards_over_two_rounds_reconciles(db: &TestDb) {
         r.checks.len() + 2 + r.by_region.len() + r.by_grantee.len() + r.by_funder.len()
     );
 
+    // By round and region only (the fund's page): the same checks and
+    // totals, and none by grantee, now and as of a past instant.
+    for as_of in [None, Some(built.between)] {
+        let whole = reconcile(db, built.fund, as_of);
+        let regions = db
+            .db
+            .read(|c| {
+                reconciliation::reconcile_fund_by(
+                    c,
+                    built.fund,
+                    as_of,
+                    reconciliation::Breakdown::Regions,
+                )
+            })
+            .unwrap();
+        assert!(regions.by_grantee.is_empty());
+        assert_eq!(regions.checks, whole.checks);
+        assert_eq!(regions.by_round, whole.by_round);
+        assert_eq!(regions.by_region, whole.by_region);
+        assert_eq!(
+            (regions.committed, regions.paid),
+            (whole.committed, whole.paid)
+        );
+    }
+
     // As of the instant between the rounds' awards: round 1's only.
     let then = reconcile(db, built.fund, Some(built.between));
     assert!(then.passed, "{:#?}", failed(&then));

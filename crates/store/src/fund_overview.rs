@@ -3,8 +3,10 @@
 //! domain's [`grantledger_domain::fund_overview`] decides what they add up
 //! to; these read only the rows it needs.
 
-use chrono::{DateTime, Utc};
+use chrono::NaiveDate;
+use diesel::QueryableByName;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
 use grantledger_domain::award::AwardStatus;
 use grantledger_domain::fund_overview::COMMITMENT_KINDS;
 use grantledger_domain::ids::FundId;
@@ -14,8 +16,8 @@ use grantledger_domain::money::Money;
 use crate::common::{db_id, parse};
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
-use crate::schema::{awards, ledger_transfers};
-use crate::sql_types::DbTime;
+use crate::reconciliation::{Dialect, load};
+use crate::schema::awards;
 
 /// Each distinct amount of the fund's live awards (offered, accepted or
 /// completed) and how many awards have it. Microgrants come in few
@@ -44,23 +46,46 @@ pub fn award_amounts(
         .collect()
 }
 
-/// Every movement of the fund's money that commits it to awards or pays
-/// it to grantees, with when it happened and how much (in pence).
+/// The fund's movements of money that commit it to awards or pay it to
+/// grantees, summed by UTC day and kind: `(day, kind, pence)`. The domain's
+/// [`grantledger_domain::fund_overview::money_over_time`] needs only the
+/// day, so the database sums a day's transfers instead of sending each.
 pub fn commitment_movements(
     conn: &mut AnyConnection,
     fund: FundId,
-) -> Result<Vec<(DateTime<Utc>, TransferKind, i64)>, StoreError> {
-    let kinds: Vec<&str> = COMMITMENT_KINDS.iter().map(|k| k.as_str()).collect();
-    let rows: Vec<(DbTime, String, i64)> = ledger_transfers::table
-        .filter(ledger_transfers::fund_id.eq(db_id(fund)))
-        .filter(ledger_transfers::kind.eq_any(kinds))
-        .select((
-            ledger_transfers::created_at,
-            ledger_transfers::kind,
-            ledger_transfers::amount_pence,
-        ))
-        .load(conn)?;
-    rows.into_iter()
-        .map(|(at, kind, pence)| Ok((at.0, parse::<TransferKind>("transfer kind", &kind)?, pence)))
+) -> Result<Vec<(NaiveDate, TransferKind, i64)>, StoreError> {
+    #[derive(QueryableByName)]
+    struct DayRow {
+        #[diesel(sql_type = Text)]
+        day: String,
+        #[diesel(sql_type = Text)]
+        kind: String,
+        #[diesel(sql_type = BigInt)]
+        pence: i64,
+    }
+    let d = Dialect::of(conn);
+    // Every value in the text is a typed id or one of the domain's kinds.
+    let kinds: Vec<String> = COMMITMENT_KINDS
+        .iter()
+        .map(|k| format!("'{}'", k.as_str()))
+        .collect();
+    let sql = format!(
+        "SELECT {} AS day, kind, CAST(SUM(amount_pence) AS BIGINT) AS pence FROM ledger_transfers \
+         WHERE fund_id = {} AND kind IN ({}) GROUP BY 1, 2",
+        d.day("created_at"),
+        d.uuid(fund.into()),
+        kinds.join(", ")
+    );
+    load::<DayRow>(conn, &sql)?
+        .into_iter()
+        .map(|r| {
+            let day = NaiveDate::parse_from_str(&r.day, "%Y-%m-%d")
+                .map_err(|e| StoreError::corrupt("transfer day", e))?;
+            Ok((
+                day,
+                parse::<TransferKind>("transfer kind", &r.kind)?,
+                r.pence,
+            ))
+        })
         .collect()
 }

@@ -41,20 +41,20 @@ use crate::sql_types::{DbTime, DbUuid, Uuid as SqlUuid};
 
 /// The backend-specific fragments of the reconciliation queries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Dialect {
+pub(crate) enum Dialect {
     Postgres,
     Sqlite,
 }
 
 impl Dialect {
-    fn of(conn: &AnyConnection) -> Dialect {
+    pub(crate) fn of(conn: &AnyConnection) -> Dialect {
         match conn {
             AnyConnection::Postgresql(_) => Dialect::Postgres,
             AnyConnection::Sqlite(_) => Dialect::Sqlite,
         }
     }
 
-    fn uuid(self, id: uuid::Uuid) -> String {
+    pub(crate) fn uuid(self, id: uuid::Uuid) -> String {
         match self {
             Dialect::Postgres => format!("'{}'::uuid", id.hyphenated()),
             Dialect::Sqlite => format!("X'{}'", id.simple()),
@@ -66,6 +66,15 @@ impl Dialect {
         match self {
             Dialect::Postgres => format!("'{text}'::timestamptz"),
             Dialect::Sqlite => format!("'{text}'"),
+        }
+    }
+
+    /// The UTC calendar day of an instant column, as `YYYY-MM-DD` text.
+    pub(crate) fn day(self, column: &str) -> String {
+        match self {
+            Dialect::Postgres => format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"),
+            // Stored as fixed-width UTC text (`DbTime`).
+            Dialect::Sqlite => format!("substr({column}, 1, 10)"),
         }
     }
 
@@ -101,7 +110,7 @@ impl Dialect {
     }
 }
 
-fn load<T>(conn: &mut AnyConnection, sql: &str) -> Result<Vec<T>, StoreError>
+pub(crate) fn load<T>(conn: &mut AnyConnection, sql: &str) -> Result<Vec<T>, StoreError>
 where
     T: QueryableByName<diesel::pg::Pg> + QueryableByName<diesel::sqlite::Sqlite> + 'static,
 {
@@ -215,6 +224,19 @@ impl Queries {
              SELECT t.round_id AS round_id, t.grantee_id AS grantee_id, g.name AS name, g.region AS region, \
              t.n AS awards, CAST(COALESCE(t.c, 0) AS BIGINT) AS committed, CAST(COALESCE(t.p, 0) AS BIGINT) AS paid \
              FROM t LEFT JOIN grantees g ON g.id = t.grantee_id",
+            self.awards(),
+            self.committed()
+        )
+    }
+
+    /// Awards, committed and paid by round and region only: the same pass
+    /// over the awards as [`Queries::totals`] without a row per grantee.
+    fn totals_by_region(&self) -> String {
+        format!(
+            "WITH {}, x AS (SELECT round_id, grantee_id, {} AS c, paid AS p FROM a) \
+             SELECT x.round_id AS round_id, g.region AS region, COUNT(*) AS awards, \
+             CAST(COALESCE(SUM(x.c), 0) AS BIGINT) AS committed, CAST(COALESCE(SUM(x.p), 0) AS BIGINT) AS paid \
+             FROM x LEFT JOIN grantees g ON g.id = x.grantee_id GROUP BY x.round_id, g.region",
             self.awards(),
             self.committed()
         )
@@ -372,6 +394,20 @@ struct TotalsRow {
     paid: i64,
 }
 
+#[derive(QueryableByName)]
+struct RegionRow {
+    #[diesel(sql_type = SqlUuid)]
+    round_id: DbUuid,
+    #[diesel(sql_type = Nullable<Text>)]
+    region: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    awards: i64,
+    #[diesel(sql_type = BigInt)]
+    committed: i64,
+    #[diesel(sql_type = BigInt)]
+    paid: i64,
+}
+
 /// Sums of awards, committed and paid.
 #[derive(Debug, Clone, Copy, Default)]
 struct Sums {
@@ -381,11 +417,23 @@ struct Sums {
 }
 
 impl Sums {
-    fn add(&mut self, row: &TotalsRow) {
-        self.awards = self.awards.saturating_add(row.awards);
-        self.committed = self.committed.saturating_add(row.committed);
-        self.paid = self.paid.saturating_add(row.paid);
+    fn add(&mut self, awards: i64, committed: i64, paid: i64) {
+        self.awards = self.awards.saturating_add(awards);
+        self.committed = self.committed.saturating_add(committed);
+        self.paid = self.paid.saturating_add(paid);
     }
+}
+
+/// How finely a reconciliation breaks its totals down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Breakdown {
+    /// By round, region and grantee: the whole report.
+    #[default]
+    Grantees,
+    /// By round and region, with no totals by grantee: for a page that
+    /// shows none, so the database sends a row per round and region
+    /// rather than one per grantee. The checks are the same.
+    Regions,
 }
 
 #[derive(QueryableByName)]
@@ -597,6 +645,7 @@ pub fn figures(
     conn: &mut AnyConnection,
     fund: FundId,
     as_of: Option<DateTime<Utc>>,
+    breakdown: Breakdown,
 ) -> Result<Figures, StoreError> {
     let record = funds::get(conn, fund)?;
     let d = Dialect::of(conn);
@@ -622,22 +671,45 @@ pub fn figures(
             )
         }
     };
-    let rows: Vec<TotalsRow> = load(conn, &q.totals())?;
     let mut by_round_sums: BTreeMap<uuid::Uuid, Sums> = BTreeMap::new();
     let mut by_region_sums: BTreeMap<String, Sums> = BTreeMap::new();
     let mut by_grantee_sums: BTreeMap<uuid::Uuid, (Option<String>, Option<String>, Sums)> =
         BTreeMap::new();
-    for row in &rows {
-        by_round_sums.entry(row.round_id.0).or_default().add(row);
-        let region = row.region.clone().unwrap_or_else(|| "(unknown)".to_owned());
-        by_region_sums.entry(region).or_default().add(row);
-        by_grantee_sums
-            .entry(row.grantee_id.0)
-            .or_insert_with(|| (row.name.clone(), row.region.clone(), Sums::default()))
-            .2
-            .add(row);
+    let region_name =
+        |region: &Option<String>| region.clone().unwrap_or_else(|| "(unknown)".to_owned());
+    match breakdown {
+        Breakdown::Grantees => {
+            for row in load::<TotalsRow>(conn, &q.totals())? {
+                let (n, c, p) = (row.awards, row.committed, row.paid);
+                by_round_sums
+                    .entry(row.round_id.0)
+                    .or_default()
+                    .add(n, c, p);
+                by_region_sums
+                    .entry(region_name(&row.region))
+                    .or_default()
+                    .add(n, c, p);
+                by_grantee_sums
+                    .entry(row.grantee_id.0)
+                    .or_insert_with(|| (row.name, row.region, Sums::default()))
+                    .2
+                    .add(n, c, p);
+            }
+        }
+        Breakdown::Regions => {
+            for row in load::<RegionRow>(conn, &q.totals_by_region())? {
+                let (n, c, p) = (row.awards, row.committed, row.paid);
+                by_round_sums
+                    .entry(row.round_id.0)
+                    .or_default()
+                    .add(n, c, p);
+                by_region_sums
+                    .entry(region_name(&row.region))
+                    .or_default()
+                    .add(n, c, p);
+            }
+        }
     }
-    drop(rows);
     let aggregates: Vec<(uuid::Uuid, Sums)> = by_round_sums.into_iter().collect();
     let paid: Vec<RoundPaid> = load(conn, &q.paid_by_round())?;
     let mut rounds: Vec<RoundFigures> = bases
@@ -797,12 +869,24 @@ pub fn figures(
     })
 }
 
-/// Reconciles a fund now or as of an instant. Reads run in one transaction
-/// so every figure comes from the same snapshot on PostgreSQL.
+/// Reconciles a fund now or as of an instant, with totals by round,
+/// region and grantee. Reads run in one transaction so every figure comes
+/// from the same snapshot on PostgreSQL.
 pub fn reconcile_fund(
     conn: &mut AnyConnection,
     fund: FundId,
     as_of: Option<DateTime<Utc>>,
+) -> Result<Reconciliation, StoreError> {
+    reconcile_fund_by(conn, fund, as_of, Breakdown::Grantees)
+}
+
+/// [`reconcile_fund`], with the totals broken down only as finely as
+/// `breakdown` asks.
+pub fn reconcile_fund_by(
+    conn: &mut AnyConnection,
+    fund: FundId,
+    as_of: Option<DateTime<Utc>>,
+    breakdown: Breakdown,
 ) -> Result<Reconciliation, StoreError> {
     let figures = match conn {
         AnyConnection::Postgresql(_) => {
@@ -815,10 +899,10 @@ pub fn reconcile_fund(
                     "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; \
                      SET LOCAL work_mem = '256MB'",
                 )?;
-                figures(c, fund, as_of)
+                figures(c, fund, as_of, breakdown)
             })?
         }
-        AnyConnection::Sqlite(_) => conn.transaction(|c| figures(c, fund, as_of))?,
+        AnyConnection::Sqlite(_) => conn.transaction(|c| figures(c, fund, as_of, breakdown))?,
     };
     Ok(reconcile(figures))
 }

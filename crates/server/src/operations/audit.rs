@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use grantledger_domain::audit::Verification;
 use grantledger_domain::csv_writer::{CsvWriteError, CsvWriter};
+use grantledger_domain::fund::FundStatus;
 use grantledger_domain::fund_overview::{MoneyAt, SizeCount, grant_sizes, money_over_time};
 use grantledger_domain::reconciliation::Reconciliation;
 use grantledger_store::audit::{EventFilter, Listed};
@@ -27,6 +28,8 @@ pub fn reconcile(
 /// to now: the movements are the ledger's, which keeps no other past).
 #[derive(Debug)]
 pub struct FundOverview {
+    /// Whether the fund is open, closed…, now.
+    pub status: FundStatus,
     /// The reconciliation, with every figure by round, region and funder.
     pub reconciliation: Reconciliation,
     /// Live awards in each size band.
@@ -42,11 +45,15 @@ pub fn overview(
     fund: &str,
     as_of: Option<DateTime<Utc>>,
 ) -> Result<FundOverview, ApiError> {
-    let id = funds::find(c, fund)?.value.id;
-    let reconciliation = reconciliation::reconcile_fund(c, id, as_of)?;
+    let found = funds::find(c, fund)?.value;
+    let id = found.id;
+    // The page shows no totals by grantee.
+    let reconciliation =
+        reconciliation::reconcile_fund_by(c, id, as_of, reconciliation::Breakdown::Regions)?;
     let sizes = grant_sizes(fund_overview::award_amounts(c, id)?);
     let over_time = money_over_time(fund_overview::commitment_movements(c, id)?);
     Ok(FundOverview {
+        status: found.status,
         reconciliation,
         sizes,
         over_time,

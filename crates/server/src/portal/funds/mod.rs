@@ -111,12 +111,10 @@ pub async fn show(
         errors.add("as_of", message);
         None
     });
-    let (overview, status) = blocking(move || {
-        state.db.read(|c| {
-            let overview = op::overview(c, &fund, as_of.map(AsOf::instant))?;
-            let status = crate::operations::funds::get(c, &fund)?.record.value.status;
-            Ok((overview, status.as_str().to_owned()))
-        })
+    let overview = blocking(move || {
+        state
+            .db
+            .read(|c| op::overview(c, &fund, as_of.map(AsOf::instant)))
     })
     .await?;
     let r = &overview.reconciliation;
@@ -143,7 +141,7 @@ pub async fn show(
             Vec::new()
         },
         manages: signed_in.can(Action::ManageFunds),
-        status,
+        status: overview.status.as_str().to_owned(),
         id,
         as_of: if errors.is_empty() {
             typed
