@@ -24,7 +24,9 @@ if [ -z "${BENCH_NO_BUILD:-}" ]; then
     echo "building (release) ..." >&2
     cargo build --release --locked --quiet -p grantledger-server -p grantledger-load
 fi
-SERVER_BIN=target/release/grantledger
+# BENCH_BIN times another server binary (e.g. a copy of an earlier
+# build) with the same load generator, for a before and after.
+SERVER_BIN="${BENCH_BIN:-target/release/grantledger}"
 LOAD_BIN=target/release/grantledger-load
 
 free_port() {

@@ -16,6 +16,7 @@
 #        BENCH_OUT             where logs, JSON reports and pages go (default target/bench-portal)
 #        BENCH_BACKENDS        "postgresql sqlite" (default) or one of them
 #        BENCH_NO_BUILD=1      use the release binaries already built
+#        BENCH_BIN             another server binary to time (default target/release/grantledger)
 #        BENCH_KEEP=1          keep the database afterwards
 #        BENCH_PORTAL_SECONDS  measured seconds a backend (default 60)
 #        BENCH_PORTAL_ARGS     extra flags for grantledger-load portal (see --help),

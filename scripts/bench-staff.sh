@@ -17,6 +17,7 @@
 #        BENCH_OUT             where logs and JSON reports go (default target/bench-staff)
 #        BENCH_BACKENDS        "postgresql sqlite" (default) or one of them
 #        BENCH_NO_BUILD=1      use the release binaries already built
+#        BENCH_BIN             another server binary to time (default target/release/grantledger)
 #        BENCH_KEEP=1          keep the database afterwards
 #        BENCH_STAFF_SECONDS   measured seconds a page (default 60)
 #        BENCH_STAFF_ARGS      extra flags for grantledger-load staff (see --help),
