@@ -417,10 +417,18 @@ struct Sums {
 }
 
 impl Sums {
-    fn add(&mut self, awards: i64, committed: i64, paid: i64) {
-        self.awards = self.awards.saturating_add(awards);
-        self.committed = self.committed.saturating_add(committed);
-        self.paid = self.paid.saturating_add(paid);
+    fn of(awards: i64, committed: i64, paid: i64) -> Sums {
+        Sums {
+            awards,
+            committed,
+            paid,
+        }
+    }
+
+    fn add(&mut self, other: Sums) {
+        self.awards = self.awards.saturating_add(other.awards);
+        self.committed = self.committed.saturating_add(other.committed);
+        self.paid = self.paid.saturating_add(other.paid);
     }
 }
 
@@ -675,39 +683,39 @@ pub fn figures(
     let mut by_region_sums: BTreeMap<String, Sums> = BTreeMap::new();
     let mut by_grantee_sums: BTreeMap<uuid::Uuid, (Option<String>, Option<String>, Sums)> =
         BTreeMap::new();
-    let region_name =
-        |region: &Option<String>| region.clone().unwrap_or_else(|| "(unknown)".to_owned());
-    match breakdown {
-        Breakdown::Grantees => {
-            for row in load::<TotalsRow>(conn, &q.totals())? {
-                let (n, c, p) = (row.awards, row.committed, row.paid);
-                by_round_sums
-                    .entry(row.round_id.0)
-                    .or_default()
-                    .add(n, c, p);
-                by_region_sums
-                    .entry(region_name(&row.region))
-                    .or_default()
-                    .add(n, c, p);
-                by_grantee_sums
-                    .entry(row.grantee_id.0)
-                    .or_insert_with(|| (row.name, row.region, Sums::default()))
-                    .2
-                    .add(n, c, p);
-            }
-        }
-        Breakdown::Regions => {
-            for row in load::<RegionRow>(conn, &q.totals_by_region())? {
-                let (n, c, p) = (row.awards, row.committed, row.paid);
-                by_round_sums
-                    .entry(row.round_id.0)
-                    .or_default()
-                    .add(n, c, p);
-                by_region_sums
-                    .entry(region_name(&row.region))
-                    .or_default()
-                    .add(n, c, p);
-            }
+    // (round, region, the grantee and their name when broken down so far, sums)
+    type Line = (
+        uuid::Uuid,
+        Option<String>,
+        Option<(uuid::Uuid, Option<String>)>,
+        Sums,
+    );
+    let lines: Vec<Line> = match breakdown {
+        Breakdown::Grantees => load::<TotalsRow>(conn, &q.totals())?
+            .into_iter()
+            .map(|r| {
+                let sums = Sums::of(r.awards, r.committed, r.paid);
+                (r.round_id.0, r.region, Some((r.grantee_id.0, r.name)), sums)
+            })
+            .collect(),
+        Breakdown::Regions => load::<RegionRow>(conn, &q.totals_by_region())?
+            .into_iter()
+            .map(|r| {
+                let sums = Sums::of(r.awards, r.committed, r.paid);
+                (r.round_id.0, r.region, None, sums)
+            })
+            .collect(),
+    };
+    for (round, region, grantee, sums) in lines {
+        by_round_sums.entry(round).or_default().add(sums);
+        let region_name = region.clone().unwrap_or_else(|| "(unknown)".to_owned());
+        by_region_sums.entry(region_name).or_default().add(sums);
+        if let Some((id, name)) = grantee {
+            by_grantee_sums
+                .entry(id)
+                .or_insert_with(|| (name, region, Sums::default()))
+                .2
+                .add(sums);
         }
     }
     let aggregates: Vec<(uuid::Uuid, Sums)> = by_round_sums.into_iter().collect();
