@@ -433,10 +433,9 @@ impl Sums {
 }
 
 /// How finely a reconciliation breaks its totals down.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Breakdown {
     /// By round, region and grantee: the whole report.
-    #[default]
     Grantees,
     /// By round and region, with no totals by grantee: for a page that
     /// shows none, so the database sends a row per round and region
