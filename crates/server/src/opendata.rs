@@ -282,35 +282,60 @@ impl Plan {
 /// Streams the export planned by [`prepare`] to `out`, one batch at a
 /// time; `progress` is told how many awards each batch read. Returns how
 /// many grants were written.
-pub fn export(
+///
+/// Reading and writing overlap: this thread fetches the next batch while
+/// another encodes the last one (at most one batch waits between them, so
+/// memory stays flat). The file is closed only when every batch was read,
+/// so a failed read never leaves a file that looks complete.
+pub fn export<W: Write + Send>(
     db: &Database,
     plan: &Plan,
     format: ExportFormat,
     publisher: &Publisher,
-    out: impl Write,
+    out: W,
     mut progress: impl FnMut(u64),
 ) -> Result<u64, ApiError> {
-    let mut encoder = Encoder::begin(out, format, plan.funders)?;
-    let mut cache = awards::ExportCache::default();
-    db.read(|conn| {
-        awards::export_each(
-            conn,
-            plan.fund,
-            &PUBLISHED_STATUSES,
-            BATCH_SIZE,
-            &mut cache,
-            |batch| {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<awards::ExportRow>>(1);
+    std::thread::scope(|scope| {
+        let encoding = scope.spawn(move || -> Result<Encoder<W>, ApiError> {
+            let mut encoder = Encoder::begin(out, format, plan.funders)?;
+            for batch in rx {
                 for row in &batch {
                     if let Some(grant) = plan.grant(row, publisher) {
                         encoder.grant(&grant)?;
                     }
                 }
-                progress(batch.len() as u64);
-                Ok::<_, ApiError>(())
-            },
-        )
-    })?;
-    encoder.finish()
+            }
+            Ok(encoder)
+        });
+        let mut cache = awards::ExportCache::default();
+        let read = db.read(|conn| {
+            awards::export_each(
+                conn,
+                plan.fund,
+                &PUBLISHED_STATUSES,
+                BATCH_SIZE,
+                &mut cache,
+                |batch| {
+                    let n = batch.len() as u64;
+                    tx.send(batch).map_err(|_| {
+                        ApiError::Internal("the export's writer stopped".to_owned())
+                    })?;
+                    progress(n);
+                    Ok::<_, ApiError>(())
+                },
+            )
+        });
+        drop(tx);
+        let encoded = encoding
+            .join()
+            .map_err(|_| ApiError::Internal("the export's writer panicked".to_owned()))?;
+        // When the writer stopped first (the client went away), its error is
+        // the cause and the reader's "writer stopped" only its echo.
+        let encoder = encoded?;
+        read?;
+        encoder.finish()
+    })
 }
 
 /// A writer that sends what it is given down a bounded channel in chunks:

@@ -604,8 +604,8 @@ fn run_export(cli: &Cli, args: &ExportArgs) -> anyhow::Result<()> {
         }
         None => None,
     };
-    let stdout = std::io::stdout().lock();
-    let out = std::io::BufWriter::with_capacity(64 * 1024, stdout);
+    // Not locked: the export writes from a thread of its own.
+    let out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout());
     let written = opendata::export(&db, &plan, args.format, &publisher, out, |n| {
         if let Some(bar) = &bar {
             bar.inc(n);
