@@ -2,6 +2,7 @@
 //! modules) by the Pay.UK modulus rules, and the files a bank accepts.
 
 mod account;
+mod approved;
 mod bacs;
 mod details;
 mod modulus;
@@ -9,6 +10,7 @@ mod modulus;
 pub use account::{
     AccountName, AccountNumber, BankAccount, BankAccountError, RollNumber, SortCode,
 };
+pub use approved::{LineRefusal, account_to_pay};
 pub use bacs::{
     BANK_CSV_HEADER, BacsError, BacsLine, Originator, OriginatorError, OriginatorName,
     ServiceUserNumber, bacs_field, bank_csv, is_bacs_char, julian, standard18, to_bacs,

@@ -360,16 +360,15 @@ pub fn holds(
         .collect())
 }
 
-/// The verified account to pay for each of `grantees`, or why they are
-/// held. Opens only what will be paid.
+/// The row of the verified account in force for each of `grantees`, or
+/// why payments to them are held. Opens nothing.
 ///
 /// # Errors
-/// [`StoreError::BankKey`] when a verified row cannot be opened.
-pub fn accounts_for_payment(
+/// Database errors.
+pub fn verified_ids(
     conn: &mut AnyConnection,
-    keyring: &Keyring,
     grantees: &[GranteeId],
-) -> Result<HashMap<GranteeId, Result<BankAccount, PaymentHold>>, StoreError> {
+) -> Result<HashMap<GranteeId, Result<uuid::Uuid, PaymentHold>>, StoreError> {
     let held = holds(conn, grantees)?;
     let mut out = HashMap::with_capacity(grantees.len());
     let payable: Vec<GranteeId> = grantees
@@ -378,17 +377,47 @@ pub fn accounts_for_payment(
         .copied()
         .collect();
     for chunk in payable.chunks(1_000) {
-        let rows: Vec<(DbUuid, Row)> = bank_details::table
+        let rows: Vec<(DbUuid, DbUuid)> = bank_details::table
             .filter(bank_details::grantee_id.eq_any(chunk.iter().map(|g| db_id(*g))))
             .filter(bank_details::state.eq(VERIFIED))
+            .select((bank_details::grantee_id, bank_details::id))
+            .load(conn)?;
+        out.extend(
+            rows.into_iter()
+                .map(|(grantee, id)| (GranteeId::from_uuid(grantee.0), Ok(id.0))),
+        );
+    }
+    out.extend(held.into_iter().map(|(g, h)| (g, Err(h))));
+    Ok(out)
+}
+
+/// The accounts of the rows `ids`, opened, whatever their state now (a
+/// paid run's file shows the account it paid, superseded or not).
+///
+/// # Errors
+/// [`StoreError::BankKey`] when a row cannot be opened;
+/// [`StoreError::Corrupt`] when an id names no row.
+pub fn open_accounts(
+    conn: &mut AnyConnection,
+    keyring: &Keyring,
+    ids: &[uuid::Uuid],
+) -> Result<HashMap<uuid::Uuid, BankAccount>, StoreError> {
+    let mut out = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(1_000) {
+        let rows: Vec<(DbUuid, Row)> = bank_details::table
+            .filter(bank_details::id.eq_any(chunk.iter().map(|id| DbUuid(*id))))
             .select((bank_details::grantee_id, Row::as_select()))
             .load(conn)?;
         for (grantee, row) in rows {
-            let grantee = GranteeId::from_uuid(grantee.0);
-            out.insert(grantee, Ok(open(keyring, grantee, &row)?.account));
+            let entry = open(keyring, GranteeId::from_uuid(grantee.0), &row)?;
+            out.insert(entry.id, entry.account);
         }
     }
-    out.extend(held.into_iter().map(|(g, h)| (g, Err(h))));
+    if let Some(missing) = ids.iter().find(|id| !out.contains_key(id)) {
+        return Err(StoreError::Corrupt(format!(
+            "a payment names bank details {missing}, which are not stored"
+        )));
+    }
     Ok(out)
 }
 

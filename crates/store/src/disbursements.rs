@@ -1,5 +1,7 @@
 //! Payment tranches of awards, and payment runs that batch them.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use grantledger_domain::Money;
@@ -582,6 +584,8 @@ pub fn create_run(
         )
         .set((
             disbursements::payment_run_id.eq(db_id(run.id)),
+            // An account fixed by an earlier run's approval is not this run's.
+            disbursements::bank_details_id.eq(None::<DbUuid>),
             disbursements::version.eq(disbursements::version + 1),
         ))
         .execute(conn)?;
@@ -670,6 +674,10 @@ pub struct RunLine {
     pub settled_by: Option<UserId>,
     /// When.
     pub settled_at: Option<DateTime<Utc>>,
+    /// The stored bank details (a [`crate::bank_details`] row) the line
+    /// pays, fixed when the run was approved: `None` before approval and
+    /// for runs approved before accounts were recorded.
+    pub approved_account: Option<uuid::Uuid>,
 }
 
 type RunLineRow = (
@@ -683,6 +691,7 @@ type RunLineRow = (
     NaiveDate,
     Option<DbUuid>,
     Option<DbTime>,
+    Option<DbUuid>,
 );
 
 /// The lines of a run that it pays (or, confirmed, paid), in a stable
@@ -705,11 +714,12 @@ pub fn run_lines(conn: &mut AnyConnection, run: &PaymentRun) -> Result<Vec<RunLi
             disbursements::due_on,
             disbursements::settled_by,
             disbursements::settled_at,
+            disbursements::bank_details_id,
         ))
         .load(conn)?;
     rows.into_iter()
         .map(
-            |(id, status, reference, grantee, payee, org, pence, due_on, by, at)| {
+            |(id, status, reference, grantee, payee, org, pence, due_on, by, at, account)| {
                 Ok(RunLine {
                     disbursement_id: DisbursementId::from_uuid(id.0),
                     status: parse::<DisbursementStatus>("disbursement status", &status)?,
@@ -721,6 +731,7 @@ pub fn run_lines(conn: &mut AnyConnection, run: &PaymentRun) -> Result<Vec<RunLi
                     due_on,
                     settled_by: by.map(|u| UserId::from_uuid(u.0)),
                     settled_at: at.map(|t| t.0),
+                    approved_account: account.map(|a| a.0),
                 })
             },
         )
@@ -890,19 +901,55 @@ fn settle_run_if_done(
 }
 
 /// Approves a draft run: `actor` must be a named administrator other than
-/// the one who made it.
+/// the one who made it. `accounts` fixes the bank details row each line
+/// pays (see [`grantledger_domain::bank::account_to_pay`]).
 pub fn approve_run(
     conn: &mut AnyConnection,
-    id: PaymentRunId,
+    before: &Record<PaymentRun>,
+    accounts: &[(DisbursementId, uuid::Uuid)],
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<Record<PaymentRun>, StoreError> {
-    let before = get_run(conn, id)?;
+    let id = before.value.id;
     let after = before
         .value
         .approve(actor.user_id, DbTime::new(now).0)
         .map_err(conflict)?;
-    save_run(conn, &before, &after, "payment_run.approved", actor, now)?;
+    // `before` is the run as the caller read it with its lines' accounts:
+    // the version check stops a line leaving the run in between.
+    save_run(conn, before, &after, "payment_run.approved", actor, now)?;
+    let mut by_account: BTreeMap<uuid::Uuid, Vec<DbUuid>> = BTreeMap::new();
+    for (line, account) in accounts {
+        by_account.entry(*account).or_default().push(db_id(*line));
+    }
+    // Which account each line pays is part of what was approved: on the
+    // record beside the approval (row ids only; the numbers stay sealed).
+    let fixed: BTreeMap<String, String> = accounts
+        .iter()
+        .map(|(line, account)| (line.to_string(), account.to_string()))
+        .collect();
+    audit::record_change(
+        conn,
+        actor,
+        "payment_run.accounts_fixed",
+        "payment_run",
+        id,
+        after.scope.fund_id,
+        None,
+        Some(&serde_json::json!({ "bank_details_by_line": fixed })),
+        now,
+    )?;
+    for (account, lines) in by_account {
+        for chunk in lines.chunks(1_000) {
+            diesel::update(
+                disbursements::table
+                    .filter(disbursements::id.eq_any(chunk))
+                    .filter(disbursements::payment_run_id.eq(db_id(id))),
+            )
+            .set(disbursements::bank_details_id.eq(Some(DbUuid(account))))
+            .execute(conn)?;
+        }
+    }
     get_run(conn, id)
 }
 
@@ -974,6 +1021,7 @@ pub fn cancel_run(
     )
     .set((
         disbursements::payment_run_id.eq(None::<DbUuid>),
+        disbursements::bank_details_id.eq(None::<DbUuid>),
         disbursements::version.eq(disbursements::version + 1),
     ))
     .execute(conn)?;

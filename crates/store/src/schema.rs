@@ -349,6 +349,7 @@ diesel::table! {
         settled_by -> Nullable<Uuid>,
         settled_at -> Nullable<Instant>,
         return_reason -> Nullable<Text>,
+        bank_details_id -> Nullable<Uuid>,
     }
 }
 

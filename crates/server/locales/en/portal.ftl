@@ -452,7 +452,7 @@ runs-the-system = The system
 runs-made-by = Made by
 runs-approved-by = Approved by
 runs-not-approved = Not approved yet
-runs-approve-intro = Check the payments below. An administrator other than the one who made the run must approve it.
+runs-approve-intro = Check the payments below and the account each is paid to: approving fixes those accounts for this run. An administrator other than the one who made the run must approve it.
 runs-approve-button = Approve
 runs-cancel-button = Cancel the run
 runs-cancel-title = Are you sure you want to cancel this payment run?
@@ -476,6 +476,7 @@ column-payments = Payments
 column-total = Total
 column-payee = Organisation paid
 column-why-held = Why it is held
+column-account-paid = Account paid
 column-confirm = Confirm
 run-status-draft = Waiting for approval
 run-status-approved = Approved
@@ -484,6 +485,8 @@ run-status-cancelled = Cancelled
 tranche-status-returned = Returned by the bank
 held-no_bank_details = No bank details given
 held-bank_details_awaiting_verification = New bank details waiting for verification
+runs-account-changed = Cannot be paid: the bank details changed after the run was approved. Cancel the run and make a new one.
+runs-account-held = Cannot be paid: { $why }
 
 ## A fund at a glance (administrators and auditors)
 fund-now = Figures as they stand now.

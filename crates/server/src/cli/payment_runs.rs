@@ -88,6 +88,9 @@ pub struct ShowArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: ViewFormat,
+    /// The key that opens bank details (each line's account is shown masked).
+    #[command(flatten)]
+    pub bank: BankKeySettings,
 }
 
 /// Which bank file.
@@ -235,10 +238,11 @@ pub fn run(db: &Database, command: &PaymentRunsCommand) -> anyhow::Result<()> {
         }
         PaymentRunsCommand::Show(args) => {
             let id = PaymentRunId::from_uuid(args.run);
+            let keys = keyring(db, &args.bank)?;
             let (run, lines) = db
                 .read(|c| {
                     let run = op::get_run(c, id)?;
-                    let lines = op::run_lines(c, id)?;
+                    let lines = op::run_lines(c, &keys, id)?;
                     let held = op::held_lines(c, id)?;
                     Ok::<_, crate::error::ApiError>((run, RunLinesView::of(lines, held)))
                 })
@@ -254,8 +258,13 @@ pub fn run(db: &Database, command: &PaymentRunsCommand) -> anyhow::Result<()> {
                     (Some(by), Some(at)) => format!("\tby {by} at {}", at.to_rfc3339()),
                     _ => String::new(),
                 };
+                let account = match (&l.account, &l.cannot_pay) {
+                    (Some(a), _) => format!("{} {}", a.sort_code, a.account_number),
+                    (None, Some(why)) => format!("cannot be paid: {why}"),
+                    (None, None) => String::new(),
+                };
                 println!(
-                    "  {}\t{}\t{}\t{}\t{}\tdue {}{settled}",
+                    "  {}\t{}\t{}\t{}\t{}\tdue {}\t{account}{settled}",
                     l.disbursement_id, l.status, l.award_reference, l.payee, l.amount, l.due_on
                 );
             }

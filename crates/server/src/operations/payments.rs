@@ -4,7 +4,10 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use grantledger_domain::Money;
-use grantledger_domain::bank::{BacsError, BacsLine, Originator, bank_csv, standard18};
+use grantledger_domain::bank::{
+    BacsError, BacsLine, BankAccount, LineRefusal, Originator, PaymentHold, account_to_pay,
+    bank_csv, standard18,
+};
 use grantledger_domain::disbursement::{Disbursement, DisbursementError, DisbursementStatus};
 use grantledger_domain::ids::{AwardId, DisbursementId, PaymentRunId};
 use grantledger_domain::ids::{FundId, GranteeId, RoundId};
@@ -187,7 +190,23 @@ pub fn approve_run(
         Err(e) => return Err(ApiError::conflict_from(e)),
         Ok(_) => {}
     }
-    Ok(disbursements::approve_run(conn, id, actor, Utc::now())?)
+    // The run is approved for the accounts verified now, each line fixed
+    // to its own (see `account_to_pay`).
+    let lines = disbursements::run_lines(conn, &run.value)?;
+    let chosen = line_accounts(conn, &lines)?;
+    let accounts = all_payable(&lines, chosen, "the payment run cannot be approved")?;
+    let fixed: Vec<_> = lines
+        .iter()
+        .zip(accounts)
+        .map(|(line, account)| (line.disbursement_id, account))
+        .collect();
+    Ok(disbursements::approve_run(
+        conn,
+        &run,
+        &fixed,
+        actor,
+        Utc::now(),
+    )?)
 }
 
 /// Records one line of an approved run as paid or failed (who and when are
@@ -236,29 +255,96 @@ pub fn get_run(conn: &mut AnyConnection, id: PaymentRunId) -> Result<Record<Paym
     Ok(disbursements::get_run(conn, id)?)
 }
 
-/// The lines of a run's bank file: each tranche it will pay (a draft) or
-/// paid (confirmed).
+/// A line of a run with the account it pays, or why it cannot be paid now.
+#[derive(Debug, Clone)]
+pub struct PayingLine {
+    /// The line.
+    pub line: disbursements::RunLine,
+    /// The account fixed when the run was approved (before approval, the
+    /// grantee's verified account now), or why the line cannot be paid:
+    /// see [`account_to_pay`].
+    pub account: Result<BankAccount, LineRefusal>,
+}
+
+/// The lines of a run: each tranche it will pay (a draft) or paid
+/// (confirmed), with the account each pays. Callers show accounts masked.
 #[tracing::instrument(skip_all, fields(payment_run_id = %id))]
 pub fn run_lines(
     conn: &mut AnyConnection,
+    keyring: &Keyring,
     id: PaymentRunId,
-) -> Result<Vec<disbursements::RunLine>, ApiError> {
+) -> Result<Vec<PayingLine>, ApiError> {
     let run = disbursements::get_run(conn, id)?;
-    Ok(disbursements::run_lines(conn, &run.value)?)
+    let lines = disbursements::run_lines(conn, &run.value)?;
+    paying_lines(conn, keyring, lines)
 }
 
-/// The lines of an approved (or confirmed) run's bank file: a draft has
-/// none until a second administrator approves it (409).
-#[tracing::instrument(skip_all, fields(payment_run_id = %id))]
-pub fn bank_file_lines(
+fn paying_lines(
     conn: &mut AnyConnection,
-    id: PaymentRunId,
-) -> Result<Vec<disbursements::RunLine>, ApiError> {
-    let run = disbursements::get_run(conn, id)?;
-    run.value
-        .check_exportable()
-        .map_err(ApiError::conflict_from)?;
-    Ok(disbursements::run_lines(conn, &run.value)?)
+    keyring: &Keyring,
+    lines: Vec<disbursements::RunLine>,
+) -> Result<Vec<PayingLine>, ApiError> {
+    let chosen = line_accounts(conn, &lines)?;
+    let rows: Vec<uuid::Uuid> = chosen.iter().filter_map(|c| c.ok()).collect();
+    let opened = bank_details::open_accounts(conn, keyring, &rows)?;
+    lines
+        .into_iter()
+        .zip(chosen)
+        .map(|(line, chosen)| {
+            let account = match chosen {
+                Ok(row) => Ok(opened.get(&row).cloned().ok_or_else(|| {
+                    ApiError::Internal(format!("bank details {row} were not opened"))
+                })?),
+                Err(why) => Err(why),
+            };
+            Ok(PayingLine { line, account })
+        })
+        .collect()
+}
+
+/// The bank details row each of `lines` pays (in the same order), or why
+/// it cannot be paid now.
+fn line_accounts(
+    conn: &mut AnyConnection,
+    lines: &[disbursements::RunLine],
+) -> Result<Vec<Result<uuid::Uuid, LineRefusal>>, ApiError> {
+    let grantees: Vec<GranteeId> = lines.iter().map(|l| l.grantee_id).collect();
+    let now = bank_details::verified_ids(conn, &grantees)?;
+    Ok(lines
+        .iter()
+        .map(|line| {
+            let verified = now
+                .get(&line.grantee_id)
+                .copied()
+                .unwrap_or(Err(PaymentHold::NoBankDetails));
+            let to_pay = line.status == DisbursementStatus::Scheduled;
+            account_to_pay(line.approved_account, verified, to_pay)
+        })
+        .collect())
+}
+
+/// Every line's account, or 409 naming each line that cannot be paid and
+/// why, after `refused`.
+fn all_payable<T>(
+    lines: &[disbursements::RunLine],
+    accounts: Vec<Result<T, LineRefusal>>,
+    refused: &str,
+) -> Result<Vec<T>, ApiError> {
+    let refusals: Vec<String> = lines
+        .iter()
+        .zip(&accounts)
+        .filter_map(|(line, account)| {
+            let why = account.as_ref().err()?;
+            Some(format!("{} ({}): {why}", line.payee, line.grantee_id))
+        })
+        .collect();
+    if !refusals.is_empty() {
+        return Err(ApiError::conflict(format!(
+            "{refused}: {}",
+            refusals.join("; ")
+        )));
+    }
+    Ok(accounts.into_iter().filter_map(Result::ok).collect())
 }
 
 /// The file a bank accepts for a run.
@@ -307,10 +393,11 @@ pub struct BankFileRequest<'a> {
     pub originator: Option<&'a Originator>,
 }
 
-/// An approved (or confirmed) run's bank file. Refused (409) for a draft,
-/// and for any line whose grantee has no verified bank details now,
-/// naming each such grantee; nothing else is ever written with the full
-/// account numbers.
+/// An approved (or confirmed) run's bank file, paying each line to the
+/// account fixed when the run was approved. Refused (409) for a draft, and
+/// for a line still to pay whose grantee's bank details are waiting for
+/// verification or have changed since approval, naming each; nothing else
+/// is ever written with the full account numbers.
 #[tracing::instrument(skip_all, fields(payment_run_id = %id))]
 pub fn bank_file(
     conn: &mut AnyConnection,
@@ -318,34 +405,23 @@ pub fn bank_file(
     id: PaymentRunId,
     request: BankFileRequest<'_>,
 ) -> Result<BankFile, ApiError> {
-    let lines = bank_file_lines(conn, id)?;
-    let grantees: Vec<GranteeId> = lines.iter().map(|l| l.grantee_id).collect();
-    let accounts = bank_details::accounts_for_payment(conn, keyring, &grantees)?;
-    let mut payments = Vec::with_capacity(lines.len());
-    let mut refused = Vec::new();
-    for line in &lines {
-        match accounts.get(&line.grantee_id) {
-            Some(Ok(account)) => payments.push(
-                BacsLine::new(account.clone(), line.amount, &line.award_reference)
-                    .map_err(ApiError::conflict_from)?,
-            ),
-            Some(Err(hold)) => {
-                refused.push(format!("{} ({}): {hold}", line.payee, line.grantee_id))
-            }
-            None => refused.push(format!(
-                "{} ({}): {}",
-                line.payee,
-                line.grantee_id,
-                grantledger_domain::bank::PaymentHold::NoBankDetails
-            )),
-        }
-    }
-    if !refused.is_empty() {
-        return Err(ApiError::conflict(format!(
-            "the bank file cannot be made until these grantees' bank details are verified: {}",
-            refused.join("; ")
-        )));
-    }
+    let run = disbursements::get_run(conn, id)?;
+    run.value
+        .check_exportable()
+        .map_err(ApiError::conflict_from)?;
+    let lines = disbursements::run_lines(conn, &run.value)?;
+    let lines = paying_lines(conn, keyring, lines)?;
+    let (lines, accounts): (Vec<_>, Vec<_>) =
+        lines.into_iter().map(|l| (l.line, l.account)).unzip();
+    let accounts = all_payable(&lines, accounts, "the bank file cannot be made")?;
+    let payments = lines
+        .iter()
+        .zip(accounts)
+        .map(|(line, account)| {
+            BacsLine::new(account, line.amount, &line.award_reference)
+                .map_err(ApiError::conflict_from)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     match request.format {
         BankFileFormat::BankCsv => Ok(BankFile {
             bytes: bank_csv(&payments).map_err(ApiError::conflict_from)?,

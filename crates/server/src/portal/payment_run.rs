@@ -6,6 +6,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{ResponseError, get, post, web};
 use askama::Template;
+use grantledger_domain::bank::LineRefusal;
 use grantledger_domain::disbursement::DisbursementStatus;
 use grantledger_domain::ids::{DisbursementId, PaymentRunId};
 use grantledger_domain::payment_run::PaymentRunStatus;
@@ -15,7 +16,7 @@ use serde::Deserialize;
 use crate::error::ApiError;
 use crate::http::blocking;
 use crate::operations;
-use crate::operations::payments::BankFileFormat;
+use crate::operations::payments::{BankFileFormat, PayingLine};
 use crate::policy::Action;
 use crate::portal::format::{date, instant, pounds, status};
 use crate::portal::forms::FormErrors;
@@ -36,6 +37,8 @@ pub struct LineView {
     pub payee: String,
     /// The award's reference: the payment reference on the bank file.
     pub reference: String,
+    /// The account it pays, masked, or why it cannot be paid now.
+    pub account: String,
     /// How much.
     pub amount: String,
     /// Its status in words and tag colour.
@@ -100,7 +103,7 @@ async fn page(
     let (run, lines, held, funds, round, names) = blocking(move || {
         state.db.read(|c| {
             let run = operations::payments::get_run(c, id)?.value;
-            let lines = operations::payments::run_lines(c, id)?;
+            let lines = operations::payments::run_lines(c, &state.bank_keys, id)?;
             let held = operations::payments::held_lines(c, id)?;
             let funds = fund_names(c)?;
             let round = match run.scope.round_id {
@@ -149,7 +152,15 @@ async fn page(
     let approved = run.status == PaymentRunStatus::Approved;
     let lines = lines
         .into_iter()
-        .map(|l| LineView {
+        .map(|PayingLine { line: l, account }| LineView {
+            account: match account {
+                Ok(a) => format!("{} {}", a.sort_code.hyphenated(), a.account_number.masked()),
+                Err(LineRefusal::Held(why)) => m.with(
+                    "runs-account-held",
+                    &[("why", &m.t(&format!("held-{}", why.code())))],
+                ),
+                Err(LineRefusal::ChangedSinceApproval) => m.t("runs-account-changed"),
+            },
             id: l.disbursement_id.to_string(),
             payee: l.payee,
             reference: l.award_reference,

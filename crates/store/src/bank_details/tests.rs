@@ -95,11 +95,10 @@ fn entered_details_are_sealed_and_hold_payments_until_verified(db: &TestDb) {
     let verified = verify_as(db, &ring, g, b);
     assert_eq!(verified.hold(), None);
     assert!(db.db.read(|c| holds(c, &[g])).unwrap().is_empty());
-    let pay = db
-        .db
-        .read(|c| accounts_for_payment(c, &ring, &[g]))
-        .unwrap();
-    assert_eq!(pay.get(&g), Some(&Ok(account("12345678"))));
+    let pay = db.db.read(|c| verified_ids(c, &[g])).unwrap();
+    let id = pay[&g].expect("verified");
+    let opened = db.db.read(|c| open_accounts(c, &ring, &[id])).unwrap();
+    assert_eq!(opened.get(&id), Some(&account("12345678")));
     // Neither the stored row nor the audit trail holds the number.
     let sealed: Vec<String> = db
         .db
@@ -133,10 +132,7 @@ fn a_change_holds_payments_and_the_old_account_stays_on_record(db: &TestDb) {
     verify_as(db, &ring, g, b);
     let changed = enter_as(db, &ring, g, a, "87654321");
     assert_eq!(changed.hold(), Some(PaymentHold::AwaitingVerification));
-    let pay = db
-        .db
-        .read(|c| accounts_for_payment(c, &ring, &[g]))
-        .unwrap();
+    let pay = db.db.read(|c| verified_ids(c, &[g])).unwrap();
     assert_eq!(pay.get(&g), Some(&Err(PaymentHold::AwaitingVerification)));
     // A second change replaces the first pending one.
     enter_as(db, &ring, g, a, "11112222");

@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use grantledger_domain::Money;
-use grantledger_domain::bank::PaymentHold;
+use grantledger_domain::bank::{BankAccount, PaymentHold};
 use grantledger_domain::disbursement::DisbursementStatus;
 use grantledger_domain::ids::{DisbursementId, GranteeId, PaymentRunId, UserId};
 use grantledger_store::disbursements::Outcome;
@@ -17,6 +17,7 @@ use crate::extract::Json;
 use crate::http::blocking;
 use crate::idempotency::{self, Created, IdempotencyKey};
 use crate::operations;
+use crate::operations::payments::PayingLine;
 use crate::policy::{Authorized, can};
 use crate::routes::awards::DisbursementView;
 use crate::routes::payments::NoteBody;
@@ -43,6 +44,35 @@ pub struct RunLineView {
     pub settled_by: Option<UserId>,
     /// When.
     pub settled_at: Option<DateTime<Utc>>,
+    /// The account it pays, masked: the one fixed when the run was
+    /// approved (before approval, the grantee's verified account now).
+    /// Absent when the line cannot be paid now.
+    pub account: Option<LineAccount>,
+    /// Why the line cannot be paid now, when it cannot: the bank file is
+    /// refused while any line has a reason.
+    pub cannot_pay: Option<String>,
+}
+
+/// The account a line pays, with the number masked.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LineAccount {
+    /// The name on the account.
+    pub account_name: String,
+    /// The sort code, `12-34-56`.
+    pub sort_code: String,
+    /// The account number's last 4 digits, as `****5678`.
+    pub account_number: String,
+}
+
+impl LineAccount {
+    /// The masked view of an account.
+    pub fn of(account: &BankAccount) -> LineAccount {
+        LineAccount {
+            account_name: account.account_name.to_string(),
+            sort_code: account.sort_code.hyphenated(),
+            account_number: account.account_number.masked(),
+        }
+    }
 }
 
 /// A tranche due when the run was made but held out of it.
@@ -77,13 +107,15 @@ impl RunLinesView {
     /// The view of a run's lines and held tranches, for the API and the
     /// command line alike.
     pub(crate) fn of(
-        lines: Vec<grantledger_store::disbursements::RunLine>,
+        lines: Vec<PayingLine>,
         held: Vec<grantledger_store::disbursements::HeldLine>,
     ) -> RunLinesView {
         RunLinesView {
             lines: lines
                 .into_iter()
-                .map(|l| RunLineView {
+                .map(|PayingLine { line: l, account }| RunLineView {
+                    account: account.as_ref().ok().map(LineAccount::of),
+                    cannot_pay: account.err().map(|why| why.to_string()),
                     disbursement_id: l.disbursement_id,
                     status: l.status,
                     award_reference: l.award_reference,
@@ -130,7 +162,7 @@ pub async fn run_lines(
     let id = PaymentRunId::from_uuid(id.into_inner());
     let view = blocking(move || {
         state.db.read(|c| {
-            let lines = operations::payments::run_lines(c, id)?;
+            let lines = operations::payments::run_lines(c, &state.bank_keys, id)?;
             let held = operations::payments::held_lines(c, id)?;
             Ok::<_, ApiError>(RunLinesView::of(lines, held))
         })

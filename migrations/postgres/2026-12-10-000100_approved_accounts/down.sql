@@ -1,0 +1,1 @@
+ALTER TABLE disbursements DROP COLUMN bank_details_id;
