@@ -195,17 +195,14 @@ fn a_changed_account_holds_the_organisations_tranches(app: &TestApp) {
         "bank_details_awaiting_verification"
     );
 
-    // Changed after the run was made: the bank file refuses it, naming the grantee.
+    // Changed after the run was made: approval is refused, naming the
+    // grantee, until the new account is verified.
     app.enter_bank_details(&admin, &steady, ("10-79-99", "88837491"));
-    expect(
-        app.post(
-            &format!("/v1/payment-runs/{id}/approve"),
-            Some(&app.admin()),
-            &json!({}),
-        ),
-        200,
+    let refused = app.post(
+        &format!("/v1/payment-runs/{id}/approve"),
+        Some(&app.admin()),
+        &json!({}),
     );
-    let refused = app.get(&format!("/v1/payment-runs/{id}/export"), Some(&admin));
     let problem = expect(refused, 409);
     let detail = problem["detail"].as_str().unwrap();
     assert!(
@@ -213,9 +210,106 @@ fn a_changed_account_holds_the_organisations_tranches(app: &TestApp) {
         "{detail}"
     );
     expect(decide(app, &app.admin(), &steady, "verify"), 200);
+    approve(app, id);
     let file = app.get(&format!("/v1/payment-runs/{id}/export"), Some(&admin));
     assert_eq!(file.status().as_u16(), 200);
     assert!(file.text().unwrap().contains("10799988837491"));
+}
+
+fn approve(app: &TestApp, run: &str) {
+    expect(
+        app.post(
+            &format!("/v1/payment-runs/{run}/approve"),
+            Some(&app.admin()),
+            &json!({}),
+        ),
+        200,
+    );
+}
+
+/// The run's Standard 18 file, or the problem refusing it.
+fn bank_file(app: &TestApp, admin: &str, run: &str) -> Result<String, String> {
+    let response = app.get(&format!("/v1/payment-runs/{run}/export"), Some(admin));
+    match response.status().as_u16() {
+        200 => Ok(response.text().unwrap()),
+        409 => Err(expect(response, 409)["detail"].as_str().unwrap().to_owned()),
+        other => panic!("bank file answered {other}"),
+    }
+}
+
+fn a_run_pays_the_accounts_it_was_approved_for(app: &TestApp) {
+    const FIRST: &str = "08999966374958"; // TEST_ACCOUNT, as in the file
+    const SECOND: &str = "10799988837491";
+    let admin = app.admin();
+    let fund = app.fund(&admin, "100000.00");
+    let round = app.open_round(&fund, "50000.00", ("100.00", "5000.00"));
+    let club = app.grantee(&admin, json!({"name": "Moving Club"}), DueDiligence::Passed);
+    let award = app.accepted_award(&round, &club, "1000.00");
+    app.tranche(&round, &award, "400.00", "2026-02-01");
+    let run = |due_by: &str| {
+        let run = expect(
+            app.post(
+                "/v1/payment-runs",
+                Some(&admin),
+                &json!({"fund_id": fund.id, "due_by": due_by}),
+            ),
+            201,
+        );
+        run["id"].as_str().unwrap().to_owned()
+    };
+    let first = run("2026-12-31");
+    approve(app, &first);
+    assert!(bank_file(app, &admin, &first).unwrap().contains(FIRST));
+
+    // A new account verified after approval is not one the approver saw:
+    // the line is refused, not paid to it.
+    app.enter_bank_details(&admin, &club, ("10-79-99", "88837491"));
+    expect(decide(app, &app.admin(), &club, "verify"), 200);
+    let refused = bank_file(app, &admin, &first).unwrap_err();
+    assert!(
+        refused.contains("Moving Club")
+            && refused.contains(&club.id)
+            && refused.contains("changed after the run was approved"),
+        "{refused}"
+    );
+    expect(
+        app.post(
+            &format!("/v1/payment-runs/{first}/cancel"),
+            Some(&admin),
+            &json!({}),
+        ),
+        200,
+    );
+
+    // Made and approved again, it pays the new account; once paid, its
+    // file still shows that account whatever changes later.
+    let second = run("2026-12-31");
+    approve(app, &second);
+    let file = bank_file(app, &admin, &second).unwrap();
+    assert!(file.contains(SECOND) && !file.contains(FIRST), "{file}");
+    expect(
+        app.post(
+            &format!("/v1/payment-runs/{second}/confirm"),
+            Some(&admin),
+            &json!({}),
+        ),
+        200,
+    );
+    app.verified_bank_details(&admin, &club);
+    app.enter_bank_details(&admin, &club, ("10-79-99", "88837491"));
+    let paid = bank_file(app, &admin, &second).unwrap();
+    assert!(paid.contains(SECOND) && !paid.contains(FIRST), "{paid}");
+
+    // Which account each line pays is on the audit trail of the approval.
+    let events = expect(
+        app.get(
+            &format!("/v1/audit-events?action=payment_run.accounts_fixed&entity_id={second}"),
+            Some(&admin),
+        ),
+        200,
+    );
+    let fixed = &events["items"][0]["after"]["bank_details_by_line"];
+    assert_eq!(fixed.as_object().map(|o| o.len()), Some(1), "{events}");
 }
 
 fn numbers_are_masked_for_grantees_and_auditors_and_absent_from_the_audit_trail(app: &TestApp) {
@@ -248,5 +342,6 @@ api_tests!(
     the_person_who_entered_details_cannot_verify_them,
     bad_details_are_refused_naming_each_field_without_echoing_digits,
     a_changed_account_holds_the_organisations_tranches,
+    a_run_pays_the_accounts_it_was_approved_for,
     numbers_are_masked_for_grantees_and_auditors_and_absent_from_the_audit_trail,
 );

@@ -251,6 +251,9 @@ fn a_payment_run_needs_a_second_administrator_and_files_are_theirs(app: &TestApp
     assert!(shown.body.contains("The run is made"));
     assert!(shown.body.contains("Tameside Lunch Club") && shown.body.contains("£400.00"));
     assert!(shown.body.contains(&maker_email));
+    // Each payment shows the account it would pay, masked.
+    assert!(shown.body.contains("08-99-99 ****4958"), "{}", shown.body);
+    assert!(!shown.body.contains("66374958"));
     assert!(shown.body.contains("Changed Club") && shown.body.contains("£300.00"));
     assert!(
         shown
@@ -316,6 +319,7 @@ fn a_payment_run_needs_a_second_administrator_and_files_are_theirs(app: &TestApp
     let mut auditor = signed_in(app, &app.user_email(Role::Auditor, None));
     let read = auditor.get(&run_page).expect(200);
     assert!(read.body.contains("£400.00"));
+    assert!(read.body.contains("08-99-99 ****4958") && !read.body.contains("66374958"));
     assert!(!read.body.contains("/approve") && !read.body.contains("/file?"));
     assert!(!read.body.contains("/paid\""));
     assert!(read.body.contains("Changed Club") && !read.body.contains(&held_link));
