@@ -1,7 +1,8 @@
 # Shared by the portal and staff benchmark scripts (sourced, not run):
 # the server's lifetime, a free port, the release build and a note of the
 # machine, and one backend's fresh database with its administrator and
-# server. Expects PG, SERVER_DB and OUT to be set by the sourcing script.
+# server. Expects PG, SERVER_DB and OUT to be set by the sourcing script
+# (and EXTRA_DBS, more databases to drop at the end, if it makes any).
 
 SERVER_PID=""
 stop_server() {
@@ -14,7 +15,11 @@ stop_server() {
 cleanup() {
     stop_server
     if [ -z "${BENCH_KEEP:-}" ]; then
-        psql "${PG}/postgres" -qc "DROP DATABASE IF EXISTS ${SERVER_DB} WITH (FORCE)" >/dev/null 2>&1 || true
+        local db
+        # shellcheck disable=SC2086 # EXTRA_DBS is a list of names
+        for db in "$SERVER_DB" ${EXTRA_DBS:-}; do
+            psql "${PG}/postgres" -qc "DROP DATABASE IF EXISTS ${db} WITH (FORCE)" >/dev/null 2>&1 || true
+        done
     fi
 }
 trap cleanup EXIT
@@ -46,7 +51,7 @@ free_port() {
     echo "cpu: $(nproc) × $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
     echo "memory: $(free -g | awk '/^Mem:/ {print $2}') GiB"
     echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "postgresql: $(psql "${PG}/postgres" -Atc 'SHOW server_version' 2>/dev/null || echo unreachable)"
+    echo "postgresql: $(psql "${PG}/postgres" -Atc 'SHOW server_version' 2>/dev/null || echo unreachable), shared_buffers $(psql "${PG}/postgres" -Atc 'SHOW shared_buffers' 2>/dev/null), synchronous_commit $(psql "${PG}/postgres" -Atc 'SHOW synchronous_commit' 2>/dev/null)"
     echo "grantledger: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 } | tee "$OUT/machine.txt" >&2
 

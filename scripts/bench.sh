@@ -46,58 +46,18 @@ for tool in psql pgbench; do
 done
 mkdir -p "$OUT"
 
-SERVER_PID=""
-stop_server() {
-    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
-    SERVER_PID=""
-}
-cleanup() {
-    stop_server
-    if [ -z "${BENCH_KEEP:-}" ]; then
-        psql "${PG}/postgres" -qc "DROP DATABASE IF EXISTS ${PGBENCH_DB} WITH (FORCE)" \
-            -c "DROP DATABASE IF EXISTS ${SERVER_DB} WITH (FORCE)" >/dev/null 2>&1 || true
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-if [ -z "${BENCH_NO_BUILD:-}" ]; then
-    echo "building (release) ..." >&2
-    cargo build --release --locked --quiet -p grantledger-server -p grantledger-load
-fi
-SERVER_BIN="${BENCH_BIN:-target/release/grantledger}"
-# The server refuses to start without a key for bank details at rest; a
-# throwaway one does for a benchmark database.
-export GRANTLEDGER_BANK_KEY="${GRANTLEDGER_BANK_KEY:-$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
-LOAD_BIN=target/release/grantledger-load
+EXTRA_DBS="$PGBENCH_DB"
+# The server logs as a deployment does by default (an access-log line per
+# request), as in every figure of docs/BENCHMARKS.md from this script.
+export RUST_LOG="${RUST_LOG:-info}"
+# The server's lifetime, the build, free_port, the machine note and
+# start_backend (a fresh database, the administrator and the server).
+# shellcheck source=scripts/bench-common.sh
+source scripts/bench-common.sh
 
 fresh_db() {
     psql "${PG}/postgres" -qc "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1" >/dev/null
 }
-
-free_port() {
-    local port
-    while :; do
-        port=$(( 20000 + RANDOM % 40000 ))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/${port}") 2>/dev/null; then
-            echo "$port"
-            return
-        fi
-    done
-}
-
-# --- the machine ------------------------------------------------------------
-{
-    echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-    echo "cpu: $(nproc) × $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
-    echo "memory: $(free -g | awk '/^Mem:/ {print $2}') GiB"
-    echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "postgresql: $(psql "${PG}/postgres" -Atc 'SHOW server_version'), shared_buffers $(psql "${PG}/postgres" -Atc 'SHOW shared_buffers'), synchronous_commit $(psql "${PG}/postgres" -Atc 'SHOW synchronous_commit')"
-    echo "grantledger: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-} | tee "$OUT/machine.txt" >&2
 
 # --- pgbench ----------------------------------------------------------------
 echo "pgbench: initialising scale 10 in ${PGBENCH_DB} ..." >&2
@@ -122,34 +82,10 @@ if [ -z "${BENCH_KEEP:-}" ]; then
 fi
 
 # --- grantledger on each backend ---------------------------------------------
-SECRET=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
-ADMIN_EMAIL="bench-admin@example.org"
-ADMIN_PASSWORD="bench-password-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
-ADMIN_TWO_FACTOR_SECRET=BENCHMARKADMINTWOFACTORSECRETKEY
 REPORTS=()
 FAILED=0
 for backend in $BACKENDS; do
-    case "$backend" in
-        postgresql)
-            fresh_db "$SERVER_DB"
-            URL="${PG}/${SERVER_DB}"
-            ;;
-        sqlite)
-            URL="$OUT/bench.sqlite3"
-            rm -f "$URL" "$URL-wal" "$URL-shm"
-            ;;
-        *) echo "unknown backend $backend" >&2; exit 1 ;;
-    esac
-    DATABASE_URL="$URL" GRANTLEDGER_NEW_PASSWORD="$ADMIN_PASSWORD" RUST_LOG=warn \
-        "$SERVER_BIN" user create --email "$ADMIN_EMAIL" --role admin >/dev/null
-    # Staff sign in with a code as well; the load generator holds the secret.
-    DATABASE_URL="$URL" GRANTLEDGER_TWO_FACTOR_SECRET="$ADMIN_TWO_FACTOR_SECRET" RUST_LOG=warn \
-        "$SERVER_BIN" user two-factor "$ADMIN_EMAIL" >/dev/null
-    PORT=$(free_port)
-    # The load generator is one client address opening many connections.
-    DATABASE_URL="$URL" GRANTLEDGER_JWT_SECRET="$SECRET" GRANTLEDGER_MAX_CONNECTIONS_PER_CLIENT=0 \
-        "$SERVER_BIN" serve --bind "127.0.0.1:${PORT}" >"$OUT/server-${backend}.log" 2>&1 &
-    SERVER_PID=$!
+    start_backend "$backend" bench.sqlite3
     echo "grantledger on ${backend}: serving on 127.0.0.1:${PORT} (pid ${SERVER_PID}); load ..." >&2
     status=0
     GRANTLEDGER_LOAD_PASSWORD="$ADMIN_PASSWORD" GRANTLEDGER_LOAD_TWO_FACTOR_SECRET="$ADMIN_TWO_FACTOR_SECRET" "$LOAD_BIN" run \
