@@ -1,5 +1,6 @@
 //! Criterion benchmarks of the domain's hot paths: money, eligibility and
-//! decisions, outcome statistics, and the audit chain's hashing.
+//! decisions, outcome statistics, the audit chain's hashing and the
+//! 360Giving encoder.
 //!
 //! `cargo bench -p grantledger-domain` (add `-- money` to run one group).
 
@@ -263,5 +264,92 @@ fn audit(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, money, eligibility, outcomes, audit);
+/// What the export's encoder thread does per grant: the grant built from
+/// its award, grantee, fund and round, then written as JSON or a CSV row.
+fn opendata(c: &mut Criterion) {
+    use grantledger_domain::award::{Award, AwardStatus};
+    use grantledger_domain::csv_writer::CsvWriter;
+    use grantledger_domain::fund::{Fund, FundName, Funder};
+    use grantledger_domain::ids::AwardId;
+    use grantledger_domain::opendata::{GrantSource, Publisher};
+    use grantledger_domain::org_id::OrgId;
+    use grantledger_domain::reference::{AwardReference, FundCode};
+
+    let mut g = c.benchmark_group("opendata");
+    let funder = |name: &str, org_id: Option<&str>| Funder {
+        name: OrganisationName::parse(name).unwrap(),
+        org_id: org_id.map(|id| OrgId::parse(id).unwrap()),
+        contribution: m("2000000.00"),
+    };
+    let fund = Fund::new(
+        FundId::new(),
+        FundCode::parse("BCF").unwrap(),
+        FundName::parse("Building Connections Fund").unwrap(),
+        None,
+        vec![
+            funder("Department for Digital, Culture, Media and Sport", None),
+            funder("The National Lottery Community Fund", Some("GB-GOR-PB188")),
+        ],
+    )
+    .unwrap();
+    let (_, mut grantee) = round_and_grantee();
+    grantee.org_id = Some(OrgId::parse("GB-CHC-1234567").unwrap());
+    let round_id = RoundId::new();
+    let awards: Vec<Award> = (1..=1_000)
+        .map(|n| Award {
+            id: AwardId::new(),
+            reference: AwardReference::new(fund.code.clone(), 2, n).unwrap(),
+            application_id: ApplicationId::new(),
+            round_id,
+            fund_id: fund.id,
+            grantee_id: grantee.id,
+            amount: m("2500.00"),
+            paid: m("1250.00"),
+            status: AwardStatus::Accepted,
+        })
+        .collect();
+    let at = Utc.with_ymd_and_hms(2019, 7, 15, 10, 0, 0).unwrap();
+    let sources: Vec<GrantSource<'_>> = awards
+        .iter()
+        .map(|award| GrantSource {
+            award,
+            title: "Tuesday lunches and a walking group",
+            description: "A hot lunch and good company every Tuesday, and a walk on Thursdays for people who live alone.",
+            amount_applied_for: m("3000.00"),
+            awarded_at: at,
+            modified_at: at,
+            end_date: None,
+            grantee: &grantee,
+            fund: &fund,
+            round_number: 2,
+            round_name: "Round 2",
+        })
+        .collect();
+    let publisher = Publisher::new("grantledger", "Grant Ledger", None).unwrap();
+    g.throughput(Throughput::Elements(sources.len() as u64));
+    let mut out = Vec::with_capacity(2 << 20);
+    g.bench_function("1,000 grants as JSON", |b| {
+        b.iter(|| {
+            out.clear();
+            for source in &sources {
+                let grant = source.to_grant(&publisher).unwrap();
+                serde_json::to_writer(&mut out, &grant).unwrap();
+            }
+            out.len()
+        })
+    });
+    g.bench_function("1,000 grants as CSV rows", |b| {
+        b.iter(|| {
+            let mut writer = CsvWriter::new(Vec::with_capacity(2 << 20));
+            for source in &sources {
+                let grant = source.to_grant(&publisher).unwrap();
+                writer.write_record(grant.csv_record(2)).unwrap();
+            }
+            writer.into_inner().unwrap().len()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, money, eligibility, outcomes, audit, opendata);
 criterion_main!(benches);

@@ -48,7 +48,7 @@ fn award(status: AwardStatus, amount: &str, paid: &str) -> Award {
     }
 }
 
-fn grant(award: &Award, grantee: &Grantee, fund: &Fund) -> Option<Grant> {
+fn source<'a>(award: &'a Award, grantee: &'a Grantee, fund: &'a Fund) -> GrantSource<'a> {
     GrantSource {
         award,
         title: "Youth volunteering, \"with quotes\", and commas",
@@ -62,7 +62,11 @@ fn grant(award: &Award, grantee: &Grantee, fund: &Fund) -> Option<Grant> {
         round_number: 2,
         round_name: "Round 2",
     }
-    .to_grant(&Publisher::new("360G-pub", "Publisher Ltd", None).unwrap())
+}
+
+fn grant(award: &Award, grantee: &Grantee, fund: &Fund) -> Option<Grant> {
+    source(award, grantee, fund)
+        .to_grant(&Publisher::new("360G-pub", "Publisher Ltd", None).unwrap())
 }
 
 #[test]
@@ -193,11 +197,52 @@ fn only_standing_awards_are_published() {
     );
 }
 
+/// The JSON of one grant, field by field as 360Giving orders them, so a
+/// change to how a grant is built cannot change the published bytes
+/// unnoticed.
+#[test]
+fn a_grants_json_is_exactly_this() {
+    let f = fund(vec![Funder {
+        name: OrganisationName::parse("DCMS").unwrap(),
+        org_id: None,
+        contribution: Money::parse("100").unwrap(),
+    }]);
+    let g = grantee(Some("GB-CHC-1234567"));
+    let a = award(AwardStatus::Accepted, "50", "20");
+    let publisher =
+        Publisher::new("pub", "Publisher Ltd", Some("https://example.org/data")).unwrap();
+    let mut source = source(&a, &g, &f);
+    source.end_date = chrono::NaiveDate::from_ymd_opt(2022, 3, 31);
+    let grant = source.to_grant(&publisher).unwrap();
+    assert_eq!(
+        serde_json::to_string(&grant).unwrap(),
+        concat!(
+            r#"{"id":"360G-pub-VFF-R2-000042","title":"Youth volunteering, \"with quotes\", and commas","#,
+            r#""description":"Line one\nline two","currency":"GBP","amountAppliedFor":99.99,"#,
+            r#""amountAwarded":50.00,"amountDisbursed":20.00,"awardDate":"2021-03-04","#,
+            r#""plannedDates":[{"startDate":"2021-03-04","endDate":"2022-03-31"}],"#,
+            r#""recipientOrganization":[{"id":"GB-CHC-1234567","name":"Cardiff Youth Hub","charityNumber":"1234567","postalCode":"CF10 1AA"}],"#,
+            r#""beneficiaryLocation":[{"name":"Wales","countryCode":"GB"}],"#,
+            r#""fundingOrganization":[{"id":"360G-pub-funder-dcms","name":"DCMS"}],"#,
+            r#""grantProgramme":[{"code":"VFF-R2","title":"Volunteering Futures Fund: Round 2"}],"#,
+            r#""fromOpenCall":"Yes","dateModified":"2021-05-06T07:08:09Z","dataSource":"https://example.org/data"}"#
+        )
+    );
+}
+
 #[test]
 fn exact_amounts_in_json() {
     let text = serde_json::to_string(&Amount(Money::parse("1000000000000").unwrap())).unwrap();
     assert_eq!(text, "1000000000000.00");
     assert_eq!(serde_json::to_string(&Amount(Money::ZERO)).unwrap(), "0.00");
+    assert_eq!(
+        serde_json::to_string(&Amount(Money::MAX)).unwrap(),
+        "1000000000000.00"
+    );
+    assert_eq!(
+        serde_json::to_string(&Amount(Money::from_pence(1).unwrap())).unwrap(),
+        "0.01"
+    );
 }
 
 #[test]
