@@ -143,7 +143,19 @@ pub struct StoredBalances {
     pub accounts: Vec<(String, i64)>,
 }
 
-/// The fund's award accounts compared one by one (by the store, in SQL).
+/// One award account's balance three ways: what its award implies, what
+/// the transfers give, and what its row holds (zero where there is none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AccountBalances {
+    /// From the award: amount − paid while live, else 0.
+    pub expected: i64,
+    /// Σ transfers credited to the account − Σ debited.
+    pub ledger: i64,
+    /// The account row's balance (counted only for a reconciliation now).
+    pub stored: i64,
+}
+
+/// The fund's award accounts compared one by one.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AwardAccounts {
     /// Accounts compared (awards, plus any account with no award).
@@ -158,6 +170,54 @@ pub struct AwardAccounts {
     pub mismatched: i64,
     /// The first few of them.
     pub examples: Vec<AccountMismatch>,
+}
+
+impl AwardAccounts {
+    /// How many disagreeing accounts are listed by name.
+    pub const EXAMPLES: usize = 20;
+
+    /// Compares every award account: an account disagrees when the
+    /// transfers do not give the balance its award implies, or (`now`)
+    /// when its row holds another. `accounts` come in key order; the first
+    /// [`AwardAccounts::EXAMPLES`] that disagree are listed. Sums saturate
+    /// at `i64::MAX` pence, which only rows far beyond any real fund reach.
+    ///
+    /// ```
+    /// use grantledger_domain::reconciliation::{AccountBalances, AwardAccounts};
+    /// let agree = AccountBalances { expected: 500, ledger: 500, stored: 500 };
+    /// let edited = AccountBalances { expected: 600, ledger: 500, stored: 500 };
+    /// let r = AwardAccounts::compare([("award:a:payable".to_owned(), agree), ("award:b:payable".to_owned(), edited)], true);
+    /// assert_eq!((r.accounts, r.expected, r.ledger, r.stored, r.mismatched), (2, 1100, 1000, Some(1000), 1));
+    /// assert_eq!(r.examples[0].account, "award:b:payable");
+    /// ```
+    #[must_use]
+    pub fn compare(
+        accounts: impl IntoIterator<Item = (String, AccountBalances)>,
+        now: bool,
+    ) -> AwardAccounts {
+        let mut out = AwardAccounts {
+            stored: now.then_some(0),
+            ..AwardAccounts::default()
+        };
+        for (account, b) in accounts {
+            out.accounts += 1;
+            out.expected = out.expected.saturating_add(b.expected);
+            out.ledger = out.ledger.saturating_add(b.ledger);
+            out.stored = out.stored.map(|s| s.saturating_add(b.stored));
+            if b.expected != b.ledger || (now && b.ledger != b.stored) {
+                out.mismatched += 1;
+                if out.examples.len() < Self::EXAMPLES {
+                    out.examples.push(AccountMismatch {
+                        account,
+                        expected: Pence(b.expected),
+                        ledger: Pence(b.ledger),
+                        stored: now.then_some(Pence(b.stored)),
+                    });
+                }
+            }
+        }
+        out
+    }
 }
 
 /// An account whose figures disagree.

@@ -25,11 +25,13 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
 use grantledger_domain::Money;
 use grantledger_domain::award::AwardStatus;
-use grantledger_domain::ids::{FundId, GranteeId, RoundId};
+use grantledger_domain::ids::{AwardId, FundId, GranteeId, RoundId};
+use grantledger_domain::ledger::Account;
 use grantledger_domain::payment_run::PaymentRunStatus;
 use grantledger_domain::reconciliation::{
-    AWARD_ACCOUNTS, AccountMismatch, AwardAccounts, Figures, FunderFigures, PaymentRunFigures,
-    Pence, Reconciliation, RoundFigures, StoredBalances, Totals, TransferGroup, reconcile,
+    AWARD_ACCOUNTS, AccountBalances, AccountMismatch, AwardAccounts, Figures, FunderFigures,
+    PaymentRunFigures, Pence, Reconciliation, RoundFigures, StoredBalances, Totals, TransferGroup,
+    reconcile,
 };
 
 use crate::common::db_id;
@@ -321,6 +323,36 @@ impl Queries {
         )
     }
 
+    /// Each award's expected balance: amount − paid while live, else 0
+    /// (also 0 for a past summary missing its figures, which then disagrees
+    /// with any transfers instead of failing the whole reconciliation).
+    fn expected_balances(&self) -> String {
+        format!(
+            "WITH {} SELECT id, CAST(COALESCE(CASE WHEN {} THEN amount - paid ELSE 0 END, 0) AS BIGINT) AS balance FROM a",
+            self.awards(),
+            self.live()
+        )
+    }
+
+    /// Each award account's balance from the transfers: credits − debits.
+    fn transfer_balances(&self) -> String {
+        let filter = self.transfers_filter();
+        format!(
+            "SELECT account, CAST(SUM(amount) AS BIGINT) AS balance FROM (\
+             SELECT credit_account AS account, amount_pence AS amount FROM ledger_transfers WHERE {filter} AND credit_account LIKE 'award:%' \
+             UNION ALL SELECT debit_account, -amount_pence FROM ledger_transfers WHERE {filter} AND debit_account LIKE 'award:%'\
+             ) u GROUP BY account"
+        )
+    }
+
+    /// Each award account row's stored balance.
+    fn stored_balances(&self) -> String {
+        format!(
+            "SELECT key AS account, balance_pence AS balance FROM ledger_accounts WHERE fund_id = {} AND key LIKE 'award:%'",
+            self.fund
+        )
+    }
+
     /// `(balance × H(key)) mod p`, with `H` PostgreSQL's seeded 64-bit text
     /// hash: summed over accounts it fingerprints a whole set of balances.
     fn fingerprint(&self, key: &str, balance: &str) -> String {
@@ -369,9 +401,10 @@ impl Queries {
 
     fn award_mismatches(&self) -> String {
         format!(
-            "{} SELECT key, CAST(e AS BIGINT) AS e, CAST(t AS BIGINT) AS t, CAST(s AS BIGINT) AS s FROM k WHERE {} ORDER BY key LIMIT 20",
+            "{} SELECT key, CAST(e AS BIGINT) AS e, CAST(t AS BIGINT) AS t, CAST(s AS BIGINT) AS s FROM k WHERE {} ORDER BY key LIMIT {}",
             self.award_accounts_cte(),
-            self.mismatch()
+            self.mismatch(),
+            AwardAccounts::EXAMPLES
         )
     }
 }
@@ -521,6 +554,86 @@ struct MismatchRow {
     t: i64,
     #[diesel(sql_type = BigInt)]
     s: i64,
+}
+
+/// PostgreSQL: the award accounts compared one by one in the database,
+/// grouped by account, so a million-award fund's three million rows never
+/// come into the service (it took 8.5 s there, about as long as reading
+/// them into [`compare_award_accounts`]). It runs only when the
+/// fingerprints disagree. The rule is [`AwardAccounts::compare`]'s.
+fn grouped_award_accounts(
+    conn: &mut AnyConnection,
+    q: &Queries,
+) -> Result<AwardAccounts, StoreError> {
+    let now = q.as_of.is_none();
+    let mut award_accounts = load::<AccountsRow>(conn, &q.award_accounts())?
+        .into_iter()
+        .next()
+        .map(|a| AwardAccounts {
+            accounts: a.totals.accounts,
+            expected: a.totals.expected,
+            ledger: a.totals.ledger,
+            stored: now.then_some(a.totals.stored),
+            mismatched: a.mismatched,
+            examples: Vec::new(),
+        })
+        .unwrap_or_default();
+    if award_accounts.mismatched > 0 {
+        award_accounts.examples = load::<MismatchRow>(conn, &q.award_mismatches())?
+            .into_iter()
+            .map(|m| AccountMismatch {
+                account: m.key,
+                expected: Pence(m.e),
+                ledger: Pence(m.t),
+                stored: now.then_some(Pence(m.s)),
+            })
+            .collect();
+    }
+    Ok(award_accounts)
+}
+
+#[derive(QueryableByName)]
+struct AwardBalance {
+    #[diesel(sql_type = SqlUuid)]
+    id: DbUuid,
+    #[diesel(sql_type = BigInt)]
+    balance: i64,
+}
+
+#[derive(QueryableByName)]
+struct AccountBalance {
+    #[diesel(sql_type = Text)]
+    account: String,
+    #[diesel(sql_type = BigInt)]
+    balance: i64,
+}
+
+/// SQLite: every award account compared one by one, keyed in Rust; the
+/// database only reads rows and sums transfers per account. Building each
+/// award's `award:<id>:payable` key from its UUID in SQL cost SQLite about
+/// 6 ms for 1,700 awards, most of the fund page's database time there.
+fn compare_award_accounts(
+    conn: &mut AnyConnection,
+    q: &Queries,
+) -> Result<AwardAccounts, StoreError> {
+    let mut accounts: BTreeMap<String, AccountBalances> = BTreeMap::new();
+    for row in load::<AwardBalance>(conn, &q.expected_balances())? {
+        let key = Account::AwardPayable(AwardId::from_uuid(row.id.0)).key();
+        let entry = accounts.entry(key).or_default();
+        entry.expected = entry.expected.saturating_add(row.balance);
+    }
+    for row in load::<AccountBalance>(conn, &q.transfer_balances())? {
+        let entry = accounts.entry(row.account).or_default();
+        entry.ledger = entry.ledger.saturating_add(row.balance);
+    }
+    let now = q.as_of.is_none();
+    if now {
+        for row in load::<AccountBalance>(conn, &q.stored_balances())? {
+            let entry = accounts.entry(row.account).or_default();
+            entry.stored = entry.stored.saturating_add(row.balance);
+        }
+    }
+    Ok(AwardAccounts::compare(accounts, now))
 }
 
 fn totals(name: String, sums: Sums) -> Totals {
@@ -794,36 +907,20 @@ pub fn figures(
             .filter(|f| f.fe == f.ft && (as_of.is_some() || f.ft == f.fs)),
         Dialect::Sqlite => None,
     };
-    let accounts: Vec<AccountsRow> = match agreed {
-        Some(f) => vec![AccountsRow {
-            totals: f.totals,
+    let award_accounts = match agreed {
+        Some(f) => AwardAccounts {
+            accounts: f.totals.accounts,
+            expected: f.totals.expected,
+            ledger: f.totals.ledger,
+            stored: as_of.is_none().then_some(f.totals.stored),
             mismatched: 0,
-        }],
-        None => load(conn, &q.award_accounts())?,
-    };
-    let mut award_accounts = accounts
-        .into_iter()
-        .next()
-        .map(|a| AwardAccounts {
-            accounts: a.totals.accounts,
-            expected: a.totals.expected,
-            ledger: a.totals.ledger,
-            stored: as_of.is_none().then_some(a.totals.stored),
-            mismatched: a.mismatched,
             examples: Vec::new(),
-        })
-        .unwrap_or_default();
-    if award_accounts.mismatched > 0 {
-        award_accounts.examples = load::<MismatchRow>(conn, &q.award_mismatches())?
-            .into_iter()
-            .map(|m| AccountMismatch {
-                account: m.key,
-                expected: Pence(m.e),
-                ledger: Pence(m.t),
-                stored: as_of.is_none().then_some(Pence(m.s)),
-            })
-            .collect();
-    }
+        },
+        None => match d {
+            Dialect::Postgres => grouped_award_accounts(conn, &q)?,
+            Dialect::Sqlite => compare_award_accounts(conn, &q)?,
+        },
+    };
     // Runs hold their current state only, so they are checked now only.
     let payment_runs = match as_of {
         Some(_) => None,

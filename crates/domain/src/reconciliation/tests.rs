@@ -250,3 +250,32 @@ proptest::proptest! {
         }
     }
 }
+
+/// As of a past instant the account rows are not compared (they hold
+/// today's balances); now they are. Only the first twenty disagreeing
+/// accounts are named, in the order given, but all are counted.
+#[test]
+fn award_accounts_compare_rows_only_now_and_name_the_first_twenty() {
+    let row_differs = AccountBalances {
+        expected: 100,
+        ledger: 100,
+        stored: 90,
+    };
+    let past = AwardAccounts::compare([("award:a:payable".to_owned(), row_differs)], false);
+    assert_eq!((past.mismatched, past.stored), (0, None));
+    let now = AwardAccounts::compare([("award:a:payable".to_owned(), row_differs)], true);
+    assert_eq!((now.mismatched, now.stored), (1, Some(90)));
+    assert_eq!(now.examples[0].stored, Some(Pence(90)));
+
+    let edited = AccountBalances {
+        expected: 1,
+        ledger: 0,
+        stored: 0,
+    };
+    let many = (0..25).map(|i| (format!("award:{i:02}:payable"), edited));
+    let r = AwardAccounts::compare(many, true);
+    assert_eq!((r.accounts, r.mismatched), (25, 25));
+    assert_eq!(r.examples.len(), AwardAccounts::EXAMPLES);
+    assert_eq!(r.examples[0].account, "award:00:payable");
+    assert_eq!(r.examples[19].account, "award:19:payable");
+}
