@@ -6,7 +6,8 @@
 //! (default 1,000,000) — a tenth declined, a tenth paid in full — using bulk
 //! `generate_series` SQL that writes the same rows, transfers and balances
 //! the application would; then times `reconcile_fund` (which must pass) a
-//! few times and prints the figures. Run with
+//! few times, then again with one award's amount edited in the table
+//! (which must fail, naming that award's account), and prints the figures. Run with
 //! `cargo bench -p grantledger-store --bench reconcile`.
 
 use std::error::Error;
@@ -117,6 +118,12 @@ fn seed(db: &Database, awards: i64) -> Result<FundId> {
     Ok(f)
 }
 
+fn median_and_best(times: &mut [Duration]) -> (Duration, Duration) {
+    times.sort();
+    let median = times.get(times.len() / 2).copied().unwrap_or_default();
+    (median, times.first().copied().unwrap_or_default())
+}
+
 fn main() -> Result<()> {
     let admin_url = std::env::var("GRANTLEDGER_BENCH_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
@@ -153,11 +160,36 @@ fn main() -> Result<()> {
             );
             times.push(took);
         }
-        times.sort();
-        let median = times.get(times.len() / 2).copied().unwrap_or_default();
-        let best = times.first().copied().unwrap_or_default();
+        let (median, best) = median_and_best(&mut times);
         println!(
             "reconciliation of {awards} awards on PostgreSQL: median {median:.2?}, best {best:.2?} over {runs} runs"
+        );
+        // A fund that does not reconcile: one award's amount edited in the
+        // table, as someone with database access might. The fingerprints
+        // disagree and the exact comparison names the account.
+        db.read(|c| {
+            c.batch_execute(&format!(
+                "UPDATE awards SET amount_pence = amount_pence + 1 WHERE id = \
+                 (SELECT id FROM awards WHERE fund_id = '{fund}'::uuid AND status = 'accepted' LIMIT 1)"
+            ))
+            .map_err(grantledger_store::StoreError::from)
+        })?;
+        let mut times: Vec<Duration> = Vec::new();
+        for run in 1..=runs {
+            let started = Instant::now();
+            let report = db.read(|c| reconciliation::reconcile_fund(c, fund, None))?;
+            let took = started.elapsed();
+            if report.passed || report.account_mismatches.len() != 1 {
+                return Err(
+                    "an edited award was not named as the one account that disagrees".into(),
+                );
+            }
+            eprintln!("run {run}: the edited award's account named in {took:.2?}");
+            times.push(took);
+        }
+        let (median, best) = median_and_best(&mut times);
+        println!(
+            "reconciliation of {awards} awards with one edited, on PostgreSQL: median {median:.2?}, best {best:.2?} over {runs} runs"
         );
         Ok(())
     })();
