@@ -90,11 +90,20 @@ for backend in $BACKENDS; do
     status=0
     GRANTLEDGER_LOAD_PASSWORD="$ADMIN_PASSWORD" GRANTLEDGER_LOAD_TWO_FACTOR_SECRET="$ADMIN_TWO_FACTOR_SECRET" "$LOAD_BIN" run \
         --base "http://127.0.0.1:${PORT}" --email "$ADMIN_EMAIL" --label "$backend" \
-        --json "$OUT/load-${backend}.json" "${LOAD[@]}" | tee "$OUT/load-${backend}.txt" || status=$?
+        --json "$OUT/load-${backend}.json" --fund-file "$OUT/fund-${backend}.txt" "${LOAD[@]}" \
+        | tee "$OUT/load-${backend}.txt" || status=$?
     stop_server
     if [ "$status" -ne 0 ]; then
         echo "grantledger-load on ${backend} exited ${status} (2 means some 5xx or unanswered requests)" >&2
         FAILED=1
+    fi
+    # Reconciliation must still pass after the run, to the penny.
+    if [ ! -s "$OUT/fund-${backend}.txt" ] || ! DATABASE_URL="$URL" RUST_LOG=warn "$SERVER_BIN" reconcile \
+        --fund "$(cat "$OUT/fund-${backend}.txt")" >"$OUT/reconcile-${backend}.txt" 2>&1; then
+        echo "reconciliation on ${backend} failed: $OUT/reconcile-${backend}.txt" >&2
+        FAILED=1
+    else
+        echo "reconciliation on ${backend}: every check passed ($OUT/reconcile-${backend}.txt)" >&2
     fi
     [ -f "$OUT/load-${backend}.json" ] && REPORTS+=("$OUT/load-${backend}.json")
 done

@@ -226,6 +226,9 @@ struct RunArgs {
     /// 25: the server allows 30 sign-ins a minute from one address).
     #[arg(long, default_value_t = 16)]
     grantee_users: usize,
+    /// Write the fund's id to this file (to reconcile it afterwards).
+    #[arg(long)]
+    fund_file: Option<PathBuf>,
     /// Decisions: most applications to decide (default: every one submitted).
     #[arg(long)]
     decisions: Option<u64>,
@@ -570,6 +573,10 @@ async fn scenarios_in_turn(args: &RunArgs) -> anyhow::Result<RunReport> {
         args.grantee_users,
     )
     .await?;
+    if let Some(path) = &args.fund_file {
+        std::fs::write(path, format!("{}\n", world.fund))
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
     let mut reports: Vec<ScenarioReport> = Vec::new();
 
     note(&format!(

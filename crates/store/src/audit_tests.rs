@@ -124,7 +124,7 @@ fn award_one(
         ..draft
     };
     applications::create(c, &application, fund.id, &actor(), now)?;
-    let sequence = awards::next_sequence(c, round.id)?;
+    let sequence = crate::award_numbers::next(c, round.id)?;
     let reference = AwardReference::new(fund.code.clone(), round.number, sequence).unwrap();
     let award = Award::offer(AwardId::new(), reference, &application, round, amount);
     let mut record = awards::create(c, &award, &actor(), now)?;

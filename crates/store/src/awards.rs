@@ -12,6 +12,7 @@ use grantledger_domain::reference::AwardReference;
 use grantledger_domain::{Money, MoneyDelta};
 
 use crate::audit;
+use crate::award_numbers;
 use crate::common::{
     Actor, Page, PageRequest, Record, db_id, find_row, money, page_query, parse, update_versioned,
 };
@@ -127,23 +128,14 @@ fn conflict(e: impl std::fmt::Display) -> StoreError {
     StoreError::Conflict(e.to_string())
 }
 
-/// Takes the next award number in a round. The round row is updated in the
-/// caller's transaction, so numbers are unique and, for committed awards,
-/// gap-free except where a transaction rolled back.
-pub fn next_sequence(conn: &mut AnyConnection, round: RoundId) -> Result<u32, StoreError> {
-    let taken: i32 = diesel::update(rounds::table.find(db_id(round)))
-        .set(rounds::next_award_sequence.eq(rounds::next_award_sequence + 1))
-        .returning(rounds::next_award_sequence)
-        .get_result(conn)
-        .optional()?
-        .ok_or(StoreError::NotFound { entity: "round" })?;
-    u32::try_from(taken - 1).map_err(|e| StoreError::corrupt("award sequence", e))
-}
-
 /// Records a new award and commits its amount from the round: the ledger
 /// debit of the round's available money is conditional, so when the round
 /// cannot cover the award this fails with a conflict and the caller's
 /// transaction leaves nothing behind.
+///
+/// The debit is the last statement: it locks the round's available-money
+/// row, which every decision in the round needs, until the transaction
+/// commits, so everything else is written before it.
 pub fn create(
     conn: &mut AnyConnection,
     award: &Award,
@@ -152,20 +144,16 @@ pub fn create(
 ) -> Result<Record<Stored>, StoreError> {
     let transfer =
         Transfer::award_committed(award.round_id, award.id, award.amount).map_err(conflict)?;
-    // Money first: a round that cannot pay fails before anything else is written.
-    ledger::post(
-        conn,
-        award.fund_id,
-        &transfer,
-        Cause {
+    let posting = ledger::Posting {
+        cause: Cause {
             entity_type: "award",
             entity_id: award.id.into(),
         },
-        now,
-    )?;
+        transfer,
+        at: now,
+    };
     let at = DbTime::new(now);
-    // RETURNING gives the row as stored, saving a read-back while the
-    // round's rows are locked.
+    // RETURNING gives the row as stored, saving a read-back.
     let row: AwardRow = diesel::insert_into(awards::table)
         .values((
             awards::id.eq(db_id(award.id)),
@@ -208,39 +196,38 @@ pub fn create(
         Some(award),
         now,
     )?;
+    let debit = posting.transfer.debit();
+    ledger::post_to_new_accounts(conn, award.fund_id, &debit, &[posting])?;
     to_record(row)
 }
 
 /// The awards of one bulk decision in one round, made together: the
-/// round's award number and its available money are read once, with both
-/// rows locked until the transaction ends, each award is checked against
-/// what the batch has left, and [`RoundBatch::finish`] writes them all in a
-/// few statements. Numbers stay gap-free (only awards added take one) and
-/// the round is never over-committed (the final debit is conditional too).
+/// batch's award numbers are taken and the round's available money read
+/// once, its row locked until the transaction ends; each award is checked
+/// against what the batch has left, and [`RoundBatch::finish`] writes them
+/// all in a few statements. Awards take numbers in order, only when added
+/// ([`award_numbers`] says where gaps can appear), and the round is never
+/// over-committed (the final debit is conditional too).
 #[derive(Debug)]
 pub struct RoundBatch {
     round: RoundId,
     fund: FundId,
-    first_sequence: u32,
+    numbers: award_numbers::BatchNumbers,
     available: Money,
     made: Vec<(Award, ledger::Posting)>,
 }
 
-/// Starts a [`RoundBatch`] in the caller's write transaction: locks the
-/// round's row and its available money's ledger row and reads both.
+/// Starts a [`RoundBatch`] of up to `awards` awards in the caller's write
+/// transaction: takes the batch's award numbers
+/// ([`award_numbers::for_batch`]), and locks and reads the round's
+/// available money.
 pub fn begin_batch(
     conn: &mut AnyConnection,
     round: RoundId,
     fund: FundId,
+    awards: usize,
 ) -> Result<RoundBatch, StoreError> {
-    let next: i32 = diesel::update(rounds::table.find(db_id(round)))
-        .set(rounds::next_award_sequence.eq(rounds::next_award_sequence))
-        .returning(rounds::next_award_sequence)
-        .get_result(conn)
-        .optional()?
-        .ok_or(StoreError::NotFound { entity: "round" })?;
-    let first_sequence =
-        u32::try_from(next).map_err(|e| StoreError::corrupt("award sequence", e))?;
+    let numbers = award_numbers::for_batch(conn, round, awards)?;
     let available = ledger::lock_balance(
         conn,
         &grantledger_domain::ledger::Account::RoundAvailable(round),
@@ -248,7 +235,7 @@ pub fn begin_batch(
     Ok(RoundBatch {
         round,
         fund,
-        first_sequence,
+        numbers,
         available,
         made: Vec::new(),
     })
@@ -256,9 +243,8 @@ pub fn begin_batch(
 
 impl RoundBatch {
     /// The number the next award added takes.
-    pub fn next_sequence(&self) -> u32 {
-        self.first_sequence
-            .saturating_add(u32::try_from(self.made.len()).unwrap_or(u32::MAX))
+    pub fn next_sequence(&self) -> Result<u32, StoreError> {
+        self.numbers.nth(self.made.len())
     }
 
     /// Checks that the round can cover `award` after the awards added so
@@ -335,7 +321,7 @@ impl RoundBatch {
         )
     }
 
-    /// Writes the batch's awards: the round's number moved past them, one
+    /// Writes the batch's awards: their numbers recorded, one
     /// conditional debit of the round for their total with their accounts
     /// and transfers ([`ledger::post_to_new_accounts`]), and the award rows
     /// in one insert. Their audit events are the caller's to append.
@@ -343,11 +329,7 @@ impl RoundBatch {
         if self.made.is_empty() {
             return Ok(());
         }
-        let n =
-            i32::try_from(self.made.len()).map_err(|e| StoreError::corrupt("award count", e))?;
-        diesel::update(rounds::table.find(db_id(self.round)))
-            .set(rounds::next_award_sequence.eq(rounds::next_award_sequence + n))
-            .execute(conn)?;
+        self.numbers.finish(conn, self.made.len())?;
         let postings: Vec<ledger::Posting> = self.made.iter().map(|(_, p)| p.clone()).collect();
         ledger::post_to_new_accounts(
             conn,

@@ -99,6 +99,21 @@ fn insufficient(conn: &mut AnyConnection, account: &Account, requested: Money) -
     }
 }
 
+/// Whether `account` holds at least `requested` now, read without a lock:
+/// the same conflict as [`post`]'s when it does not. A check to fail early
+/// on, never the guarantee (only a conditional debit is).
+pub fn check_covers(
+    conn: &mut AnyConnection,
+    account: &Account,
+    requested: Money,
+) -> Result<(), StoreError> {
+    let held = balance(conn, account)?;
+    if held < requested {
+        return Err(not_enough(account, held, requested));
+    }
+    Ok(())
+}
+
 /// The conflict for a debit of `requested` that `account`, holding
 /// `balance`, cannot cover: the error [`post`] fails with.
 pub fn not_enough(account: &Account, balance: Money, requested: Money) -> StoreError {
@@ -158,10 +173,11 @@ struct TransferRow {
 
 /// Posts transfers that all debit one internal account and each credit an
 /// account of its own that nothing has credited yet (a new award's), as
-/// [`post`] would post them one by one, in three statements: one
-/// conditional debit of their total (a conflict, and nothing changed, when
-/// the account cannot cover it), one insert opening the credited accounts
-/// and one of the transfer rows. Must run inside a write transaction.
+/// [`post`] would post them one by one, in three statements: one insert
+/// opening the credited accounts, one of the transfer rows, and one
+/// conditional debit of their total (a conflict when the account cannot
+/// cover it, and the caller's transaction must then roll back the rest).
+/// Must run inside a write transaction.
 pub fn post_to_new_accounts(
     conn: &mut AnyConnection,
     fund: FundId,
@@ -183,16 +199,6 @@ pub fn post_to_new_accounts(
         total = total
             .checked_add(t.amount())
             .map_err(|e| StoreError::Conflict(e.to_string()))?;
-    }
-    let moved = diesel::update(
-        ledger_accounts::table
-            .filter(ledger_accounts::key.eq(debit.key()))
-            .filter(ledger_accounts::balance_pence.ge(total.pence())),
-    )
-    .set(ledger_accounts::balance_pence.eq(ledger_accounts::balance_pence - total.pence()))
-    .execute(conn)?;
-    if moved == 0 {
-        return Err(insufficient(conn, debit, total));
     }
     let accounts: Vec<NewAccountRow> = postings
         .iter()
@@ -219,6 +225,18 @@ pub fn post_to_new_accounts(
         })
         .collect();
     crate::connection::insert_batch!(conn, ledger_transfers::table, &transfers)?;
+    // The debit last: it holds the debited account's row (a round's money,
+    // which every award of the round needs) until the transaction commits.
+    let moved = diesel::update(
+        ledger_accounts::table
+            .filter(ledger_accounts::key.eq(debit.key()))
+            .filter(ledger_accounts::balance_pence.ge(total.pence())),
+    )
+    .set(ledger_accounts::balance_pence.eq(ledger_accounts::balance_pence - total.pence()))
+    .execute(conn)?;
+    if moved == 0 {
+        return Err(insufficient(conn, debit, total));
+    }
     Ok(())
 }
 

@@ -20,6 +20,7 @@ pub mod applications;
 pub mod audit;
 #[cfg(test)]
 mod audit_tests;
+pub mod award_numbers;
 pub mod awards;
 pub mod bank_details;
 #[cfg(test)]

@@ -182,6 +182,7 @@ fn insert(
             rounds::updated_at.eq(at),
         ))
         .execute(conn)?;
+    crate::award_numbers::open(conn, round.id)?;
     write_settings(conn, round)?;
     let transfer = Transfer::round_allocation(round.fund_id, round.id, round.allocation)
         .map_err(|e| StoreError::Conflict(e.to_string()))?;

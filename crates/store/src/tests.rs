@@ -19,9 +19,10 @@ use grantledger_domain::round::{Eligibility, GrantRange, Round, RoundWindow};
 use grantledger_domain::user::{Email, Role, User};
 
 use crate::common::{Actor, PageRequest};
+use crate::connection::BackendKind;
 use crate::error::StoreError;
 use crate::testing::TestDb;
-use crate::{funds, grantees, ledger, rounds, schema, users};
+use crate::{award_numbers, funds, grantees, ledger, rounds, schema, users};
 
 fn m(s: &str) -> Money {
     Money::parse(s).unwrap()
@@ -517,6 +518,80 @@ fn concurrent_allocations_never_exceed_the_budget(db: &TestDb) {
     );
 }
 
+/// Award numbers count per round. On SQLite they are the round's counter,
+/// taken in the deciding transaction, so a rolled-back number comes back;
+/// on PostgreSQL a sequence per round, so it is a gap. A bulk decision's
+/// numbers are taken at once and handed out in order; on PostgreSQL the
+/// ones it does not use are gaps, and it cannot hand out more than asked.
+fn award_numbers_count_per_round(db: &TestDb) {
+    let fund = lcf("LCF");
+    let (r1, r2) = (round(&fund, 1, "5000.00"), round(&fund, 2, "5000.00"));
+    db.db
+        .write(|c| {
+            funds::create(c, &fund, &actor(), Utc::now())?;
+            rounds::create(c, &r1, &actor(), Utc::now())?;
+            rounds::create(c, &r2, &actor(), Utc::now())
+        })
+        .unwrap();
+    let next = |round: RoundId| db.db.write(|c| award_numbers::next(c, round)).unwrap();
+    assert_eq!((next(r1.id), next(r1.id), next(r2.id)), (1, 2, 1));
+    let rolled_back = db.db.write(|c| {
+        assert_eq!(award_numbers::next(c, r1.id)?, 3);
+        Err::<(), _>(StoreError::Conflict("the decision failed".to_owned()))
+    });
+    assert!(rolled_back.is_err());
+    let postgres = db.db.backend() == BackendKind::Postgres;
+    let first = if postgres { 4 } else { 3 };
+    let used = db
+        .db
+        .write(|c| {
+            let batch = award_numbers::for_batch(c, r1.id, 3)?;
+            let used = (batch.nth(0)?, batch.nth(1)?);
+            if postgres {
+                assert!(matches!(batch.nth(3), Err(StoreError::Conflict(_))));
+            }
+            batch.finish(c, 2)?;
+            Ok::<_, StoreError>(used)
+        })
+        .unwrap();
+    assert_eq!(used, (first, first + 1));
+    assert_eq!(next(r1.id), if postgres { 7 } else { 5 });
+    assert_eq!(next(r2.id), 2);
+}
+
+/// Numbers taken at once by many writers on one round are all different,
+/// and on SQLite consecutive.
+fn concurrent_award_numbers_are_unique(db: &TestDb) {
+    let fund = lcf("LCF");
+    let r1 = round(&fund, 1, "5000.00");
+    db.db
+        .write(|c| {
+            funds::create(c, &fund, &actor(), Utc::now())?;
+            rounds::create(c, &r1, &actor(), Utc::now())
+        })
+        .unwrap();
+    let handles: Vec<_> = (0..8)
+        .map(|_| {
+            let database = db.db.clone();
+            std::thread::spawn(move || {
+                (0..25)
+                    .map(|_| database.write(|c| award_numbers::next(c, r1.id)).unwrap())
+                    .collect::<Vec<u32>>()
+            })
+        })
+        .collect();
+    let mut taken: Vec<u32> = handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
+    taken.sort_unstable();
+    taken.dedup();
+    assert_eq!(taken.len(), 200);
+    if db.db.backend() == BackendKind::Sqlite {
+        assert_eq!(taken, (1..=200).collect::<Vec<u32>>());
+    }
+}
+
 /// Grantees held before the search keys existed (keys NULL) are found by
 /// name and local authority once the migrate step has backfilled them, with
 /// the keys Rust computes; a rename rewrites the key (issue 20).
@@ -679,6 +754,8 @@ crate::backend_tests!(
     ledger_and_audit_rows_cannot_be_changed_or_removed,
     a_failed_write_leaves_nothing_behind,
     concurrent_allocations_never_exceed_the_budget,
+    award_numbers_count_per_round,
+    concurrent_award_numbers_are_unique,
     assessments_recorded_at_once_both_count_in_the_mean,
 );
 
@@ -705,4 +782,41 @@ fn a_backend_lost_mid_transaction_reports_the_loss_and_the_pool_recovers() {
             .write(|c| c.batch_execute("SELECT 1").map_err(StoreError::from))
             .unwrap();
     }
+}
+
+/// The migration that gives each PostgreSQL round its number sequence
+/// starts it where the round's counter was, and undoing it writes the
+/// sequence's position back to the counter.
+#[test]
+fn award_number_sequences_carry_on_from_the_round_counter_on_postgresql() {
+    use diesel_migrations::MigrationHarness;
+    let Some(db) = TestDb::postgres() else {
+        return;
+    };
+    let fund = lcf("LCF");
+    let r1 = round(&fund, 1, "5000.00");
+    db.db
+        .write(|c| {
+            funds::create(c, &fund, &actor(), Utc::now())?;
+            rounds::create(c, &r1, &actor(), Utc::now())?;
+            award_numbers::next(c, r1.id)?;
+            award_numbers::next(c, r1.id)
+        })
+        .unwrap();
+    let mut pg = diesel::PgConnection::establish(&db.url).unwrap();
+    // Undo migrations down to and including 2026-12-11-000100_award_numbers.
+    while !pg
+        .revert_last_migration(crate::migrate::POSTGRES)
+        .unwrap()
+        .to_string()
+        .replace('-', "")
+        .starts_with("20261211000100")
+    {}
+    let counter: i32 = schema::rounds::table
+        .select(schema::rounds::next_award_sequence)
+        .first(&mut pg)
+        .unwrap();
+    assert_eq!(counter, 3);
+    db.db.migrate().unwrap();
+    assert_eq!(db.db.write(|c| award_numbers::next(c, r1.id)).unwrap(), 3);
 }

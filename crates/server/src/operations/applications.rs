@@ -12,7 +12,9 @@ use grantledger_domain::ids::{ApplicationId, AssessmentId, AwardId, GranteeId, R
 use grantledger_domain::reference::AwardReference;
 use grantledger_domain::user::Role;
 use grantledger_store::common::{Actor, Page, PageRequest, Record};
-use grantledger_store::{AnyConnection, applications, awards, funds, grantees, rounds};
+use grantledger_store::{
+    AnyConnection, applications, award_numbers, awards, funds, grantees, rounds,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -528,10 +530,10 @@ pub fn decide(
         action,
         now,
     } = decision_on(&before.value.application, &round, body)?;
-    // The application first, the award last: the award takes the round's
-    // number and debits its money, two rows every decision in the round
-    // waits for until this transaction commits, so as little as possible
-    // should happen after them.
+    // The application first, the award last, and the award's debit of the
+    // round's money last of all (awards::create): that row is one every
+    // decision in the round waits for until this transaction commits, so
+    // as little as possible should happen after it.
     let application = applications::save(c, &before, &after, action, actor, now)?;
     let award_id = AwardId::new();
     notices::application_decided(
@@ -546,7 +548,7 @@ pub fn decide(
     let award = match amount {
         Some(amount) => {
             let fund = funds::get(c, round.fund_id)?.value;
-            let sequence = awards::next_sequence(c, round.id)?;
+            let sequence = award_numbers::next_for(c, round.id, amount)?;
             let reference = AwardReference::new(fund.code, round.number, sequence)
                 .map_err(ApiError::conflict_from)?;
             let award = Award::offer(award_id, reference, &decided, &round, amount);
@@ -587,9 +589,13 @@ pub fn decide_many(
     let mut batch: Option<awards::RoundBatch> = None;
     let mut events = Vec::with_capacity(items.len() * 2);
     let mut results = Vec::with_capacity(items.len());
+    let awards_asked = items
+        .iter()
+        .filter(|(_, body)| body.outcome == Outcome::Award)
+        .count();
     for (id, body) in items {
         if body.outcome == Outcome::Award && batch.is_none() {
-            batch = Some(awards::begin_batch(c, round.id, fund.id)?);
+            batch = Some(awards::begin_batch(c, round.id, fund.id, awards_asked)?);
         }
         let before = stored.get(&id);
         let outcome = grantledger_store::write_transaction(c, |c| {
@@ -673,7 +679,7 @@ fn decide_in_batch<'a>(
             let batch =
                 batch.ok_or_else(|| ApiError::Internal("an award without its batch".into()))?;
             let reference =
-                AwardReference::new(fund.code.clone(), round.number, batch.next_sequence())
+                AwardReference::new(fund.code.clone(), round.number, batch.next_sequence()?)
                     .map_err(ApiError::conflict_from)?;
             let award = Award::offer(AwardId::new(), reference, &decided, round, amount);
             let (record, posting) = batch.offer(&award, now)?;
