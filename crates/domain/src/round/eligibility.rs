@@ -24,6 +24,23 @@ pub struct Eligibility {
 }
 
 impl Eligibility {
+    /// Whether [`Eligibility::check_another_application`] looks at the
+    /// organisation's applications in the round at all: only when the round
+    /// allows one each. Where it does not, there is no need to read them
+    /// (an organisation may hold hundreds in a round).
+    ///
+    /// ```
+    /// use grantledger_domain::round::Eligibility;
+    ///
+    /// let one_each = Eligibility { one_application_per_organisation: true, ..Eligibility::default() };
+    /// assert!(one_each.limits_applications_per_organisation());
+    /// assert!(!Eligibility::default().limits_applications_per_organisation());
+    /// ```
+    #[must_use]
+    pub fn limits_applications_per_organisation(&self) -> bool {
+        self.one_application_per_organisation
+    }
+
     /// Whether an organisation may start another application in the round,
     /// given its applications there already.
     ///

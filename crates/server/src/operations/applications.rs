@@ -186,12 +186,13 @@ pub fn start(
         .map_err(ApiError::conflict_from)?;
     grantees::get(c, grantee_id)
         .map_err(|_| ApiError::invalid("grantee_id", format!("no grantee has id {grantee_id}")))?;
-    let existing = applications::statuses_of(c, input.round_id, grantee_id)?;
-    round
-        .value
-        .eligibility
-        .check_another_application(&existing)
-        .map_err(ApiError::conflict_from)?;
+    let eligibility = &round.value.eligibility;
+    if eligibility.limits_applications_per_organisation() {
+        let existing = applications::statuses_of(c, input.round_id, grantee_id)?;
+        eligibility
+            .check_another_application(&existing)
+            .map_err(ApiError::conflict_from)?;
+    }
     Ok(applications::create(
         c,
         &draft,
