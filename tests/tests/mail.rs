@@ -1094,7 +1094,84 @@ fn failed_mail_is_shown_to_administrators_and_sent_again(app: &TestApp) {
     assert_eq!(trail["items"].as_array().unwrap().len(), 1, "{trail}");
 }
 
+/// A bulk decision tells each organisation what a decision one at a time
+/// would: one message per enabled user for each of its decided
+/// applications, and nothing for an item that failed.
+fn a_bulk_decision_tells_each_organisation_of_each_decision(app: &TestApp) {
+    let Riverside {
+        admin,
+        round,
+        grantee,
+        first,
+        second,
+        ..
+    } = riverside(app);
+    let (other, other_user) = app
+        .grantee(&admin, json!({"name": "Other Club"}), DueDiligence::Passed)
+        .with_user_email(app);
+    let awarded = app.submitted_application(&round, &grantee, "2500.00");
+    let refused = app.submitted_application(&round, &grantee, "900.00");
+    let others = app.submitted_application(&round, &other, "1200.00");
+    let seen = app
+        .db
+        .db
+        .read(|c| outbox::list(c, Status::Pending, 1000))
+        .unwrap()
+        .len();
+    let result = expect(
+        app.post(
+            &format!("/v1/rounds/{}/decisions", round.id),
+            Some(&admin),
+            &json!({"decisions": [
+                {"application_id": awarded, "outcome": "award", "amount": "2000.00",
+                 "feedback": "A strong plan.", "internal_note": "Known to the panel."},
+                {"application_id": refused, "outcome": "reject",
+                 "feedback": "The round is for groups meeting in person."},
+                {"application_id": uuid::Uuid::now_v7(), "outcome": "reject"},
+                {"application_id": others, "outcome": "award", "amount": "1200.00"},
+            ]}),
+        ),
+        200,
+    );
+    assert_eq!(
+        (result["succeeded"].as_u64(), result["failed"].as_u64()),
+        (Some(3), Some(1)),
+        "{result}"
+    );
+    let mut told: Vec<(String, String)> = outbox_since(app, seen)
+        .into_iter()
+        .map(|m| {
+            assert!(
+                !m.text_body.contains("Known to the panel"),
+                "{}",
+                m.text_body
+            );
+            (m.to_address, m.subject)
+        })
+        .collect();
+    told.sort();
+    let mut expected = vec![
+        (
+            first.clone(),
+            "You have been offered a grant of £2,000.00".to_owned(),
+        ),
+        (first, "Your application was not funded".to_owned()),
+        (
+            second.clone(),
+            "You have been offered a grant of £2,000.00".to_owned(),
+        ),
+        (second, "Your application was not funded".to_owned()),
+        (
+            other_user,
+            "You have been offered a grant of £1,200.00".to_owned(),
+        ),
+    ];
+    expected.sort();
+    assert_eq!(told, expected);
+}
+
 api_tests!(
+    a_bulk_decision_tells_each_organisation_of_each_decision,
     each_step_tells_the_enabled_users_and_a_refused_step_nobody,
     a_grant_s_life_is_told_to_the_organisation,
     reminders_come_once_per_occasion_and_stop,

@@ -248,6 +248,25 @@ pub fn get(conn: &mut AnyConnection, id: GranteeId) -> Result<Record<Grantee>, S
     to_record(row)
 }
 
+/// The names of `ids` (those that exist), in one query.
+pub fn names_of(
+    conn: &mut AnyConnection,
+    ids: &[GranteeId],
+) -> Result<std::collections::HashMap<GranteeId, OrganisationName>, StoreError> {
+    let rows: Vec<(DbUuid, String)> = grantees::table
+        .filter(grantees::id.eq_any(ids.iter().map(|g| db_id(*g))))
+        .select((grantees::id, grantees::name))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, name)| {
+            Ok((
+                GranteeId::from_uuid(id.0),
+                parse::<OrganisationName>("grantee name", &name)?,
+            ))
+        })
+        .collect()
+}
+
 /// Filters for listing grantees.
 #[derive(Debug, Clone, Default)]
 pub struct GranteeFilter {

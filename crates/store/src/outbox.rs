@@ -167,24 +167,69 @@ pub fn enqueue(
     now: DateTime<Utc>,
 ) -> Result<uuid::Uuid, StoreError> {
     let id = uuid::Uuid::now_v7();
-    let at = DbTime::new(now);
     diesel::insert_into(outbox_messages::table)
-        .values((
-            outbox_messages::id.eq(DbUuid(id)),
-            outbox_messages::created_at.eq(at),
-            outbox_messages::to_address.eq(&message.to_address),
-            outbox_messages::subject.eq(&message.subject),
-            outbox_messages::text_body.eq(&message.text_body),
-            outbox_messages::html_body.eq(message.html_body.as_deref()),
-            outbox_messages::kind.eq(&message.kind),
-            outbox_messages::status.eq(PENDING),
-            outbox_messages::attempts.eq(0),
-            outbox_messages::next_attempt_at.eq(at),
-            outbox_messages::message_id.eq(message_id_for(id)),
-            outbox_messages::unsubscribe_url.eq(message.unsubscribe_url.as_deref()),
-        ))
+        .values(NewRow::of(id, message, DbTime::new(now)))
         .execute(conn)?;
     Ok(id)
+}
+
+/// Puts several messages in the outbox at once, as [`enqueue`] puts each
+/// (one insert on PostgreSQL): a bulk decision's notices. Call inside the
+/// change's transaction.
+///
+/// # Errors
+/// Database errors.
+pub fn enqueue_many(
+    conn: &mut AnyConnection,
+    messages: &[NewMessage],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let at = DbTime::new(now);
+    let rows: Vec<NewRow<'_>> = messages
+        .iter()
+        .map(|m| NewRow::of(uuid::Uuid::now_v7(), m, at))
+        .collect();
+    if !rows.is_empty() {
+        crate::connection::insert_batch!(conn, outbox_messages::table, &rows)?;
+    }
+    Ok(())
+}
+
+/// A new message's row, pending and due at once.
+#[derive(Insertable)]
+#[diesel(table_name = outbox_messages, treat_none_as_default_value = false)]
+struct NewRow<'a> {
+    id: DbUuid,
+    created_at: DbTime,
+    to_address: &'a str,
+    subject: &'a str,
+    text_body: &'a str,
+    html_body: Option<&'a str>,
+    kind: &'a str,
+    status: &'static str,
+    attempts: i32,
+    next_attempt_at: DbTime,
+    message_id: String,
+    unsubscribe_url: Option<&'a str>,
+}
+
+impl<'a> NewRow<'a> {
+    fn of(id: uuid::Uuid, message: &'a NewMessage, at: DbTime) -> Self {
+        NewRow {
+            id: DbUuid(id),
+            created_at: at,
+            to_address: &message.to_address,
+            subject: &message.subject,
+            text_body: &message.text_body,
+            html_body: message.html_body.as_deref(),
+            kind: &message.kind,
+            status: PENDING,
+            attempts: 0,
+            next_attempt_at: at,
+            message_id: message_id_for(id),
+            unsubscribe_url: message.unsubscribe_url.as_deref(),
+        }
+    }
 }
 
 /// Whether any message is due: a plain read, so that an idle dispatcher

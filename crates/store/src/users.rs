@@ -239,6 +239,23 @@ pub fn enabled_of_grantee(
         .collect()
 }
 
+/// The enabled users of any of `grantees`: [`enabled_of_grantee`] for many
+/// organisations in one query.
+pub fn enabled_of_grantees(
+    conn: &mut AnyConnection,
+    grantees: &[GranteeId],
+) -> Result<Vec<User>, StoreError> {
+    let rows: Vec<UserRow> = users::table
+        .filter(users::grantee_id.eq_any(grantees.iter().map(|g| db_id(*g))))
+        .filter(users::disabled.eq(false))
+        .order(users::id)
+        .select(UserRow::as_select())
+        .load(conn)?;
+    rows.into_iter()
+        .map(|r| to_record(r).map(|(u, _)| u.value))
+        .collect()
+}
+
 /// Ends every portal session of a user and every API token issued to them
 /// so far (their credentials version moves on).
 fn end_everything(conn: &mut AnyConnection, id: UserId) -> Result<(), StoreError> {

@@ -623,21 +623,21 @@ pub fn decide_many(
         batch.finish(c)?;
     }
     grantledger_store::audit::append_pending(c, &events)?;
-    for decided in results.iter().filter_map(|(_, r)| r.as_ref().ok()) {
-        let stored = &decided.application.value;
-        notices::application_decided(
-            c,
-            notices,
-            &round.name,
-            &stored.application,
-            decided
-                .award
-                .as_ref()
-                .map(|a| (a.value.award.id, a.value.award.amount)),
-            stored.decision_feedback.as_deref().unwrap_or_default(),
-            stored.decided_at.unwrap_or_else(Utc::now),
-        )?;
-    }
+    let decided = results
+        .iter()
+        .filter_map(|(_, r)| r.as_ref().ok())
+        .map(|decided| {
+            let stored = &decided.application.value;
+            (
+                &stored.application,
+                decided
+                    .award
+                    .as_ref()
+                    .map(|a| (a.value.award.id, a.value.award.amount)),
+                stored.decision_feedback.as_deref().unwrap_or_default(),
+            )
+        });
+    notices::applications_decided(c, notices, &round.name, decided, Utc::now())?;
     Ok(results)
 }
 

@@ -10,7 +10,7 @@ use grantledger_domain::evaluation::{EvaluationReturn, ReviewDecision};
 use grantledger_domain::ids::AwardId;
 use grantledger_store::{AnyConnection, awards, rounds};
 
-use super::{Letter, Notices, to_organisation};
+use super::{Letter, Notices, to_organisation, to_organisations};
 use crate::error::ApiError;
 
 fn day(at: DateTime<Utc>) -> String {
@@ -70,6 +70,41 @@ pub fn application_decided(
     feedback: &str,
     at: DateTime<Utc>,
 ) -> Result<usize, ApiError> {
+    let (kind, letter) = decision_letter(notices, round, application, offer, feedback);
+    to_organisation(conn, application.grantee_id, kind, at, letter)
+}
+
+/// [`application_decided`] for each of a bulk decision's decided
+/// applications (with its offer, if an award, and the feedback), in a few
+/// statements for the whole batch. Returns how many messages were queued.
+///
+/// # Errors
+/// Database errors (which roll the decisions back with them).
+pub fn applications_decided<'a>(
+    conn: &mut AnyConnection,
+    notices: &Notices,
+    round: &str,
+    decided: impl IntoIterator<Item = (&'a Application, Option<(AwardId, Money)>, &'a str)>,
+    at: DateTime<Utc>,
+) -> Result<usize, ApiError> {
+    let letters: Vec<_> = decided
+        .into_iter()
+        .map(|(application, offer, feedback)| {
+            let (kind, letter) = decision_letter(notices, round, application, offer, feedback);
+            (application.grantee_id, kind, letter)
+        })
+        .collect();
+    to_organisations(conn, letters, at)
+}
+
+/// The decision's letter to the organisation, and its kind.
+fn decision_letter<'a>(
+    notices: &'a Notices,
+    round: &'a str,
+    application: &'a Application,
+    offer: Option<(AwardId, Money)>,
+    feedback: &'a str,
+) -> (&'static str, impl FnOnce(&str) -> Letter + 'a) {
     let title = &application.project_title;
     let feedback = feedback.trim();
     let kind = if offer.is_some() {
@@ -77,7 +112,7 @@ pub fn application_decided(
     } else {
         "application.not_funded"
     };
-    to_organisation(conn, application.grantee_id, kind, at, |organisation| {
+    (kind, move |organisation: &str| {
         let said =
             (!feedback.is_empty()).then(|| format!("What the assessors said:\n\n{feedback}"));
         match offer {

@@ -6,7 +6,10 @@
 
 use askama::Template;
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
 use grantledger_domain::ids::GranteeId;
+use grantledger_domain::user::User;
 use grantledger_store::outbox::{self, NewMessage};
 use grantledger_store::{AnyConnection, grantees, users};
 
@@ -20,8 +23,8 @@ mod reminders;
 pub use account::{TwoFactorChange, account_link, two_factor_changed};
 pub use bank::{BankChange, BankEvent, bank_details_changed};
 pub use grant::{
-    Payment, application_decided, application_received, award_accepted, payment_sent,
-    return_reviewed,
+    Payment, application_decided, application_received, applications_decided, award_accepted,
+    payment_sent, return_reviewed,
 };
 pub use reminders::{draft_closing, offer_waiting, return_awaited};
 
@@ -162,15 +165,63 @@ fn to_organisation(
         return Ok(0);
     }
     let organisation = grantees::get(conn, grantee)?.value.name;
-    let organisation = organisation.as_str();
+    let messages = addressed(organisation.as_str(), &recipients, kind, letter)?;
+    for message in &messages {
+        outbox::enqueue(conn, message, at)?;
+    }
+    Ok(messages.len())
+}
+
+/// [`to_organisation`] for many letters at once, each to its own
+/// organisation: the recipients and the organisations' names read in one
+/// query each and the messages put in the outbox with one insert (a bulk
+/// decision's notices, written while the round's money is held). Returns
+/// how many messages were queued.
+///
+/// # Errors
+/// Database errors (which roll the change back with it).
+fn to_organisations<F: FnOnce(&str) -> Letter>(
+    conn: &mut AnyConnection,
+    letters: Vec<(GranteeId, &str, F)>,
+    at: DateTime<Utc>,
+) -> Result<usize, ApiError> {
+    let mut ids: Vec<GranteeId> = letters.iter().map(|(g, _, _)| *g).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut recipients: HashMap<GranteeId, Vec<User>> = HashMap::new();
+    for user in users::enabled_of_grantees(conn, &ids)? {
+        if let Some(grantee) = user.grantee_id {
+            recipients.entry(grantee).or_default().push(user);
+        }
+    }
+    let names = grantees::names_of(conn, &ids)?;
+    let mut messages = Vec::new();
+    for (grantee, kind, letter) in letters {
+        let (Some(to), Some(name)) = (recipients.get(&grantee), names.get(&grantee)) else {
+            continue;
+        };
+        messages.extend(addressed(name.as_str(), to, kind, letter)?);
+    }
+    outbox::enqueue_many(conn, &messages, at)?;
+    Ok(messages.len())
+}
+
+/// One organisation's letter, signed off as going to all its users, as a
+/// message to each of `recipients`.
+fn addressed(
+    organisation: &str,
+    recipients: &[User],
+    kind: &str,
+    letter: impl FnOnce(&str) -> Letter,
+) -> Result<Vec<NewMessage>, ApiError> {
     let letter = letter(organisation).then(format!(
         "This message went to every user of {organisation}. It was sent \
          automatically; replies are not read."
     ));
-    for user in &recipients {
-        outbox::enqueue(conn, &letter.message(user.email.as_str(), kind)?, at)?;
-    }
-    Ok(recipients.len())
+    recipients
+        .iter()
+        .map(|user| letter.message(user.email.as_str(), kind))
+        .collect()
 }
 
 /// Lines of at most [`WIDTH`] characters, broken between words (a longer
