@@ -4,6 +4,7 @@
 #   2. grantledger serve on a fresh PostgreSQL database, driven by
 #      grantledger-load (surge, award decisions, mixed reads),
 #   3. the same against a fresh SQLite file,
+#   each followed by `grantledger reconcile` of the run's fund (must pass),
 # then a markdown table of the figures, the ratios and the targets.
 #
 # Usage: scripts/bench.sh                    full run, about 6 minutes after the build

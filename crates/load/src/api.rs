@@ -44,6 +44,11 @@ impl Api {
         let client = Client::builder()
             .timeout(timeout)
             .pool_max_idle_per_host(1024)
+            // Below actix-web's 5 s keep-alive: a connection idle longer is
+            // being closed by the server, and a request sent on it as it
+            // closes never reaches it (one read in 30,000 went unanswered
+            // that way, never logged by the server).
+            .pool_idle_timeout(Duration::from_secs(4))
             .tcp_nodelay(true)
             .build()
             .context("building the HTTP client")?;
