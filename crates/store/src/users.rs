@@ -228,15 +228,7 @@ pub fn enabled_of_grantee(
     conn: &mut AnyConnection,
     grantee: GranteeId,
 ) -> Result<Vec<User>, StoreError> {
-    let rows: Vec<UserRow> = users::table
-        .filter(users::grantee_id.eq(db_id(grantee)))
-        .filter(users::disabled.eq(false))
-        .order(users::id)
-        .select(UserRow::as_select())
-        .load(conn)?;
-    rows.into_iter()
-        .map(|r| to_record(r).map(|(u, _)| u.value))
-        .collect()
+    enabled_of_grantees(conn, &[grantee])
 }
 
 /// The enabled users of any of `grantees`: [`enabled_of_grantee`] for many
