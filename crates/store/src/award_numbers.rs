@@ -101,13 +101,18 @@ pub fn next(conn: &mut AnyConnection, round: RoundId) -> Result<u32, StoreError>
             .copied()
             .ok_or_else(|| StoreError::corrupt("award number", "the sequence gave none"));
     }
-    let taken: i32 = diesel::update(rounds::table.find(db_id(round)))
-        .set(rounds::next_award_sequence.eq(rounds::next_award_sequence + 1))
+    number(advance_counter(conn, round, 1)? - 1)
+}
+
+/// Moves SQLite's round counter on by `by` (0 locks the row and reads it)
+/// and gives the number it now holds, the next to take.
+fn advance_counter(conn: &mut AnyConnection, round: RoundId, by: i32) -> Result<i32, StoreError> {
+    diesel::update(rounds::table.find(db_id(round)))
+        .set(rounds::next_award_sequence.eq(rounds::next_award_sequence + by))
         .returning(rounds::next_award_sequence)
         .get_result(conn)
         .optional()?
-        .ok_or(StoreError::NotFound { entity: "round" })?;
-    number(taken - 1)
+        .ok_or(StoreError::NotFound { entity: "round" })
 }
 
 /// The award numbers of one bulk decision, taken once for the batch
@@ -136,18 +141,9 @@ pub fn for_batch(
 ) -> Result<BatchNumbers, StoreError> {
     let kind = match conn {
         AnyConnection::Postgresql(pg) => Numbering::Taken(from_sequence(pg, round, awards)?),
-        AnyConnection::Sqlite(_) => {
-            // A no-op update: the row stays locked, and the read is current.
-            let next: i32 = diesel::update(rounds::table.find(db_id(round)))
-                .set(rounds::next_award_sequence.eq(rounds::next_award_sequence))
-                .returning(rounds::next_award_sequence)
-                .get_result(conn)
-                .optional()?
-                .ok_or(StoreError::NotFound { entity: "round" })?;
-            Numbering::Counter {
-                first: number(next)?,
-            }
-        }
+        AnyConnection::Sqlite(_) => Numbering::Counter {
+            first: number(advance_counter(conn, round, 0)?)?,
+        },
     };
     Ok(BatchNumbers { round, kind })
 }
@@ -170,9 +166,7 @@ impl BatchNumbers {
     pub fn finish(&self, conn: &mut AnyConnection, made: usize) -> Result<(), StoreError> {
         if let Numbering::Counter { .. } = self.kind {
             let n = i32::try_from(made).map_err(|e| StoreError::corrupt("award count", e))?;
-            diesel::update(rounds::table.find(db_id(self.round)))
-                .set(rounds::next_award_sequence.eq(rounds::next_award_sequence + n))
-                .execute(conn)?;
+            advance_counter(conn, self.round, n)?;
         }
         Ok(())
     }
