@@ -611,6 +611,182 @@ fn bulk_decisions_report_each_item_and_stop_at_the_allocation(app: &TestApp) {
     assert_eq!(third["status"], "submitted");
 }
 
+/// Bulk and single decisions racing for one round's money: a bulk decision
+/// reads the money without a lock and debits it last, and decides again
+/// with the money locked when another took what it counted on. However
+/// they interleave, exactly what the round affords is awarded, each award
+/// has its own reference, every refusal is "not enough money" and leaves
+/// its application as it was, and the fund reconciles.
+fn concurrent_bulk_decisions_award_exactly_what_the_round_affords(app: &TestApp) {
+    let s = setup(app, "10000.00");
+    let ids: Vec<String> = (0..24).map(|_| apply(app, &s, "1000.00")).collect();
+    let (bulk, single) = ids.split_at(20);
+    let start = std::sync::Barrier::new(6);
+    let results: Vec<(String, u64, Option<String>, String)> = std::thread::scope(|scope| {
+        let mut handles = Vec::new();
+        for batch in bulk.chunks(5) {
+            let (start, s) = (&start, &s);
+            handles.push(scope.spawn(move || {
+                let decisions: Vec<Value> = batch
+                    .iter()
+                    .map(
+                        |id| json!({"application_id": id, "outcome": "award", "amount": "1000.00"}),
+                    )
+                    .collect();
+                start.wait();
+                let answer = expect(
+                    app.post(
+                        &format!("/v1/rounds/{}/decisions", s.round.id),
+                        Some(&s.admin),
+                        &json!({"decisions": decisions}),
+                    ),
+                    200,
+                );
+                answer["results"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| {
+                        (
+                            r["application_id"].as_str().unwrap().to_owned(),
+                            r["status"].as_u64().unwrap(),
+                            r["award"]["reference"].as_str().map(str::to_owned),
+                            r["problem"]["detail"]
+                                .as_str()
+                                .unwrap_or_default()
+                                .to_owned(),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            }));
+        }
+        for pair in single.chunks(2) {
+            let (start, s) = (&start, &s);
+            handles.push(scope.spawn(move || {
+                start.wait();
+                pair.iter()
+                    .map(|id| {
+                        let r = app.post(
+                            &format!("/v1/applications/{id}/decision"),
+                            Some(&s.admin),
+                            &json!({"outcome": "award", "amount": "1000.00"}),
+                        );
+                        let status = u64::from(r.status().as_u16());
+                        let body: Value = r.json().unwrap();
+                        (
+                            id.clone(),
+                            status,
+                            body["award"]["reference"].as_str().map(str::to_owned),
+                            body["detail"].as_str().unwrap_or_default().to_owned(),
+                        )
+                    })
+                    .collect()
+            }));
+        }
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    assert_eq!(results.len(), 24);
+    let awarded = results.iter().filter(|r| r.1 == 201).count();
+    assert_eq!(awarded, 10, "{results:#?}");
+    for (id, status, _, detail) in results.iter().filter(|r| r.1 != 201) {
+        assert_eq!(*status, 409, "{results:#?}");
+        assert!(detail.contains("not enough money"), "{detail}");
+        let application = expect(
+            app.get(&format!("/v1/applications/{id}"), Some(&s.admin)),
+            200,
+        );
+        assert_eq!(application["status"], "submitted");
+    }
+    let mut references: Vec<&str> = results.iter().filter_map(|r| r.2.as_deref()).collect();
+    references.sort_unstable();
+    references.dedup();
+    assert_eq!(references.len(), 10, "{references:?}");
+    assert_eq!(available(app, &s), "0.00");
+    let report = expect(
+        app.get(
+            &format!("/v1/funds/{}/reconciliation", s.fund),
+            Some(&s.admin),
+        ),
+        200,
+    );
+    assert_eq!(report["passed"], true, "{report:#}");
+}
+
+/// An item whose write the database refuses fails alone: the batch is
+/// decided again with a savepoint an item, and the others are awarded as
+/// if it were not there. (A trigger stands in for whatever the database
+/// might refuse: the decision's own checks leave nothing for it to.)
+fn a_bulk_item_the_database_refuses_fails_alone(app: &TestApp) {
+    let s = setup(app, "5000.00");
+    let ids: Vec<String> = (0..3).map(|_| apply(app, &s, "1000.00")).collect();
+    let refused = &ids[1];
+    app.exec_sql(&format!(
+        "UPDATE applications SET summary = 'Refused by the database' WHERE {}",
+        if app.db.db.backend() == grantledger_store::BackendKind::Postgres {
+            format!("id = '{refused}'")
+        } else {
+            format!("lower(hex(id)) = '{}'", refused.replace('-', ""))
+        }
+    ));
+    if app.db.db.backend() == grantledger_store::BackendKind::Postgres {
+        app.exec_sql(
+            "CREATE FUNCTION refuse_one() RETURNS trigger AS $$ BEGIN \
+             RAISE EXCEPTION 'refused by the test' USING ERRCODE = 'check_violation'; END $$ \
+             LANGUAGE plpgsql; \
+             CREATE TRIGGER refuse_one BEFORE UPDATE ON applications FOR EACH ROW \
+             WHEN (OLD.summary = 'Refused by the database') EXECUTE FUNCTION refuse_one();",
+        );
+    } else {
+        app.exec_sql(
+            "CREATE TRIGGER refuse_one BEFORE UPDATE ON applications \
+             WHEN OLD.summary = 'Refused by the database' \
+             BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;",
+        );
+    }
+    let decisions: Vec<Value> = ids
+        .iter()
+        .map(|id| json!({"application_id": id, "outcome": "award", "amount": "1000.00"}))
+        .collect();
+    let result = expect(
+        app.post(
+            &format!("/v1/rounds/{}/decisions", s.round.id),
+            Some(&s.admin),
+            &json!({"decisions": decisions}),
+        ),
+        200,
+    );
+    let results = result["results"].as_array().unwrap();
+    let statuses: Vec<u64> = results
+        .iter()
+        .map(|r| r["status"].as_u64().unwrap())
+        .collect();
+    assert_eq!((statuses[0], statuses[2]), (201, 201), "{result}");
+    assert!((400..600).contains(&statuses[1]), "{result}");
+    let references: Vec<&str> = results
+        .iter()
+        .filter_map(|r| r["award"]["reference"].as_str())
+        .collect();
+    assert_eq!(references.len(), 2, "{result}");
+    assert_ne!(references[0], references[1]);
+    assert_eq!(available(app, &s), "3000.00");
+    let application = expect(
+        app.get(&format!("/v1/applications/{refused}"), Some(&s.admin)),
+        200,
+    );
+    assert_eq!(application["status"], "submitted");
+    let report = expect(
+        app.get(
+            &format!("/v1/funds/{}/reconciliation", s.fund),
+            Some(&s.admin),
+        ),
+        200,
+    );
+    assert_eq!(report["passed"], true, "{report:#}");
+}
+
 fn bulk_decisions_keep_the_ledger_and_the_trail_whole(app: &TestApp) {
     let s = setup(app, "5000.00");
     let ids: Vec<String> = (0..3).map(|_| apply(app, &s, "1000.00")).collect();
@@ -861,5 +1037,7 @@ api_tests!(
     rejections_withdrawals_declines_and_cancellations_release_nothing_or_everything,
     bulk_decisions_report_each_item_and_stop_at_the_allocation,
     bulk_decisions_keep_the_ledger_and_the_trail_whole,
+    concurrent_bulk_decisions_award_exactly_what_the_round_affords,
+    a_bulk_item_the_database_refuses_fails_alone,
     retried_posts_take_effect_once,
 );

@@ -203,40 +203,74 @@ pub fn create(
 
 /// The awards of one bulk decision in one round, made together: the
 /// batch's award numbers are taken and the round's available money read
-/// once, its row locked until the transaction ends; each award is checked
-/// against what the batch has left, and [`RoundBatch::finish`] writes them
-/// all in a few statements. Awards take numbers in order, only when added
-/// ([`award_numbers`] says where gaps can appear), and the round is never
-/// over-committed (the final debit is conditional too).
+/// once; each award is checked against what the batch has left, and
+/// [`RoundBatch::finish`] writes them all in a few statements, the
+/// conditional debit of the round last. Awards take numbers in order, only
+/// when added ([`award_numbers`] says where gaps can appear), and the round
+/// is never over-committed: [`Hold`] says how the money read at the start
+/// is kept true until the debit.
 #[derive(Debug)]
 pub struct RoundBatch {
     round: RoundId,
     fund: FundId,
     numbers: award_numbers::BatchNumbers,
     available: Money,
+    hold: Hold,
     made: Vec<(Award, ledger::Posting)>,
+}
+
+/// How a [`RoundBatch`] holds the round's available money between reading
+/// it and debiting it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hold {
+    /// Its row is locked when the batch begins, until the transaction ends:
+    /// other decisions of the round wait for the whole batch, and the
+    /// final debit cannot fall short.
+    Locked,
+    /// Read without a lock, so other decisions of the round go on while
+    /// this batch decides its items, and only its final debit and commit
+    /// hold the row. If they took money this batch counted on, the debit
+    /// falls short and [`RoundBatch::finish`] answers
+    /// [`Finished::RoundMoved`]: the caller rolls the batch back (to a
+    /// savepoint) and decides it again, [`Hold::Locked`].
+    Unlocked,
+}
+
+/// What [`RoundBatch::finish`] did.
+#[must_use]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finished {
+    /// The awards, their accounts and transfers are written and the round
+    /// debited.
+    Written,
+    /// ([`Hold::Unlocked`] only.) The round no longer holds the batch's
+    /// total: some of its statements are written and must be rolled back.
+    RoundMoved,
 }
 
 /// Starts a [`RoundBatch`] of up to `awards` awards in the caller's write
 /// transaction: takes the batch's award numbers
-/// ([`award_numbers::for_batch`]), and locks and reads the round's
-/// available money.
+/// ([`award_numbers::for_batch`]) and reads the round's available money,
+/// held as `hold` says.
 pub fn begin_batch(
     conn: &mut AnyConnection,
     round: RoundId,
     fund: FundId,
     awards: usize,
+    hold: Hold,
 ) -> Result<RoundBatch, StoreError> {
     let numbers = award_numbers::for_batch(conn, round, awards)?;
-    let available = ledger::lock_balance(
-        conn,
-        &grantledger_domain::ledger::Account::RoundAvailable(round),
-    )?;
+    let account = grantledger_domain::ledger::Account::RoundAvailable(round);
+    let available = match hold {
+        Hold::Locked => ledger::lock_balance(conn, &account)?,
+        Hold::Unlocked => ledger::balance(conn, &account)?,
+    };
     Ok(RoundBatch {
         round,
         fund,
         numbers,
         available,
+        hold,
         made: Vec::new(),
     })
 }
@@ -321,22 +355,16 @@ impl RoundBatch {
         )
     }
 
-    /// Writes the batch's awards: their numbers recorded, one
-    /// conditional debit of the round for their total with their accounts
-    /// and transfers ([`ledger::post_to_new_accounts`]), and the award rows
-    /// in one insert. Their audit events are the caller's to append.
-    pub fn finish(self, conn: &mut AnyConnection) -> Result<(), StoreError> {
+    /// Writes the batch's awards: their numbers recorded, the award rows in
+    /// one insert, then their accounts and transfers with one conditional
+    /// debit of the round for their total, last
+    /// ([`ledger::post_to_new_accounts_if_covered`]). Their audit events
+    /// are the caller's to append, before this.
+    pub fn finish(self, conn: &mut AnyConnection) -> Result<Finished, StoreError> {
         if self.made.is_empty() {
-            return Ok(());
+            return Ok(Finished::Written);
         }
         self.numbers.finish(conn, self.made.len())?;
-        let postings: Vec<ledger::Posting> = self.made.iter().map(|(_, p)| p.clone()).collect();
-        ledger::post_to_new_accounts(
-            conn,
-            self.fund,
-            &grantledger_domain::ledger::Account::RoundAvailable(self.round),
-            &postings,
-        )?;
         let references: Vec<String> = self
             .made
             .iter()
@@ -363,7 +391,21 @@ impl RoundBatch {
             })
             .collect();
         crate::connection::insert_batch!(conn, awards::table, &rows)?;
-        Ok(())
+        let postings: Vec<ledger::Posting> = self.made.iter().map(|(_, p)| p.clone()).collect();
+        let debit = grantledger_domain::ledger::Account::RoundAvailable(self.round);
+        match self.hold {
+            Hold::Locked => {
+                ledger::post_to_new_accounts(conn, self.fund, &debit, &postings)?;
+                Ok(Finished::Written)
+            }
+            Hold::Unlocked => {
+                if ledger::post_to_new_accounts_if_covered(conn, self.fund, &debit, &postings)? {
+                    Ok(Finished::Written)
+                } else {
+                    Ok(Finished::RoundMoved)
+                }
+            }
+        }
     }
 }
 

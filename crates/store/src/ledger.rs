@@ -184,8 +184,28 @@ pub fn post_to_new_accounts(
     debit: &Account,
     postings: &[Posting],
 ) -> Result<(), StoreError> {
+    if post_to_new_accounts_if_covered(conn, fund, debit, postings)? {
+        Ok(())
+    } else {
+        let total = postings
+            .iter()
+            .try_fold(Money::ZERO, |sum, p| sum.checked_add(p.transfer.amount()))
+            .map_err(|e| StoreError::Conflict(e.to_string()))?;
+        Err(insufficient(conn, debit, total))
+    }
+}
+
+/// [`post_to_new_accounts`], answering `false` instead of a conflict when
+/// `debit` does not hold their total: the statements before the debit are
+/// then written, so the caller must roll back (to a savepoint) what it did.
+pub fn post_to_new_accounts_if_covered(
+    conn: &mut AnyConnection,
+    fund: FundId,
+    debit: &Account,
+    postings: &[Posting],
+) -> Result<bool, StoreError> {
     if postings.is_empty() {
-        return Ok(());
+        return Ok(true);
     }
     let mut total = Money::ZERO;
     for posting in postings {
@@ -234,10 +254,7 @@ pub fn post_to_new_accounts(
     )
     .set(ledger_accounts::balance_pence.eq(ledger_accounts::balance_pence - total.pence()))
     .execute(conn)?;
-    if moved == 0 {
-        return Err(insufficient(conn, debit, total));
-    }
-    Ok(())
+    Ok(moved == 1)
 }
 
 /// The balance of an internal account (zero if it has never been credited).

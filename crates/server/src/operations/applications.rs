@@ -462,16 +462,16 @@ fn decision_of(body: &DecisionBody) -> Result<Decision, ApiError> {
 }
 
 /// A decision worked out on an application, before anything is written:
-/// shared by [`decide`] and the batch.
-struct Reached {
-    decided: grantledger_domain::application::Application,
-    amount: Option<grantledger_domain::Money>,
-    after: applications::Stored,
-    action: &'static str,
-    now: DateTime<Utc>,
+/// shared by [`decide`] and [`super::bulk_decisions::decide_many`].
+pub(super) struct Reached {
+    pub(super) decided: grantledger_domain::application::Application,
+    pub(super) amount: Option<grantledger_domain::Money>,
+    pub(super) after: applications::Stored,
+    pub(super) action: &'static str,
+    pub(super) now: DateTime<Utc>,
 }
 
-fn decision_on(
+pub(super) fn decision_on(
     application: &grantledger_domain::application::Application,
     round: &grantledger_domain::round::Round,
     body: &DecisionBody,
@@ -558,144 +558,6 @@ pub fn decide(
         None => None,
     };
     Ok(Decided { application, award })
-}
-
-/// One item of [`decide_many`]: the application and what became of it.
-pub type ItemDecided = (ApplicationId, Result<Decided, ApiError>);
-
-/// Decides many applications of a round, each in its own savepoint so one
-/// that fails does not undo the others; results in request order.
-///
-/// Each item is decided as [`decide`] decides one, with the same checks,
-/// errors and audit events, but the batch does once what `decide` does an
-/// item: the round, its fund and the applications are read once, the round's
-/// award number and available money are locked and read once (at the first
-/// award asked for), and the awards, their ledger transfers and every audit
-/// event are written together at the end, in this transaction
-/// ([`awards::RoundBatch`]), followed by each decision's notice to its
-/// organisation. An item that fails leaves nothing behind, takes no number
-/// and tells nobody, as before.
-#[tracing::instrument(skip_all, fields(round_id = %round_id, items = items.len()))]
-pub fn decide_many(
-    c: &mut AnyConnection,
-    notices: &Notices,
-    round_id: RoundId,
-    items: Vec<(ApplicationId, DecisionBody)>,
-    actor: &Actor,
-) -> Result<Vec<ItemDecided>, ApiError> {
-    let round = rounds::get(c, round_id)?.value;
-    let fund = funds::get(c, round.fund_id)?.value;
-    let ids: Vec<ApplicationId> = items.iter().map(|(id, _)| *id).collect();
-    let mut stored = applications::get_many(c, &ids)?;
-    let mut batch: Option<awards::RoundBatch> = None;
-    let mut events = Vec::with_capacity(items.len() * 2);
-    let mut results = Vec::with_capacity(items.len());
-    let awards_asked = items
-        .iter()
-        .filter(|(_, body)| body.outcome == Outcome::Award)
-        .count();
-    for (id, body) in items {
-        if body.outcome == Outcome::Award && batch.is_none() {
-            batch = Some(awards::begin_batch(c, round.id, fund.id, awards_asked)?);
-        }
-        let before = stored.get(&id);
-        let outcome = grantledger_store::write_transaction(c, |c| {
-            decide_in_batch(c, before, &round, &fund, &body, actor, batch.as_ref())
-        });
-        let outcome = match outcome {
-            Ok(item) => {
-                events.push(item.event);
-                if let Some((award, posting, now)) = item.award {
-                    events.push(awards::RoundBatch::offered_event(actor, &award, now));
-                    batch
-                        .as_mut()
-                        .ok_or_else(|| ApiError::Internal("an award without its batch".into()))?
-                        .add(award, posting)?;
-                }
-                stored.insert(id, item.decided.application.clone());
-                Ok(item.decided)
-            }
-            Err(error) => Err(error),
-        };
-        results.push((id, outcome));
-    }
-    if let Some(batch) = batch {
-        batch.finish(c)?;
-    }
-    grantledger_store::audit::append_pending(c, &events)?;
-    let decided = results
-        .iter()
-        .filter_map(|(_, r)| r.as_ref().ok())
-        .map(|decided| {
-            let stored = &decided.application.value;
-            (
-                &stored.application,
-                decided
-                    .award
-                    .as_ref()
-                    .map(|a| (a.value.award.id, a.value.award.amount)),
-                stored.decision_feedback.as_deref().unwrap_or_default(),
-            )
-        });
-    notices::applications_decided(c, notices, &round.name, decided, Utc::now())?;
-    Ok(results)
-}
-
-/// One item of [`decide_many`] decided, and what the batch must write for it.
-struct BatchItem<'a> {
-    decided: Decided,
-    event: grantledger_store::audit::PendingEvent<'a>,
-    award: Option<(Award, grantledger_store::ledger::Posting, DateTime<Utc>)>,
-}
-
-/// [`decide`] for one item of a batch: the same steps and errors, with the
-/// round, fund and application read by the batch, and the award checked
-/// against the batch's money left instead of written.
-fn decide_in_batch<'a>(
-    c: &mut AnyConnection,
-    before: Option<&Record<applications::Stored>>,
-    round: &grantledger_domain::round::Round,
-    fund: &grantledger_domain::fund::Fund,
-    body: &DecisionBody,
-    actor: &'a Actor,
-    batch: Option<&awards::RoundBatch>,
-) -> Result<BatchItem<'a>, ApiError> {
-    let before = before.ok_or(grantledger_store::StoreError::NotFound {
-        entity: "application",
-    })?;
-    if before.value.application.round_id != round.id {
-        return Err(ApiError::not_found("application"));
-    }
-    let Reached {
-        decided,
-        amount,
-        after,
-        action,
-        now,
-    } = decision_on(&before.value.application, round, body)?;
-    let (application, event) =
-        applications::save_in_batch(c, before, &after, fund.id, action, actor, now)?;
-    let (award, record) = match amount {
-        Some(amount) => {
-            let batch =
-                batch.ok_or_else(|| ApiError::Internal("an award without its batch".into()))?;
-            let reference =
-                AwardReference::new(fund.code.clone(), round.number, batch.next_sequence()?)
-                    .map_err(ApiError::conflict_from)?;
-            let award = Award::offer(AwardId::new(), reference, &decided, round, amount);
-            let (record, posting) = batch.offer(&award, now)?;
-            (Some((award, posting, now)), Some(record))
-        }
-        None => (None, None),
-    };
-    Ok(BatchItem {
-        decided: Decided {
-            application,
-            award: record,
-        },
-        event,
-        award,
-    })
 }
 
 /// A page of the caller's own organisation's applications in every round

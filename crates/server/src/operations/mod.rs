@@ -17,6 +17,7 @@ pub mod applications;
 pub mod audit;
 pub mod awards;
 pub mod bank_details;
+pub mod bulk_decisions;
 pub mod commitments;
 pub mod documents;
 pub mod due_diligence;

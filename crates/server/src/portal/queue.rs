@@ -378,7 +378,7 @@ pub async fn decide(
                 .map(|(id, r)| (id, r.value.application.project_title))
                 .collect();
             let results =
-                operations::applications::decide_many(c, &state.notices, round, items, &actor)?;
+                operations::bulk_decisions::decide_many(c, &state.notices, round, items, &actor)?;
             Ok((name, results, titles))
         })
     })

@@ -174,7 +174,7 @@ pub async fn bulk_decision(
             })
             .collect();
         let results: Vec<BulkDecisionResult> =
-            op::decide_many(c, &notices, round_id, items, &actor)?
+            crate::operations::bulk_decisions::decide_many(c, &notices, round_id, items, &actor)?
                 .into_iter()
                 .map(|(application_id, outcome)| match outcome {
                     Ok(decided) => BulkDecisionResult {
