@@ -156,9 +156,27 @@ struct StaffArgs {
     rate: f64,
     #[command(flatten)]
     open_loop: OpenLoop,
+    #[command(flatten)]
+    fund_file: FundFile,
+}
+
+/// `--fund-file`, for the scenarios that make a fund.
+#[derive(Debug, clap::Args)]
+struct FundFile {
     /// Write the fund's id to this file (to reconcile it afterwards).
     #[arg(long)]
     fund_file: Option<PathBuf>,
+}
+
+impl FundFile {
+    /// Writes `fund` to the file, if one was asked for.
+    fn write(&self, fund: impl std::fmt::Display) -> anyhow::Result<()> {
+        if let Some(path) = &self.fund_file {
+            std::fs::write(path, format!("{fund}\n"))
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -226,9 +244,8 @@ struct RunArgs {
     /// 25: the server allows 30 sign-ins a minute from one address).
     #[arg(long, default_value_t = 16)]
     grantee_users: usize,
-    /// Write the fund's id to this file (to reconcile it afterwards).
-    #[arg(long)]
-    fund_file: Option<PathBuf>,
+    #[command(flatten)]
+    fund_file: FundFile,
     /// Decisions: most applications to decide (default: every one submitted).
     #[arg(long)]
     decisions: Option<u64>,
@@ -492,10 +509,7 @@ fn run_staff(args: &StaffArgs) -> anyhow::Result<ExitCode> {
             size,
         )
         .await?;
-        if let Some(path) = &args.fund_file {
-            std::fs::write(path, format!("{}\n", prepared.fund))
-                .with_context(|| format!("writing {}", path.display()))?;
-        }
+        args.fund_file.write(&prepared.fund)?;
         note(&format!(
             "staff pages: {} then {}, {:.0} a second for {} s each after {} s unmeasured",
             prepared.pages[0].1,
@@ -573,10 +587,7 @@ async fn scenarios_in_turn(args: &RunArgs) -> anyhow::Result<RunReport> {
         args.grantee_users,
     )
     .await?;
-    if let Some(path) = &args.fund_file {
-        std::fs::write(path, format!("{}\n", world.fund))
-            .with_context(|| format!("writing {}", path.display()))?;
-    }
+    args.fund_file.write(&world.fund)?;
     let mut reports: Vec<ScenarioReport> = Vec::new();
 
     note(&format!(
