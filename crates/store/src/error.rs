@@ -88,6 +88,11 @@ impl From<diesel::result::Error> for StoreError {
                     StoreError::ConnectionLost(Error::DatabaseError(kind, info))
                 }
                 _ if is_nul_in_text(info.message()) => StoreError::InvalidText,
+                // diesel classifies only SQLSTATE 40001; a deadlock (40P01)
+                // is the same to the caller: another change won, retry.
+                _ if info.message().starts_with("deadlock detected") => {
+                    StoreError::ConcurrentChange
+                }
                 // SQLite reports a writer holding the lock as unclassified.
                 _ if is_sqlite_busy(info.message()) => StoreError::Busy,
                 _ => StoreError::Database(Error::DatabaseError(kind, info)),
@@ -173,6 +178,7 @@ mod tests {
             (db(Kind::ForeignKeyViolation, "fk"), "Reference"),
             (db(Kind::CheckViolation, "check"), "RuleBroken"),
             (db(Kind::SerializationFailure, "retry"), "ConcurrentChange"),
+            (db(Kind::Unknown, "deadlock detected"), "ConcurrentChange"),
             (db(Kind::ClosedConnection, "gone"), "ConnectionLost"),
             (db(Kind::UnableToSendCommand, "gone"), "ConnectionLost"),
             (db(Kind::NotNullViolation, "null"), "Database"),
