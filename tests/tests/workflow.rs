@@ -75,6 +75,51 @@ fn conflict(response: Response, needle: &str) {
     assert!(detail.contains(needle), "expected {needle:?} in {detail:?}");
 }
 
+/// Decides `decisions` in one bulk request; the answer (200).
+fn decide_in_bulk(app: &TestApp, s: &Setup, decisions: impl Into<Value>) -> Value {
+    let decisions: Value = decisions.into();
+    expect(
+        app.post(
+            &format!("/v1/rounds/{}/decisions", s.round.id),
+            Some(&s.admin),
+            &json!({"decisions": decisions}),
+        ),
+        200,
+    )
+}
+
+/// Each item's status in a bulk answer, in order.
+fn item_statuses(answer: &Value) -> Vec<u64> {
+    answer["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_u64().unwrap())
+        .collect()
+}
+
+/// The fund's reconciliation, which must pass.
+fn reconciles(app: &TestApp, s: &Setup) -> Value {
+    let report = expect(
+        app.get(
+            &format!("/v1/funds/{}/reconciliation", s.fund),
+            Some(&s.admin),
+        ),
+        200,
+    );
+    assert_eq!(report["passed"], true, "{report:#}");
+    report
+}
+
+/// The application is still submitted: nothing decided it.
+fn still_submitted(app: &TestApp, s: &Setup, id: &str) {
+    let application = expect(
+        app.get(&format!("/v1/applications/{id}"), Some(&s.admin)),
+        200,
+    );
+    assert_eq!(application["status"], "submitted", "{application}");
+}
+
 fn a_microgrant_goes_from_application_to_payment(app: &TestApp) {
     let s = setup(app, "10000.00");
     let id = apply(app, &s, "2000.00");
@@ -576,20 +621,8 @@ fn bulk_decisions_report_each_item_and_stop_at_the_allocation(app: &TestApp) {
             json!({"application_id": uuid::Uuid::now_v7(), "outcome": "reject", "reason": "x"}),
         ))
         .collect();
-    let result = expect(
-        app.post(
-            &format!("/v1/rounds/{}/decisions", s.round.id),
-            Some(&s.admin),
-            &json!({"decisions": decisions}),
-        ),
-        200,
-    );
-    let statuses: Vec<u64> = result["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["status"].as_u64().unwrap())
-        .collect();
+    let result = decide_in_bulk(app, &s, decisions);
+    let statuses = item_statuses(&result);
     assert_eq!(statuses, [201, 201, 409, 409, 404], "{result}");
     assert_eq!(
         (result["succeeded"].as_u64(), result["failed"].as_u64()),
@@ -604,11 +637,7 @@ fn bulk_decisions_report_each_item_and_stop_at_the_allocation(app: &TestApp) {
         .collect();
     assert_eq!(references, ["LCF-R1-000001", "LCF-R1-000002"]);
     // The failed ones are untouched and can still be decided.
-    let third = expect(
-        app.get(&format!("/v1/applications/{}", ids[2]), Some(&s.admin)),
-        200,
-    );
-    assert_eq!(third["status"], "submitted");
+    still_submitted(app, &s, &ids[2]);
 }
 
 /// Bulk and single decisions racing for one round's money: a bulk decision
@@ -634,14 +663,7 @@ fn concurrent_bulk_decisions_award_exactly_what_the_round_affords(app: &TestApp)
                     )
                     .collect();
                 start.wait();
-                let answer = expect(
-                    app.post(
-                        &format!("/v1/rounds/{}/decisions", s.round.id),
-                        Some(&s.admin),
-                        &json!({"decisions": decisions}),
-                    ),
-                    200,
-                );
+                let answer = decide_in_bulk(app, s, decisions);
                 answer["results"]
                     .as_array()
                     .unwrap()
@@ -694,25 +716,14 @@ fn concurrent_bulk_decisions_award_exactly_what_the_round_affords(app: &TestApp)
     for (id, status, _, detail) in results.iter().filter(|r| r.1 != 201) {
         assert_eq!(*status, 409, "{results:#?}");
         assert!(detail.contains("not enough money"), "{detail}");
-        let application = expect(
-            app.get(&format!("/v1/applications/{id}"), Some(&s.admin)),
-            200,
-        );
-        assert_eq!(application["status"], "submitted");
+        still_submitted(app, &s, id);
     }
     let mut references: Vec<&str> = results.iter().filter_map(|r| r.2.as_deref()).collect();
     references.sort_unstable();
     references.dedup();
     assert_eq!(references.len(), 10, "{references:?}");
     assert_eq!(available(app, &s), "0.00");
-    let report = expect(
-        app.get(
-            &format!("/v1/funds/{}/reconciliation", s.fund),
-            Some(&s.admin),
-        ),
-        200,
-    );
-    assert_eq!(report["passed"], true, "{report:#}");
+    reconciles(app, &s);
 }
 
 /// An item whose write the database refuses fails alone: the batch is
@@ -750,19 +761,9 @@ fn a_bulk_item_the_database_refuses_fails_alone(app: &TestApp) {
         .iter()
         .map(|id| json!({"application_id": id, "outcome": "award", "amount": "1000.00"}))
         .collect();
-    let result = expect(
-        app.post(
-            &format!("/v1/rounds/{}/decisions", s.round.id),
-            Some(&s.admin),
-            &json!({"decisions": decisions}),
-        ),
-        200,
-    );
+    let result = decide_in_bulk(app, &s, decisions);
     let results = result["results"].as_array().unwrap();
-    let statuses: Vec<u64> = results
-        .iter()
-        .map(|r| r["status"].as_u64().unwrap())
-        .collect();
+    let statuses = item_statuses(&result);
     assert_eq!((statuses[0], statuses[2]), (201, 201), "{result}");
     assert!((400..600).contains(&statuses[1]), "{result}");
     let references: Vec<&str> = results
@@ -772,19 +773,8 @@ fn a_bulk_item_the_database_refuses_fails_alone(app: &TestApp) {
     assert_eq!(references.len(), 2, "{result}");
     assert_ne!(references[0], references[1]);
     assert_eq!(available(app, &s), "3000.00");
-    let application = expect(
-        app.get(&format!("/v1/applications/{refused}"), Some(&s.admin)),
-        200,
-    );
-    assert_eq!(application["status"], "submitted");
-    let report = expect(
-        app.get(
-            &format!("/v1/funds/{}/reconciliation", s.fund),
-            Some(&s.admin),
-        ),
-        200,
-    );
-    assert_eq!(report["passed"], true, "{report:#}");
+    still_submitted(app, &s, refused);
+    reconciles(app, &s);
 }
 
 fn bulk_decisions_keep_the_ledger_and_the_trail_whole(app: &TestApp) {
@@ -797,19 +787,9 @@ fn bulk_decisions_keep_the_ledger_and_the_trail_whole(app: &TestApp) {
         {"application_id": ids[2], "outcome": "award", "amount": "1500.00"},
         {"application_id": ids[2], "outcome": "award", "amount": "1000.00"},
     ]);
-    let result = expect(
-        app.post(
-            &format!("/v1/rounds/{}/decisions", s.round.id),
-            Some(&s.admin),
-            &json!({"decisions": decisions}),
-        ),
-        200,
-    );
+    let result = decide_in_bulk(app, &s, decisions);
     let results = result["results"].as_array().unwrap();
-    let statuses: Vec<u64> = results
-        .iter()
-        .map(|r| r["status"].as_u64().unwrap())
-        .collect();
+    let statuses = item_statuses(&result);
     // The second decision on the same application finds it already decided;
     // an amount above what was asked is refused and takes no number.
     assert_eq!(statuses, [201, 201, 409, 422, 201], "{result}");
@@ -875,14 +855,7 @@ fn bulk_decisions_keep_the_ledger_and_the_trail_whole(app: &TestApp) {
         assert_eq!(decisions, [decided], "{events}");
     }
     // The ledger the batch wrote reconciles with the awards.
-    let report = expect(
-        app.get(
-            &format!("/v1/funds/{}/reconciliation", s.fund),
-            Some(&s.admin),
-        ),
-        200,
-    );
-    assert_eq!(report["passed"], true, "{report:#}");
+    let report = reconciles(app, &s);
     assert_eq!(report["committed"], "2000.00", "{report:#}");
 }
 
