@@ -60,15 +60,14 @@ pub fn decide_many(
         actor,
         items: &items,
     };
-    let quickly = grantledger_store::write_transaction(c, |c| {
-        batch.decide(c, stored.clone(), Hold::Unlocked)
-    });
+    let quickly =
+        grantledger_store::write_transaction(c, |c| batch.decide(c, &stored, Hold::Unlocked));
     match quickly {
         Ok(results) => Ok(results),
         Err(Again::Carefully) => {
             tracing::debug!("bulk decision decided again with the round's money locked");
             batch
-                .decide(c, stored, Hold::Locked)
+                .decide(c, &stored, Hold::Locked)
                 .map_err(Again::into_api)
         }
         Err(Again::No(error)) => Err(error),
@@ -116,13 +115,17 @@ struct Batch<'a> {
 }
 
 impl<'a> Batch<'a> {
-    /// Decides every item once, the round's money held as `hold` says.
+    /// Decides every item once, the round's money held as `hold` says,
+    /// from the applications as `stored` before the batch.
     fn decide(
         &self,
         c: &mut AnyConnection,
-        mut stored: HashMap<ApplicationId, Record<applications::Stored>>,
+        stored: &HashMap<ApplicationId, Record<applications::Stored>>,
         hold: Hold,
     ) -> Result<Vec<ItemDecided>, Again> {
+        // Applications this run has changed: a later item on the same one
+        // must see its new state.
+        let mut changed: HashMap<ApplicationId, Record<applications::Stored>> = HashMap::new();
         let mut made: Option<RoundBatch> = None;
         let mut events = Vec::with_capacity(self.items.len() * 2);
         let mut results = Vec::with_capacity(self.items.len());
@@ -141,13 +144,13 @@ impl<'a> Batch<'a> {
                     hold,
                 )?);
             }
-            let before = stored.get(id);
+            let before = changed.get(id).or_else(|| stored.get(id));
             let outcome = match hold {
                 Hold::Unlocked => match self.item(c, before, body, made.as_ref())? {
                     Ok(item) => Ok(item),
                     Err(Refused::Before(error)) => Err(error),
-                    Err(Refused::Written(StoreError::StaleVersion { entity, expected })) => {
-                        Err(StoreError::StaleVersion { entity, expected }.into())
+                    Err(Refused::Written(stale @ StoreError::StaleVersion { .. })) => {
+                        Err(stale.into())
                     }
                     Err(Refused::Written(_)) => return Err(Again::Carefully),
                 },
@@ -168,7 +171,7 @@ impl<'a> Batch<'a> {
                             .ok_or_else(|| ApiError::Internal("an award without its batch".into()))?
                             .add(award, posting)?;
                     }
-                    stored.insert(*id, item.decided.application.clone());
+                    changed.insert(*id, item.decided.application.clone());
                     Ok(item.decided)
                 }
                 Err(error) => Err(error),
