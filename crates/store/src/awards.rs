@@ -399,10 +399,9 @@ impl RoundBatch {
                 Ok(Finished::Written)
             }
             Hold::Unlocked => {
-                if ledger::post_to_new_accounts_if_covered(conn, self.fund, &debit, &postings)? {
-                    Ok(Finished::Written)
-                } else {
-                    Ok(Finished::RoundMoved)
+                match ledger::post_to_new_accounts_if_covered(conn, self.fund, &debit, &postings)? {
+                    ledger::Posted::Done => Ok(Finished::Written),
+                    ledger::Posted::Short { .. } => Ok(Finished::RoundMoved),
                 }
             }
         }

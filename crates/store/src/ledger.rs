@@ -184,28 +184,37 @@ pub fn post_to_new_accounts(
     debit: &Account,
     postings: &[Posting],
 ) -> Result<(), StoreError> {
-    if post_to_new_accounts_if_covered(conn, fund, debit, postings)? {
-        Ok(())
-    } else {
-        let total = postings
-            .iter()
-            .try_fold(Money::ZERO, |sum, p| sum.checked_add(p.transfer.amount()))
-            .map_err(|e| StoreError::Conflict(e.to_string()))?;
-        Err(insufficient(conn, debit, total))
+    match post_to_new_accounts_if_covered(conn, fund, debit, postings)? {
+        Posted::Done => Ok(()),
+        Posted::Short { total } => Err(insufficient(conn, debit, total)),
     }
 }
 
-/// [`post_to_new_accounts`], answering `false` instead of a conflict when
-/// `debit` does not hold their total: the statements before the debit are
-/// then written, so the caller must roll back (to a savepoint) what it did.
+/// What [`post_to_new_accounts_if_covered`] did.
+#[must_use]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Posted {
+    /// Every transfer is posted and the account debited.
+    Done,
+    /// The account does not hold `total`: nothing was debited, but the
+    /// accounts and transfers before the debit are written, so the caller
+    /// must roll back (to a savepoint) what it did.
+    Short {
+        /// The transfers' total.
+        total: Money,
+    },
+}
+
+/// [`post_to_new_accounts`], answering [`Posted::Short`] instead of a
+/// conflict when `debit` does not hold their total.
 pub fn post_to_new_accounts_if_covered(
     conn: &mut AnyConnection,
     fund: FundId,
     debit: &Account,
     postings: &[Posting],
-) -> Result<bool, StoreError> {
+) -> Result<Posted, StoreError> {
     if postings.is_empty() {
-        return Ok(true);
+        return Ok(Posted::Done);
     }
     let mut total = Money::ZERO;
     for posting in postings {
@@ -254,7 +263,11 @@ pub fn post_to_new_accounts_if_covered(
     )
     .set(ledger_accounts::balance_pence.eq(ledger_accounts::balance_pence - total.pence()))
     .execute(conn)?;
-    Ok(moved == 1)
+    Ok(if moved == 1 {
+        Posted::Done
+    } else {
+        Posted::Short { total }
+    })
 }
 
 /// The balance of an internal account (zero if it has never been credited).
