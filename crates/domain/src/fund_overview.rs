@@ -128,6 +128,8 @@ pub fn grant_sizes(amounts: impl IntoIterator<Item = (Money, i64)>) -> Vec<SizeC
 /// Committed counts an award's whole amount from the moment it is made,
 /// paid or not; a decline or cancellation gives back what was unpaid.
 /// Paid counts money sent to grantees, less payments their banks returned.
+/// A recovery (a paid tranche reversed: the grantee gives money back to
+/// the round) shrinks the award, so it lowers both.
 #[must_use]
 pub const fn commitment_effect(kind: TransferKind) -> (i64, i64) {
     match kind {
@@ -135,9 +137,9 @@ pub const fn commitment_effect(kind: TransferKind) -> (i64, i64) {
         TransferKind::VariationDown | TransferKind::AwardReleased => (-1, 0),
         TransferKind::DisbursementPaid => (0, 1),
         TransferKind::PaymentReturned => (0, -1),
+        TransferKind::Recovery => (-1, -1),
         TransferKind::BudgetRecorded
         | TransferKind::RoundAllocation
-        | TransferKind::Recovery
         | TransferKind::BudgetAdjusted
         | TransferKind::AllocationAdjusted => (0, 0),
     }
@@ -145,13 +147,14 @@ pub const fn commitment_effect(kind: TransferKind) -> (i64, i64) {
 
 /// The kinds of movement [`commitment_effect`] counts; the store reads
 /// only these.
-pub const COMMITMENT_KINDS: [TransferKind; 6] = [
+pub const COMMITMENT_KINDS: [TransferKind; 7] = [
     TransferKind::AwardCommitted,
     TransferKind::VariationUp,
     TransferKind::VariationDown,
     TransferKind::AwardReleased,
     TransferKind::DisbursementPaid,
     TransferKind::PaymentReturned,
+    TransferKind::Recovery,
 ];
 
 /// The length of the periods money is summed over.
@@ -301,6 +304,18 @@ mod tests {
         };
         assert_eq!(span(day(4, 3)), Period::Day);
         assert_eq!(span(day(4, 4)), Period::Month);
+    }
+
+    #[test]
+    fn a_recovery_lowers_committed_and_paid() {
+        let day = |d| NaiveDate::from_ymd_opt(2026, 3, d).unwrap();
+        let points = money_over_time([
+            (day(1), TransferKind::AwardCommitted, 1_000),
+            (day(2), TransferKind::DisbursementPaid, 300),
+            (day(3), TransferKind::Recovery, 300),
+        ]);
+        let last = points.last().unwrap();
+        assert_eq!((last.committed, last.paid), (700, 0));
     }
 
     #[test]
