@@ -327,20 +327,27 @@ fn a_fund_of_1700_awards_over_two_rounds_reconciles(db: &TestDb) {
     );
 
     // By round and region only (the fund's page): the same checks and
-    // totals, and none by grantee, now and as of a past instant.
-    for as_of in [None, Some(built.between)] {
+    // totals, and none by grantee, now and as of a past instant; the
+    // page's charts as of the same instant (8 in 10 awards stay live, one
+    // round's worth before `between`), their money over time ending at the
+    // reconciliation's committed and paid.
+    for (as_of, live) in [(None, 1_360), (Some(built.between), 680)] {
         let whole = reconcile(db, built.fund, as_of);
-        let regions = db
+        let page = db
             .db
-            .read(|c| {
-                reconciliation::reconcile_fund_by(
-                    c,
-                    built.fund,
-                    as_of,
-                    reconciliation::Breakdown::Regions,
-                )
-            })
+            .read(|c| reconciliation::fund_page(c, "LCF", as_of))
             .unwrap();
+        assert_eq!(page.fund.value.id, built.fund);
+        let live_awards: i64 = page.page.live_amounts.iter().map(|(_, n)| n).sum();
+        assert_eq!(live_awards, live, "as of {as_of:?}");
+        let last = grantledger_domain::fund_overview::money_over_time(page.page.movements)
+            .pop()
+            .expect("movements");
+        assert_eq!(
+            (last.committed, last.paid),
+            (whole.committed.0, whole.paid.0)
+        );
+        let regions = page.reconciliation;
         assert!(regions.by_grantee.is_empty());
         assert_eq!(regions.checks, whole.checks);
         assert_eq!(regions.by_round, whole.by_round);

@@ -32,7 +32,6 @@ pub mod documents;
 pub mod due_diligence_checks;
 pub mod evaluation;
 pub mod forms;
-pub mod fund_overview;
 pub mod funds;
 pub mod grantees;
 pub mod idempotency;

@@ -19,14 +19,16 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::QueryableByName;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
 use grantledger_domain::Money;
 use grantledger_domain::award::AwardStatus;
+use grantledger_domain::fund::Fund;
+use grantledger_domain::fund_overview::COMMITMENT_KINDS;
 use grantledger_domain::ids::{AwardId, FundId, GranteeId, RoundId};
-use grantledger_domain::ledger::Account;
+use grantledger_domain::ledger::{Account, TransferKind};
 use grantledger_domain::payment_run::PaymentRunStatus;
 use grantledger_domain::reconciliation::{
     AWARD_ACCOUNTS, AccountBalances, AccountMismatch, AwardAccounts, Figures, FunderFigures,
@@ -34,7 +36,7 @@ use grantledger_domain::reconciliation::{
     reconcile,
 };
 
-use crate::common::db_id;
+use crate::common::{Record, db_id, parse};
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
 use crate::funds;
@@ -231,15 +233,19 @@ impl Queries {
         )
     }
 
-    /// Awards, committed and paid by round and region only: the same pass
-    /// over the awards as [`Queries::totals`] without a row per grantee.
+    /// Awards, committed and paid by round, region, amount and whether
+    /// live: the same pass over the awards as [`Queries::totals`] without a
+    /// row per grantee, which also gives the fund page its awards by size.
+    /// Microgrants come in few amounts, so this stays short.
     fn totals_by_region(&self) -> String {
         format!(
-            "WITH {}, x AS (SELECT round_id, grantee_id, {} AS c, paid AS p FROM a) \
-             SELECT x.round_id AS round_id, g.region AS region, COUNT(*) AS awards, \
+            "WITH {}, x AS (SELECT round_id, grantee_id, amount, CASE WHEN {} THEN 1 ELSE 0 END AS lv, {} AS c, paid AS p FROM a) \
+             SELECT x.round_id AS round_id, g.region AS region, CAST(x.amount AS BIGINT) AS amount, \
+             CAST(x.lv AS BIGINT) AS live, COUNT(*) AS awards, \
              CAST(COALESCE(SUM(x.c), 0) AS BIGINT) AS committed, CAST(COALESCE(SUM(x.p), 0) AS BIGINT) AS paid \
-             FROM x LEFT JOIN grantees g ON g.id = x.grantee_id GROUP BY x.round_id, g.region",
+             FROM x LEFT JOIN grantees g ON g.id = x.grantee_id GROUP BY x.round_id, g.region, x.amount, x.lv",
             self.awards(),
+            self.live(),
             self.committed()
         )
     }
@@ -271,12 +277,33 @@ impl Queries {
         )
     }
 
-    fn transfer_groups(&self) -> String {
+    /// The transfers grouped by kind and account, award accounts pooled;
+    /// `by_day` also groups them by UTC day (for the fund page's chart).
+    /// On PostgreSQL each group carries the award accounts' salted
+    /// fingerprint of its transfers (`f`), so the fingerprint check needs no
+    /// second pass over the transfers.
+    fn transfer_groups(&self, by_day: bool) -> String {
         let pool =
             |c: &str| format!("CASE WHEN {c} LIKE 'award:%' THEN '{AWARD_ACCOUNTS}' ELSE {c} END");
+        let (day, group) = if by_day {
+            (self.d.day("created_at"), ", 4")
+        } else {
+            ("CAST(NULL AS TEXT)".to_owned(), "")
+        };
+        let fingerprint = match self.d {
+            Dialect::Postgres => format!(
+                "CAST(SUM(CASE WHEN credit_account LIKE 'award:%' THEN {} ELSE 0 END \
+                 + CASE WHEN debit_account LIKE 'award:%' THEN {} ELSE 0 END) % {} AS BIGINT)",
+                self.fingerprint("credit_account", "amount_pence"),
+                self.fingerprint("debit_account", "-amount_pence"),
+                FINGERPRINT_PRIME
+            ),
+            Dialect::Sqlite => "CAST(0 AS BIGINT)".to_owned(),
+        };
         format!(
-            "SELECT kind, {} AS debit, {} AS credit, COUNT(*) AS n, CAST(SUM(amount_pence) AS BIGINT) AS amount \
-             FROM ledger_transfers WHERE {} GROUP BY 1, 2, 3",
+            "SELECT kind, {} AS debit, {} AS credit, {day} AS day, COUNT(*) AS n, \
+             CAST(SUM(amount_pence) AS BIGINT) AS amount, {fingerprint} AS f \
+             FROM ledger_transfers WHERE {} GROUP BY 1, 2, 3{group}",
             pool("debit_account"),
             pool("credit_account"),
             self.transfers_filter()
@@ -363,11 +390,10 @@ impl Queries {
     }
 
     /// PostgreSQL: the award accounts' sums and salted fingerprints from the
-    /// awards, the transfers and the account rows, in one pass over each
-    /// and without grouping by account.
+    /// awards and the account rows, in one pass over each and without
+    /// grouping by account (the transfers' come with their groups).
     fn award_fingerprints(&self) -> String {
         let p = FINGERPRINT_PRIME;
-        let filter = self.transfers_filter();
         let stored = match self.as_of {
             None => format!(
                 "SELECT SUM(balance_pence) AS s, SUM({}) AS f FROM ledger_accounts WHERE fund_id = {} AND key LIKE 'award:%'",
@@ -380,22 +406,15 @@ impl Queries {
             "WITH {}, \
              ea AS (SELECT COUNT(*) AS n, SUM(e) AS e, SUM({}) AS f FROM \
                 (SELECT 'award:' || {} || ':payable' AS k, CASE WHEN {} THEN amount - paid ELSE 0 END AS e FROM a) x), \
-             ta AS (SELECT SUM(CASE WHEN credit_account LIKE 'award:%' THEN amount_pence ELSE 0 END) \
-                - SUM(CASE WHEN debit_account LIKE 'award:%' THEN amount_pence ELSE 0 END) AS t, \
-                SUM(CASE WHEN credit_account LIKE 'award:%' THEN {} ELSE 0 END) \
-                + SUM(CASE WHEN debit_account LIKE 'award:%' THEN {} ELSE 0 END) AS f \
-                FROM ledger_transfers WHERE {filter}), \
              sa AS ({stored}) \
              SELECT CAST(ea.n AS BIGINT) AS accounts, CAST(COALESCE(ea.e, 0) AS BIGINT) AS expected, \
-             CAST(COALESCE(ta.t, 0) AS BIGINT) AS ledger, CAST(COALESCE(sa.s, 0) AS BIGINT) AS stored, \
-             CAST(COALESCE(ea.f, 0) % {p} AS BIGINT) AS fe, CAST(COALESCE(ta.f, 0) % {p} AS BIGINT) AS ft, \
-             CAST(COALESCE(sa.f, 0) % {p} AS BIGINT) AS fs FROM ea, ta, sa",
+             CAST(COALESCE(sa.s, 0) AS BIGINT) AS stored, \
+             CAST(COALESCE(ea.f, 0) % {p} AS BIGINT) AS fe, \
+             CAST(COALESCE(sa.f, 0) % {p} AS BIGINT) AS fs FROM ea, sa",
             self.awards(),
             self.fingerprint("k", "e"),
             self.d.uuid_text("id"),
             self.live(),
-            self.fingerprint("credit_account", "amount_pence"),
-            self.fingerprint("debit_account", "-amount_pence"),
         )
     }
 
@@ -433,6 +452,11 @@ struct RegionRow {
     round_id: DbUuid,
     #[diesel(sql_type = Nullable<Text>)]
     region: Option<String>,
+    /// Missing only from a past summary without its figures.
+    #[diesel(sql_type = Nullable<BigInt>)]
+    amount: Option<i64>,
+    #[diesel(sql_type = BigInt)]
+    live: i64,
     #[diesel(sql_type = BigInt)]
     awards: i64,
     #[diesel(sql_type = BigInt)]
@@ -467,12 +491,14 @@ impl Sums {
 
 /// How finely a reconciliation breaks its totals down.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Breakdown {
+enum Breakdown {
     /// By round, region and grantee: the whole report.
     Grantees,
-    /// By round and region, with no totals by grantee: for a page that
-    /// shows none, so the database sends a row per round and region
-    /// rather than one per grantee. The checks are the same.
+    /// By round and region, with no totals by grantee: for the fund's
+    /// page, which shows none, so the database sends a row per round,
+    /// region and award amount rather than one per grantee, and the
+    /// transfers come by day for its chart ([`fund_page`]). The checks are
+    /// the same.
     Regions,
 }
 
@@ -504,10 +530,14 @@ struct GroupRow {
     debit: String,
     #[diesel(sql_type = Text)]
     credit: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    day: Option<String>,
     #[diesel(sql_type = BigInt)]
     n: i64,
     #[diesel(sql_type = BigInt)]
     amount: i64,
+    #[diesel(sql_type = BigInt)]
+    f: i64,
 }
 
 /// The award accounts' totals, read by the account-by-account comparison
@@ -534,12 +564,14 @@ struct AccountsRow {
 
 #[derive(QueryableByName)]
 struct FingerprintRow {
-    #[diesel(embed)]
-    totals: AccountTotals,
+    #[diesel(sql_type = BigInt)]
+    accounts: i64,
+    #[diesel(sql_type = BigInt)]
+    expected: i64,
+    #[diesel(sql_type = BigInt)]
+    stored: i64,
     #[diesel(sql_type = BigInt)]
     fe: i64,
-    #[diesel(sql_type = BigInt)]
-    ft: i64,
     #[diesel(sql_type = BigInt)]
     fs: i64,
 }
@@ -760,14 +792,27 @@ fn rounds_as_of(
     Ok(out)
 }
 
-/// Gathers a fund's figures now (`as_of` = `None`) or as of an instant.
-pub fn figures(
+/// What the fund's page draws besides the checks, read in the passes the
+/// reconciliation makes anyway (see [`fund_page`]).
+#[derive(Debug, Default)]
+pub struct PageFigures {
+    /// Each amount of the fund's live awards and how many awards have it.
+    pub live_amounts: Vec<(Money, i64)>,
+    /// The movements of money that commit the fund to awards or pay it to
+    /// grantees, by UTC day and kind: `(day, kind, pence)`, a day and kind
+    /// possibly in several rows (one per pair of accounts).
+    pub movements: Vec<(NaiveDate, TransferKind, i64)>,
+}
+
+/// Gathers a fund's figures now (`as_of` = `None`) or as of an instant;
+/// with [`Breakdown::Regions`] also the page's figures.
+fn gather(
     conn: &mut AnyConnection,
-    fund: FundId,
+    record: &Record<Fund>,
     as_of: Option<DateTime<Utc>>,
     breakdown: Breakdown,
-) -> Result<Figures, StoreError> {
-    let record = funds::get(conn, fund)?;
+) -> Result<(Figures, Option<PageFigures>), StoreError> {
+    let fund = record.value.id;
     let d = Dialect::of(conn);
     let salt_bytes = uuid::Uuid::now_v7().into_bytes();
     let mut salt = [0_u8; 8];
@@ -802,6 +847,7 @@ pub fn figures(
         Option<(uuid::Uuid, Option<String>)>,
         Sums,
     );
+    let mut page_figures: Option<PageFigures> = None;
     let lines: Vec<Line> = match breakdown {
         Breakdown::Grantees => load::<TotalsRow>(conn, &q.totals())?
             .into_iter()
@@ -810,13 +856,28 @@ pub fn figures(
                 (r.round_id.0, r.region, Some((r.grantee_id.0, r.name)), sums)
             })
             .collect(),
-        Breakdown::Regions => load::<RegionRow>(conn, &q.totals_by_region())?
-            .into_iter()
-            .map(|r| {
-                let sums = Sums::of(r.awards, r.committed, r.paid);
-                (r.round_id.0, r.region, None, sums)
-            })
-            .collect(),
+        Breakdown::Regions => {
+            let rows = load::<RegionRow>(conn, &q.totals_by_region())?;
+            let mut amounts: BTreeMap<i64, i64> = BTreeMap::new();
+            for r in rows.iter().filter(|r| r.live == 1) {
+                if let Some(pence) = r.amount {
+                    *amounts.entry(pence).or_default() += r.awards;
+                }
+            }
+            let mut page = PageFigures::default();
+            for (pence, n) in amounts {
+                let amount =
+                    Money::from_pence(pence).map_err(|e| StoreError::corrupt("award amount", e))?;
+                page.live_amounts.push((amount, n));
+            }
+            page_figures = Some(page);
+            rows.into_iter()
+                .map(|r| {
+                    let sums = Sums::of(r.awards, r.committed, r.paid);
+                    (r.round_id.0, r.region, None, sums)
+                })
+                .collect()
+        }
     };
     for (round, region, grantee, sums) in lines {
         by_round_sums.entry(round).or_default().add(sums);
@@ -874,14 +935,38 @@ pub fn figures(
             });
         }
     }
-    let transfers: Vec<TransferGroup> = load::<GroupRow>(conn, &q.transfer_groups())?
+    let groups = load::<GroupRow>(conn, &q.transfer_groups(page_figures.is_some()))?;
+    // The award accounts' balance and fingerprint from the transfers.
+    let (mut award_ledger, mut award_ft) = (0_i64, 0_i64);
+    let mut merged: BTreeMap<(String, String, String), (i64, i64)> = BTreeMap::new();
+    for g in groups {
+        if g.credit == AWARD_ACCOUNTS {
+            award_ledger = award_ledger.saturating_add(g.amount);
+        }
+        if g.debit == AWARD_ACCOUNTS {
+            award_ledger = award_ledger.saturating_sub(g.amount);
+        }
+        award_ft = (award_ft + g.f.rem_euclid(FINGERPRINT_PRIME)) % FINGERPRINT_PRIME;
+        if let (Some(page), Some(day)) = (page_figures.as_mut(), g.day.as_deref()) {
+            let kind = parse::<TransferKind>("transfer kind", &g.kind)?;
+            if COMMITMENT_KINDS.contains(&kind) {
+                let day = NaiveDate::parse_from_str(day, "%Y-%m-%d")
+                    .map_err(|e| StoreError::corrupt("transfer day", e))?;
+                page.movements.push((day, kind, g.amount));
+            }
+        }
+        let slot = merged.entry((g.kind, g.debit, g.credit)).or_default();
+        slot.0 = slot.0.saturating_add(g.n);
+        slot.1 = slot.1.saturating_add(g.amount);
+    }
+    let transfers: Vec<TransferGroup> = merged
         .into_iter()
-        .map(|g| TransferGroup {
-            kind: g.kind,
-            debit: g.debit,
-            credit: g.credit,
-            count: g.n,
-            amount: g.amount,
+        .map(|((kind, debit, credit), (count, amount))| TransferGroup {
+            kind,
+            debit,
+            credit,
+            count,
+            amount,
         })
         .collect();
     let stored = match as_of {
@@ -904,15 +989,15 @@ pub fn figures(
         Dialect::Postgres => load::<FingerprintRow>(conn, &q.award_fingerprints())?
             .into_iter()
             .next()
-            .filter(|f| f.fe == f.ft && (as_of.is_some() || f.ft == f.fs)),
+            .filter(|f| f.fe == award_ft && (as_of.is_some() || award_ft == f.fs)),
         Dialect::Sqlite => None,
     };
     let award_accounts = match agreed {
         Some(f) => AwardAccounts {
-            accounts: f.totals.accounts,
-            expected: f.totals.expected,
-            ledger: f.totals.ledger,
-            stored: as_of.is_none().then_some(f.totals.stored),
+            accounts: f.accounts,
+            expected: f.expected,
+            ledger: award_ledger,
+            stored: as_of.is_none().then_some(f.stored),
             mismatched: 0,
             examples: Vec::new(),
         },
@@ -947,7 +1032,7 @@ pub fn figures(
         })
         .collect();
     by_grantee.sort_by(|a, b| (&a.name, a.grantee_id).cmp(&(&b.name, b.grantee_id)));
-    Ok(Figures {
+    let figures = Figures {
         fund_id: fund,
         fund_code: record.value.code.to_string(),
         fund_name: record.value.name.to_string(),
@@ -970,7 +1055,8 @@ pub fn figures(
                 contribution: f.contribution.pence(),
             })
             .collect(),
-    })
+    };
+    Ok((figures, page_figures))
 }
 
 /// Reconciles a fund now or as of an instant, with totals by round,
@@ -981,32 +1067,63 @@ pub fn reconcile_fund(
     fund: FundId,
     as_of: Option<DateTime<Utc>>,
 ) -> Result<Reconciliation, StoreError> {
-    reconcile_fund_by(conn, fund, as_of, Breakdown::Grantees)
+    let (figures, _) = in_snapshot(conn, |c| {
+        let record = funds::get(c, fund)?;
+        gather(c, &record, as_of, Breakdown::Grantees)
+    })?;
+    Ok(reconcile(figures))
 }
 
-/// [`reconcile_fund`], with the totals broken down only as finely as
-/// `breakdown` asks.
-pub fn reconcile_fund_by(
+/// Everything a fund's page shows, from one snapshot: the fund, its
+/// reconciliation by round and region (now or as of an instant), and its
+/// live awards by amount and movements by day at that instant too.
+#[derive(Debug)]
+pub struct FundPage {
+    /// The fund as it is now (its status, name, funders).
+    pub fund: Record<Fund>,
+    /// The reconciliation, with totals by round and region.
+    pub reconciliation: Reconciliation,
+    /// The awards by amount and the movements by day.
+    pub page: PageFigures,
+}
+
+/// The fund with this id or code, for its page: [`FundPage`].
+pub fn fund_page(
     conn: &mut AnyConnection,
-    fund: FundId,
+    id_or_code: &str,
     as_of: Option<DateTime<Utc>>,
-    breakdown: Breakdown,
-) -> Result<Reconciliation, StoreError> {
-    let figures = match conn {
+) -> Result<FundPage, StoreError> {
+    in_snapshot(conn, |c| {
+        let fund = funds::find(c, id_or_code)?;
+        let (figures, page) = gather(c, &fund, as_of, Breakdown::Regions)?;
+        Ok(FundPage {
+            fund,
+            reconciliation: reconcile(figures),
+            page: page.unwrap_or_default(),
+        })
+    })
+}
+
+/// Runs `f`'s reads in one transaction, so every figure comes from the same
+/// snapshot on PostgreSQL.
+fn in_snapshot<T>(
+    conn: &mut AnyConnection,
+    f: impl FnOnce(&mut AnyConnection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    match conn {
         AnyConnection::Postgresql(_) => {
             use diesel::connection::SimpleConnection;
             conn.transaction(|c| {
-                // One snapshot for every figure. The aggregates group up to a
-                // row per award; give them room to hash in memory rather
-                // than spill to disk (this transaction only).
+                // The aggregates group up to a row per award; give them room
+                // to hash in memory rather than spill to disk (this
+                // transaction only).
                 c.batch_execute(
                     "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; \
                      SET LOCAL work_mem = '256MB'",
                 )?;
-                figures(c, fund, as_of, breakdown)
-            })?
+                f(c)
+            })
         }
-        AnyConnection::Sqlite(_) => conn.transaction(|c| figures(c, fund, as_of, breakdown))?,
-    };
-    Ok(reconcile(figures))
+        AnyConnection::Sqlite(_) => conn.transaction(f),
+    }
 }

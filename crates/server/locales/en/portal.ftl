@@ -490,7 +490,7 @@ runs-account-held = Cannot be paid: { $why }
 
 ## A fund at a glance (administrators and auditors)
 fund-now = Figures as they stand now.
-fund-as-of = The reconciliation and its figures as they stood at { $when }. The chart of money over time always runs to now.
+fund-as-of = The reconciliation, its figures and its charts as they stood at { $when }.
 fund-money = Money
 fund-budget = Budget
 fund-allocated = Allocated to rounds

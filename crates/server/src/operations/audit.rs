@@ -8,7 +8,7 @@ use grantledger_domain::fund::FundStatus;
 use grantledger_domain::fund_overview::{MoneyAt, SizeCount, grant_sizes, money_over_time};
 use grantledger_domain::reconciliation::Reconciliation;
 use grantledger_store::audit::{EventFilter, Listed};
-use grantledger_store::{AnyConnection, Database, audit, fund_overview, funds, reconciliation};
+use grantledger_store::{AnyConnection, Database, audit, funds, reconciliation};
 
 use crate::error::ApiError;
 
@@ -24,8 +24,8 @@ pub fn reconcile(
 }
 
 /// A fund at a glance: its reconciliation (now or `as_of`), its live
-/// awards by size and its money committed and paid over time (always up
-/// to now: the movements are the ledger's, which keeps no other past).
+/// awards by size and its money committed and paid over time (up to the
+/// same instant), all from one snapshot.
 #[derive(Debug)]
 pub struct FundOverview {
     /// Whether the fund is open, closed…, now.
@@ -38,25 +38,21 @@ pub struct FundOverview {
     pub over_time: Vec<MoneyAt>,
 }
 
-/// Everything the fund's page shows, read in one go.
+/// Everything the fund's page shows, read in one go: the charts' figures
+/// come from the reconciliation's own passes over the awards and the
+/// transfers.
 #[tracing::instrument(skip_all, fields(fund = %fund))]
 pub fn overview(
     c: &mut AnyConnection,
     fund: &str,
     as_of: Option<DateTime<Utc>>,
 ) -> Result<FundOverview, ApiError> {
-    let found = funds::find(c, fund)?.value;
-    let id = found.id;
-    // The page shows no totals by grantee.
-    let reconciliation =
-        reconciliation::reconcile_fund_by(c, id, as_of, reconciliation::Breakdown::Regions)?;
-    let sizes = grant_sizes(fund_overview::award_amounts(c, id)?);
-    let over_time = money_over_time(fund_overview::commitment_movements(c, id)?);
+    let found = reconciliation::fund_page(c, fund, as_of)?;
     Ok(FundOverview {
-        status: found.status,
-        reconciliation,
-        sizes,
-        over_time,
+        status: found.fund.value.status,
+        reconciliation: found.reconciliation,
+        sizes: grant_sizes(found.page.live_amounts),
+        over_time: money_over_time(found.page.movements),
     })
 }
 
