@@ -194,6 +194,8 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         }
         // The bank file carries full account numbers: administrators only.
         ("get", "/v1/payment-runs/{id}/export") => r(ADMIN, T::PaymentRun),
+        // Its audit copy masks them: auditors too.
+        ("get", "/v1/payment-runs/{id}/audit-copy") => r(PAYMENT_READERS, T::PaymentRun),
         ("get", "/v1/grantees/{id}/bank-details") => r(BANK_READERS, T::Grantee),
         ("put", "/v1/grantees/{id}/bank-details") => r(APPLICANTS, T::Grantee),
         ("post", "/v1/grantees/{id}/bank-details/verify")

@@ -97,6 +97,7 @@ fn portal_page(method: &str, path: &str) -> Option<&'static str> {
             "/payment-runs/{id}"
         }
         ("get", "/v1/payment-runs/{id}/export") => "/payment-runs/{id}/file",
+        ("get", "/v1/payment-runs/{id}/audit-copy") => "/payment-runs/{id}/file?format=audit_copy",
         ("post", "/v1/payment-runs/{id}/approve") => "/payment-runs/{id}/approve",
         ("post", "/v1/payment-runs/{id}/cancel") => "/payment-runs/{id}/cancel",
         ("post", "/v1/payment-runs/{id}/confirm")

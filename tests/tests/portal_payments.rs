@@ -315,17 +315,49 @@ fn a_payment_run_needs_a_second_administrator_and_files_are_theirs(app: &TestApp
         "approved"
     );
 
-    // An auditor reads the run but has no buttons and no file.
+    // An auditor reads the run but has no buttons and no bank file: only
+    // its audit copy, with the account number masked.
     let mut auditor = signed_in(app, &app.user_email(Role::Auditor, None));
     let read = auditor.get(&run_page).expect(200);
     assert!(read.body.contains("£400.00"));
     assert!(read.body.contains("08-99-99 ****4958") && !read.body.contains("66374958"));
-    assert!(!read.body.contains("/approve") && !read.body.contains("/file?"));
+    assert!(!read.body.contains("/approve") && !read.body.contains("format=standard18"));
+    assert!(!read.body.contains("format=bank_csv"));
     assert!(!read.body.contains("/paid\""));
     assert!(read.body.contains("Changed Club") && !read.body.contains(&held_link));
     auditor
         .get(&format!("{run_page}/file?format=standard18"))
         .expect(403);
+    auditor
+        .get(&format!("{run_page}/file?format=bank_csv"))
+        .expect(403);
+    let copy_link = format!("{run_page}/file?format=audit_copy");
+    assert!(read.body.contains(&copy_link), "{}", read.body);
+    let copy = auditor.get(&copy_link).expect(200);
+    assert!(
+        copy.header("content-disposition")
+            .contains("audit-copy.csv")
+    );
+    assert_eq!(
+        copy.body.lines().collect::<Vec<_>>(),
+        [
+            "sort_code,account_number,account_name,amount,reference,roll_number",
+            &csv.body
+                .lines()
+                .nth(1)
+                .unwrap()
+                .replace("66374958", "****4958"),
+        ],
+        "the bank's CSV, the number masked"
+    );
+    assert!(!copy.body.contains("66374958"));
+    // The API gives auditors the same file.
+    let api_copy = app.get(
+        &format!("/v1/payment-runs/{run}/audit-copy"),
+        Some(&app.auditor()),
+    );
+    assert_eq!(api_copy.status(), 200);
+    assert_eq!(api_copy.text().unwrap(), copy.body);
 
     // The line is confirmed paid, and the run with it.
     let line = value_after(&page.body, &format!("action=\"{run_page}/lines/"))
@@ -365,10 +397,11 @@ fn bank_and_payment_pages_follow_the_permission_table(app: &TestApp) {
     let new_run = "/payment-runs/new".to_owned();
     let one_run = format!("/payment-runs/{run}");
     let file = format!("/payment-runs/{run}/file?format=standard18");
+    let audit_copy = format!("/payment-runs/{run}/file?format=audit_copy");
     let cancel = format!("/payment-runs/{run}/cancel");
     // (page, grantee, assessor, auditor, admin); the administrator's file
-    // is refused only because the run is a draft.
-    let table: [(&str, [u16; 4]); 8] = [
+    // and the audit copy are refused only because the run is a draft.
+    let table: [(&str, [u16; 4]); 9] = [
         (&own, [200, 403, 403, 403]),
         (&waiting, [403, 403, 403, 200]),
         (&theirs, [403, 403, 403, 200]),
@@ -376,6 +409,7 @@ fn bank_and_payment_pages_follow_the_permission_table(app: &TestApp) {
         (&new_run, [403, 403, 403, 200]),
         (&one_run, [403, 403, 200, 200]),
         (&file, [403, 403, 403, 409]),
+        (&audit_copy, [403, 403, 409, 409]),
         (&cancel, [403, 403, 403, 200]),
     ];
     let grantee_email = app.user_email(

@@ -13,7 +13,8 @@ pub use account::{
 pub use approved::{LineRefusal, account_to_pay};
 pub use bacs::{
     BANK_CSV_HEADER, BacsError, BacsLine, Originator, OriginatorError, OriginatorName,
-    ServiceUserNumber, bacs_field, bank_csv, is_bacs_char, julian, standard18, to_bacs,
+    ServiceUserNumber, bacs_field, bank_csv, bank_csv_audit_copy, is_bacs_char, julian, standard18,
+    to_bacs,
 };
 pub use details::{
     BankDetails, BankDetailsError, Decision, Entered, Pending, Verified, payment_hold,

@@ -186,6 +186,22 @@ fn payment_runs_need_two_administrators(db: &TestDb) {
         &["payment-runs", "export", &run, "--format", "bank-csv"],
     );
     assert_eq!(csv.lines().count(), lines.len() + 1, "{csv}");
+    // The audit copy: the same rows with each account number masked.
+    let copy = ok(
+        db,
+        &["payment-runs", "export", &run, "--format", "audit-copy"],
+    );
+    let masked: Vec<String> = csv
+        .lines()
+        .map(|row| {
+            let mut cells: Vec<String> = row.split(',').map(str::to_owned).collect();
+            if cells[1] != "account_number" {
+                cells[1] = format!("****{}", &cells[1][4..]);
+            }
+            cells.join(",")
+        })
+        .collect();
+    assert_eq!(copy.lines().collect::<Vec<_>>(), masked, "{copy}");
 
     let first = lines[0]["disbursement_id"].as_str().unwrap();
     assert!(refused(db, &["payment-runs", "paid", &run, first]).contains("--as"));

@@ -189,6 +189,25 @@ impl RollNumber {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// `****` and the last four characters (only `****` for a roll number
+    /// of four or fewer, which would otherwise show whole).
+    ///
+    /// ```
+    /// use grantledger_domain::bank::RollNumber;
+    /// assert_eq!(RollNumber::parse("ab/1234-5678")?.masked(), "****5678");
+    /// assert_eq!(RollNumber::parse("1234")?.masked(), "****");
+    /// # Ok::<(), grantledger_domain::bank::BankAccountError>(())
+    /// ```
+    #[must_use]
+    pub fn masked(&self) -> String {
+        let tail = self.0.len().checked_sub(4).filter(|&from| from > 0);
+        // ASCII only (parse allows nothing else), so any byte is a boundary.
+        format!(
+            "****{}",
+            tail.and_then(|from| self.0.get(from..)).unwrap_or("")
+        )
+    }
 }
 
 impl fmt::Display for RollNumber {

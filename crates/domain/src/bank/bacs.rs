@@ -19,7 +19,7 @@ use crate::csv_writer::CsvWriteError;
 use crate::money::Money;
 
 pub use charset::{bacs_field, is_bacs_char, to_bacs};
-pub use csv::{BANK_CSV_HEADER, bank_csv};
+pub use csv::{BANK_CSV_HEADER, bank_csv, bank_csv_audit_copy};
 pub use line::BacsLine;
 pub use originator::{Originator, OriginatorError, OriginatorName, ServiceUserNumber};
 pub use standard18::{julian, standard18};

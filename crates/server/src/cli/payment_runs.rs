@@ -30,7 +30,8 @@ pub enum PaymentRunsCommand {
     List(ListArgs),
     /// A run, its lines, and the tranches held out of it with why.
     Show(ShowArgs),
-    /// Write an approved run's bank file, with full account numbers.
+    /// Write an approved run's bank file, with full account numbers, or
+    /// (`--format audit-copy`) its CSV with the numbers masked.
     Export(ExportArgs),
     /// Record one line of an approved run as paid by the bank.
     Paid(LineArgs),
@@ -101,6 +102,8 @@ pub enum FileFormat {
     Standard18,
     /// A bank's bulk-payment upload CSV.
     BankCsv,
+    /// That CSV with each account number masked: an auditor's copy.
+    AuditCopy,
 }
 
 /// Flags of `payment-runs export`.
@@ -347,6 +350,7 @@ fn export(db: &Database, args: &ExportArgs) -> anyhow::Result<()> {
         format: match args.format {
             FileFormat::Standard18 => op::BankFileFormat::Standard18,
             FileFormat::BankCsv => op::BankFileFormat::BankCsv,
+            FileFormat::AuditCopy => op::BankFileFormat::AuditCopy,
         },
         processing_day: args.processing_day,
         originator: originator.as_ref(),
@@ -374,8 +378,12 @@ fn export(db: &Database, args: &ExportArgs) -> anyhow::Result<()> {
         return Err(error).with_context(|| format!("writing {}", partial.display()));
     }
     std::fs::rename(&partial, output).with_context(|| format!("writing {}", output.display()))?;
+    let numbers = match args.format {
+        FileFormat::AuditCopy => "account numbers masked",
+        FileFormat::Standard18 | FileFormat::BankCsv => "full account numbers: keep it safe",
+    };
     eprintln!(
-        "wrote {} ({} bytes, full account numbers: keep it safe) to {}",
+        "wrote {} ({} bytes, {numbers}) to {}",
         file.filename,
         file.bytes.len(),
         output.display()

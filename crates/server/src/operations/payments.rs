@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use grantledger_domain::Money;
 use grantledger_domain::bank::{
     BacsError, BacsLine, BankAccount, LineRefusal, Originator, PaymentHold, account_to_pay,
-    bank_csv, standard18,
+    bank_csv, bank_csv_audit_copy, standard18,
 };
 use grantledger_domain::disbursement::{Disbursement, DisbursementError, DisbursementStatus};
 use grantledger_domain::ids::{AwardId, DisbursementId, PaymentRunId};
@@ -357,6 +357,9 @@ pub enum BankFileFormat {
     /// A CSV for a bank's bulk-payment upload: sort code, account number,
     /// name, amount, reference (and roll number).
     BankCsv,
+    /// The bank CSV with each account number masked (`****5678`): an
+    /// auditor's copy of what a run pays, never sent to a bank.
+    AuditCopy,
 }
 
 /// A bank file, ready to download.
@@ -427,6 +430,11 @@ pub fn bank_file(
             bytes: bank_csv(&payments).map_err(ApiError::conflict_from)?,
             content_type: "text/csv; charset=utf-8",
             filename: format!("payment-run-{id}.csv"),
+        }),
+        BankFileFormat::AuditCopy => Ok(BankFile {
+            bytes: bank_csv_audit_copy(&payments).map_err(ApiError::conflict_from)?,
+            content_type: "text/csv; charset=utf-8",
+            filename: format!("payment-run-{id}-audit-copy.csv"),
         }),
         BankFileFormat::Standard18 => {
             let originator = request.originator.ok_or_else(|| {

@@ -82,6 +82,8 @@ struct RunPage {
     can_approve: bool,
     can_cancel: bool,
     has_file: bool,
+    /// The masked copy, for administrators and auditors once approved.
+    has_audit_copy: bool,
     can_settle: bool,
 }
 
@@ -209,6 +211,7 @@ async fn page(
             can_approve: manages && run.status == PaymentRunStatus::Draft,
             can_cancel: manages && run.status.is_open(),
             has_file: manages && run.check_exportable().is_ok(),
+            has_audit_copy: run.check_exportable().is_ok(),
             can_settle: manages && approved,
         },
     )
@@ -370,7 +373,8 @@ pub struct FileQuery {
 }
 
 /// An approved run's bank file, as an attachment that is never cached: it
-/// holds the grantees' full account numbers.
+/// holds the grantees' full account numbers. `?format=audit_copy` is the
+/// masked copy administrators and auditors may both download.
 #[get("/payment-runs/{id}/file")]
 pub async fn file(
     state: web::Data<AppState>,
@@ -379,11 +383,16 @@ pub async fn file(
     query: web::Query<FileQuery>,
 ) -> PortalResult {
     let id = run_id(&path)?;
-    signed_in.may(Action::ManagePayments)?;
     let format = match query.format.as_deref() {
         None | Some("standard18") => BankFileFormat::Standard18,
         Some("bank_csv") => BankFileFormat::BankCsv,
+        Some("audit_copy") => BankFileFormat::AuditCopy,
         Some(_) => return Err(PortalError::NotFound),
     };
+    // The masked copy is an auditor's too; the files a bank takes are not.
+    signed_in.may(match format {
+        BankFileFormat::AuditCopy => Action::ReadPayments,
+        _ => Action::ManagePayments,
+    })?;
     Ok(crate::routes::payment_runs::download_bank_file(state, id, format, None).await?)
 }

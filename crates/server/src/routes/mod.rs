@@ -126,6 +126,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(payment_runs::list_runs)
             .service(payment_runs::get_run)
             .service(payment_runs::export_run)
+            .service(payment_runs::audit_copy)
             .service(payment_runs::confirm_run)
             .service(payment_runs::cancel_run)
             .service(commitments::import_commitments)

@@ -164,8 +164,9 @@ pub async fn get_run(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ExportQuery {
-    /// `standard18` (Bacs Standard 18, the default) or `bank_csv` (a
-    /// bank's bulk-payment upload).
+    /// `standard18` (Bacs Standard 18, the default), `bank_csv` (a
+    /// bank's bulk-payment upload) or `audit_copy` (that CSV with the
+    /// account numbers masked, as `/audit-copy` gives auditors).
     #[param(inline)]
     pub format: Option<operations::payments::BankFileFormat>,
     /// The Bacs processing day (Standard 18), a Monday to Friday; the next
@@ -200,6 +201,36 @@ pub async fn export_run(
     let id = PaymentRunId::from_uuid(id.into_inner());
     let q = query.into_inner();
     download_bank_file(state, id, q.format.unwrap_or_default(), q.processing_day).await
+}
+
+/// An approved or confirmed run's audit copy: its bank CSV with each
+/// account number (and roll number) masked, `****5678`, for an auditor
+/// checking what a run paid, and to whom, against the ledger. Refused as
+/// the bank file is (409): a draft has none.
+#[utoipa::path(
+    tag = "payments",
+    params(("id" = Uuid, Path, description = "The run's id")),
+    responses(
+        (status = 200, description = "The audit copy", content_type = "text/csv", body = String),
+        (status = 404, body = Problem),
+        (status = 409, description = "Not approved, or a grantee's bank details are not verified", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/payment-runs/{id}/audit-copy")]
+pub async fn audit_copy(
+    state: web::Data<AppState>,
+    _auth: Authorized<can::ReadPayments>,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = PaymentRunId::from_uuid(id.into_inner());
+    download_bank_file(
+        state,
+        id,
+        operations::payments::BankFileFormat::AuditCopy,
+        None,
+    )
+    .await
 }
 
 /// A run's bank file as an attachment that is never cached (it holds the
