@@ -1444,9 +1444,22 @@ fn an_administrator_runs_a_round_to_a_paid_run_and_the_auditor_reconciles() {
         b.check("fund-reconciled").await;
         b.goto(&format!("/payment-runs/{run}")).await;
         assert_eq!(summary_status(&b).await, "Paid");
+        let offered = b.source().await;
         assert!(
-            !b.source().await.contains("/file?format="),
+            !offered.contains("/file?format=standard18")
+                && !offered.contains("/file?format=bank_csv"),
             "no bank file for an auditor"
+        );
+        // Only the audit copy, its account numbers masked.
+        let copy = format!("/payment-runs/{run}/file?format=audit_copy");
+        assert!(offered.contains(&copy), "the run page offers {copy}");
+        let (status, disposition, body) = fetch_in_browser(&b, &copy).await;
+        assert_eq!(status, 200, "{copy}: {body}");
+        assert!(disposition.contains("audit-copy.csv"), "{disposition}");
+        assert!(!body.contains(account_number), "masked: {body}");
+        assert!(
+            body.contains(&format!("****{}", &account_number[4..])),
+            "{body}"
         );
         b.check("payment-run-auditor").await;
         b.goto("/").await;
