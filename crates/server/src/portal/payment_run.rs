@@ -392,7 +392,7 @@ pub async fn file(
     // The masked copy is an auditor's too; the files a bank takes are not.
     signed_in.may(match format {
         BankFileFormat::AuditCopy => Action::ReadPayments,
-        _ => Action::ManagePayments,
+        BankFileFormat::Standard18 | BankFileFormat::BankCsv => Action::ManagePayments,
     })?;
     Ok(crate::routes::payment_runs::download_bank_file(state, id, format, None).await?)
 }

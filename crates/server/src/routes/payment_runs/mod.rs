@@ -233,8 +233,10 @@ pub async fn audit_copy(
     .await
 }
 
-/// A run's bank file as an attachment that is never cached (it holds the
-/// grantees' full account numbers); the API and the portal both serve it so.
+/// A run's bank file (or its audit copy) as an attachment that is never
+/// cached: a bank file holds the grantees' full account numbers, and even
+/// the masked copy names them and what they were paid. The API and the
+/// portal both serve it so.
 pub async fn download_bank_file(
     state: web::Data<AppState>,
     id: PaymentRunId,
