@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::QueryableByName;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel::sql_types::{BigInt, Binary, Nullable, Text};
 use grantledger_domain::Money;
 use grantledger_domain::award::AwardStatus;
 use grantledger_domain::fund::Fund;
@@ -129,6 +129,55 @@ where
 /// that a product of two residues fits in 62 bits and a sum of billions of
 /// them in 64.
 const FINGERPRINT_PRIME: i64 = 2_147_483_647;
+
+diesel::define_sql_function! {
+    /// SQLite: [`key_fingerprint`] of an account's key and balance.
+    #[allow(dead_code)] // called from SQL text only
+    fn gl_key_fingerprint(key: Text, balance: BigInt) -> BigInt;
+}
+
+diesel::define_sql_function! {
+    /// SQLite: [`key_fingerprint`] of an award's own account, from the
+    /// award's id.
+    #[allow(dead_code)] // called from SQL text only
+    fn gl_award_fingerprint(id: Binary, balance: BigInt) -> BigInt;
+}
+
+/// `(balance × H(key)) mod p`, with `H` SipHash over the salt and the key's
+/// text: SQLite's side of [`Queries::fingerprint`].
+fn key_fingerprint(salt: i64, key: &str, balance: i64) -> i64 {
+    use std::hash::Hasher;
+    let mut hasher = std::hash::DefaultHasher::new();
+    hasher.write_i64(salt);
+    hasher.write(key.as_bytes());
+    let p = i128::from(FINGERPRINT_PRIME);
+    let hash = i128::from(hasher.finish()) % p;
+    let product = i128::from(balance).rem_euclid(p) * hash % p;
+    i64::try_from(product).unwrap_or(-1)
+}
+
+/// Registers the fingerprint functions, with this reconciliation's salt, on
+/// a SQLite connection (PostgreSQL has `hashtextextended`). Registering
+/// again replaces them, so each reconciliation brings its own salt.
+fn register_fingerprints(conn: &mut AnyConnection, salt: i64) -> Result<(), StoreError> {
+    if let AnyConnection::Sqlite(c) = conn {
+        gl_key_fingerprint_utils::register_impl(c, move |key: String, balance: i64| {
+            key_fingerprint(salt, &key, balance)
+        })?;
+        gl_award_fingerprint_utils::register_impl(c, move |id: Vec<u8>, balance: i64| {
+            match uuid::Uuid::from_slice(&id) {
+                Ok(id) => {
+                    let key = Account::AwardPayable(AwardId::from_uuid(id)).key();
+                    key_fingerprint(salt, &key, balance)
+                }
+                // No fingerprint agrees with a malformed id, so the exact
+                // comparison runs and names the account.
+                Err(_) => -1,
+            }
+        })?;
+    }
+    Ok(())
+}
 
 /// Builds the query text for one fund at one instant.
 struct Queries {
@@ -279,9 +328,9 @@ impl Queries {
 
     /// The transfers grouped by kind and account, award accounts pooled;
     /// `by_day` also groups them by UTC day (for the fund page's chart).
-    /// On PostgreSQL each group carries the award accounts' salted
-    /// fingerprint of its transfers (`f`), so the fingerprint check needs no
-    /// second pass over the transfers.
+    /// Each group carries the award accounts' salted fingerprint of its
+    /// transfers (`f`), so the fingerprint check needs no second pass over
+    /// the transfers.
     fn transfer_groups(&self, by_day: bool) -> String {
         let pool =
             |c: &str| format!("CASE WHEN {c} LIKE 'award:%' THEN '{AWARD_ACCOUNTS}' ELSE {c} END");
@@ -290,16 +339,13 @@ impl Queries {
         } else {
             ("CAST(NULL AS TEXT)".to_owned(), "")
         };
-        let fingerprint = match self.d {
-            Dialect::Postgres => format!(
-                "CAST(SUM(CASE WHEN credit_account LIKE 'award:%' THEN {} ELSE 0 END \
-                 + CASE WHEN debit_account LIKE 'award:%' THEN {} ELSE 0 END) % {} AS BIGINT)",
-                self.fingerprint("credit_account", "amount_pence"),
-                self.fingerprint("debit_account", "-amount_pence"),
-                FINGERPRINT_PRIME
-            ),
-            Dialect::Sqlite => "CAST(0 AS BIGINT)".to_owned(),
-        };
+        let fingerprint = format!(
+            "CAST(SUM(CASE WHEN credit_account LIKE 'award:%' THEN {} ELSE 0 END \
+             + CASE WHEN debit_account LIKE 'award:%' THEN {} ELSE 0 END) % {} AS BIGINT)",
+            self.fingerprint("credit_account", "amount_pence"),
+            self.fingerprint("debit_account", "-amount_pence"),
+            FINGERPRINT_PRIME
+        );
         format!(
             "SELECT kind, {} AS debit, {} AS credit, {day} AS day, COUNT(*) AS n, \
              CAST(SUM(amount_pence) AS BIGINT) AS amount, {fingerprint} AS f \
@@ -380,18 +426,38 @@ impl Queries {
         )
     }
 
-    /// `(balance × H(key)) mod p`, with `H` PostgreSQL's seeded 64-bit text
-    /// hash: summed over accounts it fingerprints a whole set of balances.
+    /// `(balance × H(key)) mod p`, with `H` a seeded 64-bit hash of the
+    /// account's key: PostgreSQL's `hashtextextended`, or on SQLite
+    /// [`key_fingerprint`] registered on the connection for this
+    /// reconciliation's salt ([`register_fingerprints`]). Summed over
+    /// accounts it fingerprints a whole set of balances.
     fn fingerprint(&self, key: &str, balance: &str) -> String {
         let (p, salt) = (FINGERPRINT_PRIME, self.salt);
-        format!(
-            "(((({balance}) % {p} + {p}) % {p}) * ((hashtextextended({key}, {salt}) % {p} + {p}) % {p})) % {p}"
-        )
+        match self.d {
+            Dialect::Postgres => format!(
+                "(((({balance}) % {p} + {p}) % {p}) * ((hashtextextended({key}, {salt}) % {p} + {p}) % {p})) % {p}"
+            ),
+            Dialect::Sqlite => format!("gl_key_fingerprint({key}, {balance})"),
+        }
     }
 
-    /// PostgreSQL: the award accounts' sums and salted fingerprints from the
-    /// awards and the account rows, in one pass over each and without
-    /// grouping by account (the transfers' come with their groups).
+    /// [`Queries::fingerprint`] of each award's own account from the
+    /// award's id (`id`) and expected balance (`e`): on SQLite the key is
+    /// made in Rust from the id, since building its text in SQL cost more
+    /// than the rest of the statement.
+    fn award_fingerprint(&self) -> String {
+        match self.d {
+            Dialect::Postgres => self.fingerprint(
+                &format!("'award:' || {} || ':payable'", self.d.uuid_text("id")),
+                "e",
+            ),
+            Dialect::Sqlite => "gl_award_fingerprint(id, e)".to_owned(),
+        }
+    }
+
+    /// The award accounts' sums and salted fingerprints from the awards and
+    /// the account rows, in one pass over each and without grouping by
+    /// account (the transfers' come with their groups).
     fn award_fingerprints(&self) -> String {
         let p = FINGERPRINT_PRIME;
         let stored = match self.as_of {
@@ -405,15 +471,14 @@ impl Queries {
         format!(
             "WITH {}, \
              ea AS (SELECT COUNT(*) AS n, SUM(e) AS e, SUM({}) AS f FROM \
-                (SELECT 'award:' || {} || ':payable' AS k, CASE WHEN {} THEN amount - paid ELSE 0 END AS e FROM a) x), \
+                (SELECT id, CASE WHEN {} THEN amount - paid ELSE 0 END AS e FROM a) x), \
              sa AS ({stored}) \
              SELECT CAST(ea.n AS BIGINT) AS accounts, CAST(COALESCE(ea.e, 0) AS BIGINT) AS expected, \
              CAST(COALESCE(sa.s, 0) AS BIGINT) AS stored, \
              CAST(COALESCE(ea.f, 0) % {p} AS BIGINT) AS fe, \
              CAST(COALESCE(sa.f, 0) % {p} AS BIGINT) AS fs FROM ea, sa",
             self.awards(),
-            self.fingerprint("k", "e"),
-            self.d.uuid_text("id"),
+            self.award_fingerprint(),
             self.live(),
         )
     }
@@ -643,7 +708,9 @@ struct AccountBalance {
 /// SQLite: every award account compared one by one, keyed in Rust; the
 /// database only reads rows and sums transfers per account. Building each
 /// award's `award:<id>:payable` key from its UUID in SQL cost SQLite about
-/// 6 ms for 1,700 awards, most of the fund page's database time there.
+/// 6 ms for 1,700 awards, most of the fund page's database time there. It
+/// runs only when the fingerprints disagree. The rule is
+/// [`AwardAccounts::compare`]'s.
 fn compare_award_accounts(
     conn: &mut AnyConnection,
     q: &Queries,
@@ -823,6 +890,7 @@ fn gather(
         as_of,
         salt: i64::from_le_bytes(salt),
     };
+    register_fingerprints(conn, q.salt)?;
     let (budget, bases) = match as_of {
         None => (record.value.budget.pence(), rounds_now(conn, fund)?),
         Some(t) => {
@@ -981,17 +1049,14 @@ fn gather(
             Some(StoredBalances { accounts })
         }
     };
-    // On PostgreSQL, fingerprints first: when the awards, the transfers and
-    // the account rows give the same salted fingerprint, every award account
-    // agrees (but for a chance of about 1 in 2^31 per reconciliation), and
-    // the costlier account-by-account comparison is skipped.
-    let agreed = match d {
-        Dialect::Postgres => load::<FingerprintRow>(conn, &q.award_fingerprints())?
-            .into_iter()
-            .next()
-            .filter(|f| f.fe == award_ft && (as_of.is_some() || award_ft == f.fs)),
-        Dialect::Sqlite => None,
-    };
+    // Fingerprints first: when the awards, the transfers and the account
+    // rows give the same salted fingerprint, every award account agrees
+    // (but for a chance of about 1 in 2^31 per reconciliation), and the
+    // costlier account-by-account comparison is skipped.
+    let agreed = load::<FingerprintRow>(conn, &q.award_fingerprints())?
+        .into_iter()
+        .next()
+        .filter(|f| f.fe == award_ft && (as_of.is_some() || award_ft == f.fs));
     let award_accounts = match agreed {
         Some(f) => AwardAccounts {
             accounts: f.accounts,
@@ -1125,5 +1190,44 @@ fn in_snapshot<T>(
             })
         }
         AnyConnection::Sqlite(_) => conn.transaction(f),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::Connection;
+    use diesel::sqlite::SqliteConnection;
+
+    use super::*;
+
+    #[derive(QueryableByName)]
+    struct Pair {
+        #[diesel(sql_type = BigInt)]
+        by_id: i64,
+        #[diesel(sql_type = BigInt)]
+        by_key: i64,
+    }
+
+    /// SQLite's two fingerprint functions agree on an award's account, by
+    /// its id and by its key's text (else every SQLite reconciliation would
+    /// fall back to the exact comparison), and a new salt changes them.
+    #[test]
+    fn an_award_account_has_one_fingerprint_by_id_or_by_key() {
+        let mut conn = AnyConnection::Sqlite(SqliteConnection::establish(":memory:").unwrap());
+        let award = AwardId::new();
+        let key = Account::AwardPayable(award).key();
+        let sql = format!(
+            "SELECT gl_award_fingerprint({}, -12345) AS by_id, gl_key_fingerprint('{key}', -12345) AS by_key",
+            Dialect::Sqlite.uuid(award.as_uuid())
+        );
+        register_fingerprints(&mut conn, 7).unwrap();
+        let first = load::<Pair>(&mut conn, &sql).unwrap().pop().unwrap();
+        assert_eq!(first.by_id, first.by_key);
+        assert_eq!(first.by_id, key_fingerprint(7, &key, -12345));
+        assert!((0..FINGERPRINT_PRIME).contains(&first.by_id));
+        register_fingerprints(&mut conn, 8).unwrap();
+        let second = load::<Pair>(&mut conn, &sql).unwrap().pop().unwrap();
+        assert_eq!(second.by_id, second.by_key);
+        assert_ne!(second.by_id, first.by_id, "the salt is part of the hash");
     }
 }
