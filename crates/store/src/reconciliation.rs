@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::QueryableByName;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Binary, Nullable, Text};
+use diesel::sql_types::{BigInt, Nullable, Text};
 use grantledger_domain::Money;
 use grantledger_domain::award::AwardStatus;
 use grantledger_domain::fund::Fund;
@@ -130,17 +130,22 @@ where
 /// them in 64.
 const FINGERPRINT_PRIME: i64 = 2_147_483_647;
 
-diesel::define_sql_function! {
-    /// SQLite: [`key_fingerprint`] of an account's key and balance.
-    #[allow(dead_code)] // called from SQL text only
-    fn gl_key_fingerprint(key: Text, balance: BigInt) -> BigInt;
-}
+/// The SQL functions SQLite's fingerprints call, private to this module.
+mod sqlite_functions {
+    use diesel::sql_types::{BigInt, Binary, Text};
 
-diesel::define_sql_function! {
-    /// SQLite: [`key_fingerprint`] of an award's own account, from the
-    /// award's id.
-    #[allow(dead_code)] // called from SQL text only
-    fn gl_award_fingerprint(id: Binary, balance: BigInt) -> BigInt;
+    diesel::define_sql_function! {
+        /// SQLite: `key_fingerprint` of an account's key and balance.
+        #[allow(dead_code)] // called from SQL text only
+        fn gl_key_fingerprint(key: Text, balance: BigInt) -> BigInt;
+    }
+
+    diesel::define_sql_function! {
+        /// SQLite: `key_fingerprint` of an award's own account, from the
+        /// award's id.
+        #[allow(dead_code)] // called from SQL text only
+        fn gl_award_fingerprint(id: Binary, balance: BigInt) -> BigInt;
+    }
 }
 
 /// `(balance × H(key)) mod p`, with `H` SipHash over the salt and the key's
@@ -161,20 +166,24 @@ fn key_fingerprint(salt: i64, key: &str, balance: i64) -> i64 {
 /// again replaces them, so each reconciliation brings its own salt.
 fn register_fingerprints(conn: &mut AnyConnection, salt: i64) -> Result<(), StoreError> {
     if let AnyConnection::Sqlite(c) = conn {
-        gl_key_fingerprint_utils::register_impl(c, move |key: String, balance: i64| {
-            key_fingerprint(salt, &key, balance)
-        })?;
-        gl_award_fingerprint_utils::register_impl(c, move |id: Vec<u8>, balance: i64| {
-            match uuid::Uuid::from_slice(&id) {
-                Ok(id) => {
-                    let key = Account::AwardPayable(AwardId::from_uuid(id)).key();
-                    key_fingerprint(salt, &key, balance)
+        sqlite_functions::gl_key_fingerprint_utils::register_impl(
+            c,
+            move |key: String, balance: i64| key_fingerprint(salt, &key, balance),
+        )?;
+        sqlite_functions::gl_award_fingerprint_utils::register_impl(
+            c,
+            move |id: Vec<u8>, balance: i64| {
+                match uuid::Uuid::from_slice(&id) {
+                    Ok(id) => {
+                        let key = Account::AwardPayable(AwardId::from_uuid(id)).key();
+                        key_fingerprint(salt, &key, balance)
+                    }
+                    // No fingerprint agrees with a malformed id, so the exact
+                    // comparison runs and names the account.
+                    Err(_) => -1,
                 }
-                // No fingerprint agrees with a malformed id, so the exact
-                // comparison runs and names the account.
-                Err(_) => -1,
-            }
-        })?;
+            },
+        )?;
     }
     Ok(())
 }
