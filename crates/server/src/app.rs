@@ -215,19 +215,14 @@ pub fn server(
     });
     // Seal new audit events into the hash chain about once a second, off the
     // request path: writers only append events, so they never wait on the chain.
+    let sealer = std::sync::Arc::new(grantledger_store::audit::Sealer::new(sealer_db.clone()));
     actix_web::rt::spawn(async move {
         let mut tick = actix_web::rt::time::interval(SEAL_INTERVAL);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let db = sealer_db.clone();
-            let sealed = web::block(move || {
-                grantledger_store::audit::seal_pending(
-                    &db,
-                    Some(grantledger_store::audit::SEAL_LOOKBACK),
-                )
-            })
-            .await;
+            let sealer = sealer.clone();
+            let sealed = web::block(move || sealer.tick()).await;
             match sealed {
                 Ok(Ok(_)) => {}
                 Ok(Err(error)) => tracing::warn!(%error, "sealing audit events failed; will retry"),

@@ -3,6 +3,8 @@
 //! the hash chain (`audit_chain`), and verification recomputes it. The
 //! encoding and chaining rules are in [`grantledger_domain::audit`].
 
+use std::sync::Mutex;
+
 use chrono::{DateTime, Utc};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -376,13 +378,74 @@ pub fn seal_batch(
 /// Seals every pending event, a batch per transaction; `lookback` as for
 /// [`seal_batch`]. Returns how many were sealed.
 pub fn seal_pending(db: &Database, lookback: Option<i64>) -> Result<usize, StoreError> {
-    let mut total = 0;
+    seal_counting(db, lookback).map(|(sealed, _)| sealed)
+}
+
+/// [`seal_pending`], also returning how many write transactions it took.
+fn seal_counting(db: &Database, lookback: Option<i64>) -> Result<(usize, u64), StoreError> {
+    let (mut total, mut transactions) = (0, 0);
     loop {
         let sealed = db.write(|c| seal_batch(c, lookback, Utc::now()))?;
         total += sealed;
+        transactions += 1;
         if sealed < SEAL_BATCH as usize {
-            return Ok(total);
+            return Ok((total, transactions));
         }
+    }
+}
+
+/// The server's background sealer. A look for late commits costs an
+/// anti-join over [`SEAL_LOOKBACK`] events (tens of milliseconds at that
+/// size), so it looks only when this process has committed a write since
+/// its last look, and at least every [`Sealer::LOOK_AT_LEAST_EVERY`] ticks
+/// for what other processes write (the command line, other servers).
+#[derive(Debug)]
+pub struct Sealer {
+    db: Database,
+    looked: Mutex<Looked>,
+}
+
+/// What the sealer knows since its last look.
+#[derive(Debug, Default)]
+struct Looked {
+    /// The database's commit count after the last look, the look's own
+    /// transactions included; `None` before the first.
+    commits: Option<u64>,
+    /// Ticks since the last look.
+    ticks: u32,
+}
+
+impl Sealer {
+    /// Ticks between looks when this process writes nothing.
+    pub const LOOK_AT_LEAST_EVERY: u32 = 60;
+
+    /// A sealer for this database that looks at its first tick.
+    pub fn new(db: Database) -> Sealer {
+        Sealer {
+            db,
+            looked: Mutex::new(Looked::default()),
+        }
+    }
+
+    /// Seals what is pending if this process wrote since the last look, or
+    /// the last look was [`Sealer::LOOK_AT_LEAST_EVERY`] ticks ago. Returns
+    /// how many events it sealed (0 when it did not look).
+    pub fn tick(&self) -> Result<usize, StoreError> {
+        let mut looked = self
+            .looked
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Read before looking: a write counted after this is looked at
+        // again next tick.
+        let commits = self.db.commits();
+        looked.ticks += 1;
+        if looked.commits == Some(commits) && looked.ticks < Self::LOOK_AT_LEAST_EVERY {
+            return Ok(0);
+        }
+        looked.ticks = 0;
+        let (sealed, transactions) = seal_counting(&self.db, Some(SEAL_LOOKBACK))?;
+        looked.commits = Some(commits + transactions);
+        Ok(sealed)
     }
 }
 

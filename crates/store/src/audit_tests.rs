@@ -694,6 +694,57 @@ fn concurrent_writers_and_sealers_make_one_valid_chain(db: &TestDb) {
     assert!(report.ok, "{report:?}");
 }
 
+/// The background sealer looks for pending events only after this process
+/// committed a write, and otherwise every `LOOK_AT_LEAST_EVERY` ticks, so
+/// an idle server does not scan the recent events every second; what
+/// others write (here: outside `Database::write`) is still sealed.
+fn the_sealer_looks_after_a_write_and_now_and_then(db: &TestDb) {
+    let fund = build(db, "SEA", 1).fund;
+    let sealer = audit::Sealer::new(db.db.clone());
+    assert!(
+        sealer.tick().unwrap() > 0,
+        "the first tick seals what is there"
+    );
+    let append = |c: &mut crate::connection::AnyConnection, i: i64| {
+        audit::append(
+            c,
+            audit::NewEvent {
+                actor: &actor(),
+                action: "test.event",
+                entity_type: "fund",
+                entity_id: fund.into(),
+                fund_id: Some(fund),
+                before: None,
+                after: Some(serde_json::json!({ "i": i })),
+            },
+            Utc::now(),
+        )
+    };
+    // Written as another process would: not through this handle's writes.
+    db.db.read(|c| append(c, 1)).unwrap();
+    for tick in 1..audit::Sealer::LOOK_AT_LEAST_EVERY {
+        assert_eq!(sealer.tick().unwrap(), 0, "tick {tick} should not look");
+    }
+    assert_eq!(
+        sealer.tick().unwrap(),
+        1,
+        "a look at the latest after a while"
+    );
+    assert_eq!(sealer.tick().unwrap(), 0);
+    db.db.write(|c| append(c, 2)).unwrap();
+    assert_eq!(
+        sealer.tick().unwrap(),
+        1,
+        "a write is sealed at the next tick"
+    );
+    assert_eq!(
+        sealer.tick().unwrap(),
+        0,
+        "its own sealing is not a write to look at"
+    );
+    assert!(verify(db).ok);
+}
+
 crate::backend_tests!(
     a_fund_of_1700_awards_over_two_rounds_reconciles,
     an_award_amount_edited_in_the_table_is_caught,
@@ -705,4 +756,5 @@ crate::backend_tests!(
     a_deleted_unsealed_event_is_a_gap_on_sqlite,
     an_inserted_forged_event_is_named,
     concurrent_writers_and_sealers_make_one_valid_chain,
+    the_sealer_looks_after_a_write_and_now_and_then,
 );
