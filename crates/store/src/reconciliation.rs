@@ -281,13 +281,34 @@ impl Queries {
     /// region and grantee.
     fn totals(&self) -> String {
         format!(
-            "WITH {}, t AS (SELECT round_id, grantee_id, COUNT(*) AS n, SUM({}) AS c, SUM(paid) AS p \
-             FROM a GROUP BY round_id, grantee_id) \
+            "WITH {}, t AS (SELECT round_id, grantee_id, COUNT(*) AS n, SUM(c) AS c, SUM(paid) AS p, \
+             SUM(e) AS e, SUM(fp) % {} AS fp FROM x GROUP BY round_id, grantee_id) \
              SELECT t.round_id AS round_id, t.grantee_id AS grantee_id, g.name AS name, g.region AS region, \
-             t.n AS awards, CAST(COALESCE(t.c, 0) AS BIGINT) AS committed, CAST(COALESCE(t.p, 0) AS BIGINT) AS paid \
+             t.n AS awards, CAST(COALESCE(t.c, 0) AS BIGINT) AS committed, CAST(COALESCE(t.p, 0) AS BIGINT) AS paid, \
+             CAST(COALESCE(t.e, 0) AS BIGINT) AS expected, CAST(COALESCE(t.fp, 0) AS BIGINT) AS fingerprint \
              FROM t LEFT JOIN grantees g ON g.id = t.grantee_id",
+            self.award_lines(),
+            FINGERPRINT_PRIME
+        )
+    }
+
+    /// CTEs `a` ([`Queries::awards`]) and `x`: each award's round, grantee,
+    /// amount, liveness (`lv`), committed (`c`), paid, its account's
+    /// expected balance (`e`: amount − paid while live, else 0; also 0 for
+    /// a past summary missing its figures, which then disagrees with any
+    /// transfers instead of failing the whole reconciliation) and that
+    /// account's salted fingerprint (`fp`). One pass over the awards gives
+    /// the totals and the award accounts' side of the fingerprint check.
+    fn award_lines(&self) -> String {
+        format!(
+            "{}, ae AS (SELECT id, round_id, grantee_id, amount, paid, status, \
+             COALESCE(CASE WHEN {live} THEN amount - paid ELSE 0 END, 0) AS e FROM a), \
+             x AS (SELECT round_id, grantee_id, amount, paid, e, CASE WHEN {live} THEN 1 ELSE 0 END AS lv, \
+             {} AS c, {} AS fp FROM ae)",
             self.awards(),
-            self.committed()
+            self.committed(),
+            self.award_fingerprint(),
+            live = self.live(),
         )
     }
 
@@ -297,14 +318,14 @@ impl Queries {
     /// Microgrants come in few amounts, so this stays short.
     fn totals_by_region(&self) -> String {
         format!(
-            "WITH {}, x AS (SELECT round_id, grantee_id, amount, CASE WHEN {} THEN 1 ELSE 0 END AS lv, {} AS c, paid AS p FROM a) \
+            "WITH {} \
              SELECT x.round_id AS round_id, g.region AS region, CAST(x.amount AS BIGINT) AS amount, \
              CAST(x.lv AS BIGINT) AS live, COUNT(*) AS awards, \
-             CAST(COALESCE(SUM(x.c), 0) AS BIGINT) AS committed, CAST(COALESCE(SUM(x.p), 0) AS BIGINT) AS paid \
+             CAST(COALESCE(SUM(x.c), 0) AS BIGINT) AS committed, CAST(COALESCE(SUM(x.paid), 0) AS BIGINT) AS paid, \
+             CAST(COALESCE(SUM(x.e), 0) AS BIGINT) AS expected, CAST(COALESCE(SUM(x.fp), 0) % {} AS BIGINT) AS fingerprint \
              FROM x LEFT JOIN grantees g ON g.id = x.grantee_id GROUP BY x.round_id, g.region, x.amount, x.lv",
-            self.awards(),
-            self.live(),
-            self.committed()
+            self.award_lines(),
+            FINGERPRINT_PRIME
         )
     }
 
@@ -464,31 +485,17 @@ impl Queries {
         }
     }
 
-    /// The award accounts' sums and salted fingerprints from the awards and
-    /// the account rows, in one pass over each and without grouping by
-    /// account (the transfers' come with their groups).
-    fn award_fingerprints(&self) -> String {
-        let p = FINGERPRINT_PRIME;
-        let stored = match self.as_of {
-            None => format!(
-                "SELECT SUM(balance_pence) AS s, SUM({}) AS f FROM ledger_accounts WHERE fund_id = {} AND key LIKE 'award:%'",
-                self.fingerprint("key", "balance_pence"),
-                self.fund
-            ),
-            Some(_) => "SELECT 0 AS s, 0 AS f".to_owned(),
-        };
+    /// The award account rows' sum and salted fingerprint, in one pass
+    /// and without grouping by account (the awards' side comes with the
+    /// totals, the transfers' with their groups).
+    fn stored_award_fingerprint(&self) -> String {
         format!(
-            "WITH {}, \
-             ea AS (SELECT COUNT(*) AS n, SUM(e) AS e, SUM({}) AS f FROM \
-                (SELECT id, CASE WHEN {} THEN amount - paid ELSE 0 END AS e FROM a) x), \
-             sa AS ({stored}) \
-             SELECT CAST(ea.n AS BIGINT) AS accounts, CAST(COALESCE(ea.e, 0) AS BIGINT) AS expected, \
-             CAST(COALESCE(sa.s, 0) AS BIGINT) AS stored, \
-             CAST(COALESCE(ea.f, 0) % {p} AS BIGINT) AS fe, \
-             CAST(COALESCE(sa.f, 0) % {p} AS BIGINT) AS fs FROM ea, sa",
-            self.awards(),
-            self.award_fingerprint(),
-            self.live(),
+            "SELECT CAST(COALESCE(SUM(balance_pence), 0) AS BIGINT) AS stored, \
+             CAST(COALESCE(SUM({}), 0) % {} AS BIGINT) AS fingerprint \
+             FROM ledger_accounts WHERE fund_id = {} AND key LIKE 'award:%'",
+            self.fingerprint("key", "balance_pence"),
+            FINGERPRINT_PRIME,
+            self.fund
         )
     }
 
@@ -518,6 +525,10 @@ struct TotalsRow {
     committed: i64,
     #[diesel(sql_type = BigInt)]
     paid: i64,
+    #[diesel(sql_type = BigInt)]
+    expected: i64,
+    #[diesel(sql_type = BigInt)]
+    fingerprint: i64,
 }
 
 #[derive(QueryableByName)]
@@ -537,6 +548,10 @@ struct RegionRow {
     committed: i64,
     #[diesel(sql_type = BigInt)]
     paid: i64,
+    #[diesel(sql_type = BigInt)]
+    expected: i64,
+    #[diesel(sql_type = BigInt)]
+    fingerprint: i64,
 }
 
 /// Sums of awards, committed and paid.
@@ -639,15 +654,27 @@ struct AccountsRow {
 #[derive(QueryableByName)]
 struct FingerprintRow {
     #[diesel(sql_type = BigInt)]
-    accounts: i64,
-    #[diesel(sql_type = BigInt)]
-    expected: i64,
-    #[diesel(sql_type = BigInt)]
     stored: i64,
     #[diesel(sql_type = BigInt)]
-    fe: i64,
-    #[diesel(sql_type = BigInt)]
-    fs: i64,
+    fingerprint: i64,
+}
+
+/// The award accounts' side from the awards: how many, their expected
+/// balances' sum and their salted fingerprint.
+#[derive(Debug, Clone, Copy, Default)]
+struct AwardSide {
+    accounts: i64,
+    expected: i64,
+    fingerprint: i64,
+}
+
+impl AwardSide {
+    fn add(&mut self, awards: i64, expected: i64, fingerprint: i64) {
+        self.accounts = self.accounts.saturating_add(awards);
+        self.expected = self.expected.saturating_add(expected);
+        self.fingerprint =
+            (self.fingerprint + fingerprint.rem_euclid(FINGERPRINT_PRIME)) % FINGERPRINT_PRIME;
+    }
 }
 
 #[derive(QueryableByName)]
@@ -925,10 +952,12 @@ fn gather(
         Sums,
     );
     let mut page_figures: Option<PageFigures> = None;
+    let mut award_side = AwardSide::default();
     let lines: Vec<Line> = match breakdown {
         Breakdown::Grantees => load::<TotalsRow>(conn, &q.totals())?
             .into_iter()
             .map(|r| {
+                award_side.add(r.awards, r.expected, r.fingerprint);
                 let sums = Sums::of(r.awards, r.committed, r.paid);
                 (r.round_id.0, r.region, Some((r.grantee_id.0, r.name)), sums)
             })
@@ -950,6 +979,7 @@ fn gather(
             page_figures = Some(page);
             rows.into_iter()
                 .map(|r| {
+                    award_side.add(r.awards, r.expected, r.fingerprint);
                     let sums = Sums::of(r.awards, r.committed, r.paid);
                     (r.round_id.0, r.region, None, sums)
                 })
@@ -1062,23 +1092,31 @@ fn gather(
     // rows give the same salted fingerprint, every award account agrees
     // (but for a chance of about 1 in 2^31 per reconciliation), and the
     // costlier account-by-account comparison is skipped.
-    let agreed = load::<FingerprintRow>(conn, &q.award_fingerprints())?
-        .into_iter()
-        .next()
-        .filter(|f| f.fe == award_ft && (as_of.is_some() || award_ft == f.fs));
-    let award_accounts = match agreed {
-        Some(f) => AwardAccounts {
-            accounts: f.accounts,
-            expected: f.expected,
+    let stored_side = match as_of {
+        Some(_) => None,
+        None => load::<FingerprintRow>(conn, &q.stored_award_fingerprint())?
+            .into_iter()
+            .next(),
+    };
+    let stored_agrees = match (as_of, &stored_side) {
+        (Some(_), _) => true,
+        (None, Some(f)) => f.fingerprint == award_ft,
+        (None, None) => false,
+    };
+    let award_accounts = if award_side.fingerprint == award_ft && stored_agrees {
+        AwardAccounts {
+            accounts: award_side.accounts,
+            expected: award_side.expected,
             ledger: award_ledger,
-            stored: as_of.is_none().then_some(f.stored),
+            stored: stored_side.map(|f| f.stored),
             mismatched: 0,
             examples: Vec::new(),
-        },
-        None => match d {
+        }
+    } else {
+        match d {
             Dialect::Postgres => grouped_award_accounts(conn, &q)?,
             Dialect::Sqlite => compare_award_accounts(conn, &q)?,
-        },
+        }
     };
     // Runs hold their current state only, so they are checked now only.
     let payment_runs = match as_of {
