@@ -648,6 +648,27 @@ fn an_inserted_forged_event_is_named(db: &TestDb) {
     );
 }
 
+/// Appends a `test.event` on the fund with this `after`.
+fn test_event(
+    c: &mut crate::connection::AnyConnection,
+    fund: FundId,
+    after: serde_json::Value,
+) -> Result<grantledger_domain::ids::AuditEventId, StoreError> {
+    audit::append(
+        c,
+        audit::NewEvent {
+            actor: &actor(),
+            action: "test.event",
+            entity_type: "fund",
+            entity_id: fund.into(),
+            fund_id: Some(fund),
+            before: None,
+            after: Some(after),
+        },
+        Utc::now(),
+    )
+}
+
 fn concurrent_writers_and_sealers_make_one_valid_chain(db: &TestDb) {
     let fund = build(db, "CON", 2).fund;
     let writers: Vec<_> = (0..4)
@@ -656,21 +677,7 @@ fn concurrent_writers_and_sealers_make_one_valid_chain(db: &TestDb) {
             std::thread::spawn(move || {
                 for i in 0..25 {
                     database
-                        .write(|c| {
-                            audit::append(
-                                c,
-                                audit::NewEvent {
-                                    actor: &actor(),
-                                    action: "test.event",
-                                    entity_type: "fund",
-                                    entity_id: fund.into(),
-                                    fund_id: Some(fund),
-                                    before: None,
-                                    after: Some(serde_json::json!({"writer": w, "i": i})),
-                                },
-                                Utc::now(),
-                            )
-                        })
+                        .write(|c| test_event(c, fund, serde_json::json!({"writer": w, "i": i})))
                         .unwrap();
                 }
             })
@@ -706,19 +713,7 @@ fn the_sealer_looks_after_a_write_and_now_and_then(db: &TestDb) {
         "the first tick seals what is there"
     );
     let append = |c: &mut crate::connection::AnyConnection, i: i64| {
-        audit::append(
-            c,
-            audit::NewEvent {
-                actor: &actor(),
-                action: "test.event",
-                entity_type: "fund",
-                entity_id: fund.into(),
-                fund_id: Some(fund),
-                before: None,
-                after: Some(serde_json::json!({ "i": i })),
-            },
-            Utc::now(),
-        )
+        test_event(c, fund, serde_json::json!({ "i": i }))
     };
     // Written as another process would: not through this handle's writes.
     db.db.read(|c| append(c, 1)).unwrap();
