@@ -371,6 +371,51 @@ fn a_fund_of_1700_awards_over_two_rounds_reconciles(db: &TestDb) {
     assert!(matches!(before, Err(StoreError::NotFound { .. })));
 }
 
+/// Each reconciliation statement's text carries no value — not the fund,
+/// the instant or the salt — so a connection prepares it once: reconciling
+/// another fund, as of another instant, prepares nothing new.
+fn a_connection_prepares_the_reconciliation_once(db: &TestDb) {
+    use diesel::connection::{Connection, Instrumentation, InstrumentationEvent};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let one = build(db, "ONE", 5);
+    let two = build(db, "TWO", 5);
+    let prepared = Arc::new(AtomicUsize::new(0));
+    let (first, second) = db
+        .db
+        .read(|c| {
+            let counter = Arc::clone(&prepared);
+            c.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+                if let InstrumentationEvent::CacheQuery { .. } = event {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                }
+            });
+            let mut pass = |built: &Built, code: &str| -> Result<usize, StoreError> {
+                let before = prepared.load(Ordering::SeqCst);
+                for as_of in [None, Some(built.between)] {
+                    assert!(reconciliation::reconcile_fund(c, built.fund, as_of)?.passed);
+                    assert!(
+                        reconciliation::fund_page(c, code, as_of)?
+                            .reconciliation
+                            .passed
+                    );
+                }
+                Ok(prepared.load(Ordering::SeqCst) - before)
+            };
+            let first = pass(&one, "ONE")?;
+            let second = pass(&two, "TWO")?;
+            c.set_instrumentation(None::<Box<dyn Instrumentation>>);
+            Ok::<_, StoreError>((first, second))
+        })
+        .unwrap();
+    assert!(
+        first > 5,
+        "the first reconciliation prepares its statements ({first})"
+    );
+    assert_eq!(second, 0, "the second prepares none");
+}
+
 fn first_award_committed_transfer(db: &TestDb) -> &'static str {
     let _ = db;
     "(SELECT id FROM ledger_transfers WHERE kind = 'award_committed' ORDER BY created_at, id LIMIT 1)"
@@ -742,6 +787,7 @@ fn the_sealer_looks_after_a_write_and_now_and_then(db: &TestDb) {
 
 crate::backend_tests!(
     a_fund_of_1700_awards_over_two_rounds_reconciles,
+    a_connection_prepares_the_reconciliation_once,
     an_award_amount_edited_in_the_table_is_caught,
     a_ledger_transfer_amount_edited_is_caught,
     a_forged_transfer_is_caught,

@@ -27,6 +27,7 @@ use crate::common::db_id;
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
 use crate::ledger;
+use crate::reused::Reused;
 use crate::schema::rounds;
 
 /// The name of a round's number sequence on PostgreSQL.
@@ -67,11 +68,12 @@ fn from_sequence(
     count: usize,
 ) -> Result<Vec<u32>, StoreError> {
     let count = i32::try_from(count).map_err(|e| StoreError::corrupt("award count", e))?;
-    let mut taken: Vec<Taken> =
+    let mut taken: Vec<Taken> = Reused(
         diesel::sql_query("SELECT nextval($1::regclass) AS number FROM generate_series(1, $2)")
             .bind::<Text, _>(sequence(round))
-            .bind::<Integer, _>(count)
-            .load(pg)?;
+            .bind::<Integer, _>(count),
+    )
+    .load(pg)?;
     taken.sort_unstable_by_key(|t| t.number);
     taken.into_iter().map(|t| number(t.number)).collect()
 }

@@ -121,6 +121,7 @@ impl CustomizeConnection<AnyConnection, r2d2::Error> for SqliteSettings {
                  PRAGMA foreign_keys = ON;",
             )
             .map_err(r2d2::Error::QueryError)?;
+            crate::reconciliation::register_fingerprints(c).map_err(r2d2::Error::QueryError)?;
         }
         Ok(())
     }

@@ -41,6 +41,7 @@ pub mod panels;
 pub mod reconciliation;
 pub mod reminders;
 pub mod return_drafts;
+mod reused;
 pub mod rounds;
 pub mod sessions;
 pub mod spreadsheets;

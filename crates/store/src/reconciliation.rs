@@ -6,8 +6,9 @@
 //! Two things need SQL that differs between the backends — turning a UUID
 //! into the text of an account key, and reading a field of a JSON summary —
 //! so these queries are written as text with [`Dialect`] filling in those
-//! fragments. Every value put into the text is a typed UUID or instant
-//! formatted here, never caller-supplied text.
+//! fragments. No value is put into the text: the fund's id, the instant and
+//! the fingerprints' salt are bound parameters, so each statement's text is
+//! the same for every fund and each connection prepares it once.
 //!
 //! **As of an instant.** The domain tables hold only the current state, so a
 //! reconciliation as of a past instant takes its domain figures from the
@@ -21,8 +22,13 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::QueryableByName;
+use diesel::backend::Backend;
+use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
+use diesel::serialize::ToSql;
+use diesel::sql_types::{BigInt, HasSqlType, Nullable, Text};
+use diesel::sqlite::{Sqlite, SqliteConnection};
 use grantledger_domain::Money;
 use grantledger_domain::award::AwardStatus;
 use grantledger_domain::fund::Fund;
@@ -40,41 +46,27 @@ use crate::common::{Record, db_id, parse};
 use crate::connection::AnyConnection;
 use crate::error::StoreError;
 use crate::funds;
+use crate::reused::Reused;
 use crate::schema::{audit_events, ledger_accounts, round_designations, rounds};
-use crate::sql_types::{DbTime, DbUuid, Uuid as SqlUuid};
+use crate::sql_types::{DbTime, DbUuid, Instant, Uuid as SqlUuid};
 
 /// The backend-specific fragments of the reconciliation queries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Dialect {
+enum Dialect {
     Postgres,
     Sqlite,
 }
 
 impl Dialect {
-    pub(crate) fn of(conn: &AnyConnection) -> Dialect {
+    fn of(conn: &AnyConnection) -> Dialect {
         match conn {
             AnyConnection::Postgresql(_) => Dialect::Postgres,
             AnyConnection::Sqlite(_) => Dialect::Sqlite,
         }
     }
 
-    pub(crate) fn uuid(self, id: uuid::Uuid) -> String {
-        match self {
-            Dialect::Postgres => format!("'{}'::uuid", id.hyphenated()),
-            Dialect::Sqlite => format!("X'{}'", id.simple()),
-        }
-    }
-
-    fn time(self, at: DateTime<Utc>) -> String {
-        let text = DbTime::new(at).0.format("%Y-%m-%dT%H:%M:%S%.6fZ");
-        match self {
-            Dialect::Postgres => format!("'{text}'::timestamptz"),
-            Dialect::Sqlite => format!("'{text}'"),
-        }
-    }
-
     /// The UTC calendar day of an instant column, as `YYYY-MM-DD` text.
-    pub(crate) fn day(self, column: &str) -> String {
+    fn day(self, column: &str) -> String {
         match self {
             Dialect::Postgres => format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"),
             // Stored as fixed-width UTC text (`DbTime`).
@@ -114,15 +106,21 @@ impl Dialect {
     }
 }
 
-pub(crate) fn load<T>(conn: &mut AnyConnection, sql: &str) -> Result<Vec<T>, StoreError>
-where
-    T: QueryableByName<diesel::pg::Pg> + QueryableByName<diesel::sqlite::Sqlite> + 'static,
-{
-    let rows = match conn {
-        AnyConnection::Postgresql(c) => diesel::sql_query(sql).load(c)?,
-        AnyConnection::Sqlite(c) => diesel::sql_query(sql).load(c)?,
-    };
-    Ok(rows)
+/// Where a statement takes the fund's id, the instant it is reconciled as
+/// of, and the fingerprints' salt: names [`Queries::numbered`] turns into
+/// bound parameters. Nothing else varies between funds, so each statement's
+/// text is the same for every fund and every reconciliation, and each
+/// connection prepares it once ([`Reused`]).
+const FUND: &str = ":fund";
+const AS_OF: &str = ":as_of";
+const SALT: &str = ":salt";
+
+/// A value a reconciliation statement binds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Parameter {
+    Fund,
+    AsOf,
+    Salt,
 }
 
 /// The modulus of the balance fingerprints: the Mersenne prime 2^31 − 1, so
@@ -137,14 +135,14 @@ mod sqlite_functions {
     diesel::define_sql_function! {
         /// SQLite: `key_fingerprint` of an account's key and balance.
         #[allow(dead_code)] // called from SQL text only
-        fn gl_key_fingerprint(key: Text, balance: BigInt) -> BigInt;
+        fn gl_key_fingerprint(salt: BigInt, key: Text, balance: BigInt) -> BigInt;
     }
 
     diesel::define_sql_function! {
         /// SQLite: `key_fingerprint` of an award's own account, from the
         /// award's id.
         #[allow(dead_code)] // called from SQL text only
-        fn gl_award_fingerprint(id: Binary, balance: BigInt) -> BigInt;
+        fn gl_award_fingerprint(salt: BigInt, id: Binary, balance: BigInt) -> BigInt;
     }
 }
 
@@ -161,37 +159,37 @@ fn key_fingerprint(salt: i64, key: &str, balance: i64) -> i64 {
     i64::try_from(product).unwrap_or(-1)
 }
 
-/// Registers the fingerprint functions, with this reconciliation's salt, on
-/// a SQLite connection (PostgreSQL has `hashtextextended`). Registering
-/// again replaces them, so each reconciliation brings its own salt.
-fn register_fingerprints(conn: &mut AnyConnection, salt: i64) -> Result<(), StoreError> {
-    if let AnyConnection::Sqlite(c) = conn {
-        sqlite_functions::gl_key_fingerprint_utils::register_impl(
-            c,
-            move |key: String, balance: i64| key_fingerprint(salt, &key, balance),
-        )?;
-        sqlite_functions::gl_award_fingerprint_utils::register_impl(
-            c,
-            move |id: Vec<u8>, balance: i64| {
-                match uuid::Uuid::from_slice(&id) {
-                    Ok(id) => {
-                        let key = Account::AwardPayable(AwardId::from_uuid(id)).key();
-                        key_fingerprint(salt, &key, balance)
-                    }
-                    // No fingerprint agrees with a malformed id, so the exact
-                    // comparison runs and names the account.
-                    Err(_) => -1,
+/// Registers the fingerprint functions on a new SQLite connection
+/// (PostgreSQL has `hashtextextended`); each reconciliation passes its own
+/// salt as their first argument. Registered once per connection: SQLite
+/// expires every statement the connection has prepared when a function is
+/// registered again.
+pub(crate) fn register_fingerprints(conn: &mut SqliteConnection) -> QueryResult<()> {
+    sqlite_functions::gl_key_fingerprint_utils::register_impl(
+        conn,
+        |salt: i64, key: String, balance: i64| key_fingerprint(salt, &key, balance),
+    )?;
+    sqlite_functions::gl_award_fingerprint_utils::register_impl(
+        conn,
+        |salt: i64, id: Vec<u8>, balance: i64| {
+            match uuid::Uuid::from_slice(&id) {
+                Ok(id) => {
+                    let key = Account::AwardPayable(AwardId::from_uuid(id)).key();
+                    key_fingerprint(salt, &key, balance)
                 }
-            },
-        )?;
-    }
-    Ok(())
+                // No fingerprint agrees with a malformed id, so the exact
+                // comparison runs and names the account.
+                Err(_) => -1,
+            }
+        },
+    )
 }
 
-/// Builds the query text for one fund at one instant.
+/// Builds the query text for one fund at one instant, and binds its
+/// parameters.
 struct Queries {
     d: Dialect,
-    fund: String,
+    fund: FundId,
     as_of: Option<DateTime<Utc>>,
     /// A fresh random seed for the fingerprint hash, so nobody can prepare
     /// balances whose fingerprints collide.
@@ -199,6 +197,81 @@ struct Queries {
 }
 
 impl Queries {
+    /// `sql` with each parameter's name ([`FUND`], [`AS_OF`], [`SALT`])
+    /// replaced by a placeholder numbered in order of first use, and the
+    /// parameters in that order: SQLite refuses to bind a number its text
+    /// lacks.
+    fn numbered(&self, sql: &str) -> Result<(String, Vec<Parameter>), StoreError> {
+        let names = [
+            (FUND, Parameter::Fund),
+            (AS_OF, Parameter::AsOf),
+            (SALT, Parameter::Salt),
+        ];
+        let mut used: Vec<(usize, &str, Parameter)> = names
+            .iter()
+            .filter_map(|&(name, p)| sql.find(name).map(|at| (at, name, p)))
+            .collect();
+        used.sort_by_key(|&(at, _, _)| at);
+        if self.as_of.is_none() && used.iter().any(|u| u.2 == Parameter::AsOf) {
+            return Err(StoreError::corrupt(
+                "reconciliation statement",
+                "an instant named but none given",
+            ));
+        }
+        let mut text = sql.to_owned();
+        for (n, (_, name, _)) in used.iter().enumerate() {
+            let placeholder = match self.d {
+                Dialect::Postgres => format!("${}", n + 1),
+                Dialect::Sqlite => format!("?{}", n + 1),
+            };
+            text = text.replace(name, &placeholder);
+        }
+        Ok((text, used.into_iter().map(|(_, _, p)| p).collect()))
+    }
+
+    /// Binds `parameters` to `query`, in order.
+    fn bind<'f, DB>(
+        &self,
+        mut query: BoxedSqlQuery<'f, DB, SqlQuery>,
+        parameters: &[Parameter],
+    ) -> BoxedSqlQuery<'f, DB, SqlQuery>
+    where
+        DB: Backend + HasSqlType<SqlUuid> + HasSqlType<Instant> + HasSqlType<BigInt>,
+        DbUuid: ToSql<SqlUuid, DB>,
+        DbTime: ToSql<Instant, DB>,
+        i64: ToSql<BigInt, DB>,
+    {
+        for p in parameters {
+            query = match (p, self.as_of) {
+                (Parameter::Fund, _) => query.bind::<SqlUuid, _>(db_id(self.fund)),
+                (Parameter::AsOf, Some(t)) => query.bind::<Instant, _>(DbTime::new(t)),
+                // `numbered` names no instant when there is none.
+                (Parameter::AsOf, None) => query,
+                (Parameter::Salt, _) => query.bind::<BigInt, _>(self.salt),
+            };
+        }
+        query
+    }
+
+    /// Runs one of these statements with its parameters bound.
+    fn load<T>(&self, conn: &mut AnyConnection, sql: &str) -> Result<Vec<T>, StoreError>
+    where
+        T: QueryableByName<Pg> + QueryableByName<Sqlite> + 'static,
+    {
+        let (text, parameters) = self.numbered(sql)?;
+        let rows = match conn {
+            AnyConnection::Postgresql(c) => {
+                Reused(self.bind(diesel::sql_query(text).into_boxed::<Pg>(), &parameters))
+                    .load(c)?
+            }
+            AnyConnection::Sqlite(c) => {
+                Reused(self.bind(diesel::sql_query(text).into_boxed::<Sqlite>(), &parameters))
+                    .load(c)?
+            }
+        };
+        Ok(rows)
+    }
+
     fn live(&self) -> String {
         let live: Vec<String> = AwardStatus::ALL
             .iter()
@@ -214,25 +287,19 @@ impl Queries {
 
     fn transfers_filter(&self) -> String {
         match self.as_of {
-            Some(t) => format!(
-                "fund_id = {} AND created_at <= {}",
-                self.fund,
-                self.d.time(t)
-            ),
-            None => format!("fund_id = {}", self.fund),
+            Some(_) => format!("fund_id = {FUND} AND created_at <= {AS_OF}"),
+            None => format!("fund_id = {FUND}"),
         }
     }
 
     /// The latest after-summary of each `entity_type` record of the fund at
     /// or before the instant: columns `entity_id` and `j` (the JSON text).
-    fn latest(&self, entity_type: &str, t: DateTime<Utc>) -> String {
+    fn latest(&self, entity_type: &str) -> String {
         format!(
             "SELECT entity_id, j FROM (SELECT e.entity_id, e.after AS j, \
              ROW_NUMBER() OVER (PARTITION BY e.entity_id ORDER BY e.seq DESC) AS rn \
-             FROM audit_events e WHERE e.fund_id = {} AND e.entity_type = '{entity_type}' \
-             AND e.occurred_at <= {}) ev WHERE rn = 1 AND j IS NOT NULL",
-            self.fund,
-            self.d.time(t)
+             FROM audit_events e WHERE e.fund_id = {FUND} AND e.entity_type = '{entity_type}' \
+             AND e.occurred_at <= {AS_OF}) ev WHERE rn = 1 AND j IS NOT NULL"
         )
     }
 
@@ -241,10 +308,9 @@ impl Queries {
         match self.as_of {
             None => format!(
                 "a AS (SELECT id, round_id, grantee_id, amount_pence AS amount, paid_pence AS paid, status \
-                 FROM awards WHERE fund_id = {})",
-                self.fund
+                 FROM awards WHERE fund_id = {FUND})"
             ),
-            Some(t) => {
+            Some(_) => {
                 let d = self.d;
                 format!(
                     "a AS (SELECT entity_id AS id, {} AS round_id, {} AS grantee_id, {} AS amount, {} AS paid, {} AS status FROM ({}) x)",
@@ -253,7 +319,7 @@ impl Queries {
                     d.pence(&d.json("j", "amount")),
                     d.pence(&d.json("j", "paid")),
                     d.json("j", "status"),
-                    self.latest("award", t)
+                    self.latest("award")
                 )
             }
         }
@@ -263,13 +329,13 @@ impl Queries {
     fn paid_disbursements(&self) -> String {
         match self.as_of {
             None => "d AS (SELECT award_id, amount_pence AS amount FROM disbursements WHERE status = 'paid')".to_owned(),
-            Some(t) => {
+            Some(_) => {
                 let d = self.d;
                 format!(
                     "d AS (SELECT {} AS award_id, {} AS amount FROM ({}) x WHERE {} = 'paid')",
                     d.text_uuid(&d.json("j", "award_id")),
                     d.pence(&d.json("j", "amount")),
-                    self.latest("disbursement", t),
+                    self.latest("disbursement"),
                     d.json("j", "status"),
                 )
             }
@@ -351,7 +417,7 @@ impl Queries {
         format!(
             "WITH r AS (SELECT pr.id, pr.total_pence, pr.disbursement_count FROM payment_runs pr              WHERE pr.status = '{}' AND EXISTS (SELECT 1 FROM disbursements x JOIN awards a ON a.id = x.award_id              WHERE x.payment_run_id = pr.id AND a.fund_id = {})),              p AS (SELECT x.payment_run_id AS id, SUM(x.amount_pence) AS paid, COUNT(*) AS n FROM disbursements x              JOIN r ON r.id = x.payment_run_id WHERE x.status IN ({}) GROUP BY x.payment_run_id)              SELECT CAST(COUNT(*) AS BIGINT) AS runs, CAST(COALESCE(SUM(r.total_pence), 0) AS BIGINT) AS recorded,              CAST(COALESCE(SUM(p.paid), 0) AS BIGINT) AS paid,              CAST(COALESCE(SUM(CASE WHEN r.total_pence = COALESCE(p.paid, 0) AND r.disbursement_count = COALESCE(p.n, 0)              THEN 0 ELSE 1 END), 0) AS BIGINT) AS mismatched              FROM r LEFT JOIN p ON p.id = r.id",
             confirmed.as_str(),
-            self.fund,
+            FUND,
             paid.join(", ")
         )
     }
@@ -392,7 +458,7 @@ impl Queries {
         let stored = match self.as_of {
             None => format!(
                 " UNION ALL SELECT key, 0, 0, balance_pence FROM ledger_accounts WHERE fund_id = {} AND key LIKE 'award:%'",
-                self.fund
+                FUND
             ),
             Some(_) => String::new(),
         };
@@ -452,7 +518,7 @@ impl Queries {
     fn stored_balances(&self) -> String {
         format!(
             "SELECT key AS account, balance_pence AS balance FROM ledger_accounts WHERE fund_id = {} AND key LIKE 'award:%'",
-            self.fund
+            FUND
         )
     }
 
@@ -462,12 +528,12 @@ impl Queries {
     /// reconciliation's salt ([`register_fingerprints`]). Summed over
     /// accounts it fingerprints a whole set of balances.
     fn fingerprint(&self, key: &str, balance: &str) -> String {
-        let (p, salt) = (FINGERPRINT_PRIME, self.salt);
+        let p = FINGERPRINT_PRIME;
         match self.d {
             Dialect::Postgres => format!(
-                "(((({balance}) % {p} + {p}) % {p}) * ((hashtextextended({key}, {salt}) % {p} + {p}) % {p})) % {p}"
+                "(((({balance}) % {p} + {p}) % {p}) * ((hashtextextended({key}, {SALT}) % {p} + {p}) % {p})) % {p}"
             ),
-            Dialect::Sqlite => format!("gl_key_fingerprint({key}, {balance})"),
+            Dialect::Sqlite => format!("gl_key_fingerprint({SALT}, {key}, {balance})"),
         }
     }
 
@@ -481,7 +547,7 @@ impl Queries {
                 &format!("'award:' || {} || ':payable'", self.d.uuid_text("id")),
                 "e",
             ),
-            Dialect::Sqlite => "gl_award_fingerprint(id, e)".to_owned(),
+            Dialect::Sqlite => format!("gl_award_fingerprint({SALT}, id, e)"),
         }
     }
 
@@ -495,7 +561,7 @@ impl Queries {
              FROM ledger_accounts WHERE fund_id = {} AND key LIKE 'award:%'",
             self.fingerprint("key", "balance_pence"),
             FINGERPRINT_PRIME,
-            self.fund
+            FUND
         )
     }
 
@@ -699,7 +765,8 @@ fn grouped_award_accounts(
     q: &Queries,
 ) -> Result<AwardAccounts, StoreError> {
     let now = q.as_of.is_none();
-    let mut award_accounts = load::<AccountsRow>(conn, &q.award_accounts())?
+    let mut award_accounts = q
+        .load::<AccountsRow>(conn, &q.award_accounts())?
         .into_iter()
         .next()
         .map(|a| AwardAccounts {
@@ -712,7 +779,8 @@ fn grouped_award_accounts(
         })
         .unwrap_or_default();
     if award_accounts.mismatched > 0 {
-        award_accounts.examples = load::<MismatchRow>(conn, &q.award_mismatches())?
+        award_accounts.examples = q
+            .load::<MismatchRow>(conn, &q.award_mismatches())?
             .into_iter()
             .map(|m| AccountMismatch {
                 account: m.key,
@@ -752,18 +820,18 @@ fn compare_award_accounts(
     q: &Queries,
 ) -> Result<AwardAccounts, StoreError> {
     let mut accounts: BTreeMap<String, AccountBalances> = BTreeMap::new();
-    for row in load::<AwardBalance>(conn, &q.expected_balances())? {
+    for row in q.load::<AwardBalance>(conn, &q.expected_balances())? {
         let key = Account::AwardPayable(AwardId::from_uuid(row.id.0)).key();
         let entry = accounts.entry(key).or_default();
         entry.expected = entry.expected.saturating_add(row.balance);
     }
-    for row in load::<AccountBalance>(conn, &q.transfer_balances())? {
+    for row in q.load::<AccountBalance>(conn, &q.transfer_balances())? {
         let entry = accounts.entry(row.account).or_default();
         entry.ledger = entry.ledger.saturating_add(row.balance);
     }
     let now = q.as_of.is_none();
     if now {
-        for row in load::<AccountBalance>(conn, &q.stored_balances())? {
+        for row in q.load::<AccountBalance>(conn, &q.stored_balances())? {
             let entry = accounts.entry(row.account).or_default();
             entry.stored = entry.stored.saturating_add(row.balance);
         }
@@ -922,11 +990,10 @@ fn gather(
     salt.copy_from_slice(salt_bytes.get(8..16).unwrap_or(&[0; 8]));
     let q = Queries {
         d,
-        fund: d.uuid(fund.into()),
+        fund,
         as_of,
         salt: i64::from_le_bytes(salt),
     };
-    register_fingerprints(conn, q.salt)?;
     let (budget, bases) = match as_of {
         None => (record.value.budget.pence(), rounds_now(conn, fund)?),
         Some(t) => {
@@ -954,7 +1021,8 @@ fn gather(
     let mut page_figures: Option<PageFigures> = None;
     let mut award_side = AwardSide::default();
     let lines: Vec<Line> = match breakdown {
-        Breakdown::Grantees => load::<TotalsRow>(conn, &q.totals())?
+        Breakdown::Grantees => q
+            .load::<TotalsRow>(conn, &q.totals())?
             .into_iter()
             .map(|r| {
                 award_side.add(r.awards, r.expected, r.fingerprint);
@@ -963,7 +1031,7 @@ fn gather(
             })
             .collect(),
         Breakdown::Regions => {
-            let rows = load::<RegionRow>(conn, &q.totals_by_region())?;
+            let rows = q.load::<RegionRow>(conn, &q.totals_by_region())?;
             let mut amounts: BTreeMap<i64, i64> = BTreeMap::new();
             for r in rows.iter().filter(|r| r.live == 1) {
                 if let Some(pence) = r.amount {
@@ -999,7 +1067,7 @@ fn gather(
         }
     }
     let aggregates: Vec<(uuid::Uuid, Sums)> = by_round_sums.into_iter().collect();
-    let paid: Vec<RoundPaid> = load(conn, &q.paid_by_round())?;
+    let paid: Vec<RoundPaid> = q.load(conn, &q.paid_by_round())?;
     let mut rounds: Vec<RoundFigures> = bases
         .into_iter()
         .map(|b| {
@@ -1042,7 +1110,7 @@ fn gather(
             });
         }
     }
-    let groups = load::<GroupRow>(conn, &q.transfer_groups(page_figures.is_some()))?;
+    let groups = q.load::<GroupRow>(conn, &q.transfer_groups(page_figures.is_some()))?;
     // The award accounts' balance and fingerprint from the transfers.
     let (mut award_ledger, mut award_ft) = (0_i64, 0_i64);
     let mut merged: BTreeMap<(String, String, String), (i64, i64)> = BTreeMap::new();
@@ -1094,7 +1162,8 @@ fn gather(
     // costlier account-by-account comparison is skipped.
     let stored_side = match as_of {
         Some(_) => None,
-        None => load::<FingerprintRow>(conn, &q.stored_award_fingerprint())?
+        None => q
+            .load::<FingerprintRow>(conn, &q.stored_award_fingerprint())?
             .into_iter()
             .next(),
     };
@@ -1121,7 +1190,8 @@ fn gather(
     // Runs hold their current state only, so they are checked now only.
     let payment_runs = match as_of {
         Some(_) => None,
-        None => load::<RunsRow>(conn, &q.payment_runs())?
+        None => q
+            .load::<RunsRow>(conn, &q.payment_runs())?
             .into_iter()
             .next()
             .map(|r| PaymentRunFigures {
@@ -1260,21 +1330,62 @@ mod tests {
     /// fall back to the exact comparison), and a new salt changes them.
     #[test]
     fn an_award_account_has_one_fingerprint_by_id_or_by_key() {
-        let mut conn = AnyConnection::Sqlite(SqliteConnection::establish(":memory:").unwrap());
+        let mut sqlite = SqliteConnection::establish(":memory:").unwrap();
+        register_fingerprints(&mut sqlite).unwrap();
+        let mut conn = AnyConnection::Sqlite(sqlite);
         let award = AwardId::new();
         let key = Account::AwardPayable(award).key();
         let sql = format!(
-            "SELECT gl_award_fingerprint({}, -12345) AS by_id, gl_key_fingerprint('{key}', -12345) AS by_key",
-            Dialect::Sqlite.uuid(award.as_uuid())
+            "SELECT gl_award_fingerprint({SALT}, X'{}', -12345) AS by_id, \
+             gl_key_fingerprint({SALT}, '{key}', -12345) AS by_key",
+            award.as_uuid().simple()
         );
-        register_fingerprints(&mut conn, 7).unwrap();
-        let first = load::<Pair>(&mut conn, &sql).unwrap().pop().unwrap();
+        let queries = |salt| Queries {
+            d: Dialect::Sqlite,
+            fund: FundId::new(),
+            as_of: None,
+            salt,
+        };
+        let first = queries(7)
+            .load::<Pair>(&mut conn, &sql)
+            .unwrap()
+            .pop()
+            .unwrap();
         assert_eq!(first.by_id, first.by_key);
         assert_eq!(first.by_id, key_fingerprint(7, &key, -12345));
         assert!((0..FINGERPRINT_PRIME).contains(&first.by_id));
-        register_fingerprints(&mut conn, 8).unwrap();
-        let second = load::<Pair>(&mut conn, &sql).unwrap().pop().unwrap();
+        let second = queries(8)
+            .load::<Pair>(&mut conn, &sql)
+            .unwrap()
+            .pop()
+            .unwrap();
         assert_eq!(second.by_id, second.by_key);
         assert_ne!(second.by_id, first.by_id, "the salt is part of the hash");
+    }
+
+    /// Parameters are numbered in order of first use, each once however
+    /// often it appears, and only those used are bound.
+    #[test]
+    fn parameters_are_numbered_in_order_of_first_use() {
+        let q = |d, as_of| Queries {
+            d,
+            fund: FundId::new(),
+            as_of,
+            salt: 1,
+        };
+        let sql = format!("SELECT {SALT} WHERE a = {FUND} AND b = {SALT} AND c = {FUND}");
+        let (text, parameters) = q(Dialect::Sqlite, None).numbered(&sql).unwrap();
+        assert_eq!(text, "SELECT ?1 WHERE a = ?2 AND b = ?1 AND c = ?2");
+        assert_eq!(parameters, [Parameter::Salt, Parameter::Fund]);
+        let sql = format!("x = {FUND} AND t <= {AS_OF}");
+        let (text, parameters) = q(Dialect::Postgres, Some(Utc::now()))
+            .numbered(&sql)
+            .unwrap();
+        assert_eq!(text, "x = $1 AND t <= $2");
+        assert_eq!(parameters, [Parameter::Fund, Parameter::AsOf]);
+        assert!(
+            q(Dialect::Postgres, None).numbered(&sql).is_err(),
+            "an instant named with none to bind"
+        );
     }
 }
