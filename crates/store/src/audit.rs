@@ -394,9 +394,9 @@ fn seal_counting(db: &Database, lookback: Option<i64>) -> Result<(usize, u64), S
     }
 }
 
-/// The server's background sealer. A look for late commits costs an
-/// anti-join over [`SEAL_LOOKBACK`] events (tens of milliseconds at that
-/// size), so it looks only when this process has committed a write since
+/// The server's background sealer. On PostgreSQL a look for late commits
+/// costs an anti-join over [`SEAL_LOOKBACK`] events (tens of milliseconds
+/// at that size), so it looks only when this process has committed a write since
 /// its last look, and at least every [`Sealer::LOOK_AT_LEAST_EVERY`] ticks
 /// for what other processes write (the command line, other servers).
 #[derive(Debug)]
@@ -427,6 +427,18 @@ impl Sealer {
         }
     }
 
+    /// How far below the highest sealed event a look reaches. On SQLite
+    /// one writer holds the database from its first write to its commit and
+    /// sequence numbers only grow (`AUTOINCREMENT`), so no event can commit
+    /// below one already sealed: the look starts at the chain's end, an
+    /// index range instead of an anti-join over [`SEAL_LOOKBACK`] events.
+    fn lookback(&self) -> i64 {
+        match self.db.backend() {
+            BackendKind::Sqlite => 0,
+            BackendKind::Postgres => SEAL_LOOKBACK,
+        }
+    }
+
     /// Seals what is pending if this process wrote since the last look, or
     /// the last look was [`Sealer::LOOK_AT_LEAST_EVERY`] ticks ago. Returns
     /// how many events it sealed (0 when it did not look).
@@ -443,7 +455,7 @@ impl Sealer {
             return Ok(0);
         }
         looked.ticks = 0;
-        let (sealed, transactions) = seal_counting(&self.db, Some(SEAL_LOOKBACK))?;
+        let (sealed, transactions) = seal_counting(&self.db, Some(self.lookback()))?;
         looked.commits = Some(commits + transactions);
         Ok(sealed)
     }

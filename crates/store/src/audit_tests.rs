@@ -783,6 +783,22 @@ fn the_sealer_looks_after_a_write_and_now_and_then(db: &TestDb) {
         "its own sealing is not a write to look at"
     );
     assert!(verify(db).ok);
+    if !postgres(db) {
+        // SQLite's sealer looks only past the chain's end (no event can
+        // commit below it); one inserted there by hand is left to verify.
+        tamper(
+            db,
+            &[],
+            "INSERT INTO audit_events (seq, id, occurred_at, actor_id, actor, action, entity_type, entity_id, fund_id, before, after) \
+             SELECT 0, randomblob(16), occurred_at, actor_id, actor, 'award.varied', entity_type, entity_id, fund_id, before, after \
+             FROM audit_events WHERE seq = 1",
+        );
+        for tick in 0..=audit::Sealer::LOOK_AT_LEAST_EVERY {
+            assert_eq!(sealer.tick().unwrap(), 0, "tick {tick} seals nothing");
+        }
+        let fault = verify(db).first_fault.unwrap();
+        assert_eq!((fault.seq, fault.kind), (0, FaultKind::LateInsertion));
+    }
 }
 
 crate::backend_tests!(
