@@ -14,47 +14,27 @@ use crate::auth::jwt::JwtConfig;
 pub struct AuthSettings {
     /// Secret for signing access tokens (HS256), at least 32 bytes. Required
     /// unless serving with --demo, which makes a random one.
-    #[arg(
-        long = "jwt-secret",
-        env = "GRANTLEDGER_JWT_SECRET",
-        hide_env_values = true
-    )]
+    #[arg(long, env = "GRANTLEDGER_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
     /// The id of the current signing key, sent as the token's `kid`.
-    #[arg(
-        long = "jwt-key-id",
-        env = "GRANTLEDGER_JWT_KEY_ID",
-        default_value = "k1"
-    )]
+    #[arg(long, env = "GRANTLEDGER_JWT_KEY_ID", default_value = "k1")]
     pub jwt_key_id: String,
     /// Earlier keys still accepted while their tokens expire, as
     /// `kid=secret` pairs separated by commas.
-    #[arg(
-        long = "jwt-previous-keys",
-        env = "GRANTLEDGER_JWT_PREVIOUS_KEYS",
-        hide_env_values = true
-    )]
+    #[arg(long, env = "GRANTLEDGER_JWT_PREVIOUS_KEYS", hide_env_values = true)]
     pub jwt_previous_keys: Option<String>,
     /// The token issuer (`iss`).
-    #[arg(
-        long = "jwt-issuer",
-        env = "GRANTLEDGER_JWT_ISSUER",
-        default_value = "grantledger"
-    )]
+    #[arg(long, env = "GRANTLEDGER_JWT_ISSUER", default_value = "grantledger")]
     pub jwt_issuer: String,
     /// The token audience (`aud`).
     #[arg(
-        long = "jwt-audience",
+        long,
         env = "GRANTLEDGER_JWT_AUDIENCE",
         default_value = "grantledger-api"
     )]
     pub jwt_audience: String,
     /// How long an access token lasts, in seconds.
-    #[arg(
-        long = "jwt-ttl-seconds",
-        env = "GRANTLEDGER_JWT_TTL_SECONDS",
-        default_value_t = 900
-    )]
+    #[arg(long, env = "GRANTLEDGER_JWT_TTL_SECONDS", default_value_t = 900)]
     pub jwt_ttl_seconds: u64,
 }
 
@@ -114,39 +94,23 @@ impl AuthSettings {
 pub struct ServeSettings {
     /// Serve `/metrics` on this address, and only there (e.g.
     /// 127.0.0.1:9090, reachable by the monitoring system alone).
-    #[arg(long = "metrics-bind", env = "GRANTLEDGER_METRICS_BIND")]
+    #[arg(long, env = "GRANTLEDGER_METRICS_BIND")]
     pub metrics_bind: Option<std::net::SocketAddr>,
     /// A bearer token (at least 32 characters) that opens `/metrics` on
     /// the main address. Without it or --metrics-bind, `/metrics` is not
     /// served.
-    #[arg(
-        long = "metrics-token",
-        env = "GRANTLEDGER_METRICS_TOKEN",
-        hide_env_values = true
-    )]
+    #[arg(long, env = "GRANTLEDGER_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
     /// Seconds a shutdown (SIGTERM, SIGINT) waits for requests in flight
     /// before dropping them.
-    #[arg(
-        long = "shutdown-grace-seconds",
-        env = "GRANTLEDGER_SHUTDOWN_GRACE_SECONDS",
-        default_value_t = 30
-    )]
+    #[arg(long, env = "GRANTLEDGER_SHUTDOWN_GRACE_SECONDS", default_value_t = 30)]
     pub shutdown_grace_seconds: u64,
     /// Most connections one client address may hold open; 0 for no limit
     /// (behind a proxy, where every client shares its address).
-    #[arg(
-        long = "max-connections-per-client",
-        env = "GRANTLEDGER_MAX_CONNECTIONS_PER_CLIENT",
-        default_value_t = crate::limits::DEFAULT_CONNECTIONS_PER_CLIENT
-    )]
+    #[arg(long, env = "GRANTLEDGER_MAX_CONNECTIONS_PER_CLIENT", default_value_t = crate::limits::DEFAULT_CONNECTIONS_PER_CLIENT)]
     pub max_connections_per_client: usize,
     /// Seconds a request body may take to arrive in full.
-    #[arg(
-        long = "body-timeout-seconds",
-        env = "GRANTLEDGER_BODY_TIMEOUT_SECONDS",
-        default_value_t = 30
-    )]
+    #[arg(long, env = "GRANTLEDGER_BODY_TIMEOUT_SECONDS", default_value_t = 30)]
     pub body_timeout_seconds: u64,
 }
 
@@ -194,28 +158,16 @@ pub struct BankKeySettings {
     /// The current key for bank details: 64 hexadecimal digits (32 random
     /// bytes, e.g. `openssl rand -hex 32`). Required unless serving with
     /// --demo, which uses a published demonstration key.
-    #[arg(
-        long = "bank-key",
-        env = "GRANTLEDGER_BANK_KEY",
-        hide_env_values = true
-    )]
+    #[arg(long, env = "GRANTLEDGER_BANK_KEY", hide_env_values = true)]
     pub bank_key: Option<String>,
     /// The current key's id, stored with every sealed account so keys can
     /// rotate.
-    #[arg(
-        long = "bank-key-id",
-        env = "GRANTLEDGER_BANK_KEY_ID",
-        default_value = "k1"
-    )]
+    #[arg(long, env = "GRANTLEDGER_BANK_KEY_ID", default_value = "k1")]
     pub bank_key_id: String,
     /// Earlier keys, still needed to read accounts sealed under them until
     /// `grantledger bank-details rekey` has run: `id=key` pairs separated by
     /// commas.
-    #[arg(
-        long = "bank-previous-keys",
-        env = "GRANTLEDGER_BANK_PREVIOUS_KEYS",
-        hide_env_values = true
-    )]
+    #[arg(long, env = "GRANTLEDGER_BANK_PREVIOUS_KEYS", hide_env_values = true)]
     pub bank_previous_keys: Option<String>,
 }
 
@@ -332,16 +284,12 @@ pub struct MailSettings {
     /// (implicit TLS) or `smtp://host:port?tls=required` (STARTTLS), with
     /// `user:password@` before the host to sign in. Without it, mail is
     /// written as .eml files to --mail-dir.
-    #[arg(
-        long = "smtp-url",
-        env = "GRANTLEDGER_SMTP_URL",
-        hide_env_values = true
-    )]
+    #[arg(long, env = "GRANTLEDGER_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
     /// A PEM file of certificates to trust besides the system's, for an
     /// SMTP server whose certificate comes from a private certificate
     /// authority (the URL must ask for TLS).
-    #[arg(long = "smtp-ca-file", env = "GRANTLEDGER_SMTP_CA_FILE")]
+    #[arg(long, env = "GRANTLEDGER_SMTP_CA_FILE")]
     pub smtp_ca_file: Option<std::path::PathBuf>,
     /// The sender of every message.
     #[arg(
@@ -352,29 +300,16 @@ pub struct MailSettings {
     pub from: String,
     /// Where mail is written, one .eml file a message, when no SMTP server
     /// is configured.
-    #[arg(
-        long = "mail-dir",
-        env = "GRANTLEDGER_MAIL_DIR",
-        default_value = "mail"
-    )]
+    #[arg(long, env = "GRANTLEDGER_MAIL_DIR", default_value = "mail")]
     pub mail_dir: std::path::PathBuf,
     /// The portal's address, for links in messages.
-    #[arg(
-        long = "portal-url",
-        env = "GRANTLEDGER_PORTAL_URL",
-        default_value = crate::operations::notices::DEFAULT_PORTAL_URL
-    )]
+    #[arg(long, env = "GRANTLEDGER_PORTAL_URL", default_value = crate::operations::notices::DEFAULT_PORTAL_URL)]
     pub portal_url: String,
     /// Seconds a dispatcher keeps the messages it claimed from the others:
     /// a process that dies while sending holds its messages this long, and
     /// a send slower than this may be made twice (docs/MAIL.md). At least
     /// 1; keep it above the SMTP timeout (30 s).
-    #[arg(
-        long = "mail-claim-lease",
-        env = "GRANTLEDGER_MAIL_CLAIM_LEASE",
-        default_value_t = 600,
-        value_parser = clap::value_parser!(u64).range(1..=86_400)
-    )]
+    #[arg(long = "mail-claim-lease", env = "GRANTLEDGER_MAIL_CLAIM_LEASE", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub claim_lease_secs: u64,
 }
 
@@ -419,11 +354,7 @@ impl MailSettings {
 #[derive(Debug, Clone, clap::Args)]
 pub struct NoticeSettings {
     /// The portal's address, for links in messages.
-    #[arg(
-        long = "portal-url",
-        env = "GRANTLEDGER_PORTAL_URL",
-        default_value = crate::operations::notices::DEFAULT_PORTAL_URL
-    )]
+    #[arg(long, env = "GRANTLEDGER_PORTAL_URL", default_value = crate::operations::notices::DEFAULT_PORTAL_URL)]
     pub portal_url: String,
 }
 
