@@ -738,9 +738,14 @@ impl AwardSide {
     fn add(&mut self, awards: i64, expected: i64, fingerprint: i64) {
         self.accounts = self.accounts.saturating_add(awards);
         self.expected = self.expected.saturating_add(expected);
-        self.fingerprint =
-            (self.fingerprint + fingerprint.rem_euclid(FINGERPRINT_PRIME)) % FINGERPRINT_PRIME;
+        self.fingerprint = add_fingerprints(self.fingerprint, fingerprint);
     }
+}
+
+/// The sum of two fingerprints modulo [`FINGERPRINT_PRIME`], the second
+/// as the database gave it (possibly negative or unreduced).
+fn add_fingerprints(sum: i64, more: i64) -> i64 {
+    (sum + more.rem_euclid(FINGERPRINT_PRIME)) % FINGERPRINT_PRIME
 }
 
 #[derive(QueryableByName)]
@@ -1121,7 +1126,7 @@ fn gather(
         if g.debit == AWARD_ACCOUNTS {
             award_ledger = award_ledger.saturating_sub(g.amount);
         }
-        award_ft = (award_ft + g.f.rem_euclid(FINGERPRINT_PRIME)) % FINGERPRINT_PRIME;
+        award_ft = add_fingerprints(award_ft, g.f);
         if let (Some(page), Some(day)) = (page_figures.as_mut(), g.day.as_deref()) {
             let kind = parse::<TransferKind>("transfer kind", &g.kind)?;
             if COMMITMENT_KINDS.contains(&kind) {
