@@ -115,12 +115,12 @@ const FUND: &str = ":fund";
 const AS_OF: &str = ":as_of";
 const SALT: &str = ":salt";
 
-/// A value a reconciliation statement binds.
+/// A value a reconciliation statement binds, by its SQL type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Parameter {
-    Fund,
-    AsOf,
-    Salt,
+    Uuid(DbUuid),
+    Instant(DbTime),
+    BigInt(i64),
 }
 
 /// The modulus of the balance fingerprints: the Mersenne prime 2^31 − 1, so
@@ -199,39 +199,40 @@ struct Queries {
 impl Queries {
     /// `sql` with each parameter's name ([`FUND`], [`AS_OF`], [`SALT`])
     /// replaced by a placeholder numbered in order of first use, and the
-    /// parameters in that order: SQLite refuses to bind a number its text
-    /// lacks.
+    /// parameters' values in that order: SQLite refuses to bind a number
+    /// its text lacks.
     fn numbered(&self, sql: &str) -> Result<(String, Vec<Parameter>), StoreError> {
         let names = [
-            (FUND, Parameter::Fund),
-            (AS_OF, Parameter::AsOf),
-            (SALT, Parameter::Salt),
+            (FUND, Some(Parameter::Uuid(db_id(self.fund)))),
+            (
+                AS_OF,
+                self.as_of.map(|t| Parameter::Instant(DbTime::new(t))),
+            ),
+            (SALT, Some(Parameter::BigInt(self.salt))),
         ];
-        let mut used: Vec<(usize, &str, Parameter)> = names
-            .iter()
-            .filter_map(|&(name, p)| sql.find(name).map(|at| (at, name, p)))
+        let mut used: Vec<(usize, &str, Option<Parameter>)> = names
+            .into_iter()
+            .filter_map(|(name, value)| sql.find(name).map(|at| (at, name, value)))
             .collect();
         used.sort_by_key(|&(at, _, _)| at);
-        if self.as_of.is_none() && used.iter().any(|u| u.2 == Parameter::AsOf) {
-            return Err(StoreError::corrupt(
-                "reconciliation statement",
-                "an instant named but none given",
-            ));
-        }
         let mut text = sql.to_owned();
-        for (n, (_, name, _)) in used.iter().enumerate() {
+        let mut values = Vec::with_capacity(used.len());
+        for (n, (_, name, value)) in used.into_iter().enumerate() {
+            let value = value.ok_or_else(|| {
+                StoreError::corrupt("reconciliation statement", format!("{name} has no value"))
+            })?;
             let placeholder = match self.d {
                 Dialect::Postgres => format!("${}", n + 1),
                 Dialect::Sqlite => format!("?{}", n + 1),
             };
             text = text.replace(name, &placeholder);
+            values.push(value);
         }
-        Ok((text, used.into_iter().map(|(_, _, p)| p).collect()))
+        Ok((text, values))
     }
 
     /// Binds `parameters` to `query`, in order.
     fn bind<'f, DB>(
-        &self,
         mut query: BoxedSqlQuery<'f, DB, SqlQuery>,
         parameters: &[Parameter],
     ) -> BoxedSqlQuery<'f, DB, SqlQuery>
@@ -241,13 +242,11 @@ impl Queries {
         DbTime: ToSql<Instant, DB>,
         i64: ToSql<BigInt, DB>,
     {
-        for p in parameters {
-            query = match (p, self.as_of) {
-                (Parameter::Fund, _) => query.bind::<SqlUuid, _>(db_id(self.fund)),
-                (Parameter::AsOf, Some(t)) => query.bind::<Instant, _>(DbTime::new(t)),
-                // `numbered` names no instant when there is none.
-                (Parameter::AsOf, None) => query,
-                (Parameter::Salt, _) => query.bind::<BigInt, _>(self.salt),
+        for &p in parameters {
+            query = match p {
+                Parameter::Uuid(id) => query.bind::<SqlUuid, _>(id),
+                Parameter::Instant(t) => query.bind::<Instant, _>(t),
+                Parameter::BigInt(n) => query.bind::<BigInt, _>(n),
             };
         }
         query
@@ -260,14 +259,16 @@ impl Queries {
     {
         let (text, parameters) = self.numbered(sql)?;
         let rows = match conn {
-            AnyConnection::Postgresql(c) => {
-                Reused(self.bind(diesel::sql_query(text).into_boxed::<Pg>(), &parameters))
-                    .load(c)?
-            }
-            AnyConnection::Sqlite(c) => {
-                Reused(self.bind(diesel::sql_query(text).into_boxed::<Sqlite>(), &parameters))
-                    .load(c)?
-            }
+            AnyConnection::Postgresql(c) => Reused(Self::bind(
+                diesel::sql_query(text).into_boxed::<Pg>(),
+                &parameters,
+            ))
+            .load(c)?,
+            AnyConnection::Sqlite(c) => Reused(Self::bind(
+                diesel::sql_query(text).into_boxed::<Sqlite>(),
+                &parameters,
+            ))
+            .load(c)?,
         };
         Ok(rows)
     }
@@ -1381,13 +1382,19 @@ mod tests {
         let sql = format!("SELECT {SALT} WHERE a = {FUND} AND b = {SALT} AND c = {FUND}");
         let (text, parameters) = q(Dialect::Sqlite, None).numbered(&sql).unwrap();
         assert_eq!(text, "SELECT ?1 WHERE a = ?2 AND b = ?1 AND c = ?2");
-        assert_eq!(parameters, [Parameter::Salt, Parameter::Fund]);
+        assert!(matches!(
+            parameters[..],
+            [Parameter::BigInt(1), Parameter::Uuid(_)]
+        ));
         let sql = format!("x = {FUND} AND t <= {AS_OF}");
         let (text, parameters) = q(Dialect::Postgres, Some(Utc::now()))
             .numbered(&sql)
             .unwrap();
         assert_eq!(text, "x = $1 AND t <= $2");
-        assert_eq!(parameters, [Parameter::Fund, Parameter::AsOf]);
+        assert!(matches!(
+            parameters[..],
+            [Parameter::Uuid(_), Parameter::Instant(_)]
+        ));
         assert!(
             q(Dialect::Postgres, None).numbered(&sql).is_err(),
             "an instant named with none to bind"
