@@ -250,6 +250,14 @@ impl<T> ListResponse<T> {
             next: page.next,
         }
     }
+
+    /// A whole list as one page (no `next`), each item shown by `view`.
+    pub fn whole<R>(items: Vec<R>, view: impl Fn(R) -> T) -> Self {
+        ListResponse {
+            items: items.into_iter().map(view).collect(),
+            next: None,
+        }
+    }
 }
 
 /// Collects field errors so that one 422 names every invalid field at once.

@@ -231,13 +231,7 @@ pub async fn list_variations(
             .read(|c| operations::awards::variations(c, &principal, id))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(ListResponse {
-        items: list
-            .into_iter()
-            .map(VariationView::from)
-            .collect::<Vec<_>>(),
-        next: None,
-    }))
+    Ok(HttpResponse::Ok().json(ListResponse::whole(list, VariationView::from)))
 }
 
 /// Change an award's amount, with a reason. Up needs headroom in the round
@@ -313,13 +307,7 @@ pub async fn list_disbursements(
             .read(|c| operations::payments::tranches(c, &principal, id))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(ListResponse {
-        items: list
-            .into_iter()
-            .map(DisbursementView::from)
-            .collect::<Vec<_>>(),
-        next: None,
-    }))
+    Ok(HttpResponse::Ok().json(ListResponse::whole(list, DisbursementView::from)))
 }
 
 /// Schedule a payment tranche: only for an accepted award whose grantee has

@@ -91,10 +91,7 @@ pub async fn list_award_returns(
             .read(|c| operations::evaluation::award_versions(c, &principal, id))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(ListResponse {
-        items: versions.into_iter().map(VersionView::from).collect(),
-        next: None,
-    }))
+    Ok(HttpResponse::Ok().json(ListResponse::whole(versions, VersionView::from)))
 }
 
 /// One evaluation return with its latest version and reviews.

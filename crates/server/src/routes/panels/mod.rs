@@ -120,13 +120,7 @@ pub async fn list_assignments(
 ) -> Result<HttpResponse, ApiError> {
     let round = RoundId::from_uuid(id.into_inner());
     let pairs = blocking(move || state.db.read(|c| op::assignments(c, round))).await?;
-    Ok(HttpResponse::Ok().json(ListResponse {
-        items: pairs
-            .into_iter()
-            .map(AssignmentView::from)
-            .collect::<Vec<_>>(),
-        next: None,
-    }))
+    Ok(HttpResponse::Ok().json(ListResponse::whole(pairs, AssignmentView::from)))
 }
 
 /// The applications assigned to the caller.
@@ -142,13 +136,7 @@ pub async fn my_assignments(
 ) -> Result<HttpResponse, ApiError> {
     let principal = auth.principal;
     let pairs = blocking(move || state.db.read(|c| op::my_assignments(c, &principal))).await?;
-    Ok(HttpResponse::Ok().json(ListResponse {
-        items: pairs
-            .into_iter()
-            .map(AssignmentView::from)
-            .collect::<Vec<_>>(),
-        next: None,
-    }))
+    Ok(HttpResponse::Ok().json(ListResponse::whole(pairs, AssignmentView::from)))
 }
 
 /// Assign one assessor to an application by hand; refused when they
